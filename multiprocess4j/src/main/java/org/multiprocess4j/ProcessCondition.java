@@ -1,0 +1,110 @@
+package org.multiprocess4j;
+
+import org.multiprocess4j.internal.memory.HandleCodec;
+import org.multiprocess4j.internal.memory.SharedBlock;
+import org.multiprocess4j.internal.sync.ConditionCore;
+
+import java.util.Date;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+
+/**
+ * A {@link Condition} shared between processes, bound to a {@link SharedLock}: from {@link SharedLock#newCondition()}.
+ *
+ * <p>Guarantees: a signal wakes at least one thread that was waiting when it was sent, in any process; no signal
+ * is lost between a waiter's release of the lock and its sleep. Spurious wake-ups can happen, as {@code Condition}
+ * allows: wait in a loop on the state you need. A waiter killed while waiting, SIGKILL included, breaks nothing
+ * for the others. {@code await} and {@code signal} require the current thread to hold the lock.
+ */
+public final class ProcessCondition implements Condition, SharedObject {
+    private final SharedLock lock;
+    private final SharedBlock block;
+    private final ConditionCore core;
+
+    private ProcessCondition(SharedLock lock, SharedBlock block, boolean init) {
+        this.lock = lock;
+        this.block = block;
+        this.core = new ConditionCore(block.segment(), init);
+    }
+
+    static ProcessCondition create(SharedLock lock) {
+        return new ProcessCondition(lock, SharedBlock.allocate(ConditionCore.SIZE, ConditionCore.ALIGNMENT), true);
+    }
+
+    /**
+     * Attaches to the condition {@code handle} names (with its lock), in this or another process.
+     *
+     * @throws IllegalArgumentException when the handle does not name a condition
+     * @throws IllegalStateException when the memory no longer exists
+     */
+    public static ProcessCondition attach(Handle handle) {
+        HandleCodec.HandleData data = HandleCodec.decode(handle.toString());
+        if (!data.signature().equals("C") || data.lock() == null || data.bytes() != ConditionCore.SIZE) {
+            throw new IllegalArgumentException("handle does not name a ProcessCondition: handle=" + handle);
+        }
+        SharedLock lock = SharedLock.attach(Handle.parse(data.lock()));
+        SharedBlock block = SharedBlock.attach(data.arena(), data.offset(), data.bytes());
+        try {
+            return new ProcessCondition(lock, block, false);
+        } catch (RuntimeException e) {
+            block.close();
+            throw e;
+        }
+    }
+
+    /** The lock this condition is bound to. */
+    public SharedLock lock() {
+        return lock;
+    }
+
+    @Override
+    public void await() throws InterruptedException {
+        core.await(lock.core, Long.MAX_VALUE, true);
+    }
+
+    @Override
+    public void awaitUninterruptibly() {
+        try {
+            core.await(lock.core, Long.MAX_VALUE, false);
+        } catch (InterruptedException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    @Override
+    public long awaitNanos(long nanosTimeout) throws InterruptedException {
+        return core.await(lock.core, Math.max(0, nanosTimeout), true);
+    }
+
+    @Override
+    public boolean await(long time, TimeUnit unit) throws InterruptedException {
+        return awaitNanos(unit.toNanos(time)) > 0;
+    }
+
+    @Override
+    public boolean awaitUntil(Date deadline) throws InterruptedException {
+        return awaitNanos(TimeUnit.MILLISECONDS.toNanos(deadline.getTime() - System.currentTimeMillis())) > 0;
+    }
+
+    @Override
+    public void signal() {
+        core.signal(lock.core);
+    }
+
+    @Override
+    public void signalAll() {
+        core.signalAll(lock.core);
+    }
+
+    @Override
+    public Handle handle() {
+        return Handle.parse(HandleCodec.encode(new HandleCodec.HandleData("C", block.arena(), block.offset(),
+                ConditionCore.SIZE, 1, lock.handle().toString())));
+    }
+
+    /** Ends this process's access to the condition (not to its lock). */
+    @Override
+    public void close() {
+        block.close();
+    }
+}

@@ -1,0 +1,27 @@
+package org.multiprocess4j;
+
+import org.multiprocess4j.internal.memory.SharedBlock;
+
+/**
+ * A non-re-entrant process-shared lock: Python's {@code multiprocessing.Lock}. A thread that acquires it twice
+ * waits for itself (with a timeout, the second acquire returns false). As in Python, any thread of any process
+ * may release it while it is held; releasing it when it is free throws {@link IllegalMonitorStateException}.
+ * See {@link SharedLock} for the guarantees and for what happens when a holder dies.
+ */
+public final class ProcessLock extends SharedLock {
+
+    ProcessLock(SharedBlock block, boolean init) {
+        super(block, false, init);
+    }
+
+    /** A new lock in shared memory, free. */
+    public static ProcessLock create() {
+        SharedBlock block = allocate();
+        return new ProcessLock(block, true);
+    }
+
+    @Override
+    public String toString() {
+        return "ProcessLock[" + (isLocked() ? "locked" : "unlocked") + "]";
+    }
+}

@@ -1,0 +1,116 @@
+package org.multiprocess4j.internal.memory;
+
+import org.multiprocess4j.internal.os.CurrentProcess;
+import org.multiprocess4j.internal.os.Platform;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.channels.FileChannel;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.SecureRandom;
+
+/**
+ * One shared-memory file mapped into this process: either created here (this process holds its descriptor,
+ * through which children reopen it) or attached from another process's descriptor.
+ *
+ * <p>The file never has a name that outlives its creation, so nothing is left in the file system whatever
+ * happens to any process; the memory lives while some process holds the descriptor or a mapping.
+ */
+public final class MappedArena {
+    private static final SecureRandom IDS = new SecureRandom();
+
+    private final ArenaRef ref;
+    private final MemorySegment memory;
+    private final Arena mapping;
+    private final boolean created;
+    /** Blocks and views that still use this mapping; guarded by {@link ArenaRegistry}. */
+    int users;
+
+    private MappedArena(ArenaRef ref, MemorySegment memory, Arena mapping, boolean created) {
+        this.ref = ref;
+        this.memory = memory;
+        this.mapping = mapping;
+        this.created = created;
+    }
+
+    /** Creates, reserves and maps a new arena of {@code size} bytes (header included) in {@code directory}. */
+    static MappedArena create(Path directory, long size) {
+        Platform platform = Platform.current();
+        int fd = platform.createUnnamedSharedFile(directory, size);
+        ArenaRef ref = new ArenaRef(CurrentProcess.PID, CurrentProcess.START_TIME, fd, IDS.nextLong(), size);
+        MappedArena arena;
+        try {
+            arena = map(platform.descriptorPath(CurrentProcess.PID, fd), ref, true);
+        } catch (RuntimeException e) {
+            platform.close(fd);
+            throw e;
+        }
+        ArenaLayout.write(arena.memory, ref);
+        return arena;
+    }
+
+    /** Maps the arena another process created, checking that it is the very one the reference names. */
+    static MappedArena attach(ArenaRef ref) {
+        long startTime = Platform.current().processStartTime(ref.creatorPid());
+        if (startTime != ref.creatorStartTime()) {
+            throw new IllegalStateException("shared memory no longer exists: its creator, process "
+                    + ref.creatorPid() + " (start time " + ref.creatorStartTime() + "), has exited");
+        }
+        Path path = Platform.current().descriptorPath(ref.creatorPid(), ref.fd());
+        MappedArena arena = map(path, ref, false);
+        try {
+            ArenaLayout.check(arena.memory, ref, path.toString());
+        } catch (RuntimeException e) {
+            arena.unmap();
+            throw e;
+        }
+        return arena;
+    }
+
+    private static MappedArena map(Path path, ArenaRef ref, boolean created) {
+        try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            long fileSize = channel.size();
+            if (fileSize != ref.size()) {
+                throw new IllegalStateException("arena size does not match the handle: handle=" + ref.size()
+                        + " file=" + fileSize + " in " + path + (fileSize < ref.size() ? " (truncated)" : ""));
+            }
+            Arena mapping = Arena.ofShared();
+            try {
+                return new MappedArena(ref, channel.map(FileChannel.MapMode.READ_WRITE, 0, ref.size(), mapping),
+                        mapping, created);
+            } catch (IOException | RuntimeException e) {
+                mapping.close();
+                throw e;
+            }
+        } catch (NoSuchFileException e) {
+            throw new IllegalStateException("shared memory no longer exists: process " + ref.creatorPid()
+                    + " holds no descriptor " + ref.fd() + " (" + path + ")", e);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot map shared memory " + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Where this arena is, for handles. */
+    public ArenaRef ref() {
+        return ref;
+    }
+
+    /** The whole mapping, header included; its lifetime is this arena's. */
+    MemorySegment memory() {
+        return memory;
+    }
+
+    boolean created() {
+        return created;
+    }
+
+    void unmap() {
+        mapping.close();
+        if (created) {
+            Platform.current().close(ref.fd());
+        }
+    }
+}

@@ -1,0 +1,114 @@
+package org.multiprocess4j.internal.memory;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.ref.Cleaner;
+
+/**
+ * The memory of one shared object in this process: a segment over its bytes with a lifetime of its own.
+ *
+ * <p>Lifetime: the segment is a view of the arena's mapping whose scope is a private shared {@link Arena}.
+ * {@link #close()} closes that scope first, so any later access through the object or a view of it throws
+ * {@link IllegalStateException}, then gives the block back. When instead every segment of the scope becomes
+ * unreachable, a cleaner gives the block back. Either way the arena is unmapped only after the last scope that
+ * could reach it is closed or unreachable, so no access can ever touch unmapped memory.
+ *
+ * <p>A block either owns its bytes (it was allocated here, and freeing it lets the heap reuse them) or is an
+ * attachment to bytes another object owns, possibly in another process; closing an attachment only drops its use
+ * of the mapping.
+ */
+public final class SharedBlock {
+    private static final Cleaner CLEANER = Cleaner.create(Thread.ofPlatform().daemon().name("multiprocess4j-cleaner")
+            .factory());
+
+    private final MemorySegment segment;
+    private final Arena scope;
+    private final Cleaner.Cleanable cleanable;
+    private final ArenaRef arena;
+    private final long offset;
+
+    private SharedBlock(MappedArena mapped, long offset, long size, Runnable release) {
+        this.scope = Arena.ofShared();
+        this.segment = mapped.memory().asSlice(offset, size).reinterpret(scope, null);
+        this.cleanable = CLEANER.register(segment.scope(), release);
+        this.arena = mapped.ref();
+        this.offset = offset;
+    }
+
+    /** A new zeroed block of {@code size} bytes aligned to {@code alignment}, owned by the caller. */
+    public static SharedBlock allocate(long size, long alignment) {
+        SharedHeap.Allocation allocation = SharedHeap.allocate(size, alignment);
+        try {
+            return new SharedBlock(allocation.arena(), allocation.offset(), size, new Free(allocation));
+        } catch (RuntimeException | Error e) {
+            SharedHeap.free(allocation);
+            throw e;
+        }
+    }
+
+    /** A view of {@code size} bytes at {@code offset} of the arena {@code ref} names, mapping it if needed. */
+    public static SharedBlock attach(ArenaRef ref, long offset, long size) {
+        if (offset < ArenaLayout.HEADER_SIZE || size < 0 || offset > ref.size() - size) {
+            throw new IllegalArgumentException("block lies outside its arena: offset=" + offset + " size=" + size
+                    + " arena size=" + ref.size() + " (header " + ArenaLayout.HEADER_SIZE + " bytes)");
+        }
+        MappedArena mapped = SharedHeap.acquire(ref);
+        try {
+            return new SharedBlock(mapped, offset, size, new Detach(mapped));
+        } catch (RuntimeException | Error e) {
+            SharedHeap.release(mapped);
+            throw e;
+        }
+    }
+
+    /** The object's bytes; accessing them after {@link #close()} throws {@link IllegalStateException}. */
+    public MemorySegment segment() {
+        return segment;
+    }
+
+    /** The arena holding the bytes. */
+    public ArenaRef arena() {
+        return arena;
+    }
+
+    /** Where the bytes start in their arena. */
+    public long offset() {
+        return offset;
+    }
+
+    /** Whether {@link #close()} has not been called. */
+    public boolean isAlive() {
+        return segment.scope().isAlive();
+    }
+
+    /**
+     * Ends this object's access to its bytes and gives them back. Idempotent.
+     *
+     * @throws IllegalStateException when another thread is inside a native call on these bytes (a lock wait)
+     */
+    public void close() {
+        synchronized (this) {
+            if (!scope.scope().isAlive()) {
+                return;
+            }
+            scope.close();
+        }
+        cleanable.clean();
+    }
+
+    /** Frees an owned block; holds no reference to the block or its segment, or it would never run. */
+    private record Free(SharedHeap.Allocation allocation) implements Runnable {
+        @Override
+        public void run() {
+            SharedHeap.free(allocation);
+        }
+    }
+
+    /** Drops an attachment's use of its mapping. */
+    private record Detach(MappedArena mapped) implements Runnable {
+        @Override
+        public void run() {
+            SharedHeap.release(mapped);
+        }
+    }
+}

@@ -1,0 +1,134 @@
+package org.multiprocess4j.internal.memory;
+
+import org.multiprocess4j.internal.os.CurrentProcess;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * This process's view of shared memory: the arenas it created, from which it carves blocks, and the arenas of
+ * other processes it attached to. One lock guards it all; allocation is not a hot path.
+ *
+ * <p>Small blocks come from arenas that start at 256 KiB and double up to 4 MiB (CPython's heap grows its
+ * arenas the same way); a block over 1 MiB gets an arena of its own. An arena is unmapped, and a created one's
+ * descriptor closed, when no block or view uses it any more, except the newest small arena, kept for reuse.
+ */
+public final class SharedHeap {
+    /** The system property naming the tmpfs directory arenas are created in. */
+    public static final String DIRECTORY_PROPERTY = "multiprocess4j.shm.dir";
+
+    static final long ALIGNMENT = 8;
+    private static final long FIRST_ARENA = 256 << 10;
+    private static final long MAX_ARENA = 4 << 20;
+    private static final long DEDICATED_THRESHOLD = 1 << 20;
+    private static final long PAGE = 4096;
+
+    private static final Map<Long, MappedArena> ARENAS = new HashMap<>();
+    private static final Map<MappedArena, FreeSpace> SPACES = new IdentityHashMap<>();
+    private static final List<MappedArena> SMALL = new ArrayList<>();
+    private static long nextArenaSize = FIRST_ARENA;
+
+    private SharedHeap() {
+    }
+
+    /** The directory arenas are created in. */
+    public static Path directory() {
+        return Path.of(System.getProperty(DIRECTORY_PROPERTY, "/dev/shm"));
+    }
+
+    /** A new block of {@code size} bytes aligned to {@code alignment} (a power of two), zeroed. */
+    static synchronized Allocation allocate(long size, long alignment) {
+        long padded = roundUp(Math.max(size, 1), ALIGNMENT) + Math.max(0, alignment - ALIGNMENT);
+        MappedArena arena;
+        long offset;
+        if (padded > DEDICATED_THRESHOLD) {
+            arena = newArena(roundUp(ArenaLayout.HEADER_SIZE + padded, PAGE));
+            offset = SPACES.get(arena).allocate(padded);
+        } else {
+            arena = null;
+            offset = -1;
+            for (int i = SMALL.size() - 1; i >= 0 && offset < 0; i--) {
+                arena = SMALL.get(i);
+                offset = SPACES.get(arena).allocate(padded);
+            }
+            if (offset < 0) {
+                long arenaSize = nextArenaSize;
+                nextArenaSize = Math.min(MAX_ARENA, nextArenaSize * 2);
+                arena = newArena(arenaSize);
+                SMALL.add(arena);
+                offset = SPACES.get(arena).allocate(padded);
+            }
+        }
+        arena.users++;
+        long aligned = roundUp(offset, alignment);
+        MemorySegment block = arena.memory().asSlice(aligned, size);
+        block.fill((byte) 0);
+        return new Allocation(arena, offset, padded, aligned);
+    }
+
+    private static MappedArena newArena(long size) {
+        Path directory = directory();
+        if (!Files.isDirectory(directory)) {
+            throw new IllegalStateException("shared-memory directory does not exist: " + DIRECTORY_PROPERTY + "="
+                    + directory);
+        }
+        MappedArena arena = MappedArena.create(directory, size);
+        ARENAS.put(arena.ref().arenaId(), arena);
+        SPACES.put(arena, new FreeSpace(ArenaLayout.HEADER_SIZE, size));
+        return arena;
+    }
+
+    /** Gives an allocation's space back and drops its use of the arena. */
+    static synchronized void free(Allocation allocation) {
+        SPACES.get(allocation.arena()).free(allocation.blockOffset(), allocation.blockSize());
+        release(allocation.arena());
+    }
+
+    /** The arena a reference names, mapped, with one more user: the caller must {@link #release} it. */
+    static synchronized MappedArena acquire(ArenaRef ref) {
+        MappedArena arena = ARENAS.get(ref.arenaId());
+        if (arena == null) {
+            if (ref.creatorPid() == CurrentProcess.PID && ref.creatorStartTime() == CurrentProcess.START_TIME) {
+                throw new IllegalStateException("shared memory no longer exists: arena "
+                        + Long.toHexString(ref.arenaId()) + " of this process was released");
+            }
+            arena = MappedArena.attach(ref);
+            ARENAS.put(ref.arenaId(), arena);
+        } else if (!arena.ref().equals(ref)) {
+            throw new IllegalStateException("arena does not match the handle: handle=" + ref + " mapped="
+                    + arena.ref());
+        }
+        arena.users++;
+        return arena;
+    }
+
+    /** Drops one use of an arena, unmapping it when none is left and it is not kept for reuse. */
+    static synchronized void release(MappedArena arena) {
+        if (--arena.users > 0 || (!SMALL.isEmpty() && SMALL.getLast() == arena)) {
+            return;
+        }
+        ARENAS.remove(arena.ref().arenaId());
+        SPACES.remove(arena);
+        SMALL.remove(arena);
+        arena.unmap();
+    }
+
+    /** How many arenas this process has mapped now, created or attached; for tests and diagnostics. */
+    public static synchronized int mappedArenas() {
+        return ARENAS.size();
+    }
+
+    private static long roundUp(long value, long alignment) {
+        return (value + alignment - 1) & -alignment;
+    }
+
+    /** A block in an arena this process created: where it starts, its padded extent, and its aligned start. */
+    record Allocation(MappedArena arena, long blockOffset, long blockSize, long offset) {
+    }
+}

@@ -1,0 +1,226 @@
+package org.multiprocess4j.internal.os;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.HexFormat;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+/**
+ * Linux x86-64: unnamed tmpfs files ({@code O_TMPFILE}), {@code posix_fallocate}, {@code /proc} and futexes.
+ */
+final class LinuxPlatform implements Platform {
+
+    static final LinuxPlatform INSTANCE = new LinuxPlatform();
+
+    private static final int O_RDWR = 02;
+    private static final int O_CREAT = 0100;
+    private static final int O_EXCL = 0200;
+    private static final int O_NOFOLLOW = 0400000;
+    private static final int O_CLOEXEC = 02000000;
+    private static final int O_TMPFILE = 020200000;
+    private static final int OWNER_ONLY = 0600;
+    private static final int EISDIR = 21;
+    private static final int EOPNOTSUPP = 95;
+    private static final int ENOSPC = 28;
+    private static final int EEXIST = 17;
+
+    private static final long SYS_FUTEX = 202;
+    private static final int FUTEX_WAIT = 0;
+    private static final int FUTEX_WAKE = 1;
+
+    private LinuxPlatform() {
+    }
+
+    /** Downcalls, linked when the holder class is first touched. */
+    private static final class Libc {
+        static final Linker LINKER = Linker.nativeLinker();
+        static final ErrnoLayout ERRNO = new ErrnoLayout();
+        static final MethodHandle OPEN = LINKER.downcallHandle(
+                LINKER.defaultLookup().findOrThrow("open"),
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT),
+                Linker.Option.firstVariadicArg(2), Linker.Option.captureCallState("errno"));
+        static final MethodHandle POSIX_FALLOCATE = LINKER.downcallHandle(
+                LINKER.defaultLookup().findOrThrow("posix_fallocate"),
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG));
+        static final MethodHandle UNLINK = LINKER.downcallHandle(
+                LINKER.defaultLookup().findOrThrow("unlink"),
+                FunctionDescriptor.of(JAVA_INT, ADDRESS));
+        static final MethodHandle CLOSE = LINKER.downcallHandle(
+                LINKER.defaultLookup().findOrThrow("close"),
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+        static final MethodHandle STRERROR = LINKER.downcallHandle(
+                LINKER.defaultLookup().findOrThrow("strerror"),
+                FunctionDescriptor.of(ADDRESS.withTargetLayout(MemoryLayout.sequenceLayout(256, ValueLayout.JAVA_BYTE)),
+                        JAVA_INT));
+    }
+
+    /** The layout of the captured {@code errno}, kept apart so that its var handle is built once. */
+    private static final class ErrnoLayout {
+        final MemoryLayout layout = Linker.Option.captureStateLayout();
+        final VarHandle errno = layout.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+    }
+
+    /** The futex downcall, linked apart from the others: only contended locks need it. */
+    private static final class Futex {
+        static final MethodHandle SYSCALL = Linker.nativeLinker().downcallHandle(
+                Linker.nativeLinker().defaultLookup().findOrThrow("syscall"),
+                FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT),
+                Linker.Option.firstVariadicArg(1));
+    }
+
+    @Override
+    public int createUnnamedSharedFile(Path directory, long size) {
+        if (size <= 0) {
+            throw new IllegalArgumentException("size must be positive: size=" + size);
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment errnoState = arena.allocate(Libc.ERRNO.layout);
+            int fd = open(arena, errnoState, directory.toString(), O_TMPFILE | O_RDWR | O_CLOEXEC);
+            if (fd < 0) {
+                int errno = errno(errnoState);
+                if (errno != EOPNOTSUPP && errno != EISDIR) {
+                    throw failure("open(" + directory + ", O_TMPFILE)", errno);
+                }
+                fd = createAndUnlink(arena, errnoState, directory);
+            }
+            int error = (int) Libc.POSIX_FALLOCATE.invokeExact(fd, 0L, size);
+            if (error != 0) {
+                close(fd);
+                if (error == ENOSPC) {
+                    throw new SharedMemoryExhaustedException("no room for " + size + " bytes of shared memory in "
+                            + directory + " (" + freeSpace(directory) + "): free some, or point the system property "
+                            + "multiprocess4j.shm.dir at a larger tmpfs");
+                }
+                throw failure("posix_fallocate(" + size + " bytes in " + directory + ")", error);
+            }
+            return fd;
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException("native call failed: " + t, t);
+        }
+    }
+
+    /** The fallback for file systems without {@code O_TMPFILE}: an unguessable name, removed at once. */
+    private static int createAndUnlink(Arena arena, MemorySegment errnoState, Path directory) throws Throwable {
+        SecureRandom random = new SecureRandom();
+        for (int attempt = 0; attempt < 16; attempt++) {
+            byte[] name = new byte[16];
+            random.nextBytes(name);
+            String path = directory.resolve("mp4j-" + HexFormat.of().formatHex(name)).toString();
+            int fd = open(arena, errnoState, path, O_CREAT | O_EXCL | O_NOFOLLOW | O_RDWR | O_CLOEXEC);
+            if (fd >= 0) {
+                int unused = (int) Libc.UNLINK.invokeExact(arena.allocateFrom(path));
+                assert unused == 0 || unused == -1;
+                return fd;
+            }
+            int errno = errno(errnoState);
+            if (errno != EEXIST) {
+                throw failure("open(" + path + ", O_CREAT|O_EXCL)", errno);
+            }
+        }
+        throw new IllegalStateException("could not create a uniquely named file in " + directory);
+    }
+
+    private static int open(Arena arena, MemorySegment errnoState, String path, int flags) throws Throwable {
+        return (int) Libc.OPEN.invokeExact(errnoState, arena.allocateFrom(path), flags, OWNER_ONLY);
+    }
+
+    private static int errno(MemorySegment errnoState) {
+        return (int) Libc.ERRNO.errno.get(errnoState, 0L);
+    }
+
+    private static IllegalStateException failure(String call, int errno) {
+        String text;
+        try {
+            MemorySegment message = (MemorySegment) Libc.STRERROR.invokeExact(errno);
+            text = message.getString(0);
+        } catch (Throwable t) {
+            text = "error " + errno;
+        }
+        return new IllegalStateException(call + " failed: " + text + " (errno " + errno + ")");
+    }
+
+    private static String freeSpace(Path directory) {
+        try {
+            var store = Files.getFileStore(directory);
+            return store.getUsableSpace() + " of " + store.getTotalSpace() + " bytes free";
+        } catch (IOException e) {
+            return "free space unknown";
+        }
+    }
+
+    @Override
+    public Path descriptorPath(long pid, int fd) {
+        return Path.of("/proc", Long.toString(pid), "fd", Integer.toString(fd));
+    }
+
+    @Override
+    public void close(int fd) {
+        try {
+            int unused = (int) Libc.CLOSE.invokeExact(fd);
+            assert unused == 0 || unused == -1;
+        } catch (Throwable t) {
+            throw new IllegalStateException("close(" + fd + ") failed: " + t, t);
+        }
+    }
+
+    @Override
+    public long processStartTime(long pid) {
+        String stat;
+        try {
+            stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+        } catch (NoSuchFileException e) {
+            return -1;
+        } catch (IOException e) {
+            return -1;
+        }
+        // The command name (field 2) may hold spaces and parentheses: fields are counted after the last ')'.
+        int close = stat.lastIndexOf(')');
+        String[] fields = stat.substring(close + 2).split(" ");
+        char state = fields[0].charAt(0);
+        if (state == 'Z' || state == 'X' || state == 'x') {
+            return -1;
+        }
+        return Long.parseLong(fields[19]);
+    }
+
+    @Override
+    public void futexWait(MemorySegment word, int expected, long timeoutNanos) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment timeout = arena.allocate(16, 8);
+            timeout.set(JAVA_LONG, 0, timeoutNanos / 1_000_000_000L);
+            timeout.set(JAVA_LONG, 8, timeoutNanos % 1_000_000_000L);
+            long unused = (long) Futex.SYSCALL.invokeExact(SYS_FUTEX, word, FUTEX_WAIT, expected, timeout,
+                    MemorySegment.NULL, 0);
+            assert unused >= -1;
+        } catch (Throwable t) {
+            throw new IllegalStateException("futex wait failed: " + t, t);
+        }
+    }
+
+    @Override
+    public void futexWake(MemorySegment word, int count) {
+        try {
+            long unused = (long) Futex.SYSCALL.invokeExact(SYS_FUTEX, word, FUTEX_WAKE, count, MemorySegment.NULL,
+                    MemorySegment.NULL, 0);
+            assert unused >= -1;
+        } catch (Throwable t) {
+            throw new IllegalStateException("futex wake failed: " + t, t);
+        }
+    }
+}

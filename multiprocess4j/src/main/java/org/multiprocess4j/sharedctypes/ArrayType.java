@@ -1,0 +1,92 @@
+package org.multiprocess4j.sharedctypes;
+
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A fixed-length C array type, for structure fields: {@code CType.c_int.array(8)} is C's {@code int[8]} and
+ * ctypes' {@code c_int * 8}.
+ */
+public final class ArrayType extends DataType {
+    private final DataType element;
+    private final int length;
+
+    ArrayType(DataType element, int length) {
+        if (length < 0) {
+            throw new IllegalArgumentException("array length must be >= 0: length=" + length);
+        }
+        if (element.byteSize() != 0 && length > Long.MAX_VALUE / element.byteSize()) {
+            throw new IllegalArgumentException("array too large: length=" + length + " of " + element);
+        }
+        this.element = element;
+        this.length = length;
+    }
+
+    /** The element type. */
+    public DataType element() {
+        return element;
+    }
+
+    /** The number of elements. */
+    public int length() {
+        return length;
+    }
+
+    @Override
+    public long byteSize() {
+        return element.byteSize() * length;
+    }
+
+    @Override
+    public long byteAlignment() {
+        return element.byteAlignment();
+    }
+
+    @Override
+    String signature() {
+        return element.signature() + "[" + length + "]";
+    }
+
+    @Override
+    void store(MemorySegment segment, long offset, Object value, String param) {
+        List<?> values = Initializers.asList(value);
+        if (values == null) {
+            throw new IllegalArgumentException(param + " must be an array or collection for " + this + ": " + param
+                    + "=" + value + " (" + value.getClass().getSimpleName() + ")");
+        }
+        if (values.size() > length) {
+            throw new IllegalArgumentException(param + " has " + values.size() + " elements, more than the "
+                    + length + " of " + this + ": " + param + "=" + value);
+        }
+        for (int i = 0; i < values.size(); i++) {
+            element.store(segment, offset + i * element.byteSize(), values.get(i), param + "[" + i + "]");
+        }
+    }
+
+    @Override
+    Object load(MemorySegment segment, long offset) {
+        List<Object> values = new ArrayList<>(length);
+        for (int i = 0; i < length; i++) {
+            values.add(element.load(segment, offset + i * element.byteSize()));
+        }
+        return values;
+    }
+
+    @Override
+    public String toString() {
+        return element + "[" + length + "]";
+    }
+
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof ArrayType that && signature().equals(that.signature());
+    }
+
+    @Override
+    public int hashCode() {
+        return signature().hashCode();
+    }
+
+
+}

@@ -1,0 +1,306 @@
+package org.multiprocess4j.sharedctypes;
+
+import java.lang.foreign.MemorySegment;
+import java.math.BigInteger;
+import java.util.Map;
+import java.util.TreeMap;
+
+import static java.lang.foreign.ValueLayout.JAVA_BOOLEAN;
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_DOUBLE;
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
+
+/**
+ * A C primitive type, named as ctypes names it, with the typecode Python's {@code array} module uses for it.
+ * The type parameters are the classes of shared values and arrays of this type, so that
+ * {@code SharedCTypes.rawValue(CType.c_int, 7)} is statically an {@link IntValue} with unboxed accessors.
+ *
+ * <p>The constants keep ctypes' lower-case names on purpose: code ported from Python reads the same, and each
+ * name is the C type it stands for. Sizes are C's on Linux x86-64 (LP64):
+ *
+ * <table class="striped">
+ * <caption>Types, typecodes and their Java representation</caption>
+ * <thead><tr><th>token</th><th>typecode</th><th>bytes</th><th>Java value</th></tr></thead>
+ * <tbody>
+ * <tr><td>{@code c_char}</td><td>{@code c}</td><td>1</td><td>{@code byte}</td></tr>
+ * <tr><td>{@code c_byte}, {@code c_int8}</td><td>{@code b}</td><td>1</td><td>{@code byte}</td></tr>
+ * <tr><td>{@code c_ubyte}, {@code c_uint8}</td><td>{@code B}</td><td>1</td><td>{@code int} 0..255</td></tr>
+ * <tr><td>{@code c_short}, {@code c_int16}</td><td>{@code h}</td><td>2</td><td>{@code short}</td></tr>
+ * <tr><td>{@code c_ushort}, {@code c_uint16}</td><td>{@code H}</td><td>2</td><td>{@code int} 0..65535</td></tr>
+ * <tr><td>{@code c_int}, {@code c_int32}</td><td>{@code i}</td><td>4</td><td>{@code int}</td></tr>
+ * <tr><td>{@code c_uint}, {@code c_uint32}</td><td>{@code I}</td><td>4</td><td>{@code long} 0..2<sup>32</sup>-1</td></tr>
+ * <tr><td>{@code c_long}, {@code c_int64}, {@code c_ssize_t}</td><td>{@code l}</td><td>8</td><td>{@code long}</td></tr>
+ * <tr><td>{@code c_ulong}, {@code c_uint64}, {@code c_size_t}</td><td>{@code L}</td><td>8</td><td>{@code long}, unsigned bits</td></tr>
+ * <tr><td>{@code c_longlong}</td><td>{@code q}</td><td>8</td><td>{@code long}</td></tr>
+ * <tr><td>{@code c_ulonglong}</td><td>{@code Q}</td><td>8</td><td>{@code long}, unsigned bits</td></tr>
+ * <tr><td>{@code c_float}</td><td>{@code f}</td><td>4</td><td>{@code float}</td></tr>
+ * <tr><td>{@code c_double}</td><td>{@code d}</td><td>8</td><td>{@code double}</td></tr>
+ * <tr><td>{@code c_wchar}</td><td>{@code u}</td><td>4</td><td>{@code int} code point</td></tr>
+ * <tr><td>{@code c_bool}</td><td>{@code ?}</td><td>1</td><td>{@code boolean}</td></tr>
+ * </tbody>
+ * </table>
+ *
+ * @param <V> the class of a shared value of this type
+ * @param <A> the class of a shared array of this type
+ */
+public final class CType<V extends SharedValue, A extends SharedArray> extends DataType {
+    private static final Map<Character, CType<?, ?>> BY_CODE = new TreeMap<>();
+
+    /** C {@code char}: one byte, typecode {@code 'c'}. */
+    public static final CType<CharValue, CharArray> c_char = new CType<>("c_char", 'c', Kind.CHAR);
+    /** C {@code wchar_t}: a UTF-32 code unit, typecode {@code 'u'}. */
+    public static final CType<WCharValue, WCharArray> c_wchar = new CType<>("c_wchar", 'u', Kind.WCHAR);
+    /** C {@code signed char}, typecode {@code 'b'}. */
+    public static final CType<ByteValue, ByteArray> c_byte = new CType<>("c_byte", 'b', Kind.BYTE);
+    /** C {@code unsigned char}, typecode {@code 'B'}. */
+    public static final CType<UByteValue, UByteArray> c_ubyte = new CType<>("c_ubyte", 'B', Kind.UBYTE);
+    /** C {@code short}, typecode {@code 'h'}. */
+    public static final CType<ShortValue, ShortArray> c_short = new CType<>("c_short", 'h', Kind.SHORT);
+    /** C {@code unsigned short}, typecode {@code 'H'}. */
+    public static final CType<UShortValue, UShortArray> c_ushort = new CType<>("c_ushort", 'H', Kind.USHORT);
+    /** C {@code int}, typecode {@code 'i'}. */
+    public static final CType<IntValue, IntArray> c_int = new CType<>("c_int", 'i', Kind.INT);
+    /** C {@code unsigned int}, typecode {@code 'I'}. */
+    public static final CType<UIntValue, UIntArray> c_uint = new CType<>("c_uint", 'I', Kind.UINT);
+    /** C {@code long} (8 bytes on LP64), typecode {@code 'l'}. */
+    public static final CType<LongValue, LongArray> c_long = new CType<>("c_long", 'l', Kind.LONG);
+    /** C {@code unsigned long} (8 bytes on LP64), typecode {@code 'L'}. */
+    public static final CType<ULongValue, ULongArray> c_ulong = new CType<>("c_ulong", 'L', Kind.ULONG);
+    /** C {@code long long}, typecode {@code 'q'}. */
+    public static final CType<LongValue, LongArray> c_longlong = new CType<>("c_longlong", 'q', Kind.LONG);
+    /** C {@code unsigned long long}, typecode {@code 'Q'}. */
+    public static final CType<ULongValue, ULongArray> c_ulonglong = new CType<>("c_ulonglong", 'Q', Kind.ULONG);
+    /** C {@code float}, typecode {@code 'f'}. */
+    public static final CType<FloatValue, FloatArray> c_float = new CType<>("c_float", 'f', Kind.FLOAT);
+    /** C {@code double}, typecode {@code 'd'}. */
+    public static final CType<DoubleValue, DoubleArray> c_double = new CType<>("c_double", 'd', Kind.DOUBLE);
+    /** C {@code _Bool}, typecode {@code '?'}. */
+    public static final CType<BoolValue, BoolArray> c_bool = new CType<>("c_bool", '?', Kind.BOOL);
+
+    /** C {@code int8_t}: the same type as {@link #c_byte}, as in ctypes. */
+    public static final CType<ByteValue, ByteArray> c_int8 = c_byte;
+    /** C {@code uint8_t}: the same type as {@link #c_ubyte}. */
+    public static final CType<UByteValue, UByteArray> c_uint8 = c_ubyte;
+    /** C {@code int16_t}: the same type as {@link #c_short}. */
+    public static final CType<ShortValue, ShortArray> c_int16 = c_short;
+    /** C {@code uint16_t}: the same type as {@link #c_ushort}. */
+    public static final CType<UShortValue, UShortArray> c_uint16 = c_ushort;
+    /** C {@code int32_t}: the same type as {@link #c_int}. */
+    public static final CType<IntValue, IntArray> c_int32 = c_int;
+    /** C {@code uint32_t}: the same type as {@link #c_uint}. */
+    public static final CType<UIntValue, UIntArray> c_uint32 = c_uint;
+    /** C {@code int64_t}: the same type as {@link #c_long} on LP64, as in ctypes. */
+    public static final CType<LongValue, LongArray> c_int64 = c_long;
+    /** C {@code uint64_t}: the same type as {@link #c_ulong} on LP64. */
+    public static final CType<ULongValue, ULongArray> c_uint64 = c_ulong;
+    /** C {@code size_t}: the same type as {@link #c_ulong} on LP64. */
+    public static final CType<ULongValue, ULongArray> c_size_t = c_ulong;
+    /** C {@code ssize_t}: the same type as {@link #c_long} on LP64. */
+    public static final CType<LongValue, LongArray> c_ssize_t = c_long;
+
+    /** Every typecode, in the order of the error messages. */
+    static final String TYPECODES = "cbBhHiIlLqQfdu?";
+
+    private final String name;
+    private final char typecode;
+    final Kind kind;
+
+    private CType(String name, char typecode, Kind kind) {
+        this.name = name;
+        this.typecode = typecode;
+        this.kind = kind;
+        BY_CODE.put(typecode, this);
+    }
+
+    /**
+     * The type of a typecode.
+     *
+     * @throws IllegalArgumentException unless {@code typecode} is one of {@code cbBhHiIlLqQfdu?}
+     */
+    public static CType<?, ?> of(char typecode) {
+        CType<?, ?> type = BY_CODE.get(typecode);
+        if (type == null) {
+            throw new IllegalArgumentException("typecode must be one of " + TYPECODES + ": typecode='" + typecode
+                    + "'");
+        }
+        return type;
+    }
+
+    /** The typecode, as Python's {@code array} module writes it. */
+    public char typecode() {
+        return typecode;
+    }
+
+    /** The ctypes name, such as {@code c_double}. */
+    public String ctypesName() {
+        return name;
+    }
+
+    @Override
+    public long byteSize() {
+        return kind.layout.byteSize();
+    }
+
+    @Override
+    public long byteAlignment() {
+        return kind.layout.byteSize();
+    }
+
+    @Override
+    String signature() {
+        return String.valueOf(typecode);
+    }
+
+    @Override
+    public String toString() {
+        return name;
+    }
+
+    @Override
+    void store(MemorySegment segment, long offset, Object value, String param) {
+        switch (kind) {
+            case CHAR -> segment.set(JAVA_BYTE, offset, charByte(value, param));
+            case BYTE -> segment.set(JAVA_BYTE, offset, (byte) integral(value, param, Byte.MIN_VALUE, Byte.MAX_VALUE));
+            case UBYTE -> segment.set(JAVA_BYTE, offset, (byte) integral(value, param, 0, 0xFF));
+            case SHORT -> segment.set(JAVA_SHORT, offset, (short) integral(value, param, Short.MIN_VALUE,
+                    Short.MAX_VALUE));
+            case USHORT -> segment.set(JAVA_SHORT, offset, (short) integral(value, param, 0, 0xFFFF));
+            case INT -> segment.set(JAVA_INT, offset, (int) integral(value, param, Integer.MIN_VALUE,
+                    Integer.MAX_VALUE));
+            case UINT -> segment.set(JAVA_INT, offset, (int) integral(value, param, 0, 0xFFFF_FFFFL));
+            case LONG -> segment.set(JAVA_LONG, offset, integral(value, param, Long.MIN_VALUE, Long.MAX_VALUE));
+            case ULONG -> segment.set(JAVA_LONG, offset, unsignedLong(value, param));
+            case FLOAT -> segment.set(JAVA_FLOAT, offset, toFloat(value, param));
+            case DOUBLE -> segment.set(JAVA_DOUBLE, offset, floating(value, param));
+            case WCHAR -> segment.set(JAVA_INT, offset, codePoint(value, param));
+            case BOOL -> segment.set(JAVA_BOOLEAN, offset, bool(value, param));
+        }
+    }
+
+    @Override
+    Object load(MemorySegment segment, long offset) {
+        return switch (kind) {
+            case CHAR, BYTE -> segment.get(JAVA_BYTE, offset);
+            case UBYTE -> Byte.toUnsignedInt(segment.get(JAVA_BYTE, offset));
+            case SHORT -> segment.get(JAVA_SHORT, offset);
+            case USHORT -> Short.toUnsignedInt(segment.get(JAVA_SHORT, offset));
+            case INT, WCHAR -> segment.get(JAVA_INT, offset);
+            case UINT -> Integer.toUnsignedLong(segment.get(JAVA_INT, offset));
+            case LONG, ULONG -> segment.get(JAVA_LONG, offset);
+            case FLOAT -> segment.get(JAVA_FLOAT, offset);
+            case DOUBLE -> segment.get(JAVA_DOUBLE, offset);
+            case BOOL -> segment.get(JAVA_BOOLEAN, offset);
+        };
+    }
+
+    /** How a loaded value reads in {@code toString()}, as ctypes' repr would write it. */
+    String format(Object value) {
+        return switch (kind) {
+            case CHAR -> "b'" + escape((Byte) value) + "'";
+            case ULONG -> Long.toUnsignedString((Long) value);
+            case WCHAR -> "'" + Character.toString((Integer) value) + "'";
+            case BOOL -> ((Boolean) value) ? "True" : "False";
+            default -> String.valueOf(value);
+        };
+    }
+
+    private static String escape(byte b) {
+        int u = Byte.toUnsignedInt(b);
+        return u >= 0x20 && u < 0x7F && u != '\'' && u != '\\' ? String.valueOf((char) u) : String.format("\\x%02x", u);
+    }
+
+    private IllegalArgumentException wrongType(Object value, String param, String expected) {
+        return new IllegalArgumentException(param + " has the wrong type for " + name + ", which takes " + expected
+                + ": " + param + "=" + value + " (" + (value == null ? "null" : value.getClass().getSimpleName())
+                + ")");
+    }
+
+    private long integral(Object value, String param, long lo, long hi) {
+        long v;
+        if (value instanceof Byte || value instanceof Short || value instanceof Integer || value instanceof Long) {
+            v = ((Number) value).longValue();
+        } else if (value instanceof BigInteger big && big.bitLength() < 64) {
+            v = big.longValue();
+        } else if (value instanceof BigInteger) {
+            throw new IllegalArgumentException(param + " out of range for " + name + ": " + param + "=" + value
+                    + ", must be in " + lo + ".." + hi);
+        } else {
+            throw wrongType(value, param, "an integer (Byte, Short, Integer, Long or BigInteger)");
+        }
+        if (v < lo || v > hi) {
+            throw Kind.outOfRange(param, v, name, lo, hi);
+        }
+        return v;
+    }
+
+    private static final BigInteger TWO_TO_64 = BigInteger.ONE.shiftLeft(64);
+
+    private long unsignedLong(Object value, String param) {
+        if (value instanceof Long l) {
+            return l;
+        }
+        if (value instanceof BigInteger big) {
+            if (big.signum() < 0 || big.compareTo(TWO_TO_64) >= 0) {
+                throw new IllegalArgumentException(param + " out of range for " + name + ": " + param + "=" + value
+                        + ", must be in 0..18446744073709551615");
+            }
+            return big.longValue();
+        }
+        return integral(value, param, 0, Long.MAX_VALUE);
+    }
+
+    private double floating(Object value, String param) {
+        if (value instanceof Number n && !(value instanceof BigInteger)) {
+            return n.doubleValue();
+        }
+        throw wrongType(value, param, "a number");
+    }
+
+    private float toFloat(Object value, String param) {
+        double d = floating(value, param);
+        if (Double.isFinite(d) && Math.abs(d) > Float.MAX_VALUE) {
+            throw new IllegalArgumentException(param + " out of range for c_float: " + param + "=" + d
+                    + ", must be within +-" + Float.MAX_VALUE);
+        }
+        return (float) d;
+    }
+
+    private byte charByte(Object value, String param) {
+        if (value instanceof Byte b) {
+            return b;
+        }
+        if (value instanceof Character c && c <= 0xFF) {
+            return (byte) c.charValue();
+        }
+        if (value instanceof String s && s.length() == 1 && s.charAt(0) <= 0xFF) {
+            return (byte) s.charAt(0);
+        }
+        if (value instanceof Integer || value instanceof Short) {
+            return (byte) integral(value, param, 0, 0xFF);
+        }
+        throw wrongType(value, param, "one byte (Byte, an int 0..255, or a char or 1-char String up to \\u00ff)");
+    }
+
+    private int codePoint(Object value, String param) {
+        if (value instanceof Character c) {
+            return c;
+        }
+        if (value instanceof String s && s.codePointCount(0, s.length()) == 1) {
+            return s.codePointAt(0);
+        }
+        if (value instanceof Integer || value instanceof Short || value instanceof Byte || value instanceof Long) {
+            return (int) integral(value, param, 0, Character.MAX_CODE_POINT);
+        }
+        throw wrongType(value, param, "one code point (Character, a 1-code-point String, or an int 0..0x10FFFF)");
+    }
+
+    private boolean bool(Object value, String param) {
+        if (value instanceof Boolean b) {
+            return b;
+        }
+        throw wrongType(value, param, "a Boolean");
+    }
+}

@@ -1,0 +1,155 @@
+package org.multiprocess4j.sharedctypes;
+
+import org.multiprocess4j.SharedLock;
+import org.multiprocess4j.internal.memory.SharedBlock;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * A C array in shared memory, of a primitive type (one subclass each, with unboxed accessors) or of a
+ * {@linkplain StructArray structure}. Lengths and indices are {@code long}: arrays over 2 GiB work; copies to
+ * Java arrays are limited to what a Java array holds.
+ */
+public abstract sealed class SharedArray extends SharedData
+        permits CharArray, ByteArray, UByteArray, ShortArray, UShortArray, IntArray, UIntArray, LongArray, ULongArray,
+        FloatArray, DoubleArray, WCharArray, BoolArray, StructArray {
+
+    private final DataType elementType;
+    /** The number of elements. */
+    final long length;
+
+    SharedArray(DataType elementType, SharedBlock block, long base, long length, SharedLock lock, boolean ownsLock) {
+        super(block, base, length * elementType.byteSize(), lock, ownsLock);
+        this.elementType = elementType;
+        this.length = length;
+    }
+
+    /** The number of elements. */
+    public final long length() {
+        return length;
+    }
+
+    /** The element type. */
+    public final DataType elementType() {
+        return elementType;
+    }
+
+    /**
+     * The element at {@code index}, boxed as the typed {@code get} returns it (a structure element is returned as
+     * a {@link java.util.List} of its field values); takes the lock when synchronized.
+     *
+     * @throws IndexOutOfBoundsException unless {@code 0 <= index < length()}
+     */
+    public final Object getValue(long index) {
+        Objects.checkIndex(index, length);
+        SharedLock l = lock;
+        if (l == null) {
+            return elementType.load(segment, index * elementType.byteSize());
+        }
+        l.lock();
+        try {
+            return elementType.load(segment, index * elementType.byteSize());
+        } finally {
+            l.unlock();
+        }
+    }
+
+    /**
+     * Sets the element at {@code index} from its boxed form; takes the lock when synchronized.
+     *
+     * @throws IndexOutOfBoundsException unless {@code 0 <= index < length()}
+     * @throws IllegalArgumentException when {@code value} has the wrong type or is out of range
+     */
+    public final void setValue(long index, Object value) {
+        Objects.checkIndex(index, length);
+        SharedLock l = lock;
+        if (l == null) {
+            elementType.store(segment, index * elementType.byteSize(), value, "value");
+            return;
+        }
+        l.lock();
+        try {
+            elementType.store(segment, index * elementType.byteSize(), value, "value");
+        } finally {
+            l.unlock();
+        }
+    }
+
+    /** Every element, boxed, in a new list; the lock is held once for the whole copy. */
+    public final List<Object> toList() {
+        int n = javaLength(length);
+        SharedLock l = lock;
+        if (l != null) {
+            l.lock();
+        }
+        try {
+            List<Object> values = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                values.add(elementType.load(segment, i * elementType.byteSize()));
+            }
+            return values;
+        } finally {
+            if (l != null) {
+                l.unlock();
+            }
+        }
+    }
+
+    /**
+     * The raw array under a synchronized wrapper (Python's {@code get_obj()}): same memory, no lock.
+     *
+     * @throws UnsupportedOperationException when this array is already raw
+     */
+    public SharedArray getObj() {
+        getLock();
+        return withLock(null, false);
+    }
+
+    @Override
+    abstract SharedArray withLock(SharedLock lock, boolean ownsLock);
+
+    @Override
+    final String signature() {
+        return elementType instanceof StructType<?> struct ? struct.handleSignature('a') : "a" + elementType.signature();
+    }
+
+    @Override
+    final long count() {
+        return length;
+    }
+
+    final void checkRange(String param, long from, int count) {
+        if (count < 0 || from < 0 || from > length - count) {
+            throw new IndexOutOfBoundsException("range [" + param + ", " + param + " + count) out of bounds for length "
+                    + length + ": " + param + "=" + from + ", count=" + count);
+        }
+    }
+
+    static int javaLength(long n) {
+        if (n > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("range too long for a Java array: length=" + n + ", at most "
+                    + (Integer.MAX_VALUE - 8) + "; copy it in parts with copyTo");
+        }
+        return (int) n;
+    }
+
+    /** The element type and length, and for short arrays the elements: {@code c_int[3] [9, 2, 8]}. */
+    @Override
+    public final String toString() {
+        String head = elementType + "[" + length + "]";
+        if (!block.isAlive()) {
+            return describe(head + " (closed)");
+        }
+        if (length > 16) {
+            return describe(head);
+        }
+        List<String> shown = new ArrayList<>();
+        for (long i = 0; i < length; i++) {
+            Object v = elementType.load(segment, i * elementType.byteSize());
+            shown.add(elementType instanceof CType<?, ?> c ? c.format(v) : String.valueOf(v));
+        }
+        return describe(head + " " + shown);
+    }
+}

@@ -1,0 +1,445 @@
+package org.multiprocess4j.sharedctypes;
+
+import org.multiprocess4j.Handle;
+import org.multiprocess4j.ProcessRLock;
+import org.multiprocess4j.SharedLock;
+import org.multiprocess4j.SharedObject;
+import org.multiprocess4j.internal.memory.HandleCodec;
+import org.multiprocess4j.internal.memory.SharedBlock;
+
+import java.lang.foreign.MemorySegment;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Allocates C values, arrays and structures in shared memory: the Java form of Python's
+ * {@code multiprocessing.sharedctypes}.
+ *
+ * <table class="striped">
+ * <caption>Python and Java side by side</caption>
+ * <thead><tr><th>Python</th><th>Java</th></tr></thead>
+ * <tbody>
+ * <tr><td>{@code RawValue('d', 2.4)}</td><td>{@code rawValue(c_double, 2.4)} or {@code rawValue('d', 2.4)}</td></tr>
+ * <tr><td>{@code RawValue(MyStruct, 4, 6)}</td><td>{@code rawValue(MyStruct.TYPE, 4, 6)}</td></tr>
+ * <tr><td>{@code RawArray('h', 7)}</td><td>{@code rawArray(c_short, 7)}</td></tr>
+ * <tr><td>{@code RawArray('i', (9, 2, 8))}</td><td>{@code rawArray(c_int, new int[] {9, 2, 8})}</td></tr>
+ * <tr><td>{@code Value('i', 7)}</td><td>{@code value(c_int, 7)}</td></tr>
+ * <tr><td>{@code Value('i', 7, lock=False)}</td><td>{@code value(c_int, 7, false)}</td></tr>
+ * <tr><td>{@code Array('c', b'hi', lock=lock)}</td><td>{@code array(c_char, "hi".getBytes(US_ASCII), lock)}</td></tr>
+ * <tr><td>{@code copy(obj)}, {@code synchronized(obj, lock)}</td><td>{@code copy(obj)}, {@code synchronize(obj, lock)}</td></tr>
+ * </tbody>
+ * </table>
+ *
+ * <p>Typed factories return the typed class of the C type ({@code rawValue(c_int, 7)} is an {@link IntValue});
+ * typecode factories infer it from the assignment ({@code IntValue n = value('i', 7)}), and a mismatch is a
+ * {@link ClassCastException} at that assignment. Raw objects are not process-safe for compound updates; the
+ * synchronized ones returned by {@code value} and {@code array} take their lock once per access. Values are
+ * zeroed unless given; initializers are checked in full before anything is written, and any element of the
+ * wrong type or out of range is an {@link IllegalArgumentException} naming it.
+ */
+public final class SharedCTypes {
+    private SharedCTypes() {
+    }
+
+    // ---- raw values ------------------------------------------------------------------------------------------
+
+    /** A zeroed value of {@code type}. */
+    public static <V extends SharedValue> V rawValue(CType<V, ?> type) {
+        return newValue(type, null, null, false);
+    }
+
+    /**
+     * A value of {@code type} set to {@code value}, as ctypes' {@code type(value)}.
+     *
+     * @throws IllegalArgumentException when {@code value} has the wrong type or is out of range
+     */
+    public static <V extends SharedValue> V rawValue(CType<V, ?> type, Object value) {
+        return newValue(type, value, null, false);
+    }
+
+    /**
+     * A value of the type {@code typecode} names, zeroed or set to {@code args[0]}.
+     *
+     * @throws IllegalArgumentException for an unknown typecode, more than one argument, or a bad value
+     */
+    public static <V extends SharedValue> V rawValue(char typecode, Object... args) {
+        return cast(newValue(CType.of(typecode), single(args), null, false));
+    }
+
+    /**
+     * A structure with its fields set to {@code fieldValues} in declaration order (fewer leave the rest zero), as
+     * ctypes' {@code MyStruct(4, 6)}.
+     */
+    public static <S extends Struct> S rawValue(StructType<S> type, Object... fieldValues) {
+        return newStruct(type, List.of(fieldValues), null, false);
+    }
+
+    // ---- synchronized values ----------------------------------------------------------------------------------
+
+    /** A zeroed value behind a new {@link ProcessRLock}. */
+    public static <V extends SharedValue> V value(CType<V, ?> type) {
+        return newValue(type, null, ProcessRLock.create(), true);
+    }
+
+    /** A value set to {@code value}, behind a new {@link ProcessRLock} (Python's {@code Value(type, value)}). */
+    public static <V extends SharedValue> V value(CType<V, ?> type, Object value) {
+        return newValue(type, value, ProcessRLock.create(), true);
+    }
+
+    /** A value set to {@code value}, behind a new {@link ProcessRLock} when {@code lock} is true, else raw. */
+    public static <V extends SharedValue> V value(CType<V, ?> type, Object value, boolean lock) {
+        return lock ? value(type, value) : rawValue(type, value);
+    }
+
+    /** A value set to {@code value}, behind the given lock, which other objects may share. */
+    public static <V extends SharedValue> V value(CType<V, ?> type, Object value, SharedLock lock) {
+        return newValue(type, value, Objects.requireNonNull(lock, "lock"), false);
+    }
+
+    /** {@link #value(CType, Object)} by typecode. */
+    public static <V extends SharedValue> V value(char typecode, Object value) {
+        return cast(value(CType.of(typecode), value));
+    }
+
+    /** {@link #value(CType, Object, boolean)} by typecode. */
+    public static <V extends SharedValue> V value(char typecode, Object value, boolean lock) {
+        return cast(value(CType.of(typecode), value, lock));
+    }
+
+    /** {@link #value(CType, Object, SharedLock)} by typecode. */
+    public static <V extends SharedValue> V value(char typecode, Object value, SharedLock lock) {
+        return cast(value(CType.of(typecode), value, lock));
+    }
+
+    /** A structure with its fields set, behind a new {@link ProcessRLock}. */
+    public static <S extends Struct> S value(StructType<S> type, Object... fieldValues) {
+        return newStruct(type, List.of(fieldValues), ProcessRLock.create(), true);
+    }
+
+    /** A structure with its fields set, behind the given lock. */
+    public static <S extends Struct> S value(StructType<S> type, List<?> fieldValues, SharedLock lock) {
+        return newStruct(type, fieldValues, Objects.requireNonNull(lock, "lock"), false);
+    }
+
+    // ---- raw arrays -------------------------------------------------------------------------------------------
+
+    /**
+     * A zeroed array of {@code size} elements.
+     *
+     * @throws IllegalArgumentException when {@code size} is negative or too large
+     */
+    public static <A extends SharedArray> A rawArray(CType<?, A> type, long size) {
+        return cast(newArray(type, size, null, null, false));
+    }
+
+    /**
+     * An array holding the elements of {@code initializer} (a Java array, collection, iterable or stream; for
+     * {@code c_wchar} also a String), whose length sets the array's.
+     *
+     * @throws IllegalArgumentException when the initializer is not a sequence, or an element has the wrong type or
+     *                                  is out of range
+     */
+    public static <A extends SharedArray> A rawArray(CType<?, A> type, Object initializer) {
+        return cast(newArray(type, -1, initializer, null, false));
+    }
+
+    /** {@link #rawArray(CType, long)} by typecode. */
+    public static <A extends SharedArray> A rawArray(char typecode, long size) {
+        return cast(newArray(CType.of(typecode), size, null, null, false));
+    }
+
+    /** {@link #rawArray(CType, Object)} by typecode. */
+    public static <A extends SharedArray> A rawArray(char typecode, Object initializer) {
+        return cast(newArray(CType.of(typecode), -1, initializer, null, false));
+    }
+
+    /** A zeroed array of {@code size} structures. */
+    public static <S extends Struct> StructArray<S> rawArray(StructType<S> type, long size) {
+        return cast(newArray(type, size, null, null, false));
+    }
+
+    /** An array of structures initialized from structures or from their field values (arrays or lists). */
+    public static <S extends Struct> StructArray<S> rawArray(StructType<S> type, Object initializer) {
+        return cast(newArray(type, -1, initializer, null, false));
+    }
+
+    // ---- synchronized arrays ----------------------------------------------------------------------------------
+
+    /** {@link #rawArray(CType, long)} behind a new {@link ProcessRLock} (Python's {@code Array(type, size)}). */
+    public static <A extends SharedArray> A array(CType<?, A> type, long size) {
+        return cast(newArray(type, size, null, ProcessRLock.create(), true));
+    }
+
+    /** {@link #rawArray(CType, long)} behind the given lock. */
+    public static <A extends SharedArray> A array(CType<?, A> type, long size, SharedLock lock) {
+        return cast(newArray(type, size, null, Objects.requireNonNull(lock, "lock"), false));
+    }
+
+    /** {@link #rawArray(CType, Object)} behind a new {@link ProcessRLock}. */
+    public static <A extends SharedArray> A array(CType<?, A> type, Object initializer) {
+        return cast(newArray(type, -1, initializer, ProcessRLock.create(), true));
+    }
+
+    /** {@link #rawArray(CType, Object)} behind a new {@link ProcessRLock} when {@code lock} is true, else raw. */
+    public static <A extends SharedArray> A array(CType<?, A> type, Object initializer, boolean lock) {
+        return lock ? array(type, initializer) : rawArray(type, initializer);
+    }
+
+    /** {@link #rawArray(CType, Object)} behind the given lock. */
+    public static <A extends SharedArray> A array(CType<?, A> type, Object initializer, SharedLock lock) {
+        return cast(newArray(type, -1, initializer, Objects.requireNonNull(lock, "lock"), false));
+    }
+
+    /** {@link #array(CType, long)} by typecode. */
+    public static <A extends SharedArray> A array(char typecode, long size) {
+        return cast(array(CType.of(typecode), size));
+    }
+
+    /** {@link #array(CType, Object)} by typecode. */
+    public static <A extends SharedArray> A array(char typecode, Object initializer) {
+        return cast(array(CType.of(typecode), initializer));
+    }
+
+    /** {@link #array(CType, Object, SharedLock)} by typecode. */
+    public static <A extends SharedArray> A array(char typecode, Object initializer, SharedLock lock) {
+        return cast(array(CType.of(typecode), initializer, lock));
+    }
+
+    /** An array of structures behind a new {@link ProcessRLock}. */
+    public static <S extends Struct> StructArray<S> array(StructType<S> type, Object initializer) {
+        return cast(newArray(type, -1, initializer, ProcessRLock.create(), true));
+    }
+
+    /** An array of structures behind the given lock. */
+    public static <S extends Struct> StructArray<S> array(StructType<S> type, Object initializer, SharedLock lock) {
+        return cast(newArray(type, -1, initializer, Objects.requireNonNull(lock, "lock"), false));
+    }
+
+    // ---- copy, synchronize, attach ----------------------------------------------------------------------------
+
+    /**
+     * A new raw object in shared memory with the same type and bytes as {@code obj} (read under its lock when it
+     * is synchronized), as Python's {@code copy(obj)}.
+     */
+    public static <T extends SharedObject> T copy(T obj) {
+        Objects.requireNonNull(obj, "obj");
+        return switch (obj) {
+            case SharedValue v -> {
+                SharedValue c = newValue(v.type(), null, null, false);
+                copyBytes(v.lock, v.segment, 0, c.segment, 0, v.segment.byteSize());
+                yield cast(c);
+            }
+            case SharedArray a -> {
+                SharedArray c = newArray(a.elementType(), a.length(), null, null, false);
+                copyBytes(a.lock, a.segment, 0, c.segment, 0, a.segment.byteSize());
+                yield cast(c);
+            }
+            case Struct s -> {
+                Struct c = newStruct(s.structType(), List.of(), null, false);
+                copyBytes(s.lock, s.segment, s.offset, c.segment, c.offset, s.type.byteSize());
+                yield cast(c);
+            }
+            default -> throw new IllegalArgumentException("obj must be a shared value, array or structure: obj="
+                    + obj);
+        };
+    }
+
+    /** {@code synchronize(obj, lock)} with a new {@link ProcessRLock}. */
+    public static <T extends SharedObject> T synchronize(T obj) {
+        return synchronize(obj, null, true);
+    }
+
+    /**
+     * A synchronized wrapper of the raw {@code obj} that takes {@code lock} once per access (Python's
+     * {@code synchronized(obj, lock)}; {@code synchronized} is a Java keyword). Same memory as {@code obj}.
+     *
+     * @throws IllegalArgumentException when {@code obj} is already synchronized
+     */
+    public static <T extends SharedObject> T synchronize(T obj, SharedLock lock) {
+        return synchronize(obj, Objects.requireNonNull(lock, "lock"), false);
+    }
+
+    private static <T extends SharedObject> T synchronize(T obj, SharedLock given, boolean create) {
+        Objects.requireNonNull(obj, "obj");
+        boolean already = switch (obj) {
+            case SharedData d -> d.isSynchronized();
+            case Struct s -> s.isSynchronized();
+            default -> throw new IllegalArgumentException("obj must be a shared value, array or structure: obj="
+                    + obj);
+        };
+        if (already) {
+            throw new IllegalArgumentException("obj is already synchronized; wrap its getObj() instead: obj=" + obj);
+        }
+        SharedLock lock = create ? ProcessRLock.create() : given;
+        return switch (obj) {
+            case SharedData d -> cast(d.withLock(lock, create));
+            case Struct s -> cast(s.structType().viewOwning(s.block, s.offset, lock, create));
+            default -> throw new AssertionError(obj);
+        };
+    }
+
+    /**
+     * Attaches to the value, array or structure {@code handle} names, in this or another process, as the typed
+     * class of its C type; a handle of a synchronized object gives a synchronized object with the same lock.
+     *
+     * @throws IllegalArgumentException when the handle does not name a shared value, array or structure
+     * @throws IllegalStateException when the memory no longer exists or its header does not match
+     */
+    public static SharedObject attach(Handle handle) {
+        HandleCodec.HandleData data = HandleCodec.decode(handle.toString());
+        String sig = data.signature();
+        char kind = sig.charAt(0);
+        if (kind != 'v' && kind != 'a') {
+            throw new IllegalArgumentException("handle does not name a shared value or array: handle=" + handle);
+        }
+        DataType type = typeOf(sig.substring(1), handle);
+        long expectedBytes = kind == 'v' ? type.byteSize() : type.byteSize() * data.count();
+        if (data.bytes() != expectedBytes || (kind == 'v' && data.count() != 1)) {
+            throw new IllegalArgumentException("handle's size does not match its type " + type + ": bytes="
+                    + data.bytes() + ", count=" + data.count() + ", handle=" + handle);
+        }
+        SharedLock lock = data.lock() == null ? null : SharedLock.attach(Handle.parse(data.lock()));
+        SharedBlock block = SharedBlock.attach(data.arena(), data.offset(), data.bytes());
+        return switch (type) {
+            case StructType<?> s when kind == 'v' -> s.viewOwning(block, 0, lock, false);
+            case CType<?, ?> c when kind == 'v' -> c.kind.valueFactory.create(c, block, 0, lock, false);
+            default -> arrayView(type, block, 0, data.count(), lock);
+        };
+    }
+
+    static <T> T attachAs(Handle handle, Class<T> expected) {
+        SharedObject obj = attach(handle);
+        if (!expected.isInstance(obj)) {
+            String found = obj.toString();
+            obj.close();
+            throw new IllegalArgumentException("handle names " + found + ", not a " + expected.getSimpleName()
+                    + ": handle=" + handle);
+        }
+        return expected.cast(obj);
+    }
+
+    private static DataType typeOf(String sig, Handle handle) {
+        if (sig.startsWith("{")) {
+            int at = sig.lastIndexOf('@');
+            if (at < 0) {
+                throw new IllegalArgumentException("handle's structure signature names no class: handle=" + handle);
+            }
+            StructType<?> type = StructType.forClassName(sig.substring(at + 1));
+            if (!type.signature().equals(sig.substring(0, at))) {
+                throw new IllegalArgumentException("handle's structure layout does not match class "
+                        + type.javaClass().getName() + ": handle=" + sig.substring(0, at) + " class="
+                        + type.signature());
+            }
+            return type;
+        }
+        if (sig.length() != 1) {
+            throw new IllegalArgumentException("handle's type signature is not a typecode: signature='" + sig + "'");
+        }
+        return CType.of(sig.charAt(0));
+    }
+
+    // ---- internals --------------------------------------------------------------------------------------------
+
+    static SharedArray arrayView(DataType element, SharedBlock block, long base, long length, SharedLock lock) {
+        return switch (element) {
+            case CType<?, ?> c -> c.kind.arrayFactory.create(c, block, base, length, lock, false);
+            case StructType<?> s -> new StructArray<>(s, block, base, length, lock, false);
+            case ArrayType a -> throw new IllegalArgumentException("arrays of arrays are not supported: element="
+                    + a);
+        };
+    }
+
+    private static <V extends SharedValue> V newValue(CType<V, ?> type, Object value, SharedLock lock,
+                                                      boolean ownsLock) {
+        SharedBlock block = SharedBlock.allocate(type.byteSize(), type.byteAlignment());
+        try {
+            if (value != null) {
+                type.store(block.segment(), 0, value, "value");
+            }
+        } catch (RuntimeException e) {
+            block.close();
+            throw e;
+        }
+        return cast(type.kind.valueFactory.create(type, block, 0, lock, ownsLock));
+    }
+
+    private static <S extends Struct> S newStruct(StructType<S> type, List<?> fieldValues, SharedLock lock,
+                                                  boolean ownsLock) {
+        SharedBlock block = SharedBlock.allocate(Math.max(1, type.byteSize()), type.byteAlignment());
+        try {
+            type.storeFields(block.segment(), 0, fieldValues, "fieldValues");
+        } catch (RuntimeException e) {
+            block.close();
+            throw e;
+        }
+        return type.viewOwning(block, 0, lock, ownsLock);
+    }
+
+    private static SharedArray newArray(DataType type, long size, Object initializer, SharedLock lock,
+                                        boolean ownsLock) {
+        List<?> values = null;
+        if (initializer != null) {
+            if (initializer instanceof String text && type == CType.c_wchar) {
+                initializer = text.codePoints().toArray();
+            } else if (initializer instanceof String && type == CType.c_char) {
+                throw new IllegalArgumentException("initializer for a c_char array must be bytes, not a String: "
+                        + "encode it with an explicit charset, e.g. text.getBytes(StandardCharsets.UTF_8): "
+                        + "initializer=\"" + initializer + "\"");
+            }
+            values = Initializers.asList(initializer);
+            if (values == null) {
+                throw new IllegalArgumentException("initializer must be a Java array, collection, iterable or stream: "
+                        + "initializer=" + initializer + " (" + initializer.getClass().getSimpleName() + ")");
+            }
+            size = values.size();
+        }
+        if (size < 0) {
+            throw new IllegalArgumentException("size must be >= 0: size=" + size);
+        }
+        long elementSize = type.byteSize();
+        if (elementSize != 0 && size > Long.MAX_VALUE / elementSize / 2) {
+            throw new IllegalArgumentException("size too large for " + type + ": size=" + size);
+        }
+        SharedBlock block = SharedBlock.allocate(Math.max(1, size * elementSize), type.byteAlignment());
+        try {
+            if (values != null) {
+                MemorySegment segment = block.segment();
+                for (int i = 0; i < values.size(); i++) {
+                    type.store(segment, i * elementSize, values.get(i), "initializer[" + i + "]");
+                }
+            }
+        } catch (RuntimeException e) {
+            block.close();
+            throw e;
+        }
+        SharedArray array = arrayView(type, block, 0, size, lock);
+        return ownsLock ? array.withLock(lock, true) : array;
+    }
+
+    private static void copyBytes(SharedLock lock, MemorySegment from, long fromOffset, MemorySegment to,
+                                  long toOffset, long bytes) {
+        if (lock != null) {
+            lock.lock();
+        }
+        try {
+            MemorySegment.copy(from, fromOffset, to, toOffset, bytes);
+        } finally {
+            if (lock != null) {
+                lock.unlock();
+            }
+        }
+    }
+
+    private static Object single(Object[] args) {
+        if (args.length > 1) {
+            throw new IllegalArgumentException("a primitive value takes at most one argument: args.length="
+                    + args.length);
+        }
+        return args.length == 0 ? null : args[0];
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T> T cast(Object o) {
+        return (T) o;
+    }
+}

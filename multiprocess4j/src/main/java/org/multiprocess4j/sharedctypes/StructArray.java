@@ -1,0 +1,103 @@
+package org.multiprocess4j.sharedctypes;
+
+import org.multiprocess4j.Handle;
+import org.multiprocess4j.SharedLock;
+import org.multiprocess4j.internal.memory.SharedBlock;
+
+import java.util.Iterator;
+import java.util.NoSuchElementException;
+import java.util.Objects;
+
+/**
+ * A shared array of C structures. {@link #get} returns a view of one element, through which its fields are read
+ * and written in place; iterating yields such views.
+ *
+ * @param <S> the Java class that views the structures
+ */
+public final class StructArray<S extends Struct> extends SharedArray implements Iterable<S> {
+    private final StructType<S> type;
+
+    StructArray(StructType<S> type, SharedBlock block, long base, long length, SharedLock lock, boolean ownsLock) {
+        super(type, block, base, length, lock, ownsLock);
+        this.type = type;
+    }
+
+    /**
+     * Attaches to the array of {@code type} structures {@code handle} names, in this or another process.
+     *
+     * @throws IllegalArgumentException when the handle names another kind of object or another layout
+     * @throws IllegalStateException when the memory no longer exists
+     */
+    @SuppressWarnings("unchecked")
+    public static <S extends Struct> StructArray<S> attach(Handle handle, StructType<S> type) {
+        StructArray<?> array = SharedCTypes.attachAs(handle, StructArray.class);
+        if (array.type != type) {
+            throw new IllegalArgumentException("handle names an array of " + array.type + ", not of type=" + type);
+        }
+        return (StructArray<S>) array;
+    }
+
+    /** The structure type of the elements. */
+    public StructType<S> structType() {
+        return type;
+    }
+
+    /**
+     * A view of the element at {@code index}: its field accesses take this array's lock when it is synchronized.
+     *
+     * @throws IndexOutOfBoundsException unless {@code 0 <= index < length()}
+     */
+    public S get(long index) {
+        Objects.checkIndex(index, length);
+        return type.view(block, base + index * type.byteSize(), lock);
+    }
+
+    /**
+     * Copies {@code value}'s bytes into the element at {@code index}; takes the lock when synchronized.
+     *
+     * @throws IndexOutOfBoundsException unless {@code 0 <= index < length()}
+     */
+    public void set(long index, S value) {
+        Objects.checkIndex(index, length);
+        setValue(index, value);
+    }
+
+    /** A view of the elements {@code from} (inclusive) to {@code to} (exclusive): same memory, lock and lifetime. */
+    public StructArray<S> slice(long from, long to) {
+        Objects.checkFromToIndex(from, to, length);
+        return new StructArray<>(type, block, base + from * type.byteSize(), to - from, lock, false);
+    }
+
+    /** Iterates over views of the elements. */
+    @Override
+    public Iterator<S> iterator() {
+        return new Iterator<>() {
+            private long next;
+
+            @Override
+            public boolean hasNext() {
+                return next < length;
+            }
+
+            @Override
+            public S next() {
+                if (next >= length) {
+                    throw new NoSuchElementException();
+                }
+                return get(next++);
+            }
+        };
+    }
+
+    /** The raw array under a synchronized one: same memory, no lock. */
+    @Override
+    public StructArray<S> getObj() {
+        getLock();
+        return withLock(null, false);
+    }
+
+    @Override
+    StructArray<S> withLock(SharedLock lock, boolean ownsLock) {
+        return new StructArray<>(type, block, base, length, lock, ownsLock);
+    }
+}

@@ -1,0 +1,262 @@
+package org.multiprocess4j.sharedctypes;
+
+import org.multiprocess4j.SharedLock;
+import org.multiprocess4j.internal.memory.SharedBlock;
+
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+
+/**
+ * The layout of a C structure: named fields of primitive, structure or fixed-length array types, each at the offset
+ * C (and ctypes) gives it on this platform, with the padding C inserts. Declare one per {@link Struct} subclass,
+ * in a {@code static final} field.
+ *
+ * <p>Layout rules (System V x86-64, as GCC and ctypes lay out a structure without {@code _pack_}): each field
+ * starts at the next multiple of its alignment; the structure's alignment is its largest field alignment; its size
+ * is rounded up to a multiple of that alignment.
+ *
+ * @param <S> the Java class that views structures of this type
+ */
+public final class StructType<S extends Struct> extends DataType {
+    private static final Map<Class<?>, StructType<?>> BY_CLASS = new ConcurrentHashMap<>();
+
+    private final Class<?> javaClass;
+    private final Supplier<S> factory;
+    private final Map<String, Field> fields;
+    private final long size;
+    private final long alignment;
+    private final String signature;
+
+    private StructType(Supplier<S> factory, Class<?> javaClass, List<FieldSpec> specs) {
+        this.factory = factory;
+        this.javaClass = javaClass;
+        Map<String, Field> byName = new LinkedHashMap<>();
+        long at = 0;
+        long align = 1;
+        StringBuilder sig = new StringBuilder("{").append(javaClass.getSimpleName());
+        for (FieldSpec spec : specs) {
+            long fieldAlign = spec.type().byteAlignment();
+            at = (at + fieldAlign - 1) / fieldAlign * fieldAlign;
+            Field field = fieldFor(spec.name(), spec.type(), at);
+            if (byName.put(spec.name(), field) != null) {
+                throw new IllegalArgumentException("field names must be unique within a structure: name='"
+                        + spec.name() + "' appears twice in " + javaClass.getSimpleName());
+            }
+            sig.append(';').append(spec.name()).append(':').append(spec.type().signature());
+            at += spec.type().byteSize();
+            align = Math.max(align, fieldAlign);
+        }
+        this.fields = Collections.unmodifiableMap(byName);
+        this.alignment = align;
+        this.size = (at + align - 1) / align * align;
+        this.signature = sig.append('}').toString();
+    }
+
+    /**
+     * Declares the structure viewed by the class {@code factory} makes, with its fields in C declaration order.
+     *
+     * @throws IllegalArgumentException when a field name repeats or a field is invalid
+     */
+    public static <S extends Struct> StructType<S> define(Supplier<S> factory, FieldSpec... fields) {
+        Objects.requireNonNull(factory, "factory");
+        S probe = factory.get();
+        if (probe == null) {
+            throw new IllegalArgumentException("factory must return a new structure object: factory returned null");
+        }
+        StructType<S> type = new StructType<>(factory, probe.getClass(), List.of(fields));
+        BY_CLASS.put(probe.getClass(), type);
+        return type;
+    }
+
+    /**
+     * A field declaration for {@link #define}: like an entry of ctypes' {@code _fields_}.
+     *
+     * @throws IllegalArgumentException when {@code name} is not a Java identifier
+     */
+    public static FieldSpec field(String name, DataType type) {
+        return new FieldSpec(name, type);
+    }
+
+    /**
+     * One field declaration.
+     *
+     * @param name the field's name
+     * @param type its C type
+     */
+    public record FieldSpec(String name, DataType type) {
+        /** Checks the declaration. */
+        public FieldSpec {
+            Objects.requireNonNull(type, "type");
+            if (name == null || name.isEmpty() || !Character.isJavaIdentifierStart(name.charAt(0))
+                    || !name.chars().allMatch(Character::isJavaIdentifierPart)) {
+                throw new IllegalArgumentException("field name must be an identifier: name='" + name + "'");
+            }
+        }
+    }
+
+    private Field fieldFor(String name, DataType type, long offset) {
+        return switch (type) {
+            case CType<?, ?> c -> c.kind.fieldFactory.create(this, name, type, offset);
+            case StructType<?> s -> new StructField<>(this, name, s, offset);
+            case ArrayType a -> new ArrayField(this, name, a, offset);
+        };
+    }
+
+    /**
+     * The field called {@code name}, as the typed handle class that matches its C type (for example
+     * {@code DoubleField.class} for a {@code c_double} field).
+     *
+     * @throws IllegalArgumentException when there is no such field, or it has another type
+     */
+    public <F extends Field> F field(String name, Class<F> fieldClass) {
+        Field field = fields.get(name);
+        if (field == null) {
+            throw new IllegalArgumentException("no field name='" + name + "' in " + this + "; fields are "
+                    + fields.keySet());
+        }
+        if (!fieldClass.isInstance(field)) {
+            throw new IllegalArgumentException("field " + this + "." + name + " of type " + field.type()
+                    + " is accessed through " + field.getClass().getSimpleName() + ", not fieldClass="
+                    + fieldClass.getSimpleName());
+        }
+        return fieldClass.cast(field);
+    }
+
+    /** The fields in declaration order. */
+    public List<Field> fields() {
+        return List.copyOf(fields.values());
+    }
+
+    /** The Java class that views structures of this type. */
+    public Class<?> javaClass() {
+        return javaClass;
+    }
+
+    @Override
+    public long byteSize() {
+        return size;
+    }
+
+    @Override
+    public long byteAlignment() {
+        return alignment;
+    }
+
+    @Override
+    String signature() {
+        return signature;
+    }
+
+    /** A handle signature: the kind, the layout and, after '@', the Java class to view it with. */
+    String handleSignature(char kind) {
+        return kind + signature + "@" + javaClass.getName();
+    }
+
+    /** The structure type registered for a Java class, initializing the class so that it declares its type. */
+    static StructType<?> forClassName(String className) {
+        Class<?> c;
+        try {
+            c = Class.forName(className, true, Thread.currentThread().getContextClassLoader());
+        } catch (ClassNotFoundException e) {
+            throw new IllegalArgumentException("handle names a structure class that is not on the class path: "
+                    + className, e);
+        }
+        StructType<?> type = BY_CLASS.get(c);
+        if (type == null) {
+            throw new IllegalArgumentException("class " + className + " declares no StructType in a static field");
+        }
+        return type;
+    }
+
+    S view(SharedBlock block, long offset, SharedLock lock) {
+        return viewOwning(block, offset, lock, false);
+    }
+
+    S viewOwning(SharedBlock block, long offset, SharedLock lock, boolean ownsLock) {
+        S s = factory.get();
+        s.bind(this, block, offset, lock, ownsLock);
+        return s;
+    }
+
+    void copyInto(Struct source, Struct target, long fieldOffset) {
+        if (source.type != this) {
+            throw new IllegalArgumentException("value must be a " + this + ": value=" + source);
+        }
+        SharedLock l = target.lock;
+        if (l != null) {
+            l.lock();
+        }
+        try {
+            MemorySegment.copy(source.segment, source.offset, target.segment, target.offset + fieldOffset, size);
+        } finally {
+            if (l != null) {
+                l.unlock();
+            }
+        }
+    }
+
+    @Override
+    void store(MemorySegment segment, long offset, Object value, String param) {
+        if (value instanceof Struct s) {
+            if (s.type != this) {
+                throw new IllegalArgumentException(param + " must be a " + this + ": " + param + "=" + value);
+            }
+            MemorySegment.copy(s.segment, s.offset, segment, offset, size);
+            return;
+        }
+        List<?> values = Initializers.asList(value);
+        if (values == null) {
+            throw new IllegalArgumentException(param + " must be a " + this + ", or its field values as an array or "
+                    + "list: " + param + "=" + value + " (" + (value == null ? "null" : value.getClass().getSimpleName())
+                    + ")");
+        }
+        storeFields(segment, offset, values, param);
+    }
+
+    void storeFields(MemorySegment segment, long offset, List<?> values, String param) {
+        if (values.size() > fields.size()) {
+            throw new IllegalArgumentException(param + " has " + values.size() + " field values, more than the "
+                    + fields.size() + " fields of " + this + ": " + param + "=" + values);
+        }
+        int i = 0;
+        for (Field field : fields.values()) {
+            if (i == values.size()) {
+                break;
+            }
+            field.type().store(segment, offset + field.offset, values.get(i++), param + "." + field.name());
+        }
+    }
+
+    @Override
+    Object load(MemorySegment segment, long offset) {
+        List<Object> values = new ArrayList<>(fields.size());
+        for (Field field : fields.values()) {
+            values.add(field.type().load(segment, offset + field.offset));
+        }
+        return values;
+    }
+
+    String format(MemorySegment segment, long offset) {
+        StringBuilder text = new StringBuilder(javaClass.getSimpleName()).append('(');
+        String sep = "";
+        for (Field field : fields.values()) {
+            Object v = field.type().load(segment, offset + field.offset);
+            text.append(sep).append(field.name()).append('=')
+                    .append(field.type() instanceof CType<?, ?> c ? c.format(v) : v);
+            sep = ", ";
+        }
+        return text.append(')').toString();
+    }
+
+    @Override
+    public String toString() {
+        return javaClass.getSimpleName();
+    }
+}
