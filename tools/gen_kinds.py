@@ -283,14 +283,14 @@ def gen_array(k):
     size = f"{k['layout']}.byteSize()"
     off = f"index * {size}"
     if k["memcpy"] and not k["rng"]:
-        copy_to = f"            MemorySegment.copy(segment, {k['layout']}, from * {size}, dst, dstFrom, count);\n"
-        copy_from = f"            MemorySegment.copy(src, srcFrom, segment, {k['layout']}, to * {size}, count);\n"
+        copy_to = f"        MemorySegment.copy(segment, {k['layout']}, from * {size}, dst, dstFrom, count);\n"
+        copy_from = f"        MemorySegment.copy(src, srcFrom, segment, {k['layout']}, to * {size}, count);\n"
         validate = ""
     else:
-        copy_to = (f"            for (int i = 0; i < count; i++) {{\n"
-                   f"                dst[dstFrom + i] = {load(k, 'segment', f'(from + i) * {size}')};\n            }}\n")
-        copy_from = (f"            for (int i = 0; i < count; i++) {{\n"
-                     f"                {store(k, 'segment', f'(to + i) * {size}', f'src[srcFrom + i]')};\n            }}\n")
+        copy_to = (f"        for (int i = 0; i < count; i++) {{\n"
+                   f"            dst[dstFrom + i] = {load(k, 'segment', f'(from + i) * {size}')};\n        }}\n")
+        copy_from = (f"        for (int i = 0; i < count; i++) {{\n"
+                     f"            {store(k, 'segment', f'(to + i) * {size}', f'src[srcFrom + i]')};\n        }}\n")
         validate = (f"        for (int i = 0; i < count; i++) {{\n"
                     f"            {j} value = src[srcFrom + i];\n{check(k, 'value', 'src[' + chr(34) + ' + (srcFrom + i) + ' + chr(34) + ']').replace('            ', '                ').replace('        if', '            if').replace('        }', '            }')}"
                     f"        }}\n") if k["rng"] else ""
@@ -362,16 +362,21 @@ public final class {cls} extends {base_cls} implements Iterable<{k['box']}> {{
         checkRange("from", from, count);
         Objects.checkFromIndexSize(dstFrom, count, dst.length);
         SharedLock l = lock;
-        if (l != null) {{
-            l.lock();
+        if (l == null) {{
+            read(from, dst, dstFrom, count);
+            return;
         }}
+        l.lock();
         try {{
-{copy_to}        }} finally {{
-            if (l != null) {{
-                l.unlock();
-            }}
+            read(from, dst, dstFrom, count);
+        }} finally {{
+            l.unlock();
         }}
     }}
+
+    /** Copies out without locking: the caller holds the lock, or there is none. */
+    private void read(long from, {j}[] dst, int dstFrom, int count) {{
+{copy_to}    }}
 
     /**
      * Copies {{@code count}} elements of {{@code src}} starting at {{@code srcFrom}} into this array at {{@code to}}.
@@ -383,16 +388,21 @@ public final class {cls} extends {base_cls} implements Iterable<{k['box']}> {{
         Objects.checkFromIndexSize(srcFrom, count, src.length);
         checkRange("to", to, count);
 {validate}        SharedLock l = lock;
-        if (l != null) {{
-            l.lock();
+        if (l == null) {{
+            write(src, srcFrom, to, count);
+            return;
         }}
+        l.lock();
         try {{
-{copy_from}        }} finally {{
-            if (l != null) {{
-                l.unlock();
-            }}
+            write(src, srcFrom, to, count);
+        }} finally {{
+            l.unlock();
         }}
     }}
+
+    /** Copies in without locking or validating: the caller holds the lock (or there is none) and checked src. */
+    private void write({j}[] src, int srcFrom, long to, int count) {{
+{copy_from}    }}
 
     /**
      * Sets the elements {{@code from}} (inclusive) to {{@code to}} (exclusive) to {{@code values}}, whose length
@@ -477,7 +487,9 @@ EXTRA_ARRAY = {
             while (end < length && segment.get(JAVA_BYTE, end) != 0) {
                 end++;
             }
-            return toArray(0, end);
+            byte[] bytes = new byte[(int) end];
+            read(0, bytes, 0, bytes.length);
+            return bytes;
         } finally {
             if (l != null) {
                 l.unlock();
@@ -501,7 +513,7 @@ EXTRA_ARRAY = {
             l.lock();
         }
         try {
-            copyFrom(bytes, 0, 0, bytes.length);
+            write(bytes, 0, 0, bytes.length);
             if (bytes.length < length) {
                 segment.set(JAVA_BYTE, bytes.length, (byte) 0);
             }
@@ -584,7 +596,7 @@ EXTRA_ARRAY = {
             l.lock();
         }
         try {
-            copyFrom(codePoints, 0, 0, codePoints.length);
+            write(codePoints, 0, 0, codePoints.length);
             if (codePoints.length < length) {
                 segment.set(JAVA_INT, codePoints.length * JAVA_INT.byteSize(), 0);
             }

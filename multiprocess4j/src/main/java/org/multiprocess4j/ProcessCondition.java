@@ -39,11 +39,12 @@ public final class ProcessCondition implements Condition, SharedObject {
      */
     public static ProcessCondition attach(Handle handle) {
         HandleCodec.HandleData data = HandleCodec.decode(handle.toString());
-        if (!data.signature().equals("C") || data.lock() == null || data.bytes() != ConditionCore.SIZE) {
+        if (!data.signature().equals("C") || data.lock() == null || data.bytes() != ConditionCore.SIZE
+                || data.view() != 0) {
             throw new IllegalArgumentException("handle does not name a ProcessCondition: handle=" + handle);
         }
         SharedLock lock = SharedLock.attach(Handle.parse(data.lock()));
-        SharedBlock block = SharedBlock.attach(data.arena(), data.offset(), data.bytes());
+        SharedBlock block = SharedBlock.attach(data.arena(), data.block());
         try {
             return new ProcessCondition(lock, block, false);
         } catch (RuntimeException e) {
@@ -99,7 +100,7 @@ public final class ProcessCondition implements Condition, SharedObject {
     @Override
     public Handle handle() {
         return Handle.parse(HandleCodec.encode(new HandleCodec.HandleData("C", block.arena(), block.offset(),
-                ConditionCore.SIZE, 1, lock.handle().toString())));
+                0, ConditionCore.SIZE, 1, lock.handle().toString())));
     }
 
     /** Ends this process's access to the condition (not to its lock). */

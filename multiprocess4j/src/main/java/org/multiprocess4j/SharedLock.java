@@ -60,11 +60,15 @@ public abstract sealed class SharedLock implements Lock, SharedObject permits Pr
     public static SharedLock attach(Handle handle) {
         HandleCodec.HandleData data = HandleCodec.decode(handle.toString());
         String sig = data.signature();
-        if (!sig.equals("L") && !sig.equals("R") || data.bytes() != LockLayout.SIZE) {
+        if (!sig.equals("L") && !sig.equals("R") || data.bytes() != LockLayout.SIZE || data.view() != 0) {
             throw new IllegalArgumentException("handle does not name a ProcessLock or ProcessRLock: handle=" + handle);
         }
-        SharedBlock block = SharedBlock.attach(data.arena(), data.offset(), data.bytes());
+        SharedBlock block = SharedBlock.attach(data.arena(), data.block());
         try {
+            if (block.segment().byteSize() != LockLayout.SIZE) {
+                throw new IllegalArgumentException("handle's block is not a lock's: size=" + block.segment().byteSize()
+                        + ", handle=" + handle);
+            }
             return sig.equals("L") ? new ProcessLock(block, false) : new ProcessRLock(block, false);
         } catch (RuntimeException e) {
             block.close();
@@ -176,7 +180,7 @@ public abstract sealed class SharedLock implements Lock, SharedObject permits Pr
     @Override
     public final Handle handle() {
         return Handle.parse(HandleCodec.encode(new HandleCodec.HandleData(this instanceof ProcessRLock ? "R" : "L",
-                block.arena(), block.offset(), LockLayout.SIZE, 1, null)));
+                block.arena(), block.offset(), 0, LockLayout.SIZE, 1, null)));
     }
 
     /**

@@ -112,17 +112,22 @@ public final class BoolArray extends SharedArray implements Iterable<Boolean> {
         checkRange("from", from, count);
         Objects.checkFromIndexSize(dstFrom, count, dst.length);
         SharedLock l = lock;
-        if (l != null) {
-            l.lock();
+        if (l == null) {
+            read(from, dst, dstFrom, count);
+            return;
         }
+        l.lock();
         try {
-            for (int i = 0; i < count; i++) {
-                dst[dstFrom + i] = segment.get(JAVA_BOOLEAN, (from + i) * JAVA_BOOLEAN.byteSize());
-            }
+            read(from, dst, dstFrom, count);
         } finally {
-            if (l != null) {
-                l.unlock();
-            }
+            l.unlock();
+        }
+    }
+
+    /** Copies out without locking: the caller holds the lock, or there is none. */
+    private void read(long from, boolean[] dst, int dstFrom, int count) {
+        for (int i = 0; i < count; i++) {
+            dst[dstFrom + i] = segment.get(JAVA_BOOLEAN, (from + i) * JAVA_BOOLEAN.byteSize());
         }
     }
 
@@ -136,17 +141,22 @@ public final class BoolArray extends SharedArray implements Iterable<Boolean> {
         Objects.checkFromIndexSize(srcFrom, count, src.length);
         checkRange("to", to, count);
         SharedLock l = lock;
-        if (l != null) {
-            l.lock();
+        if (l == null) {
+            write(src, srcFrom, to, count);
+            return;
         }
+        l.lock();
         try {
-            for (int i = 0; i < count; i++) {
-                segment.set(JAVA_BOOLEAN, (to + i) * JAVA_BOOLEAN.byteSize(), src[srcFrom + i]);
-            }
+            write(src, srcFrom, to, count);
         } finally {
-            if (l != null) {
-                l.unlock();
-            }
+            l.unlock();
+        }
+    }
+
+    /** Copies in without locking or validating: the caller holds the lock (or there is none) and checked src. */
+    private void write(boolean[] src, int srcFrom, long to, int count) {
+        for (int i = 0; i < count; i++) {
+            segment.set(JAVA_BOOLEAN, (to + i) * JAVA_BOOLEAN.byteSize(), src[srcFrom + i]);
         }
     }
 

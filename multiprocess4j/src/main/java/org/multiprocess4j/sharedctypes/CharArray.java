@@ -112,16 +112,21 @@ public final class CharArray extends SharedArray implements Iterable<Byte> {
         checkRange("from", from, count);
         Objects.checkFromIndexSize(dstFrom, count, dst.length);
         SharedLock l = lock;
-        if (l != null) {
-            l.lock();
+        if (l == null) {
+            read(from, dst, dstFrom, count);
+            return;
         }
+        l.lock();
         try {
-            MemorySegment.copy(segment, JAVA_BYTE, from * JAVA_BYTE.byteSize(), dst, dstFrom, count);
+            read(from, dst, dstFrom, count);
         } finally {
-            if (l != null) {
-                l.unlock();
-            }
+            l.unlock();
         }
+    }
+
+    /** Copies out without locking: the caller holds the lock, or there is none. */
+    private void read(long from, byte[] dst, int dstFrom, int count) {
+        MemorySegment.copy(segment, JAVA_BYTE, from * JAVA_BYTE.byteSize(), dst, dstFrom, count);
     }
 
     /**
@@ -134,16 +139,21 @@ public final class CharArray extends SharedArray implements Iterable<Byte> {
         Objects.checkFromIndexSize(srcFrom, count, src.length);
         checkRange("to", to, count);
         SharedLock l = lock;
-        if (l != null) {
-            l.lock();
+        if (l == null) {
+            write(src, srcFrom, to, count);
+            return;
         }
+        l.lock();
         try {
-            MemorySegment.copy(src, srcFrom, segment, JAVA_BYTE, to * JAVA_BYTE.byteSize(), count);
+            write(src, srcFrom, to, count);
         } finally {
-            if (l != null) {
-                l.unlock();
-            }
+            l.unlock();
         }
+    }
+
+    /** Copies in without locking or validating: the caller holds the lock (or there is none) and checked src. */
+    private void write(byte[] src, int srcFrom, long to, int count) {
+        MemorySegment.copy(src, srcFrom, segment, JAVA_BYTE, to * JAVA_BYTE.byteSize(), count);
     }
 
     /**
@@ -224,7 +234,9 @@ public final class CharArray extends SharedArray implements Iterable<Byte> {
             while (end < length && segment.get(JAVA_BYTE, end) != 0) {
                 end++;
             }
-            return toArray(0, end);
+            byte[] bytes = new byte[(int) end];
+            read(0, bytes, 0, bytes.length);
+            return bytes;
         } finally {
             if (l != null) {
                 l.unlock();
@@ -248,7 +260,7 @@ public final class CharArray extends SharedArray implements Iterable<Byte> {
             l.lock();
         }
         try {
-            copyFrom(bytes, 0, 0, bytes.length);
+            write(bytes, 0, 0, bytes.length);
             if (bytes.length < length) {
                 segment.set(JAVA_BYTE, bytes.length, (byte) 0);
             }

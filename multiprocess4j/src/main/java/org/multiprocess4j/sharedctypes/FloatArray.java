@@ -142,16 +142,21 @@ public final class FloatArray extends SharedArray implements Iterable<Float> {
         checkRange("from", from, count);
         Objects.checkFromIndexSize(dstFrom, count, dst.length);
         SharedLock l = lock;
-        if (l != null) {
-            l.lock();
+        if (l == null) {
+            read(from, dst, dstFrom, count);
+            return;
         }
+        l.lock();
         try {
-            MemorySegment.copy(segment, JAVA_FLOAT, from * JAVA_FLOAT.byteSize(), dst, dstFrom, count);
+            read(from, dst, dstFrom, count);
         } finally {
-            if (l != null) {
-                l.unlock();
-            }
+            l.unlock();
         }
+    }
+
+    /** Copies out without locking: the caller holds the lock, or there is none. */
+    private void read(long from, float[] dst, int dstFrom, int count) {
+        MemorySegment.copy(segment, JAVA_FLOAT, from * JAVA_FLOAT.byteSize(), dst, dstFrom, count);
     }
 
     /**
@@ -164,16 +169,21 @@ public final class FloatArray extends SharedArray implements Iterable<Float> {
         Objects.checkFromIndexSize(srcFrom, count, src.length);
         checkRange("to", to, count);
         SharedLock l = lock;
-        if (l != null) {
-            l.lock();
+        if (l == null) {
+            write(src, srcFrom, to, count);
+            return;
         }
+        l.lock();
         try {
-            MemorySegment.copy(src, srcFrom, segment, JAVA_FLOAT, to * JAVA_FLOAT.byteSize(), count);
+            write(src, srcFrom, to, count);
         } finally {
-            if (l != null) {
-                l.unlock();
-            }
+            l.unlock();
         }
+    }
+
+    /** Copies in without locking or validating: the caller holds the lock (or there is none) and checked src. */
+    private void write(float[] src, int srcFrom, long to, int count) {
+        MemorySegment.copy(src, srcFrom, segment, JAVA_FLOAT, to * JAVA_FLOAT.byteSize(), count);
     }
 
     /**

@@ -148,16 +148,21 @@ public final class LongArray extends SharedArray implements Iterable<Long> {
         checkRange("from", from, count);
         Objects.checkFromIndexSize(dstFrom, count, dst.length);
         SharedLock l = lock;
-        if (l != null) {
-            l.lock();
+        if (l == null) {
+            read(from, dst, dstFrom, count);
+            return;
         }
+        l.lock();
         try {
-            MemorySegment.copy(segment, JAVA_LONG, from * JAVA_LONG.byteSize(), dst, dstFrom, count);
+            read(from, dst, dstFrom, count);
         } finally {
-            if (l != null) {
-                l.unlock();
-            }
+            l.unlock();
         }
+    }
+
+    /** Copies out without locking: the caller holds the lock, or there is none. */
+    private void read(long from, long[] dst, int dstFrom, int count) {
+        MemorySegment.copy(segment, JAVA_LONG, from * JAVA_LONG.byteSize(), dst, dstFrom, count);
     }
 
     /**
@@ -170,16 +175,21 @@ public final class LongArray extends SharedArray implements Iterable<Long> {
         Objects.checkFromIndexSize(srcFrom, count, src.length);
         checkRange("to", to, count);
         SharedLock l = lock;
-        if (l != null) {
-            l.lock();
+        if (l == null) {
+            write(src, srcFrom, to, count);
+            return;
         }
+        l.lock();
         try {
-            MemorySegment.copy(src, srcFrom, segment, JAVA_LONG, to * JAVA_LONG.byteSize(), count);
+            write(src, srcFrom, to, count);
         } finally {
-            if (l != null) {
-                l.unlock();
-            }
+            l.unlock();
         }
+    }
+
+    /** Copies in without locking or validating: the caller holds the lock (or there is none) and checked src. */
+    private void write(long[] src, int srcFrom, long to, int count) {
+        MemorySegment.copy(src, srcFrom, segment, JAVA_LONG, to * JAVA_LONG.byteSize(), count);
     }
 
     /**

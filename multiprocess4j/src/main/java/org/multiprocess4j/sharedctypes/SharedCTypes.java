@@ -298,12 +298,24 @@ public final class SharedCTypes {
             throw new IllegalArgumentException("handle's size does not match its type " + type + ": bytes="
                     + data.bytes() + ", count=" + data.count() + ", handle=" + handle);
         }
-        SharedLock lock = data.lock() == null ? null : SharedLock.attach(Handle.parse(data.lock()));
-        SharedBlock block = SharedBlock.attach(data.arena(), data.offset(), data.bytes());
+        SharedBlock block = SharedBlock.attach(data.arena(), data.block());
+        if (data.view() > block.segment().byteSize() - data.bytes()) {
+            block.close();
+            throw new IllegalArgumentException("handle's object lies outside its block: view=" + data.view()
+                    + ", bytes=" + data.bytes() + ", block size=" + block.segment().byteSize() + ", handle=" + handle);
+        }
+        SharedLock lock;
+        try {
+            lock = data.lock() == null ? null : SharedLock.attach(Handle.parse(data.lock()));
+        } catch (RuntimeException e) {
+            block.close();
+            throw e;
+        }
+        long base = data.view();
         return switch (type) {
-            case StructType<?> s when kind == 'v' -> s.viewOwning(block, 0, lock, false);
-            case CType<?, ?> c when kind == 'v' -> c.kind.valueFactory.create(c, block, 0, lock, false);
-            default -> arrayView(type, block, 0, data.count(), lock);
+            case StructType<?> s when kind == 'v' -> s.viewOwning(block, base, lock, false);
+            case CType<?, ?> c when kind == 'v' -> c.kind.valueFactory.create(c, block, base, lock, false);
+            default -> arrayView(type, block, base, data.count(), lock);
         };
     }
 

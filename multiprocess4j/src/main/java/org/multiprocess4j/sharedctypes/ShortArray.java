@@ -112,16 +112,21 @@ public final class ShortArray extends SharedArray implements Iterable<Short> {
         checkRange("from", from, count);
         Objects.checkFromIndexSize(dstFrom, count, dst.length);
         SharedLock l = lock;
-        if (l != null) {
-            l.lock();
+        if (l == null) {
+            read(from, dst, dstFrom, count);
+            return;
         }
+        l.lock();
         try {
-            MemorySegment.copy(segment, JAVA_SHORT, from * JAVA_SHORT.byteSize(), dst, dstFrom, count);
+            read(from, dst, dstFrom, count);
         } finally {
-            if (l != null) {
-                l.unlock();
-            }
+            l.unlock();
         }
+    }
+
+    /** Copies out without locking: the caller holds the lock, or there is none. */
+    private void read(long from, short[] dst, int dstFrom, int count) {
+        MemorySegment.copy(segment, JAVA_SHORT, from * JAVA_SHORT.byteSize(), dst, dstFrom, count);
     }
 
     /**
@@ -134,16 +139,21 @@ public final class ShortArray extends SharedArray implements Iterable<Short> {
         Objects.checkFromIndexSize(srcFrom, count, src.length);
         checkRange("to", to, count);
         SharedLock l = lock;
-        if (l != null) {
-            l.lock();
+        if (l == null) {
+            write(src, srcFrom, to, count);
+            return;
         }
+        l.lock();
         try {
-            MemorySegment.copy(src, srcFrom, segment, JAVA_SHORT, to * JAVA_SHORT.byteSize(), count);
+            write(src, srcFrom, to, count);
         } finally {
-            if (l != null) {
-                l.unlock();
-            }
+            l.unlock();
         }
+    }
+
+    /** Copies in without locking or validating: the caller holds the lock (or there is none) and checked src. */
+    private void write(short[] src, int srcFrom, long to, int count) {
+        MemorySegment.copy(src, srcFrom, segment, JAVA_SHORT, to * JAVA_SHORT.byteSize(), count);
     }
 
     /**

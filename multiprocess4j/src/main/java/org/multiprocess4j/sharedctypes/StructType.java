@@ -129,6 +129,21 @@ public final class StructType<S extends Struct> extends DataType {
         return fieldClass.cast(field);
     }
 
+    /**
+     * The nested-structure field called {@code name}, whose type must be {@code type}.
+     *
+     * @throws IllegalArgumentException when there is no such field, or it has another type
+     */
+    @SuppressWarnings("unchecked")
+    public <T extends Struct> StructField<T> structField(String name, StructType<T> type) {
+        StructField<?> field = field(name, StructField.class);
+        if (field.type() != type) {
+            throw new IllegalArgumentException("field " + this + "." + name + " has type " + field.type()
+                    + ", not type=" + type);
+        }
+        return (StructField<T>) field;
+    }
+
     /** The fields in declaration order. */
     public List<Field> fields() {
         return List.copyOf(fields.values());

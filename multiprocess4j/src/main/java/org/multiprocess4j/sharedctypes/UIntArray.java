@@ -166,17 +166,22 @@ public final class UIntArray extends SharedArray implements Iterable<Long> {
         checkRange("from", from, count);
         Objects.checkFromIndexSize(dstFrom, count, dst.length);
         SharedLock l = lock;
-        if (l != null) {
-            l.lock();
+        if (l == null) {
+            read(from, dst, dstFrom, count);
+            return;
         }
+        l.lock();
         try {
-            for (int i = 0; i < count; i++) {
-                dst[dstFrom + i] = Integer.toUnsignedLong(segment.get(JAVA_INT, (from + i) * JAVA_INT.byteSize()));
-            }
+            read(from, dst, dstFrom, count);
         } finally {
-            if (l != null) {
-                l.unlock();
-            }
+            l.unlock();
+        }
+    }
+
+    /** Copies out without locking: the caller holds the lock, or there is none. */
+    private void read(long from, long[] dst, int dstFrom, int count) {
+        for (int i = 0; i < count; i++) {
+            dst[dstFrom + i] = Integer.toUnsignedLong(segment.get(JAVA_INT, (from + i) * JAVA_INT.byteSize()));
         }
     }
 
@@ -196,17 +201,22 @@ public final class UIntArray extends SharedArray implements Iterable<Long> {
             }
         }
         SharedLock l = lock;
-        if (l != null) {
-            l.lock();
+        if (l == null) {
+            write(src, srcFrom, to, count);
+            return;
         }
+        l.lock();
         try {
-            for (int i = 0; i < count; i++) {
-                segment.set(JAVA_INT, (to + i) * JAVA_INT.byteSize(), (int) src[srcFrom + i]);
-            }
+            write(src, srcFrom, to, count);
         } finally {
-            if (l != null) {
-                l.unlock();
-            }
+            l.unlock();
+        }
+    }
+
+    /** Copies in without locking or validating: the caller holds the lock (or there is none) and checked src. */
+    private void write(long[] src, int srcFrom, long to, int count) {
+        for (int i = 0; i < count; i++) {
+            segment.set(JAVA_INT, (to + i) * JAVA_INT.byteSize(), (int) src[srcFrom + i]);
         }
     }
 

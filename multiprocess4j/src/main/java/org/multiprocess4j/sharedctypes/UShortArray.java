@@ -121,17 +121,22 @@ public final class UShortArray extends SharedArray implements Iterable<Integer> 
         checkRange("from", from, count);
         Objects.checkFromIndexSize(dstFrom, count, dst.length);
         SharedLock l = lock;
-        if (l != null) {
-            l.lock();
+        if (l == null) {
+            read(from, dst, dstFrom, count);
+            return;
         }
+        l.lock();
         try {
-            for (int i = 0; i < count; i++) {
-                dst[dstFrom + i] = Short.toUnsignedInt(segment.get(JAVA_SHORT, (from + i) * JAVA_SHORT.byteSize()));
-            }
+            read(from, dst, dstFrom, count);
         } finally {
-            if (l != null) {
-                l.unlock();
-            }
+            l.unlock();
+        }
+    }
+
+    /** Copies out without locking: the caller holds the lock, or there is none. */
+    private void read(long from, int[] dst, int dstFrom, int count) {
+        for (int i = 0; i < count; i++) {
+            dst[dstFrom + i] = Short.toUnsignedInt(segment.get(JAVA_SHORT, (from + i) * JAVA_SHORT.byteSize()));
         }
     }
 
@@ -151,17 +156,22 @@ public final class UShortArray extends SharedArray implements Iterable<Integer> 
             }
         }
         SharedLock l = lock;
-        if (l != null) {
-            l.lock();
+        if (l == null) {
+            write(src, srcFrom, to, count);
+            return;
         }
+        l.lock();
         try {
-            for (int i = 0; i < count; i++) {
-                segment.set(JAVA_SHORT, (to + i) * JAVA_SHORT.byteSize(), (short) src[srcFrom + i]);
-            }
+            write(src, srcFrom, to, count);
         } finally {
-            if (l != null) {
-                l.unlock();
-            }
+            l.unlock();
+        }
+    }
+
+    /** Copies in without locking or validating: the caller holds the lock (or there is none) and checked src. */
+    private void write(int[] src, int srcFrom, long to, int count) {
+        for (int i = 0; i < count; i++) {
+            segment.set(JAVA_SHORT, (to + i) * JAVA_SHORT.byteSize(), (short) src[srcFrom + i]);
         }
     }
 

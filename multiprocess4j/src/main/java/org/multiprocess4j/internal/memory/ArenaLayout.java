@@ -20,7 +20,21 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * learn of the arena before a handle naming it crosses a pipe or a file, which orders the header before any
  * attach; the release store keeps the creator's own later readers honest too.
  *
- * <p>Blocks are carved out of the rest, starting at {@link #HEADER_SIZE}, 8-byte aligned.
+ * <p>Blocks are carved out of the rest, starting at {@link #HEADER_SIZE}. Each block is preceded by a 16-byte
+ * block header:
+ *
+ * <pre>
+ *   -16                  -8                  0
+ *   +-------------------+-------------------+----------------------
+ *   | tag (long)        | size (long)       | the block's bytes ...
+ *   | LIVE while the    | bytes in the      |
+ *   | block is allocated| block             |
+ *   +-------------------+-------------------+----------------------
+ * </pre>
+ *
+ * The creator writes the size, then the tag with release semantics, before the block's first handle exists; it
+ * clears the tag (release) before it reuses the space. An attach checks the tag with acquire semantics, so a handle
+ * to freed memory is refused instead of silently aliasing whatever reuses it.
  */
 public final class ArenaLayout {
     /** "MP4JARNA" in ASCII, big-endian. */
@@ -28,6 +42,13 @@ public final class ArenaLayout {
     /** Bumped whenever a layout that lives in shared memory changes. */
     public static final int VERSION = 1;
     public static final long HEADER_SIZE = 64;
+
+    /** The block header's size, before each block. */
+    public static final long BLOCK_HEADER_SIZE = 16;
+    /** "MP4JLIVE": the tag of an allocated block. */
+    static final long BLOCK_LIVE = 0x4D50344A4C495645L;
+    static final long BLOCK_TAG_OFFSET = -16;
+    static final long BLOCK_SIZE_OFFSET = -8;
 
     static final long MAGIC_OFFSET = 0;
     static final long VERSION_OFFSET = 8;
@@ -48,6 +69,26 @@ public final class ArenaLayout {
         arena.set(JAVA_LONG, ARENA_ID_OFFSET, ref.arenaId());
         arena.set(JAVA_LONG, ARENA_SIZE_OFFSET, ref.size());
         JAVA_LONG.varHandle().setRelease(arena, MAGIC_OFFSET, MAGIC); // publishes the fields above
+    }
+
+    static void markLive(MemorySegment arena, long blockOffset, long size) {
+        arena.set(JAVA_LONG, blockOffset + BLOCK_SIZE_OFFSET, size);
+        JAVA_LONG.varHandle().setRelease(arena, blockOffset + BLOCK_TAG_OFFSET, BLOCK_LIVE); // publishes the size
+    }
+
+    static void markFree(MemorySegment arena, long blockOffset) {
+        JAVA_LONG.varHandle().setRelease(arena, blockOffset + BLOCK_TAG_OFFSET, 0L); // before the space is reused
+    }
+
+    /** The size of the live block at {@code blockOffset}, or -1 when no live block starts there. */
+    static long liveBlockSize(MemorySegment arena, long blockOffset) {
+        if (blockOffset < HEADER_SIZE + BLOCK_HEADER_SIZE || blockOffset > arena.byteSize()) {
+            return -1;
+        }
+        long tag = (long) JAVA_LONG.varHandle().getAcquire(arena, blockOffset + BLOCK_TAG_OFFSET); // pairs with
+                                                                                                 // markLive
+        long size = arena.get(JAVA_LONG, blockOffset + BLOCK_SIZE_OFFSET);
+        return tag == BLOCK_LIVE && size >= 0 && size <= arena.byteSize() - blockOffset ? size : -1;
     }
 
     /**

@@ -46,14 +46,25 @@ public final class SharedBlock {
         }
     }
 
-    /** A view of {@code size} bytes at {@code offset} of the arena {@code ref} names, mapping it if needed. */
-    public static SharedBlock attach(ArenaRef ref, long offset, long size) {
-        if (offset < ArenaLayout.HEADER_SIZE || size < 0 || offset > ref.size() - size) {
-            throw new IllegalArgumentException("block lies outside its arena: offset=" + offset + " size=" + size
-                    + " arena size=" + ref.size() + " (header " + ArenaLayout.HEADER_SIZE + " bytes)");
+    /**
+     * The live block at {@code offset} of the arena {@code ref} names, mapping the arena if needed.
+     *
+     * @throws IllegalArgumentException when the offset lies outside the arena
+     * @throws IllegalStateException when no live block starts there (it was freed, or never was)
+     */
+    public static SharedBlock attach(ArenaRef ref, long offset) {
+        if (offset < ArenaLayout.HEADER_SIZE + ArenaLayout.BLOCK_HEADER_SIZE || offset > ref.size()) {
+            throw new IllegalArgumentException("block lies outside its arena: offset=" + offset + " arena size="
+                    + ref.size() + " (header " + ArenaLayout.HEADER_SIZE + " bytes)");
         }
         MappedArena mapped = SharedHeap.acquire(ref);
         try {
+            long size = ArenaLayout.liveBlockSize(mapped.memory(), offset);
+            if (size < 0) {
+                throw new IllegalStateException("shared memory no longer exists: the block at offset " + offset
+                        + " of arena " + Long.toHexString(ref.arenaId()) + " was freed by its creator, process "
+                        + ref.creatorPid());
+            }
             return new SharedBlock(mapped, offset, size, new Detach(mapped));
         } catch (RuntimeException | Error e) {
             SharedHeap.release(mapped);

@@ -44,7 +44,8 @@ public final class SharedHeap {
 
     /** A new block of {@code size} bytes aligned to {@code alignment} (a power of two), zeroed. */
     static synchronized Allocation allocate(long size, long alignment) {
-        long padded = roundUp(Math.max(size, 1), ALIGNMENT) + Math.max(0, alignment - ALIGNMENT);
+        long padded = ArenaLayout.BLOCK_HEADER_SIZE + roundUp(Math.max(size, 1), ALIGNMENT)
+                + Math.max(0, alignment - ALIGNMENT);
         MappedArena arena;
         long offset;
         if (padded > DEDICATED_THRESHOLD) {
@@ -66,10 +67,11 @@ public final class SharedHeap {
             }
         }
         arena.users++;
-        long aligned = roundUp(offset, alignment);
+        long aligned = roundUp(offset + ArenaLayout.BLOCK_HEADER_SIZE, alignment);
         MemorySegment block = arena.memory().asSlice(aligned, size);
         block.fill((byte) 0);
-        return new Allocation(arena, offset, padded, aligned);
+        ArenaLayout.markLive(arena.memory(), aligned, size);
+        return new Allocation(arena, offset, padded, aligned, size);
     }
 
     private static MappedArena newArena(long size) {
@@ -86,6 +88,7 @@ public final class SharedHeap {
 
     /** Gives an allocation's space back and drops its use of the arena. */
     static synchronized void free(Allocation allocation) {
+        ArenaLayout.markFree(allocation.arena().memory(), allocation.offset());
         SPACES.get(allocation.arena()).free(allocation.blockOffset(), allocation.blockSize());
         release(allocation.arena());
     }
@@ -128,7 +131,10 @@ public final class SharedHeap {
         return (value + alignment - 1) & -alignment;
     }
 
-    /** A block in an arena this process created: where it starts, its padded extent, and its aligned start. */
-    record Allocation(MappedArena arena, long blockOffset, long blockSize, long offset) {
+    /**
+     * A block in an arena this process created: where its padded extent starts and how long it is, where the
+     * block itself starts (after its header, aligned) and how many bytes it has.
+     */
+    record Allocation(MappedArena arena, long blockOffset, long blockSize, long offset, long size) {
     }
 }

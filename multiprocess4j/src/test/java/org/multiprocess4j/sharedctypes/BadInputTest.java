@@ -1,0 +1,104 @@
+package org.multiprocess4j.sharedctypes;
+
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.function.Executable;
+import org.multiprocess4j.Handle;
+import org.multiprocess4j.ProcessLock;
+
+import java.util.List;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.DynamicTest.dynamicTest;
+
+/** Every kind of bad input: a clear exception of the JDK type that means it, naming the parameter and its value. */
+class BadInputTest {
+
+    record Row(String what, Class<? extends Throwable> type, List<String> mentions, Executable action) {
+    }
+
+    static IntValue closedValue() {
+        IntValue v = SharedCTypes.rawValue(CType.c_int, 1);
+        v.close();
+        return v;
+    }
+
+    /** The handle with its field {@code index} (1: pid, 4: arena id, 6: block offset ...) replaced. */
+    static String withField(String handle, int index, String value) {
+        String[] f = handle.split(":");
+        f[index] = value;
+        return String.join(":", f);
+    }
+
+    @TestFactory
+    Stream<DynamicTest> everyBadInputGetsAClearException() {
+        IntArray three = SharedCTypes.rawArray(CType.c_int, 3);
+        IntValue value = SharedCTypes.rawValue(CType.c_int, 1);
+        DoubleValue dbl = SharedCTypes.rawValue(CType.c_double, 1.0);
+        String goodHandle = value.handle().toString();
+        return Stream.of(
+                new Row("unknown typecode", IllegalArgumentException.class, List.of("typecode='x'", "cbBhHiIlLqQfdu?"),
+                        () -> SharedCTypes.rawValue('x')),
+                new Row("negative length", IllegalArgumentException.class, List.of("size=-1"),
+                        () -> SharedCTypes.rawArray(CType.c_int, -1)),
+                new Row("value out of range (CPython wraps 300 into a b)", IllegalArgumentException.class,
+                        List.of("value=300", "-128..127"), () -> SharedCTypes.rawValue('b', 300)),
+                new Row("typed value out of range", IllegalArgumentException.class, List.of("value=256", "0..255"),
+                        () -> SharedCTypes.rawValue(CType.c_ubyte).set(256)),
+                new Row("initializer element of the wrong type", IllegalArgumentException.class,
+                        List.of("initializer[1]", "1.5", "Double"),
+                        () -> SharedCTypes.rawArray(CType.c_int, List.of(1, 1.5))),
+                new Row("initializer that is no sequence", IllegalArgumentException.class, List.of("initializer=42"),
+                        () -> SharedCTypes.rawArray(CType.c_int, (Object) 42)),
+                new Row("index out of bounds", IndexOutOfBoundsException.class, List.of("3", "3"),
+                        () -> three.get(3)),
+                new Row("copying a range of the wrong length", IllegalArgumentException.class,
+                        List.of("values.length=2", "to - from = 3"), () -> three.setRange(0, 3, new int[2])),
+                new Row("copying a range outside the array", IndexOutOfBoundsException.class,
+                        List.of("to=2", "count=2"), () -> three.copyFrom(new int[2], 0, 2, 2)),
+                new Row("use after close", IllegalStateException.class, List.of("closed"),
+                        () -> closedValue().get()),
+                new Row("handle whose memory no longer exists", IllegalStateException.class,
+                        List.of("no longer exists"), () -> SharedCTypes.attach(closedValue().handle())),
+                new Row("handle of a process that has exited", IllegalStateException.class,
+                        List.of("no longer exists", "has exited"),
+                        () -> SharedCTypes.attach(Handle.parse(withField(withField(goodHandle, 1, "4194304"), 4, "1234abcd")))),
+                new Row("handle of another type", IllegalArgumentException.class, List.of("c_double", "IntValue"),
+                        () -> IntValue.attach(dbl.handle())),
+                new Row("handle of a lock asked for as a value", IllegalArgumentException.class,
+                        List.of("does not name a shared value"),
+                        () -> SharedCTypes.attach(ProcessLock.create().handle())),
+                new Row("handle of a value asked for as a lock", IllegalArgumentException.class,
+                        List.of("does not name a ProcessLock"),
+                        () -> org.multiprocess4j.SharedLock.attach(value.handle())),
+                new Row("garbage handle string", IllegalArgumentException.class, List.of("handle='not a handle'"),
+                        () -> Handle.parse("not a handle")),
+                new Row("handle with a bad number", IllegalArgumentException.class, List.of("not a number"),
+                        () -> Handle.parse(withField(goodHandle, 6, "x1"))),
+                new Row("handle with a block outside its arena", IllegalArgumentException.class,
+                        List.of("outside its arena"),
+                        () -> SharedCTypes.attach(Handle.parse(withField(goodHandle, 6, "99999999")))),
+                new Row("handle with a view outside its block", IllegalArgumentException.class,
+                        List.of("outside its block"),
+                        () -> SharedCTypes.attach(Handle.parse(withField(goodHandle, 7, "8")))),
+                new Row("handle to where no block starts", IllegalStateException.class, List.of("was freed"),
+                        () -> SharedCTypes.attach(Handle.parse(withField(goodHandle, 6,
+                                Long.toString(Long.parseLong(goodHandle.split(":")[6]) + 8))))),
+                new Row("wrapping a synchronized object", IllegalArgumentException.class,
+                        List.of("already synchronized"),
+                        () -> SharedCTypes.synchronize(SharedCTypes.value(CType.c_int, 1))),
+                new Row("releasing a lock that is not held", IllegalMonitorStateException.class, List.of("not held"),
+                        () -> ProcessLock.create().release()),
+                new Row("a c_char array given a String", IllegalArgumentException.class, List.of("charset"),
+                        () -> SharedCTypes.rawArray('c', "text")))
+                .map(row -> dynamicTest(row.what(), () -> {
+                    Throwable e = assertThrows(row.type(), row.action());
+                    for (String m : row.mentions()) {
+                        assertTrue(e.getMessage() != null && e.getMessage().contains(m),
+                                row.what() + ": message should mention '" + m + "': " + e.getMessage());
+                    }
+                }));
+    }
+}

@@ -1,0 +1,91 @@
+package org.multiprocess4j.sharedctypes;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class StructTest {
+
+    @Test
+    void shouldLayOutFieldsWithCPadding() {
+        assertEquals(16, Point.TYPE.byteSize());
+        // char tag @0; Point a @8; short n @24; Point path[2] @32; int ids[3] @64; _Bool ok @76; size 80
+        assertEquals(List.of(0L, 8L, 24L, 32L, 64L, 76L),
+                Segment.TYPE.fields().stream().map(Field::offset).toList());
+        assertEquals(80, Segment.TYPE.byteSize());
+        assertEquals(8, Segment.TYPE.byteAlignment());
+    }
+
+    @Test
+    void shouldInitializeFromFieldValuesAndReadThemInPlace() {
+        Segment s = SharedCTypes.rawValue(Segment.TYPE, (byte) 'S', new double[] {1.5, 2.5}, (short) 7,
+                List.of(List.of(1.0, 2.0), new Object[] {3.0, 4.0}), new int[] {9, 8, 7}, true);
+        assertEquals('S', Segment.TAG.get(s));
+        assertEquals(1.5, s.a().x());
+        assertEquals(7, Segment.N.get(s));
+        assertEquals(4.0, s.path().get(1).y());
+        assertArrayEquals(new int[] {9, 8, 7}, s.ids().toArray());
+        assertTrue(Segment.OK.get(s));
+        s.a().x(-1);
+        s.ids().set(2, 70);
+        s.path().get(0).y(0.25);
+        assertEquals(List.of((byte) 'S', List.of(-1.0, 2.5), (short) 7, List.of(List.of(1.0, 0.25), List.of(3.0, 4.0)),
+                List.of(9, 8, 70), true), s.fieldValues());
+        assertEquals("Point(x=-1.0, y=2.5)", s.a().toString());
+    }
+
+    @Test
+    void shouldSquareEveryPointInPlaceAsTheSeedDoes() {
+        StructArray<Point> points = SharedCTypes.rawArray(Point.TYPE,
+                new double[][] {{1.875, -6.25}, {-5.75, 2.0}, {2.375, 9.5}});
+        for (Point p : points) {
+            p.x(p.x() * p.x());
+            p.y(p.y() * p.y());
+        }
+        assertEquals("[[3.515625, 39.0625], [33.0625, 4.0], [5.640625, 90.25]]", points.toList().toString());
+    }
+
+    @Test
+    void shouldRefuseFieldsOfAnotherStructureAndUnboundStructures() {
+        Segment s = SharedCTypes.rawValue(Segment.TYPE);
+        Point p = SharedCTypes.rawValue(Point.TYPE, 1.0, 2.0);
+        DoubleField x = Point.TYPE.field("x", DoubleField.class);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> x.get(s));
+        assertTrue(e.getMessage().contains("does not belong"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> Point.TYPE.field("x", IntField.class));
+        assertThrows(IllegalArgumentException.class, () -> Point.TYPE.field("z", DoubleField.class));
+        assertThrows(IllegalArgumentException.class, () -> SharedCTypes.rawValue(Point.TYPE, 1.0, 2.0, 3.0));
+        assertThrows(IllegalArgumentException.class, () -> SharedCTypes.rawValue(Point.TYPE, "one"));
+        assertEquals(1.0, p.x());
+    }
+
+    @Test
+    void shouldAttachStructuresAndArraysOfThemByHandle() {
+        StructArray<Segment> segments = SharedCTypes.rawArray(Segment.TYPE, 2);
+        StructArray<Segment> same = StructArray.attach(segments.handle(), Segment.TYPE);
+        same.get(1).ids().set(0, 42);
+        assertEquals(42, segments.get(1).ids().get(0));
+        assertThrows(IllegalArgumentException.class, () -> StructArray.attach(segments.handle(), Point.TYPE));
+        Point p = SharedCTypes.rawValue(Point.TYPE, 1.0, 2.0);
+        Point q = (Point) SharedCTypes.attach(p.handle());
+        q.y(5);
+        assertEquals(5.0, p.y());
+    }
+
+    @Test
+    void shouldTakeTheLockOfASynchronizedArrayForEachFieldAccess() {
+        StructArray<Point> points = SharedCTypes.array(Point.TYPE, List.of(List.of(1.0, 2.0)));
+        Point p = points.get(0);
+        assertTrue(p.isSynchronized());
+        try (var _ = p.getLock().hold()) {
+            p.x(p.x() + 1);
+            assertTrue(points.getLock().isHeldByCurrentThread());
+        }
+        assertEquals(2.0, points.getObj().get(0).x());
+    }
+}
