@@ -31,17 +31,25 @@ public final class Jvm {
     /** Runs {@code main} to its end (at most 60 s) and returns its stdout; fails unless it exits with 0. */
     public static String run(Class<?> main, String... args) {
         Process p = start(main, args);
+        var out = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                return "(output unreadable: " + e + ")";
+            }
+        });
         try {
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             if (!p.waitFor(60, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                throw new AssertionError(main.getSimpleName() + " did not finish in 60 s; output: " + out);
+                kill9(p);
+                throw new AssertionError(main.getSimpleName() + " did not finish in 60 s; output: " + out.join());
             }
             if (p.exitValue() != 0) {
-                throw new AssertionError(main.getSimpleName() + " exited with " + p.exitValue() + "; output: " + out);
+                throw new AssertionError(main.getSimpleName() + " exited with " + p.exitValue() + "; output: "
+                        + out.join());
             }
-            return out;
-        } catch (IOException | InterruptedException e) {
+            return out.join();
+        } catch (InterruptedException e) {
+            kill9(p);
             throw new IllegalStateException(e);
         }
     }

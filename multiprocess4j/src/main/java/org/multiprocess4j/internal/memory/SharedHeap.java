@@ -2,7 +2,6 @@ package org.multiprocess4j.internal.memory;
 
 import org.multiprocess4j.internal.os.CurrentProcess;
 
-import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -42,13 +41,17 @@ public final class SharedHeap {
         return Path.of(System.getProperty(DIRECTORY_PROPERTY, "/dev/shm"));
     }
 
-    /** A new block of {@code size} bytes aligned to {@code alignment} (a power of two), zeroed. */
+    /**
+     * A new block of {@code size} bytes aligned to {@code alignment} (a power of two), zeroed: a dedicated arena is
+     * zero when created, space reused in a shared one is cleared here.
+     */
     static synchronized Allocation allocate(long size, long alignment) {
         long padded = ArenaLayout.BLOCK_HEADER_SIZE + roundUp(Math.max(size, 1), ALIGNMENT)
                 + Math.max(0, alignment - ALIGNMENT);
         MappedArena arena;
         long offset;
-        if (padded > DEDICATED_THRESHOLD) {
+        boolean fresh = padded > DEDICATED_THRESHOLD;
+        if (fresh) {
             arena = newArena(roundUp(ArenaLayout.HEADER_SIZE + padded, PAGE));
             offset = SPACES.get(arena).allocate(padded);
         } else {
@@ -59,7 +62,7 @@ public final class SharedHeap {
                 offset = SPACES.get(arena).allocate(padded);
             }
             if (offset < 0) {
-                long arenaSize = nextArenaSize;
+                long arenaSize = Math.max(nextArenaSize, roundUp(ArenaLayout.HEADER_SIZE + padded, PAGE));
                 nextArenaSize = Math.min(MAX_ARENA, nextArenaSize * 2);
                 arena = newArena(arenaSize);
                 SMALL.add(arena);
@@ -68,8 +71,9 @@ public final class SharedHeap {
         }
         arena.users++;
         long aligned = roundUp(offset + ArenaLayout.BLOCK_HEADER_SIZE, alignment);
-        MemorySegment block = arena.memory().asSlice(aligned, size);
-        block.fill((byte) 0);
+        if (!fresh) {
+            arena.memory().asSlice(aligned, size).fill((byte) 0);
+        }
         ArenaLayout.markLive(arena.memory(), aligned, size);
         return new Allocation(arena, offset, padded, aligned, size);
     }

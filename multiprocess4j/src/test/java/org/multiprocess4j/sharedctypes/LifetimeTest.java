@@ -1,0 +1,165 @@
+package org.multiprocess4j.sharedctypes;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.multiprocess4j.Handle;
+import org.multiprocess4j.internal.memory.SharedHeap;
+import org.multiprocess4j.testing.Jvm;
+import org.multiprocess4j.testing.ShmDirectory;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * Shared memory never leaks into /dev/shm, whoever dies how; it is freed when closed or unreachable; running out
+ * of it is an exception at allocation, never a SIGBUS later.
+ */
+class LifetimeTest {
+    private static Set<String> before;
+
+    @BeforeAll
+    static void snapshot() {
+        before = ShmDirectory.entries();
+    }
+
+    @AfterAll
+    static void nothingLeftBehind() {
+        assertEquals(before, ShmDirectory.entries(), "/dev/shm after the tests");
+    }
+
+    /** Creates a small value and a large array, prints their handles, then waits to be killed. */
+    public static final class Creator {
+        public static void main(String[] args) throws InterruptedException {
+            LongValue v = SharedCTypes.rawValue(CType.c_long, 1234L);
+            DoubleArray big = SharedCTypes.rawArray(CType.c_double, 1 << 20);
+            big.set(big.length() - 1, 2.5);
+            System.out.println(v.handle() + " " + big.handle());
+            System.out.flush();
+            Thread.sleep(600_000);
+            System.out.println(v.get() + big.get(0));
+        }
+    }
+
+    /** Attaches to a handle, says so, then waits to be killed. */
+    public static final class Attacher {
+        public static void main(String[] args) throws InterruptedException {
+            LongValue v = LongValue.attach(Handle.parse(args[0]));
+            v.set(v.get() + 1);
+            System.out.println("attached " + ShmDirectory.entries().size());
+            System.out.flush();
+            Thread.sleep(600_000);
+            System.out.println(v.get());
+        }
+    }
+
+    @Test
+    void killingTheCreatorLeavesNothingAndTheAttachedMemoryStaysReadable() {
+        Process creator = Jvm.start(Creator.class);
+        String[] handles = Jvm.readLine(creator).split(" ");
+        LongValue v = LongValue.attach(Handle.parse(handles[0]));
+        DoubleArray big = DoubleArray.attach(Handle.parse(handles[1]));
+        assertEquals(1234L, v.get());
+        assertEquals(before, ShmDirectory.entries(), "/dev/shm while the creator runs");
+
+        Jvm.kill9(creator);
+
+        assertEquals(before, ShmDirectory.entries(), "/dev/shm after SIGKILL of the creator");
+        v.set(99);
+        assertEquals(99L, v.get(), "a mapping outlives its creator");
+        assertEquals(2.5, big.get(big.length() - 1));
+        v.close();
+        big.close();
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> LongValue.attach(Handle.parse(handles[0])));
+        assertTrue(e.getMessage().contains("no longer exists") && e.getMessage().contains("exited"), e.getMessage());
+    }
+
+    @Test
+    void killingAnAttachedChildLeavesTheCreatorWorking() {
+        LongValue v = SharedCTypes.rawValue(CType.c_long, 1L);
+        Process child = Jvm.start(Attacher.class, v.handle().toString());
+        assertTrue(Jvm.readLine(child).startsWith("attached"));
+        assertEquals(2L, v.get());
+        Jvm.kill9(child);
+        v.set(3);
+        assertEquals(3L, v.get());
+        assertEquals(before, ShmDirectory.entries(), "/dev/shm after SIGKILL of an attached child");
+    }
+
+    @Test
+    void closingOrDroppingObjectsShouldReleaseTheirArenas() {
+        int mapped = SharedHeap.mappedArenas();
+        DoubleArray big = SharedCTypes.rawArray(CType.c_double, 1 << 20);
+        assertEquals(mapped + 1, SharedHeap.mappedArenas(), "a large array gets an arena of its own");
+        big.close();
+        assertEquals(mapped, SharedHeap.mappedArenas(), "closing it unmaps that arena");
+        for (int i = 0; i < 3 && SharedHeap.mappedArenas() == mapped; i++) {
+            SharedCTypes.rawArray(CType.c_double, 1 << 20).set(0, 1);
+        }
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (SharedHeap.mappedArenas() > mapped && System.nanoTime() < deadline) {
+            System.gc();
+            Thread.onSpinWait();
+        }
+        assertEquals(mapped, SharedHeap.mappedArenas(), "unreachable arrays are freed by the cleaner");
+    }
+
+    @Test
+    void shouldAllocateArraysLargerThanTwoGibibytes() {
+        long length = (5L << 30) / 2 / Long.BYTES;  // 2.5 GiB
+        try (LongArray huge = SharedCTypes.rawArray(CType.c_long, length)) {
+            huge.set(length - 1, 77);
+            huge.set(300_000_000L, 88);
+            assertEquals(77, huge.get(length - 1));
+            assertEquals(88, huge.getAndAdd(300_000_000L, 1));
+            assertEquals(89, huge.get(300_000_000L));
+            assertEquals(0, huge.get(length / 2));
+        }
+    }
+
+    @Test
+    void aRequestLargerThanTheFileSystemFailsAtAllocationNamingSizeAndDirectory() throws IOException {
+        long total = Files.getFileStore(Path.of("/dev/shm")).getTotalSpace();
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> SharedCTypes.rawArray(CType.c_byte, total + (1L << 30)));
+        assertTrue(e.getMessage().contains("/dev/shm") && e.getMessage().contains("bytes"), e.getMessage());
+    }
+
+    @Test
+    void aFullTmpfsFailsAtAllocationAndNotWithSigbusLater() throws Exception {
+        Path dir = Files.createTempDirectory("mp4j-tiny");
+        Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", dir.toString())
+                .redirectErrorStream(true).start();
+        boolean mounted = mount.waitFor() == 0;
+        assumeTrue(mounted, "mounting a 4 MiB tmpfs needs root; the larger-than-/dev/shm test covers the rest");
+        String old = System.getProperty(SharedHeap.DIRECTORY_PROPERTY);
+        try {
+            System.setProperty(SharedHeap.DIRECTORY_PROPERTY, dir.toString());
+            ByteArray first = SharedCTypes.rawArray(CType.c_byte, 5 << 19);
+            IllegalStateException e = assertThrows(IllegalStateException.class,
+                    () -> SharedCTypes.rawArray(CType.c_byte, 4 << 19));
+            assertTrue(e.getMessage().contains(dir.toString()), e.getMessage());
+            first.set(first.length() - 1, (byte) 1);
+            first.close();
+            try (var names = Files.list(dir)) {
+                assertEquals(0, names.count(), "nothing named is ever created");
+            }
+        } finally {
+            if (old == null) {
+                System.clearProperty(SharedHeap.DIRECTORY_PROPERTY);
+            } else {
+                System.setProperty(SharedHeap.DIRECTORY_PROPERTY, old);
+            }
+            new ProcessBuilder("umount", dir.toString()).start().waitFor();
+            Files.deleteIfExists(dir);
+        }
+    }
+}
