@@ -1,0 +1,438 @@
+package org.multiprocess4j;
+
+import org.multiprocess4j.internal.memory.HandleCodec;
+import org.multiprocess4j.internal.memory.SharedBlock;
+import org.multiprocess4j.internal.process.Bootstrap;
+import org.multiprocess4j.internal.process.ChildMain;
+import org.multiprocess4j.internal.process.StatusLayout;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.NotSerializableException;
+import java.io.ObjectInputStream;
+import java.io.ObjectOutputStream;
+import java.io.OutputStream;
+import java.io.Serializable;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A function run in a new JVM: Python's {@code multiprocessing.Process} with the {@code spawn} start method.
+ * (Not {@link java.lang.Process}, which it uses underneath.)
+ *
+ * {@snippet :
+ * IntValue n = SharedCTypes.value(CType.c_int, 7);
+ * ChildProcess p = new ChildProcess(Example::square, n);   // static void square(IntValue n)
+ * p.start();
+ * p.join();
+ * assert n.get() == 49 && p.exitCode() == 0;
+ * }
+ *
+ * <p>The child is the same {@code java} executable with the same class path and module path, native access
+ * enabled, and the JVM options given to {@link #jvmOptions}. Its standard output and error are this process's.
+ *
+ * <p>Arguments: shared objects (values, arrays, structures, locks, conditions) travel as their handles and are
+ * attached again in the child, to the same memory; any other argument must be {@link Serializable} and travels by
+ * value, as does the target (a lambda or method reference of one of the {@code Task} interfaces). Everything is
+ * serialized in {@link #start()}, so an argument that cannot travel fails there, in the parent. The data travels
+ * over the child's standard input, a pipe no other process can open.
+ *
+ * <p>Ownership: this process owns the memory of the shared objects it created; it keeps every argument reachable
+ * until the child has exited, even if the caller drops this object, so the child never loses its memory.
+ *
+ * <p>Ending: a child whose target returns exits with 0; one whose target throws prints the stack trace to its
+ * stderr and exits with 1, and {@link #exception()} returns that exception after {@link #join()}. A child killed
+ * by signal N has exit code -N, as in Python. A daemon child ends when its parent ends, however the parent ends
+ * (SIGKILL included). A non-daemon child is an independent process: it runs on after its parent exits or dies.
+ */
+public final class ChildProcess implements AutoCloseable {
+    private static final AtomicInteger COUNTER = new AtomicInteger();
+    /** Started children not yet exited: keeps their arguments (and so their shared memory) reachable. */
+    private static final Set<ChildProcess> RUNNING = ConcurrentHashMap.newKeySet();
+
+    /** A target taking no argument. */
+    @FunctionalInterface
+    public interface Task0 extends Serializable {
+        /** Runs in the child. @throws Exception reported to the parent */
+        void run() throws Exception;
+    }
+
+    /** A target taking one argument. @param <A> its type */
+    @FunctionalInterface
+    public interface Task1<A> extends Serializable {
+        /** Runs in the child. @param a the argument @throws Exception reported to the parent */
+        void run(A a) throws Exception;
+    }
+
+    /** A target taking two arguments. @param <A> the first's type @param <B> the second's */
+    @FunctionalInterface
+    public interface Task2<A, B> extends Serializable {
+        /** Runs in the child. @param a first @param b second @throws Exception reported to the parent */
+        void run(A a, B b) throws Exception;
+    }
+
+    /** A target taking three arguments. @param <A> first @param <B> second @param <C> third */
+    @FunctionalInterface
+    public interface Task3<A, B, C> extends Serializable {
+        /** Runs in the child. @param a first @param b second @param c third @throws Exception reported */
+        void run(A a, B b, C c) throws Exception;
+    }
+
+    /** A target taking four arguments. @param <A> first @param <B> second @param <C> third @param <D> fourth */
+    @FunctionalInterface
+    public interface Task4<A, B, C, D> extends Serializable {
+        /** Runs in the child. @param a 1st @param b 2nd @param c 3rd @param d 4th @throws Exception reported */
+        void run(A a, B b, C c, D d) throws Exception;
+    }
+
+    /** A target taking its arguments as an array, for any number of them. */
+    @FunctionalInterface
+    public interface TaskN extends Serializable {
+        /** Runs in the child. @param args the arguments @throws Exception reported to the parent */
+        void run(Object... args) throws Exception;
+    }
+
+    private final Serializable target;
+    private final List<Object> arguments;
+    private String name;
+    private boolean daemon;
+    private final List<String> jvmOptions = new ArrayList<>();
+
+    private Process process;
+    private SharedBlock status;
+    private boolean closed;
+
+    private ChildProcess(Serializable target, Object... arguments) {
+        this.target = Objects.requireNonNull(target, "target");
+        this.arguments = Collections.unmodifiableList(new ArrayList<>(List.of(arguments)));
+        this.name = "ChildProcess-" + COUNTER.incrementAndGet();
+    }
+
+    /** A process that will run {@code target}. */
+    public ChildProcess(Task0 target) {
+        this((Serializable) target);
+    }
+
+    /** A process that will run {@code target(a)}. @param <A> the argument's type */
+    public <A> ChildProcess(Task1<A> target, A a) {
+        this((Serializable) target, a);
+    }
+
+    /** A process that will run {@code target(a, b)}. @param <A> first @param <B> second */
+    public <A, B> ChildProcess(Task2<A, B> target, A a, B b) {
+        this((Serializable) target, a, b);
+    }
+
+    /** A process that will run {@code target(a, b, c)}. @param <A> first @param <B> second @param <C> third */
+    public <A, B, C> ChildProcess(Task3<A, B, C> target, A a, B b, C c) {
+        this((Serializable) target, a, b, c);
+    }
+
+    /**
+     * A process that will run {@code target(a, b, c, d)}.
+     *
+     * @param <A> first @param <B> second @param <C> third @param <D> fourth
+     */
+    public <A, B, C, D> ChildProcess(Task4<A, B, C, D> target, A a, B b, C c, D d) {
+        this((Serializable) target, a, b, c, d);
+    }
+
+    /** A process that will run {@code target(args)}, for any number of arguments. */
+    public static ChildProcess ofArgs(TaskN target, Object... args) {
+        return new ChildProcess((Serializable) target, args.clone());
+    }
+
+    /** Sets the name, shown in the child's error output. @return this */
+    public ChildProcess name(String name) {
+        checkNotStarted("name");
+        this.name = Objects.requireNonNull(name, "name");
+        return this;
+    }
+
+    /** The name. */
+    public String name() {
+        return name;
+    }
+
+    /** Makes this a daemon: it ends when its parent ends, SIGKILL of the parent included. @return this */
+    public ChildProcess daemon(boolean daemon) {
+        checkNotStarted("daemon");
+        this.daemon = daemon;
+        return this;
+    }
+
+    /** Whether this is a daemon. */
+    public boolean isDaemon() {
+        return daemon;
+    }
+
+    /** Adds JVM options for the child, such as {@code -Xmx256m} or {@code -Dkey=value}. @return this */
+    public ChildProcess jvmOptions(String... options) {
+        checkNotStarted("jvmOptions");
+        for (String option : options) {
+            jvmOptions.add(Objects.requireNonNull(option, "option"));
+        }
+        return this;
+    }
+
+    /**
+     * Starts the child.
+     *
+     * @throws IllegalStateException when already started or closed, or the JVM cannot be started
+     * @throws IllegalArgumentException when the target or an argument can travel neither as a handle nor by
+     *                                  serialization
+     */
+    public synchronized void start() {
+        checkNotStarted("start");
+        Object[] travelling = new Object[arguments.size()];
+        for (int i = 0; i < travelling.length; i++) {
+            Object a = arguments.get(i);
+            travelling[i] = a instanceof SharedObject shared ? new Bootstrap.SharedArgument(shared.handle()) : a;
+        }
+        SharedBlock statusBlock = SharedBlock.allocate(StatusLayout.SIZE, 8);
+        Handle statusHandle = Handle.parse(HandleCodec.encode(new HandleCodec.HandleData("S", statusBlock.arena(),
+                statusBlock.offset(), 0, StatusLayout.SIZE, 1, null)));
+        byte[] payload;
+        try {
+            payload = serialize(new Bootstrap(target, travelling, statusHandle, daemon, name));
+        } catch (RuntimeException e) {
+            statusBlock.close();
+            throw e;
+        }
+        try {
+            process = new ProcessBuilder(command()).redirectOutput(ProcessBuilder.Redirect.INHERIT)
+                    .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        } catch (IOException e) {
+            statusBlock.close();
+            throw new IllegalStateException("cannot start a child JVM: " + e.getMessage(), e);
+        }
+        status = statusBlock;
+        RUNNING.add(this);
+        process.onExit().thenRun(() -> RUNNING.remove(this));
+        OutputStream toChild = process.getOutputStream();
+        try {
+            DataOutputStream out = new DataOutputStream(toChild);
+            out.writeInt(payload.length);
+            out.write(payload);
+            out.flush(); // the pipe stays open: the child watches it to learn when this process ends
+        } catch (IOException e) {
+            throw new IllegalStateException("child " + name + " (pid " + process.pid() + ") died before reading its "
+                    + "target: " + e.getMessage(), e);
+        }
+    }
+
+    private List<String> command() {
+        String java = ProcessHandle.current().info().command()
+                .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        boolean named = ChildProcess.class.getModule().isNamed();
+        List<String> command = new ArrayList<>(List.of(java,
+                "--enable-native-access=" + (named ? "org.multiprocess4j" : "ALL-UNNAMED"),
+                "-Xrs", "-Xshare:auto", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-XX:-UsePerfData"));
+        command.addAll(jvmOptions);
+        String modulePath = System.getProperty("jdk.module.path");
+        String classPath = System.getProperty("java.class.path");
+        if (classPath != null && !classPath.isEmpty()) {
+            command.addAll(List.of("-cp", classPath));
+        }
+        if (named && modulePath != null) {
+            command.addAll(List.of("-p", modulePath, "--add-modules", "ALL-MODULE-PATH", "-m",
+                    "org.multiprocess4j/" + ChildMain.class.getName()));
+        } else {
+            command.add(ChildMain.class.getName());
+        }
+        return command;
+    }
+
+    private byte[] serialize(Bootstrap bootstrap) {
+        for (int i = 0; i < bootstrap.arguments().length; i++) {
+            Object a = bootstrap.arguments()[i];
+            if (a != null && !(a instanceof Serializable)) {
+                throw new IllegalArgumentException("argument " + i + " can travel neither as a shared object's handle "
+                        + "nor by serialization: args[" + i + "]=" + a + " (" + a.getClass().getName() + ")");
+            }
+        }
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
+            out.writeObject(bootstrap);
+        } catch (NotSerializableException e) {
+            throw new IllegalArgumentException("the target or an argument is not serializable (a lambda that "
+                    + "captures a non-serializable value?): " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("the target or its arguments cannot be serialized: " + e, e);
+        }
+        return bytes.toByteArray();
+    }
+
+    /** Runs a target with its arguments; used by the child's main class. */
+    @SuppressWarnings("unchecked")
+    public static void invoke(Serializable target, Object[] a) throws Exception {
+        switch (target) {
+            case Task0 t -> t.run();
+            case Task1<?> t -> ((Task1<Object>) t).run(a[0]);
+            case Task2<?, ?> t -> ((Task2<Object, Object>) t).run(a[0], a[1]);
+            case Task3<?, ?, ?> t -> ((Task3<Object, Object, Object>) t).run(a[0], a[1], a[2]);
+            case Task4<?, ?, ?, ?> t -> ((Task4<Object, Object, Object, Object>) t).run(a[0], a[1], a[2], a[3]);
+            case TaskN t -> t.run(a);
+            default -> throw new IllegalArgumentException("target must be one of ChildProcess's Task interfaces: "
+                    + "target=" + target);
+        }
+    }
+
+    /**
+     * Waits for the child to end.
+     *
+     * @throws IllegalStateException when not started
+     */
+    public void join() {
+        Process p = started("join");
+        boolean interrupted = false;
+        while (true) {
+            try {
+                p.waitFor();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * Waits at most {@code timeout} for the child to end.
+     *
+     * @return true when it has ended
+     * @throws IllegalStateException when not started
+     */
+    public boolean join(Duration timeout) {
+        Process p = started("join");
+        try {
+            return p.waitFor(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return !p.isAlive();
+        }
+    }
+
+    /** Whether the child has started and not yet ended. */
+    public boolean isAlive() {
+        checkNotClosed("isAlive");
+        return process != null && process.isAlive();
+    }
+
+    /**
+     * The exit code: null while running, the status the child exited with, or -N when signal N killed it.
+     *
+     * @throws IllegalStateException when not started
+     */
+    public Integer exitCode() {
+        Process p = started("exitCode");
+        if (p.isAlive()) {
+            return null;
+        }
+        int code = p.exitValue();
+        int state = StatusLayout.state(status.segment());
+        return state == StatusLayout.RUNNING && code > 128 ? -(code - 128) : code;
+    }
+
+    /**
+     * The exception the target threw, once the child has ended; null when it did not throw. An exception whose
+     * class cannot be deserialized here arrives as a {@link RuntimeException} with its text and stack trace.
+     *
+     * @throws IllegalStateException when not started, or still running
+     */
+    public Throwable exception() {
+        Process p = started("exception");
+        if (p.isAlive()) {
+            throw new IllegalStateException("child " + name + " is still running: join() it first");
+        }
+        if (StatusLayout.state(status.segment()) != StatusLayout.THREW) {
+            return null;
+        }
+        try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(
+                StatusLayout.exception(status.segment())))) {
+            return (Throwable) in.readObject();
+        } catch (IOException | ClassNotFoundException | ClassCastException e) {
+            return new RuntimeException("the child threw an exception that cannot be read here: " + e);
+        }
+    }
+
+    /** The child's process id. @throws IllegalStateException when not started */
+    public long pid() {
+        return started("pid").pid();
+    }
+
+    /** Asks the child to end, with SIGTERM (its exit code is then -15). @throws IllegalStateException when not started */
+    public void terminate() {
+        started("terminate").destroy();
+    }
+
+    /** Ends the child at once, with SIGKILL (its exit code is then -9). @throws IllegalStateException when not started */
+    public void kill() {
+        started("kill").destroyForcibly();
+    }
+
+    /**
+     * Releases what this object holds. The child must have ended.
+     *
+     * @throws IllegalStateException when the child is still running
+     */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        if (process != null && process.isAlive()) {
+            throw new IllegalStateException("cannot close child " + name + " (pid " + process.pid() + ") while it runs:"
+                    + " join(), terminate() or kill() it first");
+        }
+        closed = true;
+        if (process != null) {
+            try {
+                process.getOutputStream().close();
+            } catch (IOException ignored) {
+                // The child has ended: nothing reads the pipe any more.
+            }
+            status.close();
+        }
+    }
+
+    private Process started(String operation) {
+        checkNotClosed(operation);
+        if (process == null) {
+            throw new IllegalStateException(operation + "() of child " + name + " that was never started");
+        }
+        return process;
+    }
+
+    private void checkNotStarted(String operation) {
+        checkNotClosed(operation);
+        if (process != null) {
+            throw new IllegalStateException(operation + "() of child " + name + " that was already started (pid "
+                    + process.pid() + ")");
+        }
+    }
+
+    private void checkNotClosed(String operation) {
+        if (closed) {
+            throw new IllegalStateException(operation + "() of child " + name + " that is closed");
+        }
+    }
+
+    @Override
+    public String toString() {
+        String state = process == null ? "initial" : process.isAlive() ? "started" : "stopped exitcode=" + exitCode();
+        return "<ChildProcess name='" + name + "' " + state + (daemon ? " daemon" : "") + ">";
+    }
+}

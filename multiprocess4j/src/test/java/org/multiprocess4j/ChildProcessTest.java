@@ -1,0 +1,213 @@
+package org.multiprocess4j;
+
+import org.junit.jupiter.api.Test;
+import org.multiprocess4j.sharedctypes.CType;
+import org.multiprocess4j.sharedctypes.CharArray;
+import org.multiprocess4j.sharedctypes.DoubleArray;
+import org.multiprocess4j.sharedctypes.IntValue;
+import org.multiprocess4j.sharedctypes.LongValue;
+import org.multiprocess4j.sharedctypes.SharedCTypes;
+import org.multiprocess4j.testing.Jvm;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Every lifecycle path of a child process, every misuse, and arguments of every shared kind. */
+class ChildProcessTest {
+
+    static void noop() {
+    }
+
+    static void square(IntValue n) {
+        n.set(n.get() * n.get());
+    }
+
+    static void fail(String message) {
+        throw new IllegalArgumentException(message);
+    }
+
+    static void exit(Integer code) {
+        System.exit(code);
+    }
+
+    static void sleepForever() throws InterruptedException {
+        Thread.sleep(600_000);
+    }
+
+    static void touchAll(SharedLock lock, ProcessCondition condition, CharArray text, DoubleArray values,
+                         List<String> plain) {
+        try (var _ = lock.hold()) {
+            text.value(plain.getFirst().getBytes(StandardCharsets.US_ASCII));
+            values.set(1, values.get(1) + 1);
+            condition.signalAll();
+        }
+    }
+
+    @Test
+    void aTargetThatReturnsExitsWithZeroAndItsChangesAreSeen() {
+        IntValue n = SharedCTypes.value(CType.c_int, 7);
+        ChildProcess p = new ChildProcess(ChildProcessTest::square, n);
+        assertThrows(IllegalStateException.class, p::exitCode, "never started");
+        assertThrows(IllegalStateException.class, p::join, "never started");
+        p.start();
+        assertThrows(IllegalStateException.class, p::start, "started twice");
+        p.join();
+        assertEquals(0, p.exitCode());
+        assertNull(p.exception());
+        assertFalse(p.isAlive());
+        assertEquals(49, n.get());
+        p.close();
+        assertThrows(IllegalStateException.class, p::kill, "closed");
+    }
+
+    @Test
+    void aTargetThatThrowsExitsWithOneAndTheParentGetsTheException() {
+        ChildProcess p = new ChildProcess(ChildProcessTest::fail, "boom");
+        p.start();
+        p.join();
+        assertEquals(1, p.exitCode());
+        IllegalArgumentException e = assertInstanceOf(IllegalArgumentException.class, p.exception());
+        assertEquals("boom", e.getMessage());
+    }
+
+    @Test
+    void systemExitGivesItsStatusEvenAbove128() {
+        for (int code : new int[] {3, 137}) {
+            ChildProcess p = new ChildProcess(ChildProcessTest::exit, code);
+            p.start();
+            p.join();
+            assertEquals(code, p.exitCode());
+        }
+    }
+
+    @Test
+    void terminateAndKillGiveTheNegativeSignal() {
+        ChildProcess t = new ChildProcess(ChildProcessTest::sleepForever);
+        ChildProcess k = new ChildProcess(ChildProcessTest::sleepForever);
+        t.start();
+        k.start();
+        assertTrue(t.isAlive());
+        assertNull(t.exitCode());
+        assertThrows(IllegalStateException.class, t::close, "closing a running child");
+        t.terminate();
+        k.kill();
+        assertTrue(t.join(Duration.ofSeconds(30)));
+        assertTrue(k.join(Duration.ofSeconds(30)));
+        assertEquals(-15, t.exitCode());
+        assertEquals(-9, k.exitCode());
+    }
+
+    @Test
+    void joinWithATimeoutReturnsFalseWhileRunning() {
+        ChildProcess p = new ChildProcess(ChildProcessTest::sleepForever).daemon(true).name("sleeper");
+        p.start();
+        assertFalse(p.join(Duration.ofMillis(100)));
+        assertTrue(p.toString().contains("sleeper"));
+        p.kill();
+        p.join();
+    }
+
+    @Test
+    void everySharedKindTravelsAsAHandleAndPlainValuesBySerialization() throws InterruptedException {
+        ProcessRLock lock = ProcessRLock.create();
+        ProcessCondition condition = lock.newCondition();
+        CharArray text = SharedCTypes.rawArray(CType.c_char, 8);
+        DoubleArray values = SharedCTypes.array(CType.c_double, new double[] {1, 2}, lock);
+        ChildProcess p = ChildProcess.ofArgs(args -> touchAll((SharedLock) args[0], (ProcessCondition) args[1],
+                (CharArray) args[2], (DoubleArray) args[3], castList(args[4])),
+                lock, condition, text, values, List.of("hi"));
+        p.start();
+        p.join();
+        assertEquals(0, p.exitCode(), String.valueOf(p.exception()));
+        assertEquals("hi", text.value(StandardCharsets.US_ASCII));
+        assertEquals(3.0, values.get(1));
+    }
+
+    @SuppressWarnings("unchecked")
+    static List<String> castList(Object o) {
+        return (List<String>) o;
+    }
+
+    @Test
+    void anArgumentThatCannotTravelFailsInStartNotInTheChild() {
+        Object local = new Object();
+        ChildProcess p = ChildProcess.ofArgs(args -> noop(), local);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, p::start);
+        assertTrue(e.getMessage().contains("args[0]"), e.getMessage());
+        Thread notSerializable = new Thread(() -> { });
+        ChildProcess q = new ChildProcess(() -> notSerializable.start());
+        assertThrows(IllegalArgumentException.class, q::start);
+    }
+
+    @Test
+    void memoryPassedToAChildStaysValidWhenTheParentDropsEveryReference() {
+        ChildProcess p = startSquaring(12);
+        for (int i = 0; i < 5; i++) {
+            System.gc();
+        }
+        p.join();
+        assertEquals(0, p.exitCode(), String.valueOf(p.exception()));
+    }
+
+    private static ChildProcess startSquaring(int value) {
+        ChildProcess p = new ChildProcess(ChildProcessTest::squareAfterAWhile, SharedCTypes.rawValue(CType.c_long,
+                (long) value));
+        p.start();
+        return p;
+    }
+
+    static void squareAfterAWhile(LongValue v) throws InterruptedException {
+        Thread.sleep(500);
+        v.set(v.get() * v.get());
+    }
+
+    /** Starts a daemon and a non-daemon child that each write a file once a second, prints their pids, waits. */
+    public static final class Parent {
+        public static void main(String[] args) throws InterruptedException {
+            ChildProcess daemon = new ChildProcess(ChildProcessTest::heartbeat, args[0]).daemon(true);
+            ChildProcess plain = new ChildProcess(ChildProcessTest::heartbeat, args[1]);
+            daemon.start();
+            plain.start();
+            System.out.println(daemon.pid() + " " + plain.pid());
+            System.out.flush();
+            Thread.sleep(600_000);
+        }
+    }
+
+    static void heartbeat(String file) throws IOException, InterruptedException {
+        for (int i = 0; i < 600; i++) {
+            Files.writeString(Path.of(file), Integer.toString(i));
+            Thread.sleep(50);
+        }
+    }
+
+    @Test
+    void aDaemonChildEndsWhenItsParentIsKilledAndANonDaemonRunsOn() throws Exception {
+        Path dir = Files.createTempDirectory("mp4j-orphans");
+        Process parent = Jvm.start(Parent.class, dir.resolve("daemon").toString(), dir.resolve("plain").toString());
+        String[] pids = Jvm.readLine(parent).split(" ");
+        ProcessHandle daemon = ProcessHandle.of(Long.parseLong(pids[0])).orElseThrow();
+        ProcessHandle plain = ProcessHandle.of(Long.parseLong(pids[1])).orElseThrow();
+        while (!Files.exists(dir.resolve("daemon")) || !Files.exists(dir.resolve("plain"))) {
+            Thread.sleep(20);
+        }
+        Jvm.kill9(parent);
+        daemon.onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
+        assertFalse(daemon.isAlive(), "the daemon ended with its parent");
+        Thread.sleep(300);
+        assertTrue(plain.isAlive(), "the non-daemon child runs on");
+        plain.destroyForcibly();
+        plain.onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
+    }
+}
