@@ -1,0 +1,44 @@
+package org.multiprocess4j.examples;
+
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The seed example, run as a user runs it (a JVM of its own), prints exactly what the seed says it prints. */
+class SeedExampleTest {
+
+    static String runMain(Class<?> main, String... args) throws IOException, InterruptedException {
+        List<String> command = new java.util.ArrayList<>(List.of(
+                ProcessHandle.current().info().command().orElseThrow(), "--enable-native-access=ALL-UNNAMED",
+                "-cp", System.getProperty("java.class.path"), main.getName()));
+        command.addAll(List.of(args));
+        Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue(), out);
+        return out;
+    }
+
+    @Test
+    void printsExactlyWhatTheSeedPrints() throws Exception {
+        assertEquals("""
+                49
+                0.1111111111111111
+                HELLO WORLD
+                [(3.515625, 39.0625), (33.0625, 4.0), (5.640625, 90.25)]
+                """, runMain(SeedExample.class));
+    }
+
+    @Test
+    void theCounterExampleLosesUpdatesOnlyWithoutProtection() throws Exception {
+        String out = runMain(CounterExample.class);
+        assertTrue(out.contains("locked:      800,000 in"), out);
+        assertTrue(out.contains("atomic:      800,000 in"), out);
+    }
+}
