@@ -1,0 +1,363 @@
+package org.multiprocess4j;
+
+import org.junit.jupiter.api.RepeatedTest;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.multiprocess4j.sharedctypes.CType;
+import org.multiprocess4j.sharedctypes.IntArray;
+import org.multiprocess4j.sharedctypes.IntValue;
+import org.multiprocess4j.sharedctypes.LongValue;
+import org.multiprocess4j.sharedctypes.SharedCTypes;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Process-safe locks across real processes: exclusion, atomics, robustness to SIGKILL, virtual threads, misuse. */
+class ProcessLockTest {
+    static final int M = 20_000;
+    /**
+     * One target for every lock kind: javac folds identical serializable method references into one, so the
+     * same reference written with different inferred argument types would deserialize with the first's types.
+     */
+    static final ChildProcess.Task2<SharedLock, IntValue> HOLD_FOREVER = ProcessLockTest::holdForever;
+
+    static void lockedIncrements(LongValue counter, Integer times) {
+        LongValue raw = (LongValue) counter.getObj();
+        for (int i = 0; i < times; i++) {
+            try (var _ = counter.getLock().hold()) {
+                raw.set(raw.get() + 1);
+            }
+        }
+    }
+
+    static void atomicIncrements(LongValue counter, IntArray cells, Integer times) {
+        for (int i = 0; i < times; i++) {
+            counter.incrementAndGet();
+            cells.getAndAdd(i % cells.length(), 1);
+        }
+    }
+
+    /** Takes the lock, says so in {@code state}, and sleeps inside the critical section until killed. */
+    static void holdForever(SharedLock lock, IntValue state) throws InterruptedException {
+        lock.lock();
+        state.setVolatile(1);
+        Thread.sleep(600_000);
+    }
+
+    /** Says it is about to wait, then takes the lock and counts. */
+    static void waitAndCount(SharedLock lock, IntValue arrived, LongValue counter) {
+        arrived.incrementAndGet();
+        lock.lock();
+        try {
+            counter.set(counter.get() + 1);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Waits on the condition until {@code flag} is set. */
+    static void awaitFlag(SharedLock lock, ProcessCondition condition, IntValue flag, IntValue waiting)
+            throws InterruptedException {
+        lock.lock();
+        try {
+            waiting.incrementAndGet();
+            while (flag.getVolatile() == 0) {
+                condition.await();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Locks and unlocks in a loop until killed, counting completed critical sections. */
+    static void churn(SharedLock lock, LongValue counter) {
+        LongValue raw = counter;
+        while (true) {
+            lock.lock();
+            try {
+                raw.set(raw.get() + 1);
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    private static ChildProcess start(ChildProcess p) {
+        p.daemon(true).start();
+        return p;
+    }
+
+    private static void joinAll(List<ChildProcess> children) {
+        for (ChildProcess p : children) {
+            assertTrue(p.join(Duration.ofSeconds(120)), p + " did not finish");
+            assertEquals(0, p.exitCode(), p + ": " + p.exception());
+        }
+    }
+
+    private static void awaitValue(IntValue value, int expected) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (value.getVolatile() < expected) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out waiting for " + expected + ", have " + value.getVolatile());
+            }
+            Thread.sleep(5);
+        }
+    }
+
+    @Test
+    void lockedIncrementsFromProcessesAndThreadsAreExact() throws InterruptedException {
+        LongValue counter = SharedCTypes.value(CType.c_long, 0L);
+        List<ChildProcess> children = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            children.add(start(new ChildProcess(ProcessLockTest::lockedIncrements, counter, M)));
+        }
+        List<Thread> threads = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            threads.add(Thread.ofPlatform().start(() -> lockedIncrements(counter, M)));
+        }
+        threads.add(Thread.ofVirtual().start(() -> lockedIncrements(counter, M)));
+        for (Thread t : threads) {
+            t.join();
+        }
+        joinAll(children);
+        assertEquals(6L * M, counter.get());
+    }
+
+    @Test
+    void atomicIncrementsWithoutALockAreExact() {
+        LongValue counter = SharedCTypes.rawValue(CType.c_long, 0L);
+        IntArray cells = SharedCTypes.rawArray(CType.c_int, 7);
+        List<ChildProcess> children = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            children.add(start(new ChildProcess(ProcessLockTest::atomicIncrements, counter, cells, 5 * M)));
+        }
+        atomicIncrements(counter, cells, 5 * M);
+        joinAll(children);
+        assertEquals(20L * M, counter.get());
+        long total = 0;
+        for (int c : cells.toArray()) {
+            total += c;
+        }
+        assertEquals(20L * M, total);
+    }
+
+    @Test
+    void waitersRecoverFromAHolderKilledInItsCriticalSectionAndAreTold() throws Exception {
+        ProcessLock lock = ProcessLock.create();
+        IntValue state = SharedCTypes.rawValue(CType.c_int, 0);
+        ChildProcess holder = start(new ChildProcess(HOLD_FOREVER, lock, state));
+        awaitValue(state, 1);
+        AtomicInteger told = new AtomicInteger();
+        AtomicLong firstAcquired = new AtomicLong();
+        CountDownLatch waiting = new CountDownLatch(4);
+        List<Thread> waiters = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            waiters.add((i % 2 == 0 ? Thread.ofPlatform() : Thread.ofVirtual()).start(() -> {
+                waiting.countDown();
+                try (var held = lock.hold()) {
+                    firstAcquired.compareAndSet(0, System.nanoTime());
+                    if (held.previousOwnerDied()) {
+                        told.incrementAndGet();
+                    }
+                }
+            }));
+        }
+        waiting.await();
+        Thread.sleep(100);
+        assertFalse(lock.tryLock(), "the killed holder still holds it");
+        long killed = System.nanoTime();
+        holder.kill();
+        for (Thread t : waiters) {
+            t.join(TimeUnit.SECONDS.toMillis(30));
+            assertFalse(t.isAlive(), "a waiter never recovered");
+        }
+        long latencyMs = (firstAcquired.get() - killed) / 1_000_000;
+        System.out.println("recovery after SIGKILL of the holder: " + latencyMs + " ms");
+        assertTrue(latencyMs < 1000, "recovery took " + latencyMs + " ms");
+        assertEquals(1, told.get(), "exactly the first new owner is told");
+        holder.join();
+        assertEquals(-9, holder.exitCode());
+        assertTrue(lock.tryLock());
+        lock.unlock();
+    }
+
+    @Test
+    void killedWaitersDoNotBreakTheLock() throws Exception {
+        ProcessRLock lock = ProcessRLock.create();
+        IntValue arrived = SharedCTypes.rawValue(CType.c_int, 0);
+        LongValue counter = SharedCTypes.rawValue(CType.c_long, 0L);
+        lock.lock();
+        ChildProcess doomed = start(new ChildProcess(ProcessLockTest::waitAndCount, lock, arrived, counter));
+        ChildProcess survivor = start(new ChildProcess(ProcessLockTest::waitAndCount, lock, arrived, counter));
+        awaitValue(arrived, 2);
+        Thread.sleep(200);
+        doomed.kill();
+        doomed.join();
+        lock.unlock();
+        joinAll(List.of(survivor));
+        assertEquals(1L, counter.get());
+        assertTrue(lock.tryLock(1, TimeUnit.SECONDS));
+        lock.unlock();
+    }
+
+    @Test
+    void killedConditionWaitersDoNotBreakTheCondition() throws Exception {
+        ProcessRLock lock = ProcessRLock.create();
+        ProcessCondition condition = lock.newCondition();
+        IntValue flag = SharedCTypes.rawValue(CType.c_int, 0);
+        IntValue waiting = SharedCTypes.rawValue(CType.c_int, 0);
+        ChildProcess doomed = start(new ChildProcess(ProcessLockTest::awaitFlag, lock, condition, flag, waiting));
+        ChildProcess survivor = start(new ChildProcess(ProcessLockTest::awaitFlag, lock, condition, flag, waiting));
+        awaitValue(waiting, 2);
+        doomed.kill();
+        doomed.join();
+        lock.lock();
+        try {
+            flag.setVolatile(1);
+            condition.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        joinAll(List.of(survivor));
+        assertEquals(-9, doomed.exitCode());
+    }
+
+    @RepeatedTest(3)
+    void killingAHolderAtRandomPointsNeverWedgesTheLock() throws Exception {
+        killAtRandomPoints(4);
+    }
+
+    @Tag("soak")
+    @Test
+    void soakKillingHoldersAtRandomPoints() throws Exception {
+        killAtRandomPoints(200);
+    }
+
+    private static void killAtRandomPoints(int rounds) throws Exception {
+        ProcessLock lock = ProcessLock.create();
+        LongValue counter = SharedCTypes.rawValue(CType.c_long, 0L);
+        for (int round = 0; round < rounds; round++) {
+            ChildProcess churner = start(new ChildProcess(ProcessLockTest::churn, lock, counter));
+            long before = counter.get();
+            while (counter.getVolatile() == before) {
+                Thread.sleep(1);
+            }
+            Thread.sleep(ThreadLocalRandom.current().nextInt(20));
+            churner.kill();
+            churner.join();
+            assertTrue(lock.tryLock(5, TimeUnit.SECONDS), "round " + round + ": the lock is wedged");
+            lock.unlock();
+        }
+    }
+
+    @Test
+    void aThousandVirtualThreadsWaitingOnAProcessLockDoNotStarveTheRest() throws Exception {
+        ProcessLock lock = ProcessLock.create();
+        IntValue state = SharedCTypes.rawValue(CType.c_int, 0);
+        ChildProcess holder = start(new ChildProcess(HOLD_FOREVER, lock, state));
+        awaitValue(state, 1);
+        AtomicInteger done = new AtomicInteger();
+        List<Thread> waiters = new ArrayList<>();
+        for (int i = 0; i < 1000; i++) {
+            waiters.add(Thread.ofVirtual().start(() -> {
+                lock.lock();
+                try {
+                    done.incrementAndGet();
+                } finally {
+                    lock.unlock();
+                }
+            }));
+        }
+        Thread.sleep(200);
+        long start = System.nanoTime();
+        List<Thread> others = new ArrayList<>();
+        AtomicInteger otherWork = new AtomicInteger();
+        for (int i = 0; i < 200; i++) {
+            others.add(Thread.ofVirtual().start(() -> {
+                try {
+                    Thread.sleep(5);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                otherWork.incrementAndGet();
+            }));
+        }
+        for (Thread t : others) {
+            t.join(10_000);
+        }
+        long otherMs = (System.nanoTime() - start) / 1_000_000;
+        assertEquals(200, otherWork.get(), "other virtual threads starved");
+        assertTrue(otherMs < 5000, "other virtual threads took " + otherMs + " ms");
+        assertEquals(0, done.get());
+        holder.kill();
+        for (Thread t : waiters) {
+            t.join(30_000);
+        }
+        assertEquals(1000, done.get());
+    }
+
+    @Test
+    void timeoutsExpireWhileAnotherProcessHoldsTheLock() throws Exception {
+        ProcessRLock lock = ProcessRLock.create();
+        IntValue state = SharedCTypes.rawValue(CType.c_int, 0);
+        ChildProcess holder = start(new ChildProcess(HOLD_FOREVER, lock, state));
+        awaitValue(state, 1);
+        long start = System.nanoTime();
+        assertFalse(lock.tryLock(150, TimeUnit.MILLISECONDS));
+        long waited = (System.nanoTime() - start) / 1_000_000;
+        assertTrue(waited >= 150 && waited < 5000, "waited " + waited + " ms");
+        assertFalse(lock.acquire(Duration.ofMillis(10)));
+        assertFalse(lock.tryLock());
+        holder.kill();
+        holder.join();
+    }
+
+    @Test
+    void everyMisuseIsAClearException() throws Exception {
+        ProcessLock lock = ProcessLock.create();
+        ProcessRLock rlock = ProcessRLock.create();
+        assertThrows(IllegalMonitorStateException.class, lock::unlock);
+        assertThrows(IllegalMonitorStateException.class, rlock::release);
+        rlock.lock();
+        Thread other = Thread.ofPlatform().start(() ->
+                assertThrows(IllegalMonitorStateException.class, rlock::unlock));
+        other.join();
+        rlock.lock();
+        assertEquals(2, rlock.getHoldCount());
+        rlock.unlock();
+        rlock.unlock();
+        assertEquals(0, rlock.getHoldCount());
+        ProcessCondition condition = rlock.newCondition();
+        assertThrows(IllegalMonitorStateException.class, condition::await);
+        assertThrows(IllegalMonitorStateException.class, condition::signal);
+        lock.lock();
+        assertFalse(lock.tryLock(), "a ProcessLock is not re-entrant");
+        assertFalse(lock.tryLock(20, TimeUnit.MILLISECONDS));
+        lock.unlock();
+    }
+
+    @Test
+    void conditionAwaitWithATimeoutReturnsAndSignalsWakeOtherProcesses() throws Exception {
+        ProcessRLock lock = ProcessRLock.create();
+        ProcessCondition condition = lock.newCondition();
+        lock.lock();
+        try {
+            long left = condition.awaitNanos(TimeUnit.MILLISECONDS.toNanos(50));
+            assertTrue(left <= 0);
+            assertTrue(lock.isHeldByCurrentThread());
+        } finally {
+            lock.unlock();
+        }
+    }
+}
