@@ -60,45 +60,67 @@ public final class ChildProcess implements AutoCloseable {
     /** Started children not yet exited: keeps their arguments (and so their shared memory) reachable. */
     private static final Set<ChildProcess> RUNNING = ConcurrentHashMap.newKeySet();
 
-    /** A target taking no argument. */
+    /** A target taking no argument; anything it throws is reported to the parent. */
     @FunctionalInterface
     public interface Task0 extends Serializable {
-        /** Runs in the child. @throws Exception reported to the parent */
+        /** Runs in the child. */
         void run() throws Exception;
     }
 
-    /** A target taking one argument. @param <A> its type */
+    /**
+     * A target taking one argument; anything it throws is reported to the parent.
+     *
+     * @param <A> the argument's type
+     */
     @FunctionalInterface
     public interface Task1<A> extends Serializable {
-        /** Runs in the child. @param a the argument @throws Exception reported to the parent */
+        /** Runs in the child. */
         void run(A a) throws Exception;
     }
 
-    /** A target taking two arguments. @param <A> the first's type @param <B> the second's */
+    /**
+     * A target taking two arguments; anything it throws is reported to the parent.
+     *
+     * @param <A> the first argument's type
+     * @param <B> the second argument's type
+     */
     @FunctionalInterface
     public interface Task2<A, B> extends Serializable {
-        /** Runs in the child. @param a first @param b second @throws Exception reported to the parent */
+        /** Runs in the child. */
         void run(A a, B b) throws Exception;
     }
 
-    /** A target taking three arguments. @param <A> first @param <B> second @param <C> third */
+    /**
+     * A target taking three arguments; anything it throws is reported to the parent.
+     *
+     * @param <A> the first argument's type
+     * @param <B> the second argument's type
+     * @param <C> the third argument's type
+     */
     @FunctionalInterface
     public interface Task3<A, B, C> extends Serializable {
-        /** Runs in the child. @param a first @param b second @param c third @throws Exception reported */
+        /** Runs in the child. */
         void run(A a, B b, C c) throws Exception;
     }
 
-    /** A target taking four arguments. @param <A> first @param <B> second @param <C> third @param <D> fourth */
+    /**
+     * A target taking four arguments; anything it throws is reported to the parent.
+     *
+     * @param <A> the first argument's type
+     * @param <B> the second argument's type
+     * @param <C> the third argument's type
+     * @param <D> the fourth argument's type
+     */
     @FunctionalInterface
     public interface Task4<A, B, C, D> extends Serializable {
-        /** Runs in the child. @param a 1st @param b 2nd @param c 3rd @param d 4th @throws Exception reported */
+        /** Runs in the child. */
         void run(A a, B b, C c, D d) throws Exception;
     }
 
     /** A target taking its arguments as an array, for any number of them. */
     @FunctionalInterface
     public interface TaskN extends Serializable {
-        /** Runs in the child. @param args the arguments @throws Exception reported to the parent */
+        /** Runs in the child. */
         void run(Object... args) throws Exception;
     }
 
@@ -123,17 +145,32 @@ public final class ChildProcess implements AutoCloseable {
         this((Serializable) target);
     }
 
-    /** A process that will run {@code target(a)}. @param <A> the argument's type */
+    /**
+     * A process that will run {@code target(a)}.
+     *
+     * @param <A> the argument's type
+     */
     public <A> ChildProcess(Task1<A> target, A a) {
         this((Serializable) target, a);
     }
 
-    /** A process that will run {@code target(a, b)}. @param <A> first @param <B> second */
+    /**
+     * A process that will run {@code target(a, b)}.
+     *
+     * @param <A> the first argument's type
+     * @param <B> the second argument's type
+     */
     public <A, B> ChildProcess(Task2<A, B> target, A a, B b) {
         this((Serializable) target, a, b);
     }
 
-    /** A process that will run {@code target(a, b, c)}. @param <A> first @param <B> second @param <C> third */
+    /**
+     * A process that will run {@code target(a, b, c)}.
+     *
+     * @param <A> the first argument's type
+     * @param <B> the second argument's type
+     * @param <C> the third argument's type
+     */
     public <A, B, C> ChildProcess(Task3<A, B, C> target, A a, B b, C c) {
         this((Serializable) target, a, b, c);
     }
@@ -141,7 +178,10 @@ public final class ChildProcess implements AutoCloseable {
     /**
      * A process that will run {@code target(a, b, c, d)}.
      *
-     * @param <A> first @param <B> second @param <C> third @param <D> fourth
+     * @param <A> the first argument's type
+     * @param <B> the second argument's type
+     * @param <C> the third argument's type
+     * @param <D> the fourth argument's type
      */
     public <A, B, C, D> ChildProcess(Task4<A, B, C, D> target, A a, B b, C c, D d) {
         this((Serializable) target, a, b, c, d);
@@ -152,7 +192,7 @@ public final class ChildProcess implements AutoCloseable {
         return new ChildProcess((Serializable) target, args.clone());
     }
 
-    /** Sets the name, shown in the child's error output. @return this */
+    /** Sets the name, shown in the child's error output; returns this. */
     public ChildProcess name(String name) {
         checkNotStarted("name");
         this.name = Objects.requireNonNull(name, "name");
@@ -164,7 +204,7 @@ public final class ChildProcess implements AutoCloseable {
         return name;
     }
 
-    /** Makes this a daemon: it ends when its parent ends, SIGKILL of the parent included. @return this */
+    /** Makes this a daemon, which ends when its parent ends (SIGKILL of the parent included); returns this. */
     public ChildProcess daemon(boolean daemon) {
         checkNotStarted("daemon");
         this.daemon = daemon;
@@ -176,7 +216,7 @@ public final class ChildProcess implements AutoCloseable {
         return daemon;
     }
 
-    /** Adds JVM options for the child, such as {@code -Xmx256m} or {@code -Dkey=value}. @return this */
+    /** Adds JVM options for the child, such as {@code -Xmx256m} or {@code -Dkey=value}; returns this. */
     public ChildProcess jvmOptions(String... options) {
         checkNotStarted("jvmOptions");
         for (String option : options) {
@@ -368,17 +408,29 @@ public final class ChildProcess implements AutoCloseable {
         }
     }
 
-    /** The child's process id. @throws IllegalStateException when not started */
+    /**
+     * The child's process id.
+     *
+     * @throws IllegalStateException when not started
+     */
     public long pid() {
         return started("pid").pid();
     }
 
-    /** Asks the child to end, with SIGTERM (its exit code is then -15). @throws IllegalStateException when not started */
+    /**
+     * Asks the child to end, with SIGTERM (its exit code is then -15).
+     *
+     * @throws IllegalStateException when not started
+     */
     public void terminate() {
         started("terminate").destroy();
     }
 
-    /** Ends the child at once, with SIGKILL (its exit code is then -9). @throws IllegalStateException when not started */
+    /**
+     * Ends the child at once, with SIGKILL (its exit code is then -9).
+     *
+     * @throws IllegalStateException when not started
+     */
     public void kill() {
         started("kill").destroyForcibly();
     }
