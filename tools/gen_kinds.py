@@ -82,14 +82,16 @@ def check(k, v, what):
 
 
 def locked(body_return, j, indent="        "):
-    """Wraps an expression in the synchronized-wrapper pattern."""
+    """Wraps an expression in the synchronized-wrapper pattern: a thread that holds the lock already does not
+    take it again (for a ProcessRLock that is what re-entry would do, for a ProcessLock it avoids waiting on
+    itself)."""
     if j == "void":
         return (f"{indent}SharedLock l = lock;\n"
-                f"{indent}if (l == null) {{\n{indent}    {body_return};\n{indent}    return;\n{indent}}}\n"
+                f"{indent}if (l == null || l.isHeldByCurrentThread()) {{\n{indent}    {body_return};\n{indent}    return;\n{indent}}}\n"
                 f"{indent}l.lock();\n{indent}try {{\n{indent}    {body_return};\n{indent}}} finally {{\n"
                 f"{indent}    l.unlock();\n{indent}}}\n")
     return (f"{indent}SharedLock l = lock;\n"
-            f"{indent}if (l == null) {{\n{indent}    return {body_return};\n{indent}}}\n"
+            f"{indent}if (l == null || l.isHeldByCurrentThread()) {{\n{indent}    return {body_return};\n{indent}}}\n"
             f"{indent}l.lock();\n{indent}try {{\n{indent}    return {body_return};\n{indent}}} finally {{\n"
             f"{indent}    l.unlock();\n{indent}}}\n")
 

@@ -45,7 +45,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * attached again in the child, to the same memory; any other argument must be {@link Serializable} and travels by
  * value, as does the target (a lambda or method reference of one of the {@code Task} interfaces). Everything is
  * serialized in {@link #start()}, so an argument that cannot travel fails there, in the parent. The data travels
- * over the child's standard input, a pipe no other process can open.
+ * over the child's standard input, a pipe no other process can open; the child then reads nothing more from it.
  *
  * <p>Ownership: this process owns the memory of the shared objects it created; it keeps every argument reachable
  * until the child has exited, even if the caller drops this object, so the child never loses its memory.
@@ -264,7 +264,7 @@ public final class ChildProcess implements AutoCloseable {
             DataOutputStream out = new DataOutputStream(toChild);
             out.writeInt(payload.length);
             out.write(payload);
-            out.flush(); // the pipe stays open: the child watches it to learn when this process ends
+            out.close();
         } catch (IOException e) {
             throw new IllegalStateException("child " + name + " (pid " + process.pid() + ") died before reading its "
                     + "target: " + e.getMessage(), e);

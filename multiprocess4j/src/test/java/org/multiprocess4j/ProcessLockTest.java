@@ -348,6 +348,17 @@ class ProcessLockTest {
     }
 
     @Test
+    void accessorsCalledByTheHolderDoNotWaitOnTheirOwnNonReentrantLock() {
+        ProcessLock lock = ProcessLock.create();
+        IntValue v = SharedCTypes.value(CType.c_int, 1, lock);
+        try (var _ = v.getLock().hold()) {
+            v.set(v.get() + 1);
+        }
+        assertEquals(2, v.get());
+        assertFalse(lock.isLocked());
+    }
+
+    @Test
     void conditionAwaitWithATimeoutReturnsAndSignalsWakeOtherProcesses() throws Exception {
         ProcessRLock lock = ProcessRLock.create();
         ProcessCondition condition = lock.newCondition();

@@ -47,7 +47,7 @@ public final class BoolArray extends SharedArray implements Iterable<Boolean> {
     public boolean get(long index) {
         Objects.checkIndex(index, length);
         SharedLock l = lock;
-        if (l == null) {
+        if (l == null || l.isHeldByCurrentThread()) {
             return segment.get(JAVA_BOOLEAN, index * JAVA_BOOLEAN.byteSize());
         }
         l.lock();
@@ -67,7 +67,7 @@ public final class BoolArray extends SharedArray implements Iterable<Boolean> {
     public void set(long index, boolean value) {
         Objects.checkIndex(index, length);
         SharedLock l = lock;
-        if (l == null) {
+        if (l == null || l.isHeldByCurrentThread()) {
             segment.set(JAVA_BOOLEAN, index * JAVA_BOOLEAN.byteSize(), value);
             return;
         }

@@ -42,7 +42,7 @@ public final class BoolValue extends SharedValue {
     /** The value; takes the lock when synchronized. */
     public boolean get() {
         SharedLock l = lock;
-        if (l == null) {
+        if (l == null || l.isHeldByCurrentThread()) {
             return segment.get(JAVA_BOOLEAN, 0L);
         }
         l.lock();
@@ -60,7 +60,7 @@ public final class BoolValue extends SharedValue {
      */
     public void set(boolean value) {
         SharedLock l = lock;
-        if (l == null) {
+        if (l == null || l.isHeldByCurrentThread()) {
             segment.set(JAVA_BOOLEAN, 0L, value);
             return;
         }

@@ -19,7 +19,7 @@ public final class ByteField extends Field {
         check(struct);
         long at = struct.offset + offset;
         SharedLock l = struct.lock;
-        if (l == null) {
+        if (l == null || l.isHeldByCurrentThread()) {
             return struct.segment.get(JAVA_BYTE, at);
         }
         l.lock();
@@ -39,7 +39,7 @@ public final class ByteField extends Field {
         check(struct);
         long at = struct.offset + offset;
         SharedLock l = struct.lock;
-        if (l == null) {
+        if (l == null || l.isHeldByCurrentThread()) {
             struct.segment.set(JAVA_BYTE, at, value);
             return;
         }

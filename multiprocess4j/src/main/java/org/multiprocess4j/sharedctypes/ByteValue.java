@@ -42,7 +42,7 @@ public final class ByteValue extends SharedValue {
     /** The value; takes the lock when synchronized. */
     public byte get() {
         SharedLock l = lock;
-        if (l == null) {
+        if (l == null || l.isHeldByCurrentThread()) {
             return segment.get(JAVA_BYTE, 0L);
         }
         l.lock();
@@ -60,7 +60,7 @@ public final class ByteValue extends SharedValue {
      */
     public void set(byte value) {
         SharedLock l = lock;
-        if (l == null) {
+        if (l == null || l.isHeldByCurrentThread()) {
             segment.set(JAVA_BYTE, 0L, value);
             return;
         }

@@ -47,7 +47,7 @@ public final class CharArray extends SharedArray implements Iterable<Byte> {
     public byte get(long index) {
         Objects.checkIndex(index, length);
         SharedLock l = lock;
-        if (l == null) {
+        if (l == null || l.isHeldByCurrentThread()) {
             return segment.get(JAVA_BYTE, index * JAVA_BYTE.byteSize());
         }
         l.lock();
@@ -67,7 +67,7 @@ public final class CharArray extends SharedArray implements Iterable<Byte> {
     public void set(long index, byte value) {
         Objects.checkIndex(index, length);
         SharedLock l = lock;
-        if (l == null) {
+        if (l == null || l.isHeldByCurrentThread()) {
             segment.set(JAVA_BYTE, index * JAVA_BYTE.byteSize(), value);
             return;
         }

@@ -47,7 +47,7 @@ public final class DoubleArray extends SharedArray implements Iterable<Double> {
     public double get(long index) {
         Objects.checkIndex(index, length);
         SharedLock l = lock;
-        if (l == null) {
+        if (l == null || l.isHeldByCurrentThread()) {
             return segment.get(JAVA_DOUBLE, index * JAVA_DOUBLE.byteSize());
         }
         l.lock();
@@ -67,7 +67,7 @@ public final class DoubleArray extends SharedArray implements Iterable<Double> {
     public void set(long index, double value) {
         Objects.checkIndex(index, length);
         SharedLock l = lock;
-        if (l == null) {
+        if (l == null || l.isHeldByCurrentThread()) {
             segment.set(JAVA_DOUBLE, index * JAVA_DOUBLE.byteSize(), value);
             return;
         }

@@ -42,7 +42,7 @@ public final class DoubleValue extends SharedValue {
     /** The value; takes the lock when synchronized. */
     public double get() {
         SharedLock l = lock;
-        if (l == null) {
+        if (l == null || l.isHeldByCurrentThread()) {
             return segment.get(JAVA_DOUBLE, 0L);
         }
         l.lock();
@@ -60,7 +60,7 @@ public final class DoubleValue extends SharedValue {
      */
     public void set(double value) {
         SharedLock l = lock;
-        if (l == null) {
+        if (l == null || l.isHeldByCurrentThread()) {
             segment.set(JAVA_DOUBLE, 0L, value);
             return;
         }

@@ -47,7 +47,7 @@ public final class FloatArray extends SharedArray implements Iterable<Float> {
     public float get(long index) {
         Objects.checkIndex(index, length);
         SharedLock l = lock;
-        if (l == null) {
+        if (l == null || l.isHeldByCurrentThread()) {
             return segment.get(JAVA_FLOAT, index * JAVA_FLOAT.byteSize());
         }
         l.lock();
@@ -67,7 +67,7 @@ public final class FloatArray extends SharedArray implements Iterable<Float> {
     public void set(long index, float value) {
         Objects.checkIndex(index, length);
         SharedLock l = lock;
-        if (l == null) {
+        if (l == null || l.isHeldByCurrentThread()) {
             segment.set(JAVA_FLOAT, index * JAVA_FLOAT.byteSize(), value);
             return;
         }

@@ -42,7 +42,7 @@ public final class FloatValue extends SharedValue {
     /** The value; takes the lock when synchronized. */
     public float get() {
         SharedLock l = lock;
-        if (l == null) {
+        if (l == null || l.isHeldByCurrentThread()) {
             return segment.get(JAVA_FLOAT, 0L);
         }
         l.lock();
@@ -60,7 +60,7 @@ public final class FloatValue extends SharedValue {
      */
     public void set(float value) {
         SharedLock l = lock;
-        if (l == null) {
+        if (l == null || l.isHeldByCurrentThread()) {
             segment.set(JAVA_FLOAT, 0L, value);
             return;
         }

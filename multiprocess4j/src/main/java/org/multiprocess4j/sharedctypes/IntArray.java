@@ -47,7 +47,7 @@ public final class IntArray extends SharedArray implements Iterable<Integer> {
     public int get(long index) {
         Objects.checkIndex(index, length);
         SharedLock l = lock;
-        if (l == null) {
+        if (l == null || l.isHeldByCurrentThread()) {
             return segment.get(JAVA_INT, index * JAVA_INT.byteSize());
         }
         l.lock();
@@ -67,7 +67,7 @@ public final class IntArray extends SharedArray implements Iterable<Integer> {
     public void set(long index, int value) {
         Objects.checkIndex(index, length);
         SharedLock l = lock;
-        if (l == null) {
+        if (l == null || l.isHeldByCurrentThread()) {
             segment.set(JAVA_INT, index * JAVA_INT.byteSize(), value);
             return;
         }

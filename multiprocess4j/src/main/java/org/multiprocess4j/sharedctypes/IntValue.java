@@ -42,7 +42,7 @@ public final class IntValue extends SharedValue {
     /** The value; takes the lock when synchronized. */
     public int get() {
         SharedLock l = lock;
-        if (l == null) {
+        if (l == null || l.isHeldByCurrentThread()) {
             return segment.get(JAVA_INT, 0L);
         }
         l.lock();
@@ -60,7 +60,7 @@ public final class IntValue extends SharedValue {
      */
     public void set(int value) {
         SharedLock l = lock;
-        if (l == null) {
+        if (l == null || l.isHeldByCurrentThread()) {
             segment.set(JAVA_INT, 0L, value);
             return;
         }

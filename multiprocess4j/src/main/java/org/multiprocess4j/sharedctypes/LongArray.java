@@ -47,7 +47,7 @@ public final class LongArray extends SharedArray implements Iterable<Long> {
     public long get(long index) {
         Objects.checkIndex(index, length);
         SharedLock l = lock;
-        if (l == null) {
+        if (l == null || l.isHeldByCurrentThread()) {
             return segment.get(JAVA_LONG, index * JAVA_LONG.byteSize());
         }
         l.lock();
@@ -67,7 +67,7 @@ public final class LongArray extends SharedArray implements Iterable<Long> {
     public void set(long index, long value) {
         Objects.checkIndex(index, length);
         SharedLock l = lock;
-        if (l == null) {
+        if (l == null || l.isHeldByCurrentThread()) {
             segment.set(JAVA_LONG, index * JAVA_LONG.byteSize(), value);
             return;
         }

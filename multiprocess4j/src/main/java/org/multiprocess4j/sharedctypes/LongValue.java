@@ -42,7 +42,7 @@ public final class LongValue extends SharedValue {
     /** The value; takes the lock when synchronized. */
     public long get() {
         SharedLock l = lock;
-        if (l == null) {
+        if (l == null || l.isHeldByCurrentThread()) {
             return segment.get(JAVA_LONG, 0L);
         }
         l.lock();
@@ -60,7 +60,7 @@ public final class LongValue extends SharedValue {
      */
     public void set(long value) {
         SharedLock l = lock;
-        if (l == null) {
+        if (l == null || l.isHeldByCurrentThread()) {
             segment.set(JAVA_LONG, 0L, value);
             return;
         }

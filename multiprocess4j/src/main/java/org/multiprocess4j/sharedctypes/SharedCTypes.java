@@ -36,6 +36,17 @@ import java.util.Objects;
  * synchronized ones returned by {@code value} and {@code array} take their lock once per access. Values are
  * zeroed unless given; initializers are checked in full before anything is written, and any element of the
  * wrong type or out of range is an {@link IllegalArgumentException} naming it.
+ *
+ * <p>Synchronized objects and dead lock holders: when a process dies holding the lock of a synchronized object,
+ * the next accessor recovers the lock (see {@link SharedLock}) and proceeds. A single accessor of a primitive value
+ * or element cannot be left half-done by a dead process (an aligned store is atomic); a structure assignment, a
+ * range copy or a compound update held across {@code getLock().hold()} can be. Code that must repair such state
+ * holds the lock explicitly and asks {@code held.previousOwnerDied()}.
+ *
+ * <p>An accessor called by the thread that already holds the object's lock does not take it again, so a compound
+ * update inside {@code getLock().hold()} works with either lock kind. (Python deadlocks there when the lock is a
+ * plain {@code Lock}; the accessor cannot be interrupted by another holder, since the current thread holds the
+ * lock.)
  */
 public final class SharedCTypes {
     private SharedCTypes() {

@@ -47,7 +47,7 @@ public final class ShortArray extends SharedArray implements Iterable<Short> {
     public short get(long index) {
         Objects.checkIndex(index, length);
         SharedLock l = lock;
-        if (l == null) {
+        if (l == null || l.isHeldByCurrentThread()) {
             return segment.get(JAVA_SHORT, index * JAVA_SHORT.byteSize());
         }
         l.lock();
@@ -67,7 +67,7 @@ public final class ShortArray extends SharedArray implements Iterable<Short> {
     public void set(long index, short value) {
         Objects.checkIndex(index, length);
         SharedLock l = lock;
-        if (l == null) {
+        if (l == null || l.isHeldByCurrentThread()) {
             segment.set(JAVA_SHORT, index * JAVA_SHORT.byteSize(), value);
             return;
         }

@@ -42,7 +42,7 @@ public final class ShortValue extends SharedValue {
     /** The value; takes the lock when synchronized. */
     public short get() {
         SharedLock l = lock;
-        if (l == null) {
+        if (l == null || l.isHeldByCurrentThread()) {
             return segment.get(JAVA_SHORT, 0L);
         }
         l.lock();
@@ -60,7 +60,7 @@ public final class ShortValue extends SharedValue {
      */
     public void set(short value) {
         SharedLock l = lock;
-        if (l == null) {
+        if (l == null || l.isHeldByCurrentThread()) {
             segment.set(JAVA_SHORT, 0L, value);
             return;
         }

@@ -47,7 +47,7 @@ public final class UByteArray extends SharedArray implements Iterable<Integer> {
     public int get(long index) {
         Objects.checkIndex(index, length);
         SharedLock l = lock;
-        if (l == null) {
+        if (l == null || l.isHeldByCurrentThread()) {
             return Byte.toUnsignedInt(segment.get(JAVA_BYTE, index * JAVA_BYTE.byteSize()));
         }
         l.lock();
@@ -70,7 +70,7 @@ public final class UByteArray extends SharedArray implements Iterable<Integer> {
             throw Kind.outOfRange("value", value, "unsigned char", 0, 255);
         }
         SharedLock l = lock;
-        if (l == null) {
+        if (l == null || l.isHeldByCurrentThread()) {
             segment.set(JAVA_BYTE, index * JAVA_BYTE.byteSize(), (byte) value);
             return;
         }

@@ -19,7 +19,7 @@ public final class UByteField extends Field {
         check(struct);
         long at = struct.offset + offset;
         SharedLock l = struct.lock;
-        if (l == null) {
+        if (l == null || l.isHeldByCurrentThread()) {
             return Byte.toUnsignedInt(struct.segment.get(JAVA_BYTE, at));
         }
         l.lock();
@@ -42,7 +42,7 @@ public final class UByteField extends Field {
         }
         long at = struct.offset + offset;
         SharedLock l = struct.lock;
-        if (l == null) {
+        if (l == null || l.isHeldByCurrentThread()) {
             struct.segment.set(JAVA_BYTE, at, (byte) value);
             return;
         }

@@ -42,7 +42,7 @@ public final class UByteValue extends SharedValue {
     /** The value; takes the lock when synchronized. */
     public int get() {
         SharedLock l = lock;
-        if (l == null) {
+        if (l == null || l.isHeldByCurrentThread()) {
             return Byte.toUnsignedInt(segment.get(JAVA_BYTE, 0L));
         }
         l.lock();
@@ -63,7 +63,7 @@ public final class UByteValue extends SharedValue {
             throw Kind.outOfRange("value", value, "unsigned char", 0, 255);
         }
         SharedLock l = lock;
-        if (l == null) {
+        if (l == null || l.isHeldByCurrentThread()) {
             segment.set(JAVA_BYTE, 0L, (byte) value);
             return;
         }

@@ -47,7 +47,7 @@ public final class UIntArray extends SharedArray implements Iterable<Long> {
     public long get(long index) {
         Objects.checkIndex(index, length);
         SharedLock l = lock;
-        if (l == null) {
+        if (l == null || l.isHeldByCurrentThread()) {
             return Integer.toUnsignedLong(segment.get(JAVA_INT, index * JAVA_INT.byteSize()));
         }
         l.lock();
@@ -70,7 +70,7 @@ public final class UIntArray extends SharedArray implements Iterable<Long> {
             throw Kind.outOfRange("value", value, "unsigned int", 0L, 0xFFFF_FFFFL);
         }
         SharedLock l = lock;
-        if (l == null) {
+        if (l == null || l.isHeldByCurrentThread()) {
             segment.set(JAVA_INT, index * JAVA_INT.byteSize(), (int) value);
             return;
         }

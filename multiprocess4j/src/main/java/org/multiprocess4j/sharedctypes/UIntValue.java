@@ -42,7 +42,7 @@ public final class UIntValue extends SharedValue {
     /** The value; takes the lock when synchronized. */
     public long get() {
         SharedLock l = lock;
-        if (l == null) {
+        if (l == null || l.isHeldByCurrentThread()) {
             return Integer.toUnsignedLong(segment.get(JAVA_INT, 0L));
         }
         l.lock();
@@ -63,7 +63,7 @@ public final class UIntValue extends SharedValue {
             throw Kind.outOfRange("value", value, "unsigned int", 0L, 0xFFFF_FFFFL);
         }
         SharedLock l = lock;
-        if (l == null) {
+        if (l == null || l.isHeldByCurrentThread()) {
             segment.set(JAVA_INT, 0L, (int) value);
             return;
         }

@@ -47,7 +47,7 @@ public final class UShortArray extends SharedArray implements Iterable<Integer> 
     public int get(long index) {
         Objects.checkIndex(index, length);
         SharedLock l = lock;
-        if (l == null) {
+        if (l == null || l.isHeldByCurrentThread()) {
             return Short.toUnsignedInt(segment.get(JAVA_SHORT, index * JAVA_SHORT.byteSize()));
         }
         l.lock();
@@ -70,7 +70,7 @@ public final class UShortArray extends SharedArray implements Iterable<Integer> 
             throw Kind.outOfRange("value", value, "unsigned short", 0, 65535);
         }
         SharedLock l = lock;
-        if (l == null) {
+        if (l == null || l.isHeldByCurrentThread()) {
             segment.set(JAVA_SHORT, index * JAVA_SHORT.byteSize(), (short) value);
             return;
         }

@@ -19,7 +19,7 @@ public final class UShortField extends Field {
         check(struct);
         long at = struct.offset + offset;
         SharedLock l = struct.lock;
-        if (l == null) {
+        if (l == null || l.isHeldByCurrentThread()) {
             return Short.toUnsignedInt(struct.segment.get(JAVA_SHORT, at));
         }
         l.lock();
@@ -42,7 +42,7 @@ public final class UShortField extends Field {
         }
         long at = struct.offset + offset;
         SharedLock l = struct.lock;
-        if (l == null) {
+        if (l == null || l.isHeldByCurrentThread()) {
             struct.segment.set(JAVA_SHORT, at, (short) value);
             return;
         }

@@ -42,7 +42,7 @@ public final class UShortValue extends SharedValue {
     /** The value; takes the lock when synchronized. */
     public int get() {
         SharedLock l = lock;
-        if (l == null) {
+        if (l == null || l.isHeldByCurrentThread()) {
             return Short.toUnsignedInt(segment.get(JAVA_SHORT, 0L));
         }
         l.lock();
@@ -63,7 +63,7 @@ public final class UShortValue extends SharedValue {
             throw Kind.outOfRange("value", value, "unsigned short", 0, 65535);
         }
         SharedLock l = lock;
-        if (l == null) {
+        if (l == null || l.isHeldByCurrentThread()) {
             segment.set(JAVA_SHORT, 0L, (short) value);
             return;
         }

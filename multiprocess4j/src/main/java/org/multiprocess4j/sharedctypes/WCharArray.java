@@ -47,7 +47,7 @@ public final class WCharArray extends SharedArray implements Iterable<Integer> {
     public int get(long index) {
         Objects.checkIndex(index, length);
         SharedLock l = lock;
-        if (l == null) {
+        if (l == null || l.isHeldByCurrentThread()) {
             return segment.get(JAVA_INT, index * JAVA_INT.byteSize());
         }
         l.lock();
@@ -70,7 +70,7 @@ public final class WCharArray extends SharedArray implements Iterable<Integer> {
             throw Kind.outOfRange("value", value, "wchar_t", 0, Character.MAX_CODE_POINT);
         }
         SharedLock l = lock;
-        if (l == null) {
+        if (l == null || l.isHeldByCurrentThread()) {
             segment.set(JAVA_INT, index * JAVA_INT.byteSize(), value);
             return;
         }

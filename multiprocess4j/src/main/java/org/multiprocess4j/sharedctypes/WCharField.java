@@ -19,7 +19,7 @@ public final class WCharField extends Field {
         check(struct);
         long at = struct.offset + offset;
         SharedLock l = struct.lock;
-        if (l == null) {
+        if (l == null || l.isHeldByCurrentThread()) {
             return struct.segment.get(JAVA_INT, at);
         }
         l.lock();
@@ -42,7 +42,7 @@ public final class WCharField extends Field {
         }
         long at = struct.offset + offset;
         SharedLock l = struct.lock;
-        if (l == null) {
+        if (l == null || l.isHeldByCurrentThread()) {
             struct.segment.set(JAVA_INT, at, value);
             return;
         }

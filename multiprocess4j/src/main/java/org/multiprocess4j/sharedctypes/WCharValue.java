@@ -42,7 +42,7 @@ public final class WCharValue extends SharedValue {
     /** The value; takes the lock when synchronized. */
     public int get() {
         SharedLock l = lock;
-        if (l == null) {
+        if (l == null || l.isHeldByCurrentThread()) {
             return segment.get(JAVA_INT, 0L);
         }
         l.lock();
@@ -63,7 +63,7 @@ public final class WCharValue extends SharedValue {
             throw Kind.outOfRange("value", value, "wchar_t", 0, Character.MAX_CODE_POINT);
         }
         SharedLock l = lock;
-        if (l == null) {
+        if (l == null || l.isHeldByCurrentThread()) {
             segment.set(JAVA_INT, 0L, value);
             return;
         }

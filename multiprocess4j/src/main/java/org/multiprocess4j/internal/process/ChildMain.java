@@ -34,7 +34,7 @@ public final class ChildMain {
         InputStream parent = System.in;
         System.setIn(new ByteArrayInputStream(new byte[0]));
         Bootstrap bootstrap = readBootstrap(parent);
-        watchParent(parent, bootstrap.daemon());
+        watchParent(bootstrap.daemon());
         HandleCodec.HandleData where = HandleCodec.decode(bootstrap.status().toString());
         MemorySegment status;
         try {
@@ -81,20 +81,18 @@ public final class ChildMain {
         }
     }
 
-    /** When the parent dies its end of our stdin closes; a daemon child then ends too. */
-    private static void watchParent(InputStream parent, boolean daemon) {
-        Thread.ofPlatform().daemon().name("multiprocess4j-parent-watch").start(() -> {
-            try {
-                while (parent.read() >= 0) {
-                    // The parent never writes after the bootstrap: wait for end of stream.
-                }
-            } catch (IOException ignored) {
-                // A broken pipe means the same as end of stream.
-            }
-            if (daemon) {
-                Runtime.getRuntime().halt(0);
-            }
-        });
+    /**
+     * A daemon child ends when its parent ends. The parent is watched through its process handle (pid and start
+     * time, so a reused pid cannot fool it), not by a thread blocked reading the pipe: at exit the JVM waits up to
+     * 300 ms for threads blocked in native calls, which would triple the cost of a short-lived child.
+     */
+    private static void watchParent(boolean daemon) {
+        if (!daemon) {
+            return;
+        }
+        ProcessHandle.current().parent().ifPresentOrElse(
+                parent -> parent.onExit().thenRun(() -> Runtime.getRuntime().halt(0)),
+                () -> Runtime.getRuntime().halt(0));
     }
 
     private static SharedObject attach(Handle handle) {

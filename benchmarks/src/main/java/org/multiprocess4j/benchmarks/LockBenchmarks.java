@@ -1,0 +1,53 @@
+package org.multiprocess4j.benchmarks;
+
+import org.multiprocess4j.ProcessLock;
+import org.multiprocess4j.ProcessRLock;
+import org.multiprocess4j.sharedctypes.CType;
+import org.multiprocess4j.sharedctypes.LongValue;
+import org.multiprocess4j.sharedctypes.SharedCTypes;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+
+/** One process, one thread: the cost of the lock and of atomics when nobody contends. */
+@State(Scope.Thread)
+public class LockBenchmarks {
+    ProcessLock lock;
+    ProcessRLock rlock;
+    LongValue synchronizedValue;
+    LongValue counter;
+
+    @Setup
+    public void setUp() {
+        lock = ProcessLock.create();
+        rlock = ProcessRLock.create();
+        synchronizedValue = SharedCTypes.value(CType.c_long, 0L);
+        counter = SharedCTypes.rawValue(CType.c_long, 0L);
+    }
+
+    @Benchmark
+    public void lockAcquireRelease() {
+        lock.lock();
+        lock.unlock();
+    }
+
+    @Benchmark
+    public void rlockAcquireRelease() {
+        rlock.lock();
+        rlock.unlock();
+    }
+
+    /** Python: {@code with v.get_lock(): v.value += 1}. */
+    @Benchmark
+    public void valueLockedIncrement() {
+        try (var _ = synchronizedValue.getLock().hold()) {
+            synchronizedValue.set(synchronizedValue.get() + 1);
+        }
+    }
+
+    @Benchmark
+    public long atomicIncrement() {
+        return counter.incrementAndGet();
+    }
+}

@@ -1,0 +1,199 @@
+package org.multiprocess4j.benchmarks;
+
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.options.Options;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs every benchmark and its peers in one run and prints them side by side, as ratios: the library against a
+ * raw segment, a raw VarHandle and a Java array (JMH), the C program {@code c_limits.c} (compiled and run here)
+ * and CPython's {@code multiprocessing.sharedctypes} ({@code cpython_bench.py}, run here). Writes the figures as
+ * JSON lines to {@code benchmarks/results/latest.jsonl} (or the path given as the first argument).
+ *
+ * <p>Options (system properties): {@code -Dreference=DIR} where the peers' sources are (default
+ * {@code ../shared/reference}); {@code -Dquick} shortens the JMH runs.
+ */
+public final class SideBySide {
+    private final List<String> json = new ArrayList<>();
+
+    private SideBySide() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Path out = Path.of(args.length > 0 ? args[0] : "benchmarks/results/latest.jsonl");
+        Path reference = Path.of(System.getProperty("reference", "../shared/reference"));
+        SideBySide run = new SideBySide();
+
+        System.out.println("== peers: C (" + reference.resolve("c_limits.c") + ") and CPython (" +
+                reference.resolve("cpython_bench.py") + "), run now on this machine");
+        Map<String, Double> c = runC(reference);
+        Map<String, Double> py = runPython(reference);
+
+        System.out.println("== JMH (ns/op, lower is better)");
+        Map<String, Double> jmh = runJmh(Boolean.getBoolean("quick"));
+
+        System.out.println("== processes");
+        double locked2 = ProcessMeasurements.contended(ProcessMeasurements::lockedWorker, 2);
+        double atomic2 = ProcessMeasurements.contended(ProcessMeasurements::atomicWorker, 2);
+        double startJoin = ProcessMeasurements.startJoinMillis();
+        double[] alloc = ProcessMeasurements.allocateMillion();
+
+        System.out.println();
+        System.out.printf(Locale.ROOT, "%-40s %12s %14s %12s %9s  %s%n", "measure", "multiprocess4j", "peer", "peer value",
+                "ratio", "target");
+        run.row("element get (ns)", jmh.get("elementGetShared"), "raw MemorySegment", jmh.get("elementGetSegment"),
+                "<= 1.5x", 1.5, false);
+        run.row("element get (ns)", jmh.get("elementGetShared"), "Java double[]", jmh.get("elementGetHeap"), "", 0,
+                false);
+        run.row("element set (ns)", jmh.get("elementSetShared"), "raw MemorySegment", jmh.get("elementSetSegment"),
+                "<= 1.5x", 1.5, false);
+        run.row("element set (ns)", jmh.get("elementSetShared"), "Java double[]", jmh.get("elementSetHeap"), "", 0,
+                false);
+        run.row("struct field get x+y (ns)", jmh.get("fieldGetStruct"), "raw VarHandle", jmh.get("fieldGetVarHandle"),
+                "<= 1.5x", 1.5, false);
+        run.row("struct field set x+y (ns)", jmh.get("fieldSetStruct"), "raw VarHandle", jmh.get("fieldSetVarHandle"),
+                "<= 1.5x", 1.5, false);
+        double bytes = 256.0 * (1 << 20);
+        run.row("bulk copy in (GB/s)", bytes / jmh.get("copyIn"), "C memcpy", c.get("shared_memcpy_in_bandwidth"),
+                ">= 0.8x", 0.8, true);
+        run.row("bulk copy out (GB/s)", bytes / jmh.get("copyOut"), "C memcpy", c.get("shared_memcpy_in_bandwidth"),
+                ">= 0.8x", 0.8, true);
+        run.row("lock acquire+release (ns)", jmh.get("lockAcquireRelease"), "C robust mutex",
+                c.get("robust_pshared_mutex_lock_unlock_uncontended"), "<= 1.2x", 1.2, false);
+        run.row("lock acquire+release (ns)", jmh.get("lockAcquireRelease"), "CPython Lock",
+                py.get("lock_acquire_release_uncontended"), "", 0, false);
+        run.row("rlock acquire+release (ns)", jmh.get("rlockAcquireRelease"), "CPython RLock",
+                py.get("rlock_acquire_release_uncontended"), "", 0, false);
+        run.row("Value locked increment (ns)", jmh.get("valueLockedIncrement"), "CPython Value",
+                py.get("value_locked_increment_1proc"), "<= 20 ns", 0, false);
+        run.row("atomic increment (ns)", jmh.get("atomicIncrement"), "C atomic_fetch_add",
+                c.get("atomic_fetch_add_1proc"), "<= 1.2x", 1.2, false);
+        run.row("locked increment, 2 processes (ns/op)", locked2, "C robust mutex",
+                c.get("mutex_locked_increment_2proc"), "<= 2x", 2, false);
+        run.row("locked increment, 2 processes (ns/op)", locked2, "CPython Value",
+                py.get("value_locked_increment_2proc"), "", 0, false);
+        run.row("atomic increment, 2 processes (ns/op)", atomic2, "C atomic_fetch_add",
+                c.get("atomic_fetch_add_2proc"), "", 0, false);
+        run.row("no-op child start+join (ms)", startJoin, "CPython spawn", py.get("process_start_join_spawn"),
+                "<= 40 ms", 0, false);
+        run.row("no-op child start+join (ms)", startJoin, "C fork+exit+wait", c.get("fork_exit_wait"), "", 0, false);
+        run.row("allocate 1,000,000 values (s)", alloc[0], "", null, "< 1 s", 0, false);
+        run.row("shared bytes per small value", alloc[1], "", null, "<= 64", 0, false);
+
+        Files.createDirectories(out.toAbsolutePath().getParent());
+        Files.write(out, run.json, StandardCharsets.UTF_8);
+        System.out.println("\nfigures written to " + out);
+    }
+
+    private void row(String name, Double ours, String peer, Double peerValue, String target, double maxRatio,
+                     boolean higherIsBetter) {
+        String ratio = "";
+        if (ours != null && peerValue != null && peerValue > 0) {
+            ratio = String.format(Locale.ROOT, "%.2fx", ours / peerValue);
+        }
+        System.out.printf(Locale.ROOT, "%-40s %12s %14s %12s %9s  %s%n", name, format(ours), peer, format(peerValue),
+                ratio, target);
+        json.add(String.format(Locale.ROOT,
+                "{\"name\":\"%s\",\"value\":%s,\"unit\":\"%s\",\"peer\":\"%s\",\"peer_value\":%s,\"target\":\"%s\"}",
+                name, jsonNumber(ours), unit(name), peer, jsonNumber(peerValue), target));
+    }
+
+    private static String unit(String name) {
+        int open = name.lastIndexOf('(');
+        return open < 0 ? (name.startsWith("shared bytes") ? "bytes" : "") : name.substring(open + 1, name.length() - 1);
+    }
+
+    private static String format(Double v) {
+        return v == null ? "-" : String.format(Locale.ROOT, v < 10 ? "%.3f" : "%.1f", v);
+    }
+
+    private static String jsonNumber(Double v) {
+        return v == null || v.isNaN() || v.isInfinite() ? "null" : String.format(Locale.ROOT, "%.4f", v);
+    }
+
+    private static Map<String, Double> runJmh(boolean quick) throws Exception {
+        Options options = new OptionsBuilder()
+                .include(AccessBenchmarks.class.getName())
+                .include(LockBenchmarks.class.getName())
+                .include(CopyBenchmarks.class.getName())
+                .mode(org.openjdk.jmh.annotations.Mode.AverageTime)
+                .timeUnit(TimeUnit.NANOSECONDS)
+                .forks(1)
+                .warmupIterations(quick ? 1 : 3)
+                .warmupTime(TimeValue.seconds(1))
+                .measurementIterations(quick ? 2 : 5)
+                .measurementTime(TimeValue.seconds(1))
+                .jvmArgsAppend("--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow")
+                .build();
+        Collection<RunResult> results = new Runner(options).run();
+        Map<String, Double> byName = new HashMap<>();
+        for (RunResult r : results) {
+            String label = r.getParams().getBenchmark();
+            byName.put(label.substring(label.lastIndexOf('.') + 1), r.getPrimaryResult().getScore());
+        }
+        return byName;
+    }
+
+    private static Map<String, Double> runC(Path reference) throws IOException, InterruptedException {
+        Path source = reference.resolve("c_limits.c");
+        if (!Files.exists(source)) {
+            System.out.println("   C peer not found at " + source + ": its column stays empty");
+            return Map.of();
+        }
+        Path binary = Files.createTempFile("c_limits", "");
+        Process cc = new ProcessBuilder("gcc", "-O2", "-pthread", "-o", binary.toString(), source.toString())
+                .inheritIO().start();
+        if (cc.waitFor() != 0) {
+            System.out.println("   could not compile " + source + ": its column stays empty");
+            return Map.of();
+        }
+        try {
+            return parse(binary.toString(), "2");
+        } finally {
+            Files.deleteIfExists(binary);
+        }
+    }
+
+    private static Map<String, Double> runPython(Path reference) throws IOException, InterruptedException {
+        Path script = reference.resolve("cpython_bench.py");
+        if (!Files.exists(script)) {
+            System.out.println("   CPython peer not found at " + script + ": its column stays empty");
+            return Map.of();
+        }
+        return parse("python3", script.toString(), "2");
+    }
+
+    /** Runs a peer that prints {@code name<TAB>value<TAB>unit} lines. */
+    private static Map<String, Double> parse(String... command) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        p.waitFor();
+        Map<String, Double> figures = new HashMap<>();
+        for (String line : text.split("\n")) {
+            String[] f = line.split("\t");
+            if (f.length >= 2) {
+                try {
+                    figures.put(f[0], Double.parseDouble(f[1]));
+                    System.out.println("   " + line);
+                } catch (NumberFormatException ignored) {
+                    System.out.println("   " + line);
+                }
+            }
+        }
+        return figures;
+    }
+}
