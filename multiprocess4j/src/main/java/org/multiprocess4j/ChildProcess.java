@@ -39,7 +39,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * }
  *
  * <p>The child is the same {@code java} executable with the same class path and module path, native access
- * enabled, and the JVM options given to {@link #jvmOptions}. Its standard output and error are this process's.
+ * enabled, {@code -Xrs} (so that signals end it as they end a C program), the serial collector, and then the JVM
+ * options given to {@link #jvmOptions}, which win over those. Its standard output and error are this process's.
  *
  * <p>Arguments: shared objects (values, arrays, structures, locks, conditions) travel as their handles and are
  * attached again in the child, to the same memory; any other argument must be {@link Serializable} and travels by
@@ -277,7 +278,7 @@ public final class ChildProcess implements AutoCloseable {
         boolean named = ChildProcess.class.getModule().isNamed();
         List<String> command = new ArrayList<>(List.of(java,
                 "--enable-native-access=" + (named ? "org.multiprocess4j" : "ALL-UNNAMED"),
-                "-Xrs", "-Xshare:auto", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-XX:-UsePerfData"));
+                "-Xrs", "-XX:+UseSerialGC", "-XX:-UsePerfData"));
         command.addAll(jvmOptions);
         String modulePath = System.getProperty("jdk.module.path");
         String classPath = System.getProperty("java.class.path");
