@@ -150,7 +150,7 @@ public abstract sealed class SharedLock implements Lock, SharedObject permits Pr
      */
     public final Held hold() {
         lock();
-        return new Held(this, core.previousOwnerDied());
+        return new Held(this, core.ownerDiedFlag());
     }
 
     /** Whether the current holder took the lock over from a process that died holding it (glibc's EOWNERDEAD). */

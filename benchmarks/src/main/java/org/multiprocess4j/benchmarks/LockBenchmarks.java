@@ -17,6 +17,7 @@ public class LockBenchmarks {
     ProcessRLock rlock;
     LongValue synchronizedValue;
     LongValue counter;
+    LongValue rawView;
 
     @Setup
     public void setUp() {
@@ -24,6 +25,7 @@ public class LockBenchmarks {
         rlock = ProcessRLock.create();
         synchronizedValue = SharedCTypes.value(CType.c_long, 0L);
         counter = SharedCTypes.rawValue(CType.c_long, 0L);
+        rawView = (LongValue) synchronizedValue.getObj();
     }
 
     @Benchmark
@@ -43,6 +45,27 @@ public class LockBenchmarks {
     public void valueLockedIncrement() {
         try (var _ = synchronizedValue.getLock().hold()) {
             synchronizedValue.set(synchronizedValue.get() + 1);
+        }
+    }
+
+    /** The same with the raw object inside the held lock: the lock's cost alone. */
+    @Benchmark
+    public void valueLockedIncrementRaw() {
+        LongValue raw = rawView;
+        try (var _ = synchronizedValue.getLock().hold()) {
+            raw.set(raw.get() + 1);
+        }
+    }
+
+    /** lock()/unlock() around the synchronized accessors, without the Held token. */
+    @Benchmark
+    public void valueLockUnlockIncrement() {
+        var l = synchronizedValue.getLock();
+        l.lock();
+        try {
+            synchronizedValue.set(synchronizedValue.get() + 1);
+        } finally {
+            l.unlock();
         }
     }
 

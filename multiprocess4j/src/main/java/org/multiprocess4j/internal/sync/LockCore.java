@@ -72,10 +72,19 @@ public final class LockCore {
         return Thread.currentThread().threadId();
     }
 
-    /** Whether the current thread holds this lock. */
+    /**
+     * Whether the current thread holds this lock. The owner-thread field is checked first: it can equal this
+     * thread's id only if this thread wrote it while holding the lock, and it is cleared before every release; the
+     * owner word then confirms that the holder is this process.
+     */
     public boolean isHeldByCurrentThread() {
-        long w = (long) LONG.getVolatile(segment, LockLayout.OWNER); // pairs with the acquiring CAS
-        return (w & ~LockLayout.WAITERS) == SELF && segment.get(JAVA_LONG, LockLayout.OWNER_THREAD) == me();
+        return segment.get(JAVA_LONG, LockLayout.OWNER_THREAD) == me()
+                && ((long) LONG.getOpaque(segment, LockLayout.OWNER) & ~LockLayout.WAITERS) == SELF; // our own write
+    }
+
+    /** Whether the owner-died flag is set; meaningful to the holder, right after acquiring. */
+    public boolean ownerDiedFlag() {
+        return (segment.get(JAVA_INT, LockLayout.FLAGS) & LockLayout.FLAG_OWNER_DIED) != 0;
     }
 
     /** Whether any thread of any process holds this lock. */
