@@ -76,7 +76,8 @@ public final class ChildMain {
             throw new IOException("bootstrap truncated: " + bytes.length + " of " + length + " bytes");
         }
         try (ObjectInputStream objects = new ObjectInputStream(new ByteArrayInputStream(bytes))) {
-            objects.setObjectInputFilter(ObjectInputFilter.Config.createFilter("maxbytes=" + length + ";maxdepth=64"));
+            objects.setObjectInputFilter(info -> info.streamBytes() > length || info.depth() > 64
+                    ? ObjectInputFilter.Status.REJECTED : ObjectInputFilter.Status.UNDECIDED);
             return (Bootstrap) objects.readObject();
         }
     }
@@ -97,11 +98,10 @@ public final class ChildMain {
 
     private static SharedObject attach(Handle handle) {
         char kind = HandleCodec.decode(handle.toString()).signature().charAt(0);
-        return switch (kind) {
-            case 'L', 'R' -> SharedLock.attach(handle);
-            case 'C' -> ProcessCondition.attach(handle);
-            default -> SharedCTypes.attach(handle);
-        };
+        if (kind == 'L' || kind == 'R') {
+            return SharedLock.attach(handle);
+        }
+        return kind == 'C' ? ProcessCondition.attach(handle) : SharedCTypes.attach(handle);
     }
 
     private static byte[] serialize(Throwable t) {
