@@ -242,7 +242,7 @@ public final class ChildProcess implements AutoCloseable {
         }
         SharedBlock statusBlock = SharedBlock.allocate(StatusLayout.SIZE, 8);
         Handle statusHandle = Handle.parse(HandleCodec.encode(new HandleCodec.HandleData("S", statusBlock.arena(),
-                statusBlock.offset(), 0, StatusLayout.SIZE, 1, null)));
+                statusBlock.offset(), statusBlock.generation(), 0, StatusLayout.SIZE, 1, null)));
         byte[] payload;
         try {
             payload = serialize(new Bootstrap(target, travelling, statusHandle, daemon, name));

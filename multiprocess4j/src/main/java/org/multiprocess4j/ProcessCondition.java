@@ -44,7 +44,7 @@ public final class ProcessCondition implements Condition, SharedObject {
             throw new IllegalArgumentException("handle does not name a ProcessCondition: handle=" + handle);
         }
         SharedLock lock = SharedLock.attach(Handle.parse(data.lock()));
-        SharedBlock block = SharedBlock.attach(data.arena(), data.block());
+        SharedBlock block = SharedBlock.attach(data.arena(), data.block(), data.generation());
         try {
             return new ProcessCondition(lock, block, false);
         } catch (RuntimeException e) {
@@ -100,7 +100,7 @@ public final class ProcessCondition implements Condition, SharedObject {
     @Override
     public Handle handle() {
         return Handle.parse(HandleCodec.encode(new HandleCodec.HandleData("C", block.arena(), block.offset(),
-                0, ConditionCore.SIZE, 1, lock.handle().toString())));
+                block.generation(), 0, ConditionCore.SIZE, 1, lock.handle().toString())));
     }
 
     /** Ends this process's access to the condition (not to its lock). */

@@ -63,7 +63,7 @@ public abstract sealed class SharedLock implements Lock, SharedObject permits Pr
         if (!sig.equals("L") && !sig.equals("R") || data.bytes() != LockLayout.SIZE || data.view() != 0) {
             throw new IllegalArgumentException("handle does not name a ProcessLock or ProcessRLock: handle=" + handle);
         }
-        SharedBlock block = SharedBlock.attach(data.arena(), data.block());
+        SharedBlock block = SharedBlock.attach(data.arena(), data.block(), data.generation());
         try {
             if (block.segment().byteSize() != LockLayout.SIZE) {
                 throw new IllegalArgumentException("handle's block is not a lock's: size=" + block.segment().byteSize()
@@ -180,7 +180,7 @@ public abstract sealed class SharedLock implements Lock, SharedObject permits Pr
     @Override
     public final Handle handle() {
         return Handle.parse(HandleCodec.encode(new HandleCodec.HandleData(this instanceof ProcessRLock ? "R" : "L",
-                block.arena(), block.offset(), 0, LockLayout.SIZE, 1, null)));
+                block.arena(), block.offset(), block.generation(), 0, LockLayout.SIZE, 1, null)));
     }
 
     /**

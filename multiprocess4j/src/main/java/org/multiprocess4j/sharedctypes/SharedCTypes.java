@@ -309,7 +309,7 @@ public final class SharedCTypes {
             throw new IllegalArgumentException("handle's size does not match its type " + type + ": bytes="
                     + data.bytes() + ", count=" + data.count() + ", handle=" + handle);
         }
-        SharedBlock block = SharedBlock.attach(data.arena(), data.block());
+        SharedBlock block = SharedBlock.attach(data.arena(), data.block(), data.generation());
         if (data.view() > block.segment().byteSize() - data.bytes()) {
             block.close();
             throw new IllegalArgumentException("handle's object lies outside its block: view=" + data.view()

@@ -44,7 +44,7 @@ abstract sealed class SharedData implements SharedObject permits SharedValue, Sh
     @Override
     public final Handle handle() {
         return Handle.parse(HandleCodec.encode(new HandleCodec.HandleData(signature(), block.arena(),
-                block.offset(), base, segment.byteSize(), count(), lock == null ? null : lock.handle().toString())));
+                block.offset(), block.generation(), base, segment.byteSize(), count(), lock == null ? null : lock.handle().toString())));
     }
 
     /**

@@ -72,7 +72,7 @@ public abstract class Struct implements SharedObject {
     public final Handle handle() {
         checkBound();
         return Handle.parse(HandleCodec.encode(new HandleCodec.HandleData(type.handleSignature('v'), block.arena(),
-                block.offset(), offset, type.byteSize(), 1, lock == null ? null : lock.handle().toString())));
+                block.offset(), block.generation(), offset, type.byteSize(), 1, lock == null ? null : lock.handle().toString())));
     }
 
     /**

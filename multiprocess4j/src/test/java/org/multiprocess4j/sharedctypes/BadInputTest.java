@@ -25,7 +25,7 @@ class BadInputTest {
         return v;
     }
 
-    /** The handle with its field {@code index} (1: pid, 4: arena id, 6: block offset ...) replaced. */
+    /** The handle with its field {@code index} (1: pid, 4: arena id, 6: block offset, 7: generation, 8: view) replaced. */
     static String withField(String handle, int index, String value) {
         String[] f = handle.split(":");
         f[index] = value;
@@ -82,7 +82,11 @@ class BadInputTest {
                         () -> SharedCTypes.attach(Handle.parse(withField(goodHandle, 6, "99999999")))),
                 new Row("handle with a view outside its block", IllegalArgumentException.class,
                         List.of("outside its block"),
-                        () -> SharedCTypes.attach(Handle.parse(withField(goodHandle, 7, "8")))),
+                        () -> SharedCTypes.attach(Handle.parse(withField(goodHandle, 8, "8")))),
+                new Row("handle to a block freed and allocated again", IllegalStateException.class,
+                        List.of("was freed"),
+                        () -> SharedCTypes.attach(Handle.parse(withField(goodHandle, 7,
+                                Integer.toUnsignedString(Integer.parseUnsignedInt(goodHandle.split(":")[7]) + 1))))),
                 new Row("handle to where no block starts", IllegalStateException.class, List.of("was freed"),
                         () -> SharedCTypes.attach(Handle.parse(withField(goodHandle, 6,
                                 Long.toString(Long.parseLong(goodHandle.split(":")[6]) + 8))))),

@@ -27,14 +27,16 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  *   -16                  -8                  0
  *   +-------------------+-------------------+----------------------
  *   | tag (long)        | size (long)       | the block's bytes ...
- *   | LIVE while the    | bytes in the      |
- *   | block is allocated| block             |
+ *   | "MP4J" | generation | bytes in the    |
+ *   | while allocated,  | block             |
+ *   | 0 once freed      |                   |
  *   +-------------------+-------------------+----------------------
  * </pre>
  *
  * The creator writes the size, then the tag with release semantics, before the block's first handle exists; it
- * clears the tag (release) before it reuses the space. An attach checks the tag with acquire semantics, so a handle
- * to freed memory is refused instead of silently aliasing whatever reuses it.
+ * clears the tag (release) before it reuses the space. The generation differs for every allocation of a process, and
+ * handles carry it: an attach checks the tag with acquire semantics, so a handle to freed memory is refused instead
+ * of silently aliasing whatever was allocated there since.
  */
 public final class ArenaLayout {
     /** "MP4JARNA" in ASCII, big-endian. */
@@ -45,8 +47,8 @@ public final class ArenaLayout {
 
     /** The block header's size, before each block. */
     public static final long BLOCK_HEADER_SIZE = 16;
-    /** "MP4JLIVE": the tag of an allocated block. */
-    static final long BLOCK_LIVE = 0x4D50344A4C495645L;
+    /** "MP4J" in the high half of the tag of an allocated block; the generation is the low half. */
+    static final long BLOCK_LIVE = 0x4D50344AL << 32;
     static final long BLOCK_TAG_OFFSET = -16;
     static final long BLOCK_SIZE_OFFSET = -8;
 
@@ -71,24 +73,29 @@ public final class ArenaLayout {
         JAVA_LONG.varHandle().setRelease(arena, MAGIC_OFFSET, MAGIC); // publishes the fields above
     }
 
-    static void markLive(MemorySegment arena, long blockOffset, long size) {
+    static void markLive(MemorySegment arena, long blockOffset, long size, int generation) {
         arena.set(JAVA_LONG, blockOffset + BLOCK_SIZE_OFFSET, size);
-        JAVA_LONG.varHandle().setRelease(arena, blockOffset + BLOCK_TAG_OFFSET, BLOCK_LIVE); // publishes the size
+        JAVA_LONG.varHandle().setRelease(arena, blockOffset + BLOCK_TAG_OFFSET,
+                BLOCK_LIVE | Integer.toUnsignedLong(generation)); // publishes the size
     }
 
     static void markFree(MemorySegment arena, long blockOffset) {
         JAVA_LONG.varHandle().setRelease(arena, blockOffset + BLOCK_TAG_OFFSET, 0L); // before the space is reused
     }
 
-    /** The size of the live block at {@code blockOffset}, or -1 when no live block starts there. */
-    static long liveBlockSize(MemorySegment arena, long blockOffset) {
+    /**
+     * The size of the live block of generation {@code generation} at {@code blockOffset}, or -1 when no such block
+     * starts there.
+     */
+    static long liveBlockSize(MemorySegment arena, long blockOffset, int generation) {
         if (blockOffset < HEADER_SIZE + BLOCK_HEADER_SIZE || blockOffset > arena.byteSize()) {
             return -1;
         }
         long tag = (long) JAVA_LONG.varHandle().getAcquire(arena, blockOffset + BLOCK_TAG_OFFSET); // pairs with
                                                                                                  // markLive
         long size = arena.get(JAVA_LONG, blockOffset + BLOCK_SIZE_OFFSET);
-        return tag == BLOCK_LIVE && size >= 0 && size <= arena.byteSize() - blockOffset ? size : -1;
+        return tag == (BLOCK_LIVE | Integer.toUnsignedLong(generation)) && size >= 0
+                && size <= arena.byteSize() - blockOffset ? size : -1;
     }
 
     /**

@@ -5,28 +5,30 @@ import java.util.Base64;
 
 /**
  * The string form of a handle:
- * {@code mp4j1:<pid>:<start time>:<fd>:<arena id hex>:<arena size>:<block>:<view>:<bytes>:<count>:<signature>[+<lock>]},
- * where {@code <block>} is the offset of the block in its arena, {@code <view>} where the object starts in the
+ * {@code mp4j1:<pid>:<start time>:<fd>:<arena id hex>:<arena size>:<block>:<generation>:<view>:<bytes>:<count>:<signature>[+<lock>]},
+ * where {@code <block>} is the offset of the block in its arena, {@code <generation>} which allocation there it
+ * is, {@code <view>} where the object starts in the
  * block, the signature (the object's kind and C type) is base64url without padding and {@code <lock>} is the
  * handle of the lock of a synchronized object.
  */
 public final class HandleCodec {
     private static final String PREFIX = "mp4j1";
-    private static final int FIELDS = 11;
+    private static final int FIELDS = 12;
 
     private HandleCodec() {
     }
 
     /** What a handle says. {@code lock} is the lock's handle text, or null. */
-    public record HandleData(String signature, ArenaRef arena, long block, long view, long bytes, long count,
-                             String lock) {
+    public record HandleData(String signature, ArenaRef arena, long block, int generation, long view, long bytes,
+                             long count, String lock) {
     }
 
     public static String encode(HandleData data) {
         ArenaRef a = data.arena();
         String text = String.join(":", PREFIX, Long.toString(a.creatorPid()), Long.toString(a.creatorStartTime()),
                 Integer.toString(a.fd()), Long.toHexString(a.arenaId()), Long.toString(a.size()),
-                Long.toString(data.block()), Long.toString(data.view()), Long.toString(data.bytes()),
+                Long.toString(data.block()), Integer.toUnsignedString(data.generation()), Long.toString(data.view()),
+                Long.toString(data.bytes()),
                 Long.toString(data.count()),
                 Base64.getUrlEncoder().withoutPadding().encodeToString(
                         data.signature().getBytes(StandardCharsets.UTF_8)));
@@ -48,15 +50,15 @@ public final class HandleCodec {
         try {
             ArenaRef arena = new ArenaRef(positive(f[1]), positive(f[2]), Math.toIntExact(positive(f[3])),
                     Long.parseUnsignedLong(f[4], 16), positive(f[5]));
-            String signature = new String(Base64.getUrlDecoder().decode(f[10]), StandardCharsets.UTF_8);
+            String signature = new String(Base64.getUrlDecoder().decode(f[11]), StandardCharsets.UTF_8);
             if (signature.isEmpty()) {
                 throw bad(text, "has an empty type signature");
             }
             if (lock != null) {
                 decode(lock);
             }
-            return new HandleData(signature, arena, positive(f[6]), positive(f[7]), positive(f[8]), positive(f[9]),
-                    lock);
+            return new HandleData(signature, arena, positive(f[6]), Integer.parseUnsignedInt(f[7]), positive(f[8]),
+                    positive(f[9]), positive(f[10]), lock);
         } catch (NumberFormatException | ArithmeticException e) {
             throw bad(text, "has a field that is not a number in range (" + e.getMessage() + ")");
         } catch (IllegalArgumentException e) {

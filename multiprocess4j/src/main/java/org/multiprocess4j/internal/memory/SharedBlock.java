@@ -26,20 +26,23 @@ public final class SharedBlock {
     private final Cleaner.Cleanable cleanable;
     private final ArenaRef arena;
     private final long offset;
+    private final int generation;
 
-    private SharedBlock(MappedArena mapped, long offset, long size, Runnable release) {
+    private SharedBlock(MappedArena mapped, long offset, long size, int generation, Runnable release) {
         this.scope = Arena.ofShared();
         this.segment = mapped.memory().asSlice(offset, size).reinterpret(scope, null);
         this.cleanable = CLEANER.register(segment.scope(), release);
         this.arena = mapped.ref();
         this.offset = offset;
+        this.generation = generation;
     }
 
     /** A new zeroed block of {@code size} bytes aligned to {@code alignment}, owned by the caller. */
     public static SharedBlock allocate(long size, long alignment) {
         SharedHeap.Allocation allocation = SharedHeap.allocate(size, alignment);
         try {
-            return new SharedBlock(allocation.arena(), allocation.offset(), size, new Free(allocation));
+            return new SharedBlock(allocation.arena(), allocation.offset(), size, allocation.generation(),
+                    new Free(allocation));
         } catch (RuntimeException | Error e) {
             SharedHeap.free(allocation);
             throw e;
@@ -47,25 +50,26 @@ public final class SharedBlock {
     }
 
     /**
-     * The live block at {@code offset} of the arena {@code ref} names, mapping the arena if needed.
+     * The live block of generation {@code generation} at {@code offset} of the arena {@code ref} names, mapping the
+     * arena if needed.
      *
      * @throws IllegalArgumentException when the offset lies outside the arena
      * @throws IllegalStateException when no live block starts there (it was freed, or never was)
      */
-    public static SharedBlock attach(ArenaRef ref, long offset) {
+    public static SharedBlock attach(ArenaRef ref, long offset, int generation) {
         if (offset < ArenaLayout.HEADER_SIZE + ArenaLayout.BLOCK_HEADER_SIZE || offset > ref.size()) {
             throw new IllegalArgumentException("block lies outside its arena: offset=" + offset + " arena size="
                     + ref.size() + " (header " + ArenaLayout.HEADER_SIZE + " bytes)");
         }
         MappedArena mapped = SharedHeap.acquire(ref);
         try {
-            long size = ArenaLayout.liveBlockSize(mapped.memory(), offset);
+            long size = ArenaLayout.liveBlockSize(mapped.memory(), offset, generation);
             if (size < 0) {
                 throw new IllegalStateException("shared memory no longer exists: the block at offset " + offset
                         + " of arena " + Long.toHexString(ref.arenaId()) + " was freed by its creator, process "
                         + ref.creatorPid());
             }
-            return new SharedBlock(mapped, offset, size, new Detach(mapped));
+            return new SharedBlock(mapped, offset, size, generation, new Detach(mapped));
         } catch (RuntimeException | Error e) {
             SharedHeap.release(mapped);
             throw e;
@@ -85,6 +89,11 @@ public final class SharedBlock {
     /** Where the bytes start in their arena. */
     public long offset() {
         return offset;
+    }
+
+    /** Which allocation at this offset the block is; handles carry it. */
+    public int generation() {
+        return generation;
     }
 
     /** Whether {@link #close()} has not been called. */

@@ -32,6 +32,8 @@ public final class SharedHeap {
     private static final Map<MappedArena, FreeSpace> SPACES = new IdentityHashMap<>();
     private static final List<MappedArena> SMALL = new ArrayList<>();
     private static long nextArenaSize = FIRST_ARENA;
+    /** Tells apart the successive blocks at one offset; starts anywhere so that processes differ too. */
+    private static int nextGeneration = new java.security.SecureRandom().nextInt();
 
     private SharedHeap() {
     }
@@ -74,8 +76,9 @@ public final class SharedHeap {
         if (!fresh) {
             arena.memory().asSlice(aligned, size).fill((byte) 0);
         }
-        ArenaLayout.markLive(arena.memory(), aligned, size);
-        return new Allocation(arena, offset, padded, aligned, size);
+        int generation = nextGeneration++;
+        ArenaLayout.markLive(arena.memory(), aligned, size, generation);
+        return new Allocation(arena, offset, padded, aligned, size, generation);
     }
 
     private static MappedArena newArena(long size) {
@@ -139,6 +142,6 @@ public final class SharedHeap {
      * A block in an arena this process created: where its padded extent starts and how long it is, where the
      * block itself starts (after its header, aligned) and how many bytes it has.
      */
-    record Allocation(MappedArena arena, long blockOffset, long blockSize, long offset, long size) {
+    record Allocation(MappedArena arena, long blockOffset, long blockSize, long offset, long size, int generation) {
     }
 }

@@ -38,7 +38,7 @@ public final class ChildMain {
         HandleCodec.HandleData where = HandleCodec.decode(bootstrap.status().toString());
         MemorySegment status;
         try {
-            status = SharedBlock.attach(where.arena(), where.block()).segment();
+            status = SharedBlock.attach(where.arena(), where.block(), where.generation()).segment();
         } catch (IllegalStateException parentGone) {
             // The parent died before this child started: a non-daemon child runs on, with no one to report to.
             status = MemorySegment.ofArray(new long[(int) (StatusLayout.SIZE / Long.BYTES)]);
