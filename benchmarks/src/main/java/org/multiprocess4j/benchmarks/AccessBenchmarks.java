@@ -41,6 +41,9 @@ public class AccessBenchmarks {
     double[] heap;
     StructArray<Point> pointArray;
     MemorySegment pointSegment;
+    Point one;
+    MemorySegment oneSegment;
+    double value = 1.5;
 
     @Setup
     public void setUp() {
@@ -49,6 +52,29 @@ public class AccessBenchmarks {
         heap = new double[N];
         pointArray = SharedCTypes.rawArray(Point.TYPE, N);
         pointSegment = pointArray.segment();
+        one = SharedCTypes.rawValue(Point.TYPE, 1.0, 2.0);
+        oneSegment = pointArray.slice(7, 8).segment();
+    }
+
+    /** One field of one structure, no loop: what a single {@code p.x = v} costs. */
+    @Benchmark
+    public void fieldSetOneStruct() {
+        Point.X.set(one, value);
+    }
+
+    @Benchmark
+    public void fieldSetOneVarHandle() {
+        RAW.set(oneSegment, 0L, value);
+    }
+
+    @Benchmark
+    public double fieldGetOneStruct() {
+        return Point.X.get(one);
+    }
+
+    @Benchmark
+    public double fieldGetOneVarHandle() {
+        return (double) RAW.get(oneSegment, 0L);
     }
 
     @Benchmark

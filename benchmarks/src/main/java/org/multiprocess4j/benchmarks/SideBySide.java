@@ -63,10 +63,16 @@ public final class SideBySide {
                 "<= 1.5x", 1.5, false);
         run.row("element set (ns)", jmh.get("elementSetShared"), "Java double[]", jmh.get("elementSetHeap"), "", 0,
                 false);
-        run.row("struct field get x+y (ns)", jmh.get("fieldGetStruct"), "raw VarHandle", jmh.get("fieldGetVarHandle"),
+        run.row("struct field get x+y, loop (ns)", jmh.get("fieldGetStruct"), "raw VarHandle", jmh.get("fieldGetVarHandle"),
                 "<= 1.5x", 1.5, false);
-        run.row("struct field set x+y (ns)", jmh.get("fieldSetStruct"), "raw VarHandle", jmh.get("fieldSetVarHandle"),
+        run.row("struct field set x+y, loop (ns)", jmh.get("fieldSetStruct"), "raw VarHandle", jmh.get("fieldSetVarHandle"),
                 "<= 1.5x", 1.5, false);
+        run.row("one struct field get (ns)", jmh.get("fieldGetOneStruct"), "raw VarHandle",
+                jmh.get("fieldGetOneVarHandle"), "<= 1.5x", 1.5, false);
+        run.row("one struct field set (ns)", jmh.get("fieldSetOneStruct"), "raw VarHandle",
+                jmh.get("fieldSetOneVarHandle"), "<= 1.5x", 1.5, false);
+        run.row("Value lock()/unlock() increment (ns)", jmh.get("valueLockUnlockIncrement"), "CPython Value",
+                py.get("value_locked_increment_1proc"), "<= 20 ns", 0, false);
         double bytes = 256.0 * (1 << 20);
         run.row("bulk copy in (GB/s)", bytes / jmh.get("copyIn"), "C memcpy", c.get("shared_memcpy_in_bandwidth"),
                 ">= 0.8x", 0.8, true);
@@ -78,7 +84,7 @@ public final class SideBySide {
                 py.get("lock_acquire_release_uncontended"), "", 0, false);
         run.row("rlock acquire+release (ns)", jmh.get("rlockAcquireRelease"), "CPython RLock",
                 py.get("rlock_acquire_release_uncontended"), "", 0, false);
-        run.row("Value locked increment (ns)", jmh.get("valueLockedIncrement"), "CPython Value",
+        run.row("Value hold() increment (ns)", jmh.get("valueLockedIncrement"), "CPython Value",
                 py.get("value_locked_increment_1proc"), "<= 20 ns", 0, false);
         run.row("atomic increment (ns)", jmh.get("atomicIncrement"), "C atomic_fetch_add",
                 c.get("atomic_fetch_add_1proc"), "<= 1.2x", 1.2, false);
