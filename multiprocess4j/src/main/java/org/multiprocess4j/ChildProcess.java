@@ -7,12 +7,8 @@ import org.multiprocess4j.internal.process.ChildMain;
 import org.multiprocess4j.internal.process.StatusLayout;
 
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.NotSerializableException;
 import java.io.ObjectInputStream;
-import java.io.ObjectOutputStream;
 import java.io.OutputStream;
 import java.io.Serializable;
 import java.nio.file.Path;
@@ -235,20 +231,28 @@ public final class ChildProcess implements AutoCloseable {
      */
     public synchronized void start() {
         checkNotStarted("start");
-        Object[] travelling = new Object[arguments.size()];
-        for (int i = 0; i < travelling.length; i++) {
-            Object a = arguments.get(i);
-            travelling[i] = a instanceof SharedObject shared ? new Bootstrap.SharedArgument(shared.handle()) : a;
+        List<Bootstrap.Argument> travelling = new ArrayList<>(arguments.size());
+        for (int i = 0; i < arguments.size(); i++) {
+            travelling.add(travelling(i, arguments.get(i)));
+        }
+        Bootstrap.Target travellingTarget = Bootstrap.staticMethodOf(target);
+        if (travellingTarget == null) {
+            try {
+                travellingTarget = new Bootstrap.SerializedTarget(Bootstrap.serialize(target));
+            } catch (IOException e) {
+                throw new IllegalArgumentException("the target is not serializable (a lambda that captures a "
+                        + "non-serializable value?): " + e, e);
+            }
         }
         SharedBlock statusBlock = SharedBlock.allocate(StatusLayout.SIZE, 8);
         Handle statusHandle = Handle.parse(HandleCodec.encode(new HandleCodec.HandleData("S", statusBlock.arena(),
                 statusBlock.offset(), statusBlock.generation(), 0, StatusLayout.SIZE, 1, null)));
         byte[] payload;
         try {
-            payload = serialize(new Bootstrap(target, travelling, statusHandle, daemon, name));
-        } catch (RuntimeException e) {
+            payload = new Bootstrap(name, daemon, statusHandle.toString(), travellingTarget, travelling).encode();
+        } catch (IOException e) {
             statusBlock.close();
-            throw e;
+            throw new IllegalStateException("cannot encode the bootstrap: " + e, e);
         }
         try {
             process = new ProcessBuilder(command()).redirectOutput(ProcessBuilder.Redirect.INHERIT)
@@ -260,12 +264,8 @@ public final class ChildProcess implements AutoCloseable {
         status = statusBlock;
         RUNNING.add(this);
         process.onExit().thenRun(() -> RUNNING.remove(this));
-        OutputStream toChild = process.getOutputStream();
-        try {
-            DataOutputStream out = new DataOutputStream(toChild);
-            out.writeInt(payload.length);
-            out.write(payload);
-            out.close();
+        try (OutputStream toChild = process.getOutputStream()) {
+            toChild.write(payload);
         } catch (IOException e) {
             throw new IllegalStateException("child " + name + " (pid " + process.pid() + ") died before reading its "
                     + "target: " + e.getMessage(), e);
@@ -294,24 +294,24 @@ public final class ChildProcess implements AutoCloseable {
         return command;
     }
 
-    private byte[] serialize(Bootstrap bootstrap) {
-        for (int i = 0; i < bootstrap.arguments().length; i++) {
-            Object a = bootstrap.arguments()[i];
-            if (a != null && !(a instanceof Serializable)) {
-                throw new IllegalArgumentException("argument " + i + " can travel neither as a shared object's handle "
-                        + "nor by serialization: args[" + i + "]=" + a + " (" + a.getClass().getName() + ")");
-            }
+    private static Bootstrap.Argument travelling(int index, Object argument) {
+        if (argument instanceof SharedObject shared) {
+            return new Bootstrap.SharedArgument(shared.handle().toString());
         }
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
-            out.writeObject(bootstrap);
-        } catch (NotSerializableException e) {
-            throw new IllegalArgumentException("the target or an argument is not serializable (a lambda that "
-                    + "captures a non-serializable value?): " + e.getMessage(), e);
+        if (Bootstrap.PlainArgument.accepts(argument)) {
+            return new Bootstrap.PlainArgument(argument);
+        }
+        if (!(argument instanceof Serializable)) {
+            throw new IllegalArgumentException("argument " + index + " can travel neither as a shared object's handle "
+                    + "nor by serialization: args[" + index + "]=" + argument + " (" + argument.getClass().getName()
+                    + ")");
+        }
+        try {
+            return new Bootstrap.SerializedArgument(Bootstrap.serialize(argument));
         } catch (IOException e) {
-            throw new IllegalArgumentException("the target or its arguments cannot be serialized: " + e, e);
+            throw new IllegalArgumentException("argument " + index + " cannot be serialized: args[" + index + "]="
+                    + argument + ": " + e, e);
         }
-        return bytes.toByteArray();
     }
 
     /**

@@ -134,6 +134,17 @@ class ChildProcessTest {
         assertEquals(3.0, values.get(1));
     }
 
+    @Test
+    void aLambdaThatCapturesValuesTravelsSerialized() {
+        CharArray text = SharedCTypes.rawArray(CType.c_char, 16);
+        String captured = "captured " + text.length();
+        ChildProcess p = new ChildProcess(t -> t.value(captured.getBytes(StandardCharsets.US_ASCII)), text);
+        p.start();
+        p.join();
+        assertEquals(0, p.exitCode(), String.valueOf(p.exception()));
+        assertEquals("captured 16", text.value(StandardCharsets.US_ASCII));
+    }
+
     @SuppressWarnings("unchecked")
     static List<String> castList(Object o) {
         return (List<String>) o;

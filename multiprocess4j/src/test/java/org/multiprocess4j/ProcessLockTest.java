@@ -27,8 +27,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ProcessLockTest {
     static final int M = 20_000;
     /**
-     * One target for every lock kind: javac folds identical serializable method references into one, so the
-     * same reference written with different inferred argument types would deserialize with the first's types.
+     * One target for every lock kind. When targets travelled serialized, the same method reference written with
+     * different inferred argument types in one class deserialized with the first one's types (a ClassCastException
+     * in the child); method references now travel as the method they name, and the constant keeps the test
+     * independent of either.
      */
     static final ChildProcess.Task2<SharedLock, IntValue> HOLD_FOREVER = ProcessLockTest::holdForever;
 

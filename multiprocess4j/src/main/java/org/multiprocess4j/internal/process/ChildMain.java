@@ -11,17 +11,20 @@ import org.multiprocess4j.sharedctypes.SharedCTypes;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.ObjectInputFilter;
-import java.io.ObjectInputStream;
 import java.io.ObjectOutputStream;
+import java.io.Serializable;
 import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodType;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
 
 /**
  * The main class of a child JVM: reads its {@link Bootstrap} from standard input, attaches the shared arguments,
- * runs the target and reports how it ended.
+ * runs the target and reports how it ended. A method-reference target is called by reflection on the method it
+ * names, which spares the child the lambda metafactory.
  */
 public final class ChildMain {
     /** Exit status when the target threw, as CPython's child does. */
@@ -33,9 +36,10 @@ public final class ChildMain {
     public static void main(String[] args) throws Exception {
         InputStream parent = System.in;
         System.setIn(new ByteArrayInputStream(new byte[0]));
-        Bootstrap bootstrap = readBootstrap(parent);
+        Bootstrap bootstrap = Bootstrap.decode(parent);
+        parent.close();
         watchParent(bootstrap.daemon());
-        HandleCodec.HandleData where = HandleCodec.decode(bootstrap.status().toString());
+        HandleCodec.HandleData where = HandleCodec.decode(bootstrap.status());
         MemorySegment status;
         try {
             status = SharedBlock.attach(where.arena(), where.block(), where.generation()).segment();
@@ -47,13 +51,16 @@ public final class ChildMain {
         MemorySegment report = status;
         Runtime.getRuntime().addShutdownHook(new Thread(() -> StatusLayout.publishFirst(report, StatusLayout.EXITED)));
         try {
-            Object[] arguments = bootstrap.arguments();
+            Object[] arguments = new Object[bootstrap.arguments().size()];
             for (int i = 0; i < arguments.length; i++) {
-                if (arguments[i] instanceof Bootstrap.SharedArgument shared) {
-                    arguments[i] = attach(shared.handle());
-                }
+                arguments[i] = resolve(bootstrap.arguments().get(i));
             }
-            ChildProcess.invoke(bootstrap.target(), arguments);
+            if (bootstrap.target() instanceof Bootstrap.StaticMethod method) {
+                invokeStatic(method, arguments);
+            } else {
+                ChildProcess.invoke((Serializable) Bootstrap.deserialize(
+                        ((Bootstrap.SerializedTarget) bootstrap.target()).bytes()), arguments);
+            }
         } catch (Throwable t) {
             System.err.println("Process " + bootstrap.name() + ":");
             t.printStackTrace();
@@ -67,19 +74,33 @@ public final class ChildMain {
         System.exit(0);
     }
 
-    /** Reads the length-prefixed bootstrap, deserializing nothing beyond those bytes. */
-    private static Bootstrap readBootstrap(InputStream in) throws IOException, ClassNotFoundException {
-        DataInputStream data = new DataInputStream(in);
-        int length = data.readInt();
-        byte[] bytes = data.readNBytes(length);
-        if (bytes.length != length) {
-            throw new IOException("bootstrap truncated: " + bytes.length + " of " + length + " bytes");
+    private static Object resolve(Bootstrap.Argument argument) throws IOException, ClassNotFoundException {
+        if (argument instanceof Bootstrap.SharedArgument shared) {
+            return attach(Handle.parse(shared.handle()));
         }
-        try (ObjectInputStream objects = new ObjectInputStream(new ByteArrayInputStream(bytes))) {
-            objects.setObjectInputFilter(info -> info.streamBytes() > length || info.depth() > 64
-                    ? ObjectInputFilter.Status.REJECTED : ObjectInputFilter.Status.UNDECIDED);
-            return (Bootstrap) objects.readObject();
+        if (argument instanceof Bootstrap.PlainArgument plain) {
+            return plain.value();
         }
+        return Bootstrap.deserialize(((Bootstrap.SerializedArgument) argument).bytes());
+    }
+
+    /** Calls the static method a method reference names; what it throws is thrown as is. */
+    private static void invokeStatic(Bootstrap.StaticMethod target, Object[] arguments) throws Throwable {
+        Class<?> owner = Class.forName(target.className(), true, ClassLoader.getSystemClassLoader());
+        for (Method method : owner.getDeclaredMethods()) {
+            if (method.getName().equals(target.method()) && Modifier.isStatic(method.getModifiers())
+                    && MethodType.methodType(method.getReturnType(), method.getParameterTypes())
+                    .toMethodDescriptorString().equals(target.descriptor())) {
+                method.setAccessible(true);
+                try {
+                    method.invoke(null, arguments);
+                } catch (InvocationTargetException e) {
+                    throw e.getCause();
+                }
+                return;
+            }
+        }
+        throw new NoSuchMethodException(target.className() + "." + target.method() + target.descriptor());
     }
 
     /**
