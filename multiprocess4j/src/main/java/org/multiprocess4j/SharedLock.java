@@ -41,6 +41,7 @@ import java.util.concurrent.locks.Lock;
 public abstract sealed class SharedLock implements Lock, SharedObject permits ProcessLock, ProcessRLock {
     private final SharedBlock block;
     final LockCore core;
+    private final Held held = new Held(this);
 
     SharedLock(SharedBlock block, boolean reentrant, boolean init) {
         this.block = block;
@@ -150,7 +151,7 @@ public abstract sealed class SharedLock implements Lock, SharedObject permits Pr
      */
     public final Held hold() {
         lock();
-        return new Held(this, core.ownerDiedFlag());
+        return held;
     }
 
     /** Whether the current holder took the lock over from a process that died holding it (glibc's EOWNERDEAD). */
@@ -193,13 +194,30 @@ public abstract sealed class SharedLock implements Lock, SharedObject permits Pr
     }
 
     /**
-     * A held lock, released by {@link #close()}: {@code try (var held = lock.hold()) { ... }}.
-     *
-     * @param lock the lock held
-     * @param previousOwnerDied whether the previous owner died holding the lock, so that the data it protects may
-     *                          need repair
+     * A held lock, released by {@link #close()}: {@code try (var held = lock.hold()) { ... }}. One token per lock
+     * object serves every holder in turn, so holding allocates nothing; use it only inside the block that holds
+     * the lock.
      */
-    public record Held(SharedLock lock, boolean previousOwnerDied) implements AutoCloseable {
+    public static final class Held implements AutoCloseable {
+        private final SharedLock lock;
+
+        private Held(SharedLock lock) {
+            this.lock = lock;
+        }
+
+        /** The lock held. */
+        public SharedLock lock() {
+            return lock;
+        }
+
+        /**
+         * Whether the previous owner died holding the lock, so that the data it protects may need repair; true
+         * until the lock is released.
+         */
+        public boolean previousOwnerDied() {
+            return lock.core.ownerDiedFlag();
+        }
+
         /** Releases the lock. */
         @Override
         public void close() {
