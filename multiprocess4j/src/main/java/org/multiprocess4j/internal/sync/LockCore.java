@@ -221,10 +221,10 @@ public final class LockCore {
 
     private static boolean ownerIsDead(long w) {
         long owner = w & ~LockLayout.WAITERS;
-        long pid = owner >>> 32;
-        if (pid == CurrentProcess.PID) {
-            return false;
+        if (owner == SELF) {
+            return false; // a thread of this process holds it: not a death to recover from
         }
+        long pid = owner >>> 32;
         long startTime = Platform.current().processStartTime(pid);
         return startTime < 0 || (startTime & 0xFFFF_FFFFL) != (owner & 0xFFFF_FFFFL);
     }
