@@ -6,7 +6,6 @@ import org.multiprocess4j.ProcessCondition;
 import org.multiprocess4j.SharedLock;
 import org.multiprocess4j.SharedObject;
 import org.multiprocess4j.internal.memory.HandleCodec;
-import org.multiprocess4j.internal.memory.SharedBlock;
 import org.multiprocess4j.sharedctypes.SharedCTypes;
 
 import java.io.ByteArrayInputStream;
@@ -15,7 +14,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.ObjectOutputStream;
 import java.io.Serializable;
-import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodType;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
@@ -39,17 +37,9 @@ public final class ChildMain {
         Bootstrap bootstrap = Bootstrap.decode(parent);
         parent.close();
         watchParent(bootstrap.daemon());
-        HandleCodec.HandleData where = HandleCodec.decode(bootstrap.status());
-        MemorySegment status;
-        try {
-            status = SharedBlock.attach(where.arena(), where.block(), where.generation()).segment();
-        } catch (IllegalStateException parentGone) {
-            // The parent died before this child started: a non-daemon child runs on, with no one to report to.
-            status = MemorySegment.ofArray(new long[(int) (StatusLayout.SIZE / Long.BYTES)]);
-        }
+        StatusWriter status = StatusWriter.open(HandleCodec.decode(bootstrap.status()));
         Thread.currentThread().setName(bootstrap.name());
-        MemorySegment report = status;
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> StatusLayout.publishFirst(report, StatusLayout.EXITED)));
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> status.report(StatusLayout.EXITED, null)));
         try {
             Object[] arguments = new Object[bootstrap.arguments().size()];
             for (int i = 0; i < arguments.length; i++) {
@@ -65,11 +55,10 @@ public final class ChildMain {
             System.err.println("Process " + bootstrap.name() + ":");
             t.printStackTrace();
             System.err.flush();
-            StatusLayout.writeException(status, serialize(t));
-            StatusLayout.publishFirst(status, StatusLayout.THREW);
+            status.report(StatusLayout.THREW, serialize(t));
             System.exit(THREW_EXIT_STATUS);
         }
-        StatusLayout.publishFirst(status, StatusLayout.RETURNED);
+        status.report(StatusLayout.RETURNED, null);
         System.out.flush();
         System.exit(0);
     }

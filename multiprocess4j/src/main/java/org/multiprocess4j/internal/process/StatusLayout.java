@@ -17,9 +17,10 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
  *   +---------+----------+-------------------------------------+
  * </pre>
  *
- * <p>Publication: the child writes the exception bytes and length, then the state with release semantics; the
- * parent reads the state with acquire semantics after the child has exited. A child killed by a signal never
- * writes a state, which is how a parent tells "killed by signal N" from "exited with 128 + N".
+ * <p>Publication: the child writes the exception bytes and length, then the state, through a file channel on the
+ * arena (see {@link StatusWriter}: no mapping, so a child that shares nothing never loads the FFM machinery); the
+ * parent reads them through its mapping after the child has exited, which orders them. A child killed by a
+ * signal never writes a state, which is how a parent tells "killed by signal N" from "exited with 128 + N".
  */
 public final class StatusLayout {
     public static final long SIZE = 64 * 1024;
@@ -31,30 +32,12 @@ public final class StatusLayout {
     /** The JVM shut down otherwise ({@code System.exit}): its exit status is the code. */
     public static final int EXITED = 3;
 
-    private static final long STATE = 0;
-    private static final long LENGTH = 4;
-    private static final long DATA = 8;
+    static final long STATE = 0;
+    static final long LENGTH = 4;
+    static final long DATA = 8;
     private static final VarHandle INT = JAVA_INT.varHandle();
 
     private StatusLayout() {
-    }
-
-    static void publish(MemorySegment status, int state) {
-        INT.setRelease(status, STATE, state); // publishes the exception bytes written before
-    }
-
-    /** Records a state unless one was recorded already; true if this call recorded it. */
-    static boolean publishFirst(MemorySegment status, int state) {
-        return INT.compareAndSet(status, STATE, RUNNING, state); // a full fence: publishes what came before
-    }
-
-    static boolean writeException(MemorySegment status, byte[] bytes) {
-        if (bytes.length > SIZE - DATA) {
-            return false;
-        }
-        MemorySegment.copy(bytes, 0, status, JAVA_BYTE, DATA, bytes.length);
-        status.set(JAVA_INT, LENGTH, bytes.length);
-        return true;
     }
 
     public static int state(MemorySegment status) {
