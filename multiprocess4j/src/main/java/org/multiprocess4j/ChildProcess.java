@@ -2,6 +2,8 @@ package org.multiprocess4j;
 
 import org.multiprocess4j.internal.memory.HandleCodec;
 import org.multiprocess4j.internal.memory.SharedBlock;
+import org.multiprocess4j.internal.process.AotCache;
+import org.multiprocess4j.internal.process.AotTraining;
 import org.multiprocess4j.internal.process.Bootstrap;
 import org.multiprocess4j.internal.process.ChildMain;
 import org.multiprocess4j.internal.process.StatusLayout;
@@ -127,6 +129,8 @@ public final class ChildProcess implements AutoCloseable {
     private boolean daemon;
     private final List<String> jvmOptions = new ArrayList<>();
 
+    /** A training child: its output is discarded and it uses no cache. */
+    private boolean quiet;
     private Process process;
     private SharedBlock status;
     private boolean closed;
@@ -255,8 +259,8 @@ public final class ChildProcess implements AutoCloseable {
             throw new IllegalStateException("cannot encode the bootstrap: " + e, e);
         }
         try {
-            process = new ProcessBuilder(command()).redirectOutput(ProcessBuilder.Redirect.INHERIT)
-                    .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            ProcessBuilder.Redirect output = quiet ? ProcessBuilder.Redirect.DISCARD : ProcessBuilder.Redirect.INHERIT;
+            process = new ProcessBuilder(command()).redirectOutput(output).redirectError(output).start();
         } catch (IOException e) {
             statusBlock.close();
             throw new IllegalStateException("cannot start a child JVM: " + e.getMessage(), e);
@@ -279,9 +283,12 @@ public final class ChildProcess implements AutoCloseable {
         List<String> command = new ArrayList<>(List.of(java,
                 "--enable-native-access=" + (named ? "org.multiprocess4j" : "ALL-UNNAMED"),
                 "-Xrs", "-XX:+UseSerialGC", "-XX:-UsePerfData"));
-        command.addAll(jvmOptions);
         String modulePath = System.getProperty("jdk.module.path");
         String classPath = System.getProperty("java.class.path");
+        if (!quiet && (modulePath == null || modulePath.isEmpty())) {
+            command.addAll(AotCache.options(classPath, ChildProcess::startTraining));
+        }
+        command.addAll(jvmOptions);
         if (classPath != null && !classPath.isEmpty()) {
             command.addAll(List.of("-cp", classPath));
         }
@@ -292,6 +299,15 @@ public final class ChildProcess implements AutoCloseable {
             command.add(ChildMain.class.getName());
         }
         return command;
+    }
+
+    /** Starts the quiet child whose exit writes the ahead-of-time cache (see {@code AotCache}). */
+    private static java.util.concurrent.CompletableFuture<?> startTraining(List<String> options) {
+        ChildProcess training = new ChildProcess(AotTraining::run).daemon(true).name("multiprocess4j-aot-training")
+                .jvmOptions(options.toArray(String[]::new));
+        training.quiet = true;
+        training.start();
+        return training.process.onExit();
     }
 
     private static Bootstrap.Argument travelling(int index, Object argument) {
