@@ -39,6 +39,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>The child is the same {@code java} executable with the same class path and module path, native access
  * enabled, {@code -Xrs} (so that signals end it as they end a C program), the serial collector, and then the JVM
  * options given to {@link #jvmOptions}, which win over those. Its standard output and error are this process's.
+ * When the class path holds only jars, children use an ahead-of-time cache that the first child has made in the
+ * background ({@code ~/.cache/multiprocess4j}; {@code -Dmultiprocess4j.aot=false} turns it off).
  *
  * <p>Arguments: shared objects (values, arrays, structures, locks, conditions) travel as their handles and are
  * attached again in the child, to the same memory; any other argument must be {@link Serializable} and travels by
