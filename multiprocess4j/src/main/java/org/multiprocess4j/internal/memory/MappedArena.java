@@ -103,10 +103,6 @@ public final class MappedArena {
         return memory;
     }
 
-    boolean created() {
-        return created;
-    }
-
     void unmap() {
         mapping.close();
         if (created) {

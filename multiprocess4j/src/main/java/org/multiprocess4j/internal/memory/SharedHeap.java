@@ -129,11 +129,6 @@ public final class SharedHeap {
         arena.unmap();
     }
 
-    /** How many arenas this process has mapped now, created or attached; for tests and diagnostics. */
-    public static synchronized int mappedArenas() {
-        return ARENAS.size();
-    }
-
     private static long roundUp(long value, long alignment) {
         return (value + alignment - 1) & -alignment;
     }
