@@ -269,6 +269,16 @@ public final class {cls} extends SharedValue {{
     public void set({j} value) {{
 {chk}{locked(store(k, "segment", "0L", "value"), "void")}    }}
 {atomics(k, "segment", "0L", "", "", "value")}
+    /**
+     * The raw value under a synchronized wrapper (Python's {{@code get_obj()}}): same memory, no lock.
+     *
+     * @throws UnsupportedOperationException when this value is already raw
+     */
+    @Override
+    public {cls} getObj() {{
+        return ({cls}) super.getObj();
+    }}
+
     @Override
     {cls} withLock(SharedLock lock, boolean ownsLock) {{
         return new {cls}(type(), block, base, lock, ownsLock);
@@ -463,6 +473,16 @@ public final class {cls} extends {base_cls} implements Iterable<{k['box']}> {{
                 return get(next++);
             }}
         }};
+    }}
+
+    /**
+     * The raw array under a synchronized wrapper (Python's {{@code get_obj()}}): same memory, no lock.
+     *
+     * @throws UnsupportedOperationException when this array is already raw
+     */
+    @Override
+    public {cls} getObj() {{
+        return ({cls}) super.getObj();
     }}
 
     @Override

@@ -35,7 +35,7 @@ class ProcessLockTest {
     static final ChildProcess.Task2<SharedLock, IntValue> HOLD_FOREVER = ProcessLockTest::holdForever;
 
     static void lockedIncrements(LongValue counter, Integer times) {
-        LongValue raw = (LongValue) counter.getObj();
+        LongValue raw = counter.getObj();
         for (int i = 0; i < times; i++) {
             try (var _ = counter.getLock().hold()) {
                 raw.set(raw.get() + 1);

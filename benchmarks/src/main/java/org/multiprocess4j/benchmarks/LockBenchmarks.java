@@ -25,7 +25,7 @@ public class LockBenchmarks {
         rlock = ProcessRLock.create();
         synchronizedValue = SharedCTypes.value(CType.c_long, 0L);
         counter = SharedCTypes.rawValue(CType.c_long, 0L);
-        rawView = (LongValue) synchronizedValue.getObj();
+        rawView = synchronizedValue.getObj();
     }
 
     @Benchmark

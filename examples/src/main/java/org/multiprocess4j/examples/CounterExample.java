@@ -30,7 +30,7 @@ public final class CounterExample {
     static void locked(LongValue counter) {
         for (int i = 0; i < INCREMENTS; i++) {
             try (var _ = counter.getLock().hold()) {    // with counter.get_lock():
-                LongValue raw = (LongValue) counter.getObj();
+                LongValue raw = counter.getObj();
                 raw.set(raw.get() + 1);                 //     counter.value += 1
             }
         }

@@ -219,6 +219,16 @@ public final class BoolArray extends SharedArray implements Iterable<Boolean> {
         };
     }
 
+    /**
+     * The raw array under a synchronized wrapper (Python's {@code get_obj()}): same memory, no lock.
+     *
+     * @throws UnsupportedOperationException when this array is already raw
+     */
+    @Override
+    public BoolArray getObj() {
+        return (BoolArray) super.getObj();
+    }
+
     @Override
     BoolArray withLock(SharedLock lock, boolean ownsLock) {
         return new BoolArray((CType<?, ?>) elementType(), block, base, length, lock, ownsLock);

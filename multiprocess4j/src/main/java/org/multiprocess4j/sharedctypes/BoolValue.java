@@ -92,6 +92,16 @@ public final class BoolValue extends SharedValue {
         VH.setRelease(segment, 0L, value);
     }
 
+    /**
+     * The raw value under a synchronized wrapper (Python's {@code get_obj()}): same memory, no lock.
+     *
+     * @throws UnsupportedOperationException when this value is already raw
+     */
+    @Override
+    public BoolValue getObj() {
+        return (BoolValue) super.getObj();
+    }
+
     @Override
     BoolValue withLock(SharedLock lock, boolean ownsLock) {
         return new BoolValue(type(), block, base, lock, ownsLock);

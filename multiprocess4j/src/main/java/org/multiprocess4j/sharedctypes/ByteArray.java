@@ -215,6 +215,16 @@ public final class ByteArray extends SharedArray implements Iterable<Byte> {
         };
     }
 
+    /**
+     * The raw array under a synchronized wrapper (Python's {@code get_obj()}): same memory, no lock.
+     *
+     * @throws UnsupportedOperationException when this array is already raw
+     */
+    @Override
+    public ByteArray getObj() {
+        return (ByteArray) super.getObj();
+    }
+
     @Override
     ByteArray withLock(SharedLock lock, boolean ownsLock) {
         return new ByteArray((CType<?, ?>) elementType(), block, base, length, lock, ownsLock);

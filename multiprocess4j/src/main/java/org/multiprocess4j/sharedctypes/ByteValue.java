@@ -92,6 +92,16 @@ public final class ByteValue extends SharedValue {
         VH.setRelease(segment, 0L, value);
     }
 
+    /**
+     * The raw value under a synchronized wrapper (Python's {@code get_obj()}): same memory, no lock.
+     *
+     * @throws UnsupportedOperationException when this value is already raw
+     */
+    @Override
+    public ByteValue getObj() {
+        return (ByteValue) super.getObj();
+    }
+
     @Override
     ByteValue withLock(SharedLock lock, boolean ownsLock) {
         return new ByteValue(type(), block, base, lock, ownsLock);

@@ -215,6 +215,16 @@ public final class CharArray extends SharedArray implements Iterable<Byte> {
         };
     }
 
+    /**
+     * The raw array under a synchronized wrapper (Python's {@code get_obj()}): same memory, no lock.
+     *
+     * @throws UnsupportedOperationException when this array is already raw
+     */
+    @Override
+    public CharArray getObj() {
+        return (CharArray) super.getObj();
+    }
+
     @Override
     CharArray withLock(SharedLock lock, boolean ownsLock) {
         return new CharArray((CType<?, ?>) elementType(), block, base, length, lock, ownsLock);

@@ -92,6 +92,16 @@ public final class CharValue extends SharedValue {
         VH.setRelease(segment, 0L, value);
     }
 
+    /**
+     * The raw value under a synchronized wrapper (Python's {@code get_obj()}): same memory, no lock.
+     *
+     * @throws UnsupportedOperationException when this value is already raw
+     */
+    @Override
+    public CharValue getObj() {
+        return (CharValue) super.getObj();
+    }
+
     @Override
     CharValue withLock(SharedLock lock, boolean ownsLock) {
         return new CharValue(type(), block, base, lock, ownsLock);

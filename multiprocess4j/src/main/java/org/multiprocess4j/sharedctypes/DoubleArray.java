@@ -245,6 +245,16 @@ public final class DoubleArray extends SharedArray implements Iterable<Double> {
         };
     }
 
+    /**
+     * The raw array under a synchronized wrapper (Python's {@code get_obj()}): same memory, no lock.
+     *
+     * @throws UnsupportedOperationException when this array is already raw
+     */
+    @Override
+    public DoubleArray getObj() {
+        return (DoubleArray) super.getObj();
+    }
+
     @Override
     DoubleArray withLock(SharedLock lock, boolean ownsLock) {
         return new DoubleArray((CType<?, ?>) elementType(), block, base, length, lock, ownsLock);

@@ -119,6 +119,16 @@ public final class DoubleValue extends SharedValue {
         return getAndAdd(delta) + delta;
     }
 
+    /**
+     * The raw value under a synchronized wrapper (Python's {@code get_obj()}): same memory, no lock.
+     *
+     * @throws UnsupportedOperationException when this value is already raw
+     */
+    @Override
+    public DoubleValue getObj() {
+        return (DoubleValue) super.getObj();
+    }
+
     @Override
     DoubleValue withLock(SharedLock lock, boolean ownsLock) {
         return new DoubleValue(type(), block, base, lock, ownsLock);

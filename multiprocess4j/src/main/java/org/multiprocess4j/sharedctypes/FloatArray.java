@@ -245,6 +245,16 @@ public final class FloatArray extends SharedArray implements Iterable<Float> {
         };
     }
 
+    /**
+     * The raw array under a synchronized wrapper (Python's {@code get_obj()}): same memory, no lock.
+     *
+     * @throws UnsupportedOperationException when this array is already raw
+     */
+    @Override
+    public FloatArray getObj() {
+        return (FloatArray) super.getObj();
+    }
+
     @Override
     FloatArray withLock(SharedLock lock, boolean ownsLock) {
         return new FloatArray((CType<?, ?>) elementType(), block, base, length, lock, ownsLock);

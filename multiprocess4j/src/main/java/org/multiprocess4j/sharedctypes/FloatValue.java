@@ -119,6 +119,16 @@ public final class FloatValue extends SharedValue {
         return getAndAdd(delta) + delta;
     }
 
+    /**
+     * The raw value under a synchronized wrapper (Python's {@code get_obj()}): same memory, no lock.
+     *
+     * @throws UnsupportedOperationException when this value is already raw
+     */
+    @Override
+    public FloatValue getObj() {
+        return (FloatValue) super.getObj();
+    }
+
     @Override
     FloatValue withLock(SharedLock lock, boolean ownsLock) {
         return new FloatValue(type(), block, base, lock, ownsLock);

@@ -251,6 +251,16 @@ public final class IntArray extends SharedArray implements Iterable<Integer> {
         };
     }
 
+    /**
+     * The raw array under a synchronized wrapper (Python's {@code get_obj()}): same memory, no lock.
+     *
+     * @throws UnsupportedOperationException when this array is already raw
+     */
+    @Override
+    public IntArray getObj() {
+        return (IntArray) super.getObj();
+    }
+
     @Override
     IntArray withLock(SharedLock lock, boolean ownsLock) {
         return new IntArray((CType<?, ?>) elementType(), block, base, length, lock, ownsLock);

@@ -122,6 +122,16 @@ public final class IntValue extends SharedValue {
         return (int) VH.getAndAdd(segment, 0L, -1) - 1;
     }
 
+    /**
+     * The raw value under a synchronized wrapper (Python's {@code get_obj()}): same memory, no lock.
+     *
+     * @throws UnsupportedOperationException when this value is already raw
+     */
+    @Override
+    public IntValue getObj() {
+        return (IntValue) super.getObj();
+    }
+
     @Override
     IntValue withLock(SharedLock lock, boolean ownsLock) {
         return new IntValue(type(), block, base, lock, ownsLock);

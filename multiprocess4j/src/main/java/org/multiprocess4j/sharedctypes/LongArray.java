@@ -251,6 +251,16 @@ public final class LongArray extends SharedArray implements Iterable<Long> {
         };
     }
 
+    /**
+     * The raw array under a synchronized wrapper (Python's {@code get_obj()}): same memory, no lock.
+     *
+     * @throws UnsupportedOperationException when this array is already raw
+     */
+    @Override
+    public LongArray getObj() {
+        return (LongArray) super.getObj();
+    }
+
     @Override
     LongArray withLock(SharedLock lock, boolean ownsLock) {
         return new LongArray((CType<?, ?>) elementType(), block, base, length, lock, ownsLock);

@@ -122,6 +122,16 @@ public final class LongValue extends SharedValue {
         return (long) VH.getAndAdd(segment, 0L, -1L) - 1;
     }
 
+    /**
+     * The raw value under a synchronized wrapper (Python's {@code get_obj()}): same memory, no lock.
+     *
+     * @throws UnsupportedOperationException when this value is already raw
+     */
+    @Override
+    public LongValue getObj() {
+        return (LongValue) super.getObj();
+    }
+
     @Override
     LongValue withLock(SharedLock lock, boolean ownsLock) {
         return new LongValue(type(), block, base, lock, ownsLock);

@@ -62,7 +62,7 @@ public abstract sealed class SharedValue extends SharedData
      *
      * @throws UnsupportedOperationException when this object is already raw
      */
-    public final SharedValue getObj() {
+    public SharedValue getObj() {
         getLock();
         return withLock(null, false);
     }

@@ -215,6 +215,16 @@ public final class ShortArray extends SharedArray implements Iterable<Short> {
         };
     }
 
+    /**
+     * The raw array under a synchronized wrapper (Python's {@code get_obj()}): same memory, no lock.
+     *
+     * @throws UnsupportedOperationException when this array is already raw
+     */
+    @Override
+    public ShortArray getObj() {
+        return (ShortArray) super.getObj();
+    }
+
     @Override
     ShortArray withLock(SharedLock lock, boolean ownsLock) {
         return new ShortArray((CType<?, ?>) elementType(), block, base, length, lock, ownsLock);

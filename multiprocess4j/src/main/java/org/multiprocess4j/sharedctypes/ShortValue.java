@@ -92,6 +92,16 @@ public final class ShortValue extends SharedValue {
         VH.setRelease(segment, 0L, value);
     }
 
+    /**
+     * The raw value under a synchronized wrapper (Python's {@code get_obj()}): same memory, no lock.
+     *
+     * @throws UnsupportedOperationException when this value is already raw
+     */
+    @Override
+    public ShortValue getObj() {
+        return (ShortValue) super.getObj();
+    }
+
     @Override
     ShortValue withLock(SharedLock lock, boolean ownsLock) {
         return new ShortValue(type(), block, base, lock, ownsLock);

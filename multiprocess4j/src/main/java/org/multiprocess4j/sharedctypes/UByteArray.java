@@ -234,6 +234,16 @@ public final class UByteArray extends SharedArray implements Iterable<Integer> {
         };
     }
 
+    /**
+     * The raw array under a synchronized wrapper (Python's {@code get_obj()}): same memory, no lock.
+     *
+     * @throws UnsupportedOperationException when this array is already raw
+     */
+    @Override
+    public UByteArray getObj() {
+        return (UByteArray) super.getObj();
+    }
+
     @Override
     UByteArray withLock(SharedLock lock, boolean ownsLock) {
         return new UByteArray((CType<?, ?>) elementType(), block, base, length, lock, ownsLock);

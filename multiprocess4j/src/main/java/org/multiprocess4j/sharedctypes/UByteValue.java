@@ -101,6 +101,16 @@ public final class UByteValue extends SharedValue {
         VH.setRelease(segment, 0L, (byte) value);
     }
 
+    /**
+     * The raw value under a synchronized wrapper (Python's {@code get_obj()}): same memory, no lock.
+     *
+     * @throws UnsupportedOperationException when this value is already raw
+     */
+    @Override
+    public UByteValue getObj() {
+        return (UByteValue) super.getObj();
+    }
+
     @Override
     UByteValue withLock(SharedLock lock, boolean ownsLock) {
         return new UByteValue(type(), block, base, lock, ownsLock);

@@ -279,6 +279,16 @@ public final class UIntArray extends SharedArray implements Iterable<Long> {
         };
     }
 
+    /**
+     * The raw array under a synchronized wrapper (Python's {@code get_obj()}): same memory, no lock.
+     *
+     * @throws UnsupportedOperationException when this array is already raw
+     */
+    @Override
+    public UIntArray getObj() {
+        return (UIntArray) super.getObj();
+    }
+
     @Override
     UIntArray withLock(SharedLock lock, boolean ownsLock) {
         return new UIntArray((CType<?, ?>) elementType(), block, base, length, lock, ownsLock);

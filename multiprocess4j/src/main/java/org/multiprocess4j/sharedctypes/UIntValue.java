@@ -140,6 +140,16 @@ public final class UIntValue extends SharedValue {
         return Integer.toUnsignedLong((int) VH.getAndAdd(segment, 0L, -1) - 1);
     }
 
+    /**
+     * The raw value under a synchronized wrapper (Python's {@code get_obj()}): same memory, no lock.
+     *
+     * @throws UnsupportedOperationException when this value is already raw
+     */
+    @Override
+    public UIntValue getObj() {
+        return (UIntValue) super.getObj();
+    }
+
     @Override
     UIntValue withLock(SharedLock lock, boolean ownsLock) {
         return new UIntValue(type(), block, base, lock, ownsLock);

@@ -251,6 +251,16 @@ public final class ULongArray extends SharedArray implements Iterable<Long> {
         };
     }
 
+    /**
+     * The raw array under a synchronized wrapper (Python's {@code get_obj()}): same memory, no lock.
+     *
+     * @throws UnsupportedOperationException when this array is already raw
+     */
+    @Override
+    public ULongArray getObj() {
+        return (ULongArray) super.getObj();
+    }
+
     @Override
     ULongArray withLock(SharedLock lock, boolean ownsLock) {
         return new ULongArray((CType<?, ?>) elementType(), block, base, length, lock, ownsLock);

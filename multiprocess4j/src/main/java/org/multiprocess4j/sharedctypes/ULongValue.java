@@ -122,6 +122,16 @@ public final class ULongValue extends SharedValue {
         return (long) VH.getAndAdd(segment, 0L, -1L) - 1;
     }
 
+    /**
+     * The raw value under a synchronized wrapper (Python's {@code get_obj()}): same memory, no lock.
+     *
+     * @throws UnsupportedOperationException when this value is already raw
+     */
+    @Override
+    public ULongValue getObj() {
+        return (ULongValue) super.getObj();
+    }
+
     @Override
     ULongValue withLock(SharedLock lock, boolean ownsLock) {
         return new ULongValue(type(), block, base, lock, ownsLock);

@@ -234,6 +234,16 @@ public final class UShortArray extends SharedArray implements Iterable<Integer> 
         };
     }
 
+    /**
+     * The raw array under a synchronized wrapper (Python's {@code get_obj()}): same memory, no lock.
+     *
+     * @throws UnsupportedOperationException when this array is already raw
+     */
+    @Override
+    public UShortArray getObj() {
+        return (UShortArray) super.getObj();
+    }
+
     @Override
     UShortArray withLock(SharedLock lock, boolean ownsLock) {
         return new UShortArray((CType<?, ?>) elementType(), block, base, length, lock, ownsLock);

@@ -101,6 +101,16 @@ public final class UShortValue extends SharedValue {
         VH.setRelease(segment, 0L, (short) value);
     }
 
+    /**
+     * The raw value under a synchronized wrapper (Python's {@code get_obj()}): same memory, no lock.
+     *
+     * @throws UnsupportedOperationException when this value is already raw
+     */
+    @Override
+    public UShortValue getObj() {
+        return (UShortValue) super.getObj();
+    }
+
     @Override
     UShortValue withLock(SharedLock lock, boolean ownsLock) {
         return new UShortValue(type(), block, base, lock, ownsLock);

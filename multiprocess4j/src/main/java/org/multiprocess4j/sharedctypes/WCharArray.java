@@ -234,6 +234,16 @@ public final class WCharArray extends SharedArray implements Iterable<Integer> {
         };
     }
 
+    /**
+     * The raw array under a synchronized wrapper (Python's {@code get_obj()}): same memory, no lock.
+     *
+     * @throws UnsupportedOperationException when this array is already raw
+     */
+    @Override
+    public WCharArray getObj() {
+        return (WCharArray) super.getObj();
+    }
+
     @Override
     WCharArray withLock(SharedLock lock, boolean ownsLock) {
         return new WCharArray((CType<?, ?>) elementType(), block, base, length, lock, ownsLock);

@@ -101,6 +101,16 @@ public final class WCharValue extends SharedValue {
         VH.setRelease(segment, 0L, value);
     }
 
+    /**
+     * The raw value under a synchronized wrapper (Python's {@code get_obj()}): same memory, no lock.
+     *
+     * @throws UnsupportedOperationException when this value is already raw
+     */
+    @Override
+    public WCharValue getObj() {
+        return (WCharValue) super.getObj();
+    }
+
     @Override
     WCharValue withLock(SharedLock lock, boolean ownsLock) {
         return new WCharValue(type(), block, base, lock, ownsLock);

@@ -47,7 +47,7 @@ class CrossJvmTest {
             if (!locked.isSynchronized()) {
                 throw new AssertionError("a synchronized value must attach synchronized");
             }
-            IntValue raw = (IntValue) locked.getObj();  // the lock is a non-re-entrant ProcessLock
+            IntValue raw = locked.getObj();
             try (var _ = locked.getLock().hold()) {
                 raw.set(raw.get() + 1);
             }
