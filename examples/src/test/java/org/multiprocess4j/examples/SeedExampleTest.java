@@ -36,6 +36,24 @@ class SeedExampleTest {
     }
 
     @Test
+    void printsTheSameWithTheLibraryAsANamedModule() throws Exception {
+        String library = org.multiprocess4j.ChildProcess.class.getProtectionDomain().getCodeSource().getLocation()
+                .getPath();
+        List<String> rest = new java.util.ArrayList<>(List.of(System.getProperty("java.class.path")
+                .split(java.io.File.pathSeparator)));
+        rest.removeIf(entry -> java.nio.file.Path.of(entry).toAbsolutePath().equals(
+                java.nio.file.Path.of(library).toAbsolutePath()));
+        Process p = new ProcessBuilder(ProcessHandle.current().info().command().orElseThrow(),
+                "--enable-native-access=org.multiprocess4j", "-p", library, "--add-modules", "org.multiprocess4j",
+                "-cp", String.join(java.io.File.pathSeparator, rest), SeedExample.class.getName())
+                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue(), out);
+        assertEquals(runMain(SeedExample.class), out);
+    }
+
+    @Test
     void theCounterExampleLosesUpdatesOnlyWithoutProtection() throws Exception {
         String out = runMain(CounterExample.class);
         assertTrue(out.contains("locked:      800,000 in"), out);
