@@ -303,9 +303,12 @@ public final class ChildProcess implements AutoCloseable {
         return command;
     }
 
-    /** Starts the quiet child whose exit writes the ahead-of-time cache (see {@code AotCache}). */
+    /**
+     * Starts the quiet child whose exit writes the ahead-of-time cache (see {@code AotCache}). It is not a daemon:
+     * a short-lived parent must not kill it before the cache is written, or every run would train again.
+     */
     private static java.util.concurrent.CompletableFuture<?> startTraining(List<String> options) {
-        ChildProcess training = new ChildProcess(AotTraining::run).daemon(true).name("multiprocess4j-aot-training")
+        ChildProcess training = new ChildProcess(AotTraining::run).name("multiprocess4j-aot-training")
                 .jvmOptions(options.toArray(String[]::new));
         training.quiet = true;
         training.start();
