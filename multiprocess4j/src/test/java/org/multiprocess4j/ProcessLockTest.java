@@ -366,11 +366,27 @@ class ProcessLockTest {
         ProcessRLock lock = ProcessRLock.create();
         ProcessCondition condition = lock.newCondition();
         lock.lock();
+        lock.lock();
         try {
-            long left = condition.awaitNanos(TimeUnit.MILLISECONDS.toNanos(50));
+            java.util.concurrent.atomic.AtomicBoolean tookIt = new java.util.concurrent.atomic.AtomicBoolean();
+            Thread other = Thread.ofPlatform().start(() -> {
+                try {
+                    if (lock.tryLock(5, TimeUnit.SECONDS)) {
+                        tookIt.set(true);
+                        lock.unlock();
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            long left = condition.awaitNanos(TimeUnit.MILLISECONDS.toNanos(300));
+            other.join();
+            assertTrue(tookIt.get(), "await releases every hold while it waits");
             assertTrue(left <= 0);
             assertTrue(lock.isHeldByCurrentThread());
+            assertEquals(2, lock.getHoldCount(), "await restores the hold count");
         } finally {
+            lock.unlock();
             lock.unlock();
         }
     }
