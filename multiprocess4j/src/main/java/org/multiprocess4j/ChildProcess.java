@@ -336,30 +336,6 @@ public final class ChildProcess implements AutoCloseable {
     }
 
     /**
-     * Runs a target with its arguments; used by the child's main class. (An instanceof chain rather than a pattern
-     * switch: the switch's bootstrap costs a child a few milliseconds of start-up.)
-     */
-    @SuppressWarnings("unchecked")
-    public static void invoke(Serializable target, Object[] a) throws Exception {
-        if (target instanceof Task0 t) {
-            t.run();
-        } else if (target instanceof Task1<?> t) {
-            ((Task1<Object>) t).run(a[0]);
-        } else if (target instanceof Task2<?, ?> t) {
-            ((Task2<Object, Object>) t).run(a[0], a[1]);
-        } else if (target instanceof Task3<?, ?, ?> t) {
-            ((Task3<Object, Object, Object>) t).run(a[0], a[1], a[2]);
-        } else if (target instanceof Task4<?, ?, ?, ?> t) {
-            ((Task4<Object, Object, Object, Object>) t).run(a[0], a[1], a[2], a[3]);
-        } else if (target instanceof TaskN t) {
-            t.run(a);
-        } else {
-            throw new IllegalArgumentException("target must be one of ChildProcess's Task interfaces: target="
-                    + target);
-        }
-    }
-
-    /**
      * Waits for the child to end.
      *
      * @throws IllegalStateException when not started

@@ -100,6 +100,14 @@ class ProcessLockTest {
         return p;
     }
 
+    /** A child that holds {@code lock} until it is killed, returned once it is inside its critical section. */
+    private static ChildProcess startHolder(SharedLock lock) throws InterruptedException {
+        IntValue state = SharedCTypes.rawValue(CType.c_int, 0);
+        ChildProcess holder = start(new ChildProcess(HOLD_FOREVER, lock, state));
+        awaitValue(state, 1);
+        return holder;
+    }
+
     private static void joinAll(List<ChildProcess> children) {
         for (ChildProcess p : children) {
             assertTrue(p.join(Duration.ofSeconds(120)), p + " did not finish");
@@ -157,9 +165,7 @@ class ProcessLockTest {
     @Test
     void waitersRecoverFromAHolderKilledInItsCriticalSectionAndAreTold() throws Exception {
         ProcessLock lock = ProcessLock.create();
-        IntValue state = SharedCTypes.rawValue(CType.c_int, 0);
-        ChildProcess holder = start(new ChildProcess(HOLD_FOREVER, lock, state));
-        awaitValue(state, 1);
+        ChildProcess holder = startHolder(lock);
         AtomicInteger told = new AtomicInteger();
         AtomicLong firstAcquired = new AtomicLong();
         CountDownLatch waiting = new CountDownLatch(4);
@@ -267,9 +273,7 @@ class ProcessLockTest {
     @Test
     void aThousandVirtualThreadsWaitingOnAProcessLockDoNotStarveTheRest() throws Exception {
         ProcessLock lock = ProcessLock.create();
-        IntValue state = SharedCTypes.rawValue(CType.c_int, 0);
-        ChildProcess holder = start(new ChildProcess(HOLD_FOREVER, lock, state));
-        awaitValue(state, 1);
+        ChildProcess holder = startHolder(lock);
         AtomicInteger done = new AtomicInteger();
         List<Thread> waiters = new ArrayList<>();
         for (int i = 0; i < 1000; i++) {
@@ -313,9 +317,7 @@ class ProcessLockTest {
     @Test
     void timeoutsExpireWhileAnotherProcessHoldsTheLock() throws Exception {
         ProcessRLock lock = ProcessRLock.create();
-        IntValue state = SharedCTypes.rawValue(CType.c_int, 0);
-        ChildProcess holder = start(new ChildProcess(HOLD_FOREVER, lock, state));
-        awaitValue(state, 1);
+        ChildProcess holder = startHolder(lock);
         long start = System.nanoTime();
         assertFalse(lock.tryLock(150, TimeUnit.MILLISECONDS));
         long waited = (System.nanoTime() - start) / 1_000_000;

@@ -364,9 +364,14 @@ public final class SharedCTypes {
     // ---- internals --------------------------------------------------------------------------------------------
 
     static SharedArray arrayView(DataType element, SharedBlock block, long base, long length, SharedLock lock) {
+        return newArrayObject(element, block, base, length, lock, false);
+    }
+
+    private static SharedArray newArrayObject(DataType element, SharedBlock block, long base, long length,
+                                              SharedLock lock, boolean ownsLock) {
         return switch (element) {
-            case CType<?, ?> c -> c.kind.arrayFactory.create(c, block, base, length, lock, false);
-            case StructType<?> s -> new StructArray<>(s, block, base, length, lock, false);
+            case CType<?, ?> c -> c.kind.arrayFactory.create(c, block, base, length, lock, ownsLock);
+            case StructType<?> s -> new StructArray<>(s, block, base, length, lock, ownsLock);
             case ArrayType a -> throw new IllegalArgumentException("arrays of arrays are not supported: element="
                     + a);
         };
@@ -435,8 +440,7 @@ public final class SharedCTypes {
             block.close();
             throw e;
         }
-        SharedArray array = arrayView(type, block, 0, size, lock);
-        return ownsLock ? array.withLock(lock, true) : array;
+        return newArrayObject(type, block, 0, size, lock, ownsLock);
     }
 
     private static void copyBytes(SharedLock lock, MemorySegment from, long fromOffset, MemorySegment to,

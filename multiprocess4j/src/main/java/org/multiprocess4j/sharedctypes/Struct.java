@@ -7,7 +7,6 @@ import org.multiprocess4j.internal.memory.HandleCodec;
 import org.multiprocess4j.internal.memory.SharedBlock;
 
 import java.lang.foreign.MemorySegment;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -121,8 +120,8 @@ public abstract class Struct implements SharedObject {
         }
         try {
             @SuppressWarnings("unchecked")
-            List<Object> values = (List<Object>) type.load(segment, offset);
-            return new ArrayList<>(values);
+            List<Object> values = (List<Object>) type.load(segment, offset); // a fresh list of its own
+            return values;
         } finally {
             if (l != null) {
                 l.unlock();

@@ -48,7 +48,7 @@ public final class ChildMain {
             if (bootstrap.target() instanceof Bootstrap.StaticMethod method) {
                 invokeStatic(method, arguments);
             } else {
-                ChildProcess.invoke((Serializable) Bootstrap.deserialize(
+                invoke((Serializable) Bootstrap.deserialize(
                         ((Bootstrap.SerializedTarget) bootstrap.target()).bytes()), arguments);
             }
         } catch (Throwable t) {
@@ -71,6 +71,30 @@ public final class ChildMain {
             return plain.value();
         }
         return Bootstrap.deserialize(((Bootstrap.SerializedArgument) argument).bytes());
+    }
+
+    /**
+     * Runs a deserialized target with its arguments. (An instanceof chain rather than a pattern switch: the
+     * switch's bootstrap costs a child a few milliseconds of start-up.)
+     */
+    @SuppressWarnings("unchecked")
+    private static void invoke(Serializable target, Object[] a) throws Exception {
+        if (target instanceof ChildProcess.Task0 t) {
+            t.run();
+        } else if (target instanceof ChildProcess.Task1<?> t) {
+            ((ChildProcess.Task1<Object>) t).run(a[0]);
+        } else if (target instanceof ChildProcess.Task2<?, ?> t) {
+            ((ChildProcess.Task2<Object, Object>) t).run(a[0], a[1]);
+        } else if (target instanceof ChildProcess.Task3<?, ?, ?> t) {
+            ((ChildProcess.Task3<Object, Object, Object>) t).run(a[0], a[1], a[2]);
+        } else if (target instanceof ChildProcess.Task4<?, ?, ?, ?> t) {
+            ((ChildProcess.Task4<Object, Object, Object, Object>) t).run(a[0], a[1], a[2], a[3]);
+        } else if (target instanceof ChildProcess.TaskN t) {
+            t.run(a);
+        } else {
+            throw new IllegalArgumentException("target must be one of ChildProcess's Task interfaces: target="
+                    + target);
+        }
     }
 
     /** Calls the static method a method reference names; what it throws is thrown as is. */
