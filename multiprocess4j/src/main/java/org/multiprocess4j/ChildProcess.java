@@ -16,6 +16,7 @@ import java.io.Serializable;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
@@ -139,7 +140,7 @@ public final class ChildProcess implements AutoCloseable {
 
     private ChildProcess(Serializable target, Object... arguments) {
         this.target = Objects.requireNonNull(target, "target");
-        this.arguments = Collections.unmodifiableList(new ArrayList<>(List.of(arguments)));
+        this.arguments = Collections.unmodifiableList(new ArrayList<>(Arrays.asList(arguments)));
         this.name = "ChildProcess-" + COUNTER.incrementAndGet();
     }
 

@@ -145,6 +145,20 @@ class ChildProcessTest {
         assertEquals("captured 16", text.value(StandardCharsets.US_ASCII));
     }
 
+    static void expectNull(Object value) {
+        if (value != null) {
+            throw new AssertionError("expected null, got " + value);
+        }
+    }
+
+    @Test
+    void aNullArgumentTravelsAsNull() {
+        ChildProcess p = new ChildProcess(ChildProcessTest::expectNull, null);
+        p.start();
+        p.join();
+        assertEquals(0, p.exitCode(), String.valueOf(p.exception()));
+    }
+
     @SuppressWarnings("unchecked")
     static List<String> castList(Object o) {
         return (List<String>) o;

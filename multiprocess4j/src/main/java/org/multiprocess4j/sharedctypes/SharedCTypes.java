@@ -8,6 +8,7 @@ import org.multiprocess4j.internal.memory.HandleCodec;
 import org.multiprocess4j.internal.memory.SharedBlock;
 
 import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 
@@ -82,7 +83,7 @@ public final class SharedCTypes {
      * ctypes' {@code MyStruct(4, 6)}.
      */
     public static <S extends Struct> S rawValue(StructType<S> type, Object... fieldValues) {
-        return newStruct(type, List.of(fieldValues), null, false);
+        return newStruct(type, Arrays.asList(fieldValues), null, false);
     }
 
     // ---- synchronized values ----------------------------------------------------------------------------------
@@ -124,7 +125,7 @@ public final class SharedCTypes {
 
     /** A structure with its fields set, behind a new {@link ProcessRLock}. */
     public static <S extends Struct> S value(StructType<S> type, Object... fieldValues) {
-        return newStruct(type, List.of(fieldValues), ProcessRLock.create(), true);
+        return newStruct(type, Arrays.asList(fieldValues), ProcessRLock.create(), true);
     }
 
     /** A structure with its fields set, behind the given lock. */

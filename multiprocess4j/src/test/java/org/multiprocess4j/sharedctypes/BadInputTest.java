@@ -95,6 +95,8 @@ class BadInputTest {
                         () -> SharedCTypes.synchronize(SharedCTypes.value(CType.c_int, 1))),
                 new Row("releasing a lock that is not held", IllegalMonitorStateException.class, List.of("not held"),
                         () -> ProcessLock.create().release()),
+                new Row("a null field value", IllegalArgumentException.class, List.of("fieldValues.x", "null"),
+                        () -> SharedCTypes.rawValue(Point.TYPE, null, 1.0)),
                 new Row("a c_char array given a String", IllegalArgumentException.class, List.of("charset"),
                         () -> SharedCTypes.rawArray('c', "text")))
                 .map(row -> dynamicTest(row.what(), () -> {
