@@ -41,6 +41,21 @@ class ChildProcessTest {
         System.exit(code);
     }
 
+    /** Returns at once, leaving a non-daemon thread that sets {@code n} later and then exits with {@code code}. */
+    static void leaveAThread(IntValue n, Integer code) {
+        new Thread(() -> {
+            try {
+                Thread.sleep(300);
+            } catch (InterruptedException e) {
+                return;
+            }
+            n.set(42);
+            if (code != 0) {
+                System.exit(code);
+            }
+        }).start();
+    }
+
     static void sleepForever() throws InterruptedException {
         Thread.sleep(600_000);
     }
@@ -87,6 +102,18 @@ class ChildProcessTest {
             ChildProcess p = new ChildProcess(ChildProcessTest::exit, code);
             p.start();
             p.join();
+            assertEquals(code, p.exitCode());
+        }
+    }
+
+    @Test
+    void aChildEndsWhenItsTargetAndItsNonDaemonThreadsHaveEnded() {
+        for (int code : new int[] {0, 137}) {
+            IntValue n = SharedCTypes.value(CType.c_int, 0);
+            ChildProcess p = new ChildProcess(ChildProcessTest::leaveAThread, n, code);
+            p.start();
+            p.join();
+            assertEquals(42, n.get(), "the thread the target left ran to its end");
             assertEquals(code, p.exitCode());
         }
     }

@@ -37,7 +37,7 @@ public final class ChildMain {
         Bootstrap bootstrap = Bootstrap.decode(parent);
         parent.close();
         watchParent(bootstrap.daemon());
-        StatusWriter status = StatusWriter.open(HandleCodec.decode(bootstrap.status()));
+        StatusWriter status = new StatusWriter(bootstrap.status());
         Thread.currentThread().setName(bootstrap.name());
         Runtime.getRuntime().addShutdownHook(new Thread(() -> status.report(StatusLayout.EXITED, null)));
         try {
@@ -58,9 +58,20 @@ public final class ChildMain {
             status.report(StatusLayout.THREW, serialize(t));
             System.exit(THREW_EXIT_STATUS);
         }
-        status.report(StatusLayout.RETURNED, null);
         System.out.flush();
-        System.exit(0);
+        // Returning rather than System.exit(0): the JVM ends with status 0 once the target's non-daemon threads
+        // have ended, as a CPython child does, and skips the exit logger that System.exit initializes (~6 ms).
+    }
+
+    /**
+     * The first class this JVM loads from the class path rather than from the ahead-of-time cache (the target's)
+     * pays about 3 ms to set up the class path's jar readers; a helper pays it while the bootstrap is decoded.
+     */
+    private static void warmClassPath() {
+        Thread warm = new Thread(() -> ClassLoader.getSystemClassLoader().getResource("META-INF/MANIFEST.MF"),
+                "class path warm-up");
+        warm.setDaemon(true);
+        warm.start();
     }
 
     private static Object resolve(Bootstrap.Argument argument) throws IOException, ClassNotFoundException {

@@ -25,11 +25,9 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 public final class StatusLayout {
     public static final long SIZE = 64 * 1024;
     public static final int RUNNING = 0;
-    /** The target returned. */
-    public static final int RETURNED = 1;
     /** The target threw; the exception follows. */
     public static final int THREW = 2;
-    /** The JVM shut down otherwise ({@code System.exit}): its exit status is the code. */
+    /** The JVM shut down (the target returned, or {@code System.exit} was called): its exit status is the code. */
     public static final int EXITED = 3;
 
     static final long STATE = 0;
