@@ -45,7 +45,8 @@ public abstract sealed class SharedLock implements Lock, SharedObject permits Pr
 
     SharedLock(SharedBlock block, boolean reentrant, boolean init) {
         this.block = block;
-        this.core = new LockCore(block.segment(), reentrant, init);
+        this.core = new LockCore(block.segment(), block.arena().arenaId(), block.offset(), block.generation(),
+                reentrant, init);
     }
 
     static SharedBlock allocate() {

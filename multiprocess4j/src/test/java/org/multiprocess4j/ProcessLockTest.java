@@ -12,7 +12,10 @@ import org.multiprocess4j.sharedctypes.SharedCTypes;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -20,6 +23,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -106,6 +110,17 @@ class ProcessLockTest {
         ChildProcess holder = start(new ChildProcess(HOLD_FOREVER, lock, state));
         awaitValue(state, 1);
         return holder;
+    }
+
+    /** Runs {@code task} in a new platform thread and returns its result (or throws what it threw). */
+    private static <T> T inAnotherThread(Callable<T> task) throws Exception {
+        FutureTask<T> future = new FutureTask<>(task);
+        Thread.ofPlatform().start(future);
+        try {
+            return future.get();
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof Exception cause ? cause : e;
+        }
     }
 
     private static void joinAll(List<ChildProcess> children) {
@@ -335,9 +350,14 @@ class ProcessLockTest {
         assertThrows(IllegalMonitorStateException.class, lock::unlock);
         assertThrows(IllegalMonitorStateException.class, rlock::release);
         rlock.lock();
-        Thread other = Thread.ofPlatform().start(() ->
-                assertThrows(IllegalMonitorStateException.class, rlock::unlock));
-        other.join();
+        assertInstanceOf(IllegalMonitorStateException.class, inAnotherThread(() -> {
+            try {
+                rlock.unlock();
+                return null;
+            } catch (IllegalMonitorStateException e) {
+                return e;
+            }
+        }));
         rlock.lock();
         assertEquals(2, rlock.getHoldCount());
         rlock.unlock();
@@ -350,6 +370,52 @@ class ProcessLockTest {
         assertFalse(lock.tryLock(), "a ProcessLock is not re-entrant");
         assertFalse(lock.tryLock(20, TimeUnit.MILLISECONDS));
         lock.unlock();
+    }
+
+    @Test
+    void everyViewOfOneLockInAJvmAgreesOnWhoHoldsItAndHowOften() throws Exception {
+        ProcessRLock created = ProcessRLock.create();
+        ProcessRLock attached = (ProcessRLock) SharedLock.attach(created.handle());
+        created.lock();
+        attached.lock();
+        assertTrue(attached.isHeldByCurrentThread());
+        assertEquals(2, created.getHoldCount());
+        boolean heldThere = inAnotherThread(attached::isHeldByCurrentThread);
+        boolean takenThere = inAnotherThread(attached::tryLock);
+        assertFalse(heldThere);
+        assertFalse(takenThere, "held by the main thread through the other view");
+        created.unlock();
+        attached.unlock();
+        assertFalse(created.isLocked());
+        assertThrows(IllegalMonitorStateException.class, attached::unlock);
+        attached.close();
+        assertTrue(created.tryLock(), "closing a view leaves the lock working");
+        created.unlock();
+    }
+
+    @Test
+    void aHolderWhoseProcessLockAnotherThreadReleasedNoLongerSkipsTheLock() throws Exception {
+        ProcessLock lock = ProcessLock.create();
+        IntValue v = SharedCTypes.value(CType.c_int, 1, lock);
+        lock.lock();
+        assertTrue(lock.isHeldByCurrentThread());
+        Thread releaser = Thread.ofPlatform().start(lock::unlock); // allowed for a Lock, as in Python
+        releaser.join();
+        assertFalse(lock.isHeldByCurrentThread());
+        assertFalse(lock.isLocked());
+        Thread holder = Thread.ofPlatform().start(lock::lock);
+        holder.join();
+        assertFalse(lock.isHeldByCurrentThread(), "another thread holds it now");
+        CountDownLatch reading = new CountDownLatch(1);
+        Thread reader = Thread.ofPlatform().start(() -> {
+            reading.countDown();
+            v.get(); // takes the lock: waits for the holder
+        });
+        reading.await();
+        Thread.sleep(50);
+        assertTrue(reader.isAlive(), "the accessor waits for the lock instead of reading under another's hold");
+        lock.unlock();
+        reader.join();
     }
 
     @Test

@@ -4,7 +4,13 @@ import org.multiprocess4j.internal.os.CurrentProcess;
 import org.multiprocess4j.internal.os.Platform;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.lang.ref.Reference;
+import java.lang.ref.ReferenceQueue;
+import java.lang.ref.WeakReference;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -36,6 +42,14 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  *
  * Within one JVM, only the holder of the local gate (a j.u.c ReentrantLock, so virtual threads park on it
  * properly) sleeps on the futex: a thousand threads waiting in one process cost one sleeper.
+ *
+ * Which thread of the owning process holds the lock, how many times, and whether it took the lock over from a dead
+ * owner are known only to that process: they live in a Local, one per lock per JVM however many objects view the
+ * lock, never in shared memory. So "does the current thread hold it?", asked by every accessor of a synchronized
+ * object, is one read of a heap field. Local.holder is written by the holder after its acquiring CAS and cleared
+ * by the releaser before the releasing getAndSet: it equals a thread only while that thread holds the lock. (Python
+ * lets any process release a Lock; a holder whose Lock another process released goes on believing it holds it
+ * until it releases, which then fails as a release of a lock that is not held.)
  */
 public final class LockCore {
     /** This process's identity in the owner word: pid and the low half of its start time. */
@@ -46,14 +60,31 @@ public final class LockCore {
     private static final VarHandle LONG = JAVA_LONG.varHandle();
     private static final VarHandle INT = JAVA_INT.varHandle();
 
+    private static final VarHandle HOLDER;
+    private static final Map<Key, LocalRef> LOCALS = new ConcurrentHashMap<>();
+    private static final ReferenceQueue<Local> UNUSED = new ReferenceQueue<>();
+
+    static {
+        try {
+            HOLDER = MethodHandles.lookup().findVarHandle(Local.class, "holder", Thread.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
     private final MemorySegment segment;
     private final MemorySegment futexWord;
     private final boolean reentrant;
-    private final ReentrantLock gate = new ReentrantLock();
+    private final Local local;
 
-    /** Views a lock block; {@code init} writes a fresh lock into zeroed memory. */
-    public LockCore(MemorySegment segment, boolean reentrant, boolean init) {
+    /**
+     * Views a lock block; {@code init} writes a fresh lock into zeroed memory. The block is identified by its
+     * arena's id, its offset and its generation, so that every view of one lock in this JVM shares one Local.
+     */
+    public LockCore(MemorySegment segment, long arenaId, long offset, int generation, boolean reentrant,
+                    boolean init) {
         this.segment = segment;
+        this.local = local(new Key(arenaId, offset, generation));
         this.futexWord = segment.asSlice(LockLayout.OWNER_HIGH, 4);
         this.reentrant = reentrant;
         int kind = reentrant ? LockLayout.KIND_RLOCK : LockLayout.KIND_LOCK;
@@ -68,23 +99,59 @@ public final class LockCore {
         }
     }
 
-    private static long me() {
-        return Thread.currentThread().threadId();
+    /** What only this JVM knows of one lock: shared by every view of it here. */
+    private static final class Local {
+        /** The holding thread of this process, or null; see the overview for when it is written. */
+        private Thread holder; // accessed through HOLDER only
+        /** The recursion depth; read and written by the holder only. */
+        private int holds;
+        /** Whether the holder took the lock over from a dead owner; read and written by the holder only. */
+        private boolean ownerDied;
+        /** Admits one sleeper on the futex at a time. */
+        private final ReentrantLock gate = new ReentrantLock();
+    }
+
+    private record Key(long arenaId, long offset, int generation) {
+    }
+
+    private static final class LocalRef extends WeakReference<Local> {
+        private final Key key;
+
+        LocalRef(Local local, Key key) {
+            super(local, UNUSED);
+            this.key = key;
+        }
+    }
+
+    private static Local local(Key key) {
+        for (Reference<? extends Local> gone; (gone = UNUSED.poll()) != null; ) {
+            LOCALS.remove(((LocalRef) gone).key, gone);
+        }
+        while (true) {
+            LocalRef ref = LOCALS.get(key);
+            Local found = ref == null ? null : ref.get();
+            if (found != null) {
+                return found;
+            }
+            Local fresh = new Local();
+            LocalRef freshRef = new LocalRef(fresh, key);
+            if (ref == null ? LOCALS.putIfAbsent(key, freshRef) == null : LOCALS.replace(key, ref, freshRef)) {
+                return fresh;
+            }
+        }
     }
 
     /**
-     * Whether the current thread holds this lock. The owner-thread field is checked first: it can equal this
-     * thread's id only if this thread wrote it while holding the lock, and it is cleared before every release; the
-     * owner word then confirms that the holder is this process.
+     * Whether the current thread holds this lock. An opaque read, so that a loop that asks again sees a release
+     * made by another thread of this process.
      */
     public boolean isHeldByCurrentThread() {
-        return segment.get(JAVA_LONG, LockLayout.OWNER_THREAD) == me()
-                && ((long) LONG.getOpaque(segment, LockLayout.OWNER) & ~LockLayout.WAITERS) == SELF; // our own write
+        return HOLDER.getOpaque(local) == Thread.currentThread();
     }
 
-    /** Whether the owner-died flag is set; meaningful to the holder, right after acquiring. */
+    /** Whether the holder took the lock over from a dead owner; meaningful to the holder only. */
     public boolean ownerDiedFlag() {
-        return (segment.get(JAVA_INT, LockLayout.FLAGS) & LockLayout.FLAG_OWNER_DIED) != 0;
+        return local.ownerDied;
     }
 
     /** Whether any thread of any process holds this lock. */
@@ -95,29 +162,27 @@ public final class LockCore {
     /** Tries once, without waiting; true when the current thread now holds the lock. */
     public boolean tryAcquire() {
         if (LONG.compareAndSet(segment, LockLayout.OWNER, 0L, SELF)) { // acquires: pairs with release()
-            owned(1);
+            owned(false);
             return true;
         }
         return reentrant && reenter();
     }
 
     private boolean reenter() {
-        long w = (long) LONG.getVolatile(segment, LockLayout.OWNER); // sees our own CAS if we hold it
-        if ((w & ~LockLayout.WAITERS) == SELF && segment.get(JAVA_LONG, LockLayout.OWNER_THREAD) == me()) {
-            int holds = segment.get(JAVA_INT, LockLayout.HOLDS);
-            if (holds == Integer.MAX_VALUE) {
-                throw new Error("maximum lock count exceeded");
-            }
-            segment.set(JAVA_INT, LockLayout.HOLDS, holds + 1); // read only by this thread while it holds the lock
-            return true;
+        if (!isHeldByCurrentThread()) {
+            return false;
         }
-        return false;
+        if (local.holds == Integer.MAX_VALUE) {
+            throw new Error("maximum lock count exceeded");
+        }
+        local.holds++;
+        return true;
     }
 
-    private void owned(int holds) {
-        // Plain stores, read by this process only, while it holds the lock; the releasing getAndSet publishes them.
-        segment.set(JAVA_LONG, LockLayout.OWNER_THREAD, me());
-        segment.set(JAVA_INT, LockLayout.HOLDS, holds);
+    private void owned(boolean ownerDied) {
+        local.holds = 1;
+        local.ownerDied = ownerDied;
+        HOLDER.setOpaque(local, Thread.currentThread()); // read by this thread; cleared by the releaser
     }
 
     /**
@@ -135,7 +200,7 @@ public final class LockCore {
             Thread.onSpinWait();
             if ((long) LONG.getOpaque(segment, LockLayout.OWNER) == 0 // a cheap look before the CAS
                     && LONG.compareAndSet(segment, LockLayout.OWNER, 0L, SELF)) { // acquires
-                owned(1);
+                owned(false);
                 return true;
             }
         }
@@ -148,28 +213,28 @@ public final class LockCore {
         try {
             return acquireSlow(start, timeoutNanos, interruptible);
         } finally {
-            gate.unlock();
+            local.gate.unlock();
         }
     }
 
     private boolean enterGate(long start, long timeoutNanos, boolean interruptible) throws InterruptedException {
         if (timeoutNanos == Long.MAX_VALUE) {
             if (interruptible) {
-                gate.lockInterruptibly();
+                local.gate.lockInterruptibly();
             } else {
-                gate.lock();
+                local.gate.lock();
             }
             return true;
         }
         long left = timeoutNanos - (System.nanoTime() - start);
         if (interruptible) {
-            return gate.tryLock(left, TimeUnit.NANOSECONDS);
+            return local.gate.tryLock(left, TimeUnit.NANOSECONDS);
         }
         try {
-            return gate.tryLock(left, TimeUnit.NANOSECONDS);
+            return local.gate.tryLock(left, TimeUnit.NANOSECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return gate.tryLock();
+            return local.gate.tryLock();
         }
     }
 
@@ -181,7 +246,7 @@ public final class LockCore {
                 long w = (long) LONG.getVolatile(segment, LockLayout.OWNER);
                 if (w == 0) {
                     if (LONG.compareAndSet(segment, LockLayout.OWNER, 0L, SELF | LockLayout.WAITERS)) { // acquires
-                        owned(1);
+                        owned(false);
                         return true;
                     }
                     continue;
@@ -199,8 +264,7 @@ public final class LockCore {
                     lastLivenessCheck = now;
                     if (ownerIsDead(w) && LONG.compareAndSet(segment, LockLayout.OWNER, w,
                             SELF | LockLayout.WAITERS)) { // takes over from the dead owner
-                        owned(1);
-                        segment.set(JAVA_INT, LockLayout.FLAGS, LockLayout.FLAG_OWNER_DIED); // read by the new holder
+                        owned(true);
                         return true;
                     }
                 }
@@ -242,13 +306,12 @@ public final class LockCore {
                     + " that is not held");
         }
         if (reentrant) {
-            if ((w & ~LockLayout.WAITERS) != SELF || segment.get(JAVA_LONG, LockLayout.OWNER_THREAD) != me()) {
+            if (!isHeldByCurrentThread()) {
                 throw new IllegalMonitorStateException("release of a ProcessRLock held by another thread "
                         + "(owner pid " + ((w & ~LockLayout.WAITERS) >>> 32) + ")");
             }
-            int holds = segment.get(JAVA_INT, LockLayout.HOLDS);
-            if (holds > 1) {
-                segment.set(JAVA_INT, LockLayout.HOLDS, holds - 1); // still held by this thread
+            if (local.holds > 1) {
+                local.holds--;
                 return;
             }
         }
@@ -257,17 +320,16 @@ public final class LockCore {
 
     /** Releases every hold of the current (owning) thread; returns how many there were. */
     public int releaseAll() {
-        int holds = segment.get(JAVA_INT, LockLayout.HOLDS);
+        int holds = local.holds;
         releaseFully();
         return holds;
     }
 
     private void releaseFully() {
-        segment.set(JAVA_LONG, LockLayout.OWNER_THREAD, 0L);
-        segment.set(JAVA_INT, LockLayout.HOLDS, 0);
-        segment.set(JAVA_INT, LockLayout.FLAGS, 0);
-        long old = (long) LONG.getAndSet(segment, LockLayout.OWNER, 0L); // publishes the protected data and the
-                                                                          // fields above to the next acquirer
+        local.holds = 0;
+        local.ownerDied = false;
+        HOLDER.setOpaque(local, null); // before the release: the holder never sees itself named after it
+        long old = (long) LONG.getAndSet(segment, LockLayout.OWNER, 0L); // publishes the protected data
         if ((old & LockLayout.WAITERS) != 0) {
             Waiting.wake(futexWord, 1);
         }
@@ -280,16 +342,16 @@ public final class LockCore {
         } catch (InterruptedException e) {
             throw new AssertionError("uninterruptible acquire was interrupted", e);
         }
-        segment.set(JAVA_INT, LockLayout.HOLDS, holds); // read only by this thread while it holds the lock
+        local.holds = holds;
     }
 
     /** Whether the current holder took the lock over from a process that died holding it. */
     public boolean previousOwnerDied() {
-        return isHeldByCurrentThread() && (segment.get(JAVA_INT, LockLayout.FLAGS) & LockLayout.FLAG_OWNER_DIED) != 0;
+        return isHeldByCurrentThread() && local.ownerDied;
     }
 
     /** The recursion depth of the current thread's hold, 0 when it does not hold the lock. */
     public int holdCount() {
-        return isHeldByCurrentThread() ? segment.get(JAVA_INT, LockLayout.HOLDS) : 0;
+        return isHeldByCurrentThread() ? local.holds : 0;
     }
 }
