@@ -636,6 +636,7 @@ def gen_field(k):
     n, j = k["name"], k["j"]
     cls = f"{n}Field"
     chk = check(k, "value", "value")
+    fast_at = "struct.base + struct.index * structSize + offset"
     return f"""{HEADER}package org.multiprocess4j.sharedctypes;
 
 import org.multiprocess4j.SharedLock;
@@ -644,16 +645,34 @@ import static java.lang.foreign.ValueLayout.{k['layout']};
 
 /**
  * A structure field of C type {{@code {k['c']}}}: reads and writes it in place, in any structure of its type.
- * Each field is {k['repr']}. Keep it in a {{@code static final}} field, so that its offset is a constant.
+ * Each field is {k['repr']}.
+ * Get it from {{@link StructType#field(String, Class)}} and keep it in a {{@code static final}} field: its offset and
+ * its structure's size are then constants to the JIT compiler, so a loop over an array of structures compiles as a
+ * loop over raw memory does.
+ *
+ * @param owner      the structure type the field belongs to
+ * @param name       the field's name
+ * @param type       the field's C type
+ * @param offset     the offset from the start of the structure, as C's {{@code offsetof}}
+ * @param structSize the size of the whole structure, as C's {{@code sizeof}}
  */
-public final class {cls} extends Field {{
-    {cls}(StructType<?> owner, String name, DataType type, long offset) {{
-        super(owner, name, type, offset);
+public record {cls}(StructType<?> owner, String name, DataType type, long offset, long structSize)
+        implements Field {{
+    /**
+     * Checks the declaration against its structure type.
+     *
+     * @throws IllegalArgumentException when the type is not {{@code {k['c']}}}, or the offset or size do not fit
+     */
+    public {cls} {{
+        Struct.checkField(owner, name, type, offset, structSize, Kind.{n.upper()});
     }}
 
     /** The field's value in {{@code struct}}; takes the structure's lock when it is synchronized. */
     public {j} get(Struct struct) {{
-        check(struct);
+        if (struct.rawType == owner) {{ // an unsynchronized structure of this field's type: one compare
+            return {load(k, "struct.segment", fast_at)};
+        }}
+        Struct.checkOwner(struct, this);
         long at = struct.offset + offset;
 {locked(load(k, "struct.segment", "at"), j).replace("lock;", "struct.lock;")}    }}
 
@@ -663,9 +682,18 @@ public final class {cls} extends Field {{
      * @throws IllegalArgumentException when {{@code value}} is outside the C type's range
      */
     public void set(Struct struct, {j} value) {{
-        check(struct);
-{chk}        long at = struct.offset + offset;
+{chk}        if (struct.rawType == owner) {{ // an unsynchronized structure of this field's type: one compare
+            {store(k, "struct.segment", fast_at, "value")};
+            return;
+        }}
+        Struct.checkOwner(struct, this);
+        long at = struct.offset + offset;
 {locked(store(k, "struct.segment", "at", "value"), "void").replace("lock;", "struct.lock;")}    }}
+
+    @Override
+    public String toString() {{
+        return Struct.describe(this);
+    }}
 }}
 """
 
@@ -722,7 +750,7 @@ enum Kind {{
 
     @FunctionalInterface
     interface FieldFactory {{
-        Field create(StructType<?> owner, String name, DataType type, long offset);
+        Field create(StructType<?> owner, String name, DataType type, long offset, long structSize);
     }}
 }}
 """

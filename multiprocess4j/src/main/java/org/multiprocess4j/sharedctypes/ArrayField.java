@@ -3,10 +3,22 @@ package org.multiprocess4j.sharedctypes;
 /**
  * A fixed-length array field, such as C's {@code double samples[8]}: {@link #get} returns a typed array view of it
  * in place ({@link DoubleArray} for {@code c_double.array(8)}, {@link StructArray} for an array of structures).
+ *
+ * @param owner      the structure type the field belongs to
+ * @param name       the field's name
+ * @param type       the array's type
+ * @param offset     the offset from the start of the structure, as C's {@code offsetof}
+ * @param structSize the size of the whole structure, as C's {@code sizeof}
  */
-public final class ArrayField extends Field {
-    ArrayField(StructType<?> owner, String name, DataType type, long offset) {
-        super(owner, name, type, offset);
+public record ArrayField(StructType<?> owner, String name, ArrayType type, long offset, long structSize)
+        implements Field {
+    /**
+     * Checks the declaration against its structure type.
+     *
+     * @throws IllegalArgumentException when the offset or size do not fit
+     */
+    public ArrayField {
+        Struct.checkField(owner, name, type, offset, structSize, null);
     }
 
     /**
@@ -15,9 +27,13 @@ public final class ArrayField extends Field {
      */
     @SuppressWarnings("unchecked")
     public <A extends SharedArray> A get(Struct struct) {
-        check(struct);
-        ArrayType array = (ArrayType) type();
-        return (A) SharedCTypes.arrayView(array.element(), struct.block, struct.offset + offset,
-                array.length(), struct.lock);
+        Struct.checkOwner(struct, this);
+        return (A) SharedCTypes.arrayView(type.element(), struct.block, struct.offset + offset, type.length(),
+                struct.lock);
+    }
+
+    @Override
+    public String toString() {
+        return Struct.describe(this);
     }
 }

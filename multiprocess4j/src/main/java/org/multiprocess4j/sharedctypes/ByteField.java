@@ -7,16 +7,34 @@ import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 
 /**
  * A structure field of C type {@code signed char}: reads and writes it in place, in any structure of its type.
- * Each field is a C {@code signed char} (-128..127), held in a Java {@code byte}. Keep it in a {@code static final} field, so that its offset is a constant.
+ * Each field is a C {@code signed char} (-128..127), held in a Java {@code byte}.
+ * Get it from {@link StructType#field(String, Class)} and keep it in a {@code static final} field: its offset and
+ * its structure's size are then constants to the JIT compiler, so a loop over an array of structures compiles as a
+ * loop over raw memory does.
+ *
+ * @param owner      the structure type the field belongs to
+ * @param name       the field's name
+ * @param type       the field's C type
+ * @param offset     the offset from the start of the structure, as C's {@code offsetof}
+ * @param structSize the size of the whole structure, as C's {@code sizeof}
  */
-public final class ByteField extends Field {
-    ByteField(StructType<?> owner, String name, DataType type, long offset) {
-        super(owner, name, type, offset);
+public record ByteField(StructType<?> owner, String name, DataType type, long offset, long structSize)
+        implements Field {
+    /**
+     * Checks the declaration against its structure type.
+     *
+     * @throws IllegalArgumentException when the type is not {@code signed char}, or the offset or size do not fit
+     */
+    public ByteField {
+        Struct.checkField(owner, name, type, offset, structSize, Kind.BYTE);
     }
 
     /** The field's value in {@code struct}; takes the structure's lock when it is synchronized. */
     public byte get(Struct struct) {
-        check(struct);
+        if (struct.rawType == owner) { // an unsynchronized structure of this field's type: one compare
+            return struct.segment.get(JAVA_BYTE, struct.base + struct.index * structSize + offset);
+        }
+        Struct.checkOwner(struct, this);
         long at = struct.offset + offset;
         SharedLock l = struct.lock;
         if (l == null || l.isHeldByCurrentThread()) {
@@ -36,7 +54,11 @@ public final class ByteField extends Field {
      * @throws IllegalArgumentException when {@code value} is outside the C type's range
      */
     public void set(Struct struct, byte value) {
-        check(struct);
+        if (struct.rawType == owner) { // an unsynchronized structure of this field's type: one compare
+            struct.segment.set(JAVA_BYTE, struct.base + struct.index * structSize + offset, value);
+            return;
+        }
+        Struct.checkOwner(struct, this);
         long at = struct.offset + offset;
         SharedLock l = struct.lock;
         if (l == null || l.isHeldByCurrentThread()) {
@@ -49,5 +71,10 @@ public final class ByteField extends Field {
         } finally {
             l.unlock();
         }
+    }
+
+    @Override
+    public String toString() {
+        return Struct.describe(this);
     }
 }

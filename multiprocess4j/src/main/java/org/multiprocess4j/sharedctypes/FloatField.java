@@ -7,16 +7,34 @@ import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 
 /**
  * A structure field of C type {@code float}: reads and writes it in place, in any structure of its type.
- * Each field is a C {@code float} (IEEE 754 binary32), held in a Java {@code float}. Keep it in a {@code static final} field, so that its offset is a constant.
+ * Each field is a C {@code float} (IEEE 754 binary32), held in a Java {@code float}.
+ * Get it from {@link StructType#field(String, Class)} and keep it in a {@code static final} field: its offset and
+ * its structure's size are then constants to the JIT compiler, so a loop over an array of structures compiles as a
+ * loop over raw memory does.
+ *
+ * @param owner      the structure type the field belongs to
+ * @param name       the field's name
+ * @param type       the field's C type
+ * @param offset     the offset from the start of the structure, as C's {@code offsetof}
+ * @param structSize the size of the whole structure, as C's {@code sizeof}
  */
-public final class FloatField extends Field {
-    FloatField(StructType<?> owner, String name, DataType type, long offset) {
-        super(owner, name, type, offset);
+public record FloatField(StructType<?> owner, String name, DataType type, long offset, long structSize)
+        implements Field {
+    /**
+     * Checks the declaration against its structure type.
+     *
+     * @throws IllegalArgumentException when the type is not {@code float}, or the offset or size do not fit
+     */
+    public FloatField {
+        Struct.checkField(owner, name, type, offset, structSize, Kind.FLOAT);
     }
 
     /** The field's value in {@code struct}; takes the structure's lock when it is synchronized. */
     public float get(Struct struct) {
-        check(struct);
+        if (struct.rawType == owner) { // an unsynchronized structure of this field's type: one compare
+            return struct.segment.get(JAVA_FLOAT, struct.base + struct.index * structSize + offset);
+        }
+        Struct.checkOwner(struct, this);
         long at = struct.offset + offset;
         SharedLock l = struct.lock;
         if (l == null || l.isHeldByCurrentThread()) {
@@ -36,7 +54,11 @@ public final class FloatField extends Field {
      * @throws IllegalArgumentException when {@code value} is outside the C type's range
      */
     public void set(Struct struct, float value) {
-        check(struct);
+        if (struct.rawType == owner) { // an unsynchronized structure of this field's type: one compare
+            struct.segment.set(JAVA_FLOAT, struct.base + struct.index * structSize + offset, value);
+            return;
+        }
+        Struct.checkOwner(struct, this);
         long at = struct.offset + offset;
         SharedLock l = struct.lock;
         if (l == null || l.isHeldByCurrentThread()) {
@@ -49,5 +71,10 @@ public final class FloatField extends Field {
         } finally {
             l.unlock();
         }
+    }
+
+    @Override
+    public String toString() {
+        return Struct.describe(this);
     }
 }

@@ -58,6 +58,6 @@ enum Kind {
 
     @FunctionalInterface
     interface FieldFactory {
-        Field create(StructType<?> owner, String name, DataType type, long offset);
+        Field create(StructType<?> owner, String name, DataType type, long offset, long structSize);
     }
 }

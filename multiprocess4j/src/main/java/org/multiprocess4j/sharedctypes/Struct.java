@@ -8,6 +8,7 @@ import org.multiprocess4j.internal.memory.SharedBlock;
 
 import java.lang.foreign.MemorySegment;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * A C structure in shared memory, seen through a Java class of the user's: the Java form of a ctypes
@@ -44,21 +45,37 @@ public abstract class Struct implements SharedObject {
     SharedBlock block;
     /** The block's whole segment; fields are at {@link #offset} plus their own offset. */
     MemorySegment segment;
+    /** Where the structure starts in {@link #segment}: {@code base + index * size}. */
     long offset;
+    /**
+     * The start of the array the structure is element {@link #index} of (for a structure on its own, its start and
+     * 0): field accessors compute the address from these and their own constant sizes, which lets a loop over an
+     * array compile to a strided loop over raw memory.
+     */
+    long base;
+    long index;
     SharedLock lock;
     boolean ownsLock;
+    /**
+     * The type when the structure is unsynchronized, else null: a field accessor's fast path checks the type and
+     * the absence of a lock with one compare.
+     */
+    StructType<?> rawType;
 
     /** For subclasses; instances get their memory from the library. */
     protected Struct() {
     }
 
-    final void bind(StructType<?> type, SharedBlock block, long offset, SharedLock lock, boolean ownsLock) {
+    final void bind(StructType<?> type, SharedBlock block, long base, long index, SharedLock lock, boolean ownsLock) {
         this.type = type;
         this.block = block;
         this.segment = block.segment();
-        this.offset = offset;
+        this.base = base;
+        this.index = index;
+        this.offset = base + index * type.byteSize();
         this.lock = lock;
         this.ownsLock = ownsLock;
+        this.rawType = lock == null ? type : null;
     }
 
     /** The structure's type. */
@@ -134,6 +151,38 @@ public abstract class Struct implements SharedObject {
             throw new IllegalStateException(getClass().getSimpleName() + " is not in shared memory: create "
                     + "structures with SharedCTypes, not new");
         }
+    }
+
+    /** Checks a field declaration against its structure type (the fields' records call it). */
+    static void checkField(StructType<?> owner, String name, DataType type, long offset, long structSize,
+                           Kind kind) {
+        Objects.requireNonNull(owner, "owner");
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(type, "type");
+        if (kind != null && !(type instanceof CType<?, ?> c && c.kind == kind)) {
+            throw new IllegalArgumentException("field " + owner + "." + name + " of type=" + type + " cannot be "
+                    + "accessed as a " + kind + " field");
+        }
+        if (structSize != owner.byteSize() || offset < 0 || offset % type.byteAlignment() != 0
+                || offset > structSize - type.byteSize()) {
+            throw new IllegalArgumentException("field " + owner + "." + name + " does not fit its structure: offset="
+                    + offset + ", size " + type.byteSize() + ", structSize=" + structSize + "; structure size is "
+                    + owner.byteSize() + " (get fields from StructType.field)");
+        }
+    }
+
+    /** Throws unless {@code struct} is a bound structure of {@code field}'s type. */
+    static void checkOwner(Struct struct, Field field) {
+        if (struct.type != field.owner()) {
+            throw new IllegalArgumentException("field " + field.owner() + "." + field.name() + " does not belong to "
+                    + "struct=" + (struct.type == null ? struct.getClass().getSimpleName() + " that is not in shared "
+                    + "memory (create structures with SharedCTypes, not new)" : struct.type));
+        }
+    }
+
+    /** A field's description: {@code Point.x: c_double at offset 0}. */
+    static String describe(Field field) {
+        return field.owner() + "." + field.name() + ": " + field.type() + " at offset " + field.offset();
     }
 
     /** The type's name and fields: {@code Point(x=1.875, y=-6.25)}. */

@@ -49,7 +49,7 @@ public final class StructArray<S extends Struct> extends SharedArray implements 
      */
     public S get(long index) {
         Objects.checkIndex(index, length);
-        return type.view(block, base + index * type.byteSize(), lock);
+        return type.viewElement(block, base, index, lock);
     }
 
     /**

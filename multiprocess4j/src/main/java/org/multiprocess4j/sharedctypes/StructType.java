@@ -37,25 +37,30 @@ public final class StructType<S extends Struct> extends DataType {
     private StructType(Supplier<S> factory, Class<?> javaClass, List<FieldSpec> specs) {
         this.factory = factory;
         this.javaClass = javaClass;
-        Map<String, Field> byName = new LinkedHashMap<>();
+        long[] offsets = new long[specs.size()];
         long at = 0;
         long align = 1;
         StringBuilder sig = new StringBuilder("{").append(javaClass.getSimpleName());
-        for (FieldSpec spec : specs) {
+        for (int i = 0; i < specs.size(); i++) {
+            FieldSpec spec = specs.get(i);
             long fieldAlign = spec.type().byteAlignment();
             at = (at + fieldAlign - 1) / fieldAlign * fieldAlign;
-            Field field = fieldFor(spec.name(), spec.type(), at);
-            if (byName.put(spec.name(), field) != null) {
-                throw new IllegalArgumentException("field names must be unique within a structure: name='"
-                        + spec.name() + "' appears twice in " + javaClass.getSimpleName());
-            }
+            offsets[i] = at;
             sig.append(';').append(spec.name()).append(':').append(spec.type().signature());
             at += spec.type().byteSize();
             align = Math.max(align, fieldAlign);
         }
-        this.fields = Collections.unmodifiableMap(byName);
         this.alignment = align;
         this.size = (at + align - 1) / align * align;
+        Map<String, Field> byName = new LinkedHashMap<>();
+        for (int i = 0; i < specs.size(); i++) {
+            FieldSpec spec = specs.get(i);
+            if (byName.put(spec.name(), fieldFor(spec.name(), spec.type(), offsets[i])) != null) {
+                throw new IllegalArgumentException("field names must be unique within a structure: name='"
+                        + spec.name() + "' appears twice in " + javaClass.getSimpleName());
+            }
+        }
+        this.fields = Collections.unmodifiableMap(byName);
         this.signature = sig.append('}').toString();
     }
 
@@ -103,9 +108,9 @@ public final class StructType<S extends Struct> extends DataType {
 
     private Field fieldFor(String name, DataType type, long offset) {
         return switch (type) {
-            case CType<?, ?> c -> c.kind.fieldFactory.create(this, name, type, offset);
-            case StructType<?> s -> new StructField<>(this, name, s, offset);
-            case ArrayType a -> new ArrayField(this, name, a, offset);
+            case CType<?, ?> c -> c.kind.fieldFactory.create(this, name, type, offset, size);
+            case StructType<?> s -> new StructField<>(this, name, s, offset, size);
+            case ArrayType a -> new ArrayField(this, name, a, offset, size);
         };
     }
 
@@ -196,7 +201,14 @@ public final class StructType<S extends Struct> extends DataType {
 
     S viewOwning(SharedBlock block, long offset, SharedLock lock, boolean ownsLock) {
         S s = factory.get();
-        s.bind(this, block, offset, lock, ownsLock);
+        s.bind(this, block, offset, 0, lock, ownsLock);
+        return s;
+    }
+
+    /** The element {@code index} of the array of these structures that starts at {@code base}. */
+    S viewElement(SharedBlock block, long base, long index, SharedLock lock) {
+        S s = factory.get();
+        s.bind(this, block, base, index, lock, false);
         return s;
     }
 
@@ -245,7 +257,7 @@ public final class StructType<S extends Struct> extends DataType {
             if (i == values.size()) {
                 break;
             }
-            field.type().store(segment, offset + field.offset, values.get(i++), param + "." + field.name());
+            field.type().store(segment, offset + field.offset(), values.get(i++), param + "." + field.name());
         }
     }
 
@@ -253,7 +265,7 @@ public final class StructType<S extends Struct> extends DataType {
     Object load(MemorySegment segment, long offset) {
         List<Object> values = new ArrayList<>(fields.size());
         for (Field field : fields.values()) {
-            values.add(field.type().load(segment, offset + field.offset));
+            values.add(field.type().load(segment, offset + field.offset()));
         }
         return values;
     }
@@ -262,7 +274,7 @@ public final class StructType<S extends Struct> extends DataType {
         StringBuilder text = new StringBuilder(javaClass.getSimpleName()).append('(');
         String sep = "";
         for (Field field : fields.values()) {
-            Object v = field.type().load(segment, offset + field.offset);
+            Object v = field.type().load(segment, offset + field.offset());
             text.append(sep).append(field.name()).append('=')
                     .append(field.type() instanceof CType<?, ?> c ? c.format(v) : v);
             sep = ", ";

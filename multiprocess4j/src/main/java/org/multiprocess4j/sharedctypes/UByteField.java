@@ -7,16 +7,34 @@ import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 
 /**
  * A structure field of C type {@code unsigned char}: reads and writes it in place, in any structure of its type.
- * Each field is a C {@code unsigned char} (0..255), held in a Java {@code int}; values outside 0..255 are refused. Keep it in a {@code static final} field, so that its offset is a constant.
+ * Each field is a C {@code unsigned char} (0..255), held in a Java {@code int}; values outside 0..255 are refused.
+ * Get it from {@link StructType#field(String, Class)} and keep it in a {@code static final} field: its offset and
+ * its structure's size are then constants to the JIT compiler, so a loop over an array of structures compiles as a
+ * loop over raw memory does.
+ *
+ * @param owner      the structure type the field belongs to
+ * @param name       the field's name
+ * @param type       the field's C type
+ * @param offset     the offset from the start of the structure, as C's {@code offsetof}
+ * @param structSize the size of the whole structure, as C's {@code sizeof}
  */
-public final class UByteField extends Field {
-    UByteField(StructType<?> owner, String name, DataType type, long offset) {
-        super(owner, name, type, offset);
+public record UByteField(StructType<?> owner, String name, DataType type, long offset, long structSize)
+        implements Field {
+    /**
+     * Checks the declaration against its structure type.
+     *
+     * @throws IllegalArgumentException when the type is not {@code unsigned char}, or the offset or size do not fit
+     */
+    public UByteField {
+        Struct.checkField(owner, name, type, offset, structSize, Kind.UBYTE);
     }
 
     /** The field's value in {@code struct}; takes the structure's lock when it is synchronized. */
     public int get(Struct struct) {
-        check(struct);
+        if (struct.rawType == owner) { // an unsynchronized structure of this field's type: one compare
+            return Byte.toUnsignedInt(struct.segment.get(JAVA_BYTE, struct.base + struct.index * structSize + offset));
+        }
+        Struct.checkOwner(struct, this);
         long at = struct.offset + offset;
         SharedLock l = struct.lock;
         if (l == null || l.isHeldByCurrentThread()) {
@@ -36,10 +54,14 @@ public final class UByteField extends Field {
      * @throws IllegalArgumentException when {@code value} is outside the C type's range
      */
     public void set(Struct struct, int value) {
-        check(struct);
         if (value < 0 || value > 255) {
             throw Kind.outOfRange("value", value, "unsigned char", 0, 255);
         }
+        if (struct.rawType == owner) { // an unsynchronized structure of this field's type: one compare
+            struct.segment.set(JAVA_BYTE, struct.base + struct.index * structSize + offset, (byte) value);
+            return;
+        }
+        Struct.checkOwner(struct, this);
         long at = struct.offset + offset;
         SharedLock l = struct.lock;
         if (l == null || l.isHeldByCurrentThread()) {
@@ -52,5 +74,10 @@ public final class UByteField extends Field {
         } finally {
             l.unlock();
         }
+    }
+
+    @Override
+    public String toString() {
+        return Struct.describe(this);
     }
 }

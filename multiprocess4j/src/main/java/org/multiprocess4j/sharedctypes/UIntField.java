@@ -7,16 +7,34 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 /**
  * A structure field of C type {@code unsigned int}: reads and writes it in place, in any structure of its type.
- * Each field is a C {@code unsigned int} (0..4294967295), held in a Java {@code long}; values outside that range are refused. Keep it in a {@code static final} field, so that its offset is a constant.
+ * Each field is a C {@code unsigned int} (0..4294967295), held in a Java {@code long}; values outside that range are refused.
+ * Get it from {@link StructType#field(String, Class)} and keep it in a {@code static final} field: its offset and
+ * its structure's size are then constants to the JIT compiler, so a loop over an array of structures compiles as a
+ * loop over raw memory does.
+ *
+ * @param owner      the structure type the field belongs to
+ * @param name       the field's name
+ * @param type       the field's C type
+ * @param offset     the offset from the start of the structure, as C's {@code offsetof}
+ * @param structSize the size of the whole structure, as C's {@code sizeof}
  */
-public final class UIntField extends Field {
-    UIntField(StructType<?> owner, String name, DataType type, long offset) {
-        super(owner, name, type, offset);
+public record UIntField(StructType<?> owner, String name, DataType type, long offset, long structSize)
+        implements Field {
+    /**
+     * Checks the declaration against its structure type.
+     *
+     * @throws IllegalArgumentException when the type is not {@code unsigned int}, or the offset or size do not fit
+     */
+    public UIntField {
+        Struct.checkField(owner, name, type, offset, structSize, Kind.UINT);
     }
 
     /** The field's value in {@code struct}; takes the structure's lock when it is synchronized. */
     public long get(Struct struct) {
-        check(struct);
+        if (struct.rawType == owner) { // an unsynchronized structure of this field's type: one compare
+            return Integer.toUnsignedLong(struct.segment.get(JAVA_INT, struct.base + struct.index * structSize + offset));
+        }
+        Struct.checkOwner(struct, this);
         long at = struct.offset + offset;
         SharedLock l = struct.lock;
         if (l == null || l.isHeldByCurrentThread()) {
@@ -36,10 +54,14 @@ public final class UIntField extends Field {
      * @throws IllegalArgumentException when {@code value} is outside the C type's range
      */
     public void set(Struct struct, long value) {
-        check(struct);
         if (value < 0L || value > 0xFFFF_FFFFL) {
             throw Kind.outOfRange("value", value, "unsigned int", 0L, 0xFFFF_FFFFL);
         }
+        if (struct.rawType == owner) { // an unsynchronized structure of this field's type: one compare
+            struct.segment.set(JAVA_INT, struct.base + struct.index * structSize + offset, (int) value);
+            return;
+        }
+        Struct.checkOwner(struct, this);
         long at = struct.offset + offset;
         SharedLock l = struct.lock;
         if (l == null || l.isHeldByCurrentThread()) {
@@ -52,5 +74,10 @@ public final class UIntField extends Field {
         } finally {
             l.unlock();
         }
+    }
+
+    @Override
+    public String toString() {
+        return Struct.describe(this);
     }
 }

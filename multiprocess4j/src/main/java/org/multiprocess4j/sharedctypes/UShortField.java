@@ -7,16 +7,34 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 /**
  * A structure field of C type {@code unsigned short}: reads and writes it in place, in any structure of its type.
- * Each field is a C {@code unsigned short} (0..65535), held in a Java {@code int}; values outside 0..65535 are refused. Keep it in a {@code static final} field, so that its offset is a constant.
+ * Each field is a C {@code unsigned short} (0..65535), held in a Java {@code int}; values outside 0..65535 are refused.
+ * Get it from {@link StructType#field(String, Class)} and keep it in a {@code static final} field: its offset and
+ * its structure's size are then constants to the JIT compiler, so a loop over an array of structures compiles as a
+ * loop over raw memory does.
+ *
+ * @param owner      the structure type the field belongs to
+ * @param name       the field's name
+ * @param type       the field's C type
+ * @param offset     the offset from the start of the structure, as C's {@code offsetof}
+ * @param structSize the size of the whole structure, as C's {@code sizeof}
  */
-public final class UShortField extends Field {
-    UShortField(StructType<?> owner, String name, DataType type, long offset) {
-        super(owner, name, type, offset);
+public record UShortField(StructType<?> owner, String name, DataType type, long offset, long structSize)
+        implements Field {
+    /**
+     * Checks the declaration against its structure type.
+     *
+     * @throws IllegalArgumentException when the type is not {@code unsigned short}, or the offset or size do not fit
+     */
+    public UShortField {
+        Struct.checkField(owner, name, type, offset, structSize, Kind.USHORT);
     }
 
     /** The field's value in {@code struct}; takes the structure's lock when it is synchronized. */
     public int get(Struct struct) {
-        check(struct);
+        if (struct.rawType == owner) { // an unsynchronized structure of this field's type: one compare
+            return Short.toUnsignedInt(struct.segment.get(JAVA_SHORT, struct.base + struct.index * structSize + offset));
+        }
+        Struct.checkOwner(struct, this);
         long at = struct.offset + offset;
         SharedLock l = struct.lock;
         if (l == null || l.isHeldByCurrentThread()) {
@@ -36,10 +54,14 @@ public final class UShortField extends Field {
      * @throws IllegalArgumentException when {@code value} is outside the C type's range
      */
     public void set(Struct struct, int value) {
-        check(struct);
         if (value < 0 || value > 65535) {
             throw Kind.outOfRange("value", value, "unsigned short", 0, 65535);
         }
+        if (struct.rawType == owner) { // an unsynchronized structure of this field's type: one compare
+            struct.segment.set(JAVA_SHORT, struct.base + struct.index * structSize + offset, (short) value);
+            return;
+        }
+        Struct.checkOwner(struct, this);
         long at = struct.offset + offset;
         SharedLock l = struct.lock;
         if (l == null || l.isHeldByCurrentThread()) {
@@ -52,5 +74,10 @@ public final class UShortField extends Field {
         } finally {
             l.unlock();
         }
+    }
+
+    @Override
+    public String toString() {
+        return Struct.describe(this);
     }
 }

@@ -65,6 +65,36 @@ class StructTest {
     }
 
     @Test
+    void shouldCheckEveryFieldRecordAgainstItsStructure() {
+        DoubleField x = Point.TYPE.field("x", DoubleField.class);
+        assertEquals(x, new DoubleField(Point.TYPE, "x", CType.c_double, 0, 16));
+        assertEquals("Point.x: c_double at offset 0", x.toString());
+        assertThrows(IllegalArgumentException.class, () -> new DoubleField(Point.TYPE, "x", CType.c_int, 0, 16),
+                "an int is not read as a double");
+        assertThrows(IllegalArgumentException.class, () -> new DoubleField(Point.TYPE, "x", CType.c_double, 12, 16),
+                "misaligned and past the end");
+        assertThrows(IllegalArgumentException.class, () -> new DoubleField(Point.TYPE, "x", CType.c_double, 8, 24),
+                "not the structure's size");
+        assertThrows(NullPointerException.class, () -> new DoubleField(null, "x", CType.c_double, 0, 16));
+    }
+
+    @Test
+    void shouldReadAndWriteEveryElementOfAStructArrayThroughItsFields() {
+        StructArray<Segment> segments = SharedCTypes.rawArray(Segment.TYPE, 5);
+        for (int i = 0; i < segments.length(); i++) {
+            Segment.N.set(segments.get(i), (short) (100 + i));
+            segments.get(i).path().get(1).x(i + 0.5);
+        }
+        for (int i = 0; i < segments.length(); i++) {
+            assertEquals(100 + i, Segment.N.get(segments.get(i)));
+            assertEquals(100 + i, Segment.N.get(segments.slice(i, i + 1).get(0)), "a slice's element is the same memory");
+            assertEquals(i + 0.5, segments.get(i).path().get(1).x());
+            assertEquals(i + 0.5, segments.get(i).path().slice(1, 2).get(0).x());
+        }
+        assertEquals(0.0, segments.get(4).path().get(0).x(), "nothing written past its own element");
+    }
+
+    @Test
     void shouldAttachStructuresAndArraysOfThemByHandle() {
         StructArray<Segment> segments = SharedCTypes.rawArray(Segment.TYPE, 2);
         StructArray<Segment> same = StructArray.attach(segments.handle(), Segment.TYPE);

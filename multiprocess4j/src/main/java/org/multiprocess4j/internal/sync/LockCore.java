@@ -146,7 +146,7 @@ public final class LockCore {
      * made by another thread of this process.
      */
     public boolean isHeldByCurrentThread() {
-        return HOLDER.getOpaque(local) == Thread.currentThread();
+        return HOLDER.getOpaque(local) == Thread.currentThread(); // this thread's own write, or a releaser's clear
     }
 
     /** Whether the holder took the lock over from a dead owner; meaningful to the holder only. */
