@@ -62,6 +62,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class ChildProcess implements AutoCloseable {
     private static final AtomicInteger COUNTER = new AtomicInteger();
+    /** The {@code java} executable children run: this JVM's own. */
+    private static final String JAVA = ProcessHandle.current().info().command()
+            .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     /**
      * Makes {@code Method.invoke} call through JNI instead of spinning method-handle classes, which saves the
      * child about 4 ms of start-up when it calls its target.
@@ -271,7 +274,8 @@ public final class ChildProcess implements AutoCloseable {
         }
         try {
             ProcessBuilder.Redirect output = quiet ? ProcessBuilder.Redirect.DISCARD : ProcessBuilder.Redirect.INHERIT;
-            process = new ProcessBuilder(command()).redirectOutput(output).redirectError(output).start();
+            process = new ProcessBuilder(command(travellingTarget)).redirectOutput(output).redirectError(output)
+                    .start();
         } catch (IOException e) {
             statusBlock.close();
             throw new IllegalStateException("cannot start a child JVM: " + e.getMessage(), e);
@@ -287,17 +291,16 @@ public final class ChildProcess implements AutoCloseable {
         }
     }
 
-    private List<String> command() {
-        String java = ProcessHandle.current().info().command()
-                .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    private List<String> command(Bootstrap.Target travellingTarget) {
         boolean named = ChildProcess.class.getModule().isNamed();
-        List<String> command = new ArrayList<>(List.of(java,
+        List<String> command = new ArrayList<>(List.of(JAVA,
                 "--enable-native-access=" + (named ? "org.multiprocess4j" : "ALL-UNNAMED"),
                 "-Xrs", "-XX:+UseSerialGC", "-XX:-UsePerfData", "-D" + NATIVE_REFLECTION + "=true"));
         String modulePath = System.getProperty("jdk.module.path");
         String classPath = System.getProperty("java.class.path");
         if (!quiet && (modulePath == null || modulePath.isEmpty())) {
-            command.addAll(AotCache.options(classPath, ChildProcess::startTraining));
+            String targetClass = travellingTarget instanceof Bootstrap.StaticMethod m ? m.className() : "";
+            command.addAll(AotCache.options(classPath, options -> startTraining(options, targetClass)));
         }
         command.addAll(jvmOptions);
         if (classPath != null && !classPath.isEmpty()) {
@@ -313,11 +316,12 @@ public final class ChildProcess implements AutoCloseable {
     }
 
     /**
-     * Starts the quiet child whose exit writes the ahead-of-time cache (see {@code AotCache}). It is not a daemon:
-     * a short-lived parent must not kill it before the cache is written, or every run would train again.
+     * Starts the quiet child whose exit writes the ahead-of-time cache (see {@code AotCache}), loading the class of
+     * the first child's target so that children running it again find it in the cache. It is not a daemon: a
+     * short-lived parent must not kill it before the cache is written, or every run would train again.
      */
-    private static java.util.concurrent.CompletableFuture<?> startTraining(List<String> options) {
-        ChildProcess training = new ChildProcess(AotTraining::run).name("multiprocess4j-aot-training")
+    private static java.util.concurrent.CompletableFuture<?> startTraining(List<String> options, String targetClass) {
+        ChildProcess training = new ChildProcess(AotTraining::run, targetClass).name("multiprocess4j-aot-training")
                 .jvmOptions(options.toArray(String[]::new));
         training.quiet = true;
         training.start();

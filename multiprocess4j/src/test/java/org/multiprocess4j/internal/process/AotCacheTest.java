@@ -8,9 +8,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -23,6 +25,23 @@ class AotCacheTest {
         assertNull(AotCache.location(""), "no class path");
         Path jar = Files.writeString(dir.resolve("app.jar"), "not really a jar");
         assertNull(AotCache.location(jar + ":" + dir), "a jar and a directory");
+    }
+
+    static final AtomicBoolean TARGET_INITIALIZED = new AtomicBoolean();
+
+    /** Its initialization is visible: the training child must load the target's class, not run its code. */
+    static final class TargetWithStaticInitializer {
+        static {
+            TARGET_INITIALIZED.set(true);
+        }
+    }
+
+    @Test
+    void trainingLoadsTheTargetClassWithoutInitializingItAndToleratesAMissingOne() {
+        AotTraining.run("org.multiprocess4j.internal.process.AotCacheTest$TargetWithStaticInitializer");
+        AotTraining.run("no.such.Target");
+        AotTraining.run("");
+        assertFalse(TARGET_INITIALIZED.get(), "the static initializer did not run");
     }
 
     @Test
