@@ -1,7 +1,7 @@
 package org.multiprocess4j;
 
-import org.multiprocess4j.internal.memory.HandleCodec;
 import org.multiprocess4j.internal.memory.SharedBlock;
+import org.multiprocess4j.internal.os.Platform;
 import org.multiprocess4j.internal.process.AotCache;
 import org.multiprocess4j.internal.process.AotTraining;
 import org.multiprocess4j.internal.process.Bootstrap;
@@ -263,11 +263,12 @@ public final class ChildProcess implements AutoCloseable {
             }
         }
         SharedBlock statusBlock = SharedBlock.allocate(StatusLayout.SIZE, 8);
-        Handle statusHandle = Handle.parse(HandleCodec.encode(new HandleCodec.HandleData("S", statusBlock.arena(),
-                statusBlock.offset(), statusBlock.generation(), 0, StatusLayout.SIZE, 1, null)));
+        String statusFile = Platform.current().descriptorPath(ProcessHandle.current().pid(),
+                statusBlock.arena().fd()).toString();
         byte[] payload;
         try {
-            payload = new Bootstrap(name, daemon, statusHandle.toString(), travellingTarget, travelling).encode();
+            payload = new Bootstrap(name, daemon, statusFile, statusBlock.offset(), travellingTarget, travelling)
+                    .encode();
         } catch (IOException e) {
             statusBlock.close();
             throw new IllegalStateException("cannot encode the bootstrap: " + e, e);

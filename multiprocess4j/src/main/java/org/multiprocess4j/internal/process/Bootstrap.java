@@ -2,7 +2,6 @@ package org.multiprocess4j.internal.process;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -13,8 +12,8 @@ import java.io.Serializable;
 import java.lang.invoke.MethodHandleInfo;
 import java.lang.invoke.SerializedLambda;
 import java.lang.reflect.Method;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -22,24 +21,27 @@ import java.util.List;
  *
  * <pre>
  *   int    MAGIC
- *   string name, boolean daemon, string status handle
+ *   string name, boolean daemon, string status file, long status offset
  *   byte   target kind: STATIC_METHOD (class, method, descriptor strings) or SERIALIZED (bytes)
  *   int    argument count, then per argument a kind byte and its value:
  *          NULL | SHARED (handle string) | STRING | INT | LONG | DOUBLE | BOOLEAN | SERIALIZED (bytes)
  * </pre>
  *
- * <p>Strings and byte arrays are an int length and the bytes. Java serialization is used only for targets that
- * capture values and for arguments of other types, each from its own length-bounded bytes: a child whose target
- * is a method reference and whose arguments are shared objects and plain values deserializes nothing, which saves
- * it a third of its start-up (the serialization machinery and the lambda metafactory).
+ * <p>Numbers are big-endian; strings are an int count and their UTF-16 code units; byte arrays an int length and
+ * the bytes. Java serialization is used only for targets that capture values and for arguments of other types,
+ * each from its own length-bounded bytes: a child whose target is a method reference and whose arguments are
+ * shared objects and plain values deserializes nothing, which saves it a third of its start-up (the serialization
+ * machinery and the lambda metafactory).
  *
- * @param name      the process's name
- * @param daemon    whether the child ends with its parent
- * @param status    the handle of the status block
- * @param target    what to run
- * @param arguments its arguments
+ * @param name         the process's name
+ * @param daemon       whether the child ends with its parent
+ * @param statusFile   the file holding the status block, as the child opens it ({@code /proc/<pid>/fd/<n>})
+ * @param statusOffset where the status block starts in that file
+ * @param target       what to run
+ * @param arguments    its arguments
  */
-public record Bootstrap(String name, boolean daemon, String status, Target target, List<Argument> arguments) {
+public record Bootstrap(String name, boolean daemon, String statusFile, long statusOffset, Target target,
+                        List<Argument> arguments) {
     private static final int MAGIC = 0x4D50344B;
 
     /** What the child runs. */
@@ -139,7 +141,8 @@ public record Bootstrap(String name, boolean daemon, String status, Target targe
         out.writeInt(MAGIC);
         writeString(out, name);
         out.writeBoolean(daemon);
-        writeString(out, status);
+        writeString(out, statusFile);
+        out.writeLong(statusOffset);
         switch (target) {
             case StaticMethod m -> {
                 out.writeByte(1);
@@ -196,46 +199,57 @@ public record Bootstrap(String name, boolean daemon, String status, Target targe
         return framed.toByteArray();
     }
 
-    /** Reads a bootstrap written by {@link #encode()}; reads exactly its bytes from {@code stream}. */
+    /**
+     * Reads a bootstrap written by {@link #encode()}; reads exactly its bytes from {@code stream}. Parsed by hand:
+     * {@code DataInputStream} would initialize the JDK's byte-array VarHandles, and decoding UTF-8 its standard
+     * charsets, which together cost a child about 3 ms of start-up.
+     */
     static Bootstrap decode(InputStream stream) throws IOException {
-        DataInputStream frame = new DataInputStream(stream);
+        byte[] head = stream.readNBytes(Integer.BYTES);
+        Cursor frame = new Cursor(head);
         int length = frame.readInt();
-        byte[] body = frame.readNBytes(length);
-        if (body.length != length) {
+        byte[] body = stream.readNBytes(Math.max(0, length));
+        if (length < 0 || body.length != length) {
             throw new IOException("bootstrap truncated: " + body.length + " of " + length + " bytes");
         }
-        DataInputStream in = new DataInputStream(new ByteArrayInputStream(body));
+        Cursor in = new Cursor(body);
         if (in.readInt() != MAGIC) {
             throw new IOException("not a multiprocess4j bootstrap");
         }
-        String name = readString(in);
+        String name = in.readString();
         boolean daemon = in.readBoolean();
-        String status = readString(in);
+        String statusFile = in.readString();
+        long statusOffset = in.readLong();
         Target target = switch (in.readByte()) {
-            case 1 -> new StaticMethod(readString(in), readString(in), readString(in));
-            case 2 -> new SerializedTarget(readBytes(in));
+            case 1 -> new StaticMethod(in.readString(), in.readString(), in.readString());
+            case 2 -> new SerializedTarget(in.readBytes());
             default -> throw new IOException("bad target kind");
         };
         int count = in.readInt();
+        if (count < 0 || count > body.length) {
+            throw new IOException("bad argument count: " + count);
+        }
         List<Argument> arguments = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
             arguments.add(switch (in.readByte()) {
-                case 1 -> new SharedArgument(readString(in));
-                case 2 -> new SerializedArgument(readBytes(in));
+                case 1 -> new SharedArgument(in.readString());
+                case 2 -> new SerializedArgument(in.readBytes());
                 case 3 -> new PlainArgument(null);
-                case 4 -> new PlainArgument(readString(in));
+                case 4 -> new PlainArgument(in.readString());
                 case 5 -> new PlainArgument(in.readInt());
                 case 6 -> new PlainArgument(in.readLong());
-                case 7 -> new PlainArgument(in.readDouble());
+                case 7 -> new PlainArgument(Double.longBitsToDouble(in.readLong()));
                 case 8 -> new PlainArgument(in.readBoolean());
                 default -> throw new IOException("bad argument kind");
             });
         }
-        return new Bootstrap(name, daemon, status, target, arguments);
+        return new Bootstrap(name, daemon, statusFile, statusOffset, target, arguments);
     }
 
+    /** Strings travel as their UTF-16 code units: an int count, then two bytes each, as writeChars writes them. */
     private static void writeString(DataOutputStream out, String s) throws IOException {
-        writeBytes(out, s.getBytes(StandardCharsets.UTF_8));
+        out.writeInt(s.length());
+        out.writeChars(s);
     }
 
     private static void writeBytes(DataOutputStream out, byte[] bytes) throws IOException {
@@ -243,15 +257,57 @@ public record Bootstrap(String name, boolean daemon, String status, Target targe
         out.write(bytes);
     }
 
-    private static String readString(DataInputStream in) throws IOException {
-        return new String(readBytes(in), StandardCharsets.UTF_8);
-    }
+    /** Reads big-endian values from a byte array, refusing to read past its end. */
+    private static final class Cursor {
+        private final byte[] bytes;
+        private int at;
 
-    private static byte[] readBytes(DataInputStream in) throws IOException {
-        int length = in.readInt();
-        if (length < 0 || length > in.available()) {
-            throw new IOException("bootstrap field length out of range: " + length);
+        Cursor(byte[] bytes) {
+            this.bytes = bytes;
         }
-        return in.readNBytes(length);
+
+        private int take(long count) throws IOException {
+            if (count < 0 || count > bytes.length - at) {
+                throw new IOException("bootstrap field out of range: " + count + " bytes at " + at + " of "
+                        + bytes.length);
+            }
+            int from = at;
+            at += (int) count;
+            return from;
+        }
+
+        byte readByte() throws IOException {
+            return bytes[take(1)];
+        }
+
+        boolean readBoolean() throws IOException {
+            return readByte() != 0;
+        }
+
+        int readInt() throws IOException {
+            int p = take(Integer.BYTES);
+            return (bytes[p] & 0xFF) << 24 | (bytes[p + 1] & 0xFF) << 16 | (bytes[p + 2] & 0xFF) << 8
+                    | bytes[p + 3] & 0xFF;
+        }
+
+        long readLong() throws IOException {
+            return (long) readInt() << 32 | readInt() & 0xFFFF_FFFFL;
+        }
+
+        String readString() throws IOException {
+            int length = readInt();
+            int p = take(2L * length);
+            char[] chars = new char[length];
+            for (int i = 0; i < length; i++, p += 2) {
+                chars[i] = (char) ((bytes[p] & 0xFF) << 8 | bytes[p + 1] & 0xFF);
+            }
+            return new String(chars);
+        }
+
+        byte[] readBytes() throws IOException {
+            int length = readInt();
+            int p = take(length);
+            return Arrays.copyOfRange(bytes, p, p + length);
+        }
     }
 }

@@ -37,9 +37,10 @@ public final class ChildMain {
         Bootstrap bootstrap = Bootstrap.decode(parent);
         parent.close();
         watchParent(bootstrap.daemon());
-        StatusWriter status = new StatusWriter(bootstrap.status());
+        StatusWriter status = new StatusWriter(bootstrap.statusFile(), bootstrap.statusOffset());
         Thread.currentThread().setName(bootstrap.name());
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> status.report(StatusLayout.EXITED, null)));
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> status.report(StatusLayout.EXITED, null),
+                "multiprocess4j exit status"));
         try {
             Object[] arguments = new Object[bootstrap.arguments().size()];
             for (int i = 0; i < arguments.length; i++) {
