@@ -85,8 +85,13 @@ final class ProcessMeasurements {
         return best;
     }
 
-    /** Milliseconds to start and join a child that does nothing. */
-    static double startJoinMillis() throws InterruptedException {
+    /**
+     * Milliseconds to start and join a child that does nothing, and the same for CPython's {@code spawn} start
+     * method with the reference script's own {@code noop}, measured in alternating rounds so that both see the
+     * same machine (on a shared machine, minutes apart can differ by a fifth). Each figure is the median of the
+     * rounds' means; the CPython one is NaN when the reference script is absent.
+     */
+    static double[] startJoinMillisBesideCPython(Path reference) throws IOException, InterruptedException {
         runNoop();
         // The first child has the ahead-of-time cache made in the background; let that finish, as it does once
         // per class path, before measuring the children that use it.
@@ -94,12 +99,62 @@ final class ProcessMeasurements {
         for (int i = 0; i < 3; i++) {
             runNoop();
         }
-        int runs = 20;
-        long start = System.nanoTime();
-        for (int i = 0; i < runs; i++) {
-            runNoop();
+        Path script = cpythonSpawnScript(reference);
+        int rounds = 5;
+        int perRound = 10;
+        double[] ours = new double[rounds];
+        double[] cpython = new double[rounds];
+        for (int r = 0; r < rounds; r++) {
+            long start = System.nanoTime();
+            for (int i = 0; i < perRound; i++) {
+                runNoop();
+            }
+            ours[r] = (System.nanoTime() - start) / 1e6 / perRound;
+            cpython[r] = script == null ? Double.NaN : cpythonSpawnMillis(script, reference, perRound);
         }
-        return (System.nanoTime() - start) / 1e6 / runs;
+        return new double[] {median(ours), median(cpython)};
+    }
+
+    private static Path cpythonSpawnScript(Path reference) throws IOException {
+        if (!Files.exists(reference.resolve("cpython_bench.py"))) {
+            return null;
+        }
+        Path script = Files.createTempFile("mp4j-spawn", ".py");
+        script.toFile().deleteOnExit();
+        Files.writeString(script, """
+                import multiprocessing as mp, sys, time
+                sys.path.insert(0, sys.argv[1])
+                import cpython_bench
+                if __name__ == "__main__":
+                    ctx = mp.get_context("spawn")
+                    k = int(sys.argv[2])
+                    p = ctx.Process(target=cpython_bench.noop); p.start(); p.join()
+                    t = time.perf_counter()
+                    for _ in range(k):
+                        p = ctx.Process(target=cpython_bench.noop); p.start(); p.join()
+                    print((time.perf_counter() - t) / k * 1e3)
+                """);
+        return script;
+    }
+
+    private static double cpythonSpawnMillis(Path script, Path reference, int count)
+            throws IOException, InterruptedException {
+        Process p = new ProcessBuilder("python3", script.toString(), reference.toAbsolutePath().toString(),
+                Integer.toString(count)).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).trim();
+        p.waitFor();
+        try {
+            return Double.parseDouble(out.substring(out.lastIndexOf('\n') + 1));
+        } catch (NumberFormatException e) {
+            System.out.println("   CPython spawn measurement failed: " + out);
+            return Double.NaN;
+        }
+    }
+
+    private static double median(double[] values) {
+        double[] sorted = values.clone();
+        java.util.Arrays.sort(sorted);
+        return sorted[sorted.length / 2];
     }
 
     private static void runNoop() {
