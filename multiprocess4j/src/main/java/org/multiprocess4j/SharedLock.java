@@ -181,6 +181,7 @@ public abstract sealed class SharedLock implements Lock, SharedObject permits Pr
 
     @Override
     public final Handle handle() {
+        core.share(); // a view attached in this JVM must find this view's holder and count
         return Handle.parse(HandleCodec.encode(new HandleCodec.HandleData(this instanceof ProcessRLock ? "R" : "L",
                 block.arena(), block.offset(), block.generation(), 0, LockLayout.SIZE, 1, null)));
     }

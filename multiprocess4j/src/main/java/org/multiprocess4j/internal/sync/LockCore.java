@@ -75,16 +75,21 @@ public final class LockCore {
     private final MemorySegment segment;
     private final MemorySegment futexWord;
     private final boolean reentrant;
+    private final Key key;
     private final Local local;
 
     /**
      * Views a lock block; {@code init} writes a fresh lock into zeroed memory. The block is identified by its
-     * arena's id, its offset and its generation, so that every view of one lock in this JVM shares one Local.
+     * arena's id, its offset and its generation, so that every view of one lock in this JVM shares one Local: an
+     * attached view finds it in a registry; a new lock's own view enters it there only in {@link #share()}, as no
+     * other view can exist before the lock's handle does (most locks never leave their process, and the registry
+     * costs a weak reference each).
      */
     public LockCore(MemorySegment segment, long arenaId, long offset, int generation, boolean reentrant,
                     boolean init) {
         this.segment = segment;
-        this.local = local(new Key(arenaId, offset, generation));
+        this.key = new Key(arenaId, offset, generation);
+        this.local = init ? new Local() : local(key, null);
         this.futexWord = segment.asSlice(LockLayout.OWNER_HIGH, 4);
         this.reentrant = reentrant;
         int kind = reentrant ? LockLayout.KIND_RLOCK : LockLayout.KIND_LOCK;
@@ -107,6 +112,8 @@ public final class LockCore {
         private int holds;
         /** Whether the holder took the lock over from a dead owner; read and written by the holder only. */
         private boolean ownerDied;
+        /** Whether the registry holds this Local; see {@link #share()}. */
+        private boolean shared;
         /** Admits one sleeper on the futex at a time. */
         private final ReentrantLock gate = new ReentrantLock();
     }
@@ -123,7 +130,19 @@ public final class LockCore {
         }
     }
 
-    private static Local local(Key key) {
+    /**
+     * Makes this view's Local the one later views of the lock in this JVM find; called before the lock's handle is
+     * given out.
+     */
+    public void share() {
+        if (!local.shared) {
+            local(key, local);
+            local.shared = true; // benign race: a second registration finds the first
+        }
+    }
+
+    /** The registered Local of {@code key}, registering {@code mine} (or a fresh one) when there is none. */
+    private static Local local(Key key, Local mine) {
         for (Reference<? extends Local> gone; (gone = UNUSED.poll()) != null; ) {
             LOCALS.remove(((LocalRef) gone).key, gone);
         }
@@ -133,7 +152,7 @@ public final class LockCore {
             if (found != null) {
                 return found;
             }
-            Local fresh = new Local();
+            Local fresh = mine != null ? mine : new Local();
             LocalRef freshRef = new LocalRef(fresh, key);
             if (ref == null ? LOCALS.putIfAbsent(key, freshRef) == null : LOCALS.replace(key, ref, freshRef)) {
                 return fresh;
