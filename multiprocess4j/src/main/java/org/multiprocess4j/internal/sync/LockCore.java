@@ -49,7 +49,8 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * object, is one read of a heap field. Local.holder is written by the holder after its acquiring CAS and cleared
  * by the releaser before the releasing getAndSet: it equals a thread only while that thread holds the lock. (Python
  * lets any process release a Lock; a holder whose Lock another process released goes on believing it holds it
- * until it releases, which then fails as a release of a lock that is not held.)
+ * until it releases it, which is then a release by a non-holder too: of whoever holds it then, or an error when it
+ * is free.)
  */
 public final class LockCore {
     /** This process's identity in the owner word: pid and the low half of its start time. */
