@@ -64,17 +64,6 @@ public final class ChildMain {
         // have ended, as a CPython child does, and skips the exit logger that System.exit initializes (~6 ms).
     }
 
-    /**
-     * The first class this JVM loads from the class path rather than from the ahead-of-time cache (the target's)
-     * pays about 3 ms to set up the class path's jar readers; a helper pays it while the bootstrap is decoded.
-     */
-    private static void warmClassPath() {
-        Thread warm = new Thread(() -> ClassLoader.getSystemClassLoader().getResource("META-INF/MANIFEST.MF"),
-                "class path warm-up");
-        warm.setDaemon(true);
-        warm.start();
-    }
-
     private static Object resolve(Bootstrap.Argument argument) throws IOException, ClassNotFoundException {
         if (argument instanceof Bootstrap.SharedArgument shared) {
             return attach(Handle.parse(shared.handle()));
