@@ -267,8 +267,8 @@ public final class ChildProcess implements AutoCloseable {
                 statusBlock.arena().fd()).toString();
         byte[] payload;
         try {
-            payload = new Bootstrap(name, daemon, statusFile, statusBlock.offset(), travellingTarget, travelling)
-                    .encode();
+            payload = new Bootstrap(name, daemon, statusFile, statusBlock.arena().arenaId(), statusBlock.offset(),
+                    travellingTarget, travelling).encode();
         } catch (IOException e) {
             statusBlock.close();
             throw new IllegalStateException("cannot encode the bootstrap: " + e, e);

@@ -52,12 +52,12 @@ public final class ArenaLayout {
     static final long BLOCK_TAG_OFFSET = -16;
     static final long BLOCK_SIZE_OFFSET = -8;
 
-    static final long MAGIC_OFFSET = 0;
+    public static final long MAGIC_OFFSET = 0;
     static final long VERSION_OFFSET = 8;
     static final long HEADER_SIZE_OFFSET = 12;
     static final long CREATOR_PID_OFFSET = 16;
     static final long CREATOR_START_OFFSET = 24;
-    static final long ARENA_ID_OFFSET = 32;
+    public static final long ARENA_ID_OFFSET = 32;
     static final long ARENA_SIZE_OFFSET = 40;
 
     private ArenaLayout() {

@@ -21,7 +21,7 @@ import java.util.List;
  *
  * <pre>
  *   int    MAGIC
- *   string name, boolean daemon, string status file, long status offset
+ *   string name, boolean daemon, string status file, long status arena id, long status offset
  *   byte   target kind: STATIC_METHOD (class, method, descriptor strings) or SERIALIZED (bytes)
  *   int    argument count, then per argument a kind byte and its value:
  *          NULL | SHARED (handle string) | STRING | INT | LONG | DOUBLE | BOOLEAN | SERIALIZED (bytes)
@@ -35,13 +35,14 @@ import java.util.List;
  *
  * @param name         the process's name
  * @param daemon       whether the child ends with its parent
- * @param statusFile   the file holding the status block, as the child opens it ({@code /proc/<pid>/fd/<n>})
+ * @param statusFile   the arena file holding the status block, as the child opens it ({@code /proc/<pid>/fd/<n>})
+ * @param statusArena  that arena's id, which its header holds
  * @param statusOffset where the status block starts in that file
  * @param target       what to run
  * @param arguments    its arguments
  */
-public record Bootstrap(String name, boolean daemon, String statusFile, long statusOffset, Target target,
-                        List<Argument> arguments) {
+public record Bootstrap(String name, boolean daemon, String statusFile, long statusArena, long statusOffset,
+                        Target target, List<Argument> arguments) {
     private static final int MAGIC = 0x4D50344B;
 
     /** What the child runs. */
@@ -142,6 +143,7 @@ public record Bootstrap(String name, boolean daemon, String statusFile, long sta
         writeString(out, name);
         out.writeBoolean(daemon);
         writeString(out, statusFile);
+        out.writeLong(statusArena);
         out.writeLong(statusOffset);
         switch (target) {
             case StaticMethod m -> {
@@ -219,6 +221,7 @@ public record Bootstrap(String name, boolean daemon, String statusFile, long sta
         String name = in.readString();
         boolean daemon = in.readBoolean();
         String statusFile = in.readString();
+        long statusArena = in.readLong();
         long statusOffset = in.readLong();
         Target target = switch (in.readByte()) {
             case 1 -> new StaticMethod(in.readString(), in.readString(), in.readString());
@@ -243,7 +246,7 @@ public record Bootstrap(String name, boolean daemon, String statusFile, long sta
                 default -> throw new IOException("bad argument kind");
             });
         }
-        return new Bootstrap(name, daemon, statusFile, statusOffset, target, arguments);
+        return new Bootstrap(name, daemon, statusFile, statusArena, statusOffset, target, arguments);
     }
 
     /** Strings travel as their UTF-16 code units: an int count, then two bytes each, as writeChars writes them. */

@@ -37,7 +37,8 @@ public final class ChildMain {
         Bootstrap bootstrap = Bootstrap.decode(parent);
         parent.close();
         watchParent(bootstrap.daemon());
-        StatusWriter status = new StatusWriter(bootstrap.statusFile(), bootstrap.statusOffset());
+        StatusWriter status = new StatusWriter(bootstrap.statusFile(), bootstrap.statusArena(),
+                bootstrap.statusOffset());
         Thread.currentThread().setName(bootstrap.name());
         Runtime.getRuntime().addShutdownHook(new Thread(() -> status.report(StatusLayout.EXITED, null),
                 "multiprocess4j exit status"));

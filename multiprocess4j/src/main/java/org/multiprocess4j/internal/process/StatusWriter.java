@@ -1,5 +1,7 @@
 package org.multiprocess4j.internal.process;
 
+import org.multiprocess4j.internal.memory.ArenaLayout;
+
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
@@ -7,17 +9,23 @@ import java.nio.ByteOrder;
 
 /**
  * The child's side of the {@link StatusLayout} block: positional writes through the parent's arena file rather
- * than a mapping, so that reporting how the child ended costs no FFM start-up. The file is opened only to report,
- * at the end, off the start-up path, with the lightest file API the JDK has. The first report wins.
+ * than a mapping, so that reporting how the child ended costs no FFM start-up, with the lightest file API the JDK
+ * has. The file is opened only to report, at the end, off the start-up path. The first report wins.
+ *
+ * <p>By then the parent may have died and its pid gone to another process, whose {@code /proc/<pid>/fd/<n>} names
+ * some other file: the writer first reads the arena header there and writes only when it holds the arena magic and
+ * the arena's random 64-bit id.
  */
 final class StatusWriter {
     private final String file;
+    private final long arenaId;
     private final long base;
     private boolean reported;
 
-    /** A writer for the status block at {@code base} in {@code file}; nothing is opened before the first report. */
-    StatusWriter(String file, long base) {
+    /** A writer for the status block at {@code base} in the arena file {@code file}, whose id is {@code arenaId}. */
+    StatusWriter(String file, long arenaId, long base) {
         this.file = file;
+        this.arenaId = arenaId;
         this.base = base;
     }
 
@@ -27,7 +35,12 @@ final class StatusWriter {
             return;
         }
         reported = true;
+        // "rw" would create a missing file, but nothing can be created in /proc/<pid>/fd: a vanished parent is an
+        // IOException here.
         try (RandomAccessFile status = new RandomAccessFile(file, "rw")) {
+            if (!isTheArena(status)) {
+                return;
+            }
             if (exception != null && exception.length <= StatusLayout.SIZE - StatusLayout.DATA) {
                 status.seek(base + StatusLayout.DATA);
                 status.write(exception);
@@ -39,6 +52,17 @@ final class StatusWriter {
         } catch (IOException parentGone) {
             // The parent is gone (a non-daemon child outlives it): nobody is left to read the report.
         }
+    }
+
+    private boolean isTheArena(RandomAccessFile status) throws IOException {
+        byte[] header = new byte[(int) ArenaLayout.HEADER_SIZE];
+        if (status.length() < header.length) {
+            return false;
+        }
+        status.readFully(header);
+        ByteBuffer fields = ByteBuffer.wrap(header).order(ByteOrder.nativeOrder());
+        return fields.getLong((int) ArenaLayout.MAGIC_OFFSET) == ArenaLayout.MAGIC
+                && fields.getLong((int) ArenaLayout.ARENA_ID_OFFSET) == arenaId;
     }
 
     private static byte[] intBytes(int value) {

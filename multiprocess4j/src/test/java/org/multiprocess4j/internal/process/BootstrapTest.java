@@ -15,7 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 class BootstrapTest {
 
     private static Bootstrap sample() {
-        return new Bootstrap("worker Ω π 子 \uD83D\uDE00", true, "/proc/1/fd/7", 123_456_789_012L,
+        return new Bootstrap("worker Ω π 子 \uD83D\uDE00", true, "/proc/1/fd/7", -0x1234_5678_9ABC_DEF0L, 123_456_789_012L,
                 new Bootstrap.StaticMethod("a.b.Ç", "run", "(Ljava/lang/String;)V"),
                 List.of(new Bootstrap.SharedArgument("mp4j1:handle"), new Bootstrap.SerializedArgument(new byte[] {1, 2}),
                         new Bootstrap.PlainArgument(null), new Bootstrap.PlainArgument("naïve \u0000 text"),
@@ -33,6 +33,7 @@ class BootstrapTest {
         assertEquals(5, stream.available(), "reads exactly its own bytes");
         assertEquals(sent.name(), got.name());
         assertEquals(sent.daemon(), got.daemon());
+        assertEquals(sent.statusArena(), got.statusArena());
         assertEquals(sent.statusFile(), got.statusFile());
         assertEquals(sent.statusOffset(), got.statusOffset());
         assertEquals(sent.target(), got.target());
