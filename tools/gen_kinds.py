@@ -641,6 +641,8 @@ def gen_field(k):
 
 import org.multiprocess4j.SharedLock;
 
+import java.lang.foreign.MemorySegment;
+
 import static java.lang.foreign.ValueLayout.{k['layout']};
 
 /**
@@ -670,6 +672,10 @@ public record {cls}(StructType<?> owner, String name, DataType type, long offset
     /** The field's value in {{@code struct}}; takes the structure's lock when it is synchronized. */
     public {j} get(Struct struct) {{
         if (struct.rawType == owner) {{ // an unsynchronized structure of this field's type: one compare
+            MemorySegment alone = struct.alone;
+            if (alone != null) {{
+                return {load(k, "alone", "offset")};
+            }}
             return {load(k, "struct.segment", fast_at)};
         }}
         Struct.checkOwner(struct, this);
@@ -683,7 +689,12 @@ public record {cls}(StructType<?> owner, String name, DataType type, long offset
      */
     public void set(Struct struct, {j} value) {{
 {chk}        if (struct.rawType == owner) {{ // an unsynchronized structure of this field's type: one compare
-            {store(k, "struct.segment", fast_at, "value")};
+            MemorySegment alone = struct.alone;
+            if (alone != null) {{
+                {store(k, "alone", "offset", "value")};
+            }} else {{
+                {store(k, "struct.segment", fast_at, "value")};
+            }}
             return;
         }}
         Struct.checkOwner(struct, this);

@@ -3,6 +3,8 @@ package org.multiprocess4j.sharedctypes;
 
 import org.multiprocess4j.SharedLock;
 
+import java.lang.foreign.MemorySegment;
+
 import static java.lang.foreign.ValueLayout.JAVA_DOUBLE;
 
 /**
@@ -32,6 +34,10 @@ public record DoubleField(StructType<?> owner, String name, DataType type, long 
     /** The field's value in {@code struct}; takes the structure's lock when it is synchronized. */
     public double get(Struct struct) {
         if (struct.rawType == owner) { // an unsynchronized structure of this field's type: one compare
+            MemorySegment alone = struct.alone;
+            if (alone != null) {
+                return alone.get(JAVA_DOUBLE, offset);
+            }
             return struct.segment.get(JAVA_DOUBLE, struct.base + struct.index * structSize + offset);
         }
         Struct.checkOwner(struct, this);
@@ -55,7 +61,12 @@ public record DoubleField(StructType<?> owner, String name, DataType type, long 
      */
     public void set(Struct struct, double value) {
         if (struct.rawType == owner) { // an unsynchronized structure of this field's type: one compare
-            struct.segment.set(JAVA_DOUBLE, struct.base + struct.index * structSize + offset, value);
+            MemorySegment alone = struct.alone;
+            if (alone != null) {
+                alone.set(JAVA_DOUBLE, offset, value);
+            } else {
+                struct.segment.set(JAVA_DOUBLE, struct.base + struct.index * structSize + offset, value);
+            }
             return;
         }
         Struct.checkOwner(struct, this);

@@ -54,6 +54,11 @@ public abstract class Struct implements SharedObject {
      */
     long base;
     long index;
+    /**
+     * For a structure that is not an array element, its own bytes, so that a field accessor reads at its constant
+     * offset with no arithmetic; null for an element, whose accessors use {@link #base} and {@link #index}.
+     */
+    MemorySegment alone;
     SharedLock lock;
     boolean ownsLock;
     /**
@@ -66,13 +71,15 @@ public abstract class Struct implements SharedObject {
     protected Struct() {
     }
 
-    final void bind(StructType<?> type, SharedBlock block, long base, long index, SharedLock lock, boolean ownsLock) {
+    final void bind(StructType<?> type, SharedBlock block, long base, long index, boolean elementOfArray,
+                    SharedLock lock, boolean ownsLock) {
         this.type = type;
         this.block = block;
         this.segment = block.segment();
         this.base = base;
         this.index = index;
         this.offset = base + index * type.byteSize();
+        this.alone = elementOfArray ? null : segment.asSlice(offset, type.byteSize());
         this.lock = lock;
         this.ownsLock = ownsLock;
         this.rawType = lock == null ? type : null;

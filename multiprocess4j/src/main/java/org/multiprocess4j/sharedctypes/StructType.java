@@ -201,14 +201,14 @@ public final class StructType<S extends Struct> extends DataType {
 
     S viewOwning(SharedBlock block, long offset, SharedLock lock, boolean ownsLock) {
         S s = factory.get();
-        s.bind(this, block, offset, 0, lock, ownsLock);
+        s.bind(this, block, offset, 0, false, lock, ownsLock);
         return s;
     }
 
     /** The element {@code index} of the array of these structures that starts at {@code base}. */
     S viewElement(SharedBlock block, long base, long index, SharedLock lock) {
         S s = factory.get();
-        s.bind(this, block, base, index, lock, false);
+        s.bind(this, block, base, index, true, lock, false);
         return s;
     }
 

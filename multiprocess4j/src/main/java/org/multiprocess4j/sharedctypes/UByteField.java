@@ -3,6 +3,8 @@ package org.multiprocess4j.sharedctypes;
 
 import org.multiprocess4j.SharedLock;
 
+import java.lang.foreign.MemorySegment;
+
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 
 /**
@@ -32,6 +34,10 @@ public record UByteField(StructType<?> owner, String name, DataType type, long o
     /** The field's value in {@code struct}; takes the structure's lock when it is synchronized. */
     public int get(Struct struct) {
         if (struct.rawType == owner) { // an unsynchronized structure of this field's type: one compare
+            MemorySegment alone = struct.alone;
+            if (alone != null) {
+                return Byte.toUnsignedInt(alone.get(JAVA_BYTE, offset));
+            }
             return Byte.toUnsignedInt(struct.segment.get(JAVA_BYTE, struct.base + struct.index * structSize + offset));
         }
         Struct.checkOwner(struct, this);
@@ -58,7 +64,12 @@ public record UByteField(StructType<?> owner, String name, DataType type, long o
             throw Kind.outOfRange("value", value, "unsigned char", 0, 255);
         }
         if (struct.rawType == owner) { // an unsynchronized structure of this field's type: one compare
-            struct.segment.set(JAVA_BYTE, struct.base + struct.index * structSize + offset, (byte) value);
+            MemorySegment alone = struct.alone;
+            if (alone != null) {
+                alone.set(JAVA_BYTE, offset, (byte) value);
+            } else {
+                struct.segment.set(JAVA_BYTE, struct.base + struct.index * structSize + offset, (byte) value);
+            }
             return;
         }
         Struct.checkOwner(struct, this);

@@ -3,6 +3,8 @@ package org.multiprocess4j.sharedctypes;
 
 import org.multiprocess4j.SharedLock;
 
+import java.lang.foreign.MemorySegment;
+
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 /**
@@ -32,6 +34,10 @@ public record UShortField(StructType<?> owner, String name, DataType type, long 
     /** The field's value in {@code struct}; takes the structure's lock when it is synchronized. */
     public int get(Struct struct) {
         if (struct.rawType == owner) { // an unsynchronized structure of this field's type: one compare
+            MemorySegment alone = struct.alone;
+            if (alone != null) {
+                return Short.toUnsignedInt(alone.get(JAVA_SHORT, offset));
+            }
             return Short.toUnsignedInt(struct.segment.get(JAVA_SHORT, struct.base + struct.index * structSize + offset));
         }
         Struct.checkOwner(struct, this);
@@ -58,7 +64,12 @@ public record UShortField(StructType<?> owner, String name, DataType type, long 
             throw Kind.outOfRange("value", value, "unsigned short", 0, 65535);
         }
         if (struct.rawType == owner) { // an unsynchronized structure of this field's type: one compare
-            struct.segment.set(JAVA_SHORT, struct.base + struct.index * structSize + offset, (short) value);
+            MemorySegment alone = struct.alone;
+            if (alone != null) {
+                alone.set(JAVA_SHORT, offset, (short) value);
+            } else {
+                struct.segment.set(JAVA_SHORT, struct.base + struct.index * structSize + offset, (short) value);
+            }
             return;
         }
         Struct.checkOwner(struct, this);

@@ -3,6 +3,8 @@ package org.multiprocess4j.sharedctypes;
 
 import org.multiprocess4j.SharedLock;
 
+import java.lang.foreign.MemorySegment;
+
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 /**
@@ -32,6 +34,10 @@ public record WCharField(StructType<?> owner, String name, DataType type, long o
     /** The field's value in {@code struct}; takes the structure's lock when it is synchronized. */
     public int get(Struct struct) {
         if (struct.rawType == owner) { // an unsynchronized structure of this field's type: one compare
+            MemorySegment alone = struct.alone;
+            if (alone != null) {
+                return alone.get(JAVA_INT, offset);
+            }
             return struct.segment.get(JAVA_INT, struct.base + struct.index * structSize + offset);
         }
         Struct.checkOwner(struct, this);
@@ -58,7 +64,12 @@ public record WCharField(StructType<?> owner, String name, DataType type, long o
             throw Kind.outOfRange("value", value, "wchar_t", 0, Character.MAX_CODE_POINT);
         }
         if (struct.rawType == owner) { // an unsynchronized structure of this field's type: one compare
-            struct.segment.set(JAVA_INT, struct.base + struct.index * structSize + offset, value);
+            MemorySegment alone = struct.alone;
+            if (alone != null) {
+                alone.set(JAVA_INT, offset, value);
+            } else {
+                struct.segment.set(JAVA_INT, struct.base + struct.index * structSize + offset, value);
+            }
             return;
         }
         Struct.checkOwner(struct, this);

@@ -95,6 +95,26 @@ class StructTest {
     }
 
     @Test
+    void shouldRefuseFieldAccessToEveryKindOfStructureViewOnceClosed() {
+        Point alone = SharedCTypes.rawValue(Point.TYPE, 1.0, 2.0);
+        Segment outer = SharedCTypes.rawValue(Segment.TYPE);
+        Point nested = outer.a();
+        StructArray<Point> points = SharedCTypes.rawArray(Point.TYPE, 3);
+        Point element = points.get(2);
+        nested.x(4.5);
+        element.y(6.5);
+        assertEquals(4.5, outer.a().x());
+        assertEquals(6.5, points.get(2).y());
+        alone.close();
+        outer.close();
+        points.close();
+        for (Point p : List.of(alone, nested, element)) {
+            assertThrows(IllegalStateException.class, p::x, p.getClass().getSimpleName());
+            assertThrows(IllegalStateException.class, () -> p.y(1.0));
+        }
+    }
+
+    @Test
     void shouldAttachStructuresAndArraysOfThemByHandle() {
         StructArray<Segment> segments = SharedCTypes.rawArray(Segment.TYPE, 2);
         StructArray<Segment> same = StructArray.attach(segments.handle(), Segment.TYPE);
