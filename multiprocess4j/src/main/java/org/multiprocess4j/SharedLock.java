@@ -7,7 +7,6 @@ import org.multiprocess4j.internal.sync.LockLayout;
 
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.Lock;
 
 /**
