@@ -1,6 +1,7 @@
 package org.multiprocess4j;
 
 import org.multiprocess4j.internal.memory.SharedBlock;
+import org.multiprocess4j.internal.os.CurrentProcess;
 import org.multiprocess4j.internal.os.Platform;
 import org.multiprocess4j.internal.process.AotCache;
 import org.multiprocess4j.internal.process.AotTraining;
@@ -20,6 +21,7 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
+import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -40,7 +42,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>The child is the same {@code java} executable with the same class path and module path, native access
  * enabled, {@code -Xrs} (so that signals end it as they end a C program), the serial collector,
  * {@code -Djdk.reflect.useNativeAccessorOnly=true} (reflection through JNI: it spares a short-lived child about
- * 4 ms of start-up; a child that makes millions of reflective calls may pass {@code =false}), and then the JVM
+ * 4 ms of start-up; a child that makes millions of reflective calls may pass {@code =false}), every
+ * {@code multiprocess4j.*} system property of this JVM (so that the child allocates where this process does), and
+ * then the JVM
  * options given to {@link #jvmOptions}, which win over those. Its standard output and error are this process's.
  * When the class path holds only jars, children use an ahead-of-time cache that the first child has made in the
  * background ({@code ~/.cache/multiprocess4j}; {@code -Dmultiprocess4j.aot=false} turns it off).
@@ -57,8 +61,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>Ending: a child whose target returns exits with 0 once the non-daemon threads the target started have ended
  * (as a CPython child joins its threads); one whose target throws prints the stack trace to its
  * stderr and exits with 1, and {@link #exception()} returns that exception after {@link #join()}. A child killed
- * by signal N has exit code -N, as in Python. A daemon child ends when its parent ends, however the parent ends
- * (SIGKILL included). A non-daemon child is an independent process: it runs on after its parent exits or dies.
+ * by signal N has exit code -N, as in Python. A daemon child ends within about 20 ms of its parent's end, however
+ * the parent ends (SIGKILL included, also while the child is still starting, and also while the dead parent waits
+ * to be reaped): the parent's pid and start time travel with the target, so the child never mistakes another
+ * process for it, and a daemon child whose parent is already gone ends before running its target. A non-daemon
+ * child is an independent process: it runs on after its parent exits or dies.
  */
 public final class ChildProcess implements AutoCloseable {
     private static final AtomicInteger COUNTER = new AtomicInteger();
@@ -70,6 +77,8 @@ public final class ChildProcess implements AutoCloseable {
      * child about 4 ms of start-up when it calls its target.
      */
     private static final String NATIVE_REFLECTION = "jdk.reflect.useNativeAccessorOnly";
+    /** The library's own system properties, which every child inherits. */
+    private static final String PROPERTY_PREFIX = "multiprocess4j.";
     /** Started children not yet exited: keeps their arguments (and so their shared memory) reachable. */
     private static final Set<ChildProcess> RUNNING = ConcurrentHashMap.newKeySet();
 
@@ -219,7 +228,10 @@ public final class ChildProcess implements AutoCloseable {
         return name;
     }
 
-    /** Makes this a daemon, which ends when its parent ends (SIGKILL of the parent included); returns this. */
+    /**
+     * Makes this a daemon, which ends within about 20 ms of its parent's end (SIGKILL of the parent included);
+     * returns this.
+     */
     public ChildProcess daemon(boolean daemon) {
         checkNotStarted("daemon");
         this.daemon = daemon;
@@ -267,8 +279,8 @@ public final class ChildProcess implements AutoCloseable {
                 statusBlock.arena().fd()).toString();
         byte[] payload;
         try {
-            payload = new Bootstrap(name, daemon, statusFile, statusBlock.arena().arenaId(), statusBlock.offset(),
-                    travellingTarget, travelling).encode();
+            payload = new Bootstrap(name, daemon, CurrentProcess.PID, CurrentProcess.START_TIME, statusFile,
+                    statusBlock.arena().arenaId(), statusBlock.offset(), travellingTarget, travelling).encode();
         } catch (IOException e) {
             statusBlock.close();
             throw new IllegalStateException("cannot encode the bootstrap: " + e, e);
@@ -297,6 +309,7 @@ public final class ChildProcess implements AutoCloseable {
         List<String> command = new ArrayList<>(List.of(JAVA,
                 "--enable-native-access=" + (named ? "org.multiprocess4j" : "ALL-UNNAMED"),
                 "-Xrs", "-XX:+UseSerialGC", "-XX:-UsePerfData", "-D" + NATIVE_REFLECTION + "=true"));
+        command.addAll(libraryProperties());
         String modulePath = System.getProperty("jdk.module.path");
         String classPath = System.getProperty("java.class.path");
         if (!quiet && (modulePath == null || modulePath.isEmpty())) {
@@ -314,6 +327,18 @@ public final class ChildProcess implements AutoCloseable {
             command.add(ChildMain.class.getName());
         }
         return command;
+    }
+
+    /** Every {@code multiprocess4j.*} system property of this JVM, as options: children share the configuration. */
+    private static List<String> libraryProperties() {
+        List<String> options = new ArrayList<>();
+        Properties properties = System.getProperties();
+        for (String key : properties.stringPropertyNames()) {
+            if (key.startsWith(PROPERTY_PREFIX)) {
+                options.add("-D" + key + "=" + properties.getProperty(key));
+            }
+        }
+        return options;
     }
 
     /**

@@ -21,7 +21,8 @@ import java.util.List;
  *
  * <pre>
  *   int    MAGIC
- *   string name, boolean daemon, string status file, long status arena id, long status offset
+ *   string name, boolean daemon, long parent pid, long parent start time,
+ *   string status file, long status arena id, long status offset
  *   byte   target kind: STATIC_METHOD (class, method, descriptor strings) or SERIALIZED (bytes)
  *   int    argument count, then per argument a kind byte and its value:
  *          NULL | SHARED (handle string) | STRING | INT | LONG | DOUBLE | BOOLEAN | SERIALIZED (bytes)
@@ -35,13 +36,15 @@ import java.util.List;
  *
  * @param name         the process's name
  * @param daemon       whether the child ends with its parent
+ * @param parentPid       the parent's pid
+ * @param parentStartTime the parent's start time, which with its pid names it for the life of the machine
  * @param statusFile   the arena file holding the status block, as the child opens it ({@code /proc/<pid>/fd/<n>})
  * @param statusArena  that arena's id, which its header holds
  * @param statusOffset where the status block starts in that file
  * @param target       what to run
  * @param arguments    its arguments
  */
-public record Bootstrap(String name, boolean daemon, String statusFile, long statusArena, long statusOffset,
+public record Bootstrap(String name, boolean daemon, long parentPid, long parentStartTime, String statusFile, long statusArena, long statusOffset,
                         Target target, List<Argument> arguments) {
     private static final int MAGIC = 0x4D50344B;
 
@@ -142,6 +145,8 @@ public record Bootstrap(String name, boolean daemon, String statusFile, long sta
         out.writeInt(MAGIC);
         writeString(out, name);
         out.writeBoolean(daemon);
+        out.writeLong(parentPid);
+        out.writeLong(parentStartTime);
         writeString(out, statusFile);
         out.writeLong(statusArena);
         out.writeLong(statusOffset);
@@ -220,6 +225,8 @@ public record Bootstrap(String name, boolean daemon, String statusFile, long sta
         }
         String name = in.readString();
         boolean daemon = in.readBoolean();
+        long parentPid = in.readLong();
+        long parentStartTime = in.readLong();
         String statusFile = in.readString();
         long statusArena = in.readLong();
         long statusOffset = in.readLong();
@@ -246,7 +253,8 @@ public record Bootstrap(String name, boolean daemon, String statusFile, long sta
                 default -> throw new IOException("bad argument kind");
             });
         }
-        return new Bootstrap(name, daemon, statusFile, statusArena, statusOffset, target, arguments);
+        return new Bootstrap(name, daemon, parentPid, parentStartTime, statusFile, statusArena, statusOffset, target,
+                arguments);
     }
 
     /** Strings travel as their UTF-16 code units: an int count, then two bytes each, as writeChars writes them. */

@@ -27,6 +27,8 @@ import java.lang.reflect.Modifier;
 public final class ChildMain {
     /** Exit status when the target threw, as CPython's child does. */
     static final int THREW_EXIT_STATUS = 1;
+    /** Exit status when the parent sent no complete bootstrap. */
+    static final int NO_BOOTSTRAP_EXIT_STATUS = 2;
 
     private ChildMain() {
     }
@@ -34,9 +36,19 @@ public final class ChildMain {
     public static void main(String[] args) throws Exception {
         InputStream parent = System.in;
         System.setIn(new ByteArrayInputStream(new byte[0]));
-        Bootstrap bootstrap = Bootstrap.decode(parent);
+        Bootstrap bootstrap;
+        try {
+            bootstrap = Bootstrap.decode(parent);
+        } catch (IOException e) {
+            // The parent died, or closed the pipe, before it had sent the whole bootstrap: nothing to run.
+            System.err.println("multiprocess4j child: no complete bootstrap from the parent (" + e.getMessage() + ")");
+            Runtime.getRuntime().halt(NO_BOOTSTRAP_EXIT_STATUS);
+            return;
+        }
         parent.close();
-        watchParent(bootstrap.daemon());
+        if (bootstrap.daemon()) {
+            ParentWatch.start(bootstrap.parentPid(), bootstrap.parentStartTime());
+        }
         StatusWriter status = new StatusWriter(bootstrap.statusFile(), bootstrap.statusArena(),
                 bootstrap.statusOffset());
         Thread.currentThread().setName(bootstrap.name());
@@ -116,20 +128,6 @@ public final class ChildMain {
             }
         }
         throw new NoSuchMethodException(target.className() + "." + target.method() + target.descriptor());
-    }
-
-    /**
-     * A daemon child ends when its parent ends. The parent is watched through its process handle (pid and start
-     * time, so a reused pid cannot fool it), not by a thread blocked reading the pipe: at exit the JVM waits up to
-     * 300 ms for threads blocked in native calls, which would triple the cost of a short-lived child.
-     */
-    private static void watchParent(boolean daemon) {
-        if (!daemon) {
-            return;
-        }
-        ProcessHandle.current().parent().ifPresentOrElse(
-                parent -> parent.onExit().thenRun(() -> Runtime.getRuntime().halt(0)),
-                () -> Runtime.getRuntime().halt(0));
     }
 
     private static SharedObject attach(Handle handle) {

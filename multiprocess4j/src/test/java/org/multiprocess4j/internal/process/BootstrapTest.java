@@ -15,7 +15,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 class BootstrapTest {
 
     private static Bootstrap sample() {
-        return new Bootstrap("worker Ω π 子 \uD83D\uDE00", true, "/proc/1/fd/7", -0x1234_5678_9ABC_DEF0L, 123_456_789_012L,
+        return new Bootstrap("worker Ω π 子 \uD83D\uDE00", true, 4242, 987_654_321L, "/proc/1/fd/7",
+                -0x1234_5678_9ABC_DEF0L, 123_456_789_012L,
                 new Bootstrap.StaticMethod("a.b.Ç", "run", "(Ljava/lang/String;)V"),
                 List.of(new Bootstrap.SharedArgument("mp4j1:handle"), new Bootstrap.SerializedArgument(new byte[] {1, 2}),
                         new Bootstrap.PlainArgument(null), new Bootstrap.PlainArgument("naïve \u0000 text"),
