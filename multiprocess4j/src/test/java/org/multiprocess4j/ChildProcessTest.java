@@ -262,4 +262,30 @@ class ChildProcessTest {
         plain.destroyForcibly();
         plain.onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
     }
+
+    /** Writes the child's view of the shared-memory directory property into {@code out}. */
+    static void reportShmDirectory(CharArray out) {
+        out.value(System.getProperty("multiprocess4j.shm.dir", "(unset)").getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void aChildInheritsTheLibrarysSystemProperties() throws IOException {
+        Path directory = Files.createTempDirectory(Path.of("/dev/shm"), "mp4j-props");
+        String before = System.getProperty("multiprocess4j.shm.dir");
+        System.setProperty("multiprocess4j.shm.dir", directory.toString());
+        try (CharArray out = SharedCTypes.rawArray(CType.c_char, 256)) {
+            ChildProcess child = new ChildProcess(ChildProcessTest::reportShmDirectory, out);
+            child.start();
+            child.join();
+            assertEquals(0, child.exitCode());
+            assertEquals(directory.toString(), new String(out.value(), StandardCharsets.UTF_8));
+        } finally {
+            if (before == null) {
+                System.clearProperty("multiprocess4j.shm.dir");
+            } else {
+                System.setProperty("multiprocess4j.shm.dir", before);
+            }
+            Files.delete(directory);
+        }
+    }
 }
