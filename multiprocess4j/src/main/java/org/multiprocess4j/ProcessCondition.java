@@ -43,12 +43,20 @@ public final class ProcessCondition implements Condition, SharedObject {
                 || data.view() != 0) {
             throw new IllegalArgumentException("handle does not name a ProcessCondition: handle=" + handle);
         }
+        if (data.block() % ConditionCore.ALIGNMENT != 0) {
+            throw new IllegalArgumentException("handle's condition is not aligned: offset " + data.block()
+                    + " is not a multiple of " + ConditionCore.ALIGNMENT + ", handle=" + handle);
+        }
         SharedLock lock = SharedLock.attach(Handle.parse(data.lock()));
-        SharedBlock block = SharedBlock.attach(data.arena(), data.block(), data.generation());
+        SharedBlock block = null;
         try {
+            block = SharedBlock.attach(data.arena(), data.block(), data.generation());
             return new ProcessCondition(lock, block, false);
         } catch (RuntimeException e) {
-            block.close();
+            if (block != null) {
+                block.close();
+            }
+            lock.close();
             throw e;
         }
     }

@@ -64,6 +64,10 @@ public abstract sealed class SharedLock implements Lock, SharedObject permits Pr
         if (!sig.equals("L") && !sig.equals("R") || data.bytes() != LockLayout.SIZE || data.view() != 0) {
             throw new IllegalArgumentException("handle does not name a ProcessLock or ProcessRLock: handle=" + handle);
         }
+        if (data.block() % LockLayout.ALIGNMENT != 0) {
+            throw new IllegalArgumentException("handle's lock is not aligned: offset " + data.block()
+                    + " is not a multiple of " + LockLayout.ALIGNMENT + ", handle=" + handle);
+        }
         SharedBlock block = SharedBlock.attach(data.arena(), data.block(), data.generation());
         try {
             if (block.segment().byteSize() != LockLayout.SIZE) {

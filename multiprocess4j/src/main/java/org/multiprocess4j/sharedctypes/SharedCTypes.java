@@ -305,10 +305,21 @@ public final class SharedCTypes {
             throw new IllegalArgumentException("handle does not name a shared value or array: handle=" + handle);
         }
         DataType type = typeOf(sig.substring(1), handle);
-        long expectedBytes = kind == 'v' ? type.byteSize() : type.byteSize() * data.count();
+        long expectedBytes;
+        try {
+            expectedBytes = Math.multiplyExact(type.byteSize(), data.count());
+        } catch (ArithmeticException e) {
+            throw new IllegalArgumentException("handle's count of " + type + " elements overflows a size in bytes: "
+                    + "count=" + data.count() + ", handle=" + handle);
+        }
         if (data.bytes() != expectedBytes || (kind == 'v' && data.count() != 1)) {
             throw new IllegalArgumentException("handle's size does not match its type " + type + ": bytes="
                     + data.bytes() + ", count=" + data.count() + ", handle=" + handle);
+        }
+        if ((data.block() + data.view()) % type.byteAlignment() != 0) {
+            throw new IllegalArgumentException("handle's object is not aligned for its type " + type + ": offset "
+                    + data.block() + " + view " + data.view() + " is not a multiple of " + type.byteAlignment()
+                    + ", handle=" + handle);
         }
         SharedBlock block = SharedBlock.attach(data.arena(), data.block(), data.generation());
         if (data.view() > block.segment().byteSize() - data.bytes()) {

@@ -181,12 +181,26 @@ public final class StructType<S extends Struct> extends DataType {
 
     /** The structure type registered for a Java class, initializing the class so that it declares its type. */
     static StructType<?> forClassName(String className) {
+        ClassLoader loader = Thread.currentThread().getContextClassLoader();
+        if (loader == null) {
+            loader = ClassLoader.getSystemClassLoader();
+        }
         Class<?> c;
         try {
-            c = Class.forName(className, true, Thread.currentThread().getContextClassLoader());
-        } catch (ClassNotFoundException e) {
-            throw new IllegalArgumentException("handle names a structure class that is not on the class path: "
-                    + className, e);
+            c = Class.forName(className, false, loader); // loaded, not initialized: no code of it runs yet
+        } catch (ClassNotFoundException | LinkageError e) {
+            throw new IllegalArgumentException("handle names a structure class that cannot be loaded: class="
+                    + className + " (" + e + ")", e);
+        }
+        if (!Struct.class.isAssignableFrom(c) || c == Struct.class) {
+            throw new IllegalArgumentException("handle's structure class must be a subclass of Struct: class="
+                    + className);
+        }
+        try {
+            Class.forName(className, true, loader); // runs the initializer, which declares the StructType
+        } catch (ClassNotFoundException | LinkageError e) {
+            throw new IllegalArgumentException("handle's structure class failed to initialize: class=" + className
+                    + " (" + (e.getCause() != null ? e.getCause() : e) + ")", e);
         }
         StructType<?> type = BY_CLASS.get(c);
         if (type == null) {

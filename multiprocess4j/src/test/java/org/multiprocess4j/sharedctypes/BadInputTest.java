@@ -25,6 +25,17 @@ class BadInputTest {
         return v;
     }
 
+    static void allocateWithARegularFileAsTheDirectory() throws java.io.IOException {
+        java.nio.file.Path file = java.nio.file.Files.createTempFile("mp4j-not-a-directory", "");
+        System.setProperty("multiprocess4j.shm.dir", file.toString());
+        try {
+            SharedCTypes.rawArray(CType.c_byte, 2 << 20); // large enough for an arena of its own
+        } finally {
+            System.clearProperty("multiprocess4j.shm.dir");
+            java.nio.file.Files.delete(file);
+        }
+    }
+
     /** The handle with its field {@code index} (1: pid, 4: arena id, 6: block offset, 7: generation, 8: view) replaced. */
     static String withField(String handle, int index, String value) {
         String[] f = handle.split(":");
@@ -79,7 +90,7 @@ class BadInputTest {
                         () -> Handle.parse(withField(goodHandle, 6, "x1"))),
                 new Row("handle with a block outside its arena", IllegalArgumentException.class,
                         List.of("outside its arena"),
-                        () -> SharedCTypes.attach(Handle.parse(withField(goodHandle, 6, "99999999")))),
+                        () -> SharedCTypes.attach(Handle.parse(withField(goodHandle, 6, "99999996")))),
                 new Row("handle with a view outside its block", IllegalArgumentException.class,
                         List.of("outside its block"),
                         () -> SharedCTypes.attach(Handle.parse(withField(goodHandle, 8, "8")))),
@@ -87,9 +98,13 @@ class BadInputTest {
                         List.of("was freed"),
                         () -> SharedCTypes.attach(Handle.parse(withField(goodHandle, 7,
                                 Integer.toUnsignedString(Integer.parseUnsignedInt(goodHandle.split(":")[7]) + 1))))),
-                new Row("handle to where no block starts", IllegalStateException.class, List.of("was freed"),
+                new Row("handle to where no block starts", IllegalStateException.class,
+                        List.of("no block starts at that offset"),
                         () -> SharedCTypes.attach(Handle.parse(withField(goodHandle, 6,
                                 Long.toString(Long.parseLong(goodHandle.split(":")[6]) + 8))))),
+                new Row("a regular file as the shared-memory directory", IllegalStateException.class,
+                        List.of("is not a directory", "multiprocess4j.shm.dir="),
+                        BadInputTest::allocateWithARegularFileAsTheDirectory),
                 new Row("wrapping a synchronized object", IllegalArgumentException.class,
                         List.of("already synchronized"),
                         () -> SharedCTypes.synchronize(SharedCTypes.value(CType.c_int, 1))),

@@ -98,6 +98,26 @@ public final class ArenaLayout {
                 && size <= arena.byteSize() - blockOffset ? size : -1;
     }
 
+    /** Why no live block of generation {@code generation} starts at {@code blockOffset}, in words for a message. */
+    static String whyNoLiveBlock(MemorySegment arena, long blockOffset, int generation) {
+        if (blockOffset < HEADER_SIZE + BLOCK_HEADER_SIZE || blockOffset > arena.byteSize()) {
+            return "the offset lies outside the arena's " + arena.byteSize() + " bytes";
+        }
+        long tag = (long) JAVA_LONG.varHandle().getAcquire(arena, blockOffset + BLOCK_TAG_OFFSET); // pairs with
+                                                                                                 // markLive/Free
+        if (tag == 0) {
+            return "it no longer exists: the block there was freed by its creator";
+        }
+        if ((tag & 0xFFFF_FFFF_0000_0000L) == BLOCK_LIVE) {
+            return tag == (BLOCK_LIVE | Integer.toUnsignedLong(generation))
+                    ? "the block header there is corrupt (size " + arena.get(JAVA_LONG, blockOffset + BLOCK_SIZE_OFFSET)
+                    + ")"
+                    : "the block there was freed and its space allocated again (generation handle="
+                    + Integer.toUnsignedString(generation) + " memory=" + Long.toUnsignedString(tag & 0xFFFF_FFFFL) + ")";
+        }
+        return "no block starts at that offset";
+    }
+
     /**
      * Checks the header of a mapped arena against the reference it was attached through, and throws an
      * {@link IllegalStateException} that shows both sides of the first mismatch.

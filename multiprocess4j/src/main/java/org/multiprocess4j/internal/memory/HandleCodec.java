@@ -9,11 +9,14 @@ import java.util.Base64;
  * where {@code <block>} is the offset of the block in its arena, {@code <generation>} which allocation there it
  * is, {@code <view>} where the object starts in the
  * block, the signature (the object's kind and C type) is base64url without padding and {@code <lock>} is the
- * handle of the lock of a synchronized object.
+ * handle of the lock of a synchronized object (a lock's handle has no lock part). A handle is at most
+ * {@value #MAX_LENGTH} characters long.
  */
 public final class HandleCodec {
     private static final String PREFIX = "mp4j1";
     private static final int FIELDS = 12;
+    /** The longest handle accepted, in characters: far above any real one, and a bound on the work input can ask. */
+    public static final int MAX_LENGTH = 65_536;
 
     private HandleCodec() {
     }
@@ -35,37 +38,53 @@ public final class HandleCodec {
         return data.lock() == null ? text : text + "+" + data.lock();
     }
 
-    /** @throws IllegalArgumentException naming the handle and what is wrong with it */
+    /**
+     * Decodes a handle's string form in time linear in its length, without recursion: the lock part of a
+     * synchronized object's handle is a lock's handle, which has no lock part of its own.
+     *
+     * @throws IllegalArgumentException naming the handle and what is wrong with it
+     */
     public static HandleData decode(String text) {
         if (text == null) {
             throw new IllegalArgumentException("handle must not be null");
         }
+        if (text.length() > MAX_LENGTH) {
+            throw bad(text, "must be at most " + MAX_LENGTH + " characters long, is " + text.length());
+        }
         int plus = text.indexOf('+');
-        String own = plus < 0 ? text : text.substring(0, plus);
-        String lock = plus < 0 ? null : text.substring(plus + 1);
-        String[] f = own.split(":", -1);
+        if (plus < 0) {
+            return decodeOne(text, text, null);
+        }
+        String lock = text.substring(plus + 1);
+        if (lock.indexOf('+') >= 0) {
+            throw bad(text, "may name one lock, and a lock's handle names no lock of its own");
+        }
+        decodeOne(lock, text, null);
+        return decodeOne(text.substring(0, plus), text, lock);
+    }
+
+    /** Decodes one object's part of {@code whole}; errors name {@code whole}. */
+    private static HandleData decodeOne(String own, String whole, String lock) {
+        String[] f = own.split(":", FIELDS + 1);
         if (f.length != FIELDS || !f[0].equals(PREFIX)) {
-            throw bad(text, "must have " + FIELDS + " ':'-separated fields starting with " + PREFIX);
+            throw bad(whole, "must have " + FIELDS + " ':'-separated fields starting with " + PREFIX);
         }
         try {
             ArenaRef arena = new ArenaRef(positive(f[1]), positive(f[2]), Math.toIntExact(positive(f[3])),
                     Long.parseUnsignedLong(f[4], 16), positive(f[5]));
-            String signature = new String(Base64.getUrlDecoder().decode(f[11]), StandardCharsets.UTF_8);
-            if (signature.isEmpty()) {
-                throw bad(text, "has an empty type signature");
+            String signature;
+            try {
+                signature = new String(Base64.getUrlDecoder().decode(f[11]), StandardCharsets.UTF_8);
+            } catch (IllegalArgumentException e) {
+                throw bad(whole, "has a type signature that is not base64url");
             }
-            if (lock != null) {
-                decode(lock);
+            if (signature.isEmpty()) {
+                throw bad(whole, "has an empty type signature");
             }
             return new HandleData(signature, arena, positive(f[6]), Integer.parseUnsignedInt(f[7]), positive(f[8]),
                     positive(f[9]), positive(f[10]), lock);
         } catch (NumberFormatException | ArithmeticException e) {
-            throw bad(text, "has a field that is not a number in range (" + e.getMessage() + ")");
-        } catch (IllegalArgumentException e) {
-            if (e.getMessage() != null && e.getMessage().startsWith("handle ")) {
-                throw e;
-            }
-            throw bad(text, "has a type signature that is not base64url");
+            throw bad(whole, "has a field that is not a number in range (" + e.getMessage() + ")");
         }
     }
 

@@ -7,6 +7,8 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.channels.FileChannel;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -71,6 +73,10 @@ public final class MappedArena {
     }
 
     private static MappedArena map(Path path, ArenaRef ref, boolean created) {
+        if (!created && Files.exists(path) && !Files.isRegularFile(path)) {
+            throw new IllegalStateException("not shared memory: descriptor " + ref.fd() + " of process "
+                    + ref.creatorPid() + " is not a regular file (" + path + ")");
+        }
         try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             long fileSize = channel.size();
             if (fileSize != ref.size()) {
@@ -88,6 +94,9 @@ public final class MappedArena {
         } catch (NoSuchFileException e) {
             throw new IllegalStateException("shared memory no longer exists: process " + ref.creatorPid()
                     + " holds no descriptor " + ref.fd() + " (" + path + ")", e);
+        } catch (AccessDeniedException e) {
+            throw new IllegalStateException("permission denied: cannot open the shared memory of process "
+                    + ref.creatorPid() + " (" + path + "); only processes of the creator's user may attach", e);
         } catch (IOException e) {
             throw new IllegalStateException("cannot map shared memory " + path + ": " + e.getMessage(), e);
         }

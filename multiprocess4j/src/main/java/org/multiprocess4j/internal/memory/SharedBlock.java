@@ -65,9 +65,9 @@ public final class SharedBlock {
         try {
             long size = ArenaLayout.liveBlockSize(mapped.memory(), offset, generation);
             if (size < 0) {
-                throw new IllegalStateException("shared memory no longer exists: the block at offset " + offset
-                        + " of arena " + Long.toHexString(ref.arenaId()) + " was freed by its creator, process "
-                        + ref.creatorPid());
+                throw new IllegalStateException("no live shared object at offset " + offset + " of arena "
+                        + Long.toHexString(ref.arenaId()) + " of process " + ref.creatorPid() + ": "
+                        + ArenaLayout.whyNoLiveBlock(mapped.memory(), offset, generation));
             }
             return new SharedBlock(mapped, offset, size, generation, new Detach(mapped));
         } catch (RuntimeException | Error e) {

@@ -84,8 +84,8 @@ public final class SharedHeap {
     private static MappedArena newArena(long size) {
         Path directory = directory();
         if (!Files.isDirectory(directory)) {
-            throw new IllegalStateException("shared-memory directory does not exist: " + DIRECTORY_PROPERTY + "="
-                    + directory);
+            throw new IllegalStateException("shared-memory directory " + (Files.exists(directory)
+                    ? "is not a directory" : "does not exist") + ": " + DIRECTORY_PROPERTY + "=" + directory);
         }
         MappedArena arena = MappedArena.create(directory, size);
         ARENAS.put(arena.ref().arenaId(), arena);
