@@ -172,4 +172,41 @@ class LifetimeTest {
             Files.deleteIfExists(dir);
         }
     }
+
+    /** Allocates small values in the configured directory until it is full; prints how many and the bytes left. */
+    public static final class FillWithSmallValues {
+        public static void main(String[] args) throws IOException {
+            Path dir = Path.of(System.getProperty(SharedHeap.DIRECTORY_PROPERTY));
+            java.util.List<LongValue> values = new java.util.ArrayList<>();
+            try {
+                while (true) {
+                    values.add(SharedCTypes.rawValue(CType.c_longlong, values.size()));
+                }
+            } catch (IllegalStateException full) {
+                long free = Files.getFileStore(dir).getUsableSpace();
+                values.subList(values.size() / 2, values.size()).forEach(LongValue::close);
+                values.add(SharedCTypes.rawValue(CType.c_longlong, 1)); // room again once some are freed
+                System.out.println(values.size() + " " + free);
+            }
+        }
+    }
+
+    @Test
+    void smallAllocationsFillASmallTmpfsToItsLastPages() throws Exception {
+        Path dir = Files.createTempDirectory("mp4j-small");
+        Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=6m", "tmpfs", dir.toString())
+                .redirectErrorStream(true).start();
+        assumeTrue(mount.waitFor() == 0, "mounting a 6 MiB tmpfs needs root");
+        try {
+            String[] result = org.multiprocess4j.testing.Jvm.runWith(
+                    java.util.List.of("-D" + SharedHeap.DIRECTORY_PROPERTY + "=" + dir), FillWithSmallValues.class)
+                    .strip().split(" ");
+            long free = Long.parseLong(result[1]);
+            assertTrue(free < 8192, "small allocations failed with " + free + " bytes still free");
+            assertTrue(Long.parseLong(result[0]) > 100_000, "values made: " + result[0]);
+        } finally {
+            new ProcessBuilder("umount", dir.toString()).start().waitFor();
+            Files.deleteIfExists(dir);
+        }
+    }
 }

@@ -18,8 +18,15 @@ public final class Jvm {
 
     /** Starts {@code main} with {@code args}; its stderr goes to ours, its stdout is piped. */
     public static Process start(Class<?> main, String... args) {
+        return start(List.of(), main, args);
+    }
+
+    /** Starts {@code main} with the JVM options {@code options} and {@code args}, as {@link #start(Class, String...)}. */
+    public static Process start(List<String> options, Class<?> main, String... args) {
         List<String> command = new ArrayList<>(List.of(java(), "--enable-native-access=ALL-UNNAMED", "-Xshare:auto",
-                "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"), main.getName()));
+                "-XX:TieredStopAtLevel=1"));
+        command.addAll(options);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), main.getName()));
         command.addAll(List.of(args));
         try {
             return new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
@@ -30,7 +37,12 @@ public final class Jvm {
 
     /** Runs {@code main} to its end (at most 60 s) and returns its stdout; fails unless it exits with 0. */
     public static String run(Class<?> main, String... args) {
-        Process p = start(main, args);
+        return runWith(List.of(), main, args);
+    }
+
+    /** Runs {@code main} with the JVM options {@code options}, as {@link #run(Class, String...)}. */
+    public static String runWith(List<String> options, Class<?> main, String... args) {
+        Process p = start(options, main, args);
         var out = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
             try {
                 return new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

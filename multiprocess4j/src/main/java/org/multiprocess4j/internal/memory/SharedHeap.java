@@ -1,6 +1,7 @@
 package org.multiprocess4j.internal.memory;
 
 import org.multiprocess4j.internal.os.CurrentProcess;
+import org.multiprocess4j.internal.os.SharedMemoryExhaustedException;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,7 +16,8 @@ import java.util.Map;
  * other processes it attached to. One lock guards it all; allocation is not a hot path.
  *
  * <p>Small blocks come from arenas that start at 256 KiB and double up to 4 MiB (CPython's heap grows its
- * arenas the same way); a block over 1 MiB gets an arena of its own. An arena is unmapped, and a created one's
+ * arenas the same way), smaller when the directory has no room for the next size; a block over 1 MiB gets an arena
+ * of its own. An arena is unmapped, and a created one's
  * descriptor closed, when no block or view uses it any more, except the newest small arena, kept for reuse.
  */
 public final class SharedHeap {
@@ -64,9 +66,7 @@ public final class SharedHeap {
                 offset = SPACES.get(arena).allocate(padded);
             }
             if (offset < 0) {
-                long arenaSize = Math.max(nextArenaSize, roundUp(ArenaLayout.HEADER_SIZE + padded, PAGE));
-                nextArenaSize = Math.min(MAX_ARENA, nextArenaSize * 2);
-                arena = newArena(arenaSize);
+                arena = newSmallArena(roundUp(ArenaLayout.HEADER_SIZE + padded, PAGE));
                 SMALL.add(arena);
                 offset = SPACES.get(arena).allocate(padded);
             }
@@ -79,6 +79,27 @@ public final class SharedHeap {
         int generation = nextGeneration++;
         ArenaLayout.markLive(arena.memory(), aligned, size, generation);
         return new Allocation(arena, offset, padded, aligned, size, generation);
+    }
+
+    /**
+     * A new arena for small blocks, of the next size in the growth series, or smaller (down to {@code needed}) when
+     * the directory has no room for that: an allocation fails only when the directory cannot hold the block itself.
+     * The series grows only with arenas actually made.
+     */
+    private static MappedArena newSmallArena(long needed) {
+        long size = Math.max(nextArenaSize, needed);
+        while (true) {
+            try {
+                MappedArena arena = newArena(size);
+                nextArenaSize = Math.min(MAX_ARENA, Math.max(nextArenaSize, size) * 2);
+                return arena;
+            } catch (SharedMemoryExhaustedException e) {
+                if (size == needed) {
+                    throw e;
+                }
+                size = Math.max(needed, roundUp(size / 2, PAGE));
+            }
+        }
     }
 
     private static MappedArena newArena(long size) {
