@@ -47,7 +47,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * then the JVM
  * options given to {@link #jvmOptions}, which win over those. Its standard output and error are this process's.
  * When the class path holds only jars, children use an ahead-of-time cache that the first child has made in the
- * background ({@code ~/.cache/multiprocess4j}; {@code -Dmultiprocess4j.aot=false} turns it off).
+ * background ({@code ~/.cache/multiprocess4j}, or the directory {@code -Dmultiprocess4j.aot.dir} names, used only
+ * when owned by the current user and writable by nobody else; {@code -Dmultiprocess4j.aot=false} turns it off). A
+ * cache is checked against the checksum recorded when it was written before this JVM's first child uses it; a
+ * damaged one is deleted and made again. A child whose JVM options choose class sharing themselves
+ * ({@code -Xshare:off}, {@code -XX:SharedArchiveFile=...}) starts without it.
  *
  * <p>Arguments: shared objects (values, arrays, structures, locks, conditions) travel as their handles and are
  * attached again in the child, to the same memory; any other argument must be {@link Serializable} and travels by
@@ -312,7 +316,7 @@ public final class ChildProcess implements AutoCloseable {
         command.addAll(libraryProperties());
         String modulePath = System.getProperty("jdk.module.path");
         String classPath = System.getProperty("java.class.path");
-        if (!quiet && (modulePath == null || modulePath.isEmpty())) {
+        if (!quiet && (modulePath == null || modulePath.isEmpty()) && !AotCache.conflicts(jvmOptions)) {
             String targetClass = travellingTarget instanceof Bootstrap.StaticMethod m ? m.className() : "";
             command.addAll(AotCache.options(classPath, options -> startTraining(options, targetClass)));
         }

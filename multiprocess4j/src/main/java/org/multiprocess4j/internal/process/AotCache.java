@@ -2,37 +2,92 @@ package org.multiprocess4j.internal.process;
 
 import java.io.File;
 import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
+import java.util.zip.CRC32C;
 
 /**
  * An ahead-of-time cache (JEP 483/514) for child JVMs, made automatically: the first child started with a given
  * JDK and class path has one training child run in the background; once its cache exists, later children map it
  * and start faster. Set the system property {@value #PROPERTY} to {@code false} to turn it off.
  *
- * <p>Where: {@code $XDG_CACHE_HOME/multiprocess4j} or {@code ~/.cache/multiprocess4j}, a directory only its owner
- * can use, never a shared temporary directory (a cache planted there by another user would run as code). The
- * file name is a digest of the JDK, the class path and every class-path file's size and modification time, so a
- * rebuilt jar gets a new cache. Used only when the class path holds jar files alone: the JDK refuses directories.
+ * <p>Where: the directory the system property {@value #DIRECTORY_PROPERTY} names, else
+ * {@code $XDG_CACHE_HOME/multiprocess4j} or {@code ~/.cache/multiprocess4j}. The directory is used only when it is
+ * a real directory (not a link) owned by the current user and writable by nobody else, as {@code ssh} treats
+ * {@code ~/.ssh}: a cache planted by another user would run as code in every child. Otherwise children start
+ * without a cache and the reason is logged once. Used only when the class path holds jar files alone (the JDK
+ * refuses directories), and not for a child whose JVM options choose class sharing themselves.
+ *
+ * <p>Integrity: a damaged cache makes the JVM that maps it crash, on every start. So each cache file carries the
+ * CRC-32C of its bytes in its name, {@code <key>-<crc>.aot}, computed when it is published; this JVM checks it
+ * once before the first child uses the file (and again whenever the file's size or modification time changes),
+ * deletes a file that does not match, and trains a new one. {@code <key>} is a digest of the JDK, the class path
+ * and every class-path file's size and modification time, so a rebuilt jar gets a new cache.
  */
 public final class AotCache {
     /** The system property that turns the cache off when {@code false}. */
     public static final String PROPERTY = "multiprocess4j.aot";
-    private static final AtomicBoolean TRAINING = new AtomicBoolean();
+    /** The system property naming the cache directory. */
+    public static final String DIRECTORY_PROPERTY = "multiprocess4j.aot.dir";
+    private static final System.Logger LOG = System.getLogger("org.multiprocess4j");
+    /** JVM options with which a child chooses its own class sharing: such a child gets no cache of ours. */
+    private static final List<String> SHARING_OPTIONS = List.of("-Xshare", "-XX:SharedArchiveFile",
+            "-XX:AOT", "-XX:+AutoCreateSharedArchive", "-XX:ArchiveClassesAtExit", "-XX:-UseSharedSpaces",
+            "-XX:+UseSharedSpaces", "-XX:SharedClassListFile", "-XX:DumpLoadedClassList", "-XX:+RecordDynamicDumpInfo");
+    private static final String SUFFIX = ".aot";
     private static final int KEPT = 4;
+    /** Training runs once per JVM, and once more after each damaged cache found, up to this many times. */
+    private static final int MAX_TRAININGS = 3;
+
+    private static final AtomicBoolean TRAINING = new AtomicBoolean();
+    private static int trainings;
+    /** Caches checked by this JVM, with the attributes they had then. */
+    private static final ConcurrentHashMap<Path, Checked> CHECKED = new ConcurrentHashMap<>();
+    /** Reasons already logged, so that each is said once. */
+    private static final Set<String> LOGGED = ConcurrentHashMap.newKeySet();
+
+    private record Checked(long size, long modified, Object fileKey) {
+        static Checked of(BasicFileAttributes a) {
+            return new Checked(a.size(), a.lastModifiedTime().toMillis(), a.fileKey());
+        }
+    }
 
     private AotCache() {
+    }
+
+    /**
+     * Whether {@code jvmOptions} (or the {@code JDK_JAVA_OPTIONS} and {@code JAVA_TOOL_OPTIONS} a child inherits)
+     * choose class sharing themselves: the JVM refuses them together with an ahead-of-time cache.
+     */
+    public static boolean conflicts(List<String> jvmOptions) {
+        List<String> all = new ArrayList<>(jvmOptions);
+        for (String variable : List.of("JDK_JAVA_OPTIONS", "JAVA_TOOL_OPTIONS")) {
+            String value = System.getenv(variable);
+            if (value != null) {
+                all.addAll(List.of(value.trim().split("\\s+")));
+            }
+        }
+        return all.stream().anyMatch(option -> SHARING_OPTIONS.stream().anyMatch(option::startsWith));
     }
 
     /**
@@ -41,30 +96,42 @@ public final class AotCache {
      * given, and publishes the cache once it is written.
      */
     public static List<String> options(String classPath, Function<List<String>, CompletableFuture<?>> trainer) {
-        Path cache = location(classPath);
-        if (cache == null) {
+        String key = key(classPath);
+        Path dir = key == null ? null : directory();
+        if (dir == null) {
             return List.of();
         }
-        if (!Files.isRegularFile(cache)) {
-            adoptFinishedTraining(cache);
+        Path cache = findChecked(dir, key);
+        if (cache == null) {
+            adoptFinishedTraining(dir, key);
+            cache = findChecked(dir, key);
         }
-        if (Files.isRegularFile(cache)) {
+        if (cache != null) {
             return List.of("-XX:AOTCache=" + cache, "-Xlog:aot=off", "-Xlog:cds=off");
         }
-        if (TRAINING.compareAndSet(false, true)) {
-            Path partial = cache.resolveSibling(cache.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
-            try {
-                trainer.apply(List.of("-XX:AOTCacheOutput=" + partial, "-Xlog:aot=off", "-Xlog:cds=off"))
-                        .whenComplete((exit, failure) -> publishWhenAssembled(partial, cache));
-            } catch (RuntimeException e) {
-                publishWhenAssembled(partial, cache);
-            }
-        }
+        startTraining(dir, key, trainer);
         return List.of();
     }
 
-    /** Where the cache for this JDK and class path lives, or null when no cache can be used. */
-    static Path location(String classPath) {
+    private static void startTraining(Path dir, String key, Function<List<String>, CompletableFuture<?>> trainer) {
+        synchronized (AotCache.class) {
+            if (trainings >= MAX_TRAININGS || !TRAINING.compareAndSet(false, true)) {
+                return;
+            }
+            trainings++;
+        }
+        Path partial = dir.resolve(key + "." + ProcessHandle.current().pid() + ".tmp");
+        try {
+            trainer.apply(List.of("-XX:AOTCacheOutput=" + partial, "-Xlog:aot=off", "-Xlog:cds=off"))
+                    .whenComplete((exit, failure) -> publishWhenAssembled(partial, dir, key));
+        } catch (RuntimeException e) {
+            log("the ahead-of-time cache training child could not start: " + e);
+            publishWhenAssembled(partial, dir, key);
+        }
+    }
+
+    /** The digest naming the cache of this JDK and class path, or null when no cache can be used. */
+    static String key(String classPath) {
         if (!Boolean.parseBoolean(System.getProperty(PROPERTY, "true")) || classPath == null || classPath.isEmpty()) {
             return null;
         }
@@ -80,24 +147,119 @@ public final class AotCache {
                 digest.update((file.toAbsolutePath() + "\n" + Files.size(file) + "\n"
                         + Files.getLastModifiedTime(file).toMillis() + "\n").getBytes(StandardCharsets.UTF_8));
             }
-            String home = System.getenv("XDG_CACHE_HOME");
-            Path dir = (home != null && !home.isEmpty() ? Path.of(home) : Path.of(System.getProperty("user.home"),
-                    ".cache")).resolve("multiprocess4j");
-            if (!Files.isDirectory(dir)) {
-                Files.createDirectories(dir.getParent());
-                Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(
-                        PosixFilePermissions.fromString("rwx------")));
-            }
-            return dir.resolve(HexFormat.of().formatHex(digest.digest(), 0, 16) + ".aot");
+            return HexFormat.of().formatHex(digest.digest(), 0, 16);
         } catch (IOException | NoSuchAlgorithmException | RuntimeException e) {
             return null;
         }
     }
 
+    /**
+     * The cache directory, created owner-only when missing, or null (logged once) when it is missing and cannot be
+     * made, or is not safe to use.
+     */
+    static Path directory() {
+        String configured = System.getProperty(DIRECTORY_PROPERTY, "");
+        String home = System.getenv("XDG_CACHE_HOME");
+        Path dir = !configured.isEmpty() ? Path.of(configured)
+                : (home != null && !home.isEmpty() ? Path.of(home) : Path.of(System.getProperty("user.home"),
+                ".cache")).resolve("multiprocess4j");
+        try {
+            if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+                Files.createDirectories(dir.toAbsolutePath().getParent());
+                Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(
+                        PosixFilePermissions.fromString("rwx------")));
+            }
+            String unsafe = unsafeBecause(dir);
+            if (unsafe != null) {
+                log("children start without an ahead-of-time cache: the cache directory " + dir + " " + unsafe);
+                return null;
+            }
+            return dir;
+        } catch (IOException | RuntimeException e) {
+            log("children start without an ahead-of-time cache: the cache directory " + dir + " cannot be used: " + e);
+            return null;
+        }
+    }
+
+    /** Why {@code path} must not be trusted with code for this process, or null when it may. */
+    static String unsafeBecause(Path path) throws IOException {
+        if (Files.isSymbolicLink(path)) {
+            return "is a symbolic link";
+        }
+        int uid = (int) Files.getAttribute(path, "unix:uid", LinkOption.NOFOLLOW_LINKS);
+        int myUid = (int) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+        if (uid != myUid) {
+            return "is owned by uid " + uid + ", not by this process's uid " + myUid;
+        }
+        int mode = (int) Files.getAttribute(path, "unix:mode", LinkOption.NOFOLLOW_LINKS);
+        if ((mode & 0022) != 0) {
+            return "is writable by group or others (mode " + Integer.toOctalString(mode & 07777) + ")";
+        }
+        return null;
+    }
+
+    /** The newest cache of {@code key} whose checksum holds; deletes those that do not. */
+    private static Path findChecked(Path dir, String key) {
+        List<Path> candidates;
+        try (var files = Files.list(dir)) {
+            candidates = files.filter(f -> f.getFileName().toString().startsWith(key + "-")
+                    && f.getFileName().toString().endsWith(SUFFIX))
+                    .sorted(Comparator.comparing(AotCache::modified).reversed()).toList();
+        } catch (IOException e) {
+            return null;
+        }
+        for (Path cache : candidates) {
+            if (isIntact(cache, key)) {
+                return cache;
+            }
+        }
+        return null;
+    }
+
+    /** Whether {@code cache} is ours and holds the bytes its name's checksum promises; deletes it if not. */
+    private static boolean isIntact(Path cache, String key) {
+        try {
+            BasicFileAttributes attributes = Files.readAttributes(cache, BasicFileAttributes.class,
+                    LinkOption.NOFOLLOW_LINKS);
+            Checked now = Checked.of(attributes);
+            if (now.equals(CHECKED.get(cache))) {
+                return true;
+            }
+            String name = cache.getFileName().toString();
+            String recorded = name.substring(key.length() + 1, name.length() - SUFFIX.length());
+            String problem = !attributes.isRegularFile() ? "is not a regular file" : unsafeBecause(cache);
+            if (problem == null && !recorded.equals(checksum(cache))) {
+                problem = "is damaged: its bytes do not match the checksum recorded when it was written";
+            }
+            if (problem != null) {
+                log("deleted the ahead-of-time cache " + cache + ", which " + problem + "; a new one will be made");
+                Files.deleteIfExists(cache);
+                CHECKED.remove(cache);
+                return false;
+            }
+            CHECKED.put(cache, now);
+            return true;
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    /** The CRC-32C of a file's bytes, as eight hex digits. */
+    static String checksum(Path file) throws IOException {
+        CRC32C crc = new CRC32C();
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+            ByteBuffer buffer = ByteBuffer.allocateDirect(1 << 20);
+            while (channel.read(buffer.clear()) > 0) {
+                crc.update(buffer.flip());
+            }
+        }
+        return String.format("%08x", crc.getValue());
+    }
+
     /** Keeps the {@value #KEPT} most recent caches: each rebuilt class path leaves one behind. */
     private static void removeOldCaches(Path dir) throws IOException {
         try (var files = Files.list(dir)) {
-            List<Path> caches = files.filter(f -> f.getFileName().toString().endsWith(".aot"))
+            List<Path> caches = files.filter(f -> f.getFileName().toString().endsWith(SUFFIX))
                     .sorted(Comparator.comparing(AotCache::modified).reversed()).toList();
             for (Path old : caches.subList(Math.min(KEPT, caches.size()), caches.size())) {
                 Files.deleteIfExists(old);
@@ -114,13 +276,12 @@ public final class AotCache {
     }
 
     /** Publishes a cache whose training outlived the JVM that started it. */
-    private static void adoptFinishedTraining(Path cache) {
-        String prefix = cache.getFileName() + ".";
-        try (var files = Files.list(cache.getParent())) {
-            for (Path partial : files.filter(f -> f.getFileName().toString().startsWith(prefix)
+    private static void adoptFinishedTraining(Path dir, String key) {
+        try (var files = Files.list(dir)) {
+            for (Path partial : files.filter(f -> f.getFileName().toString().startsWith(key + ".")
                     && f.getFileName().toString().endsWith(".tmp")).toList()) {
                 if (!Files.exists(partial.resolveSibling(partial.getFileName() + ".config"))) {
-                    Files.move(partial, cache, StandardCopyOption.ATOMIC_MOVE);
+                    publish(partial, dir, key);
                     return;
                 }
             }
@@ -129,11 +290,16 @@ public final class AotCache {
         }
     }
 
+    /** Moves a finished cache into place under the name that records its checksum. */
+    private static void publish(Path partial, Path dir, String key) throws IOException {
+        Files.move(partial, dir.resolve(key + "-" + checksum(partial) + SUFFIX), StandardCopyOption.ATOMIC_MOVE);
+    }
+
     /**
      * Moves the finished cache into place. The training JVM hands the assembly of the cache to a JVM of its own,
      * which may still run when the training JVM has exited; it is done when its configuration file is gone.
      */
-    private static void publishWhenAssembled(Path partial, Path cache) {
+    private static void publishWhenAssembled(Path partial, Path dir, String key) {
         Path configuration = partial.resolveSibling(partial.getFileName() + ".config");
         Thread.ofPlatform().daemon().name("multiprocess4j-aot-publish").start(() -> {
             try {
@@ -141,12 +307,22 @@ public final class AotCache {
                     Thread.sleep(100);
                 }
                 if (!Files.exists(configuration) && Files.isRegularFile(partial)) {
-                    Files.move(partial, cache, StandardCopyOption.ATOMIC_MOVE);
-                    removeOldCaches(cache.getParent());
+                    publish(partial, dir, key);
+                    removeOldCaches(dir);
+                } else {
+                    log("the ahead-of-time cache training wrote no cache (" + partial + "); children start without");
                 }
-            } catch (IOException | InterruptedException ignored) {
-                // The cache is an optimisation: children simply start without it.
+            } catch (IOException | InterruptedException e) {
+                log("the ahead-of-time cache could not be published: " + e);
+            } finally {
+                TRAINING.set(false);
             }
         });
+    }
+
+    private static void log(String message) {
+        if (LOGGED.add(message)) {
+            LOG.log(Level.WARNING, message);
+        }
     }
 }

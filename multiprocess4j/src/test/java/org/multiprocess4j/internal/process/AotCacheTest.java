@@ -1,11 +1,13 @@
 package org.multiprocess4j.internal.process;
 
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -13,18 +15,35 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-/** The cache's plumbing: when it applies, training once, publishing, and using it. */
+/** The cache's plumbing: when it applies, where it may live, training, publishing, checking and using it. */
 class AotCacheTest {
+
+    @AfterEach
+    void forgetTheDirectory() {
+        System.clearProperty(AotCache.DIRECTORY_PROPERTY);
+    }
 
     @Test
     void appliesOnlyToClassPathsOfJars(@TempDir Path dir) throws IOException {
-        assertNull(AotCache.location(dir.toString()), "a directory on the class path");
-        assertNull(AotCache.location(""), "no class path");
+        assertNull(AotCache.key(dir.toString()), "a directory on the class path");
+        assertNull(AotCache.key(""), "no class path");
         Path jar = Files.writeString(dir.resolve("app.jar"), "not really a jar");
-        assertNull(AotCache.location(jar + ":" + dir), "a jar and a directory");
+        assertNull(AotCache.key(jar + ":" + dir), "a jar and a directory");
+        assertNotNull(AotCache.key(jar.toString()), "jars alone");
+    }
+
+    @Test
+    void optionsThatChooseClassSharingConflictWithTheCache() {
+        assertTrue(AotCache.conflicts(List.of("-Xmx64m", "-Xshare:off")));
+        assertTrue(AotCache.conflicts(List.of("-Xshare:auto")));
+        assertTrue(AotCache.conflicts(List.of("-XX:SharedArchiveFile=app.jsa")));
+        assertTrue(AotCache.conflicts(List.of("-XX:AOTMode=off")));
+        assertFalse(AotCache.conflicts(List.of("-Xmx64m", "-Dx=-Xshare:off", "-ea")));
     }
 
     static final AtomicBoolean TARGET_INITIALIZED = new AtomicBoolean();
@@ -45,47 +64,70 @@ class AotCacheTest {
     }
 
     @Test
-    void trainsOnceThenPublishesAndUsesTheCache(@TempDir Path dir) throws Exception {
-        String oldHome = System.getProperty("user.home");
-        Assumptions.assumeNoXdgCacheHome();
-        System.setProperty("user.home", dir.toString());
-        try {
-            Path jar = Files.writeString(dir.resolve("app.jar"), "stand-in jar");
-            AtomicInteger trainings = new AtomicInteger();
-            List<String> first = AotCache.options(jar.toString(), options -> {
-                trainings.incrementAndGet();
-                String output = options.getFirst().substring("-XX:AOTCacheOutput=".length());
-                try {
-                    Files.writeString(Path.of(output), "assembled cache");
-                } catch (IOException e) {
-                    throw new IllegalStateException(e);
-                }
-                return CompletableFuture.completedFuture(null);
-            });
-            assertEquals(List.of(), first, "no cache before training");
-            AotCache.options(jar.toString(), options -> {
-                trainings.incrementAndGet();
-                return CompletableFuture.completedFuture(null);
-            });
-            assertEquals(1, trainings.get(), "training runs once per JVM");
-            Path cache = AotCache.location(jar.toString());
-            for (int i = 0; i < 100 && !Files.isRegularFile(cache); i++) {
-                Thread.sleep(50);
-            }
-            assertTrue(Files.isRegularFile(cache), "the finished cache is published");
-            assertEquals("-XX:AOTCache=" + cache, AotCache.options(jar.toString(), options -> null).getFirst());
-            assertEquals("rwx------", java.nio.file.attribute.PosixFilePermissions.toString(
-                    Files.getPosixFilePermissions(cache.getParent())));
-        } finally {
-            System.setProperty("user.home", oldHome);
-        }
+    void aDirectoryWritableByOthersALinkOrAnotherUsersIsNotUsed(@TempDir Path dir) throws Exception {
+        Path open = Files.createDirectory(dir.resolve("open"));
+        Files.setPosixFilePermissions(open, PosixFilePermissions.fromString("rwxrwxrwx"));
+        assertTrue(AotCache.unsafeBecause(open).contains("writable by group or others"), AotCache.unsafeBecause(open));
+        System.setProperty(AotCache.DIRECTORY_PROPERTY, open.toString());
+        assertNull(AotCache.directory());
+
+        Path link = Files.createSymbolicLink(dir.resolve("link"), Files.createDirectory(dir.resolve("real")));
+        assertTrue(AotCache.unsafeBecause(link).contains("symbolic link"));
+
+        Path mine = Files.createDirectory(dir.resolve("mine"), PosixFilePermissions.asFileAttribute(
+                PosixFilePermissions.fromString("rwx------")));
+        assertNull(AotCache.unsafeBecause(mine));
+        boolean root = (int) Files.getAttribute(Path.of("/proc/self"), "unix:uid") == 0;
+        assumeTrue(root, "changing a directory's owner needs root");
+        Files.setAttribute(mine, "unix:uid", 65534);
+        assertTrue(AotCache.unsafeBecause(mine).contains("owned by uid 65534"), AotCache.unsafeBecause(mine));
     }
 
-    /** The cache directory honours XDG_CACHE_HOME, which a test cannot change. */
-    static final class Assumptions {
-        static void assumeNoXdgCacheHome() {
-            org.junit.jupiter.api.Assumptions.assumeTrue(System.getenv("XDG_CACHE_HOME") == null,
-                    "XDG_CACHE_HOME is set, so the cache directory cannot be redirected for this test");
+    @Test
+    void trainsOncePublishesWithAChecksumAndReplacesADamagedCache(@TempDir Path dir) throws Exception {
+        Path cacheDir = Files.createDirectory(dir.resolve("cache"), PosixFilePermissions.asFileAttribute(
+                PosixFilePermissions.fromString("rwx------")));
+        System.setProperty(AotCache.DIRECTORY_PROPERTY, cacheDir.toString());
+        Path jar = Files.writeString(dir.resolve("app.jar"), "stand-in jar");
+        AtomicInteger trainings = new AtomicInteger();
+        List<String> first = AotCache.options(jar.toString(), options -> fakeTraining(options, trainings));
+        assertEquals(List.of(), first, "no cache before training");
+        AotCache.options(jar.toString(), options -> fakeTraining(options, trainings));
+        assertEquals(1, trainings.get(), "training runs once at a time");
+        Path cache = awaitCache(cacheDir);
+        String name = cache.getFileName().toString();
+        assertEquals(AotCache.key(jar.toString()) + "-" + AotCache.checksum(cache) + ".aot", name);
+        assertEquals("-XX:AOTCache=" + cache, AotCache.options(jar.toString(), options -> null).getFirst());
+
+        Files.writeString(cache, "assembled cachf"); // one damaged byte
+        assertEquals(List.of(), AotCache.options(jar.toString(), options -> fakeTraining(options, trainings)));
+        assertFalse(Files.exists(cache), "the damaged cache is deleted");
+        assertEquals(2, trainings.get(), "and made again");
+        assertTrue(Files.isRegularFile(awaitCache(cacheDir)));
+    }
+
+    private static CompletableFuture<?> fakeTraining(List<String> options, AtomicInteger trainings) {
+        trainings.incrementAndGet();
+        String output = options.getFirst().substring("-XX:AOTCacheOutput=".length());
+        try {
+            Files.writeString(Path.of(output), "assembled cache");
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
         }
+        return CompletableFuture.completedFuture(null);
+    }
+
+    private static Path awaitCache(Path dir) throws Exception {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            try (var files = Files.list(dir)) {
+                var found = files.filter(f -> f.toString().endsWith(".aot")).findFirst();
+                if (found.isPresent()) {
+                    return found.get();
+                }
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("no cache published in " + dir + " within 10 s");
     }
 }
