@@ -42,7 +42,7 @@ public final class ArenaLayout {
     /** "MP4JARNA" in ASCII, big-endian. */
     public static final long MAGIC = 0x4D50344A41524E41L;
     /** Bumped whenever a layout that lives in shared memory changes. */
-    public static final int VERSION = 1;
+    public static final int VERSION = 2;
     public static final long HEADER_SIZE = 64;
 
     /** The block header's size, before each block. */

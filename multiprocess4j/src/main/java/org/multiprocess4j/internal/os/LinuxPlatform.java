@@ -20,7 +20,7 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
- * Linux x86-64: unnamed tmpfs files ({@code O_TMPFILE}), {@code posix_fallocate}, {@code /proc} and futexes.
+ * Linux on x86-64 and aarch64: unnamed tmpfs files ({@code O_TMPFILE}), {@code posix_fallocate}, {@code /proc} and futexes.
  */
 final class LinuxPlatform implements Platform {
 
@@ -37,8 +37,9 @@ final class LinuxPlatform implements Platform {
     private static final int EOPNOTSUPP = 95;
     private static final int ENOSPC = 28;
     private static final int EEXIST = 17;
+    private static final int EAGAIN = 11;
+    private static final int ETIMEDOUT = 110;
 
-    private static final long SYS_FUTEX = 202;
     private static final int FUTEX_WAIT = 0;
     private static final int FUTEX_WAKE = 1;
 
@@ -78,9 +79,17 @@ final class LinuxPlatform implements Platform {
     private static final class Futex {
         static final MethodHandle SYSCALL = Linker.nativeLinker().downcallHandle(
                 Linker.nativeLinker().defaultLookup().findOrThrow("syscall"),
-                FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT),
-                Linker.Option.firstVariadicArg(1));
+                FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT),
+                Linker.Option.firstVariadicArg(1), Linker.Option.captureCallState("errno"));
     }
+
+    /** The system call numbers of this architecture, where they differ. */
+    static final long SYS_FUTEX = switch (Architecture.CURRENT) {
+        case X86_64 -> 202;
+        case AARCH64 -> 98;
+    };
+    /** pidfd_open(2): the same number on both architectures (the generic table's). */
+    static final long SYS_PIDFD_OPEN = 434;
 
     @Override
     public int createUnnamedSharedFile(Path directory, long size) {
@@ -200,27 +209,51 @@ final class LinuxPlatform implements Platform {
     }
 
     @Override
-    public void futexWait(MemorySegment word, int expected, long timeoutNanos) {
+    public int futexWait(long address, int expected, long timeoutNanos) {
         try (Arena arena = Arena.ofConfined()) {
+            MemorySegment errnoState = arena.allocate(Libc.ERRNO.layout);
             MemorySegment timeout = arena.allocate(16, 8);
             timeout.set(JAVA_LONG, 0, timeoutNanos / 1_000_000_000L);
             timeout.set(JAVA_LONG, 8, timeoutNanos % 1_000_000_000L);
-            long unused = (long) Futex.SYSCALL.invokeExact(SYS_FUTEX, word, FUTEX_WAIT, expected, timeout,
-                    MemorySegment.NULL, 0);
-            assert unused >= -1;
+            long result = (long) Futex.SYSCALL.invokeExact(errnoState, SYS_FUTEX, address, FUTEX_WAIT, expected,
+                    timeout, MemorySegment.NULL, 0);
+            if (result == 0) {
+                return WOKEN;
+            }
+            return switch (errno(errnoState)) {
+                case EAGAIN -> VALUE_CHANGED;
+                case ETIMEDOUT -> TIMED_OUT;
+                default -> INTERRUPTED;
+            };
         } catch (Throwable t) {
             throw new IllegalStateException("futex wait failed: " + t, t);
         }
     }
 
     @Override
-    public void futexWake(MemorySegment word, int count) {
-        try {
-            long unused = (long) Futex.SYSCALL.invokeExact(SYS_FUTEX, word, FUTEX_WAKE, count, MemorySegment.NULL,
-                    MemorySegment.NULL, 0);
-            assert unused >= -1;
+    public int futexWake(long address, int count) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment errnoState = arena.allocate(Libc.ERRNO.layout);
+            long woken = (long) Futex.SYSCALL.invokeExact(errnoState, SYS_FUTEX, address, FUTEX_WAKE, count,
+                    MemorySegment.NULL, MemorySegment.NULL, 0);
+            return (int) Math.max(0, woken);
         } catch (Throwable t) {
             throw new IllegalStateException("futex wake failed: " + t, t);
         }
+    }
+
+    @Override
+    public ProcessExits processExits() {
+        return LinuxProcessExits.INSTANCE;
+    }
+
+    /** The errno a downcall captured into {@code errnoState}. */
+    static int errnoOf(MemorySegment errnoState) {
+        return errno(errnoState);
+    }
+
+    /** The layout that holds a captured errno, for the other downcalls of this package. */
+    static MemoryLayout errnoLayout() {
+        return Libc.ERRNO.layout;
     }
 }

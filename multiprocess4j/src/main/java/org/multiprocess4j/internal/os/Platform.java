@@ -1,6 +1,5 @@
 package org.multiprocess4j.internal.os;
 
-import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 
 /**
@@ -40,12 +39,35 @@ public interface Platform {
      */
     long processStartTime(long pid);
 
-    /**
-     * Sleeps while the 32-bit word at {@code word} (in shared memory) still holds {@code expected}, at most
-     * {@code timeoutNanos}; may return early for any reason, so callers re-check their condition.
-     */
-    void futexWait(MemorySegment word, int expected, long timeoutNanos);
+    /** {@link #futexWait}: woken by {@link #futexWake}. */
+    int WOKEN = 0;
+    /** {@link #futexWait}: the word did not hold the expected value, so it did not sleep. */
+    int VALUE_CHANGED = 1;
+    /** {@link #futexWait}: the time ran out. */
+    int TIMED_OUT = 2;
+    /** {@link #futexWait}: a signal, or anything else, ended the sleep early. */
+    int INTERRUPTED = 3;
 
-    /** Wakes at most {@code count} threads, of any process, sleeping in {@link #futexWait} on {@code word}. */
-    void futexWake(MemorySegment word, int count);
+    /**
+     * Sleeps while the 32-bit word at {@code address} (in shared memory) still holds {@code expected}, at most
+     * {@code timeoutNanos}. Takes a raw address, not a segment: a sleep may outlive the object whose word it is,
+     * and the kernel only ever reads the word.
+     *
+     * @return {@link #WOKEN}, {@link #VALUE_CHANGED}, {@link #TIMED_OUT} or {@link #INTERRUPTED}
+     */
+    int futexWait(long address, int expected, long timeoutNanos);
+
+    /**
+     * Wakes at most {@code count} threads, of any process, sleeping in {@link #futexWait} on the word at
+     * {@code address}.
+     *
+     * @return how many were woken
+     */
+    int futexWake(long address, int count);
+
+    /**
+     * The kernel's notice of process exits, or null where the kernel offers none (Linux before 5.3, or a sandbox
+     * that forbids it): callers then look at {@link #processStartTime} from time to time instead.
+     */
+    ProcessExits processExits();
 }

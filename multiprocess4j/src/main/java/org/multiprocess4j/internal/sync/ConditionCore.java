@@ -1,7 +1,12 @@
 package org.multiprocess4j.internal.sync;
 
+import org.multiprocess4j.internal.os.Platform;
+
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.VarHandle;
+import java.util.ArrayDeque;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
 
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
@@ -9,39 +14,94 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
  * A process-shared condition variable on a futex sequence word.
  *
  * <pre>
- *   0          4            8          16
- *   +----------+------------+----------+
- *   | sequence | sleepers   | kind = 3 |
- *   | (int)    | (int)      | (int)    |
- *   +----------+------------+----------+
+ *   0                         4              8          16
+ *   +-------------------------+--------------+----------+----------+
+ *   | sequence (int)          | broadcasts   | kind = 3 | reserved |
+ *   |  31..1: signal count    | (int)        | (int)    |          |
+ *   |  0: SLEEPERS            |              |          |          |
+ *   +-------------------------+--------------+----------+----------+
  * </pre>
  */
 /* Implementation overview
  *
- * A waiter reads the sequence while holding the lock, counts itself in sleepers, releases the lock and sleeps
- * while the sequence is unchanged. A signaller (holding the lock) increments the sequence, then wakes one
- * (signal) or all (signalAll) sleepers. A signal between the waiter's read and its sleep changes the sequence, so
- * the sleep returns at once: no wake-up is lost. No waiter state lives in shared memory except the sleeper count,
- * which only saves wake calls: a waiter killed while waiting leaves it too high, which costs a few needless wake
- * calls and breaks nothing (glibc's process-shared pthread_cond_t keeps per-waiter state and can lose signals
- * then). Spurious wake-ups are possible, as Condition allows.
+ * Shared state. Every signal adds 2 to the sequence; signalAll first adds 1 to broadcasts. Bit 0, SLEEPERS, says
+ * that some JVM's helper may sleep on the word: a helper sets it (CAS) before it sleeps, with the bit included in
+ * the value it expects. A signaller wakes only when the bit was set: signal() wakes one sleeper; when that finds
+ * nobody asleep (the bit was left by a helper of a process that died, or set by one not yet asleep), it clears the
+ * bit and wakes all, so that a helper that slipped into its sleep in between wakes, finds the bit clear and sets it
+ * again. signalAll() clears the bit, then wakes all. So the bit heals after a dead process with one extra pair of
+ * calls, and a condition nobody waits on costs a signaller no system call.
+ *
+ * In each JVM. Waiters queue in a Local (FIFO), each with the sequence it read under the lock, and park in Java:
+ * interrupts and timeouts act at once, virtual threads free their carriers. One helper per Local (the dispatcher)
+ * sleeps on the word for all of them and hands out what it receives:
+ *   woken, broadcasts changed    release every waiter that read an older sequence
+ *   woken, a signal              release the oldest such waiter; if there is none, pass the wake-up on
+ *   the word had changed before it slept (a signal it may have missed)
+ *                                release every waiter that read an older sequence (spurious wake-ups, as allowed)
+ * A signal() wakes one helper of one JVM, which releases one waiter: one signal, one waiter, across processes.
+ * Its sleep is bounded by Waiting.SAFETY_NANOS, after which it ends if nobody waits any more. A waiter released
+ * and interrupted or timed out at the same moment keeps the release (the state CAS decides), so no signal is lost.
  */
 public final class ConditionCore {
     public static final long SIZE = 16;
     public static final long ALIGNMENT = 8;
     private static final long SEQUENCE = 0;
-    private static final long SLEEPERS = 4;
+    private static final long BROADCASTS = 4;
     private static final long KIND = 8;
     private static final int KIND_CONDITION = 3;
+    private static final int SLEEPERS = 1;
+    private static final int STEP = 2;
 
     private static final VarHandle INT = JAVA_INT.varHandle();
 
+    private static final int WAITING = 0;
+    private static final int RELEASED = 1;
+    private static final int CANCELLED = 2;
+
     private final MemorySegment segment;
-    private final MemorySegment sequenceWord;
+    private final long sequenceAddress;
+
+    /** This JVM's waiters, guarded by {@link #queueLock}. */
+    private final ArrayDeque<Node> queue = new ArrayDeque<>();
+    private final ReentrantLock queueLock = new ReentrantLock();
+    /** Waiters in the queue still WAITING; guarded by {@link #queueLock}. */
+    private int waiting;
+    /** Whether the dispatcher runs; guarded by {@link #queueLock}. */
+    private boolean dispatching;
+
+    /** One waiting thread. */
+    private static final class Node {
+        final Thread thread = Thread.currentThread();
+        final int sequence;
+        volatile int state = WAITING;
+
+        Node(int sequence) {
+            this.sequence = sequence;
+        }
+
+        boolean release() {
+            return STATE.compareAndSet(this, WAITING, RELEASED);
+        }
+
+        boolean cancel() {
+            return STATE.compareAndSet(this, WAITING, CANCELLED);
+        }
+
+        private static final VarHandle STATE;
+
+        static {
+            try {
+                STATE = java.lang.invoke.MethodHandles.lookup().findVarHandle(Node.class, "state", int.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+    }
 
     public ConditionCore(MemorySegment segment, boolean init) {
         this.segment = segment;
-        this.sequenceWord = segment.asSlice(SEQUENCE, 4);
+        this.sequenceAddress = segment.address() + SEQUENCE;
         if (init) {
             INT.setRelease(segment, KIND, KIND_CONDITION); // publishes the zeroed condition
         } else if ((int) INT.getAcquire(segment, KIND) != KIND_CONDITION) { // pairs with the release above
@@ -51,7 +111,8 @@ public final class ConditionCore {
     }
 
     /**
-     * Releases {@code lock} fully, waits for a signal or {@code nanos}, and re-acquires it.
+     * Releases {@code lock} fully, waits for a signal or {@code nanos} ({@code Long.MAX_VALUE}: for ever), and
+     * re-acquires it.
      *
      * @return the nanoseconds left of {@code nanos} (0 or less: timed out)
      */
@@ -63,56 +124,169 @@ public final class ConditionCore {
             throw new InterruptedException();
         }
         long start = System.nanoTime();
-        int sequence = (int) INT.getVolatile(segment, SEQUENCE); // read under the lock: orders with signal()
-        INT.getAndAdd(segment, SLEEPERS, 1); // lets signal() know a wake call is needed
+        // Read under the lock: a signal, made under the lock too, comes after it and changes it.
+        Node node = new Node((int) INT.getVolatile(segment, SEQUENCE) & ~SLEEPERS); // pairs with signal's add
+        enqueue(node);
         int holds = lock.releaseAll();
         boolean interrupted = false;
+        boolean cancelled = false;
         try {
-            while ((int) INT.getVolatile(segment, SEQUENCE) == sequence) { // pairs with signal's increment
-                long left = nanos == Long.MAX_VALUE ? Long.MAX_VALUE : nanos - (System.nanoTime() - start);
-                if (left <= 0) {
-                    break;
+            while (node.state == WAITING) {
+                if (nanos == Long.MAX_VALUE) {
+                    LockSupport.park(this);
+                } else {
+                    long left = nanos - (System.nanoTime() - start);
+                    if (left <= 0) {
+                        cancelled = cancel(node);
+                        break;
+                    }
+                    LockSupport.parkNanos(this, left);
                 }
-                Waiting.sleep(sequenceWord, sequence, Math.min(left, LockCore.LIVENESS_PERIOD_NANOS));
                 if (Thread.interrupted()) {
                     interrupted = true;
                     if (interruptible) {
+                        cancelled = cancel(node);
                         break;
                     }
                 }
             }
         } finally {
-            INT.getAndAdd(segment, SLEEPERS, -1);
             lock.reacquire(holds);
         }
         if (interrupted) {
-            if (interruptible) {
+            if (interruptible && cancelled) {
                 throw new InterruptedException();
             }
-            Thread.currentThread().interrupt();
+            Thread.currentThread().interrupt(); // released as it was interrupted: the signal is kept
         }
         return nanos == Long.MAX_VALUE ? Long.MAX_VALUE : nanos - (System.nanoTime() - start);
     }
 
+    private void enqueue(Node node) {
+        queueLock.lock();
+        try {
+            queue.addLast(node);
+            waiting++;
+            if (!dispatching) {
+                dispatching = Waiting.onHelper(this::dispatch);
+            }
+        } finally {
+            queueLock.unlock();
+        }
+    }
+
+    /** True when the node was still waiting and is now cancelled; false when a release came first. */
+    private boolean cancel(Node node) {
+        if (!node.cancel()) {
+            return false;
+        }
+        queueLock.lock();
+        try {
+            waiting--; // the node leaves the queue when it reaches its head
+        } finally {
+            queueLock.unlock();
+        }
+        return true;
+    }
+
+    /** The dispatcher: sleeps on the word for this JVM's waiters while there are any; see the overview. */
+    private void dispatch() {
+        // The sequence up to which this JVM's waiters have been served. Odd, no sequence is: the first look releases
+        // the waiters that a signal passed while no dispatcher ran.
+        int base = SLEEPERS;
+        while (true) {
+            queueLock.lock();
+            try {
+                if (waiting == 0 || Waiting.closing()) {
+                    dispatching = false;
+                    return;
+                }
+            } finally {
+                queueLock.unlock();
+            }
+            int word = (int) INT.getVolatile(segment, SEQUENCE); // pairs with the signallers' adds
+            int current = word & ~SLEEPERS;
+            if (current != base) {
+                releaseOlderThan(current, Integer.MAX_VALUE); // changes this JVM may not have been woken for
+                base = current;
+                continue;
+            }
+            if ((word & SLEEPERS) == 0) {
+                if (!INT.compareAndSet(segment, SEQUENCE, word, word | SLEEPERS)) { // announces a sleeper
+                    continue;
+                }
+                word |= SLEEPERS;
+            }
+            int broadcasts = (int) INT.getVolatile(segment, BROADCASTS);
+            int result = Waiting.sleep(sequenceAddress, word, Waiting.SAFETY_NANOS);
+            if (result == Platform.WOKEN) {
+                current = (int) INT.getVolatile(segment, SEQUENCE) & ~SLEEPERS;
+                boolean all = (int) INT.getVolatile(segment, BROADCASTS) != broadcasts;
+                if (releaseOlderThan(current, all ? Integer.MAX_VALUE : 1) == 0 && !all) {
+                    Waiting.wake(sequenceAddress, 1); // meant for a waiter that is gone: hand it on
+                }
+                // One signal served; more since then are served as changes this JVM may have missed.
+                base = all ? current : (word & ~SLEEPERS) + STEP;
+            }
+        }
+    }
+
+    /** Releases at most {@code count} of the oldest waiters that read a sequence other than {@code current}. */
+    private int releaseOlderThan(int current, int count) {
+        int released = 0;
+        queueLock.lock();
+        try {
+            while (released < count && !queue.isEmpty()) {
+                Node head = queue.peekFirst();
+                if (head.state == CANCELLED) {
+                    queue.pollFirst();
+                    continue;
+                }
+                if (head.sequence == current) {
+                    break; // it and all behind it came after the change
+                }
+                queue.pollFirst();
+                if (head.release()) {
+                    waiting--;
+                    released++;
+                    LockSupport.unpark(head.thread);
+                }
+            }
+        } finally {
+            queueLock.unlock();
+        }
+        return released;
+    }
+
     /** Wakes one waiter (or, rarely, more), of any process. */
     public void signal(LockCore lock) {
-        notify(lock, 1);
+        checkHeld(lock);
+        int old = (int) INT.getAndAdd(segment, SEQUENCE, STEP); // a helper about to sleep sees the change
+        if ((old & SLEEPERS) != 0 && Waiting.wake(sequenceAddress, 1) == 0) {
+            heal();
+        }
     }
 
     /** Wakes every waiter, of any process. */
     public void signalAll(LockCore lock) {
-        notify(lock, Integer.MAX_VALUE);
+        checkHeld(lock);
+        INT.getAndAdd(segment, BROADCASTS, 1); // read by the woken helpers: before the sequence changes
+        int old = (int) INT.getAndAdd(segment, SEQUENCE, STEP);
+        if ((old & SLEEPERS) != 0) {
+            heal();
+        }
     }
 
-    private void notify(LockCore lock, int count) {
+    /** Clears SLEEPERS and wakes every sleeper: those that still wait set it again. */
+    private void heal() {
+        INT.getAndBitwiseAnd(segment, SEQUENCE, ~SLEEPERS); // before the wake: a helper woken sees it clear
+        Waiting.wake(sequenceAddress, Integer.MAX_VALUE);
+    }
+
+    private static void checkHeld(LockCore lock) {
         if (!lock.isHeldByCurrentThread()) {
             throw new IllegalMonitorStateException("signal on a condition whose lock the current thread does not "
                     + "hold");
         }
-        INT.getAndAdd(segment, SEQUENCE, 1); // a waiter about to sleep sees the change and does not
-        if ((int) INT.getVolatile(segment, SLEEPERS) > 0) { // ordered after the increment by the atomic add
-            Waiting.wake(sequenceWord, count);
-        }
     }
-
 }

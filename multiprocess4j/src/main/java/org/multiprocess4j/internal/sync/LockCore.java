@@ -12,6 +12,7 @@ import java.lang.ref.WeakReference;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
 import static java.lang.foreign.ValueLayout.JAVA_INT;
@@ -36,12 +37,20 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * The CAS in recovery compares the whole word, owner identity included, so two recoverers, or a recoverer racing
  * with a release, cannot both win. A pid alone could be reused; the start time cannot.
  *
- * Sleepers wake within LIVENESS_PERIOD_NANOS to check that the owner still runs, so a holder killed with SIGKILL
- * is noticed within about twice that. The check reads /proc only after a sleep that timed out, never on the
- * hand-off path.
+ * Waiting. Within one JVM only the holder of the local gate (a j.u.c ReentrantLock, so that virtual threads park
+ * on it properly and interrupts reach its queue at once) waits for the shared word; it never sleeps in the kernel
+ * itself. It asks for one helper thread to sleep on the futex for this JVM (sleepOnWord: at most one per lock and
+ * JVM, shared by successive gate holders) and parks in Java until that sleep returns. So a thousand waiting
+ * threads, platform or virtual, cost one sleeping helper; an interrupt reaches any of them in microseconds. The
+ * helper's return counts in Local.wakeups and unparks the gate holder; when no gate holder is parked for it (it
+ * left: timed out, interrupted, or took the lock by a CAS of its own), a wake-up it received is passed on with
+ * another FUTEX_WAKE, so that the wake-up the releaser meant for one sleeper is never swallowed. A gate holder that
+ * leaves without the lock after its helper returned passes one on for the same reason.
  *
- * Within one JVM, only the holder of the local gate (a j.u.c ReentrantLock, so virtual threads park on it
- * properly) sleeps on the futex: a thousand threads waiting in one process cost one sleeper.
+ * Death of an owner. The gate holder asks DeathWatch to wake the word when the owner (pid + start time, as in the
+ * word) dies: the kernel tells through a pidfd, within milliseconds, and the woken gate holder sees the owner
+ * among the dead and recovers with one CAS. Where the kernel has no pidfd, helpers sleep at most
+ * LIVENESS_PERIOD_NANOS and the gate holder looks at /proc that often; never on the hand-off path.
  *
  * Which thread of the owning process holds the lock, how many times, and whether it took the lock over from a dead
  * owner are known only to that process: they live in a Local, one per lock per JVM however many objects view the
@@ -55,7 +64,6 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 public final class LockCore {
     /** This process's identity in the owner word: pid and the low half of its start time. */
     static final long SELF = (CurrentProcess.PID << 32) | (CurrentProcess.START_TIME & 0xFFFF_FFFFL);
-    static final long LIVENESS_PERIOD_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
     private static final int SPINS = 200;
 
     private static final VarHandle LONG = JAVA_LONG.varHandle();
@@ -74,7 +82,8 @@ public final class LockCore {
     }
 
     private final MemorySegment segment;
-    private final MemorySegment futexWord;
+    /** The futex word's address: the high half of the owner word. */
+    private final long futexAddress;
     private final boolean reentrant;
     private final Key key;
     private final Local local;
@@ -91,7 +100,7 @@ public final class LockCore {
         this.segment = segment;
         this.key = new Key(arenaId, offset, generation);
         this.local = init ? new Local() : local(key, null);
-        this.futexWord = segment.asSlice(LockLayout.OWNER_HIGH, 4);
+        this.futexAddress = segment.address() + LockLayout.OWNER_HIGH;
         this.reentrant = reentrant;
         int kind = reentrant ? LockLayout.KIND_RLOCK : LockLayout.KIND_LOCK;
         if (init) {
@@ -115,8 +124,14 @@ public final class LockCore {
         private boolean ownerDied;
         /** Whether the registry holds this Local; see {@link #share()}. */
         private boolean shared;
-        /** Admits one sleeper on the futex at a time. */
+        /** Admits one thread of this JVM at a time to wait for the shared word: the others queue here. */
         private final ReentrantLock gate = new ReentrantLock();
+        /** The gate holder while it is parked for the helper's sleep, else null. */
+        private volatile Thread parked;
+        /** How many helper sleeps on the word have returned; written under this Local's monitor. */
+        private volatile int wakeups;
+        /** Whether a helper sleeps on the word now; guarded by this Local's monitor. */
+        private boolean sleeping;
     }
 
     private record Key(long arenaId, long offset, int generation) {
@@ -259,7 +274,8 @@ public final class LockCore {
     }
 
     private boolean acquireSlow(long start, long timeoutNanos, boolean interruptible) throws InterruptedException {
-        long lastLivenessCheck = System.nanoTime();
+        long lastLook = System.nanoTime();
+        long watched = 0; // the owner DeathWatch wakes us for, 0 when none
         boolean interrupted = false;
         try {
             while (true) {
@@ -275,42 +291,129 @@ public final class LockCore {
                     LONG.compareAndSet(segment, LockLayout.OWNER, w, w | LockLayout.WAITERS); // announces a sleeper
                     continue;
                 }
+                long owner = w & ~LockLayout.WAITERS;
+                boolean dead;
+                if (owner != watched) {
+                    if (watched != 0) {
+                        DeathWatch.unwatch(watched, futexAddress);
+                    }
+                    watched = owner;
+                    dead = !DeathWatch.watch(owner, futexAddress);
+                } else {
+                    dead = DeathWatch.isKnownDead(owner);
+                }
                 long now = System.nanoTime();
+                if (!dead && !DeathWatch.AVAILABLE && now - lastLook >= Waiting.LIVENESS_PERIOD_NANOS) {
+                    lastLook = now;
+                    dead = DeathWatch.looksDead(owner);
+                }
+                if (dead) {
+                    if (LONG.compareAndSet(segment, LockLayout.OWNER, w, SELF | LockLayout.WAITERS)) { // takes over
+                        owned(true);
+                        return true;
+                    }
+                    continue;
+                }
                 long left = timeoutNanos == Long.MAX_VALUE ? Long.MAX_VALUE : timeoutNanos - (now - start);
                 if (left <= 0) {
                     return false;
                 }
-                if (now - lastLivenessCheck >= LIVENESS_PERIOD_NANOS) {
-                    lastLivenessCheck = now;
-                    if (ownerIsDead(w) && LONG.compareAndSet(segment, LockLayout.OWNER, w,
-                            SELF | LockLayout.WAITERS)) { // takes over from the dead owner
-                        owned(true);
-                        return true;
-                    }
-                }
-                Waiting.sleep(futexWord, (int) (w >>> 32), Math.min(left, LIVENESS_PERIOD_NANOS));
-                if (Thread.interrupted()) {
+                int seen = local.wakeups;
+                boolean sleeping = sleepOnWord((int) (w >>> 32));
+                if (parkUntilWoken(seen, sleeping ? left : Math.min(left, 1_000_000L))) {
+                    interrupted = true;
                     if (interruptible) {
+                        passOnIfWoken(seen);
                         throw new InterruptedException();
                     }
-                    interrupted = true;
+                }
+                if (timeoutNanos != Long.MAX_VALUE && timeoutNanos - (System.nanoTime() - start) <= 0) {
+                    passOnIfWoken(seen);
                 }
             }
         } finally {
-            if (interrupted) {
+            if (watched != 0) {
+                DeathWatch.unwatch(watched, futexAddress);
+            }
+            if (interrupted && !interruptible) {
                 Thread.currentThread().interrupt();
             }
         }
     }
 
-    private static boolean ownerIsDead(long w) {
-        long owner = w & ~LockLayout.WAITERS;
-        if (owner == SELF) {
-            return false; // a thread of this process holds it: not a death to recover from
+    /**
+     * Makes sure a helper sleeps on the futex word for this JVM, with {@code expected} as the word's high half;
+     * one already asleep serves. Its return, for whatever reason, counts one {@code Local.wakeups} and unparks the
+     * thread parked for it; a wake-up that no thread here was parked for is passed on, so that a sleeper of another
+     * process gets it.
+     *
+     * @return false when no helper may sleep (the JVM is exiting)
+     */
+    private boolean sleepOnWord(int expected) {
+        Local l = local;
+        synchronized (l) {
+            if (l.sleeping) {
+                return true;
+            }
+            l.sleeping = true;
         }
-        long pid = owner >>> 32;
-        long startTime = Platform.current().processStartTime(pid);
-        return startTime < 0 || (startTime & 0xFFFF_FFFFL) != (owner & 0xFFFF_FFFFL);
+        boolean started = Waiting.onHelper(() -> {
+            int result = Waiting.sleep(futexAddress, expected, Waiting.maxSleepNanos());
+            Thread parked;
+            synchronized (l) {
+                l.sleeping = false;
+                l.wakeups++;
+                parked = l.parked;
+            }
+            if (parked != null) {
+                LockSupport.unpark(parked);
+            } else if (result == Platform.WOKEN) {
+                Waiting.wake(futexAddress, 1); // nobody here waits any more: hand the wake-up on
+            }
+        });
+        if (!started) {
+            synchronized (l) {
+                l.sleeping = false;
+            }
+        }
+        return started;
+    }
+
+    /**
+     * Parks the current thread (the gate holder) until the helper's sleep returns, at most {@code nanos}.
+     *
+     * @return whether the thread was interrupted (its interrupt status is then cleared)
+     */
+    private boolean parkUntilWoken(int seen, long nanos) {
+        Local l = local;
+        l.parked = Thread.currentThread();
+        try {
+            long deadline = nanos == Long.MAX_VALUE ? 0 : System.nanoTime() + nanos;
+            while (l.wakeups == seen) {
+                if (nanos == Long.MAX_VALUE) {
+                    LockSupport.park(this);
+                } else {
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0) {
+                        return Thread.interrupted();
+                    }
+                    LockSupport.parkNanos(this, left);
+                }
+                if (Thread.interrupted()) {
+                    return true;
+                }
+            }
+            return false;
+        } finally {
+            l.parked = null;
+        }
+    }
+
+    /** A waiter leaving without the lock passes on a wake-up its helper may have taken meanwhile. */
+    private void passOnIfWoken(int seen) {
+        if (local.wakeups != seen) {
+            Waiting.wake(futexAddress, 1);
+        }
     }
 
     /**
@@ -351,7 +454,7 @@ public final class LockCore {
         HOLDER.setOpaque(local, null); // before the release: the holder never sees itself named after it
         long old = (long) LONG.getAndSet(segment, LockLayout.OWNER, 0L); // publishes the protected data
         if ((old & LockLayout.WAITERS) != 0) {
-            Waiting.wake(futexWord, 1);
+            Waiting.wake(futexAddress, 1);
         }
     }
 

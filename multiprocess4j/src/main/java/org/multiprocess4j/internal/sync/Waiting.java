@@ -2,51 +2,90 @@ package org.multiprocess4j.internal.sync;
 
 import org.multiprocess4j.internal.os.Platform;
 
-import java.lang.foreign.MemorySegment;
-import java.util.concurrent.ExecutionException;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 
 /**
- * Sleeping on a futex word without starving virtual threads: a platform thread sleeps in the kernel itself; a
- * virtual thread hands the sleep to a platform helper and parks, so that it never pins its carrier in a native
- * call. Only one thread per lock and JVM sleeps at a time (the lock's local gate sees to it), so the helpers number
- * at most the locks under contention.
+ * Sleeping in the kernel on behalf of application threads. No application thread, platform or virtual, ever
+ * blocks in a futex call: it parks in Java, where an interrupt reaches it at once and a virtual thread frees its
+ * carrier. The kernel sleeps are made by helper threads of this class, at most one at a time per futex word and
+ * JVM (see {@link LockCore} and {@link ConditionCore}), so that a thousand waiting threads cost one sleeping helper.
+ *
+ * <p>At JVM exit the helpers still asleep are woken and not put to sleep again: the JVM waits up to 300 ms at exit
+ * for threads blocked in native calls.
  */
 final class Waiting {
-    private static final Platform PLATFORM = Platform.current();
+    static final Platform PLATFORM = Platform.current();
+    /**
+     * How long a helper sleeps at most when the kernel tells of owners' deaths: a safety net only, a wake-up a second
+     * per contended word.
+     */
+    static final long SAFETY_NANOS = 1_000_000_000L;
+    /** How long a helper sleeps at most where owners' deaths are learnt by looking: the recovery delay. */
+    static final long LIVENESS_PERIOD_NANOS = 50_000_000L;
+
+    /** Words a helper sleeps on now, with how many helpers: woken at exit. */
+    private static final Map<Long, Integer> ASLEEP = new ConcurrentHashMap<>();
+    private static volatile boolean closing;
 
     private Waiting() {
     }
 
-    /** Helpers for virtual threads, created on first use. */
+    /** Helpers, created on first use. */
     private static final class Helpers {
         static final ExecutorService POOL = Executors.newCachedThreadPool(
                 Thread.ofPlatform().daemon().name("multiprocess4j-futex-", 0).factory());
+
+        static {
+            Runtime.getRuntime().addShutdownHook(new Thread(Waiting::close, "multiprocess4j-futex-close"));
+        }
+    }
+
+    /** The longest a helper sleeps before it looks again, on its own. */
+    static long maxSleepNanos() {
+        return DeathWatch.AVAILABLE ? SAFETY_NANOS : LIVENESS_PERIOD_NANOS;
+    }
+
+    /** Runs {@code sleep} on a helper; false when the JVM is exiting and nothing more may sleep. */
+    static boolean onHelper(Runnable sleep) {
+        if (closing) {
+            return false;
+        }
+        Helpers.POOL.execute(sleep);
+        return true;
     }
 
     /**
-     * Sleeps while the futex word still holds {@code expected}, at most {@code nanos}; returns early on a wake-up,
-     * a signal, or (for a virtual thread) an interrupt, so callers loop and re-check.
+     * Sleeps, on a helper, while the word at {@code address} holds {@code expected}, at most {@code nanos}.
+     *
+     * @return one of {@link Platform#WOKEN}, {@link Platform#VALUE_CHANGED}, {@link Platform#TIMED_OUT},
+     *         {@link Platform#INTERRUPTED}
      */
-    static void sleep(MemorySegment word, int expected, long nanos) {
-        if (!Thread.currentThread().isVirtual()) {
-            PLATFORM.futexWait(word, expected, nanos);
-            return;
-        }
-        Future<?> wait = Helpers.POOL.submit(() -> PLATFORM.futexWait(word, expected, nanos));
+    static int sleep(long address, int expected, long nanos) {
+        ASLEEP.merge(address, 1, Integer::sum);
         try {
-            wait.get();
-        } catch (InterruptedException e) {
-            wait.cancel(false);
-            Thread.currentThread().interrupt();
-        } catch (ExecutionException e) {
-            throw new IllegalStateException("futex wait failed", e.getCause());
+            return closing ? Platform.INTERRUPTED : PLATFORM.futexWait(address, expected, nanos);
+        } finally {
+            ASLEEP.computeIfPresent(address, (a, n) -> n == 1 ? null : n - 1);
         }
     }
 
-    static void wake(MemorySegment word, int count) {
-        PLATFORM.futexWake(word, count);
+    static int wake(long address, int count) {
+        return PLATFORM.futexWake(address, count);
+    }
+
+    /** Whether the JVM is exiting: waiters then poll instead of asking for a kernel sleep. */
+    static boolean closing() {
+        return closing;
+    }
+
+    private static void close() {
+        closing = true;
+        DeathWatch.close();
+        for (long address : ASLEEP.keySet()) {
+            wake(address, Integer.MAX_VALUE); // other processes' sleepers wake too, look, and sleep again
+        }
     }
 }

@@ -72,7 +72,7 @@ class ArenaHeaderTest {
         try {
             arena.memory().set(JAVA_INT, ArenaLayout.VERSION_OFFSET, 99);
             String out = Jvm.run(Attach.class, value.handle().toString());
-            assertTrue(out.contains("version not compatible: app=1 file=99"), out);
+            assertTrue(out.contains("version not compatible: app=" + ArenaLayout.VERSION + " file=99"), out);
         } finally {
             arena.memory().set(JAVA_INT, ArenaLayout.VERSION_OFFSET, ArenaLayout.VERSION);
             SharedHeap.release(arena);

@@ -1,0 +1,173 @@
+package org.multiprocess4j.internal.sync;
+
+import org.multiprocess4j.internal.os.CurrentProcess;
+import org.multiprocess4j.internal.os.Platform;
+import org.multiprocess4j.internal.os.ProcessExits;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Learns from the kernel when the owner of a lock that this JVM waits for dies, and wakes the sleepers on the
+ * lock's word at once, so that one of them takes the lock over. An owner is named as in the lock word: its pid in
+ * the high half, the low 32 bits of its start time in the low half.
+ *
+ * <p>Where the kernel offers no such notice ({@link #AVAILABLE} false), waiters look at {@code /proc} every
+ * {@link Waiting#LIVENESS_PERIOD_NANOS} instead.
+ */
+/* Implementation overview
+ *
+ * One Entry per owner process this JVM has waited for, holding the futex words to wake when it dies (with a count
+ * of the waiters of each). watch() opens the owner's pidfd on first use and only then compares the start time of
+ * the process now holding the pid with the owner's: the pidfd names the process that held the pid when it was
+ * opened, and an owner that still runs after that moment held it then (it started before it took the lock), so a
+ * match proves the pidfd is the owner's. One daemon thread waits in epoll for the pidfds; when one becomes
+ * readable it marks the entry dead, remembers the owner among the recently dead, and wakes every word of the
+ * entry. A waiter that registers after the death finds the entry dead, or opens no pidfd (ESRCH), or finds another
+ * start time: each says dead.
+ */
+final class DeathWatch {
+    private static final Platform PLATFORM = Platform.current();
+    private static final ProcessExits EXITS = PLATFORM.processExits();
+    /** Whether the kernel tells this JVM of deaths. */
+    static final boolean AVAILABLE = EXITS != null;
+    /** Owner processes watched at most at once; past that, waiters fall back to looking. */
+    private static final int MAX_WATCHED = 4096;
+    private static final int RECENTLY_DEAD = 1024;
+
+    private static final Map<Long, Entry> ENTRIES = new ConcurrentHashMap<>();
+    private static final Map<Long, Boolean> DEAD = new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Long, Boolean> eldest) {
+            return size() > RECENTLY_DEAD;
+        }
+    };
+    private static volatile boolean closed;
+    private static Thread watcher; // guarded by DeathWatch.class
+
+    private DeathWatch() {
+    }
+
+    private static final class Entry {
+        /** The words to wake when the owner dies, each with the number of waiters that asked. */
+        final Map<Long, Integer> words = new ConcurrentHashMap<>();
+        volatile boolean dead;
+    }
+
+    /**
+     * Asks that the sleepers on the word at {@code address} be woken when {@code owner} dies.
+     *
+     * @return false when {@code owner} is known to have died already; true when it is watched, or when it cannot
+     *         be (no kernel notice, too many owners), in which case the caller looks from time to time
+     */
+    static boolean watch(long owner, long address) {
+        if (owner >>> 32 == CurrentProcess.PID) {
+            return !looksDead(owner); // this process, or a dead one that had its pid
+        }
+        if (!AVAILABLE || closed) {
+            return true;
+        }
+        if (isKnownDead(owner)) {
+            return false;
+        }
+        Entry entry = ENTRIES.get(owner);
+        if (entry == null) {
+            if (ENTRIES.size() >= MAX_WATCHED) {
+                return true;
+            }
+            entry = open(owner);
+            if (entry == null) {
+                return false;
+            }
+        }
+        entry.words.merge(address, 1, Integer::sum);
+        return !entry.dead;
+    }
+
+    /** Withdraws one {@link #watch} of {@code owner} for {@code address}. */
+    static void unwatch(long owner, long address) {
+        Entry entry = ENTRIES.get(owner);
+        if (entry != null) {
+            entry.words.computeIfPresent(address, (a, n) -> n == 1 ? null : n - 1);
+        }
+    }
+
+    /** Whether {@code owner} is known to be dead; only meaningful when {@link #AVAILABLE}. */
+    static boolean isKnownDead(long owner) {
+        Entry entry = ENTRIES.get(owner);
+        if (entry != null && entry.dead) {
+            return true;
+        }
+        synchronized (DEAD) {
+            return DEAD.containsKey(owner);
+        }
+    }
+
+    /** Whether {@code owner} no longer runs, looked up in {@code /proc}: the way without kernel notice. */
+    static boolean looksDead(long owner) {
+        if (owner >>> 32 == CurrentProcess.PID && (owner & 0xFFFF_FFFFL) == (CurrentProcess.START_TIME & 0xFFFF_FFFFL)) {
+            return false;
+        }
+        long startTime = PLATFORM.processStartTime(owner >>> 32);
+        return startTime < 0 || (startTime & 0xFFFF_FFFFL) != (owner & 0xFFFF_FFFFL);
+    }
+
+    private static Entry open(long owner) {
+        long pid = owner >>> 32;
+        Entry fresh = new Entry();
+        Entry existing = ENTRIES.putIfAbsent(owner, fresh);
+        if (existing != null) {
+            return existing;
+        }
+        boolean watched;
+        try {
+            watched = EXITS.watch(pid, owner);
+        } catch (IllegalStateException e) {
+            ENTRIES.remove(owner, fresh); // out of descriptors, say: this waiter looks instead
+            return fresh;
+        }
+        if (!watched || looksDead(owner)) { // checked after the pidfd exists: see the overview
+            EXITS.unwatch(owner);
+            died(owner);
+            return null;
+        }
+        startWatcher();
+        return fresh;
+    }
+
+    private static synchronized void startWatcher() {
+        if (watcher == null && !closed) {
+            watcher = Thread.ofPlatform().daemon().name("multiprocess4j-death-watch").start(DeathWatch::run);
+        }
+    }
+
+    private static void run() {
+        while (!closed) {
+            for (long owner : EXITS.await()) {
+                died(owner);
+            }
+        }
+    }
+
+    private static void died(long owner) {
+        synchronized (DEAD) {
+            DEAD.put(owner, Boolean.TRUE);
+        }
+        Entry entry = ENTRIES.remove(owner);
+        if (entry != null) {
+            entry.dead = true; // before the wake-ups: the woken check isKnownDead
+            for (long address : entry.words.keySet()) {
+                Waiting.wake(address, Integer.MAX_VALUE);
+            }
+        }
+    }
+
+    /** Ends the watcher thread, at JVM exit. */
+    static void close() {
+        closed = true;
+        if (AVAILABLE) {
+            EXITS.interrupt();
+        }
+    }
+}
