@@ -408,7 +408,12 @@ public final class ChildProcess implements AutoCloseable {
     public boolean join(Duration timeout) {
         Process p = started("join");
         try {
-            return p.waitFor(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            long nanos = Timeouts.nanos(timeout);
+            if (nanos == Long.MAX_VALUE) {
+                p.waitFor();
+                return true;
+            }
+            return p.waitFor(nanos, TimeUnit.NANOSECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return !p.isAlive();

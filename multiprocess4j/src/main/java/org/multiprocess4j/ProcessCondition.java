@@ -61,6 +61,11 @@ public final class ProcessCondition implements Condition, SharedObject {
         }
     }
 
+    /** Whether the shared word says a JVM may be asleep on this condition: for tests of its healing. */
+    boolean sleepersAnnounced() {
+        return core.sleepersAnnounced();
+    }
+
     /** The lock this condition is bound to. */
     public SharedLock lock() {
         return lock;

@@ -126,7 +126,7 @@ public abstract sealed class SharedLock implements Lock, SharedObject permits Pr
      */
     public final boolean acquire(Duration timeout) {
         try {
-            return tryLock(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            return tryLock(Timeouts.nanos(timeout), TimeUnit.NANOSECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;

@@ -283,6 +283,11 @@ public final class ConditionCore {
         Waiting.wake(sequenceAddress, Integer.MAX_VALUE);
     }
 
+    /** Whether the SLEEPERS bit is set: some JVM may sleep on the word (what a signaller looks at). */
+    public boolean sleepersAnnounced() {
+        return ((int) INT.getVolatile(segment, SEQUENCE) & SLEEPERS) != 0; // a snapshot
+    }
+
     private static void checkHeld(LockCore lock) {
         if (!lock.isHeldByCurrentThread()) {
             throw new IllegalMonitorStateException("signal on a condition whose lock the current thread does not "

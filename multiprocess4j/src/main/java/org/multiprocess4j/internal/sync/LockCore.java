@@ -388,12 +388,12 @@ public final class LockCore {
         Local l = local;
         l.parked = Thread.currentThread();
         try {
-            long deadline = nanos == Long.MAX_VALUE ? 0 : System.nanoTime() + nanos;
+            long begin = System.nanoTime();
             while (l.wakeups == seen) {
                 if (nanos == Long.MAX_VALUE) {
                     LockSupport.park(this);
                 } else {
-                    long left = deadline - System.nanoTime();
+                    long left = nanos - (System.nanoTime() - begin); // no deadline sum: it could overflow
                     if (left <= 0) {
                         return Thread.interrupted();
                     }

@@ -1,0 +1,278 @@
+package org.multiprocess4j;
+
+import org.junit.jupiter.api.Test;
+import org.multiprocess4j.sharedctypes.CType;
+import org.multiprocess4j.sharedctypes.IntValue;
+import org.multiprocess4j.sharedctypes.SharedCTypes;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * What waiting costs: idle waiters use no CPU and no platform thread each, interrupts end waits at once, very long
+ * timeouts saturate, and a condition's shared state heals after a waiter's process dies.
+ */
+class WaitingTest {
+    private static final long TICK_NANOS = 10_000_000L; // USER_HZ is 100 on Linux
+
+    /** This process's CPU time (user + system), from /proc, in nanoseconds. */
+    private static long cpuNanos() throws IOException {
+        String stat = Files.readString(Path.of("/proc/self/stat"));
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * TICK_NANOS;
+    }
+
+    /** This process's platform (kernel) threads. */
+    private static int kernelThreads() throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (line.startsWith("Threads:")) {
+                return Integer.parseInt(line.substring("Threads:".length()).trim());
+            }
+        }
+        throw new IllegalStateException("no Threads: line in /proc/self/status");
+    }
+
+    /** CPU time this process uses in {@code window} while nothing happens, as a fraction of one core. */
+    private static double idleCpu(Duration window) throws Exception {
+        Thread.sleep(200); // let the JIT finish what the set-up gave it
+        long before = cpuNanos();
+        long start = System.nanoTime();
+        Thread.sleep(window.toMillis());
+        return (double) (cpuNanos() - before) / (System.nanoTime() - start);
+    }
+
+    @Test
+    void tenThousandVirtualThreadsWaitingOnAConditionTakeNoThreadEachAndNoCpu() throws Exception {
+        ProcessLock lock = ProcessLock.create();
+        ProcessCondition condition = lock.newCondition();
+        AtomicInteger waiting = new AtomicInteger();
+        AtomicInteger woken = new AtomicInteger();
+        boolean[] go = new boolean[1];
+        int threadsBefore = kernelThreads();
+        List<Thread> waiters = new ArrayList<>();
+        for (int i = 0; i < 10_000; i++) {
+            waiters.add(Thread.ofVirtual().start(() -> {
+                lock.lock();
+                try {
+                    waiting.incrementAndGet();
+                    while (!go[0]) {
+                        condition.awaitUninterruptibly();
+                    }
+                    woken.incrementAndGet();
+                } finally {
+                    lock.unlock();
+                }
+            }));
+        }
+        awaitAllInside(lock, waiting, 10_000);
+        int threads = kernelThreads() - threadsBefore;
+        double cpu = idleCpu(Duration.ofSeconds(1));
+        System.out.printf("10,000 virtual threads awaiting a condition: %d more kernel threads, %.1f%% of a core%n",
+                threads, cpu * 100);
+        assertTrue(threads <= 8, threads + " more kernel threads");
+        assertTrue(cpu < 0.05, "idle waiters used " + cpu * 100 + "% of a core");
+        lock.lock();
+        try {
+            go[0] = true;
+            condition.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        for (Thread t : waiters) {
+            assertTrue(t.join(Duration.ofSeconds(60)), "a waiter never woke");
+        }
+        assertEquals(10_000, woken.get());
+    }
+
+    @Test
+    void aThousandPlatformThreadsWaitingForALockUseNoCpu() throws Exception {
+        ProcessRLock lock = ProcessRLock.create();
+        AtomicInteger arrived = new AtomicInteger();
+        AtomicInteger acquired = new AtomicInteger();
+        lock.lock();
+        List<Thread> waiters = new ArrayList<>();
+        for (int i = 0; i < 1000; i++) {
+            waiters.add(Thread.ofPlatform().daemon().start(() -> {
+                arrived.incrementAndGet();
+                lock.lock();
+                acquired.incrementAndGet();
+                lock.unlock();
+            }));
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (arrived.get() < 1000 || waiters.stream().anyMatch(t -> t.getState() == Thread.State.RUNNABLE)) {
+            assertTrue(System.nanoTime() < deadline, "the waiters did not all start waiting");
+            Thread.sleep(10);
+        }
+        double cpu = idleCpu(Duration.ofSeconds(1));
+        System.out.printf("1,000 platform threads waiting for a lock: %.1f%% of a core%n", cpu * 100);
+        assertTrue(cpu < 0.05, "idle waiters used " + cpu * 100 + "% of a core");
+        lock.unlock();
+        for (Thread t : waiters) {
+            assertTrue(t.join(Duration.ofSeconds(60)), "a waiter never got the lock");
+        }
+        assertEquals(1000, acquired.get());
+    }
+
+    /** Waits until {@code count} threads have counted themselves in {@code inside} and let go of {@code lock}. */
+    private static void awaitAllInside(SharedLock lock, AtomicInteger inside, int count) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (true) {
+            assertTrue(System.nanoTime() < deadline, inside.get() + " of " + count + " waiters arrived");
+            if (inside.get() == count && lock.tryLock()) {
+                lock.unlock();
+                return;
+            }
+            Thread.sleep(10);
+        }
+    }
+
+    /** The waits an interrupt must end at once. */
+    private enum Wait {
+        LOCK_INTERRUPTIBLY, CONDITION_AWAIT, TIMED_TRY_LOCK
+    }
+
+    @Test
+    void anInterruptEndsAWaitWithinAMillisecond() throws Exception {
+        ProcessLock lock = ProcessLock.create();
+        ProcessCondition condition = lock.newCondition();
+        for (boolean virtual : new boolean[] {false, true}) {
+            for (Wait wait : Wait.values()) {
+                for (int i = 0; i < 50; i++) {
+                    interruptLatency(lock, condition, wait, virtual); // warm-up: class loading and compilation
+                }
+                long[] latencies = new long[200];
+                for (int i = 0; i < latencies.length; i++) {
+                    latencies[i] = interruptLatency(lock, condition, wait, virtual);
+                }
+                Arrays.sort(latencies);
+                long p99 = latencies[latencies.length * 99 / 100 - 1];
+                System.out.printf("interrupt of a %s thread in %s: median %.3f ms, p99 %.3f ms, max %.3f ms%n",
+                        virtual ? "virtual" : "platform", wait, latencies[latencies.length / 2] / 1e6, p99 / 1e6,
+                        latencies[latencies.length - 1] / 1e6);
+                assertTrue(p99 < 1_000_000, wait + " p99 " + p99 + " ns");
+            }
+        }
+    }
+
+    /** Nanoseconds from interrupting a thread blocked in {@code wait} to its InterruptedException. */
+    private static long interruptLatency(ProcessLock lock, ProcessCondition condition, Wait wait, boolean virtual)
+            throws Exception {
+        AtomicLong thrownAt = new AtomicLong();
+        boolean holdWhileWaiting = wait != Wait.CONDITION_AWAIT;
+        if (holdWhileWaiting) {
+            lock.lock();
+        }
+        Runnable body = () -> {
+            try {
+                switch (wait) {
+                    case LOCK_INTERRUPTIBLY -> lock.lockInterruptibly();
+                    case TIMED_TRY_LOCK -> lock.tryLock(1, TimeUnit.DAYS);
+                    case CONDITION_AWAIT -> {
+                        lock.lock();
+                        try {
+                            condition.await();
+                        } finally {
+                            lock.unlock();
+                        }
+                    }
+                }
+                fail();
+            } catch (InterruptedException e) {
+                thrownAt.set(System.nanoTime());
+            }
+        };
+        Thread waiter = virtual ? Thread.ofVirtual().start(body) : Thread.ofPlatform().start(body);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (waiter.getState() != Thread.State.WAITING && waiter.getState() != Thread.State.TIMED_WAITING
+                || wait == Wait.CONDITION_AWAIT && lock.isLocked()) {
+            assertTrue(System.nanoTime() < deadline, "the waiter never blocked");
+            Thread.onSpinWait();
+        }
+        long interruptedAt = System.nanoTime();
+        waiter.interrupt();
+        assertTrue(waiter.join(Duration.ofSeconds(30)));
+        if (holdWhileWaiting) {
+            lock.unlock();
+        }
+        assertTrue(thrownAt.get() != 0, wait + ": no InterruptedException");
+        return thrownAt.get() - interruptedAt;
+    }
+
+    private static void fail() {
+        throw new AssertionError("the wait ended without an interrupt");
+    }
+
+    @Test
+    void timeoutsOfCenturiesSaturateInsteadOfOverflowing() throws Exception {
+        Duration forever = ChronoUnit.FOREVER.getDuration();
+        ProcessLock lock = ProcessLock.create();
+        assertTrue(lock.acquire(forever));
+        lock.unlock();
+        assertTrue(lock.acquire(Duration.ofDays(365L * 300)));
+        lock.unlock();
+        assertTrue(lock.tryLock(Long.MAX_VALUE, TimeUnit.DAYS));
+        ProcessCondition condition = lock.newCondition();
+        Thread signaller = Thread.ofPlatform().start(() -> {
+            lock.lock();
+            condition.signalAll();
+            lock.unlock();
+        });
+        assertTrue(condition.await(Long.MAX_VALUE, TimeUnit.DAYS));
+        lock.unlock();
+        signaller.join();
+        ChildProcess child = new ChildProcess(ChildProcessTest::noop);
+        child.start();
+        assertTrue(child.join(forever));
+        assertEquals(0, child.exitCode());
+    }
+
+    static void awaitForever(ProcessLock lock, ProcessCondition condition, IntValue waiting) throws Exception {
+        lock.lock();
+        try {
+            waiting.set(1);
+            condition.await();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Test
+    void aConditionWhoseWaitingProcessDiedStopsCostingSignallersSystemCalls() throws Exception {
+        ProcessLock lock = ProcessLock.create();
+        ProcessCondition condition = lock.newCondition();
+        IntValue waiting = SharedCTypes.rawValue(CType.c_int, 0);
+        ChildProcess waiter = new ChildProcess(WaitingTest::awaitForever, lock, condition, waiting).daemon(true);
+        waiter.start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (waiting.get() == 0 || !condition.sleepersAnnounced()) {
+            assertTrue(System.nanoTime() < deadline, "the child never slept on the condition");
+            Thread.sleep(5);
+        }
+        waiter.kill();
+        waiter.join();
+        assertTrue(condition.sleepersAnnounced(), "the dead waiter's process left its mark");
+        lock.lock();
+        try {
+            condition.signal(); // finds nobody asleep, and clears the mark
+            assertFalse(condition.sleepersAnnounced(), "healed by the first signal");
+            condition.signal();
+            assertFalse(condition.sleepersAnnounced());
+        } finally {
+            lock.unlock();
+        }
+    }
+}
