@@ -8,6 +8,7 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -312,6 +313,8 @@ public final class AotCache {
                 } else {
                     log("the ahead-of-time cache training wrote no cache (" + partial + "); children start without");
                 }
+            } catch (NoSuchFileException adopted) {
+                // Another JVM of this class path published it first (see adoptFinishedTraining).
             } catch (IOException | InterruptedException e) {
                 log("the ahead-of-time cache could not be published: " + e);
             } finally {

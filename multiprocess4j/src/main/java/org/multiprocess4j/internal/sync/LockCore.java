@@ -65,6 +65,10 @@ public final class LockCore {
     /** This process's identity in the owner word: pid and the low half of its start time. */
     static final long SELF = (CurrentProcess.PID << 32) | (CurrentProcess.START_TIME & 0xFFFF_FFFFL);
     private static final int SPINS = 200;
+    /** Sleeps a platform thread makes in the kernel itself before it hands the wait to a helper. */
+    private static final int MAX_DIRECT_SLEEPS = 4;
+    /** The longest such sleep: the most an interrupt may wait to be seen. */
+    private static final long DIRECT_SLEEP_NANOS = 200_000;
 
     private static final VarHandle LONG = JAVA_LONG.varHandle();
     private static final VarHandle INT = JAVA_INT.varHandle();
@@ -277,6 +281,8 @@ public final class LockCore {
         long lastLook = System.nanoTime();
         long watched = 0; // the owner DeathWatch wakes us for, 0 when none
         boolean interrupted = false;
+        int directSleeps = 0;
+        boolean directlyWoken = false; // the last direct sleep took a wake-up
         try {
             while (true) {
                 long w = (long) LONG.getVolatile(segment, LockLayout.OWNER);
@@ -292,6 +298,27 @@ public final class LockCore {
                     continue;
                 }
                 long owner = w & ~LockLayout.WAITERS;
+                long now = System.nanoTime();
+                long left = timeoutNanos == Long.MAX_VALUE ? Long.MAX_VALUE : timeoutNanos - (now - start);
+                if (left <= 0) {
+                    passOnIf(directlyWoken);
+                    return false;
+                }
+                if (directSleeps < MAX_DIRECT_SLEEPS && !Thread.currentThread().isVirtual()) {
+                    // A short sleep of its own first: most waits end within microseconds, and a hand-off to the
+                    // helper would double their cost. Short, so that an interrupt is still seen within it.
+                    directSleeps++;
+                    directlyWoken = Waiting.sleepHere(futexAddress, (int) (w >>> 32),
+                            Math.min(left, DIRECT_SLEEP_NANOS)) == Platform.WOKEN;
+                    if (Thread.interrupted()) {
+                        interrupted = true;
+                        if (interruptible) {
+                            passOnIf(directlyWoken);
+                            throw new InterruptedException();
+                        }
+                    }
+                    continue;
+                }
                 boolean dead;
                 if (owner != watched) {
                     if (watched != 0) {
@@ -302,7 +329,6 @@ public final class LockCore {
                 } else {
                     dead = DeathWatch.isKnownDead(owner);
                 }
-                long now = System.nanoTime();
                 if (!dead && !DeathWatch.AVAILABLE && now - lastLook >= Waiting.LIVENESS_PERIOD_NANOS) {
                     lastLook = now;
                     dead = DeathWatch.looksDead(owner);
@@ -314,10 +340,7 @@ public final class LockCore {
                     }
                     continue;
                 }
-                long left = timeoutNanos == Long.MAX_VALUE ? Long.MAX_VALUE : timeoutNanos - (now - start);
-                if (left <= 0) {
-                    return false;
-                }
+                directlyWoken = false;
                 int seen = local.wakeups;
                 boolean sleeping = sleepOnWord((int) (w >>> 32));
                 if (parkUntilWoken(seen, sleeping ? left : Math.min(left, 1_000_000L))) {
@@ -406,6 +429,13 @@ public final class LockCore {
             return false;
         } finally {
             l.parked = null;
+        }
+    }
+
+    /** A waiter leaving without the lock passes on the wake-up its own last sleep took, if it took one. */
+    private void passOnIf(boolean woken) {
+        if (woken) {
+            Waiting.wake(futexAddress, 1);
         }
     }
 

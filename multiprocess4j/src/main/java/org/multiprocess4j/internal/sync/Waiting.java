@@ -72,6 +72,14 @@ final class Waiting {
         }
     }
 
+    /**
+     * Sleeps in the calling thread, which must be a platform thread, while the word at {@code address} holds
+     * {@code expected}, at most {@code nanos}: only for sleeps short enough that an interrupt may wait for them.
+     */
+    static int sleepHere(long address, int expected, long nanos) {
+        return closing ? Platform.INTERRUPTED : PLATFORM.futexWait(address, expected, nanos);
+    }
+
     static int wake(long address, int count) {
         return PLATFORM.futexWake(address, count);
     }
