@@ -81,6 +81,11 @@ public abstract sealed class SharedLock implements Lock, SharedObject permits Pr
         }
     }
 
+    /** The pid of the process holding this lock, 0 when it is free: for tests that kill holders. */
+    long ownerPid() {
+        return core.ownerPid();
+    }
+
     /** Acquires the lock, waiting as long as it takes (Python's {@code acquire()}). */
     @Override
     public final void lock() {

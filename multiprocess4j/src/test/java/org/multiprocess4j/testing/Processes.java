@@ -38,6 +38,25 @@ public final class Processes {
         return System.nanoTime() - start;
     }
 
+    /** Waits, looking every 100 microseconds, until {@code pid} is stopped (by SIGSTOP); fails after {@code deadline}. */
+    public static void awaitStopped(long pid, Duration deadline) {
+        long start = System.nanoTime();
+        while (true) {
+            try {
+                String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+                if (stat.charAt(stat.lastIndexOf(')') + 2) == 'T') {
+                    return;
+                }
+            } catch (IOException e) {
+                throw new IllegalStateException("process " + pid + " is gone", e);
+            }
+            if (System.nanoTime() - start > deadline.toNanos()) {
+                throw new IllegalStateException("process " + pid + " did not stop within " + deadline);
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(100_000);
+        }
+    }
+
     /** Sends SIGKILL to {@code pid}, if it still runs. */
     public static void kill9(long pid) {
         ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);

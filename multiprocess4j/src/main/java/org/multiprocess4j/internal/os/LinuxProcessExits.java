@@ -20,9 +20,6 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
  * is reused later.
  */
 final class LinuxProcessExits implements ProcessExits {
-    /** The one instance of this JVM, or null when the kernel has no pidfd_open (or a sandbox forbids it). */
-    static final LinuxProcessExits INSTANCE = open();
-
     private static final int EPOLL_CLOEXEC = 02000000;
     private static final int EFD_CLOEXEC = 02000000;
     private static final int EFD_NONBLOCK = 04000;
@@ -53,6 +50,9 @@ final class LinuxProcessExits implements ProcessExits {
             FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
     private static final MethodHandle CLOSE = downcall("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
 
+    /** The one instance of this JVM, or null when the kernel has no pidfd_open (or a sandbox forbids it). */
+    static final LinuxProcessExits INSTANCE = open(); // after the method handles it uses
+
     private final int epoll;
     private final int interrupts;
     /** The pidfd of each watched key. */
@@ -69,7 +69,7 @@ final class LinuxProcessExits implements ProcessExits {
         return LINKER.downcallHandle(LINKER.defaultLookup().findOrThrow(name), descriptor);
     }
 
-    private static LinuxProcessExits open() {
+    static LinuxProcessExits open() {
         try {
             int self = pidfdOpen(ProcessHandle.current().pid());
             if (self < 0) {
@@ -87,6 +87,8 @@ final class LinuxProcessExits implements ProcessExits {
             }
             return exits;
         } catch (Throwable t) {
+            System.getLogger("org.multiprocess4j").log(System.Logger.Level.DEBUG,
+                    "no kernel notice of process exits: lock waiters look at /proc instead", t);
             return null;
         }
     }

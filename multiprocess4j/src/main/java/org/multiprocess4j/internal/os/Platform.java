@@ -66,6 +66,13 @@ public interface Platform {
     int futexWake(long address, int count);
 
     /**
+     * Links, now, the native calls that waiting needs ({@link #futexWait}, {@link #futexWake},
+     * {@link #processExits}), which otherwise are linked on first use: tens of milliseconds that a thread would
+     * spend holding a lock, if its first signal or contended release came then.
+     */
+    void linkWaiting();
+
+    /**
      * The kernel's notice of process exits, or null where the kernel offers none (Linux before 5.3, or a sandbox
      * that forbids it): callers then look at {@link #processStartTime} from time to time instead.
      */

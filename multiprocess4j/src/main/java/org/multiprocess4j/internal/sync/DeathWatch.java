@@ -18,13 +18,14 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 /* Implementation overview
  *
- * One Entry per owner process this JVM has waited for, holding the futex words to wake when it dies (with a count
- * of the waiters of each). watch() opens the owner's pidfd on first use and only then compares the start time of
+ * One Entry per owner process this JVM has waited for, holding the waiters to tell when it dies (each with a
+ * count). watch() opens the owner's pidfd on first use and only then compares the start time of
  * the process now holding the pid with the owner's: the pidfd names the process that held the pid when it was
  * opened, and an owner that still runs after that moment held it then (it started before it took the lock), so a
  * match proves the pidfd is the owner's. One daemon thread waits in epoll for the pidfds; when one becomes
- * readable it marks the entry dead, remembers the owner among the recently dead, and wakes every word of the
- * entry. A waiter that registers after the death finds the entry dead, or opens no pidfd (ESRCH), or finds another
+ * readable it marks the entry dead, remembers the owner among the recently dead, wakes every waiter's word and
+ * tells every waiter (which unparks its thread: that thread's helper may not be asleep yet, and would then sleep
+ * through the wake-up). A waiter that registers after the death finds the entry dead, or opens no pidfd (ESRCH), or finds another
  * start time: each says dead.
  */
 final class DeathWatch {
@@ -49,19 +50,31 @@ final class DeathWatch {
     private DeathWatch() {
     }
 
+    /**
+     * One who waits for an owner: the futex word to wake when the owner dies, and what to tell this JVM's parked
+     * thread, which may not sleep on the word yet (its helper may not be in the kernel when the wake-up comes).
+     */
+    interface Waiter {
+        /** The futex word's address. */
+        long address();
+
+        /** Called on the watcher thread once the owner is known dead. */
+        void ownerDied();
+    }
+
     private static final class Entry {
-        /** The words to wake when the owner dies, each with the number of waiters that asked. */
-        final Map<Long, Integer> words = new ConcurrentHashMap<>();
+        /** Who to tell when the owner dies, each with the number of times it asked. */
+        final Map<Waiter, Integer> waiters = new ConcurrentHashMap<>();
         volatile boolean dead;
     }
 
     /**
-     * Asks that the sleepers on the word at {@code address} be woken when {@code owner} dies.
+     * Asks that the sleepers on {@code waiter}'s word be woken, and {@code waiter} told, when {@code owner} dies.
      *
      * @return false when {@code owner} is known to have died already; true when it is watched, or when it cannot
      *         be (no kernel notice, too many owners), in which case the caller looks from time to time
      */
-    static boolean watch(long owner, long address) {
+    static boolean watch(long owner, Waiter waiter) {
         if (owner >>> 32 == CurrentProcess.PID) {
             return !looksDead(owner); // this process, or a dead one that had its pid
         }
@@ -81,15 +94,15 @@ final class DeathWatch {
                 return false;
             }
         }
-        entry.words.merge(address, 1, Integer::sum);
+        entry.waiters.merge(waiter, 1, Integer::sum);
         return !entry.dead;
     }
 
-    /** Withdraws one {@link #watch} of {@code owner} for {@code address}. */
-    static void unwatch(long owner, long address) {
+    /** Withdraws one {@link #watch} of {@code owner} by {@code waiter}. */
+    static void unwatch(long owner, Waiter waiter) {
         Entry entry = ENTRIES.get(owner);
         if (entry != null) {
-            entry.words.computeIfPresent(address, (a, n) -> n == 1 ? null : n - 1);
+            entry.waiters.computeIfPresent(waiter, (a, n) -> n == 1 ? null : n - 1);
         }
     }
 
@@ -157,8 +170,9 @@ final class DeathWatch {
         Entry entry = ENTRIES.remove(owner);
         if (entry != null) {
             entry.dead = true; // before the wake-ups: the woken check isKnownDead
-            for (long address : entry.words.keySet()) {
-                Waiting.wake(address, Integer.MAX_VALUE);
+            for (Waiter waiter : entry.waiters.keySet()) {
+                Waiting.wake(waiter.address(), Integer.MAX_VALUE); // other JVMs' sleepers too
+                waiter.ownerDied();
             }
         }
     }

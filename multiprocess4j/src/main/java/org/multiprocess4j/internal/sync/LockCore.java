@@ -88,6 +88,8 @@ public final class LockCore {
     private final MemorySegment segment;
     /** The futex word's address: the high half of the owner word. */
     private final long futexAddress;
+    /** What DeathWatch tells when the owner this view's gate holder waits for dies. */
+    private final DeathWaiter deathWaiter;
     private final boolean reentrant;
     private final Key key;
     private final Local local;
@@ -105,6 +107,8 @@ public final class LockCore {
         this.key = new Key(arenaId, offset, generation);
         this.local = init ? new Local() : local(key, null);
         this.futexAddress = segment.address() + LockLayout.OWNER_HIGH;
+        this.deathWaiter = new DeathWaiter(futexAddress, this.local);
+        Waiting.prepare();
         this.reentrant = reentrant;
         int kind = reentrant ? LockLayout.KIND_RLOCK : LockLayout.KIND_LOCK;
         if (init) {
@@ -139,6 +143,31 @@ public final class LockCore {
     }
 
     private record Key(long arenaId, long offset, int generation) {
+    }
+
+    /** Counts a death as a wake-up of the Local, so that its parked gate holder looks again at once. */
+    private record DeathWaiter(long address, Local local) implements DeathWatch.Waiter {
+        @Override
+        public void ownerDied() {
+            Thread parked;
+            synchronized (local) {
+                local.wakeups++;
+                parked = local.parked;
+            }
+            if (parked != null) {
+                LockSupport.unpark(parked);
+            }
+        }
+
+        @Override
+        public boolean equals(Object other) {
+            return this == other;
+        }
+
+        @Override
+        public int hashCode() {
+            return System.identityHashCode(this);
+        }
     }
 
     private static final class LocalRef extends WeakReference<Local> {
@@ -196,6 +225,11 @@ public final class LockCore {
     /** Whether any thread of any process holds this lock. */
     public boolean isLocked() {
         return (long) LONG.getVolatile(segment, LockLayout.OWNER) != 0; // a snapshot, stale at once
+    }
+
+    /** The pid of the process holding this lock, 0 when it is free; a snapshot, stale at once. */
+    public long ownerPid() {
+        return ((long) LONG.getVolatile(segment, LockLayout.OWNER) & ~LockLayout.WAITERS) >>> 32;
     }
 
     /** Tries once, without waiting; true when the current thread now holds the lock. */
@@ -319,13 +353,14 @@ public final class LockCore {
                     }
                     continue;
                 }
+                int seen = local.wakeups; // before the death check: a death after it counts as a wake-up
                 boolean dead;
                 if (owner != watched) {
                     if (watched != 0) {
-                        DeathWatch.unwatch(watched, futexAddress);
+                        DeathWatch.unwatch(watched, deathWaiter);
                     }
                     watched = owner;
-                    dead = !DeathWatch.watch(owner, futexAddress);
+                    dead = !DeathWatch.watch(owner, deathWaiter);
                 } else {
                     dead = DeathWatch.isKnownDead(owner);
                 }
@@ -341,7 +376,6 @@ public final class LockCore {
                     continue;
                 }
                 directlyWoken = false;
-                int seen = local.wakeups;
                 boolean sleeping = sleepOnWord((int) (w >>> 32));
                 if (parkUntilWoken(seen, sleeping ? left : Math.min(left, 1_000_000L))) {
                     interrupted = true;
@@ -356,7 +390,7 @@ public final class LockCore {
             }
         } finally {
             if (watched != 0) {
-                DeathWatch.unwatch(watched, futexAddress);
+                DeathWatch.unwatch(watched, deathWaiter);
             }
             if (interrupted && !interruptible) {
                 Thread.currentThread().interrupt();

@@ -43,6 +43,19 @@ final class Waiting {
         }
     }
 
+    /**
+     * Links the native calls of waiting on a daemon thread, once per JVM, as soon as a lock or condition exists
+     * here, so that no thread links them while holding a lock.
+     */
+    static void prepare() {
+        if (!PREPARED.getAndSet(true)) {
+            Thread.ofPlatform().daemon().name("multiprocess4j-link").start(PLATFORM::linkWaiting);
+        }
+    }
+
+    private static final java.util.concurrent.atomic.AtomicBoolean PREPARED =
+            new java.util.concurrent.atomic.AtomicBoolean();
+
     /** The longest a helper sleeps before it looks again, on its own. */
     static long maxSleepNanos() {
         return DeathWatch.AVAILABLE ? SAFETY_NANOS : LIVENESS_PERIOD_NANOS;
