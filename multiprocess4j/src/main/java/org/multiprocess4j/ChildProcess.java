@@ -57,7 +57,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * attached again in the child, to the same memory; any other argument must be {@link Serializable} and travels by
  * value, as does the target (a lambda or method reference of one of the {@code Task} interfaces). Everything is
  * serialized in {@link #start()}, so an argument that cannot travel fails there, in the parent. The data travels
- * over the child's standard input, a pipe no other process can open; the child then reads nothing more from it.
+ * over the child's standard input, a pipe that only this process writes; the child then reads nothing more from it.
+ * Like every process of the user, the child trusts what it reads there: while it starts, another process of the
+ * same user could open that pipe through {@code /proc} and write to it. The user id is the security boundary of
+ * the library (see {@code SECURITY.md}).
  *
  * <p>Ownership: this process owns the memory of the shared objects it created; it keeps every argument reachable
  * until the child has exited, even if the caller drops this object, so the child never loses its memory.

@@ -285,4 +285,25 @@ class WaitingTest {
             lock.unlock();
         }
     }
+
+    @Test
+    void closingALockThatThreadsWaitForIsRefusedInTheLibrarysWords() throws Exception {
+        ProcessLock lock = ProcessLock.create();
+        lock.lock();
+        Thread waiter = Thread.ofPlatform().start(() -> {
+            lock.lock();
+            lock.unlock();
+        });
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (waiter.getState() != Thread.State.WAITING) {
+            assertTrue(System.nanoTime() < deadline, "the waiter never blocked");
+            Thread.sleep(1);
+        }
+        IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                lock::close);
+        assertTrue(e.getMessage().contains("1 thread(s) of this process wait for it"), e.getMessage());
+        lock.unlock();
+        assertTrue(waiter.join(Duration.ofSeconds(30)));
+        lock.close();
+    }
 }

@@ -227,6 +227,11 @@ public final class LockCore {
         return (long) LONG.getVolatile(segment, LockLayout.OWNER) != 0; // a snapshot, stale at once
     }
 
+    /** How many threads of this JVM wait for this lock, in any view of it: a snapshot. */
+    public int localWaiters() {
+        return local.gate.getQueueLength() + (local.gate.isLocked() ? 1 : 0);
+    }
+
     /** The pid of the process holding this lock, 0 when it is free; a snapshot, stale at once. */
     public long ownerPid() {
         return ((long) LONG.getVolatile(segment, LockLayout.OWNER) & ~LockLayout.WAITERS) >>> 32;
@@ -265,6 +270,18 @@ public final class LockCore {
      * @throws InterruptedException when {@code interruptible} and the thread is interrupted while waiting
      */
     public boolean acquire(long timeoutNanos, boolean interruptible) throws InterruptedException {
+        try {
+            return acquireOrWait(timeoutNanos, interruptible);
+        } catch (IllegalStateException e) {
+            if (segment.scope().isAlive()) {
+                throw e;
+            }
+            throw new IllegalStateException("the " + (reentrant ? "ProcessRLock" : "ProcessLock") + " was closed "
+                    + "while this thread waited for it", e);
+        }
+    }
+
+    private boolean acquireOrWait(long timeoutNanos, boolean interruptible) throws InterruptedException {
         if (tryAcquire()) {
             return true;
         }
