@@ -116,9 +116,18 @@ public final class ProcessCondition implements Condition, SharedObject {
                 block.generation(), 0, ConditionCore.SIZE, 1, lock.handle().toString())));
     }
 
-    /** Ends this process's access to the condition (not to its lock). */
+    /**
+     * Ends this process's access to the condition (not to its lock).
+     *
+     * @throws IllegalStateException when threads of this process wait on this condition object
+     */
     @Override
     public void close() {
+        int waiters = core.localWaiters();
+        if (waiters > 0 && block.isAlive()) {
+            throw new IllegalStateException("cannot close a ProcessCondition while " + waiters + " thread(s) of this "
+                    + "process wait on it: signal them, or interrupt them, first");
+        }
         block.close();
     }
 }

@@ -2,6 +2,7 @@ package org.multiprocess4j;
 
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.multiprocess4j.sharedctypes.CType;
 import org.multiprocess4j.sharedctypes.IntValue;
 import org.multiprocess4j.sharedctypes.LongArray;
@@ -227,6 +228,7 @@ class KillAccountingTest {
 
     @Tag("soak")
     @Test
+    @Timeout(value = 30, unit = TimeUnit.MINUTES)
     void soakKillingWorkersAtRandomPoints() throws Exception {
         killAndAccount(1000);
     }

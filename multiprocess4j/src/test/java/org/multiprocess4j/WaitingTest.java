@@ -295,7 +295,7 @@ class WaitingTest {
             lock.unlock();
         });
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (waiter.getState() != Thread.State.WAITING) {
+        while (waiter.getState() != Thread.State.WAITING && waiter.getState() != Thread.State.TIMED_WAITING) {
             assertTrue(System.nanoTime() < deadline, "the waiter never blocked");
             Thread.sleep(1);
         }
@@ -305,5 +305,81 @@ class WaitingTest {
         lock.unlock();
         assertTrue(waiter.join(Duration.ofSeconds(30)));
         lock.close();
+    }
+
+    /** Exits with 3 while a thread awaits a condition that a shutdown hook then signals, and joins that thread. */
+    static void exitWhileAThreadAwaits(ProcessLock lock, ProcessCondition condition) throws InterruptedException {
+        boolean[] go = new boolean[1];
+        Thread waiter = Thread.ofPlatform().start(() -> {
+            lock.lock();
+            try {
+                while (!go[0]) {
+                    condition.awaitUninterruptibly();
+                }
+            } finally {
+                lock.unlock();
+            }
+        });
+        while (waiter.getState() != Thread.State.WAITING || lock.isLocked()) {
+            Thread.sleep(1);
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            lock.lock();
+            try {
+                go[0] = true;
+                condition.signalAll();
+            } finally {
+                lock.unlock();
+            }
+            try {
+                waiter.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }));
+        System.exit(3);
+    }
+
+    @Test
+    void aConditionStillWorksInShutdownHooks() {
+        ProcessLock lock = ProcessLock.create();
+        ChildProcess child = new ChildProcess(WaitingTest::exitWhileAThreadAwaits, lock, lock.newCondition())
+                .daemon(true);
+        child.start();
+        try {
+            assertTrue(child.join(Duration.ofSeconds(30)), "the child hung in its shutdown hooks");
+            assertEquals(3, child.exitCode());
+        } finally {
+            child.kill();
+        }
+    }
+
+    @Test
+    void closingAConditionThatThreadsAwaitIsRefused() throws Exception {
+        ProcessLock lock = ProcessLock.create();
+        ProcessCondition condition = lock.newCondition();
+        Thread waiter = Thread.ofVirtual().start(() -> {
+            lock.lock();
+            try {
+                condition.await(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                lock.unlock();
+            }
+        });
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (waiter.getState() != Thread.State.TIMED_WAITING || lock.isLocked()) {
+            assertTrue(System.nanoTime() < deadline, "the waiter never blocked");
+            Thread.sleep(1);
+        }
+        IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                condition::close);
+        assertTrue(e.getMessage().contains("1 thread(s) of this process wait on it"), e.getMessage());
+        lock.lock();
+        condition.signalAll();
+        lock.unlock();
+        assertTrue(waiter.join(Duration.ofSeconds(30)));
+        condition.close();
     }
 }

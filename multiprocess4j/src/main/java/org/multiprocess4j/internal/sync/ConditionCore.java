@@ -32,13 +32,17 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
  * again. signalAll() clears the bit, then wakes all. So the bit heals after a dead process with one extra pair of
  * calls, and a condition nobody waits on costs a signaller no system call.
  *
- * In each JVM. Waiters queue in a Local (FIFO), each with the sequence it read under the lock, and park in Java:
- * interrupts and timeouts act at once, virtual threads free their carriers. One helper per Local (the dispatcher)
- * sleeps on the word for all of them and hands out what it receives:
- *   woken, broadcasts changed    release every waiter that read an older sequence
- *   woken, a signal              release the oldest such waiter; if there is none, pass the wake-up on
+ * In each JVM. Waiters queue (FIFO), each with the sequence and broadcasts count it read under the lock, and park
+ * in Java: interrupts and timeouts act at once, virtual threads free their carriers. One helper per condition view
+ * and JVM (the dispatcher) sleeps on the word for all of them and hands out what it receives:
+ *   woken                        release every waiter whose broadcasts count is older (a signalAll came); if none,
+ *                                the oldest waiter that read an older sequence (a signal came); if none either and
+ *                                the sequence moved during the sleep, pass the wake-up on
  *   the word had changed before it slept (a signal it may have missed)
  *                                release every waiter that read an older sequence (spurious wake-ups, as allowed)
+ * signalAll adds to broadcasts before the sequence, so whoever sees its sequence change sees its count too. While
+ * the JVM exits (shutdown hooks may still signal), dispatchers no longer sleep in the kernel but look at the word
+ * every millisecond, and so does a waiter that has no dispatcher.
  * A signal() wakes one helper of one JVM, which releases one waiter: one signal, one waiter, across processes.
  * Its sleep is bounded by Waiting.SAFETY_NANOS, after which it ends if nobody waits any more. A waiter released
  * and interrupted or timed out at the same moment keeps the release (the state CAS decides), so no signal is lost.
@@ -74,10 +78,13 @@ public final class ConditionCore {
     private static final class Node {
         final Thread thread = Thread.currentThread();
         final int sequence;
+        /** The broadcasts count when the waiter began: a different count releases it. */
+        final int broadcasts;
         volatile int state = WAITING;
 
-        Node(int sequence) {
+        Node(int sequence, int broadcasts) {
             this.sequence = sequence;
+            this.broadcasts = broadcasts;
         }
 
         boolean release() {
@@ -125,21 +132,29 @@ public final class ConditionCore {
         }
         long start = System.nanoTime();
         // Read under the lock: a signal, made under the lock too, comes after it and changes it.
-        Node node = new Node((int) INT.getVolatile(segment, SEQUENCE) & ~SLEEPERS); // pairs with signal's add
+        int broadcasts = (int) INT.getVolatile(segment, BROADCASTS); // pairs with signalAll's add
+        Node node = new Node((int) INT.getVolatile(segment, SEQUENCE) & ~SLEEPERS, broadcasts); // and signal's
         enqueue(node);
         int holds = lock.releaseAll();
         boolean interrupted = false;
         boolean cancelled = false;
         try {
             while (node.state == WAITING) {
-                if (nanos == Long.MAX_VALUE) {
-                    LockSupport.park(this);
-                } else {
-                    long left = nanos - (System.nanoTime() - start);
-                    if (left <= 0) {
-                        cancelled = cancel(node);
+                long left = nanos == Long.MAX_VALUE ? Long.MAX_VALUE : nanos - (System.nanoTime() - start);
+                if (left <= 0) {
+                    cancelled = cancel(node);
+                    break;
+                }
+                if (Waiting.closing()) {
+                    // The JVM is exiting and dispatchers no longer sleep: look for a change every millisecond.
+                    if (((int) INT.getVolatile(segment, SEQUENCE) & ~SLEEPERS) != node.sequence && node.release()) {
+                        released(node);
                         break;
                     }
+                    LockSupport.parkNanos(this, Math.min(left, 1_000_000L));
+                } else if (left == Long.MAX_VALUE) {
+                    LockSupport.park(this);
+                } else {
                     LockSupport.parkNanos(this, left);
                 }
                 if (Thread.interrupted()) {
@@ -159,7 +174,11 @@ public final class ConditionCore {
             }
             Thread.currentThread().interrupt(); // released as it was interrupted: the signal is kept
         }
-        return nanos == Long.MAX_VALUE ? Long.MAX_VALUE : nanos - (System.nanoTime() - start);
+        if (nanos == Long.MAX_VALUE) {
+            return Long.MAX_VALUE;
+        }
+        long left = nanos - (System.nanoTime() - start);
+        return cancelled ? Math.min(0, left) : Math.max(1, left); // released: not a timeout, however late
     }
 
     private void enqueue(Node node) {
@@ -170,6 +189,30 @@ public final class ConditionCore {
             if (!dispatching) {
                 dispatching = Waiting.onHelper(this::dispatch);
             }
+        } catch (RuntimeException | Error e) {
+            queue.removeLast();
+            waiting--;
+            throw e;
+        } finally {
+            queueLock.unlock();
+        }
+    }
+
+    /** Counts out a node that its own waiter released. */
+    private void released(Node node) {
+        queueLock.lock();
+        try {
+            waiting--; // the node leaves the queue when it reaches its head
+        } finally {
+            queueLock.unlock();
+        }
+    }
+
+    /** How many threads of this JVM wait on this view of the condition: a snapshot. */
+    public int localWaiters() {
+        queueLock.lock();
+        try {
+            return waiting;
         } finally {
             queueLock.unlock();
         }
@@ -191,14 +234,26 @@ public final class ConditionCore {
 
     /** The dispatcher: sleeps on the word for this JVM's waiters while there are any; see the overview. */
     private void dispatch() {
+        try {
+            serve();
+        } finally {
+            queueLock.lock();
+            try {
+                dispatching = false; // also after an exception: the next waiter starts another dispatcher
+            } finally {
+                queueLock.unlock();
+            }
+        }
+    }
+
+    private void serve() {
         // The sequence up to which this JVM's waiters have been served. Odd, no sequence is: the first look releases
         // the waiters that a signal passed while no dispatcher ran.
         int base = SLEEPERS;
         while (true) {
             queueLock.lock();
             try {
-                if (waiting == 0 || Waiting.closing()) {
-                    dispatching = false;
+                if (waiting == 0) {
                     return;
                 }
             } finally {
@@ -207,7 +262,10 @@ public final class ConditionCore {
             int word = (int) INT.getVolatile(segment, SEQUENCE); // pairs with the signallers' adds
             int current = word & ~SLEEPERS;
             if (current != base) {
-                releaseOlderThan(current, Integer.MAX_VALUE); // changes this JVM may not have been woken for
+                // Changes this JVM may not have been woken for. Read after the sequence, the broadcasts count
+                // includes every signalAll whose sequence change was seen (it adds to broadcasts first).
+                releaseBroadcast((int) INT.getVolatile(segment, BROADCASTS));
+                releaseOlderThan(current, Integer.MAX_VALUE);
                 base = current;
                 continue;
             }
@@ -217,18 +275,51 @@ public final class ConditionCore {
                 }
                 word |= SLEEPERS;
             }
-            int broadcasts = (int) INT.getVolatile(segment, BROADCASTS);
+            if (Waiting.closing()) {
+                LockSupport.parkNanos(1_000_000L); // the JVM is exiting: no more kernel sleeps, look every ms
+                continue;
+            }
             int result = Waiting.sleep(sequenceAddress, word, Waiting.SAFETY_NANOS);
             if (result == Platform.WOKEN) {
                 current = (int) INT.getVolatile(segment, SEQUENCE) & ~SLEEPERS;
-                boolean all = (int) INT.getVolatile(segment, BROADCASTS) != broadcasts;
-                if (releaseOlderThan(current, all ? Integer.MAX_VALUE : 1) == 0 && !all) {
-                    Waiting.wake(sequenceAddress, 1); // meant for a waiter that is gone: hand it on
+                int broadcasts = (int) INT.getVolatile(segment, BROADCASTS); // after the sequence: see above
+                if (releaseBroadcast(broadcasts) == 0 && releaseOlderThan(current, 1) == 0
+                        && current != (word & ~SLEEPERS)) {
+                    // A signal's wake-up meant for a waiter that is gone: hand it on. (With the sequence unchanged
+                    // since this sleep began, it is an older one handed on already, which no sleeper can use.)
+                    Waiting.wake(sequenceAddress, 1);
                 }
                 // One signal served; more since then are served as changes this JVM may have missed.
-                base = all ? current : (word & ~SLEEPERS) + STEP;
+                base = (word & ~SLEEPERS) + STEP;
             }
         }
+    }
+
+    /** Releases every waiter that began before the latest signalAll ({@code broadcasts} is the count now). */
+    private int releaseBroadcast(int broadcasts) {
+        int released = 0;
+        queueLock.lock();
+        try {
+            while (!queue.isEmpty()) {
+                Node head = queue.peekFirst();
+                if (head.state == CANCELLED) {
+                    queue.pollFirst();
+                    continue;
+                }
+                if (head.broadcasts == broadcasts) {
+                    break; // it and all behind it began after the latest signalAll
+                }
+                queue.pollFirst();
+                if (head.release()) {
+                    waiting--;
+                    released++;
+                    LockSupport.unpark(head.thread);
+                }
+            }
+        } finally {
+            queueLock.unlock();
+        }
+        return released;
     }
 
     /** Releases at most {@code count} of the oldest waiters that read a sequence other than {@code current}. */

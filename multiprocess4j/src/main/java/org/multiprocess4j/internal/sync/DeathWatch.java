@@ -38,7 +38,7 @@ final class DeathWatch {
     private static final int RECENTLY_DEAD = 1024;
 
     private static final Map<Long, Entry> ENTRIES = new ConcurrentHashMap<>();
-    private static final Map<Long, Boolean> DEAD = new LinkedHashMap<>(16, 0.75f, true) {
+    private static final Map<Long, Boolean> RECENTLY_DEAD_OWNERS = new LinkedHashMap<>(16, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<Long, Boolean> eldest) {
             return size() > RECENTLY_DEAD;
@@ -68,34 +68,42 @@ final class DeathWatch {
         volatile boolean dead;
     }
 
+    /** {@link #watch}: the owner is watched; the waiter is told when it dies. */
+    static final int WATCHED = 0;
+    /** {@link #watch}: the owner cannot be watched (no kernel notice, too many owners, no descriptor left, this
+     *  process): the waiter must look at {@code /proc} from time to time. */
+    static final int UNWATCHED = 1;
+    /** {@link #watch}: the owner is dead. */
+    static final int DEAD = 2;
+
     /**
      * Asks that the sleepers on {@code waiter}'s word be woken, and {@code waiter} told, when {@code owner} dies.
+     * Only a {@link #WATCHED} result needs an {@link #unwatch}.
      *
-     * @return false when {@code owner} is known to have died already; true when it is watched, or when it cannot
-     *         be (no kernel notice, too many owners), in which case the caller looks from time to time
+     * @return {@link #WATCHED}, {@link #UNWATCHED} or {@link #DEAD}
      */
-    static boolean watch(long owner, Waiter waiter) {
+    static int watch(long owner, Waiter waiter) {
         if (owner >>> 32 == CurrentProcess.PID) {
-            return !looksDead(owner); // this process, or a dead one that had its pid
+            return looksDead(owner) ? DEAD : UNWATCHED; // this process, or a dead one that had its pid
         }
         if (!AVAILABLE || closed) {
-            return true;
+            return UNWATCHED;
         }
         if (isKnownDead(owner)) {
-            return false;
+            return DEAD;
         }
         Entry entry = ENTRIES.get(owner);
         if (entry == null) {
             if (ENTRIES.size() >= MAX_WATCHED) {
-                return true;
+                return UNWATCHED;
             }
             entry = open(owner);
             if (entry == null) {
-                return false;
+                return isKnownDead(owner) ? DEAD : UNWATCHED;
             }
         }
         entry.waiters.merge(waiter, 1, Integer::sum);
-        return !entry.dead;
+        return entry.dead ? DEAD : WATCHED;
     }
 
     /** Withdraws one {@link #watch} of {@code owner} by {@code waiter}. */
@@ -106,14 +114,14 @@ final class DeathWatch {
         }
     }
 
-    /** Whether {@code owner} is known to be dead; only meaningful when {@link #AVAILABLE}. */
+    /** Whether {@code owner} is known to be dead, by the kernel's notice. */
     static boolean isKnownDead(long owner) {
         Entry entry = ENTRIES.get(owner);
         if (entry != null && entry.dead) {
             return true;
         }
-        synchronized (DEAD) {
-            return DEAD.containsKey(owner);
+        synchronized (RECENTLY_DEAD_OWNERS) {
+            return RECENTLY_DEAD_OWNERS.containsKey(owner);
         }
     }
 
@@ -138,7 +146,7 @@ final class DeathWatch {
             watched = EXITS.watch(pid, owner);
         } catch (IllegalStateException e) {
             ENTRIES.remove(owner, fresh); // out of descriptors, say: this waiter looks instead
-            return fresh;
+            return null;
         }
         if (!watched || looksDead(owner)) { // checked after the pidfd exists: see the overview
             EXITS.unwatch(owner);
@@ -164,8 +172,8 @@ final class DeathWatch {
     }
 
     private static void died(long owner) {
-        synchronized (DEAD) {
-            DEAD.put(owner, Boolean.TRUE);
+        synchronized (RECENTLY_DEAD_OWNERS) {
+            RECENTLY_DEAD_OWNERS.put(owner, Boolean.TRUE);
         }
         Entry entry = ENTRIES.remove(owner);
         if (entry != null) {

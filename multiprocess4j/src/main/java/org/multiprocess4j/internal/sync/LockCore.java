@@ -69,6 +69,8 @@ public final class LockCore {
     private static final int MAX_DIRECT_SLEEPS = 4;
     /** The longest such sleep: the most an interrupt may wait to be seen. */
     private static final long DIRECT_SLEEP_NANOS = 200_000;
+    /** The longest a gate holder parks before it looks at the owner word again. */
+    private static final long PARK_NANOS = 25_000_000;
 
     private static final VarHandle LONG = JAVA_LONG.varHandle();
     private static final VarHandle INT = JAVA_INT.varHandle();
@@ -330,7 +332,8 @@ public final class LockCore {
 
     private boolean acquireSlow(long start, long timeoutNanos, boolean interruptible) throws InterruptedException {
         long lastLook = System.nanoTime();
-        long watched = 0; // the owner DeathWatch wakes us for, 0 when none
+        long watched = 0; // the owner last asked DeathWatch about, 0 when none
+        int watchState = DeathWatch.UNWATCHED;
         boolean interrupted = false;
         int directSleeps = 0;
         boolean directlyWoken = false; // the last direct sleep took a wake-up
@@ -373,15 +376,19 @@ public final class LockCore {
                 int seen = local.wakeups; // before the death check: a death after it counts as a wake-up
                 boolean dead;
                 if (owner != watched) {
-                    if (watched != 0) {
+                    if (watchState == DeathWatch.WATCHED) {
                         DeathWatch.unwatch(watched, deathWaiter);
                     }
                     watched = owner;
-                    dead = !DeathWatch.watch(owner, deathWaiter);
+                    watchState = DeathWatch.watch(owner, deathWaiter);
+                    dead = watchState == DeathWatch.DEAD;
+                    lastLook = now;
                 } else {
                     dead = DeathWatch.isKnownDead(owner);
                 }
-                if (!dead && !DeathWatch.AVAILABLE && now - lastLook >= Waiting.LIVENESS_PERIOD_NANOS) {
+                // No notice will come: look at /proc (but a thread of this process is not a death to look for).
+                boolean looking = watchState == DeathWatch.UNWATCHED && owner != SELF;
+                if (!dead && looking && now - lastLook >= Waiting.LIVENESS_PERIOD_NANOS) {
                     lastLook = now;
                     dead = DeathWatch.looksDead(owner);
                 }
@@ -394,7 +401,10 @@ public final class LockCore {
                 }
                 directlyWoken = false;
                 boolean sleeping = sleepOnWord((int) (w >>> 32));
-                if (parkUntilWoken(seen, sleeping ? left : Math.min(left, 1_000_000L))) {
+                // Bounded: the lock may pass to another owner without a wake-up for this JVM, and that owner, not
+                // watched yet, may die; a look at the word every PARK_NANOS (no system call) finds it.
+                long park = !sleeping ? 1_000_000L : looking ? Waiting.LIVENESS_PERIOD_NANOS : PARK_NANOS;
+                if (parkUntilWoken(seen, Math.min(left, park))) {
                     interrupted = true;
                     if (interruptible) {
                         passOnIfWoken(seen);
@@ -406,7 +416,7 @@ public final class LockCore {
                 }
             }
         } finally {
-            if (watched != 0) {
+            if (watchState == DeathWatch.WATCHED) {
                 DeathWatch.unwatch(watched, deathWaiter);
             }
             if (interrupted && !interruptible) {
@@ -431,23 +441,31 @@ public final class LockCore {
             }
             l.sleeping = true;
         }
-        boolean started = Waiting.onHelper(() -> {
-            int result = Waiting.sleep(futexAddress, expected, Waiting.maxSleepNanos());
-            Thread parked;
-            synchronized (l) {
-                l.sleeping = false;
-                l.wakeups++;
-                parked = l.parked;
-            }
-            if (parked != null) {
-                LockSupport.unpark(parked);
-            } else if (result == Platform.WOKEN) {
-                Waiting.wake(futexAddress, 1); // nobody here waits any more: hand the wake-up on
-            }
-        });
-        if (!started) {
-            synchronized (l) {
-                l.sleeping = false;
+        boolean started = false;
+        try {
+            started = Waiting.onHelper(() -> {
+                int result = Platform.INTERRUPTED;
+                try {
+                    result = Waiting.sleep(futexAddress, expected, Waiting.maxSleepNanos());
+                } finally {
+                    Thread parked;
+                    synchronized (l) {
+                        l.sleeping = false; // also after an exception: the next gate holder asks again
+                        l.wakeups++;
+                        parked = l.parked;
+                    }
+                    if (parked != null) {
+                        LockSupport.unpark(parked);
+                    } else if (result == Platform.WOKEN) {
+                        Waiting.wake(futexAddress, 1); // nobody here waits any more: hand the wake-up on
+                    }
+                }
+            });
+        } finally {
+            if (!started) {
+                synchronized (l) {
+                    l.sleeping = false;
+                }
             }
         }
         return started;

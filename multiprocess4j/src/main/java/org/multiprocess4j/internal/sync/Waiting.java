@@ -37,10 +37,6 @@ final class Waiting {
     private static final class Helpers {
         static final ExecutorService POOL = Executors.newCachedThreadPool(
                 Thread.ofPlatform().daemon().name("multiprocess4j-futex-", 0).factory());
-
-        static {
-            Runtime.getRuntime().addShutdownHook(new Thread(Waiting::close, "multiprocess4j-futex-close"));
-        }
     }
 
     /**
@@ -49,6 +45,12 @@ final class Waiting {
      */
     static void prepare() {
         if (!PREPARED.getAndSet(true)) {
+            try {
+                Runtime.getRuntime().addShutdownHook(new Thread(Waiting::close, "multiprocess4j-futex-close"));
+            } catch (IllegalStateException exiting) {
+                closing = true; // the JVM is exiting already: nothing may sleep in the kernel any more
+                return;
+            }
             Thread.ofPlatform().daemon().name("multiprocess4j-link").start(PLATFORM::linkWaiting);
         }
     }
