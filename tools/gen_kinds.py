@@ -6,8 +6,12 @@ unboxed accessors; they differ only in the Java type, the memory layout and the 
 is what this table lists. Run it from the repository root after changing the table or a template:
 
     python3 tools/gen_kinds.py
+
+The build checks that the committed files are what this generates (`python3 tools/gen_kinds.py --check`, run by
+GeneratedSourcesTest), so an edit by hand, or a table change not regenerated, fails the tests.
 """
 import os
+import sys
 
 OUT = "multiprocess4j/src/main/java/org/multiprocess4j/sharedctypes"
 
@@ -767,15 +771,36 @@ enum Kind {{
 """
 
 
-def main():
-    os.makedirs(OUT, exist_ok=True)
+def generated():
+    """Every generated file, as {path: text}."""
+    files = {}
     for k in KINDS:
         for suffix, gen in (("Value", gen_value), ("Array", gen_array), ("Field", gen_field)):
-            with open(f"{OUT}/{k['name']}{suffix}.java", "w") as f:
-                f.write(gen(k))
-    with open(f"{OUT}/Kind.java", "w") as f:
-        f.write(gen_kind_enum())
+            files[f"{OUT}/{k['name']}{suffix}.java"] = gen(k)
+    files[f"{OUT}/Kind.java"] = gen_kind_enum()
+    return files
+
+
+def main(argv):
+    files = generated()
+    if argv[1:] == ["--check"]:
+        stale = []
+        for path, text in files.items():
+            try:
+                with open(path) as f:
+                    if f.read() != text:
+                        stale.append(path)
+            except FileNotFoundError:
+                stale.append(path)
+        for path in stale:
+            print(f"differs from what tools/gen_kinds.py generates: {path}")
+        return 1 if stale else 0
+    os.makedirs(OUT, exist_ok=True)
+    for path, text in files.items():
+        with open(path, "w") as f:
+            f.write(text)
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main(sys.argv))

@@ -55,7 +55,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>Arguments: shared objects (values, arrays, structures, locks, conditions) travel as their handles and are
  * attached again in the child, to the same memory; any other argument must be {@link Serializable} and travels by
- * value, as does the target (a lambda or method reference of one of the {@code Task} interfaces). Everything is
+ * value, as does the target (a lambda or method reference of one of the {@code Task} interfaces). Shared objects
+ * nested anywhere in such a value (in a list, a map, a record, a field of a class of the caller's, a lambda's
+ * captured values) travel as their handles too and arrive attached, kept alive like top-level arguments. Everything is
  * serialized in {@link #start()}, so an argument that cannot travel fails there, in the parent. The data travels
  * over the child's standard input, a pipe that only this process writes; the child then reads nothing more from it.
  * Like every process of the user, the child trusts what it reads there: while it starts, another process of the
@@ -275,7 +277,7 @@ public final class ChildProcess implements AutoCloseable {
         Bootstrap.Target travellingTarget = Bootstrap.staticMethodOf(target);
         if (travellingTarget == null) {
             try {
-                travellingTarget = new Bootstrap.SerializedTarget(Bootstrap.serialize(target));
+                travellingTarget = new Bootstrap.SerializedTarget(Bootstrap.serialize(target, ChildProcess::handleOf));
             } catch (IOException e) {
                 throw new IllegalArgumentException("the target is not serializable (a lambda that captures a "
                         + "non-serializable value?): " + e, e);
@@ -361,6 +363,11 @@ public final class ChildProcess implements AutoCloseable {
         return training.process.onExit();
     }
 
+    /** The handle of a shared object nested in a serialized argument, which travels as that handle; else null. */
+    private static String handleOf(Object nested) {
+        return nested instanceof SharedObject shared ? shared.handle().toString() : null;
+    }
+
     private static Bootstrap.Argument travelling(int index, Object argument) {
         if (argument instanceof SharedObject shared) {
             return new Bootstrap.SharedArgument(shared.handle().toString());
@@ -374,7 +381,7 @@ public final class ChildProcess implements AutoCloseable {
                     + ")");
         }
         try {
-            return new Bootstrap.SerializedArgument(Bootstrap.serialize(argument));
+            return new Bootstrap.SerializedArgument(Bootstrap.serialize(argument, ChildProcess::handleOf));
         } catch (IOException e) {
             throw new IllegalArgumentException("argument " + index + " cannot be serialized: args[" + index + "]="
                     + argument + ": " + e, e);

@@ -288,4 +288,43 @@ class ChildProcessTest {
             Files.delete(directory);
         }
     }
+
+    /** Shared objects in a record's components. */
+    record Pair(IntValue count, DoubleArray values) implements java.io.Serializable {
+    }
+
+    static void updateNested(List<Object> list, java.util.Map<String, LongValue> map, Pair pair) {
+        ((IntValue) list.get(1)).set(7);
+        map.get("total").set(70L);
+        pair.count().set(pair.count().get() + 1);
+        pair.values().set(2, 2.5);
+    }
+
+    @Test
+    void sharedObjectsNestedInArgumentsTravelAsHandlesAndArriveAttached() {
+        IntValue inList = SharedCTypes.rawValue(CType.c_int, 0);
+        LongValue inMap = SharedCTypes.value(CType.c_long, 0L);
+        IntValue inRecord = SharedCTypes.rawValue(CType.c_int, 41);
+        DoubleArray array = SharedCTypes.rawArray(CType.c_double, 3);
+        List<Object> list = new java.util.ArrayList<>(List.of("text", inList));
+        java.util.Map<String, LongValue> map = new java.util.HashMap<>(java.util.Map.of("total", inMap));
+        ChildProcess child = new ChildProcess(ChildProcessTest::updateNested, list, map, new Pair(inRecord, array));
+        child.start();
+        child.join();
+        assertEquals(0, child.exitCode(), () -> String.valueOf(child.exception()));
+        assertEquals(7, inList.get());
+        assertEquals(70L, inMap.get());
+        assertEquals(42, inRecord.get());
+        assertEquals(2.5, array.get(2));
+    }
+
+    @Test
+    void aLambdaCapturingSharedObjectsTravelsWithThemAttached() {
+        IntValue captured = SharedCTypes.rawValue(CType.c_int, 5);
+        ChildProcess child = new ChildProcess((ChildProcess.Task0) () -> captured.set(captured.get() * 2));
+        child.start();
+        child.join();
+        assertEquals(0, child.exitCode(), () -> String.valueOf(child.exception()));
+        assertEquals(10, captured.get());
+    }
 }

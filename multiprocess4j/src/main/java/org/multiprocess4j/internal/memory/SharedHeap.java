@@ -1,6 +1,7 @@
 package org.multiprocess4j.internal.memory;
 
 import org.multiprocess4j.internal.os.CurrentProcess;
+import org.multiprocess4j.internal.os.Platform;
 import org.multiprocess4j.internal.os.SharedMemoryExhaustedException;
 
 import java.nio.file.Files;
@@ -50,6 +51,7 @@ public final class SharedHeap {
      * zero when created, space reused in a shared one is cleared here.
      */
     static synchronized Allocation allocate(long size, long alignment) {
+        Platform.current(); // where the library does not run, this names the OS: before any class needs it
         long padded = ArenaLayout.BLOCK_HEADER_SIZE + roundUp(Math.max(size, 1), ALIGNMENT)
                 + Math.max(0, alignment - ALIGNMENT);
         MappedArena arena;
@@ -123,6 +125,7 @@ public final class SharedHeap {
 
     /** The arena a reference names, mapped, with one more user: the caller must {@link #release} it. */
     static synchronized MappedArena acquire(ArenaRef ref) {
+        Platform.current(); // as in allocate
         MappedArena arena = ARENAS.get(ref.arenaId());
         if (arena == null) {
             if (ref.creatorPid() == CurrentProcess.PID && ref.creatorStartTime() == CurrentProcess.START_TIME) {

@@ -30,8 +30,8 @@ final class LinuxProcessExits implements ProcessExits {
     /** The epoll data of the eventfd: no watched key is negative (keys are pid << 32 | start time). */
     private static final long INTERRUPT_KEY = -1;
     /** struct epoll_event is packed on x86-64 (12 bytes) and naturally aligned elsewhere (16 bytes). */
-    private static final long EVENT_SIZE = Architecture.CURRENT == Architecture.X86_64 ? 12 : 16;
-    private static final long EVENT_DATA = Architecture.CURRENT == Architecture.X86_64 ? 4 : 8;
+    static final long EVENT_SIZE = Architecture.CURRENT == Architecture.X86_64 ? 12 : 16;
+    static final long EVENT_DATA = Architecture.CURRENT == Architecture.X86_64 ? 4 : 8;
 
     private static final Linker LINKER = Linker.nativeLinker();
     private static final MethodHandle SYSCALL = LINKER.downcallHandle(LINKER.defaultLookup().findOrThrow("syscall"),

@@ -11,8 +11,15 @@ import java.nio.file.Path;
  */
 public interface Platform {
 
-    /** The platform of the running JVM. */
+    /**
+     * The platform of the running JVM.
+     *
+     * @throws UnsupportedOperationException where the library does not run, naming the OS and architecture found
+     */
     static Platform current() {
+        if (Architecture.CURRENT == null) {
+            Architecture.require(System.getProperty("os.name"), System.getProperty("os.arch"));
+        }
         return LinuxPlatform.INSTANCE;
     }
 

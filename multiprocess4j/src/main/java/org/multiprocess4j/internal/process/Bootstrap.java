@@ -15,6 +15,7 @@ import java.lang.reflect.Method;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * What a parent sends its child over the child's standard input, in a compact binary form:
@@ -120,18 +121,55 @@ public record Bootstrap(String name, boolean daemon, long parentPid, long parent
         return null;
     }
 
-    /** Serializes one object. @throws IOException when it cannot be */
-    public static byte[] serialize(Object value) throws IOException {
+    /**
+     * Stands, in a serialized value, for a shared object nested anywhere in it: the object travels as its handle
+     * and the child attaches it again in its place.
+     *
+     * @param handle the shared object's handle
+     */
+    record SharedReference(String handle) implements Serializable {
+    }
+
+    /**
+     * Serializes one object; every object nested in it for which {@code handleOf} gives a handle is written as that
+     * handle (a {@link SharedReference}).
+     *
+     * @throws IOException when it cannot be serialized
+     */
+    public static byte[] serialize(Object value, Function<Object, String> handleOf) throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
+        try (ObjectOutputStream out = new ObjectOutputStream(bytes) {
+            {
+                enableReplaceObject(true);
+            }
+
+            @Override
+            protected Object replaceObject(Object obj) {
+                String handle = handleOf.apply(obj);
+                return handle == null ? obj : new SharedReference(handle);
+            }
+        }) {
             out.writeObject(value);
         }
         return bytes.toByteArray();
     }
 
-    /** Deserializes bytes written by {@link #serialize}, reading nothing beyond them. */
-    public static Object deserialize(byte[] bytes) throws IOException, ClassNotFoundException {
-        try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(bytes))) {
+    /**
+     * Deserializes bytes written by {@link #serialize}, reading nothing beyond them, and replaces each
+     * {@link SharedReference} with what {@code attach} makes of its handle.
+     */
+    public static Object deserialize(byte[] bytes, Function<String, Object> attach)
+            throws IOException, ClassNotFoundException {
+        try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(bytes)) {
+            {
+                enableResolveObject(true);
+            }
+
+            @Override
+            protected Object resolveObject(Object obj) {
+                return obj instanceof SharedReference reference ? attach.apply(reference.handle()) : obj;
+            }
+        }) {
             in.setObjectInputFilter(info -> info.streamBytes() > bytes.length || info.depth() > 64
                     ? ObjectInputFilter.Status.REJECTED : ObjectInputFilter.Status.UNDECIDED);
             return in.readObject();

@@ -63,7 +63,7 @@ public final class ChildMain {
                 invokeStatic(method, arguments);
             } else {
                 invoke((Serializable) Bootstrap.deserialize(
-                        ((Bootstrap.SerializedTarget) bootstrap.target()).bytes()), arguments);
+                        ((Bootstrap.SerializedTarget) bootstrap.target()).bytes(), ChildMain::attach), arguments);
             }
         } catch (Throwable t) {
             System.err.println("Process " + bootstrap.name() + ":");
@@ -84,7 +84,7 @@ public final class ChildMain {
         if (argument instanceof Bootstrap.PlainArgument plain) {
             return plain.value();
         }
-        return Bootstrap.deserialize(((Bootstrap.SerializedArgument) argument).bytes());
+        return Bootstrap.deserialize(((Bootstrap.SerializedArgument) argument).bytes(), ChildMain::attach);
     }
 
     /**
@@ -128,6 +128,10 @@ public final class ChildMain {
             }
         }
         throw new NoSuchMethodException(target.className() + "." + target.method() + target.descriptor());
+    }
+
+    private static SharedObject attach(String handle) {
+        return attach(Handle.parse(handle));
     }
 
     private static SharedObject attach(Handle handle) {
