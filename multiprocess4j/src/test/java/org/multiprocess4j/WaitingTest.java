@@ -294,11 +294,7 @@ class WaitingTest {
             lock.lock();
             lock.unlock();
         });
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (waiter.getState() != Thread.State.WAITING && waiter.getState() != Thread.State.TIMED_WAITING) {
-            assertTrue(System.nanoTime() < deadline, "the waiter never blocked");
-            Thread.sleep(1);
-        }
+        awaitBlocked(waiter, null);
         IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
                 lock::close);
         assertTrue(e.getMessage().contains("1 thread(s) of this process wait for it"), e.getMessage());
@@ -368,11 +364,7 @@ class WaitingTest {
                 lock.unlock();
             }
         });
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (waiter.getState() != Thread.State.TIMED_WAITING || lock.isLocked()) {
-            assertTrue(System.nanoTime() < deadline, "the waiter never blocked");
-            Thread.sleep(1);
-        }
+        awaitBlocked(waiter, lock);
         IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
                 condition::close);
         assertTrue(e.getMessage().contains("1 thread(s) of this process wait on it"), e.getMessage());
@@ -381,5 +373,15 @@ class WaitingTest {
         lock.unlock();
         assertTrue(waiter.join(Duration.ofSeconds(30)));
         condition.close();
+    }
+
+    /** Waits until {@code waiter} is parked and, when {@code released} is given, that lock is free. */
+    private static void awaitBlocked(Thread waiter, SharedLock released) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (waiter.getState() != Thread.State.WAITING && waiter.getState() != Thread.State.TIMED_WAITING
+                || released != null && released.isLocked()) {
+            assertTrue(System.nanoTime() < deadline, "the waiter never blocked");
+            Thread.sleep(1);
+        }
     }
 }

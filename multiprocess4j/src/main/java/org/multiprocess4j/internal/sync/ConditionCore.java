@@ -297,33 +297,19 @@ public final class ConditionCore {
 
     /** Releases every waiter that began before the latest signalAll ({@code broadcasts} is the count now). */
     private int releaseBroadcast(int broadcasts) {
-        int released = 0;
-        queueLock.lock();
-        try {
-            while (!queue.isEmpty()) {
-                Node head = queue.peekFirst();
-                if (head.state == CANCELLED) {
-                    queue.pollFirst();
-                    continue;
-                }
-                if (head.broadcasts == broadcasts) {
-                    break; // it and all behind it began after the latest signalAll
-                }
-                queue.pollFirst();
-                if (head.release()) {
-                    waiting--;
-                    released++;
-                    LockSupport.unpark(head.thread);
-                }
-            }
-        } finally {
-            queueLock.unlock();
-        }
-        return released;
+        return releaseOldest(Integer.MAX_VALUE, node -> node.broadcasts != broadcasts);
     }
 
     /** Releases at most {@code count} of the oldest waiters that read a sequence other than {@code current}. */
     private int releaseOlderThan(int current, int count) {
+        return releaseOldest(count, node -> node.sequence != current);
+    }
+
+    /**
+     * Releases at most {@code count} waiters from the head of the queue while {@code began} holds for them: the
+     * queue is in the order the waiters read the shared words, so those it holds for come first.
+     */
+    private int releaseOldest(int count, java.util.function.Predicate<Node> began) {
         int released = 0;
         queueLock.lock();
         try {
@@ -333,8 +319,8 @@ public final class ConditionCore {
                     queue.pollFirst();
                     continue;
                 }
-                if (head.sequence == current) {
-                    break; // it and all behind it came after the change
+                if (!began.test(head)) {
+                    break; // it and all behind it came after
                 }
                 queue.pollFirst();
                 if (head.release()) {
