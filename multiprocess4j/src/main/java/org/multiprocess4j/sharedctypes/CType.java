@@ -249,7 +249,13 @@ public final class CType<V extends SharedValue, A extends SharedArray> extends D
             }
             return big.longValue();
         }
-        return integral(value, param, 0, Long.MAX_VALUE);
+        long v = integral(value, param, Long.MIN_VALUE, Long.MAX_VALUE);
+        if (v < 0) {
+            throw new IllegalArgumentException(param + " out of range for " + name + ": " + param + "=" + v
+                    + ", must be in 0..18446744073709551615 (a Long holds the upper half as negative longs; a "
+                    + "BigInteger or a non-negative number holds any of it)");
+        }
+        return v;
     }
 
     private double floating(Object value, String param) {
@@ -272,16 +278,22 @@ public final class CType<V extends SharedValue, A extends SharedArray> extends D
         if (value instanceof Byte b) {
             return b;
         }
+        if (value instanceof byte[] bytes && bytes.length == 1) {
+            return bytes[0]; // what Python 3's c_char takes: bytes of length 1
+        }
         if (value instanceof Character c && c <= 0xFF) {
             return (byte) c.charValue();
-        }
-        if (value instanceof String s && s.length() == 1 && s.charAt(0) <= 0xFF) {
-            return (byte) s.charAt(0);
         }
         if (value instanceof Integer || value instanceof Short) {
             return (byte) integral(value, param, 0, 0xFF);
         }
-        throw wrongType(value, param, "one byte (Byte, an int 0..255, or a char or 1-char String up to \\u00ff)");
+        if (value instanceof String) {
+            throw new IllegalArgumentException(param + " for c_char must be one byte, not a String (as in Python 3, "
+                    + "where c_char takes bytes, not str): encode it with a charset and pass the byte: " + param + "=\""
+                    + value + "\"");
+        }
+        throw wrongType(value, param, "one byte (a byte[] of length 1, a Byte, an int 0..255, or a char up to "
+                + "\\u00ff)");
     }
 
     private int codePoint(Object value, String param) {

@@ -66,7 +66,7 @@ public final class SharedCTypes {
      * @throws IllegalArgumentException when {@code value} has the wrong type or is out of range
      */
     public static <V extends SharedValue> V rawValue(CType<V, ?> type, Object value) {
-        return newValue(type, value, null, false);
+        return newValue(type, present(value), null, false);
     }
 
     /**
@@ -75,7 +75,7 @@ public final class SharedCTypes {
      * @throws IllegalArgumentException for an unknown typecode, more than one argument, or a bad value
      */
     public static <V extends SharedValue> V rawValue(char typecode, Object... args) {
-        return cast(newValue(CType.of(typecode), single(args), null, false));
+        return cast(newValue(CType.of(typecode), args.length == 0 ? null : present(single(args)), null, false));
     }
 
     /**
@@ -95,7 +95,7 @@ public final class SharedCTypes {
 
     /** A value set to {@code value}, behind a new {@link ProcessRLock} (Python's {@code Value(type, value)}). */
     public static <V extends SharedValue> V value(CType<V, ?> type, Object value) {
-        return newValue(type, value, ProcessRLock.create(), true);
+        return newValue(type, present(value), ProcessRLock.create(), true);
     }
 
     /** A value set to {@code value}, behind a new {@link ProcessRLock} when {@code lock} is true, else raw. */
@@ -105,7 +105,7 @@ public final class SharedCTypes {
 
     /** A value set to {@code value}, behind the given lock, which other objects may share. */
     public static <V extends SharedValue> V value(CType<V, ?> type, Object value, SharedLock lock) {
-        return newValue(type, value, Objects.requireNonNull(lock, "lock"), false);
+        return newValue(type, present(value), Objects.requireNonNull(lock, "lock"), false);
     }
 
     /** {@link #value(CType, Object)} by typecode. */
@@ -467,6 +467,15 @@ public final class SharedCTypes {
                 lock.unlock();
             }
         }
+    }
+
+    /** {@code value}, which must not be null: a zero value is asked for by leaving the value out. */
+    private static Object present(Object value) {
+        if (value == null) {
+            throw new IllegalArgumentException("value must not be null: leave it out for a zeroed value, as "
+                    + "rawValue(type) or value(type): value=null");
+        }
+        return value;
     }
 
     private static Object single(Object[] args) {

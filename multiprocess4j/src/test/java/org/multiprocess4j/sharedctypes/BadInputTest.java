@@ -113,7 +113,17 @@ class BadInputTest {
                 new Row("a null field value", IllegalArgumentException.class, List.of("fieldValues.x", "null"),
                         () -> SharedCTypes.rawValue(Point.TYPE, null, 1.0)),
                 new Row("a c_char array given a String", IllegalArgumentException.class, List.of("charset"),
-                        () -> SharedCTypes.rawArray('c', "text")))
+                        () -> SharedCTypes.rawArray('c', "text")),
+                new Row("a null value (not a silent zero)", IllegalArgumentException.class,
+                        List.of("value must not be null", "value=null"), () -> SharedCTypes.value(CType.c_int, null)),
+                new Row("a null value by typecode", IllegalArgumentException.class, List.of("value=null"),
+                        () -> SharedCTypes.rawValue('d', (Object) null)),
+                new Row("a c_char given a String (Python 3 wants bytes)", IllegalArgumentException.class,
+                        List.of("not a String", "value=\"x\""), () -> SharedCTypes.rawValue('c', "x")),
+                new Row("a c_char given a char with no single byte", IllegalArgumentException.class,
+                        List.of("value=\u0100"), () -> SharedCTypes.rawValue('c', '\u0100')),
+                new Row("a c_ulong given a negative int: the real range", IllegalArgumentException.class,
+                        List.of("0..18446744073709551615", "value=-1"), () -> SharedCTypes.rawValue('L', -1)))
                 .map(row -> dynamicTest(row.what(), () -> {
                     Throwable e = assertThrows(row.type(), row.action());
                     for (String m : row.mentions()) {

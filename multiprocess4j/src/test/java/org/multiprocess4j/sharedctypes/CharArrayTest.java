@@ -74,4 +74,12 @@ class CharArrayTest {
         s.value(s.value(US_ASCII).toUpperCase(), US_ASCII);
         assertEquals("HELLO WORLD", new String(s.getObj() instanceof CharArray raw ? raw.rawValue() : null, US_ASCII));
     }
+
+    @Test
+    void aCharValueTakesOneByteAsPython3sCCharDoes() {
+        CharValue c = SharedCTypes.rawValue(CType.c_char, new byte[] {'x'});
+        assertEquals((byte) 'x', c.get());
+        CharValue e = SharedCTypes.value('c', '\u00e9');
+        assertEquals((byte) 0xE9, e.get());
+    }
 }
