@@ -6,7 +6,8 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
- * The header at the start of every shared arena.
+ * The header at the start of every shared arena (documented for other languages in {@code docs/FORMAT.md}, which
+ * changes with {@link #VERSION}).
  *
  * <pre>
  *   0                   8         12        16                  24                  32                  40                  48       64

@@ -10,7 +10,7 @@ import java.util.Base64;
  * is, {@code <view>} where the object starts in the
  * block, the signature (the object's kind and C type) is base64url without padding and {@code <lock>} is the
  * handle of the lock of a synchronized object (a lock's handle has no lock part). A handle is at most
- * {@value #MAX_LENGTH} characters long.
+ * {@value #MAX_LENGTH} characters long. The grammar, for other languages, is in {@code docs/FORMAT.md}.
  */
 public final class HandleCodec {
     private static final String PREFIX = "mp4j1";
