@@ -251,13 +251,20 @@ class ChildProcessTest {
         String[] pids = Jvm.readLine(parent).split(" ");
         ProcessHandle daemon = ProcessHandle.of(Long.parseLong(pids[0])).orElseThrow();
         ProcessHandle plain = ProcessHandle.of(Long.parseLong(pids[1])).orElseThrow();
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (!Files.exists(dir.resolve("daemon")) || !Files.exists(dir.resolve("plain"))) {
+            assertTrue(System.nanoTime() < deadline, "the children never started their heartbeats");
             Thread.sleep(20);
         }
         Jvm.kill9(parent);
         daemon.onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
         assertFalse(daemon.isAlive(), "the daemon ended with its parent");
-        Thread.sleep(300);
+        String beatAtDeath = Files.readString(dir.resolve("plain")); // may be caught mid-write, empty: fine
+        for (String beat = beatAtDeath; beat.equals(beatAtDeath) || beat.isEmpty();
+                beat = Files.readString(dir.resolve("plain"))) {
+            assertTrue(System.nanoTime() < deadline, "the non-daemon child stopped beating with its parent");
+            Thread.sleep(10);
+        }
         assertTrue(plain.isAlive(), "the non-daemon child runs on");
         plain.destroyForcibly();
         plain.onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);

@@ -130,6 +130,16 @@ class ProcessLockTest {
         }
     }
 
+    /** Waits until every thread of {@code threads} is parked (or has ended), at most 60 s. */
+    private static void awaitBlocked(List<Thread> threads) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (threads.stream().anyMatch(t -> t.getState() == Thread.State.RUNNABLE
+                || t.getState() == Thread.State.NEW)) {
+            assertTrue(System.nanoTime() < deadline, "the threads did not block within 60 s");
+            Thread.sleep(1);
+        }
+    }
+
     private static void awaitValue(IntValue value, int expected) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (value.getVolatile() < expected) {
@@ -197,7 +207,7 @@ class ProcessLockTest {
             }));
         }
         waiting.await();
-        Thread.sleep(100);
+        awaitBlocked(waiters);
         assertFalse(lock.tryLock(), "the killed holder still holds it");
         long killed = System.nanoTime();
         holder.kill();
@@ -412,7 +422,7 @@ class ProcessLockTest {
             v.get(); // takes the lock: waits for the holder
         });
         reading.await();
-        Thread.sleep(50);
+        awaitBlocked(List.of(reader));
         assertTrue(reader.isAlive(), "the accessor waits for the lock instead of reading under another's hold");
         lock.unlock();
         reader.join();
