@@ -7,6 +7,7 @@ import org.multiprocess4j.internal.process.AotCache;
 import org.multiprocess4j.internal.process.AotTraining;
 import org.multiprocess4j.internal.process.Bootstrap;
 import org.multiprocess4j.internal.process.ChildMain;
+import org.multiprocess4j.internal.process.InheritedOptions;
 import org.multiprocess4j.internal.process.StatusLayout;
 
 import java.io.ByteArrayInputStream;
@@ -43,8 +44,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * enabled, {@code -Xrs} (so that signals end it as they end a C program), the serial collector,
  * {@code -Djdk.reflect.useNativeAccessorOnly=true} (reflection through JNI: it spares a short-lived child about
  * 4 ms of start-up; a child that makes millions of reflective calls may pass {@code =false}), every
- * {@code multiprocess4j.*} system property of this JVM (so that the child allocates where this process does), and
- * then the JVM
+ * {@code multiprocess4j.*} system property of this JVM (so that the child allocates where this process does), the
+ * options of this JVM that a child should share, as a CPython child runs under its parent's interpreter flags
+ * (assertions {@code -ea}/{@code -esa}/{@code -da}/{@code -dsa}, {@code --enable-preview}, {@code -javaagent:},
+ * {@code --add-opens}, {@code --add-exports}, {@code --add-reads}, {@code --add-modules}), the system properties
+ * named to {@link #passProperties}, and then the JVM
  * options given to {@link #jvmOptions}, which win over those. Its standard output and error are this process's.
  * When the class path holds only jars, children use an ahead-of-time cache that the first child has made in the
  * background ({@code ~/.cache/multiprocess4j}, or the directory {@code -Dmultiprocess4j.aot.dir} names, used only
@@ -81,6 +85,9 @@ public final class ChildProcess implements AutoCloseable {
     /** The {@code java} executable children run: this JVM's own. */
     private static final String JAVA = ProcessHandle.current().info().command()
             .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    /** This JVM's options that children run with too (see {@link #jvmOptions}). */
+    private static final List<String> INHERITED = InheritedOptions.of(ProcessHandle.current().info().arguments()
+            .map(List::of).orElse(List.of()));
     /**
      * Makes {@code Method.invoke} call through JNI instead of spinning method-handle classes, which saves the
      * child about 4 ms of start-up when it calls its target.
@@ -160,6 +167,7 @@ public final class ChildProcess implements AutoCloseable {
     private String name;
     private boolean daemon;
     private final List<String> jvmOptions = new ArrayList<>();
+    private final List<String> passedProperties = new ArrayList<>();
 
     /** A training child: its output is discarded and it uses no cache. */
     private boolean quiet;
@@ -252,7 +260,25 @@ public final class ChildProcess implements AutoCloseable {
         return daemon;
     }
 
-    /** Adds JVM options for the child, such as {@code -Xmx256m} or {@code -Dkey=value}; returns this. */
+    /**
+     * Passes this JVM's values of the system properties {@code names} to the child (those not set here are left
+     * out); returns this. Properties named {@code multiprocess4j.*} pass without asking.
+     */
+    public ChildProcess passProperties(String... names) {
+        checkNotStarted("passProperties");
+        for (String name : names) {
+            String value = System.getProperty(Objects.requireNonNull(name, "name"));
+            if (value != null) {
+                passedProperties.add("-D" + name + "=" + value);
+            }
+        }
+        return this;
+    }
+
+    /**
+     * Adds JVM options for the child, such as {@code -Xmx256m} or {@code -Dkey=value}, after those it inherits
+     * (so they win); returns this.
+     */
     public ChildProcess jvmOptions(String... options) {
         checkNotStarted("jvmOptions");
         for (String option : options) {
@@ -325,6 +351,8 @@ public final class ChildProcess implements AutoCloseable {
             String targetClass = travellingTarget instanceof Bootstrap.StaticMethod m ? m.className() : "";
             command.addAll(AotCache.options(classPath, options -> startTraining(options, targetClass)));
         }
+        command.addAll(INHERITED);
+        command.addAll(passedProperties);
         command.addAll(jvmOptions);
         if (classPath != null && !classPath.isEmpty()) {
             command.addAll(List.of("-cp", classPath));

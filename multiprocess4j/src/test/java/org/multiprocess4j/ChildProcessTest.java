@@ -4,6 +4,7 @@ import org.junit.jupiter.api.Test;
 import org.multiprocess4j.sharedctypes.CType;
 import org.multiprocess4j.sharedctypes.CharArray;
 import org.multiprocess4j.sharedctypes.DoubleArray;
+import org.multiprocess4j.sharedctypes.IntArray;
 import org.multiprocess4j.sharedctypes.IntValue;
 import org.multiprocess4j.sharedctypes.LongValue;
 import org.multiprocess4j.sharedctypes.SharedCTypes;
@@ -333,5 +334,34 @@ class ChildProcessTest {
         child.join();
         assertEquals(0, child.exitCode(), () -> String.valueOf(child.exception()));
         assertEquals(10, captured.get());
+    }
+
+    /** Reports what the child inherited into {@code out}: assertions, a passed property, an opened package. */
+    static void reportInheritance(IntArray out) {
+        boolean assertions = false;
+        assert assertions = true; // runs only with -ea
+        out.set(0, assertions ? 1 : 0);
+        out.set(1, "mint".equals(System.getProperty("mp4j.test.flavour")) ? 1 : 0);
+        out.set(2, ProcessHandle.current().info().arguments().map(List::of).orElse(List.of())
+                .contains("--add-opens=java.base/java.lang=ALL-UNNAMED") ? 1 : 0);
+    }
+
+    /** A parent JVM that starts a child reporting its inheritance, and prints the three flags it reported. */
+    public static final class InheritingParent {
+        public static void main(String[] args) {
+            IntArray out = SharedCTypes.rawArray(CType.c_int, 3);
+            ChildProcess child = new ChildProcess(ChildProcessTest::reportInheritance, out)
+                    .passProperties("mp4j.test.flavour", "mp4j.test.unset");
+            child.start();
+            child.join();
+            System.out.println(child.exitCode() + " " + out.get(0) + " " + out.get(1) + " " + out.get(2));
+        }
+    }
+
+    @Test
+    void aChildRunsWithItsParentsAssertionsOpeningsAndThePropertiesItIsPassed() {
+        String output = Jvm.runWith(List.of("-ea", "--add-opens", "java.base/java.lang=ALL-UNNAMED",
+                "-Dmp4j.test.flavour=mint"), InheritingParent.class);
+        assertEquals("0 1 1 1", output.strip(), "exit code, -ea, the passed property, --add-opens");
     }
 }
