@@ -145,8 +145,9 @@ public final class SharedCTypes {
     }
 
     /**
-     * An array holding the elements of {@code initializer} (a Java array, collection, iterable or stream; for
-     * {@code c_wchar} also a String), whose length sets the array's.
+     * An array holding the elements of {@code initializer} (a Java array, collection, iterable or stream, or
+     * another shared array, whose bytes are copied at memory speed when its element type is the same, under its
+     * lock if it has one; for {@code c_wchar} also a String), whose length sets the array's.
      *
      * @throws IllegalArgumentException when the initializer is not a sequence, or an element has the wrong type or
      *                                  is out of range
@@ -417,7 +418,13 @@ public final class SharedCTypes {
 
     private static SharedArray newArray(DataType type, long size, Object initializer, SharedLock lock,
                                         boolean ownsLock) {
+        if (initializer instanceof SharedArray source && source.elementType().signature().equals(type.signature())) {
+            return copyOf(source, type, lock, ownsLock);
+        }
         List<?> values = null;
+        if (initializer instanceof SharedArray source) {
+            initializer = source.toList(); // another element type: element by element, each value checked
+        }
         if (initializer != null) {
             if (initializer instanceof String text && type == CType.c_wchar) {
                 initializer = text.codePoints().toArray();
@@ -453,6 +460,19 @@ public final class SharedCTypes {
             throw e;
         }
         return newArrayObject(type, block, 0, size, lock, ownsLock);
+    }
+
+    /** A new array with {@code source}'s bytes, copied at memory speed under {@code source}'s lock, if any. */
+    private static SharedArray copyOf(SharedArray source, DataType type, SharedLock lock, boolean ownsLock) {
+        long bytes = source.segment.byteSize();
+        SharedBlock block = SharedBlock.allocate(Math.max(1, bytes), type.byteAlignment());
+        try {
+            copyBytes(source.lock, source.segment, 0, block.segment(), 0, bytes);
+        } catch (RuntimeException e) {
+            block.close();
+            throw e;
+        }
+        return newArrayObject(type, block, 0, source.length(), lock, ownsLock);
     }
 
     private static void copyBytes(SharedLock lock, MemorySegment from, long fromOffset, MemorySegment to,

@@ -138,4 +138,22 @@ class StructTest {
         }
         assertEquals(2.0, points.getObj().get(0).x());
     }
+
+    @Test
+    void aSharedArrayInitializesAnotherByCopyOrElementByElement() {
+        DoubleArray doubles = SharedCTypes.rawArray(CType.c_double, new double[] {1.5, 2.5, 3.5});
+        DoubleArray copy = SharedCTypes.array(CType.c_double, doubles);
+        assertEquals(List.of(1.5, 2.5, 3.5), copy.toList());
+        doubles.set(0, 9.0);
+        assertEquals(1.5, copy.get(0), "a copy, not a view");
+        IntArray ints = SharedCTypes.rawArray(CType.c_int, new int[] {1, 2, 3});
+        assertEquals(List.of(1.0, 2.0, 3.0), SharedCTypes.rawArray(CType.c_double, ints).toList());
+        StructArray<Point> points = SharedCTypes.rawArray(Point.TYPE, new double[][] {{1, 2}, {3, 4}});
+        StructArray<Point> pointsCopy = SharedCTypes.rawArray(Point.TYPE, points);
+        assertEquals(2, pointsCopy.length());
+        assertEquals(4.0, pointsCopy.get(1).y());
+        var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> SharedCTypes.rawArray(CType.c_ubyte, SharedCTypes.rawArray(CType.c_int, new int[] {300})));
+        assertTrue(e.getMessage().contains("initializer[0]"), e.getMessage());
+    }
 }
