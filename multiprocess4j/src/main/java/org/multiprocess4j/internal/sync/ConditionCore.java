@@ -182,6 +182,7 @@ public final class ConditionCore {
     }
 
     private void enqueue(Node node) {
+        Waiting.prepare(); // before any signal needs a wake call: a signaller holds the lock while it makes one
         queueLock.lock();
         try {
             queue.addLast(node);

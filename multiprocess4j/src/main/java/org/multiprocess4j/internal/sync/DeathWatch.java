@@ -160,6 +160,7 @@ final class DeathWatch {
     private static synchronized void startWatcher() {
         if (watcher == null && !closed) {
             watcher = Thread.ofPlatform().daemon().name("multiprocess4j-death-watch").start(DeathWatch::run);
+            Waiting.watching = true;
         }
     }
 

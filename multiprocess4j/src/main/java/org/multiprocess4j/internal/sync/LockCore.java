@@ -110,7 +110,6 @@ public final class LockCore {
         this.local = init ? new Local() : local(key, null);
         this.futexAddress = segment.address() + LockLayout.OWNER_HIGH;
         this.deathWaiter = new DeathWaiter(futexAddress, this.local);
-        Waiting.prepare();
         this.reentrant = reentrant;
         int kind = reentrant ? LockLayout.KIND_RLOCK : LockLayout.KIND_LOCK;
         if (init) {
@@ -299,6 +298,7 @@ public final class LockCore {
         if (timeoutNanos <= 0) {
             return false;
         }
+        Waiting.prepare(); // contended: the native calls of waiting will be needed, link them meanwhile
         if (!enterGate(start, timeoutNanos, interruptible)) {
             return false;
         }

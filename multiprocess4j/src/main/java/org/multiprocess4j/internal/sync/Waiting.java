@@ -40,8 +40,9 @@ final class Waiting {
     }
 
     /**
-     * Links the native calls of waiting on a daemon thread, once per JVM, as soon as a lock or condition exists
-     * here, so that no thread links them while holding a lock.
+     * Links the native calls of waiting on a daemon thread, once per JVM, as soon as a lock is contended or a
+     * condition awaited here (not before: most children never wait, and linking costs milliseconds of CPU), so
+     * that no thread links them while holding a lock; and registers the hook that wakes helpers at exit.
      */
     static void prepare() {
         if (!PREPARED.getAndSet(true)) {
@@ -104,9 +105,14 @@ final class Waiting {
         return closing;
     }
 
+    /** Whether DeathWatch's thread runs (so that exiting does not initialize DeathWatch just to close it). */
+    static volatile boolean watching;
+
     private static void close() {
         closing = true;
-        DeathWatch.close();
+        if (watching) {
+            DeathWatch.close();
+        }
         for (long address : ASLEEP.keySet()) {
             wake(address, Integer.MAX_VALUE); // other processes' sleepers wake too, look, and sleep again
         }
