@@ -131,6 +131,11 @@ public final class AotCache {
         }
     }
 
+    /** Whether a training child of this JVM is running or its cache not yet published: for tests. */
+    static boolean training() {
+        return TRAINING.get();
+    }
+
     /** The digest naming the cache of this JDK and class path, or null when no cache can be used. */
     static String key(String classPath) {
         if (!Boolean.parseBoolean(System.getProperty(PROPERTY, "true")) || classPath == null || classPath.isEmpty()) {
