@@ -26,10 +26,20 @@ import java.util.Objects;
  * <tr><td>{@code RawArray('i', (9, 2, 8))}</td><td>{@code rawArray(c_int, new int[] {9, 2, 8})}</td></tr>
  * <tr><td>{@code Value('i', 7)}</td><td>{@code value(c_int, 7)}</td></tr>
  * <tr><td>{@code Value('i', 7, lock=False)}</td><td>{@code value(c_int, 7, false)}</td></tr>
+ * <tr><td>{@code Value(MyStruct, 4, 6, lock=False)}</td><td>{@code value(MyStruct.TYPE, List.of(4, 6), false)}</td></tr>
+ * <tr><td>{@code Array('i', 3, lock=lock)}</td><td>{@code array('i', 3, lock)}: a {@code long} or {@code int} is a
+ * size, anything else an initializer, decided by the compiler</td></tr>
  * <tr><td>{@code Array('c', b'hi', lock=lock)}</td><td>{@code array(c_char, "hi".getBytes(US_ASCII), lock)}</td></tr>
  * <tr><td>{@code copy(obj)}, {@code synchronized(obj, lock)}</td><td>{@code copy(obj)}, {@code synchronize(obj, lock)}</td></tr>
  * </tbody>
  * </table>
+ *
+ * <p>The factories form one regular set: for each of a typecode, a {@link CType} and a {@link StructType}; for
+ * arrays each of a size and an initializer, for values each of no value and a value; and for the synchronized
+ * {@code value}/{@code array} each of no lock argument (a new {@link ProcessRLock}), a {@code boolean} (Python's
+ * {@code lock=True/False}) and a lock to share. An {@code int} or {@code long} argument is always a size: Java
+ * picks that overload at compile time, so a size is never taken for an initializer. A structure's field values are
+ * a {@code List} in the synchronized forms, so that no lock choice after them can be taken for a field.
  *
  * <p>Typed factories return the typed class of the C type ({@code rawValue(c_int, 7)} is an {@link IntValue});
  * typecode factories infer it from the assignment ({@code IntValue n = value('i', 7)}), and a mismatch is a
@@ -108,6 +118,11 @@ public final class SharedCTypes {
         return newValue(type, present(value), Objects.requireNonNull(lock, "lock"), false);
     }
 
+    /** {@link #value(CType)} by typecode: a zeroed value behind a new {@link ProcessRLock}. */
+    public static <V extends SharedValue> V value(char typecode) {
+        return cast(value(CType.of(typecode)));
+    }
+
     /** {@link #value(CType, Object)} by typecode. */
     public static <V extends SharedValue> V value(char typecode, Object value) {
         return cast(value(CType.of(typecode), value));
@@ -123,9 +138,24 @@ public final class SharedCTypes {
         return cast(value(CType.of(typecode), value, lock));
     }
 
-    /** A structure with its fields set, behind a new {@link ProcessRLock}. */
-    public static <S extends Struct> S value(StructType<S> type, Object... fieldValues) {
-        return newStruct(type, Arrays.asList(fieldValues), ProcessRLock.create(), true);
+    /** A zeroed structure behind a new {@link ProcessRLock}. */
+    public static <S extends Struct> S value(StructType<S> type) {
+        return newStruct(type, List.of(), ProcessRLock.create(), true);
+    }
+
+    /**
+     * A structure with its fields set to {@code fieldValues} in declaration order (fewer leave the rest zero),
+     * behind a new {@link ProcessRLock} (Python's {@code Value(MyStruct, 4, 6)} is
+     * {@code value(MyStruct.TYPE, List.of(4, 6))}: the field values are a list, so that a lock choice after them
+     * can never be taken for a field).
+     */
+    public static <S extends Struct> S value(StructType<S> type, List<?> fieldValues) {
+        return newStruct(type, fieldValues, ProcessRLock.create(), true);
+    }
+
+    /** A structure with its fields set, behind a new {@link ProcessRLock} when {@code lock} is true, else raw. */
+    public static <S extends Struct> S value(StructType<S> type, List<?> fieldValues, boolean lock) {
+        return newStruct(type, fieldValues, lock ? ProcessRLock.create() : null, lock);
     }
 
     /** A structure with its fields set, behind the given lock. */
@@ -183,6 +213,11 @@ public final class SharedCTypes {
         return cast(newArray(type, size, null, ProcessRLock.create(), true));
     }
 
+    /** {@link #rawArray(CType, long)} behind a new {@link ProcessRLock} when {@code lock} is true, else raw. */
+    public static <A extends SharedArray> A array(CType<?, A> type, long size, boolean lock) {
+        return lock ? array(type, size) : rawArray(type, size);
+    }
+
     /** {@link #rawArray(CType, long)} behind the given lock. */
     public static <A extends SharedArray> A array(CType<?, A> type, long size, SharedLock lock) {
         return cast(newArray(type, size, null, Objects.requireNonNull(lock, "lock"), false));
@@ -208,9 +243,24 @@ public final class SharedCTypes {
         return cast(array(CType.of(typecode), size));
     }
 
+    /** {@link #array(CType, long, boolean)} by typecode. */
+    public static <A extends SharedArray> A array(char typecode, long size, boolean lock) {
+        return cast(array(CType.of(typecode), size, lock));
+    }
+
+    /** {@link #array(CType, long, SharedLock)} by typecode. */
+    public static <A extends SharedArray> A array(char typecode, long size, SharedLock lock) {
+        return cast(array(CType.of(typecode), size, lock));
+    }
+
     /** {@link #array(CType, Object)} by typecode. */
     public static <A extends SharedArray> A array(char typecode, Object initializer) {
         return cast(array(CType.of(typecode), initializer));
+    }
+
+    /** {@link #array(CType, Object, boolean)} by typecode. */
+    public static <A extends SharedArray> A array(char typecode, Object initializer, boolean lock) {
+        return cast(array(CType.of(typecode), initializer, lock));
     }
 
     /** {@link #array(CType, Object, SharedLock)} by typecode. */
@@ -218,9 +268,29 @@ public final class SharedCTypes {
         return cast(array(CType.of(typecode), initializer, lock));
     }
 
+    /** A zeroed array of {@code size} structures behind a new {@link ProcessRLock}. */
+    public static <S extends Struct> StructArray<S> array(StructType<S> type, long size) {
+        return cast(newArray(type, size, null, ProcessRLock.create(), true));
+    }
+
+    /** A zeroed array of structures behind a new {@link ProcessRLock} when {@code lock} is true, else raw. */
+    public static <S extends Struct> StructArray<S> array(StructType<S> type, long size, boolean lock) {
+        return lock ? array(type, size) : rawArray(type, size);
+    }
+
+    /** A zeroed array of structures behind the given lock. */
+    public static <S extends Struct> StructArray<S> array(StructType<S> type, long size, SharedLock lock) {
+        return cast(newArray(type, size, null, Objects.requireNonNull(lock, "lock"), false));
+    }
+
     /** An array of structures behind a new {@link ProcessRLock}. */
     public static <S extends Struct> StructArray<S> array(StructType<S> type, Object initializer) {
         return cast(newArray(type, -1, initializer, ProcessRLock.create(), true));
+    }
+
+    /** An array of structures behind a new {@link ProcessRLock} when {@code lock} is true, else raw. */
+    public static <S extends Struct> StructArray<S> array(StructType<S> type, Object initializer, boolean lock) {
+        return lock ? array(type, initializer) : rawArray(type, initializer);
     }
 
     /** An array of structures behind the given lock. */
