@@ -123,8 +123,16 @@ public final class CType<V extends SharedValue, A extends SharedArray> extends D
     public static CType<?, ?> of(char typecode) {
         CType<?, ?> type = BY_CODE.get(typecode);
         if (type == null) {
+            String why = switch (typecode) {
+                case 'P', 'z', 'Z' -> " (a pointer means nothing in another process's address space: share the "
+                        + "data itself, as an array, or an offset into one)";
+                case 'g' -> " (C's long double has no Java type: use 'd', a double)";
+                case 'O' -> " (Python objects do not live in shared memory: share their data, or send them through a "
+                        + "ChildProcess argument)";
+                default -> "";
+            };
             throw new IllegalArgumentException("typecode must be one of " + TYPECODES + ": typecode='" + typecode
-                    + "'");
+                    + "'" + why);
         }
         return type;
     }
