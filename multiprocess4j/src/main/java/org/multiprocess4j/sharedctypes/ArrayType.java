@@ -9,12 +9,23 @@ import java.util.List;
  * ctypes' {@code c_int * 8}.
  */
 public final class ArrayType extends DataType {
+    /** The most dimensions an array type has: far more than C code uses, and a bound on what a handle may ask. */
+    public static final int MAX_DIMENSIONS = 32;
+
     private final DataType element;
     private final int length;
 
     ArrayType(DataType element, int length) {
         if (length < 0) {
             throw new IllegalArgumentException("array length must be >= 0: length=" + length);
+        }
+        int dimensions = 1;
+        for (DataType e = element; e instanceof ArrayType inner; e = inner.element) {
+            dimensions++;
+        }
+        if (dimensions > MAX_DIMENSIONS) {
+            throw new IllegalArgumentException("an array type may have at most " + MAX_DIMENSIONS
+                    + " dimensions: dimensions=" + dimensions);
         }
         if (element.byteSize() != 0 && length > Long.MAX_VALUE / element.byteSize()) {
             throw new IllegalArgumentException("array too large: length=" + length + " of " + element);

@@ -8,13 +8,13 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * A C array in shared memory, of a primitive type (one subclass each, with unboxed accessors) or of a
- * {@linkplain StructArray structure}. Lengths and indices are {@code long}: arrays over 2 GiB work; copies to
+ * A C array in shared memory, of a primitive type (one subclass each, with unboxed accessors), of a
+ * {@linkplain StructArray structure}, or of arrays ({@linkplain NestedArray multi-dimensional}). Lengths and indices are {@code long}: arrays over 2 GiB work; copies to
  * Java arrays are limited to what a Java array holds.
  */
 public abstract sealed class SharedArray extends SharedData
         permits CharArray, ByteArray, UByteArray, ShortArray, UShortArray, IntArray, UIntArray, LongArray, ULongArray,
-        FloatArray, DoubleArray, WCharArray, BoolArray, StructArray {
+        FloatArray, DoubleArray, WCharArray, BoolArray, StructArray, NestedArray {
 
     private final DataType elementType;
     /** The number of elements. */
@@ -24,6 +24,11 @@ public abstract sealed class SharedArray extends SharedData
         super(block, base, length * elementType.byteSize(), lock, ownsLock);
         this.elementType = elementType;
         this.length = length;
+    }
+
+    /** The element type under every array dimension of {@code type}. */
+    private static DataType innermost(DataType type) {
+        return type instanceof ArrayType a ? innermost(a.element()) : type;
     }
 
     /** The number of elements. */
@@ -112,7 +117,8 @@ public abstract sealed class SharedArray extends SharedData
 
     @Override
     final String signature() {
-        return elementType instanceof StructType<?> struct ? struct.handleSignature('a') : "a" + elementType.signature();
+        return "a" + elementType.signature() + (innermost(elementType) instanceof StructType<?> struct
+                ? "@" + struct.javaClass().getName() : "");
     }
 
     @Override

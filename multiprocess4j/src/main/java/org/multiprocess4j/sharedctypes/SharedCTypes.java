@@ -298,6 +298,51 @@ public final class SharedCTypes {
         return cast(newArray(type, -1, initializer, Objects.requireNonNull(lock, "lock"), false));
     }
 
+    // ---- multi-dimensional arrays: arrays whose elements are C arrays (c_int * 3 * 2) ----------------------------
+
+    /**
+     * A zeroed array of {@code size} rows of {@code rowType}: {@code rawArray(c_int.array(3), 2)} is ctypes'
+     * {@code (c_int * 3 * 2)()}.
+     */
+    public static NestedArray rawArray(ArrayType rowType, long size) {
+        return (NestedArray) newArray(rowType, size, null, null, false);
+    }
+
+    /** An array of rows initialized from nested Java arrays or lists ({@code new int[][] {{1, 2, 3}, {4, 5, 6}}}). */
+    public static NestedArray rawArray(ArrayType rowType, Object initializer) {
+        return (NestedArray) newArray(rowType, -1, initializer, null, false);
+    }
+
+    /** {@link #rawArray(ArrayType, long)} behind a new {@link ProcessRLock}. */
+    public static NestedArray array(ArrayType rowType, long size) {
+        return (NestedArray) newArray(rowType, size, null, ProcessRLock.create(), true);
+    }
+
+    /** {@link #rawArray(ArrayType, long)} behind a new {@link ProcessRLock} when {@code lock} is true, else raw. */
+    public static NestedArray array(ArrayType rowType, long size, boolean lock) {
+        return lock ? array(rowType, size) : rawArray(rowType, size);
+    }
+
+    /** {@link #rawArray(ArrayType, long)} behind the given lock. */
+    public static NestedArray array(ArrayType rowType, long size, SharedLock lock) {
+        return (NestedArray) newArray(rowType, size, null, Objects.requireNonNull(lock, "lock"), false);
+    }
+
+    /** {@link #rawArray(ArrayType, Object)} behind a new {@link ProcessRLock}. */
+    public static NestedArray array(ArrayType rowType, Object initializer) {
+        return (NestedArray) newArray(rowType, -1, initializer, ProcessRLock.create(), true);
+    }
+
+    /** {@link #rawArray(ArrayType, Object)} behind a new {@link ProcessRLock} when {@code lock} is true, else raw. */
+    public static NestedArray array(ArrayType rowType, Object initializer, boolean lock) {
+        return lock ? array(rowType, initializer) : rawArray(rowType, initializer);
+    }
+
+    /** {@link #rawArray(ArrayType, Object)} behind the given lock. */
+    public static NestedArray array(ArrayType rowType, Object initializer, SharedLock lock) {
+        return (NestedArray) newArray(rowType, -1, initializer, Objects.requireNonNull(lock, "lock"), false);
+    }
+
     // ---- copy, synchronize, attach ----------------------------------------------------------------------------
 
     /**
@@ -425,23 +470,63 @@ public final class SharedCTypes {
     }
 
     private static DataType typeOf(String sig, Handle handle) {
+        String className = null;
         if (sig.startsWith("{")) {
             int at = sig.lastIndexOf('@');
             if (at < 0) {
                 throw new IllegalArgumentException("handle's structure signature names no class: handle=" + handle);
             }
-            StructType<?> type = StructType.forClassName(sig.substring(at + 1));
-            if (!type.signature().equals(sig.substring(0, at))) {
-                throw new IllegalArgumentException("handle's structure layout does not match class "
-                        + type.javaClass().getName() + ": handle=" + sig.substring(0, at) + " class="
-                        + type.signature());
+            className = sig.substring(at + 1);
+            sig = sig.substring(0, at);
+        }
+        return typeOf(sig, className, handle);
+    }
+
+    /**
+     * The type a signature names: a typecode or a structure, then any number of {@code [length]} dimensions, the
+     * outermost last (as ArrayType writes them). Read in a loop, not by recursion: the signature is input.
+     */
+    private static DataType typeOf(String sig, String className, Handle handle) {
+        java.util.ArrayDeque<Integer> lengths = new java.util.ArrayDeque<>();
+        int end = sig.length(); // the base type is sig[0, end): indices, not copies, keep this linear
+        while (end > 0 && sig.charAt(end - 1) == ']') {
+            int open = sig.lastIndexOf('[', end - 1);
+            int length;
+            try {
+                length = open < 0 ? -1 : Integer.parseInt(sig, open + 1, end - 1, 10);
+            } catch (NumberFormatException e) {
+                length = -1;
             }
-            return type;
+            if (length < 0) {
+                throw new IllegalArgumentException("handle's type signature has a bad array length: signature='"
+                        + (sig.length() > 200 ? sig.substring(0, 200) + "..." : sig) + "', handle=" + handle);
+            }
+            lengths.push(length); // the innermost dimension ends up first
+            if (lengths.size() > ArrayType.MAX_DIMENSIONS) {
+                throw new IllegalArgumentException("handle's type has more than " + ArrayType.MAX_DIMENSIONS
+                        + " array dimensions: handle=" + handle);
+            }
+            end = open;
         }
-        if (sig.length() != 1) {
-            throw new IllegalArgumentException("handle's type signature is not a typecode: signature='" + sig + "'");
+        String base = sig.substring(0, end);
+        DataType type;
+        if (base.startsWith("{")) {
+            StructType<?> struct = StructType.forClassName(className);
+            if (!struct.signature().equals(base)) {
+                throw new IllegalArgumentException("handle's structure layout does not match class "
+                        + struct.javaClass().getName() + ": handle=" + base + " class=" + struct.signature());
+            }
+            type = struct;
+        } else if (base.length() == 1) {
+            type = CType.of(base.charAt(0));
+        } else {
+            throw new IllegalArgumentException("handle's type signature is not a typecode: signature='"
+                    + (sig.length() > 200 ? sig.substring(0, 200) + "..." : sig) + "'");
         }
-        return CType.of(sig.charAt(0));
+        for (int length : lengths) {
+            type = type.array(length);
+        }
+        return type;
     }
 
     // ---- internals --------------------------------------------------------------------------------------------
@@ -455,8 +540,7 @@ public final class SharedCTypes {
         return switch (element) {
             case CType<?, ?> c -> c.kind.arrayFactory.create(c, block, base, length, lock, ownsLock);
             case StructType<?> s -> new StructArray<>(s, block, base, length, lock, ownsLock);
-            case ArrayType a -> throw new IllegalArgumentException("arrays of arrays are not supported: element="
-                    + a);
+            case ArrayType a -> new NestedArray(a, block, base, length, lock, ownsLock);
         };
     }
 

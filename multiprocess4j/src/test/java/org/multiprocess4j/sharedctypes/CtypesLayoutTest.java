@@ -32,7 +32,9 @@ class CtypesLayoutTest {
                 _fields_ = [('a', c_char), ('b', c_char)]
             class Outer(Structure):
                 _fields_ = [('t', Tiny), ('m', Mixed * 2), ('s', c_short)]
-            for t in (Point, Segment, Mixed, Tiny, Outer):
+            class Grid(Structure):
+                _fields_ = [('c', c_char), ('cells', c_int * 3 * 2), ('p', Point * 2 * 2), ('h', c_short * 5 * 3)]
+            for t in (Point, Segment, Mixed, Tiny, Outer, Grid):
                 print(t.__name__, ctypes.sizeof(t), ctypes.alignment(t),
                       ' '.join(str(getattr(t, n).offset) for n, _ in t._fields_))
             for code, t in (('c', c_char), ('b', c_byte), ('B', c_ubyte), ('h', c_short), ('H', c_ushort),
@@ -61,11 +63,19 @@ class CtypesLayoutTest {
                 StructType.field("s", CType.c_short));
     }
 
+    /** Multi-dimensional arrays as fields: {@code c_int * 3 * 2} is two rows of three. */
+    static final class Grid extends Struct {
+        static final StructType<Grid> TYPE = StructType.define(Grid::new,
+                StructType.field("c", CType.c_char), StructType.field("cells", CType.c_int.array(3).array(2)),
+                StructType.field("p", Point.TYPE.array(2).array(2)),
+                StructType.field("h", CType.c_short.array(5).array(3)));
+    }
+
     @Test
     void shouldMatchCtypesForEveryStructureAndPrimitive() throws Exception {
         List<String> expected = runPython();
         List<String> actual = new ArrayList<>();
-        for (StructType<?> t : List.of(Point.TYPE, Segment.TYPE, Mixed.TYPE, Tiny.TYPE, Outer.TYPE)) {
+        for (StructType<?> t : List.of(Point.TYPE, Segment.TYPE, Mixed.TYPE, Tiny.TYPE, Outer.TYPE, Grid.TYPE)) {
             actual.add(t + " " + t.byteSize() + " " + t.byteAlignment() + " "
                     + String.join(" ", t.fields().stream().map(f -> Long.toString(f.offset())).toList()));
         }

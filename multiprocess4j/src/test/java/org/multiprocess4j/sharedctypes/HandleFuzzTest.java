@@ -132,7 +132,8 @@ class HandleFuzzTest {
             } catch (IllegalArgumentException | IllegalStateException expected) {
                 assertTrue(expected.getMessage() != null && !expected.getMessage().isEmpty(), "a message");
             } catch (Throwable other) {
-                fail("seed " + seed + " round " + round + ": " + other + " for handle '" + input + "'", other);
+                fail("seed " + seed + " round " + round + ": " + other + " for handle '"
+                        + (input.length() > 300 ? input.substring(0, 300) + "..." : input) + "'", other);
             }
             long took = System.nanoTime() - start;
             if (took > slowest) {
@@ -153,7 +154,8 @@ class HandleFuzzTest {
     private static final String[] SIGNATURES = {"i", "d", "c", "x", "", "L", "R", "C", "vi", "ai", "vx", "a{",
         "v{x:d,y:d}@org.multiprocess4j.sharedctypes.Point", "v{x:i}@java.lang.Runtime",
         "a{x:d,y:d}@" + Bomb.class.getName(), "v{x:d}@", "v{}@Point", "v{x:d,y:d}@[Ljava.lang.String;",
-        "v{x:d,y:d}@no.such.Class", "a{" + "{".repeat(5000)};
+        "v{x:d,y:d}@no.such.Class", "a{" + "{".repeat(5000), "ai" + "[1]".repeat(15000), "ai[3][x]", "ai[-1]",
+        "ai[2147483647][2147483647]", "a{Point;x:d;y:d}[2]@org.multiprocess4j.sharedctypes.Point", "a[3]"};
 
     /** One of several mutations: a field replaced, characters changed, inserted, deleted or repeated, or parts swapped. */
     private static String mutate(String handle, Random random) {

@@ -156,4 +156,26 @@ class StructTest {
                 () -> SharedCTypes.rawArray(CType.c_ubyte, SharedCTypes.rawArray(CType.c_int, new int[] {300})));
         assertTrue(e.getMessage().contains("initializer[0]"), e.getMessage());
     }
+
+    @Test
+    void multiDimensionalArraysAreRowsOfRowsAtTopLevelAndAsFields() {
+        NestedArray grid = SharedCTypes.rawArray(CType.c_int.array(3), 2); // c_int * 3 * 2
+        assertEquals(2, grid.length());
+        IntArray row = grid.get(1);
+        row.set(2, 7);
+        assertEquals(7, ((IntArray) grid.get(1)).get(2));
+        assertEquals(List.of(List.of(0, 0, 0), List.of(0, 0, 7)), grid.toList());
+        NestedArray cube = SharedCTypes.array(CType.c_double.array(4).array(3), 2, false);
+        DoubleArray innermost = ((NestedArray) cube.get(1)).get(2);
+        innermost.set(3, 1.5);
+        assertEquals(1.5, ((DoubleArray) ((NestedArray) cube.get(1)).get(2)).get(3));
+        assertEquals(2 * 3 * 4 * 8, cube.segment.byteSize());
+        NestedArray attached = NestedArray.attach(grid.handle());
+        assertEquals(7, ((IntArray) attached.get(1)).get(2));
+        NestedArray points = SharedCTypes.rawArray(Point.TYPE.array(2), 2);
+        StructArray<Point> second = points.get(1);
+        second.get(1).x(4.5);
+        StructArray<Point> again = ((NestedArray) SharedCTypes.attach(points.handle())).get(1);
+        assertEquals(4.5, again.get(1).x());
+    }
 }

@@ -1,0 +1,96 @@
+package org.multiprocess4j.sharedctypes;
+
+import org.multiprocess4j.Handle;
+import org.multiprocess4j.SharedLock;
+import org.multiprocess4j.internal.memory.SharedBlock;
+
+import java.util.Iterator;
+import java.util.NoSuchElementException;
+import java.util.Objects;
+
+/**
+ * A shared array whose elements are C arrays: a multi-dimensional array, as C's {@code int grid[2][3]} and ctypes'
+ * {@code c_int * 3 * 2}, laid out row after row. {@link #get} returns a typed view of one row, in place
+ * ({@link IntArray} for rows of {@code c_int}, another {@code NestedArray} for a third dimension).
+ *
+ * {@snippet :
+ * NestedArray grid = SharedCTypes.rawArray(CType.c_int.array(3), 2);   // c_int * 3 * 2
+ * IntArray row = grid.get(1);
+ * row.set(2, 7);                                                      // grid[1][2] = 7
+ * }
+ */
+public final class NestedArray extends SharedArray implements Iterable<SharedArray> {
+    private final ArrayType rowType;
+
+    NestedArray(ArrayType rowType, SharedBlock block, long base, long length, SharedLock lock, boolean ownsLock) {
+        super(rowType, block, base, length, lock, ownsLock);
+        this.rowType = rowType;
+    }
+
+    /**
+     * Attaches to the multi-dimensional array {@code handle} names, in this or another process.
+     *
+     * @throws IllegalArgumentException when the handle names another kind of object
+     * @throws IllegalStateException when the memory no longer exists
+     */
+    public static NestedArray attach(Handle handle) {
+        return SharedCTypes.attachAs(handle, NestedArray.class);
+    }
+
+    /** The type of one row. */
+    public ArrayType rowType() {
+        return rowType;
+    }
+
+    /**
+     * A view of the row at {@code index}: same memory, lock and lifetime. Its static type is inferred from the
+     * assignment ({@code IntArray row = grid.get(0)}); a mismatch is a {@link ClassCastException}.
+     *
+     * @throws IndexOutOfBoundsException unless {@code 0 <= index < length()}
+     */
+    @SuppressWarnings("unchecked")
+    public <A extends SharedArray> A get(long index) {
+        Objects.checkIndex(index, length);
+        return (A) SharedCTypes.arrayView(rowType.element(), block, base + index * rowType.byteSize(),
+                rowType.length(), lock);
+    }
+
+    /** A view of the rows {@code from} (inclusive) to {@code to} (exclusive): same memory, lock and lifetime. */
+    public NestedArray slice(long from, long to) {
+        Objects.checkFromToIndex(from, to, length);
+        return new NestedArray(rowType, block, base + from * rowType.byteSize(), to - from, lock, false);
+    }
+
+    /** Iterates over views of the rows. */
+    @Override
+    public Iterator<SharedArray> iterator() {
+        return new Iterator<>() {
+            private long next;
+
+            @Override
+            public boolean hasNext() {
+                return next < length;
+            }
+
+            @Override
+            public SharedArray next() {
+                if (next >= length) {
+                    throw new NoSuchElementException();
+                }
+                return get(next++);
+            }
+        };
+    }
+
+    /** The raw array under a synchronized one: same memory, no lock. */
+    @Override
+    public NestedArray getObj() {
+        getLock();
+        return withLock(null, false);
+    }
+
+    @Override
+    NestedArray withLock(SharedLock lock, boolean ownsLock) {
+        return new NestedArray(rowType, block, base, length, lock, ownsLock);
+    }
+}
