@@ -235,14 +235,21 @@ public final class ConditionCore {
 
     /** The dispatcher: sleeps on the word for this JVM's waiters while there are any; see the overview. */
     private void dispatch() {
+        boolean served = false;
         try {
-            serve();
+            serve(); // returns only after it cleared 'dispatching' with the queue empty, under queueLock
+            served = true;
         } finally {
-            queueLock.lock();
-            try {
-                dispatching = false; // also after an exception: the next waiter starts another dispatcher
-            } finally {
-                queueLock.unlock();
+            if (!served) {
+                // An exception: let every waiter go (a spurious wake-up, as allowed) rather than leave them with
+                // nobody sleeping for them; one that waits again starts another dispatcher.
+                queueLock.lock();
+                try {
+                    dispatching = false;
+                } finally {
+                    queueLock.unlock();
+                }
+                releaseOldest(Integer.MAX_VALUE, node -> true);
             }
         }
     }
@@ -255,6 +262,10 @@ public final class ConditionCore {
             queueLock.lock();
             try {
                 if (waiting == 0) {
+                    // In the same critical section as the check: a waiter that enqueues after it finds no
+                    // dispatcher and starts one (were the flag cleared later, it could see 'dispatching' still
+                    // set, start none, and be left with nobody asleep on the word for it).
+                    dispatching = false;
                     return;
                 }
             } finally {
@@ -290,8 +301,10 @@ public final class ConditionCore {
                     // since this sleep began, it is an older one handed on already, which no sleeper can use.)
                     Waiting.wake(sequenceAddress, 1);
                 }
-                // One signal served; more since then are served as changes this JVM may have missed.
-                base = (word & ~SLEEPERS) + STEP;
+                // One signal served; more since then are served as changes this JVM may have missed. A wake-up
+                // with the sequence unchanged (a heal's or a handed-on wake-up) served none: a signal after it must
+                // still be seen as a change.
+                base = current == (word & ~SLEEPERS) ? current : (word & ~SLEEPERS) + STEP;
             }
         }
     }
