@@ -321,7 +321,6 @@ import org.multiprocess4j.internal.memory.SharedBlock;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.VarHandle;
 import java.util.Iterator;
-import java.util.NoSuchElementException;
 import java.util.Objects;
 
 import static java.lang.foreign.ValueLayout.{k['layout']};
@@ -461,22 +460,7 @@ public final class {cls} extends {base_cls} implements Iterable<{k['box']}> {{
     /** Iterates over the elements, reading each when it is reached. */
     @Override
     public Iterator<{k['box']}> iterator() {{
-        return new Iterator<>() {{
-            private long next;
-
-            @Override
-            public boolean hasNext() {{
-                return next < length;
-            }}
-
-            @Override
-            public {k['box']} next() {{
-                if (next >= length) {{
-                    throw new NoSuchElementException();
-                }}
-                return get(next++);
-            }}
-        }};
+        return elements(this::get);
     }}
 
     /**

@@ -8,7 +8,6 @@ import org.multiprocess4j.internal.memory.SharedBlock;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.VarHandle;
 import java.util.Iterator;
-import java.util.NoSuchElementException;
 import java.util.Objects;
 
 import static java.lang.foreign.ValueLayout.JAVA_DOUBLE;
@@ -227,22 +226,7 @@ public final class DoubleArray extends SharedArray implements Iterable<Double> {
     /** Iterates over the elements, reading each when it is reached. */
     @Override
     public Iterator<Double> iterator() {
-        return new Iterator<>() {
-            private long next;
-
-            @Override
-            public boolean hasNext() {
-                return next < length;
-            }
-
-            @Override
-            public Double next() {
-                if (next >= length) {
-                    throw new NoSuchElementException();
-                }
-                return get(next++);
-            }
-        };
+        return elements(this::get);
     }
 
     /**

@@ -5,7 +5,6 @@ import org.multiprocess4j.SharedLock;
 import org.multiprocess4j.internal.memory.SharedBlock;
 
 import java.util.Iterator;
-import java.util.NoSuchElementException;
 import java.util.Objects;
 
 /**
@@ -64,22 +63,7 @@ public final class NestedArray extends SharedArray implements Iterable<SharedArr
     /** Iterates over views of the rows. */
     @Override
     public Iterator<SharedArray> iterator() {
-        return new Iterator<>() {
-            private long next;
-
-            @Override
-            public boolean hasNext() {
-                return next < length;
-            }
-
-            @Override
-            public SharedArray next() {
-                if (next >= length) {
-                    throw new NoSuchElementException();
-                }
-                return get(next++);
-            }
-        };
+        return elements(this::get);
     }
 
     /** The raw array under a synchronized one: same memory, no lock. */

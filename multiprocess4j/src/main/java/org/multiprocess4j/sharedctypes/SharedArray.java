@@ -26,6 +26,26 @@ public abstract sealed class SharedArray extends SharedData
         this.length = length;
     }
 
+    /** Iterates over the elements {@code element} gives for indices 0 to {@code length()}, each when reached. */
+    final <E> java.util.Iterator<E> elements(java.util.function.LongFunction<E> element) {
+        return new java.util.Iterator<>() {
+            private long next;
+
+            @Override
+            public boolean hasNext() {
+                return next < length;
+            }
+
+            @Override
+            public E next() {
+                if (next >= length) {
+                    throw new java.util.NoSuchElementException();
+                }
+                return element.apply(next++);
+            }
+        };
+    }
+
     /** The element type under every array dimension of {@code type}. */
     private static DataType innermost(DataType type) {
         return type instanceof ArrayType a ? innermost(a.element()) : type;

@@ -5,7 +5,6 @@ import org.multiprocess4j.SharedLock;
 import org.multiprocess4j.internal.memory.SharedBlock;
 
 import java.util.Iterator;
-import java.util.NoSuchElementException;
 import java.util.Objects;
 
 /**
@@ -71,22 +70,7 @@ public final class StructArray<S extends Struct> extends SharedArray implements 
     /** Iterates over views of the elements. */
     @Override
     public Iterator<S> iterator() {
-        return new Iterator<>() {
-            private long next;
-
-            @Override
-            public boolean hasNext() {
-                return next < length;
-            }
-
-            @Override
-            public S next() {
-                if (next >= length) {
-                    throw new NoSuchElementException();
-                }
-                return get(next++);
-            }
-        };
+        return elements(this::get);
     }
 
     /** The raw array under a synchronized one: same memory, no lock. */

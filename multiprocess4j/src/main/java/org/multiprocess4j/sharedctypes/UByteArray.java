@@ -8,7 +8,6 @@ import org.multiprocess4j.internal.memory.SharedBlock;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.VarHandle;
 import java.util.Iterator;
-import java.util.NoSuchElementException;
 import java.util.Objects;
 
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
@@ -216,22 +215,7 @@ public final class UByteArray extends SharedArray implements Iterable<Integer> {
     /** Iterates over the elements, reading each when it is reached. */
     @Override
     public Iterator<Integer> iterator() {
-        return new Iterator<>() {
-            private long next;
-
-            @Override
-            public boolean hasNext() {
-                return next < length;
-            }
-
-            @Override
-            public Integer next() {
-                if (next >= length) {
-                    throw new NoSuchElementException();
-                }
-                return get(next++);
-            }
-        };
+        return elements(this::get);
     }
 
     /**
