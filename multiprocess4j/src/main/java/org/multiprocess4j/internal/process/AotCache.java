@@ -281,6 +281,16 @@ public final class AotCache {
         }
     }
 
+    /** Whether any cache of {@code key} is published in {@code dir}, checked or not. */
+    private static boolean anyCache(Path dir, String key) {
+        try (var files = Files.list(dir)) {
+            return files.anyMatch(f -> f.getFileName().toString().startsWith(key + "-")
+                    && f.getFileName().toString().endsWith(SUFFIX));
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     /** Publishes a cache whose training outlived the JVM that started it. */
     private static void adoptFinishedTraining(Path dir, String key) {
         try (var files = Files.list(dir)) {
@@ -309,13 +319,16 @@ public final class AotCache {
         Path configuration = partial.resolveSibling(partial.getFileName() + ".config");
         Thread.ofPlatform().daemon().name("multiprocess4j-aot-publish").start(() -> {
             try {
-                for (int i = 0; i < 1200 && (Files.exists(configuration) || !Files.isRegularFile(partial)); i++) {
+                // Until assembled, or until a cache of this key exists: a JVM that found the finished partial first
+                // may have published it already (adoptFinishedTraining), and then there is nothing to wait for.
+                for (int i = 0; i < 1200 && (Files.exists(configuration) || !Files.isRegularFile(partial))
+                        && !anyCache(dir, key); i++) {
                     Thread.sleep(100);
                 }
                 if (!Files.exists(configuration) && Files.isRegularFile(partial)) {
                     publish(partial, dir, key);
                     removeOldCaches(dir);
-                } else {
+                } else if (!anyCache(dir, key)) {
                     log("the ahead-of-time cache training wrote no cache (" + partial + "); children start without");
                 }
             } catch (NoSuchFileException adopted) {

@@ -99,7 +99,7 @@ class AotCacheTest {
         assertEquals(AotCache.key(jar.toString()) + "-" + AotCache.checksum(cache) + ".aot", name);
         assertEquals("-XX:AOTCache=" + cache, AotCache.options(jar.toString(), options -> null).getFirst());
 
-        Files.writeString(cache, "assembled cachf"); // one damaged byte
+        Files.writeString(cache, "assembled cache 0".replace('0', 'O')); // one damaged byte
         assertEquals(List.of(), AotCache.options(jar.toString(), options -> fakeTraining(options, trainings)));
         assertFalse(Files.exists(cache), "the damaged cache is deleted");
         assertEquals(2, trainings.get(), "and made again");
@@ -110,7 +110,8 @@ class AotCacheTest {
         trainings.incrementAndGet();
         String output = options.getFirst().substring("-XX:AOTCacheOutput=".length());
         try {
-            Files.writeString(Path.of(output), "assembled cache");
+            // Each training's cache differs, so that a rebuilt one has a name of its own.
+            Files.writeString(Path.of(output), "assembled cache " + (trainings.get() - 1));
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
