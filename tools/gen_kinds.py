@@ -15,55 +15,60 @@ import sys
 
 OUT = "multiprocess4j/src/main/java/org/multiprocess4j/sharedctypes"
 
-# name, Java type, boxed type, layout, Java array type used for bulk copies, C description,
-# read(raw) expression, write(value) expression, range check (lo, hi) or None, atomics level, memcpy-able
+# name, bounds (the C type's integer range as Java long expressions, for the integer types; the one place the
+# library states them), Java type, boxed type, layout, Java array type used for bulk copies, C description,
+# read(raw) expression, write(value) expression, whether the Java type holds values outside the C range (so that
+# typed setters check the bounds), atomics level, memcpy-able
 KINDS = [
-    dict(name="Char", j="byte", box="Byte", layout="JAVA_BYTE", raw="byte", c="char", codes="c",
-         read="{r}", write="{v}", rng=None, atomic="rw", memcpy=True,
+    dict(name="Char", bounds=("0", "255"), j="byte", box="Byte", layout="JAVA_BYTE", raw="byte", c="char", codes="c",
+         read="{r}", write="{v}", checked=False, atomic="rw", memcpy=True,
          repr="a C {@code char}: one byte, held in a Java {@code byte}"),
-    dict(name="Byte", j="byte", box="Byte", layout="JAVA_BYTE", raw="byte", c="signed char", codes="b",
-         read="{r}", write="{v}", rng=None, atomic="rw", memcpy=True,
+    dict(name="Byte", bounds=("Byte.MIN_VALUE", "Byte.MAX_VALUE"), j="byte", box="Byte", layout="JAVA_BYTE", raw="byte", c="signed char", codes="b",
+         read="{r}", write="{v}", checked=False, atomic="rw", memcpy=True,
          repr="a C {@code signed char} (-128..127), held in a Java {@code byte}"),
-    dict(name="UByte", j="int", box="Integer", layout="JAVA_BYTE", raw="byte", c="unsigned char", codes="B",
-         read="Byte.toUnsignedInt({r})", write="(byte) {v}", rng=("0", "255"), atomic="rw", memcpy=False,
+    dict(name="UByte", bounds=("0", "0xFF"), j="int", box="Integer", layout="JAVA_BYTE", raw="byte", c="unsigned char", codes="B",
+         read="Byte.toUnsignedInt({r})", write="(byte) {v}", checked=True, atomic="rw", memcpy=False,
          repr="a C {@code unsigned char} (0..255), held in a Java {@code int}; values outside 0..255 are refused"),
-    dict(name="Short", j="short", box="Short", layout="JAVA_SHORT", raw="short", c="short", codes="h",
-         read="{r}", write="{v}", rng=None, atomic="rw", memcpy=True,
+    dict(name="Short", bounds=("Short.MIN_VALUE", "Short.MAX_VALUE"), j="short", box="Short", layout="JAVA_SHORT", raw="short", c="short", codes="h",
+         read="{r}", write="{v}", checked=False, atomic="rw", memcpy=True,
          repr="a C {@code short} (-32768..32767), held in a Java {@code short}"),
-    dict(name="UShort", j="int", box="Integer", layout="JAVA_SHORT", raw="short", c="unsigned short", codes="H",
-         read="Short.toUnsignedInt({r})", write="(short) {v}", rng=("0", "65535"), atomic="rw", memcpy=False,
+    dict(name="UShort", bounds=("0", "0xFFFF"), j="int", box="Integer", layout="JAVA_SHORT", raw="short", c="unsigned short", codes="H",
+         read="Short.toUnsignedInt({r})", write="(short) {v}", checked=True, atomic="rw", memcpy=False,
          repr="a C {@code unsigned short} (0..65535), held in a Java {@code int}; values outside 0..65535 are refused"),
-    dict(name="Int", j="int", box="Integer", layout="JAVA_INT", raw="int", c="int", codes="i",
-         read="{r}", write="{v}", rng=None, atomic="int", memcpy=True,
+    dict(name="Int", bounds=("Integer.MIN_VALUE", "Integer.MAX_VALUE"), j="int", box="Integer", layout="JAVA_INT", raw="int", c="int", codes="i",
+         read="{r}", write="{v}", checked=False, atomic="int", memcpy=True,
          repr="a C {@code int} (32 bits), held in a Java {@code int}"),
-    dict(name="UInt", j="long", box="Long", layout="JAVA_INT", raw="int", c="unsigned int", codes="I",
-         read="Integer.toUnsignedLong({r})", write="(int) {v}", rng=("0L", "0xFFFF_FFFFL"), atomic="uint",
+    dict(name="UInt", bounds=("0", "0xFFFF_FFFFL"), j="long", box="Long", layout="JAVA_INT", raw="int", c="unsigned int", codes="I",
+         read="Integer.toUnsignedLong({r})", write="(int) {v}", checked=True, atomic="uint",
          memcpy=False,
          repr="a C {@code unsigned int} (0..4294967295), held in a Java {@code long}; values outside that range "
               "are refused"),
-    dict(name="Long", j="long", box="Long", layout="JAVA_LONG", raw="long", c="long / long long", codes="lq",
-         read="{r}", write="{v}", rng=None, atomic="int", memcpy=True,
+    dict(name="Long", bounds=("Long.MIN_VALUE", "Long.MAX_VALUE"), j="long", box="Long", layout="JAVA_LONG", raw="long", c="long / long long", codes="lq",
+         read="{r}", write="{v}", checked=False, atomic="int", memcpy=True,
          repr="a C {@code long} or {@code long long} (64 bits on LP64), held in a Java {@code long}"),
-    dict(name="ULong", j="long", box="Long", layout="JAVA_LONG", raw="long", c="unsigned long / unsigned long long",
-         codes="LQ", read="{r}", write="{v}", rng=None, atomic="int", memcpy=True,
+    dict(name="ULong", bounds=("0", "-1L"), j="long", box="Long", layout="JAVA_LONG", raw="long", c="unsigned long / unsigned long long",
+         codes="LQ", read="{r}", write="{v}", checked=False, atomic="int", memcpy=True,
          repr="a C {@code unsigned long} or {@code unsigned long long} (0..2<sup>64</sup>-1), held in the 64 bits of "
               "a Java {@code long}: values above {@code Long.MAX_VALUE} read as negative longs, exactly as "
               "{@link Long#toUnsignedString(long)} and {@link Long#compareUnsigned(long, long)} expect; every value "
               "of the range round-trips"),
     dict(name="Float", j="float", box="Float", layout="JAVA_FLOAT", raw="float", c="float", codes="f",
-         read="{r}", write="{v}", rng=None, atomic="float", memcpy=True,
+         read="{r}", write="{v}", checked=False, atomic="float", memcpy=True,
          repr="a C {@code float} (IEEE 754 binary32), held in a Java {@code float}"),
     dict(name="Double", j="double", box="Double", layout="JAVA_DOUBLE", raw="double", c="double", codes="d",
-         read="{r}", write="{v}", rng=None, atomic="float", memcpy=True,
+         read="{r}", write="{v}", checked=False, atomic="float", memcpy=True,
          repr="a C {@code double} (IEEE 754 binary64), held in a Java {@code double}"),
-    dict(name="WChar", j="int", box="Integer", layout="JAVA_INT", raw="int", c="wchar_t", codes="u",
-         read="{r}", write="{v}", rng=("0", "Character.MAX_CODE_POINT"), atomic="rw", memcpy=False,
+    dict(name="WChar", bounds=("0", "Character.MAX_CODE_POINT"), j="int", box="Integer", layout="JAVA_INT", raw="int", c="wchar_t", codes="u",
+         read="{r}", write="{v}", checked=True, atomic="rw", memcpy=False,
          repr="a C {@code wchar_t} (4 bytes, one UTF-32 code unit), held in a Java {@code int} code point; values "
               "outside 0..0x10FFFF are refused"),
     dict(name="Bool", j="boolean", box="Boolean", layout="JAVA_BOOLEAN", raw="boolean", c="_Bool", codes="?",
-         read="{r}", write="{v}", rng=None, atomic="rw", memcpy=False,
+         read="{r}", write="{v}", checked=False, atomic="rw", memcpy=False,
          repr="a C {@code _Bool} (one byte, 0 or 1), held in a Java {@code boolean}"),
 ]
+
+OF = {"JAVA_BYTE": "OfByte", "JAVA_SHORT": "OfShort", "JAVA_INT": "OfInt", "JAVA_LONG": "OfLong",
+      "JAVA_FLOAT": "OfFloat", "JAVA_DOUBLE": "OfDouble", "JAVA_BOOLEAN": "OfBoolean"}
 
 HEADER = "// Generated by tools/gen_kinds.py: edit the generator, not this file.\n"
 
@@ -77,11 +82,11 @@ def store(k, seg, off, v):
 
 
 def check(k, v, what):
-    if not k["rng"]:
+    if not k["checked"]:
         return ""
-    lo, hi = k["rng"]
+    lo, hi = k["bounds"]
     return (f"        if ({v} < {lo} || {v} > {hi}) {{\n"
-            f"            throw Kind.outOfRange(\"{what}\", {v}, \"{k['c']}\", {lo}, {hi});\n"
+            f"            throw Kind.{k['name'].upper()}.outOfRange(\"{what}\", {v});\n"
             f"        }}\n")
 
 
@@ -298,7 +303,7 @@ def gen_array(k):
     idx = "        Objects.checkIndex(index, length);\n"
     size = f"{k['layout']}.byteSize()"
     off = f"index * {size}"
-    if k["memcpy"] and not k["rng"]:
+    if k["memcpy"] and not k["checked"]:
         copy_to = f"        MemorySegment.copy(segment, {k['layout']}, from * {size}, dst, dstFrom, count);\n"
         copy_from = f"        MemorySegment.copy(src, srcFrom, segment, {k['layout']}, to * {size}, count);\n"
         validate = ""
@@ -309,7 +314,7 @@ def gen_array(k):
                      f"            {store(k, 'segment', f'(to + i) * {size}', f'src[srcFrom + i]')};\n        }}\n")
         validate = (f"        for (int i = 0; i < count; i++) {{\n"
                     f"            {j} value = src[srcFrom + i];\n{check(k, 'value', 'src[' + chr(34) + ' + (srcFrom + i) + ' + chr(34) + ']').replace('            ', '                ').replace('        if', '            if').replace('        }', '            }')}"
-                    f"        }}\n") if k["rng"] else ""
+                    f"        }}\n") if k["checked"] else ""
     extra = EXTRA_ARRAY.get(n, "")
     base_cls = "SharedArray"
     return f"""{HEADER}package org.multiprocess4j.sharedctypes;
@@ -621,6 +626,8 @@ EXTRA_ARRAY = {
 
 
 def gen_field(k):
+    native = k["layout"]
+    k = dict(k, layout="layout")  # a field reads with its own layout component, not the static constant
     n, j = k["name"], k["j"]
     cls = f"{n}Field"
     chk = check(k, "value", "value")
@@ -630,8 +637,7 @@ def gen_field(k):
 import org.multiprocess4j.SharedLock;
 
 import java.lang.foreign.MemorySegment;
-
-import static java.lang.foreign.ValueLayout.{k['layout']};
+import java.lang.foreign.ValueLayout;
 
 /**
  * A structure field of C type {{@code {k['c']}}}: reads and writes it in place, in any structure of its type.
@@ -645,16 +651,20 @@ import static java.lang.foreign.ValueLayout.{k['layout']};
  * @param type       the field's C type
  * @param offset     the offset from the start of the structure, as C's {{@code offsetof}}
  * @param structSize the size of the whole structure, as C's {{@code sizeof}}
+ * @param layout     how the field is read: {{@code {native}}} in a structure laid out as C lays it out natively,
+ *                   byte-swapped in one declared with the other byte order, byte-aligned where packing leaves
+ *                   the field unaligned
  */
-public record {cls}(StructType<?> owner, String name, DataType type, long offset, long structSize)
-        implements Field {{
+public record {cls}(StructType<?> owner, String name, DataType type, long offset, long structSize,
+        ValueLayout.{OF[native]} layout) implements Field {{
     /**
      * Checks the declaration against its structure type.
      *
-     * @throws IllegalArgumentException when the type is not {{@code {k['c']}}}, or the offset or size do not fit
+     * @throws IllegalArgumentException when the type is not {{@code {k['c']}}}, the offset or size do not fit, or
+     *                                  the layout is not one of the type's
      */
     public {cls} {{
-        Struct.checkField(owner, name, type, offset, structSize, Kind.{n.upper()});
+        Struct.checkField(owner, name, type, offset, structSize, Kind.{n.upper()}, layout);
     }}
 
     /** The field's value in {{@code struct}}; takes the structure's lock when it is synchronized. */
@@ -701,7 +711,10 @@ def gen_kind_enum():
     cases = []
     for k in KINDS:
         n = k["name"]
-        cases.append(f"    {n.upper()}({k['layout']}, {n}Value::new, {n}Array::new, {n}Field::new)")
+        lo, hi = k.get("bounds", ("0", "0"))
+        of = OF[k["layout"]]
+        cases.append(f"    {n.upper()}({k['layout']}, {'true' if 'bounds' in k else 'false'}, {lo}, {hi}, {n}Value::new, "
+                     f"{n}Array::new,\n            (o, n, t, at, size, l) -> new {n}Field(o, n, t, at, size, (ValueLayout.{of}) l))")
     return f"""{HEADER}package org.multiprocess4j.sharedctypes;
 
 import java.lang.foreign.ValueLayout;
@@ -719,21 +732,43 @@ enum Kind {{
 {(","+chr(10)).join(cases)};
 
     final ValueLayout layout;
+    /** Whether this is an integer type, with the range {{@link #min}}..{{@link #max}}. */
+    final boolean integral;
+    /** The smallest value of an integer type. */
+    final long min;
+    /** The largest value of an integer type; for the 64-bit unsigned type, -1 stands for 2<sup>64</sup>-1. */
+    final long max;
     final ValueFactory valueFactory;
     final ArrayFactory arrayFactory;
     final FieldFactory fieldFactory;
 
-    Kind(ValueLayout layout, ValueFactory valueFactory, ArrayFactory arrayFactory, FieldFactory fieldFactory) {{
+    Kind(ValueLayout layout, boolean integral, long min, long max, ValueFactory valueFactory,
+         ArrayFactory arrayFactory, FieldFactory fieldFactory) {{
         this.layout = layout;
+        this.integral = integral;
+        this.min = min;
+        this.max = max;
         this.valueFactory = valueFactory;
         this.arrayFactory = arrayFactory;
         this.fieldFactory = fieldFactory;
     }}
 
-    static IllegalArgumentException outOfRange(String param, long value, String cType, long lo, long hi) {{
-        return new IllegalArgumentException(param + " out of range for C " + cType + ": " + param + "=" + value
-                + ", must be in " + lo + ".." + hi);
+    /** The integer range as error messages state it: {{@code -128..127}}, {{@code 0..18446744073709551615}}. */
+    String range() {{
+        return min + ".." + (this == ULONG ? Long.toUnsignedString(max) : Long.toString(max));
     }}
+
+    /** Whether {{@code value}} is in an integer type's range (a 64-bit unsigned type takes every long's bits). */
+    boolean inRange(long value) {{
+        return this == ULONG || (value >= min && value <= max);
+    }}
+
+    IllegalArgumentException outOfRange(String param, Object value) {{
+        return new IllegalArgumentException(param + " out of range for C " + C_NAMES[ordinal()] + ": " + param + "="
+                + value + ", must be in " + range());
+    }}
+
+    private static final String[] C_NAMES = {{{", ".join('"' + k["c"] + '"' for k in KINDS)}}};
 
     @FunctionalInterface
     interface ValueFactory {{
@@ -749,7 +784,8 @@ enum Kind {{
 
     @FunctionalInterface
     interface FieldFactory {{
-        Field create(StructType<?> owner, String name, DataType type, long offset, long structSize);
+        Field create(StructType<?> owner, String name, DataType type, long offset, long structSize,
+                ValueLayout layout);
     }}
 }}
 """

@@ -18,7 +18,7 @@ public record ArrayField(StructType<?> owner, String name, ArrayType type, long 
      * @throws IllegalArgumentException when the offset or size do not fit
      */
     public ArrayField {
-        Struct.checkField(owner, name, type, offset, structSize, null);
+        Struct.checkField(owner, name, type, offset, structSize, null, null);
     }
 
     /**

@@ -39,6 +39,15 @@ public final class ArrayType extends DataType {
         return element;
     }
 
+    /** The primitive type at the bottom of this array type's dimensions, or null for an array of structures. */
+    CType<?, ?> primitive() {
+        DataType e = element;
+        while (e instanceof ArrayType inner) {
+            e = inner.element;
+        }
+        return e instanceof CType<?, ?> c ? c : null;
+    }
+
     /** The number of elements. */
     public int length() {
         return length;

@@ -4,8 +4,7 @@ package org.multiprocess4j.sharedctypes;
 import org.multiprocess4j.SharedLock;
 
 import java.lang.foreign.MemorySegment;
-
-import static java.lang.foreign.ValueLayout.JAVA_BOOLEAN;
+import java.lang.foreign.ValueLayout;
 
 /**
  * A structure field of C type {@code _Bool}: reads and writes it in place, in any structure of its type.
@@ -19,16 +18,20 @@ import static java.lang.foreign.ValueLayout.JAVA_BOOLEAN;
  * @param type       the field's C type
  * @param offset     the offset from the start of the structure, as C's {@code offsetof}
  * @param structSize the size of the whole structure, as C's {@code sizeof}
+ * @param layout     how the field is read: {@code JAVA_BOOLEAN} in a structure laid out as C lays it out natively,
+ *                   byte-swapped in one declared with the other byte order, byte-aligned where packing leaves
+ *                   the field unaligned
  */
-public record BoolField(StructType<?> owner, String name, DataType type, long offset, long structSize)
-        implements Field {
+public record BoolField(StructType<?> owner, String name, DataType type, long offset, long structSize,
+        ValueLayout.OfBoolean layout) implements Field {
     /**
      * Checks the declaration against its structure type.
      *
-     * @throws IllegalArgumentException when the type is not {@code _Bool}, or the offset or size do not fit
+     * @throws IllegalArgumentException when the type is not {@code _Bool}, the offset or size do not fit, or
+     *                                  the layout is not one of the type's
      */
     public BoolField {
-        Struct.checkField(owner, name, type, offset, structSize, Kind.BOOL);
+        Struct.checkField(owner, name, type, offset, structSize, Kind.BOOL, layout);
     }
 
     /** The field's value in {@code struct}; takes the structure's lock when it is synchronized. */
@@ -36,19 +39,19 @@ public record BoolField(StructType<?> owner, String name, DataType type, long of
         if (struct.rawType == owner) { // an unsynchronized structure of this field's type: one compare
             MemorySegment alone = struct.alone;
             if (alone != null) {
-                return alone.get(JAVA_BOOLEAN, offset);
+                return alone.get(layout, offset);
             }
-            return struct.segment.get(JAVA_BOOLEAN, struct.base + struct.index * structSize + offset);
+            return struct.segment.get(layout, struct.base + struct.index * structSize + offset);
         }
         Struct.checkOwner(struct, this);
         long at = struct.offset + offset;
         SharedLock l = struct.lock;
         if (l == null || l.isHeldByCurrentThread()) {
-            return struct.segment.get(JAVA_BOOLEAN, at);
+            return struct.segment.get(layout, at);
         }
         l.lock();
         try {
-            return struct.segment.get(JAVA_BOOLEAN, at);
+            return struct.segment.get(layout, at);
         } finally {
             l.unlock();
         }
@@ -63,9 +66,9 @@ public record BoolField(StructType<?> owner, String name, DataType type, long of
         if (struct.rawType == owner) { // an unsynchronized structure of this field's type: one compare
             MemorySegment alone = struct.alone;
             if (alone != null) {
-                alone.set(JAVA_BOOLEAN, offset, value);
+                alone.set(layout, offset, value);
             } else {
-                struct.segment.set(JAVA_BOOLEAN, struct.base + struct.index * structSize + offset, value);
+                struct.segment.set(layout, struct.base + struct.index * structSize + offset, value);
             }
             return;
         }
@@ -73,12 +76,12 @@ public record BoolField(StructType<?> owner, String name, DataType type, long of
         long at = struct.offset + offset;
         SharedLock l = struct.lock;
         if (l == null || l.isHeldByCurrentThread()) {
-            struct.segment.set(JAVA_BOOLEAN, at, value);
+            struct.segment.set(layout, at, value);
             return;
         }
         l.lock();
         try {
-            struct.segment.set(JAVA_BOOLEAN, at, value);
+            struct.segment.set(layout, at, value);
         } finally {
             l.unlock();
         }

@@ -1,17 +1,11 @@
 package org.multiprocess4j.sharedctypes;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.math.BigInteger;
 import java.util.Map;
 import java.util.TreeMap;
 
-import static java.lang.foreign.ValueLayout.JAVA_BOOLEAN;
-import static java.lang.foreign.ValueLayout.JAVA_BYTE;
-import static java.lang.foreign.ValueLayout.JAVA_DOUBLE;
-import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
-import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 /**
  * A C primitive type, named as ctypes names it, with the typecode Python's {@code array} module uses for it.
@@ -169,38 +163,43 @@ public final class CType<V extends SharedValue, A extends SharedArray> extends D
 
     @Override
     void store(MemorySegment segment, long offset, Object value, String param) {
+        store(segment, offset, value, param, kind.layout);
+    }
+
+    /** Validates {@code value} and stores it with {@code layout}: this type's, possibly byte-swapped or unaligned. */
+    void store(MemorySegment segment, long offset, Object value, String param, ValueLayout layout) {
         switch (kind) {
-            case CHAR -> segment.set(JAVA_BYTE, offset, charByte(value, param));
-            case BYTE -> segment.set(JAVA_BYTE, offset, (byte) integral(value, param, Byte.MIN_VALUE, Byte.MAX_VALUE));
-            case UBYTE -> segment.set(JAVA_BYTE, offset, (byte) integral(value, param, 0, 0xFF));
-            case SHORT -> segment.set(JAVA_SHORT, offset, (short) integral(value, param, Short.MIN_VALUE,
-                    Short.MAX_VALUE));
-            case USHORT -> segment.set(JAVA_SHORT, offset, (short) integral(value, param, 0, 0xFFFF));
-            case INT -> segment.set(JAVA_INT, offset, (int) integral(value, param, Integer.MIN_VALUE,
-                    Integer.MAX_VALUE));
-            case UINT -> segment.set(JAVA_INT, offset, (int) integral(value, param, 0, 0xFFFF_FFFFL));
-            case LONG -> segment.set(JAVA_LONG, offset, integral(value, param, Long.MIN_VALUE, Long.MAX_VALUE));
-            case ULONG -> segment.set(JAVA_LONG, offset, unsignedLong(value, param));
-            case FLOAT -> segment.set(JAVA_FLOAT, offset, toFloat(value, param));
-            case DOUBLE -> segment.set(JAVA_DOUBLE, offset, floating(value, param));
-            case WCHAR -> segment.set(JAVA_INT, offset, codePoint(value, param));
-            case BOOL -> segment.set(JAVA_BOOLEAN, offset, bool(value, param));
+            case CHAR -> segment.set((ValueLayout.OfByte) layout, offset, charByte(value, param));
+            case BYTE, UBYTE -> segment.set((ValueLayout.OfByte) layout, offset, (byte) integral(value, param));
+            case SHORT, USHORT -> segment.set((ValueLayout.OfShort) layout, offset, (short) integral(value, param));
+            case INT, UINT -> segment.set((ValueLayout.OfInt) layout, offset, (int) integral(value, param));
+            case LONG -> segment.set((ValueLayout.OfLong) layout, offset, integral(value, param));
+            case ULONG -> segment.set((ValueLayout.OfLong) layout, offset, unsignedLong(value, param));
+            case FLOAT -> segment.set((ValueLayout.OfFloat) layout, offset, toFloat(value, param));
+            case DOUBLE -> segment.set((ValueLayout.OfDouble) layout, offset, floating(value, param));
+            case WCHAR -> segment.set((ValueLayout.OfInt) layout, offset, codePoint(value, param));
+            case BOOL -> segment.set((ValueLayout.OfBoolean) layout, offset, bool(value, param));
         }
     }
 
     @Override
     Object load(MemorySegment segment, long offset) {
+        return load(segment, offset, kind.layout);
+    }
+
+    /** Reads the value at {@code offset} with {@code layout}, in the boxed form {@link #store} accepts. */
+    Object load(MemorySegment segment, long offset, ValueLayout layout) {
         return switch (kind) {
-            case CHAR, BYTE -> segment.get(JAVA_BYTE, offset);
-            case UBYTE -> Byte.toUnsignedInt(segment.get(JAVA_BYTE, offset));
-            case SHORT -> segment.get(JAVA_SHORT, offset);
-            case USHORT -> Short.toUnsignedInt(segment.get(JAVA_SHORT, offset));
-            case INT, WCHAR -> segment.get(JAVA_INT, offset);
-            case UINT -> Integer.toUnsignedLong(segment.get(JAVA_INT, offset));
-            case LONG, ULONG -> segment.get(JAVA_LONG, offset);
-            case FLOAT -> segment.get(JAVA_FLOAT, offset);
-            case DOUBLE -> segment.get(JAVA_DOUBLE, offset);
-            case BOOL -> segment.get(JAVA_BOOLEAN, offset);
+            case CHAR, BYTE -> segment.get((ValueLayout.OfByte) layout, offset);
+            case UBYTE -> Byte.toUnsignedInt(segment.get((ValueLayout.OfByte) layout, offset));
+            case SHORT -> segment.get((ValueLayout.OfShort) layout, offset);
+            case USHORT -> Short.toUnsignedInt(segment.get((ValueLayout.OfShort) layout, offset));
+            case INT, WCHAR -> segment.get((ValueLayout.OfInt) layout, offset);
+            case UINT -> Integer.toUnsignedLong(segment.get((ValueLayout.OfInt) layout, offset));
+            case LONG, ULONG -> segment.get((ValueLayout.OfLong) layout, offset);
+            case FLOAT -> segment.get((ValueLayout.OfFloat) layout, offset);
+            case DOUBLE -> segment.get((ValueLayout.OfDouble) layout, offset);
+            case BOOL -> segment.get((ValueLayout.OfBoolean) layout, offset);
         };
     }
 
@@ -226,20 +225,25 @@ public final class CType<V extends SharedValue, A extends SharedArray> extends D
                 + ")");
     }
 
-    private long integral(Object value, String param, long lo, long hi) {
+    /** An integer value of this (integer) type, checked against the type's range from the generated table. */
+    private long integral(Object value, String param) {
+        return integral(value, param, kind);
+    }
+
+    /** An integer value checked against {@code range}'s bounds. */
+    private long integral(Object value, String param, Kind range) {
         long v;
         if (value instanceof Byte || value instanceof Short || value instanceof Integer || value instanceof Long) {
             v = ((Number) value).longValue();
         } else if (value instanceof BigInteger big && big.bitLength() < 64) {
             v = big.longValue();
         } else if (value instanceof BigInteger) {
-            throw new IllegalArgumentException(param + " out of range for " + name + ": " + param + "=" + value
-                    + ", must be in " + lo + ".." + hi);
+            throw range.outOfRange(param, value);
         } else {
             throw wrongType(value, param, "an integer (Byte, Short, Integer, Long or BigInteger)");
         }
-        if (v < lo || v > hi) {
-            throw Kind.outOfRange(param, v, name, lo, hi);
+        if (!range.inRange(v)) {
+            throw range.outOfRange(param, v);
         }
         return v;
     }
@@ -252,16 +256,14 @@ public final class CType<V extends SharedValue, A extends SharedArray> extends D
         }
         if (value instanceof BigInteger big) {
             if (big.signum() < 0 || big.compareTo(TWO_TO_64) >= 0) {
-                throw new IllegalArgumentException(param + " out of range for " + name + ": " + param + "=" + value
-                        + ", must be in 0..18446744073709551615");
+                throw kind.outOfRange(param, value);
             }
             return big.longValue();
         }
-        long v = integral(value, param, Long.MIN_VALUE, Long.MAX_VALUE);
+        long v = integral(value, param, Kind.LONG);
         if (v < 0) {
-            throw new IllegalArgumentException(param + " out of range for " + name + ": " + param + "=" + v
-                    + ", must be in 0..18446744073709551615 (a Long holds the upper half as negative longs; a "
-                    + "BigInteger or a non-negative number holds any of it)");
+            throw new IllegalArgumentException(kind.outOfRange(param, v).getMessage() + " (a Long holds the upper "
+                    + "half as negative longs; a BigInteger or a non-negative number holds any of it)");
         }
         return v;
     }
@@ -293,7 +295,7 @@ public final class CType<V extends SharedValue, A extends SharedArray> extends D
             return (byte) c.charValue();
         }
         if (value instanceof Integer || value instanceof Short) {
-            return (byte) integral(value, param, 0, 0xFF);
+            return (byte) integral(value, param, Kind.CHAR);
         }
         if (value instanceof String) {
             throw new IllegalArgumentException(param + " for c_char must be one byte, not a String (as in Python 3, "
@@ -312,7 +314,7 @@ public final class CType<V extends SharedValue, A extends SharedArray> extends D
             return s.codePointAt(0);
         }
         if (value instanceof Integer || value instanceof Short || value instanceof Byte || value instanceof Long) {
-            return (int) integral(value, param, 0, Character.MAX_CODE_POINT);
+            return (int) integral(value, param);
         }
         throw wrongType(value, param, "one code point (Character, a 1-code-point String, or an int 0..0x10FFFF)");
     }

@@ -13,36 +13,71 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 /** The storage classes of the C primitive types, with the constructors of their typed objects. */
 enum Kind {
-    CHAR(JAVA_BYTE, CharValue::new, CharArray::new, CharField::new),
-    BYTE(JAVA_BYTE, ByteValue::new, ByteArray::new, ByteField::new),
-    UBYTE(JAVA_BYTE, UByteValue::new, UByteArray::new, UByteField::new),
-    SHORT(JAVA_SHORT, ShortValue::new, ShortArray::new, ShortField::new),
-    USHORT(JAVA_SHORT, UShortValue::new, UShortArray::new, UShortField::new),
-    INT(JAVA_INT, IntValue::new, IntArray::new, IntField::new),
-    UINT(JAVA_INT, UIntValue::new, UIntArray::new, UIntField::new),
-    LONG(JAVA_LONG, LongValue::new, LongArray::new, LongField::new),
-    ULONG(JAVA_LONG, ULongValue::new, ULongArray::new, ULongField::new),
-    FLOAT(JAVA_FLOAT, FloatValue::new, FloatArray::new, FloatField::new),
-    DOUBLE(JAVA_DOUBLE, DoubleValue::new, DoubleArray::new, DoubleField::new),
-    WCHAR(JAVA_INT, WCharValue::new, WCharArray::new, WCharField::new),
-    BOOL(JAVA_BOOLEAN, BoolValue::new, BoolArray::new, BoolField::new);
+    CHAR(JAVA_BYTE, true, 0, 255, CharValue::new, CharArray::new,
+            (o, n, t, at, size, l) -> new CharField(o, n, t, at, size, (ValueLayout.OfByte) l)),
+    BYTE(JAVA_BYTE, true, Byte.MIN_VALUE, Byte.MAX_VALUE, ByteValue::new, ByteArray::new,
+            (o, n, t, at, size, l) -> new ByteField(o, n, t, at, size, (ValueLayout.OfByte) l)),
+    UBYTE(JAVA_BYTE, true, 0, 0xFF, UByteValue::new, UByteArray::new,
+            (o, n, t, at, size, l) -> new UByteField(o, n, t, at, size, (ValueLayout.OfByte) l)),
+    SHORT(JAVA_SHORT, true, Short.MIN_VALUE, Short.MAX_VALUE, ShortValue::new, ShortArray::new,
+            (o, n, t, at, size, l) -> new ShortField(o, n, t, at, size, (ValueLayout.OfShort) l)),
+    USHORT(JAVA_SHORT, true, 0, 0xFFFF, UShortValue::new, UShortArray::new,
+            (o, n, t, at, size, l) -> new UShortField(o, n, t, at, size, (ValueLayout.OfShort) l)),
+    INT(JAVA_INT, true, Integer.MIN_VALUE, Integer.MAX_VALUE, IntValue::new, IntArray::new,
+            (o, n, t, at, size, l) -> new IntField(o, n, t, at, size, (ValueLayout.OfInt) l)),
+    UINT(JAVA_INT, true, 0, 0xFFFF_FFFFL, UIntValue::new, UIntArray::new,
+            (o, n, t, at, size, l) -> new UIntField(o, n, t, at, size, (ValueLayout.OfInt) l)),
+    LONG(JAVA_LONG, true, Long.MIN_VALUE, Long.MAX_VALUE, LongValue::new, LongArray::new,
+            (o, n, t, at, size, l) -> new LongField(o, n, t, at, size, (ValueLayout.OfLong) l)),
+    ULONG(JAVA_LONG, true, 0, -1L, ULongValue::new, ULongArray::new,
+            (o, n, t, at, size, l) -> new ULongField(o, n, t, at, size, (ValueLayout.OfLong) l)),
+    FLOAT(JAVA_FLOAT, false, 0, 0, FloatValue::new, FloatArray::new,
+            (o, n, t, at, size, l) -> new FloatField(o, n, t, at, size, (ValueLayout.OfFloat) l)),
+    DOUBLE(JAVA_DOUBLE, false, 0, 0, DoubleValue::new, DoubleArray::new,
+            (o, n, t, at, size, l) -> new DoubleField(o, n, t, at, size, (ValueLayout.OfDouble) l)),
+    WCHAR(JAVA_INT, true, 0, Character.MAX_CODE_POINT, WCharValue::new, WCharArray::new,
+            (o, n, t, at, size, l) -> new WCharField(o, n, t, at, size, (ValueLayout.OfInt) l)),
+    BOOL(JAVA_BOOLEAN, false, 0, 0, BoolValue::new, BoolArray::new,
+            (o, n, t, at, size, l) -> new BoolField(o, n, t, at, size, (ValueLayout.OfBoolean) l));
 
     final ValueLayout layout;
+    /** Whether this is an integer type, with the range {@link #min}..{@link #max}. */
+    final boolean integral;
+    /** The smallest value of an integer type. */
+    final long min;
+    /** The largest value of an integer type; for the 64-bit unsigned type, -1 stands for 2<sup>64</sup>-1. */
+    final long max;
     final ValueFactory valueFactory;
     final ArrayFactory arrayFactory;
     final FieldFactory fieldFactory;
 
-    Kind(ValueLayout layout, ValueFactory valueFactory, ArrayFactory arrayFactory, FieldFactory fieldFactory) {
+    Kind(ValueLayout layout, boolean integral, long min, long max, ValueFactory valueFactory,
+         ArrayFactory arrayFactory, FieldFactory fieldFactory) {
         this.layout = layout;
+        this.integral = integral;
+        this.min = min;
+        this.max = max;
         this.valueFactory = valueFactory;
         this.arrayFactory = arrayFactory;
         this.fieldFactory = fieldFactory;
     }
 
-    static IllegalArgumentException outOfRange(String param, long value, String cType, long lo, long hi) {
-        return new IllegalArgumentException(param + " out of range for C " + cType + ": " + param + "=" + value
-                + ", must be in " + lo + ".." + hi);
+    /** The integer range as error messages state it: {@code -128..127}, {@code 0..18446744073709551615}. */
+    String range() {
+        return min + ".." + (this == ULONG ? Long.toUnsignedString(max) : Long.toString(max));
     }
+
+    /** Whether {@code value} is in an integer type's range (a 64-bit unsigned type takes every long's bits). */
+    boolean inRange(long value) {
+        return this == ULONG || (value >= min && value <= max);
+    }
+
+    IllegalArgumentException outOfRange(String param, Object value) {
+        return new IllegalArgumentException(param + " out of range for C " + C_NAMES[ordinal()] + ": " + param + "="
+                + value + ", must be in " + range());
+    }
+
+    private static final String[] C_NAMES = {"char", "signed char", "unsigned char", "short", "unsigned short", "int", "unsigned int", "long / long long", "unsigned long / unsigned long long", "float", "double", "wchar_t", "_Bool"};
 
     @FunctionalInterface
     interface ValueFactory {
@@ -58,6 +93,7 @@ enum Kind {
 
     @FunctionalInterface
     interface FieldFactory {
-        Field create(StructType<?> owner, String name, DataType type, long offset, long structSize);
+        Field create(StructType<?> owner, String name, DataType type, long offset, long structSize,
+                ValueLayout layout);
     }
 }

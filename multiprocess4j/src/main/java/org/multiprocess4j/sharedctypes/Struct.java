@@ -7,6 +7,7 @@ import org.multiprocess4j.internal.memory.HandleCodec;
 import org.multiprocess4j.internal.memory.SharedBlock;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.List;
 import java.util.Objects;
 
@@ -160,9 +161,13 @@ public abstract class Struct implements SharedObject {
         }
     }
 
-    /** Checks a field declaration against its structure type (the fields' records call it). */
+    /**
+     * Checks a field declaration against its structure type (the fields' records call it). A primitive field's
+     * {@code layout} must be its type's, in either byte order, aligned or (where packing leaves the field
+     * unaligned) byte-aligned; other fields have none.
+     */
     static void checkField(StructType<?> owner, String name, DataType type, long offset, long structSize,
-                           Kind kind) {
+                           Kind kind, ValueLayout layout) {
         Objects.requireNonNull(owner, "owner");
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(type, "type");
@@ -170,7 +175,20 @@ public abstract class Struct implements SharedObject {
             throw new IllegalArgumentException("field " + owner + "." + name + " of type=" + type + " cannot be "
                     + "accessed as a " + kind + " field");
         }
-        if (structSize != owner.byteSize() || offset < 0 || offset % type.byteAlignment() != 0
+        long alignment = type.byteAlignment();
+        if (kind != null) {
+            Objects.requireNonNull(layout, "layout");
+            ValueLayout canonical = layout.withOrder(kind.layout.order())
+                    .withByteAlignment(kind.layout.byteAlignment());
+            if (!canonical.equals(kind.layout) || (layout.byteAlignment() != 1
+                    && layout.byteAlignment() != kind.layout.byteAlignment())) {
+                throw new IllegalArgumentException("field " + owner + "." + name + " must be read with its type's "
+                        + "layout (" + kind.layout + " in either byte order, aligned or byte-aligned): layout="
+                        + layout);
+            }
+            alignment = layout.byteAlignment();
+        }
+        if (structSize != owner.byteSize() || offset < 0 || offset % alignment != 0
                 || offset > structSize - type.byteSize()) {
             throw new IllegalArgumentException("field " + owner + "." + name + " does not fit its structure: offset="
                     + offset + ", size " + type.byteSize() + ", structSize=" + structSize + "; structure size is "

@@ -18,7 +18,7 @@ public record StructField<T extends Struct>(StructType<?> owner, String name, St
      * @throws IllegalArgumentException when the offset or size do not fit
      */
     public StructField {
-        Struct.checkField(owner, name, type, offset, structSize, null);
+        Struct.checkField(owner, name, type, offset, structSize, null, null);
     }
 
     /** The nested structure inside {@code struct}: same memory, same lock, same lifetime. */

@@ -4,6 +4,7 @@ import org.multiprocess4j.SharedLock;
 import org.multiprocess4j.internal.memory.SharedBlock;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -14,13 +15,15 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 
 /**
- * The layout of a C structure: named fields of primitive, structure or fixed-length array types, each at the offset
- * C (and ctypes) gives it on this platform, with the padding C inserts. Declare one per {@link Struct} subclass,
- * in a {@code static final} field.
+ * The layout of a C structure or union: named fields of primitive, structure or fixed-length array types, and bit
+ * fields, each at the offset C (and ctypes) gives it on this platform, with the padding C inserts. Declare one per
+ * {@link Struct} subclass, in a {@code static final} field.
  *
- * <p>Layout rules (System V x86-64, as GCC and ctypes lay out a structure without {@code _pack_}): each field
- * starts at the next multiple of its alignment; the structure's alignment is its largest field alignment; its size
- * is rounded up to a multiple of that alignment.
+ * <p>Layout rules (System V x86-64 and AArch64 Linux, as GCC and ctypes lay them out): each field starts at the
+ * next multiple of its alignment; the structure's alignment is its largest field alignment; its size is rounded up
+ * to a multiple of that alignment. {@link LayoutRules} declares a union (every field at offset 0), packing (no
+ * field aligned beyond {@code pack} bytes) and byte order. A bit field follows the previous one in the same
+ * storage unit unless it would cross a boundary of its type's size (see {@link BitField}).
  *
  * @param <S> the Java class that views structures of this type
  */
@@ -29,53 +32,137 @@ public final class StructType<S extends Struct> extends DataType {
 
     private final Class<?> javaClass;
     private final Supplier<S> factory;
+    private final LayoutRules rules;
     private final Map<String, Field> fields;
+    /** The layout each primitive field is read with (null for the others), in declaration order. */
+    private final ValueLayout[] layouts;
     private final long size;
     private final long alignment;
     private final String signature;
 
-    private StructType(Supplier<S> factory, Class<?> javaClass, List<FieldSpec> specs) {
+    private StructType(Supplier<S> factory, Class<?> javaClass, LayoutRules rules, List<FieldSpec> specs) {
         this.factory = factory;
         this.javaClass = javaClass;
+        this.rules = rules;
+        String owner = javaClass.getSimpleName();
         long[] offsets = new long[specs.size()];
-        long at = 0;
+        int[] bitOffsets = new int[specs.size()];
+        long bitPos = 0; // the next free bit of a structure
+        long end = 0;    // the end of the furthest field, in bits
         long align = 1;
-        StringBuilder sig = new StringBuilder("{").append(javaClass.getSimpleName());
+        StringBuilder sig = new StringBuilder("{").append(owner).append(rules.signature());
         for (int i = 0; i < specs.size(); i++) {
             FieldSpec spec = specs.get(i);
-            long fieldAlign = spec.type().byteAlignment();
-            at = (at + fieldAlign - 1) / fieldAlign * fieldAlign;
-            offsets[i] = at;
-            sig.append(';').append(spec.name()).append(':').append(spec.type().signature());
-            at += spec.type().byteSize();
-            align = Math.max(align, fieldAlign);
+            DataType type = spec.type();
+            if (rules.union()) {
+                bitPos = 0;
+            }
+            if (spec.bits() > 0) {
+                BitField.checkBitType(owner, spec.name(), type);
+                if (rules.pack() != 0) {
+                    throw new IllegalArgumentException("bit fields in a packed structure are not supported: field "
+                            + owner + "." + spec.name() + " in a structure with " + rules);
+                }
+                long unitBits = type.byteSize() * 8;
+                if (spec.bits() > unitBits) {
+                    throw new IllegalArgumentException("bit field width must be 1.." + unitBits + " for " + type
+                            + ": field " + owner + "." + spec.name() + " has bits=" + spec.bits());
+                }
+                if (bitPos / unitBits != (bitPos + spec.bits() - 1) / unitBits) {
+                    bitPos = (bitPos + unitBits - 1) / unitBits * unitBits; // it would straddle: next unit
+                }
+                offsets[i] = bitPos / unitBits * type.byteSize();
+                int inUnit = (int) (bitPos - offsets[i] * 8);
+                bitOffsets[i] = rules.swapped() ? (int) unitBits - inUnit - spec.bits() : inUnit;
+                bitPos += spec.bits();
+                align = Math.max(align, type.byteAlignment());
+                sig.append(';').append(spec.name()).append(':').append(type.signature()).append('/')
+                        .append(spec.bits());
+            } else {
+                long fieldAlign = rules.pack() == 0 ? type.byteAlignment()
+                        : Math.min(type.byteAlignment(), rules.pack());
+                if (fieldAlign < type.byteAlignment() && !(type instanceof CType<?, ?>)) {
+                    throw new IllegalArgumentException("a " + (type instanceof StructType<?> ? "structure" : "array")
+                            + " field that packing leaves below its alignment of " + type.byteAlignment()
+                            + " is not supported: field " + owner + "." + spec.name() + " of type " + type + " with "
+                            + rules + " (keep it aligned, or declare single-byte elements)");
+                }
+                if (rules.swapped() && type instanceof ArrayType a && a.primitive() != null
+                        && a.primitive().byteSize() > 1) {
+                    throw new IllegalArgumentException("an array of multi-byte elements in a structure of the other "
+                            + "byte order is not supported: field " + owner + "." + spec.name() + " of type " + type
+                            + " with " + rules);
+                }
+                long at = (bitPos + 7) / 8;
+                at = (at + fieldAlign - 1) / fieldAlign * fieldAlign;
+                offsets[i] = at;
+                bitPos = Math.multiplyExact(at + type.byteSize(), 8);
+                align = Math.max(align, fieldAlign);
+                sig.append(';').append(spec.name()).append(':').append(type.signature());
+            }
+            end = Math.max(end, bitPos);
         }
         this.alignment = align;
-        this.size = (at + align - 1) / align * align;
+        this.size = ((end + 7) / 8 + align - 1) / align * align;
         Map<String, Field> byName = new LinkedHashMap<>();
+        this.layouts = new ValueLayout[specs.size()];
         for (int i = 0; i < specs.size(); i++) {
             FieldSpec spec = specs.get(i);
-            if (byName.put(spec.name(), fieldFor(spec.name(), spec.type(), offsets[i])) != null) {
+            Field field;
+            if (spec.bits() > 0) {
+                CType<?, ?> c = (CType<?, ?>) spec.type();
+                layouts[i] = layoutOf(c, false);
+                field = new BitField(this, spec.name(), c, offsets[i], size, bitOffsets[i], spec.bits(), layouts[i]);
+            } else {
+                boolean unaligned = rules.pack() != 0 && rules.pack() < spec.type().byteAlignment();
+                layouts[i] = spec.type() instanceof CType<?, ?> c ? layoutOf(c, unaligned) : null;
+                field = fieldFor(spec.name(), spec.type(), offsets[i], layouts[i]);
+            }
+            if (byName.put(spec.name(), field) != null) {
                 throw new IllegalArgumentException("field names must be unique within a structure: name='"
-                        + spec.name() + "' appears twice in " + javaClass.getSimpleName());
+                        + spec.name() + "' appears twice in " + owner);
             }
         }
         this.fields = Collections.unmodifiableMap(byName);
         this.signature = sig.append('}').toString();
     }
 
+    /** The layout a primitive field of this structure is read with: its type's, in the structure's byte order. */
+    private ValueLayout layoutOf(CType<?, ?> type, boolean unaligned) {
+        ValueLayout layout = type.kind.layout;
+        if (rules.swapped()) {
+            layout = layout.withOrder(rules.byteOrder());
+        }
+        return unaligned ? layout.withByteAlignment(1) : layout;
+    }
+
     /**
-     * Declares the structure viewed by the class {@code factory} makes, with its fields in C declaration order.
+     * Declares the structure viewed by the class {@code factory} makes, with its fields in C declaration order,
+     * laid out as a C {@code struct} with natural alignment in the platform's byte order.
      *
      * @throws IllegalArgumentException when a field name repeats or a field is invalid
      */
     public static <S extends Struct> StructType<S> define(Supplier<S> factory, FieldSpec... fields) {
+        return define(factory, LayoutRules.STRUCTURE, fields);
+    }
+
+    /**
+     * Declares the structure or union viewed by the class {@code factory} makes, with its fields in C declaration
+     * order, laid out by {@code rules}: {@code define(Value::new, LayoutRules.UNION, ...)} is ctypes'
+     * {@code class Value(Union)}.
+     *
+     * @throws IllegalArgumentException when a field name repeats, a field is invalid, or the rules cannot lay a
+     *                                  field out (see {@link LayoutRules})
+     */
+    public static <S extends Struct> StructType<S> define(Supplier<S> factory, LayoutRules rules,
+                                                          FieldSpec... fields) {
         Objects.requireNonNull(factory, "factory");
+        Objects.requireNonNull(rules, "rules");
         S probe = factory.get();
         if (probe == null) {
             throw new IllegalArgumentException("factory must return a new structure object: factory returned null");
         }
-        StructType<S> type = new StructType<>(factory, probe.getClass(), List.of(fields));
+        StructType<S> type = new StructType<>(factory, probe.getClass(), rules, List.of(fields));
         BY_CLASS.put(probe.getClass(), type);
         return type;
     }
@@ -86,7 +173,22 @@ public final class StructType<S extends Struct> extends DataType {
      * @throws IllegalArgumentException when {@code name} is not a Java identifier
      */
     public static FieldSpec field(String name, DataType type) {
-        return new FieldSpec(name, type);
+        return new FieldSpec(name, type, 0);
+    }
+
+    /**
+     * A bit field declaration: {@code field("flags", CType.c_uint, 3)} is C's {@code unsigned int flags : 3} and
+     * ctypes' {@code ('flags', c_uint, 3)}.
+     *
+     * @throws IllegalArgumentException when {@code name} is not a Java identifier, {@code type} is not an integer
+     *                                  type, or {@code bits} is not 1 to the type's size in bits
+     */
+    public static FieldSpec field(String name, CType<?, ?> type, int bits) {
+        if (bits < 1) {
+            throw new IllegalArgumentException("bit field width must be at least 1: field '" + name + "' has bits="
+                    + bits);
+        }
+        return new FieldSpec(name, type, bits);
     }
 
     /**
@@ -94,8 +196,9 @@ public final class StructType<S extends Struct> extends DataType {
      *
      * @param name the field's name
      * @param type its C type
+     * @param bits for a bit field its width in bits, else 0
      */
-    public record FieldSpec(String name, DataType type) {
+    public record FieldSpec(String name, DataType type, int bits) {
         /** Checks the declaration. */
         public FieldSpec {
             Objects.requireNonNull(type, "type");
@@ -103,12 +206,19 @@ public final class StructType<S extends Struct> extends DataType {
                     || !name.chars().allMatch(Character::isJavaIdentifierPart)) {
                 throw new IllegalArgumentException("field name must be an identifier: name='" + name + "'");
             }
+            if (bits < 0 || (bits > 0 && bits > type.byteSize() * 8)) {
+                throw new IllegalArgumentException("bit field width must be 1.." + type.byteSize() * 8 + " for "
+                        + type + ": field '" + name + "' has bits=" + bits);
+            }
+            if (bits > 0) {
+                BitField.checkBitType("structure", name, type);
+            }
         }
     }
 
-    private Field fieldFor(String name, DataType type, long offset) {
+    private Field fieldFor(String name, DataType type, long offset, ValueLayout layout) {
         return switch (type) {
-            case CType<?, ?> c -> c.kind.fieldFactory.create(this, name, type, offset, size);
+            case CType<?, ?> c -> c.kind.fieldFactory.create(this, name, type, offset, size, layout);
             case StructType<?> s -> new StructField<>(this, name, s, offset, size);
             case ArrayType a -> new ArrayField(this, name, a, offset, size);
         };
@@ -152,6 +262,11 @@ public final class StructType<S extends Struct> extends DataType {
     /** The fields in declaration order. */
     public List<Field> fields() {
         return List.copyOf(fields.values());
+    }
+
+    /** How the fields are laid out: structure or union, packing, byte order. */
+    public LayoutRules rules() {
+        return rules;
     }
 
     /** The Java class that views structures of this type. */
@@ -271,15 +386,39 @@ public final class StructType<S extends Struct> extends DataType {
             if (i == values.size()) {
                 break;
             }
-            field.type().store(segment, offset + field.offset(), values.get(i++), param + "." + field.name());
+            String name = param + "." + field.name();
+            Object value = values.get(i);
+            switch (field) {
+                case BitField bits -> bits.store(segment, offset, value, name);
+                default -> {
+                    if (field.type() instanceof CType<?, ?> c) {
+                        c.store(segment, offset + field.offset(), value, name, layouts[i]);
+                    } else {
+                        field.type().store(segment, offset + field.offset(), value, name);
+                    }
+                }
+            }
+            i++;
         }
+    }
+
+    /** The value of field number {@code i} of the structure at {@code offset}, boxed. */
+    private Object loadField(int i, Field field, MemorySegment segment, long offset) {
+        if (field instanceof BitField bits) {
+            return bits.load(segment, offset);
+        }
+        if (field.type() instanceof CType<?, ?> c) {
+            return c.load(segment, offset + field.offset(), layouts[i]);
+        }
+        return field.type().load(segment, offset + field.offset());
     }
 
     @Override
     Object load(MemorySegment segment, long offset) {
         List<Object> values = new ArrayList<>(fields.size());
+        int i = 0;
         for (Field field : fields.values()) {
-            values.add(field.type().load(segment, offset + field.offset()));
+            values.add(loadField(i++, field, segment, offset));
         }
         return values;
     }
@@ -287,10 +426,11 @@ public final class StructType<S extends Struct> extends DataType {
     String format(MemorySegment segment, long offset) {
         StringBuilder text = new StringBuilder(javaClass.getSimpleName()).append('(');
         String sep = "";
+        int i = 0;
         for (Field field : fields.values()) {
-            Object v = field.type().load(segment, offset + field.offset());
+            Object v = loadField(i++, field, segment, offset);
             text.append(sep).append(field.name()).append('=')
-                    .append(field.type() instanceof CType<?, ?> c ? c.format(v) : v);
+                    .append(field.type() instanceof CType<?, ?> c && !(field instanceof BitField) ? c.format(v) : v);
             sep = ", ";
         }
         return text.append(')').toString();

@@ -65,8 +65,8 @@ public final class UByteArray extends SharedArray implements Iterable<Integer> {
      */
     public void set(long index, int value) {
         Objects.checkIndex(index, length);
-        if (value < 0 || value > 255) {
-            throw Kind.outOfRange("value", value, "unsigned char", 0, 255);
+        if (value < 0 || value > 0xFF) {
+            throw Kind.UBYTE.outOfRange("value", value);
         }
         SharedLock l = lock;
         if (l == null || l.isHeldByCurrentThread()) {
@@ -90,8 +90,8 @@ public final class UByteArray extends SharedArray implements Iterable<Integer> {
     /** Writes the value of the element at {@code index} with volatile semantics, without taking the lock. */
     public void setVolatile(long index, int value) {
         Objects.checkIndex(index, length);
-        if (value < 0 || value > 255) {
-            throw Kind.outOfRange("value", value, "unsigned char", 0, 255);
+        if (value < 0 || value > 0xFF) {
+            throw Kind.UBYTE.outOfRange("value", value);
         }
         VH.setVolatile(segment, index * JAVA_BYTE.byteSize(), (byte) value);
     }
@@ -105,8 +105,8 @@ public final class UByteArray extends SharedArray implements Iterable<Integer> {
     /** Writes the value of the element at {@code index}; no earlier read or write moves after it: it publishes them to an acquiring reader. */
     public void setRelease(long index, int value) {
         Objects.checkIndex(index, length);
-        if (value < 0 || value > 255) {
-            throw Kind.outOfRange("value", value, "unsigned char", 0, 255);
+        if (value < 0 || value > 0xFF) {
+            throw Kind.UBYTE.outOfRange("value", value);
         }
         VH.setRelease(segment, index * JAVA_BYTE.byteSize(), (byte) value);
     }
@@ -150,8 +150,8 @@ public final class UByteArray extends SharedArray implements Iterable<Integer> {
         checkRange("to", to, count);
         for (int i = 0; i < count; i++) {
             int value = src[srcFrom + i];
-            if (value < 0 || value > 255) {
-                throw Kind.outOfRange("src[" + (srcFrom + i) + "]", value, "unsigned char", 0, 255);
+            if (value < 0 || value > 0xFF) {
+                throw Kind.UBYTE.outOfRange("src[" + (srcFrom + i) + "]", value);
             }
         }
         SharedLock l = lock;

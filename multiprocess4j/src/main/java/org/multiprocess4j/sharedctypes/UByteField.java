@@ -4,8 +4,7 @@ package org.multiprocess4j.sharedctypes;
 import org.multiprocess4j.SharedLock;
 
 import java.lang.foreign.MemorySegment;
-
-import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import java.lang.foreign.ValueLayout;
 
 /**
  * A structure field of C type {@code unsigned char}: reads and writes it in place, in any structure of its type.
@@ -19,16 +18,20 @@ import static java.lang.foreign.ValueLayout.JAVA_BYTE;
  * @param type       the field's C type
  * @param offset     the offset from the start of the structure, as C's {@code offsetof}
  * @param structSize the size of the whole structure, as C's {@code sizeof}
+ * @param layout     how the field is read: {@code JAVA_BYTE} in a structure laid out as C lays it out natively,
+ *                   byte-swapped in one declared with the other byte order, byte-aligned where packing leaves
+ *                   the field unaligned
  */
-public record UByteField(StructType<?> owner, String name, DataType type, long offset, long structSize)
-        implements Field {
+public record UByteField(StructType<?> owner, String name, DataType type, long offset, long structSize,
+        ValueLayout.OfByte layout) implements Field {
     /**
      * Checks the declaration against its structure type.
      *
-     * @throws IllegalArgumentException when the type is not {@code unsigned char}, or the offset or size do not fit
+     * @throws IllegalArgumentException when the type is not {@code unsigned char}, the offset or size do not fit, or
+     *                                  the layout is not one of the type's
      */
     public UByteField {
-        Struct.checkField(owner, name, type, offset, structSize, Kind.UBYTE);
+        Struct.checkField(owner, name, type, offset, structSize, Kind.UBYTE, layout);
     }
 
     /** The field's value in {@code struct}; takes the structure's lock when it is synchronized. */
@@ -36,19 +39,19 @@ public record UByteField(StructType<?> owner, String name, DataType type, long o
         if (struct.rawType == owner) { // an unsynchronized structure of this field's type: one compare
             MemorySegment alone = struct.alone;
             if (alone != null) {
-                return Byte.toUnsignedInt(alone.get(JAVA_BYTE, offset));
+                return Byte.toUnsignedInt(alone.get(layout, offset));
             }
-            return Byte.toUnsignedInt(struct.segment.get(JAVA_BYTE, struct.base + struct.index * structSize + offset));
+            return Byte.toUnsignedInt(struct.segment.get(layout, struct.base + struct.index * structSize + offset));
         }
         Struct.checkOwner(struct, this);
         long at = struct.offset + offset;
         SharedLock l = struct.lock;
         if (l == null || l.isHeldByCurrentThread()) {
-            return Byte.toUnsignedInt(struct.segment.get(JAVA_BYTE, at));
+            return Byte.toUnsignedInt(struct.segment.get(layout, at));
         }
         l.lock();
         try {
-            return Byte.toUnsignedInt(struct.segment.get(JAVA_BYTE, at));
+            return Byte.toUnsignedInt(struct.segment.get(layout, at));
         } finally {
             l.unlock();
         }
@@ -60,15 +63,15 @@ public record UByteField(StructType<?> owner, String name, DataType type, long o
      * @throws IllegalArgumentException when {@code value} is outside the C type's range
      */
     public void set(Struct struct, int value) {
-        if (value < 0 || value > 255) {
-            throw Kind.outOfRange("value", value, "unsigned char", 0, 255);
+        if (value < 0 || value > 0xFF) {
+            throw Kind.UBYTE.outOfRange("value", value);
         }
         if (struct.rawType == owner) { // an unsynchronized structure of this field's type: one compare
             MemorySegment alone = struct.alone;
             if (alone != null) {
-                alone.set(JAVA_BYTE, offset, (byte) value);
+                alone.set(layout, offset, (byte) value);
             } else {
-                struct.segment.set(JAVA_BYTE, struct.base + struct.index * structSize + offset, (byte) value);
+                struct.segment.set(layout, struct.base + struct.index * structSize + offset, (byte) value);
             }
             return;
         }
@@ -76,12 +79,12 @@ public record UByteField(StructType<?> owner, String name, DataType type, long o
         long at = struct.offset + offset;
         SharedLock l = struct.lock;
         if (l == null || l.isHeldByCurrentThread()) {
-            struct.segment.set(JAVA_BYTE, at, (byte) value);
+            struct.segment.set(layout, at, (byte) value);
             return;
         }
         l.lock();
         try {
-            struct.segment.set(JAVA_BYTE, at, (byte) value);
+            struct.segment.set(layout, at, (byte) value);
         } finally {
             l.unlock();
         }

@@ -59,8 +59,8 @@ public final class UByteValue extends SharedValue {
      * @throws IllegalArgumentException when {@code value} is outside the C type's range
      */
     public void set(int value) {
-        if (value < 0 || value > 255) {
-            throw Kind.outOfRange("value", value, "unsigned char", 0, 255);
+        if (value < 0 || value > 0xFF) {
+            throw Kind.UBYTE.outOfRange("value", value);
         }
         SharedLock l = lock;
         if (l == null || l.isHeldByCurrentThread()) {
@@ -82,8 +82,8 @@ public final class UByteValue extends SharedValue {
 
     /** Writes the value with volatile semantics, without taking the lock. */
     public void setVolatile(int value) {
-        if (value < 0 || value > 255) {
-            throw Kind.outOfRange("value", value, "unsigned char", 0, 255);
+        if (value < 0 || value > 0xFF) {
+            throw Kind.UBYTE.outOfRange("value", value);
         }
         VH.setVolatile(segment, 0L, (byte) value);
     }
@@ -95,8 +95,8 @@ public final class UByteValue extends SharedValue {
 
     /** Writes the value; no earlier read or write moves after it: it publishes them to an acquiring reader. */
     public void setRelease(int value) {
-        if (value < 0 || value > 255) {
-            throw Kind.outOfRange("value", value, "unsigned char", 0, 255);
+        if (value < 0 || value > 0xFF) {
+            throw Kind.UBYTE.outOfRange("value", value);
         }
         VH.setRelease(segment, 0L, (byte) value);
     }

@@ -65,8 +65,8 @@ public final class UIntArray extends SharedArray implements Iterable<Long> {
      */
     public void set(long index, long value) {
         Objects.checkIndex(index, length);
-        if (value < 0L || value > 0xFFFF_FFFFL) {
-            throw Kind.outOfRange("value", value, "unsigned int", 0L, 0xFFFF_FFFFL);
+        if (value < 0 || value > 0xFFFF_FFFFL) {
+            throw Kind.UINT.outOfRange("value", value);
         }
         SharedLock l = lock;
         if (l == null || l.isHeldByCurrentThread()) {
@@ -90,8 +90,8 @@ public final class UIntArray extends SharedArray implements Iterable<Long> {
     /** Writes the value of the element at {@code index} with volatile semantics, without taking the lock. */
     public void setVolatile(long index, long value) {
         Objects.checkIndex(index, length);
-        if (value < 0L || value > 0xFFFF_FFFFL) {
-            throw Kind.outOfRange("value", value, "unsigned int", 0L, 0xFFFF_FFFFL);
+        if (value < 0 || value > 0xFFFF_FFFFL) {
+            throw Kind.UINT.outOfRange("value", value);
         }
         VH.setVolatile(segment, index * JAVA_INT.byteSize(), (int) value);
     }
@@ -105,8 +105,8 @@ public final class UIntArray extends SharedArray implements Iterable<Long> {
     /** Writes the value of the element at {@code index}; no earlier read or write moves after it: it publishes them to an acquiring reader. */
     public void setRelease(long index, long value) {
         Objects.checkIndex(index, length);
-        if (value < 0L || value > 0xFFFF_FFFFL) {
-            throw Kind.outOfRange("value", value, "unsigned int", 0L, 0xFFFF_FFFFL);
+        if (value < 0 || value > 0xFFFF_FFFFL) {
+            throw Kind.UINT.outOfRange("value", value);
         }
         VH.setRelease(segment, index * JAVA_INT.byteSize(), (int) value);
     }
@@ -114,8 +114,8 @@ public final class UIntArray extends SharedArray implements Iterable<Long> {
     /** Atomically sets the value of the element at {@code index} to {@code newValue} if it is {@code expected}; lock-free. */
     public boolean compareAndSet(long index, long expected, long newValue) {
         Objects.checkIndex(index, length);
-        if (newValue < 0L || newValue > 0xFFFF_FFFFL) {
-            throw Kind.outOfRange("newValue", newValue, "unsigned int", 0L, 0xFFFF_FFFFL);
+        if (newValue < 0 || newValue > 0xFFFF_FFFFL) {
+            throw Kind.UINT.outOfRange("newValue", newValue);
         }
         if (expected < 0L || expected > 0xFFFF_FFFFL) {
             return false;
@@ -126,8 +126,8 @@ public final class UIntArray extends SharedArray implements Iterable<Long> {
     /** Atomically sets the value of the element at {@code index} and returns the previous one; lock-free. */
     public long getAndSet(long index, long newValue) {
         Objects.checkIndex(index, length);
-        if (newValue < 0L || newValue > 0xFFFF_FFFFL) {
-            throw Kind.outOfRange("newValue", newValue, "unsigned int", 0L, 0xFFFF_FFFFL);
+        if (newValue < 0 || newValue > 0xFFFF_FFFFL) {
+            throw Kind.UINT.outOfRange("newValue", newValue);
         }
         return Integer.toUnsignedLong((int) VH.getAndSet(segment, index * JAVA_INT.byteSize(), (int) newValue));
     }
@@ -195,8 +195,8 @@ public final class UIntArray extends SharedArray implements Iterable<Long> {
         checkRange("to", to, count);
         for (int i = 0; i < count; i++) {
             long value = src[srcFrom + i];
-            if (value < 0L || value > 0xFFFF_FFFFL) {
-                throw Kind.outOfRange("src[" + (srcFrom + i) + "]", value, "unsigned int", 0L, 0xFFFF_FFFFL);
+            if (value < 0 || value > 0xFFFF_FFFFL) {
+                throw Kind.UINT.outOfRange("src[" + (srcFrom + i) + "]", value);
             }
         }
         SharedLock l = lock;

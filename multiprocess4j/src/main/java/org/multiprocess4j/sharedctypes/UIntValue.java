@@ -59,8 +59,8 @@ public final class UIntValue extends SharedValue {
      * @throws IllegalArgumentException when {@code value} is outside the C type's range
      */
     public void set(long value) {
-        if (value < 0L || value > 0xFFFF_FFFFL) {
-            throw Kind.outOfRange("value", value, "unsigned int", 0L, 0xFFFF_FFFFL);
+        if (value < 0 || value > 0xFFFF_FFFFL) {
+            throw Kind.UINT.outOfRange("value", value);
         }
         SharedLock l = lock;
         if (l == null || l.isHeldByCurrentThread()) {
@@ -82,8 +82,8 @@ public final class UIntValue extends SharedValue {
 
     /** Writes the value with volatile semantics, without taking the lock. */
     public void setVolatile(long value) {
-        if (value < 0L || value > 0xFFFF_FFFFL) {
-            throw Kind.outOfRange("value", value, "unsigned int", 0L, 0xFFFF_FFFFL);
+        if (value < 0 || value > 0xFFFF_FFFFL) {
+            throw Kind.UINT.outOfRange("value", value);
         }
         VH.setVolatile(segment, 0L, (int) value);
     }
@@ -95,16 +95,16 @@ public final class UIntValue extends SharedValue {
 
     /** Writes the value; no earlier read or write moves after it: it publishes them to an acquiring reader. */
     public void setRelease(long value) {
-        if (value < 0L || value > 0xFFFF_FFFFL) {
-            throw Kind.outOfRange("value", value, "unsigned int", 0L, 0xFFFF_FFFFL);
+        if (value < 0 || value > 0xFFFF_FFFFL) {
+            throw Kind.UINT.outOfRange("value", value);
         }
         VH.setRelease(segment, 0L, (int) value);
     }
 
     /** Atomically sets the value to {@code newValue} if it is {@code expected}; lock-free. */
     public boolean compareAndSet(long expected, long newValue) {
-        if (newValue < 0L || newValue > 0xFFFF_FFFFL) {
-            throw Kind.outOfRange("newValue", newValue, "unsigned int", 0L, 0xFFFF_FFFFL);
+        if (newValue < 0 || newValue > 0xFFFF_FFFFL) {
+            throw Kind.UINT.outOfRange("newValue", newValue);
         }
         if (expected < 0L || expected > 0xFFFF_FFFFL) {
             return false;
@@ -114,8 +114,8 @@ public final class UIntValue extends SharedValue {
 
     /** Atomically sets the value and returns the previous one; lock-free. */
     public long getAndSet(long newValue) {
-        if (newValue < 0L || newValue > 0xFFFF_FFFFL) {
-            throw Kind.outOfRange("newValue", newValue, "unsigned int", 0L, 0xFFFF_FFFFL);
+        if (newValue < 0 || newValue > 0xFFFF_FFFFL) {
+            throw Kind.UINT.outOfRange("newValue", newValue);
         }
         return Integer.toUnsignedLong((int) VH.getAndSet(segment, 0L, (int) newValue));
     }

@@ -4,8 +4,7 @@ package org.multiprocess4j.sharedctypes;
 import org.multiprocess4j.SharedLock;
 
 import java.lang.foreign.MemorySegment;
-
-import static java.lang.foreign.ValueLayout.JAVA_SHORT;
+import java.lang.foreign.ValueLayout;
 
 /**
  * A structure field of C type {@code unsigned short}: reads and writes it in place, in any structure of its type.
@@ -19,16 +18,20 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
  * @param type       the field's C type
  * @param offset     the offset from the start of the structure, as C's {@code offsetof}
  * @param structSize the size of the whole structure, as C's {@code sizeof}
+ * @param layout     how the field is read: {@code JAVA_SHORT} in a structure laid out as C lays it out natively,
+ *                   byte-swapped in one declared with the other byte order, byte-aligned where packing leaves
+ *                   the field unaligned
  */
-public record UShortField(StructType<?> owner, String name, DataType type, long offset, long structSize)
-        implements Field {
+public record UShortField(StructType<?> owner, String name, DataType type, long offset, long structSize,
+        ValueLayout.OfShort layout) implements Field {
     /**
      * Checks the declaration against its structure type.
      *
-     * @throws IllegalArgumentException when the type is not {@code unsigned short}, or the offset or size do not fit
+     * @throws IllegalArgumentException when the type is not {@code unsigned short}, the offset or size do not fit, or
+     *                                  the layout is not one of the type's
      */
     public UShortField {
-        Struct.checkField(owner, name, type, offset, structSize, Kind.USHORT);
+        Struct.checkField(owner, name, type, offset, structSize, Kind.USHORT, layout);
     }
 
     /** The field's value in {@code struct}; takes the structure's lock when it is synchronized. */
@@ -36,19 +39,19 @@ public record UShortField(StructType<?> owner, String name, DataType type, long 
         if (struct.rawType == owner) { // an unsynchronized structure of this field's type: one compare
             MemorySegment alone = struct.alone;
             if (alone != null) {
-                return Short.toUnsignedInt(alone.get(JAVA_SHORT, offset));
+                return Short.toUnsignedInt(alone.get(layout, offset));
             }
-            return Short.toUnsignedInt(struct.segment.get(JAVA_SHORT, struct.base + struct.index * structSize + offset));
+            return Short.toUnsignedInt(struct.segment.get(layout, struct.base + struct.index * structSize + offset));
         }
         Struct.checkOwner(struct, this);
         long at = struct.offset + offset;
         SharedLock l = struct.lock;
         if (l == null || l.isHeldByCurrentThread()) {
-            return Short.toUnsignedInt(struct.segment.get(JAVA_SHORT, at));
+            return Short.toUnsignedInt(struct.segment.get(layout, at));
         }
         l.lock();
         try {
-            return Short.toUnsignedInt(struct.segment.get(JAVA_SHORT, at));
+            return Short.toUnsignedInt(struct.segment.get(layout, at));
         } finally {
             l.unlock();
         }
@@ -60,15 +63,15 @@ public record UShortField(StructType<?> owner, String name, DataType type, long 
      * @throws IllegalArgumentException when {@code value} is outside the C type's range
      */
     public void set(Struct struct, int value) {
-        if (value < 0 || value > 65535) {
-            throw Kind.outOfRange("value", value, "unsigned short", 0, 65535);
+        if (value < 0 || value > 0xFFFF) {
+            throw Kind.USHORT.outOfRange("value", value);
         }
         if (struct.rawType == owner) { // an unsynchronized structure of this field's type: one compare
             MemorySegment alone = struct.alone;
             if (alone != null) {
-                alone.set(JAVA_SHORT, offset, (short) value);
+                alone.set(layout, offset, (short) value);
             } else {
-                struct.segment.set(JAVA_SHORT, struct.base + struct.index * structSize + offset, (short) value);
+                struct.segment.set(layout, struct.base + struct.index * structSize + offset, (short) value);
             }
             return;
         }
@@ -76,12 +79,12 @@ public record UShortField(StructType<?> owner, String name, DataType type, long 
         long at = struct.offset + offset;
         SharedLock l = struct.lock;
         if (l == null || l.isHeldByCurrentThread()) {
-            struct.segment.set(JAVA_SHORT, at, (short) value);
+            struct.segment.set(layout, at, (short) value);
             return;
         }
         l.lock();
         try {
-            struct.segment.set(JAVA_SHORT, at, (short) value);
+            struct.segment.set(layout, at, (short) value);
         } finally {
             l.unlock();
         }

@@ -66,7 +66,7 @@ public final class WCharArray extends SharedArray implements Iterable<Integer> {
     public void set(long index, int value) {
         Objects.checkIndex(index, length);
         if (value < 0 || value > Character.MAX_CODE_POINT) {
-            throw Kind.outOfRange("value", value, "wchar_t", 0, Character.MAX_CODE_POINT);
+            throw Kind.WCHAR.outOfRange("value", value);
         }
         SharedLock l = lock;
         if (l == null || l.isHeldByCurrentThread()) {
@@ -91,7 +91,7 @@ public final class WCharArray extends SharedArray implements Iterable<Integer> {
     public void setVolatile(long index, int value) {
         Objects.checkIndex(index, length);
         if (value < 0 || value > Character.MAX_CODE_POINT) {
-            throw Kind.outOfRange("value", value, "wchar_t", 0, Character.MAX_CODE_POINT);
+            throw Kind.WCHAR.outOfRange("value", value);
         }
         VH.setVolatile(segment, index * JAVA_INT.byteSize(), value);
     }
@@ -106,7 +106,7 @@ public final class WCharArray extends SharedArray implements Iterable<Integer> {
     public void setRelease(long index, int value) {
         Objects.checkIndex(index, length);
         if (value < 0 || value > Character.MAX_CODE_POINT) {
-            throw Kind.outOfRange("value", value, "wchar_t", 0, Character.MAX_CODE_POINT);
+            throw Kind.WCHAR.outOfRange("value", value);
         }
         VH.setRelease(segment, index * JAVA_INT.byteSize(), value);
     }
@@ -151,7 +151,7 @@ public final class WCharArray extends SharedArray implements Iterable<Integer> {
         for (int i = 0; i < count; i++) {
             int value = src[srcFrom + i];
             if (value < 0 || value > Character.MAX_CODE_POINT) {
-                throw Kind.outOfRange("src[" + (srcFrom + i) + "]", value, "wchar_t", 0, Character.MAX_CODE_POINT);
+                throw Kind.WCHAR.outOfRange("src[" + (srcFrom + i) + "]", value);
             }
         }
         SharedLock l = lock;

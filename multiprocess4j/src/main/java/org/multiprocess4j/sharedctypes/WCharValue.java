@@ -60,7 +60,7 @@ public final class WCharValue extends SharedValue {
      */
     public void set(int value) {
         if (value < 0 || value > Character.MAX_CODE_POINT) {
-            throw Kind.outOfRange("value", value, "wchar_t", 0, Character.MAX_CODE_POINT);
+            throw Kind.WCHAR.outOfRange("value", value);
         }
         SharedLock l = lock;
         if (l == null || l.isHeldByCurrentThread()) {
@@ -83,7 +83,7 @@ public final class WCharValue extends SharedValue {
     /** Writes the value with volatile semantics, without taking the lock. */
     public void setVolatile(int value) {
         if (value < 0 || value > Character.MAX_CODE_POINT) {
-            throw Kind.outOfRange("value", value, "wchar_t", 0, Character.MAX_CODE_POINT);
+            throw Kind.WCHAR.outOfRange("value", value);
         }
         VH.setVolatile(segment, 0L, value);
     }
@@ -96,7 +96,7 @@ public final class WCharValue extends SharedValue {
     /** Writes the value; no earlier read or write moves after it: it publishes them to an acquiring reader. */
     public void setRelease(int value) {
         if (value < 0 || value > Character.MAX_CODE_POINT) {
-            throw Kind.outOfRange("value", value, "wchar_t", 0, Character.MAX_CODE_POINT);
+            throw Kind.WCHAR.outOfRange("value", value);
         }
         VH.setRelease(segment, 0L, value);
     }

@@ -127,7 +127,17 @@ class BadInputTest {
                 new Row("a c_char given a char with no single byte", IllegalArgumentException.class,
                         List.of("value=\u0100"), () -> SharedCTypes.rawValue('c', '\u0100')),
                 new Row("a c_ulong given a negative int: the real range", IllegalArgumentException.class,
-                        List.of("0..18446744073709551615", "value=-1"), () -> SharedCTypes.rawValue('L', -1)))
+                        List.of("0..18446744073709551615", "value=-1"), () -> SharedCTypes.rawValue('L', -1)),
+                new Row("a c_ulong given 2^64: the real range", IllegalArgumentException.class,
+                        List.of("0..18446744073709551615", "value=18446744073709551616"),
+                        () -> SharedCTypes.rawValue('L', java.math.BigInteger.TWO.pow(64))),
+                new Row("a c_ubyte given 256", IllegalArgumentException.class,
+                        List.of("C unsigned char", "0..255", "value=256"), () -> SharedCTypes.rawValue('B', 256)),
+                new Row("a c_byte given 128", IllegalArgumentException.class,
+                        List.of("C signed char", "-128..127", "value=128"), () -> SharedCTypes.rawValue('b', 128)),
+                new Row("a structure field out of range names the field", IllegalArgumentException.class,
+                        List.of("fieldValues.n", "-32768..32767"),
+                        () -> SharedCTypes.rawValue(Segment.TYPE, (byte) 1, List.of(), 40000)))
                 .map(row -> dynamicTest(row.what(), () -> {
                     Throwable e = assertThrows(row.type(), row.action());
                     for (String m : row.mentions()) {

@@ -2,6 +2,7 @@ package org.multiprocess4j.sharedctypes;
 
 import org.junit.jupiter.api.Test;
 
+import java.lang.foreign.ValueLayout;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -67,15 +68,18 @@ class StructTest {
     @Test
     void shouldCheckEveryFieldRecordAgainstItsStructure() {
         DoubleField x = Point.TYPE.field("x", DoubleField.class);
-        assertEquals(x, new DoubleField(Point.TYPE, "x", CType.c_double, 0, 16));
+        assertEquals(x, new DoubleField(Point.TYPE, "x", CType.c_double, 0, 16, ValueLayout.JAVA_DOUBLE));
         assertEquals("Point.x: c_double at offset 0", x.toString());
-        assertThrows(IllegalArgumentException.class, () -> new DoubleField(Point.TYPE, "x", CType.c_int, 0, 16),
+        ValueLayout.OfDouble d = ValueLayout.JAVA_DOUBLE;
+        assertThrows(IllegalArgumentException.class, () -> new DoubleField(Point.TYPE, "x", CType.c_int, 0, 16, d),
                 "an int is not read as a double");
-        assertThrows(IllegalArgumentException.class, () -> new DoubleField(Point.TYPE, "x", CType.c_double, 12, 16),
-                "misaligned and past the end");
-        assertThrows(IllegalArgumentException.class, () -> new DoubleField(Point.TYPE, "x", CType.c_double, 8, 24),
-                "not the structure's size");
-        assertThrows(NullPointerException.class, () -> new DoubleField(null, "x", CType.c_double, 0, 16));
+        assertThrows(IllegalArgumentException.class, () -> new DoubleField(Point.TYPE, "x", CType.c_double, 12, 16,
+                d), "misaligned and past the end");
+        assertThrows(IllegalArgumentException.class, () -> new DoubleField(Point.TYPE, "x", CType.c_double, 8, 24,
+                d), "not the structure's size");
+        assertThrows(IllegalArgumentException.class, () -> new DoubleField(Point.TYPE, "x", CType.c_double, 0, 16,
+                d.withByteAlignment(2)), "a layout that is neither aligned nor byte-aligned");
+        assertThrows(NullPointerException.class, () -> new DoubleField(null, "x", CType.c_double, 0, 16, d));
     }
 
     @Test
