@@ -668,7 +668,7 @@ public record {cls}(StructType<?> owner, String name, DataType type, long offset
     }}
 
     /** The field's value in {{@code struct}}; takes the structure's lock when it is synchronized. */
-    public {j} get(Struct struct) {{
+    public {j} get(Struct<?> struct) {{
         if (struct.rawType == owner) {{ // an unsynchronized structure of this field's type: one compare
             MemorySegment alone = struct.alone;
             if (alone != null) {{
@@ -685,7 +685,7 @@ public record {cls}(StructType<?> owner, String name, DataType type, long offset
      *
      * @throws IllegalArgumentException when {{@code value}} is outside the C type's range
      */
-    public void set(Struct struct, {j} value) {{
+    public void set(Struct<?> struct, {j} value) {{
 {chk}        if (struct.rawType == owner) {{ // an unsynchronized structure of this field's type: one compare
             MemorySegment alone = struct.alone;
             if (alone != null) {{

@@ -24,7 +24,7 @@ public class AccessBenchmarks {
     static final int N = 1024;
 
     /** The structure the field benchmarks use. */
-    public static final class Point extends Struct {
+    public static final class Point extends Struct<Point> {
         static final StructType<Point> TYPE = StructType.define(Point::new, StructType.field("x", CType.c_double),
                 StructType.field("y", CType.c_double));
         static final DoubleField X = TYPE.field("x", DoubleField.class);

@@ -26,7 +26,7 @@ import static org.multiprocess4j.sharedctypes.StructType.field;
 public final class SeedExample {
 
     /** {@code class Point(Structure): _fields_ = [('x', c_double), ('y', c_double)]} */
-    public static final class Point extends Struct {
+    public static final class Point extends Struct<Point> {
         public static final StructType<Point> TYPE = StructType.define(Point::new,
                 field("x", c_double), field("y", c_double));
         private static final DoubleField X = TYPE.field("x", DoubleField.class);

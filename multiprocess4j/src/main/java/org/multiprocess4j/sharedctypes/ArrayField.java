@@ -26,7 +26,7 @@ public record ArrayField(StructType<?> owner, String name, ArrayType type, long 
      * assignment ({@code DoubleArray samples = SAMPLES.get(s)}); a mismatch is a {@link ClassCastException}.
      */
     @SuppressWarnings("unchecked")
-    public <A extends SharedArray> A get(Struct struct) {
+    public <A extends SharedArray> A get(Struct<?> struct) {
         Struct.checkOwner(struct, this);
         return (A) SharedCTypes.arrayView(type.element(), struct.block, struct.offset + offset, type.length(),
                 struct.lock);

@@ -67,7 +67,7 @@ public record BitField(StructType<?> owner, String name, CType<?, ?> type, long 
     }
 
     /** The field's value in {@code struct}; takes the structure's lock when it is synchronized. */
-    public long get(Struct struct) {
+    public long get(Struct<?> struct) {
         Struct.checkOwner(struct, this);
         SharedLock l = struct.lock;
         if (l == null || l.isHeldByCurrentThread()) {
@@ -88,7 +88,7 @@ public record BitField(StructType<?> owner, String name, CType<?, ?> type, long 
      * @throws IllegalArgumentException when {@code value} does not fit in {@code bitWidth} bits of the type's
      *                                  signedness
      */
-    public void set(Struct struct, long value) {
+    public void set(Struct<?> struct, long value) {
         checkValue(value, "value");
         Struct.checkOwner(struct, this);
         SharedLock l = struct.lock;

@@ -35,7 +35,7 @@ public record BoolField(StructType<?> owner, String name, DataType type, long of
     }
 
     /** The field's value in {@code struct}; takes the structure's lock when it is synchronized. */
-    public boolean get(Struct struct) {
+    public boolean get(Struct<?> struct) {
         if (struct.rawType == owner) { // an unsynchronized structure of this field's type: one compare
             MemorySegment alone = struct.alone;
             if (alone != null) {
@@ -62,7 +62,7 @@ public record BoolField(StructType<?> owner, String name, DataType type, long of
      *
      * @throws IllegalArgumentException when {@code value} is outside the C type's range
      */
-    public void set(Struct struct, boolean value) {
+    public void set(Struct<?> struct, boolean value) {
         if (struct.rawType == owner) { // an unsynchronized structure of this field's type: one compare
             MemorySegment alone = struct.alone;
             if (alone != null) {

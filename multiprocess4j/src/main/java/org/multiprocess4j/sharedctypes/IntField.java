@@ -35,7 +35,7 @@ public record IntField(StructType<?> owner, String name, DataType type, long off
     }
 
     /** The field's value in {@code struct}; takes the structure's lock when it is synchronized. */
-    public int get(Struct struct) {
+    public int get(Struct<?> struct) {
         if (struct.rawType == owner) { // an unsynchronized structure of this field's type: one compare
             MemorySegment alone = struct.alone;
             if (alone != null) {
@@ -62,7 +62,7 @@ public record IntField(StructType<?> owner, String name, DataType type, long off
      *
      * @throws IllegalArgumentException when {@code value} is outside the C type's range
      */
-    public void set(Struct struct, int value) {
+    public void set(Struct<?> struct, int value) {
         if (struct.rawType == owner) { // an unsynchronized structure of this field's type: one compare
             MemorySegment alone = struct.alone;
             if (alone != null) {

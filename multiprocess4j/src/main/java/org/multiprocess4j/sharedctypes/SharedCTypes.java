@@ -92,7 +92,7 @@ public final class SharedCTypes {
      * A structure with its fields set to {@code fieldValues} in declaration order (fewer leave the rest zero), as
      * ctypes' {@code MyStruct(4, 6)}.
      */
-    public static <S extends Struct> S rawValue(StructType<S> type, Object... fieldValues) {
+    public static <S extends Struct<S>> S rawValue(StructType<S> type, Object... fieldValues) {
         return newStruct(type, Arrays.asList(fieldValues), null, false);
     }
 
@@ -139,7 +139,7 @@ public final class SharedCTypes {
     }
 
     /** A zeroed structure behind a new {@link ProcessRLock}. */
-    public static <S extends Struct> S value(StructType<S> type) {
+    public static <S extends Struct<S>> S value(StructType<S> type) {
         return newStruct(type, List.of(), ProcessRLock.create(), true);
     }
 
@@ -149,17 +149,17 @@ public final class SharedCTypes {
      * {@code value(MyStruct.TYPE, List.of(4, 6))}: the field values are a list, so that a lock choice after them
      * can never be taken for a field).
      */
-    public static <S extends Struct> S value(StructType<S> type, List<?> fieldValues) {
+    public static <S extends Struct<S>> S value(StructType<S> type, List<?> fieldValues) {
         return newStruct(type, fieldValues, ProcessRLock.create(), true);
     }
 
     /** A structure with its fields set, behind a new {@link ProcessRLock} when {@code lock} is true, else raw. */
-    public static <S extends Struct> S value(StructType<S> type, List<?> fieldValues, boolean lock) {
+    public static <S extends Struct<S>> S value(StructType<S> type, List<?> fieldValues, boolean lock) {
         return newStruct(type, fieldValues, lock ? ProcessRLock.create() : null, lock);
     }
 
     /** A structure with its fields set, behind the given lock. */
-    public static <S extends Struct> S value(StructType<S> type, List<?> fieldValues, SharedLock lock) {
+    public static <S extends Struct<S>> S value(StructType<S> type, List<?> fieldValues, SharedLock lock) {
         return newStruct(type, fieldValues, Objects.requireNonNull(lock, "lock"), false);
     }
 
@@ -197,12 +197,12 @@ public final class SharedCTypes {
     }
 
     /** A zeroed array of {@code size} structures. */
-    public static <S extends Struct> StructArray<S> rawArray(StructType<S> type, long size) {
+    public static <S extends Struct<S>> StructArray<S> rawArray(StructType<S> type, long size) {
         return cast(newArray(type, size, null, null, false));
     }
 
     /** An array of structures initialized from structures or from their field values (arrays or lists). */
-    public static <S extends Struct> StructArray<S> rawArray(StructType<S> type, Object initializer) {
+    public static <S extends Struct<S>> StructArray<S> rawArray(StructType<S> type, Object initializer) {
         return cast(newArray(type, -1, initializer, null, false));
     }
 
@@ -269,32 +269,32 @@ public final class SharedCTypes {
     }
 
     /** A zeroed array of {@code size} structures behind a new {@link ProcessRLock}. */
-    public static <S extends Struct> StructArray<S> array(StructType<S> type, long size) {
+    public static <S extends Struct<S>> StructArray<S> array(StructType<S> type, long size) {
         return cast(newArray(type, size, null, ProcessRLock.create(), true));
     }
 
     /** A zeroed array of structures behind a new {@link ProcessRLock} when {@code lock} is true, else raw. */
-    public static <S extends Struct> StructArray<S> array(StructType<S> type, long size, boolean lock) {
+    public static <S extends Struct<S>> StructArray<S> array(StructType<S> type, long size, boolean lock) {
         return lock ? array(type, size) : rawArray(type, size);
     }
 
     /** A zeroed array of structures behind the given lock. */
-    public static <S extends Struct> StructArray<S> array(StructType<S> type, long size, SharedLock lock) {
+    public static <S extends Struct<S>> StructArray<S> array(StructType<S> type, long size, SharedLock lock) {
         return cast(newArray(type, size, null, Objects.requireNonNull(lock, "lock"), false));
     }
 
     /** An array of structures behind a new {@link ProcessRLock}. */
-    public static <S extends Struct> StructArray<S> array(StructType<S> type, Object initializer) {
+    public static <S extends Struct<S>> StructArray<S> array(StructType<S> type, Object initializer) {
         return cast(newArray(type, -1, initializer, ProcessRLock.create(), true));
     }
 
     /** An array of structures behind a new {@link ProcessRLock} when {@code lock} is true, else raw. */
-    public static <S extends Struct> StructArray<S> array(StructType<S> type, Object initializer, boolean lock) {
+    public static <S extends Struct<S>> StructArray<S> array(StructType<S> type, Object initializer, boolean lock) {
         return lock ? array(type, initializer) : rawArray(type, initializer);
     }
 
     /** An array of structures behind the given lock. */
-    public static <S extends Struct> StructArray<S> array(StructType<S> type, Object initializer, SharedLock lock) {
+    public static <S extends Struct<S>> StructArray<S> array(StructType<S> type, Object initializer, SharedLock lock) {
         return cast(newArray(type, -1, initializer, Objects.requireNonNull(lock, "lock"), false));
     }
 
@@ -362,8 +362,8 @@ public final class SharedCTypes {
                 copyBytes(a.lock, a.segment, 0, c.segment, 0, a.segment.byteSize());
                 yield cast(c);
             }
-            case Struct s -> {
-                Struct c = newStruct(s.structType(), List.of(), null, false);
+            case Struct<?> s -> {
+                Struct<?> c = newStruct(s.structType(), List.of(), null, false);
                 copyBytes(s.lock, s.segment, s.offset, c.segment, c.offset, s.type.byteSize());
                 yield cast(c);
             }
@@ -391,7 +391,7 @@ public final class SharedCTypes {
         Objects.requireNonNull(obj, "obj");
         boolean already = switch (obj) {
             case SharedData d -> d.isSynchronized();
-            case Struct s -> s.isSynchronized();
+            case Struct<?> s -> s.isSynchronized();
             default -> throw new IllegalArgumentException("obj must be a shared value, array or structure: obj="
                     + obj);
         };
@@ -401,7 +401,7 @@ public final class SharedCTypes {
         SharedLock lock = create ? ProcessRLock.create() : given;
         return switch (obj) {
             case SharedData d -> cast(d.withLock(lock, create));
-            case Struct s -> cast(s.structType().viewOwning(s.block, s.offset, lock, create));
+            case Struct<?> s -> cast(s.structType().viewOwning(s.block, s.offset, lock, create));
             default -> throw new AssertionError(obj);
         };
     }
@@ -558,7 +558,7 @@ public final class SharedCTypes {
         return cast(type.kind.valueFactory.create(type, block, 0, lock, ownsLock));
     }
 
-    private static <S extends Struct> S newStruct(StructType<S> type, List<?> fieldValues, SharedLock lock,
+    private static <S extends Struct<S>> S newStruct(StructType<S> type, List<?> fieldValues, SharedLock lock,
                                                   boolean ownsLock) {
         SharedBlock block = SharedBlock.allocate(Math.max(1, type.byteSize()), type.byteAlignment());
         try {

@@ -17,7 +17,7 @@ import java.util.Objects;
  * place through typed {@link Field}s; accessors read as plain Java.
  *
  * {@snippet :
- * public final class Point extends Struct {
+ * public final class Point extends Struct<Point> {
  *     public static final StructType<Point> TYPE = StructType.define(Point::new,
  *             StructType.field("x", CType.c_double), StructType.field("y", CType.c_double));
  *     private static final DoubleField X = TYPE.field("x", DoubleField.class);
@@ -40,9 +40,12 @@ import java.util.Objects;
  * from, and closing it closes that. Each field access of a synchronized structure takes the lock once; a
  * multi-field update holds it explicitly. Subclasses need a no-argument constructor and must not be created with
  * {@code new} for use: only the library binds them to memory.
+ *
+ * @param <S> the subclass itself ({@code Point extends Struct<Point>}), so that {@link #getObj()} and
+ *            {@link #structType()} return its own type
  */
-public abstract class Struct implements SharedObject {
-    StructType<?> type;
+public abstract class Struct<S extends Struct<S>> implements SharedObject {
+    StructType<S> type;
     SharedBlock block;
     /** The block's whole segment; fields are at {@link #offset} plus their own offset. */
     MemorySegment segment;
@@ -72,7 +75,7 @@ public abstract class Struct implements SharedObject {
     protected Struct() {
     }
 
-    final void bind(StructType<?> type, SharedBlock block, long base, long index, boolean elementOfArray,
+    final void bind(StructType<S> type, SharedBlock block, long base, long index, boolean elementOfArray,
                     SharedLock lock, boolean ownsLock) {
         this.type = type;
         this.block = block;
@@ -87,7 +90,7 @@ public abstract class Struct implements SharedObject {
     }
 
     /** The structure's type. */
-    public final StructType<?> structType() {
+    public final StructType<S> structType() {
         checkBound();
         return type;
     }
@@ -130,8 +133,13 @@ public abstract class Struct implements SharedObject {
         return lock;
     }
 
-    /** The raw structure under a synchronized one: same memory, no lock. */
-    public final Struct getObj() {
+    /**
+     * The raw structure under a synchronized one (Python's {@code get_obj()}): same memory, no lock, the same
+     * class ({@code Point raw = p.getObj();}).
+     *
+     * @throws UnsupportedOperationException when this structure is raw
+     */
+    public final S getObj() {
         getLock();
         return type.view(block, offset, null);
     }
@@ -197,7 +205,7 @@ public abstract class Struct implements SharedObject {
     }
 
     /** Throws unless {@code struct} is a bound structure of {@code field}'s type. */
-    static void checkOwner(Struct struct, Field field) {
+    static void checkOwner(Struct<?> struct, Field field) {
         if (struct.type != field.owner()) {
             throw new IllegalArgumentException("field " + field.owner() + "." + field.name() + " does not belong to "
                     + "struct=" + (struct.type == null ? struct.getClass().getSimpleName() + " that is not in shared "

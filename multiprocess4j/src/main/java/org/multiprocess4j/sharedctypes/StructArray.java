@@ -13,7 +13,7 @@ import java.util.Objects;
  *
  * @param <S> the Java class that views the structures
  */
-public final class StructArray<S extends Struct> extends SharedArray implements Iterable<S> {
+public final class StructArray<S extends Struct<S>> extends SharedArray implements Iterable<S> {
     private final StructType<S> type;
 
     StructArray(StructType<S> type, SharedBlock block, long base, long length, SharedLock lock, boolean ownsLock) {
@@ -28,7 +28,7 @@ public final class StructArray<S extends Struct> extends SharedArray implements 
      * @throws IllegalStateException when the memory no longer exists
      */
     @SuppressWarnings("unchecked")
-    public static <S extends Struct> StructArray<S> attach(Handle handle, StructType<S> type) {
+    public static <S extends Struct<S>> StructArray<S> attach(Handle handle, StructType<S> type) {
         StructArray<?> array = SharedCTypes.attachAs(handle, StructArray.class);
         if (array.type != type) {
             throw new IllegalArgumentException("handle names an array of " + array.type + ", not of type=" + type);

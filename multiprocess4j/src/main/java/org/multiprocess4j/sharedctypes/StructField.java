@@ -10,7 +10,7 @@ package org.multiprocess4j.sharedctypes;
  * @param structSize the size of the whole (outer) structure, as C's {@code sizeof}
  * @param <T>        the class of the nested structure
  */
-public record StructField<T extends Struct>(StructType<?> owner, String name, StructType<T> type, long offset,
+public record StructField<T extends Struct<T>>(StructType<?> owner, String name, StructType<T> type, long offset,
                                             long structSize) implements Field {
     /**
      * Checks the declaration against its structure type.
@@ -22,13 +22,13 @@ public record StructField<T extends Struct>(StructType<?> owner, String name, St
     }
 
     /** The nested structure inside {@code struct}: same memory, same lock, same lifetime. */
-    public T get(Struct struct) {
+    public T get(Struct<?> struct) {
         Struct.checkOwner(struct, this);
         return type.view(struct.block, struct.offset + offset, struct.lock);
     }
 
     /** Copies {@code value}'s bytes into the nested structure inside {@code struct}; takes the lock when synchronized. */
-    public void set(Struct struct, T value) {
+    public void set(Struct<?> struct, T value) {
         Struct.checkOwner(struct, this);
         type.copyInto(value, struct, offset);
     }

@@ -27,7 +27,7 @@ import java.util.function.Supplier;
  *
  * @param <S> the Java class that views structures of this type
  */
-public final class StructType<S extends Struct> extends DataType {
+public final class StructType<S extends Struct<S>> extends DataType {
     private static final Map<Class<?>, StructType<?>> BY_CLASS = new ConcurrentHashMap<>();
 
     private final Class<?> javaClass;
@@ -142,7 +142,7 @@ public final class StructType<S extends Struct> extends DataType {
      *
      * @throws IllegalArgumentException when a field name repeats or a field is invalid
      */
-    public static <S extends Struct> StructType<S> define(Supplier<S> factory, FieldSpec... fields) {
+    public static <S extends Struct<S>> StructType<S> define(Supplier<S> factory, FieldSpec... fields) {
         return define(factory, LayoutRules.STRUCTURE, fields);
     }
 
@@ -154,7 +154,7 @@ public final class StructType<S extends Struct> extends DataType {
      * @throws IllegalArgumentException when a field name repeats, a field is invalid, or the rules cannot lay a
      *                                  field out (see {@link LayoutRules})
      */
-    public static <S extends Struct> StructType<S> define(Supplier<S> factory, LayoutRules rules,
+    public static <S extends Struct<S>> StructType<S> define(Supplier<S> factory, LayoutRules rules,
                                                           FieldSpec... fields) {
         Objects.requireNonNull(factory, "factory");
         Objects.requireNonNull(rules, "rules");
@@ -250,7 +250,7 @@ public final class StructType<S extends Struct> extends DataType {
      * @throws IllegalArgumentException when there is no such field, or it has another type
      */
     @SuppressWarnings("unchecked")
-    public <T extends Struct> StructField<T> structField(String name, StructType<T> type) {
+    public <T extends Struct<T>> StructField<T> structField(String name, StructType<T> type) {
         StructField<?> field = field(name, StructField.class);
         if (field.type() != type) {
             throw new IllegalArgumentException("field " + this + "." + name + " has type " + field.type()
@@ -341,7 +341,7 @@ public final class StructType<S extends Struct> extends DataType {
         return s;
     }
 
-    void copyInto(Struct source, Struct target, long fieldOffset) {
+    void copyInto(Struct<?> source, Struct<?> target, long fieldOffset) {
         if (source.type != this) {
             throw new IllegalArgumentException("value must be a " + this + ": value=" + source);
         }
@@ -360,7 +360,7 @@ public final class StructType<S extends Struct> extends DataType {
 
     @Override
     void store(MemorySegment segment, long offset, Object value, String param) {
-        if (value instanceof Struct s) {
+        if (value instanceof Struct<?> s) {
             if (s.type != this) {
                 throw new IllegalArgumentException(param + " must be a " + this + ": " + param + "=" + value);
             }

@@ -35,7 +35,7 @@ public record UIntField(StructType<?> owner, String name, DataType type, long of
     }
 
     /** The field's value in {@code struct}; takes the structure's lock when it is synchronized. */
-    public long get(Struct struct) {
+    public long get(Struct<?> struct) {
         if (struct.rawType == owner) { // an unsynchronized structure of this field's type: one compare
             MemorySegment alone = struct.alone;
             if (alone != null) {
@@ -62,7 +62,7 @@ public record UIntField(StructType<?> owner, String name, DataType type, long of
      *
      * @throws IllegalArgumentException when {@code value} is outside the C type's range
      */
-    public void set(Struct struct, long value) {
+    public void set(Struct<?> struct, long value) {
         if (value < 0 || value > 0xFFFF_FFFFL) {
             throw Kind.UINT.outOfRange("value", value);
         }

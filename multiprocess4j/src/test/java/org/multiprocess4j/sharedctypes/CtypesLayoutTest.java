@@ -43,7 +43,7 @@ class CtypesLayoutTest {
                 print(code, ctypes.sizeof(t), ctypes.alignment(t))
             """;
 
-    static final class Mixed extends Struct {
+    static final class Mixed extends Struct<Mixed> {
         static final StructType<Mixed> TYPE = StructType.define(Mixed::new,
                 StructType.field("b", CType.c_byte), StructType.field("q", CType.c_longlong),
                 StructType.field("h", CType.c_ushort), StructType.field("w", CType.c_wchar),
@@ -52,19 +52,19 @@ class CtypesLayoutTest {
                 StructType.field("c", CType.c_char.array(3)), StructType.field("L", CType.c_ulong));
     }
 
-    static final class Tiny extends Struct {
+    static final class Tiny extends Struct<Tiny> {
         static final StructType<Tiny> TYPE = StructType.define(Tiny::new,
                 StructType.field("a", CType.c_char), StructType.field("b", CType.c_char));
     }
 
-    static final class Outer extends Struct {
+    static final class Outer extends Struct<Outer> {
         static final StructType<Outer> TYPE = StructType.define(Outer::new,
                 StructType.field("t", Tiny.TYPE), StructType.field("m", Mixed.TYPE.array(2)),
                 StructType.field("s", CType.c_short));
     }
 
     /** Multi-dimensional arrays as fields: {@code c_int * 3 * 2} is two rows of three. */
-    static final class Grid extends Struct {
+    static final class Grid extends Struct<Grid> {
         static final StructType<Grid> TYPE = StructType.define(Grid::new,
                 StructType.field("c", CType.c_char), StructType.field("cells", CType.c_int.array(3).array(2)),
                 StructType.field("p", Point.TYPE.array(2).array(2)),

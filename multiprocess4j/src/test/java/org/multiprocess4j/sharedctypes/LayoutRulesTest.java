@@ -31,7 +31,7 @@ import static org.multiprocess4j.sharedctypes.StructType.field;
  */
 class LayoutRulesTest {
 
-    static final class Un extends Struct {
+    static final class Un extends Struct<Un> {
         static final StructType<Un> TYPE = StructType.define(Un::new, LayoutRules.UNION,
                 field("i", c_int), field("d", c_double), field("c", c_char.array(3)), field("s", c_short));
     }
@@ -42,22 +42,22 @@ class LayoutRulesTest {
                 field("q", c_longlong), field("b", c_ubyte.array(3)), field("t", CtypesLayoutTest.Tiny.TYPE)};
     }
 
-    static final class P1 extends Struct {
+    static final class P1 extends Struct<P1> {
         static final StructType<P1> TYPE = StructType.define(P1::new, LayoutRules.STRUCTURE.packed(1),
                 packedFields());
     }
 
-    static final class P2 extends Struct {
+    static final class P2 extends Struct<P2> {
         static final StructType<P2> TYPE = StructType.define(P2::new, LayoutRules.STRUCTURE.packed(2),
                 packedFields());
     }
 
-    static final class P4 extends Struct {
+    static final class P4 extends Struct<P4> {
         static final StructType<P4> TYPE = StructType.define(P4::new, LayoutRules.STRUCTURE.packed(4),
                 packedFields());
     }
 
-    static final class P8 extends Struct {
+    static final class P8 extends Struct<P8> {
         static final StructType<P8> TYPE = StructType.define(P8::new, LayoutRules.STRUCTURE.packed(8),
                 field("c", c_char), field("i", c_int), field("h", c_short), field("q", c_longlong),
                 field("b", c_ubyte.array(3)), field("p", Point.TYPE));
@@ -67,31 +67,31 @@ class LayoutRulesTest {
      * Bit fields where GCC and every ctypes agree: runs of one type, a new unit where a field would not fit, a
      * unit that widens. (Runs that mix types are where Python before 3.12 differs from C; the GCC test has them.)
      */
-    static final class Bits extends Struct {
+    static final class Bits extends Struct<Bits> {
         static final StructType<Bits> TYPE = StructType.define(Bits::new,
                 field("a", c_uint, 3), field("b", c_uint, 5), field("c", c_int, 24), field("d", c_ushort),
                 field("e", c_uint, 30), field("f", c_uint, 29), field("g", c_longlong, 40), field("h", c_longlong, 8),
                 field("s", c_longlong, 9));
     }
 
-    static final class UBits extends Struct {
+    static final class UBits extends Struct<UBits> {
         static final StructType<UBits> TYPE = StructType.define(UBits::new, LayoutRules.UNION,
                 field("x", c_uint, 3), field("y", c_ushort), field("z", c_ubyte, 7));
     }
 
-    static final class Big extends Struct {
+    static final class Big extends Struct<Big> {
         static final StructType<Big> TYPE = StructType.define(Big::new, LayoutRules.STRUCTURE.bigEndian(),
                 field("a", c_ushort), field("b", c_int), field("c", c_double), field("d", c_uint, 4),
                 field("e", c_uint, 12), field("f", c_int, 16), field("g", c_char.array(2)), field("h", c_longlong));
     }
 
-    static final class Little extends Struct {
+    static final class Little extends Struct<Little> {
         static final StructType<Little> TYPE = StructType.define(Little::new, LayoutRules.STRUCTURE.littleEndian(),
                 field("a", c_ushort), field("b", c_int), field("d", c_uint, 4));
     }
 
     /** A packed big-endian wire header: unaligned, byte-swapped fields. */
-    static final class Wire extends Struct {
+    static final class Wire extends Struct<Wire> {
         static final StructType<Wire> TYPE = StructType.define(Wire::new,
                 LayoutRules.STRUCTURE.packed(1).bigEndian(), field("kind", c_ubyte), field("length", c_uint),
                 field("seq", c_longlong), field("port", c_ushort));
@@ -174,15 +174,15 @@ class LayoutRulesTest {
         List<Object> packed = List.of(new byte[]{'c'}, -2, 0x1234, -3L, List.of(7, 8, 9), List.of((byte) 'p',
                 (byte) 'q'));
         for (StructType<?> t : List.of(P1.TYPE, P2.TYPE, P4.TYPE)) {
-            try (Struct s = SharedCTypes.rawValue(t, packed.toArray())) {
+            try (Struct<?> s = SharedCTypes.rawValue(t, packed.toArray())) {
                 actual.add(bytes(s));
             }
         }
-        try (Struct s = SharedCTypes.rawValue(P8.TYPE, new byte[]{'c'}, -2, 0x1234, -3L, List.of(7, 8, 9),
+        try (Struct<?> s = SharedCTypes.rawValue(P8.TYPE, new byte[]{'c'}, -2, 0x1234, -3L, List.of(7, 8, 9),
                 List.of(1.5, -2.0))) {
             actual.add(bytes(s));
         }
-        try (Struct s = SharedCTypes.rawValue(Bits.TYPE, 5, 17, -3, 0xBEEF, 0x2345678, 6, -123456789, -46, -200)) {
+        try (Struct<?> s = SharedCTypes.rawValue(Bits.TYPE, 5, 17, -3, 0xBEEF, 0x2345678, 6, -123456789, -46, -200)) {
             actual.add(bytes(s));
         }
         try (UBits u = SharedCTypes.rawValue(UBits.TYPE)) {
@@ -190,14 +190,14 @@ class LayoutRulesTest {
             UBits.TYPE.field("z", BitField.class).set(u, 0x15);
             actual.add(bytes(u));
         }
-        try (Struct s = SharedCTypes.rawValue(Big.TYPE, 0x1234, -2, 1.5, 5, 0xABC, -3, List.of((byte) 'x',
+        try (Struct<?> s = SharedCTypes.rawValue(Big.TYPE, 0x1234, -2, 1.5, 5, 0xABC, -3, List.of((byte) 'x',
                 (byte) 'y'), 0x0102030405060708L)) {
             actual.add(bytes(s));
         }
-        try (Struct s = SharedCTypes.rawValue(Little.TYPE, 0x1234, -2, 9)) {
+        try (Struct<?> s = SharedCTypes.rawValue(Little.TYPE, 0x1234, -2, 9)) {
             actual.add(bytes(s));
         }
-        try (Struct s = SharedCTypes.rawValue(Wire.TYPE, 0x7F, 0xA1B2C3D4L, -2L, 8080)) {
+        try (Struct<?> s = SharedCTypes.rawValue(Wire.TYPE, 0x7F, 0xA1B2C3D4L, -2L, 8080)) {
             actual.add(bytes(s));
         }
         assertEquals(String.join("\n", expected), String.join("\n", actual));
@@ -212,13 +212,13 @@ class LayoutRulesTest {
                 : Long.toString(f.offset());
     }
 
-    private static String bytes(Struct s) {
+    private static String bytes(Struct<?> s) {
         byte[] b = s.segment.asSlice(s.offset, s.type.byteSize()).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
         return s.getClass().getSimpleName() + " " + HexFormat.of().formatHex(b);
     }
 
     /** Straddling bit fields, where GCC moves to the next unit (ctypes before Python 3.12 did not always). */
-    static final class Straddle extends Struct {
+    static final class Straddle extends Struct<Straddle> {
         static final StructType<Straddle> TYPE = StructType.define(Straddle::new,
                 field("a", c_uint, 20), field("b", c_ubyte, 6), field("c", c_ushort, 12), field("d", c_longlong, 40),
                 field("e", c_ubyte), field("f", c_short, 3), field("g", c_uint, 3), field("h", c_ushort));

@@ -4,7 +4,7 @@ import static org.multiprocess4j.sharedctypes.CType.c_double;
 import static org.multiprocess4j.sharedctypes.StructType.field;
 
 /** The seed's {@code Point}: two doubles. */
-public final class Point extends Struct {
+public final class Point extends Struct<Point> {
     public static final StructType<Point> TYPE = StructType.define(Point::new, field("x", c_double),
             field("y", c_double));
     private static final DoubleField X = TYPE.field("x", DoubleField.class);

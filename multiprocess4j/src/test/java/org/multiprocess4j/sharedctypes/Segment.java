@@ -7,7 +7,7 @@ import static org.multiprocess4j.sharedctypes.CType.c_short;
 import static org.multiprocess4j.sharedctypes.StructType.field;
 
 /** A structure with padding, nested structures and arrays of both: {@code struct { char tag; Point a; short n; Point path[2]; int ids[3]; _Bool ok; }}. */
-public final class Segment extends Struct {
+public final class Segment extends Struct<Segment> {
     public static final StructType<Segment> TYPE = StructType.define(Segment::new,
             field("tag", c_char), field("a", Point.TYPE), field("n", c_short), field("path", Point.TYPE.array(2)),
             field("ids", c_int.array(3)), field("ok", c_bool));

@@ -7,6 +7,7 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -141,6 +142,19 @@ class StructTest {
             assertTrue(points.getLock().isHeldByCurrentThread());
         }
         assertEquals(2.0, points.getObj().get(0).x());
+    }
+
+    @Test
+    void getObjOfASynchronizedStructureIsItsOwnTypeWithoutACast() {
+        try (Point p = SharedCTypes.value(Point.TYPE, List.of(1.0, 2.0))) {
+            Point raw = p.getObj(); // compiles without a cast: Point extends Struct<Point>
+            assertFalse(raw.isSynchronized());
+            raw.x(7.0);
+            assertEquals(7.0, p.x());
+            StructType<Point> type = raw.structType();
+            assertEquals(Point.TYPE, type);
+            assertThrows(UnsupportedOperationException.class, raw::getObj);
+        }
     }
 
     @Test
