@@ -24,8 +24,8 @@ import java.util.concurrent.TimeUnit;
  * and CPython's {@code multiprocessing.sharedctypes} ({@code cpython_bench.py}, run here). Writes the figures as
  * JSON lines to {@code benchmarks/results/latest.jsonl} (or the path given as the first argument).
  *
- * <p>Options (system properties): {@code -Dreference=DIR} where the peers' sources are (default
- * {@code ../shared/reference}); {@code -Dquick} shortens the JMH runs.
+ * <p>Options (system properties): {@code -Dpeers=DIR} where the peers' sources are (default
+ * {@code benchmarks/peers} of this repository); {@code -Dquick} shortens the JMH runs.
  */
 public final class SideBySide {
     private final List<String> json = new ArrayList<>();
@@ -35,7 +35,7 @@ public final class SideBySide {
 
     public static void main(String[] args) throws Exception {
         Path out = Path.of(args.length > 0 ? args[0] : "benchmarks/results/latest.jsonl");
-        Path reference = Path.of(System.getProperty("reference", "../shared/reference"));
+        Path reference = Path.of(System.getProperty("peers", "benchmarks/peers"));
         SideBySide run = new SideBySide();
 
         System.out.println("== peers: C (" + reference.resolve("c_limits.c") + ") and CPython (" +
