@@ -302,16 +302,22 @@ def gen_array(k):
     chk = check(k, "value", "value")
     idx = "        Objects.checkIndex(index, length);\n"
     size = f"{k['layout']}.byteSize()"
-    off = f"index * {size}"
+    off = "at(index)"
+    loop_to = (f"        for (int i = 0; i < count; i++) {{\n"
+               f"            dst[dstFrom + i] = {load(k, 'segment', '(from + i) * stride')};\n        }}\n")
+    loop_from = (f"        for (int i = 0; i < count; i++) {{\n"
+                 f"            {store(k, 'segment', '(to + i) * stride', 'src[srcFrom + i]')};\n        }}\n")
     if k["memcpy"] and not k["checked"]:
-        copy_to = f"        MemorySegment.copy(segment, {k['layout']}, from * {size}, dst, dstFrom, count);\n"
-        copy_from = f"        MemorySegment.copy(src, srcFrom, segment, {k['layout']}, to * {size}, count);\n"
+        copy_to = (f"        if (stride == {size}) {{ // contiguous: one memory copy\n"
+                   f"            MemorySegment.copy(segment, {k['layout']}, from * {size}, dst, dstFrom, count);\n"
+                   f"            return;\n        }}\n" + loop_to)
+        copy_from = (f"        if (stride == {size}) {{ // contiguous: one memory copy\n"
+                     f"            MemorySegment.copy(src, srcFrom, segment, {k['layout']}, to * {size}, count);\n"
+                     f"            return;\n        }}\n" + loop_from)
         validate = ""
     else:
-        copy_to = (f"        for (int i = 0; i < count; i++) {{\n"
-                   f"            dst[dstFrom + i] = {load(k, 'segment', f'(from + i) * {size}')};\n        }}\n")
-        copy_from = (f"        for (int i = 0; i < count; i++) {{\n"
-                     f"            {store(k, 'segment', f'(to + i) * {size}', f'src[srcFrom + i]')};\n        }}\n")
+        copy_to = loop_to
+        copy_from = loop_from
         validate = (f"        for (int i = 0; i < count; i++) {{\n"
                     f"            {j} value = src[srcFrom + i];\n{check(k, 'value', 'src[' + chr(34) + ' + (srcFrom + i) + ' + chr(34) + ']').replace('            ', '                ').replace('        if', '            if').replace('        }', '            }')}"
                     f"        }}\n") if k["checked"] else ""
@@ -342,8 +348,9 @@ import static java.lang.foreign.ValueLayout.{k['layout']};
 public final class {cls} extends {base_cls} implements Iterable<{k['box']}> {{
     private static final VarHandle VH = {k['layout']}.varHandle();
 
-    {cls}(CType<?, ?> type, SharedBlock block, long base, long length, SharedLock lock, boolean ownsLock) {{
-        super(type, block, base, length, lock, ownsLock);
+    {cls}(CType<?, ?> type, SharedBlock block, long base, long length, long stride, SharedLock lock,
+            boolean ownsLock) {{
+        super(type, block, base, length, stride, lock, ownsLock);
     }}
 
     /**
@@ -455,11 +462,35 @@ public final class {cls} extends {base_cls} implements Iterable<{k['box']}> {{
 
     /**
      * A view of the elements {{@code from}} (inclusive) to {{@code to}} (exclusive): same memory, same lock, same
-     * lifetime.
+     * lifetime. Unlike Python's {{@code a[from:to]}}, which copies, writes through the view change this array.
+     *
+     * @throws IndexOutOfBoundsException unless {{@code 0 <= from <= to <= length()}}
      */
     public {cls} slice(long from, long to) {{
-        Objects.checkFromToIndex(from, to, length);
-        return new {cls}((CType<?, ?>) elementType(), block, base + from * {size}, to - from, lock, false);
+        return slice(from, to, 1);
+    }}
+
+    /**
+     * A view of every {{@code step}}-th element from {{@code from}} (inclusive) up to {{@code to}} (exclusive), as
+     * Python's {{@code a[from:to:step]}} and numpy's strides select them: same memory, same lock, same lifetime,
+     * usable wherever an array is (its handle records the stride). Java's index rules hold: no negative indices
+     * or steps.
+     *
+     * @throws IndexOutOfBoundsException unless {{@code 0 <= from <= to <= length()}}
+     * @throws IllegalArgumentException unless {{@code step >= 1}}
+     */
+    public {cls} slice(long from, long to, long step) {{
+        long n = sliceLength(from, to, step);
+        return new {cls}((CType<?, ?>) elementType(), block, base + from * stride, n, sliceStride(n, step), lock,
+                false);
+    }}
+
+    /**
+     * The offset of element {{@code index}}. Written so that the JIT compiler, which sees only contiguous arrays in
+     * most programs, keeps the constant element size in the address and vectorizes loops as over a C array.
+     */
+    private long at(long index) {{
+        return stride == {size} ? index * {size} : index * stride;
     }}
 
     /** Iterates over the elements, reading each when it is reached. */
@@ -480,7 +511,7 @@ public final class {cls} extends {base_cls} implements Iterable<{k['box']}> {{
 
     @Override
     {cls} withLock(SharedLock lock, boolean ownsLock) {{
-        return new {cls}((CType<?, ?>) elementType(), block, base, length, lock, ownsLock);
+        return new {cls}((CType<?, ?>) elementType(), block, base, length, stride, lock, ownsLock);
     }}
 {extra}}}
 """
@@ -499,7 +530,7 @@ EXTRA_ARRAY = {
         }
         try {
             long end = 0;
-            while (end < length && segment.get(JAVA_BYTE, end) != 0) {
+            while (end < length && segment.get(JAVA_BYTE, end * stride) != 0) {
                 end++;
             }
             byte[] bytes = new byte[(int) end];
@@ -530,7 +561,7 @@ EXTRA_ARRAY = {
         try {
             write(bytes, 0, 0, bytes.length);
             if (bytes.length < length) {
-                segment.set(JAVA_BYTE, bytes.length, (byte) 0);
+                segment.set(JAVA_BYTE, bytes.length * stride, (byte) 0);
             }
         } finally {
             if (l != null) {
@@ -581,7 +612,7 @@ EXTRA_ARRAY = {
         try {
             StringBuilder text = new StringBuilder();
             for (long i = 0; i < length; i++) {
-                int codePoint = segment.get(JAVA_INT, i * JAVA_INT.byteSize());
+                int codePoint = segment.get(JAVA_INT, i * stride);
                 if (codePoint == 0) {
                     break;
                 }
@@ -613,7 +644,7 @@ EXTRA_ARRAY = {
         try {
             write(codePoints, 0, 0, codePoints.length);
             if (codePoints.length < length) {
-                segment.set(JAVA_INT, codePoints.length * JAVA_INT.byteSize(), 0);
+                segment.set(JAVA_INT, codePoints.length * stride, 0);
             }
         } finally {
             if (l != null) {
@@ -779,7 +810,7 @@ enum Kind {{
     @FunctionalInterface
     interface ArrayFactory {{
         SharedArray create(CType<?, ?> type, org.multiprocess4j.internal.memory.SharedBlock block, long base,
-                long length, org.multiprocess4j.SharedLock lock, boolean ownsLock);
+                long length, long stride, org.multiprocess4j.SharedLock lock, boolean ownsLock);
     }}
 
     @FunctionalInterface

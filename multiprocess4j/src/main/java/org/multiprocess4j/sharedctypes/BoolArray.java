@@ -24,8 +24,9 @@ import static java.lang.foreign.ValueLayout.JAVA_BOOLEAN;
 public final class BoolArray extends SharedArray implements Iterable<Boolean> {
     private static final VarHandle VH = JAVA_BOOLEAN.varHandle();
 
-    BoolArray(CType<?, ?> type, SharedBlock block, long base, long length, SharedLock lock, boolean ownsLock) {
-        super(type, block, base, length, lock, ownsLock);
+    BoolArray(CType<?, ?> type, SharedBlock block, long base, long length, long stride, SharedLock lock,
+            boolean ownsLock) {
+        super(type, block, base, length, stride, lock, ownsLock);
     }
 
     /**
@@ -47,11 +48,11 @@ public final class BoolArray extends SharedArray implements Iterable<Boolean> {
         Objects.checkIndex(index, length);
         SharedLock l = lock;
         if (l == null || l.isHeldByCurrentThread()) {
-            return segment.get(JAVA_BOOLEAN, index * JAVA_BOOLEAN.byteSize());
+            return segment.get(JAVA_BOOLEAN, at(index));
         }
         l.lock();
         try {
-            return segment.get(JAVA_BOOLEAN, index * JAVA_BOOLEAN.byteSize());
+            return segment.get(JAVA_BOOLEAN, at(index));
         } finally {
             l.unlock();
         }
@@ -67,12 +68,12 @@ public final class BoolArray extends SharedArray implements Iterable<Boolean> {
         Objects.checkIndex(index, length);
         SharedLock l = lock;
         if (l == null || l.isHeldByCurrentThread()) {
-            segment.set(JAVA_BOOLEAN, index * JAVA_BOOLEAN.byteSize(), value);
+            segment.set(JAVA_BOOLEAN, at(index), value);
             return;
         }
         l.lock();
         try {
-            segment.set(JAVA_BOOLEAN, index * JAVA_BOOLEAN.byteSize(), value);
+            segment.set(JAVA_BOOLEAN, at(index), value);
         } finally {
             l.unlock();
         }
@@ -81,25 +82,25 @@ public final class BoolArray extends SharedArray implements Iterable<Boolean> {
     /** Reads the value of the element at {@code index} with volatile semantics (sequentially consistent with other volatile accesses). */
     public boolean getVolatile(long index) {
         Objects.checkIndex(index, length);
-        return (boolean) VH.getVolatile(segment, index * JAVA_BOOLEAN.byteSize());
+        return (boolean) VH.getVolatile(segment, at(index));
     }
 
     /** Writes the value of the element at {@code index} with volatile semantics, without taking the lock. */
     public void setVolatile(long index, boolean value) {
         Objects.checkIndex(index, length);
-        VH.setVolatile(segment, index * JAVA_BOOLEAN.byteSize(), value);
+        VH.setVolatile(segment, at(index), value);
     }
 
     /** Reads the value of the element at {@code index}; no later read or write moves before it (pairs with {@link #setRelease}). */
     public boolean getAcquire(long index) {
         Objects.checkIndex(index, length);
-        return (boolean) VH.getAcquire(segment, index * JAVA_BOOLEAN.byteSize());
+        return (boolean) VH.getAcquire(segment, at(index));
     }
 
     /** Writes the value of the element at {@code index}; no earlier read or write moves after it: it publishes them to an acquiring reader. */
     public void setRelease(long index, boolean value) {
         Objects.checkIndex(index, length);
-        VH.setRelease(segment, index * JAVA_BOOLEAN.byteSize(), value);
+        VH.setRelease(segment, at(index), value);
     }
 
     /**
@@ -126,7 +127,7 @@ public final class BoolArray extends SharedArray implements Iterable<Boolean> {
     /** Copies out without locking: the caller holds the lock, or there is none. */
     private void read(long from, boolean[] dst, int dstFrom, int count) {
         for (int i = 0; i < count; i++) {
-            dst[dstFrom + i] = segment.get(JAVA_BOOLEAN, (from + i) * JAVA_BOOLEAN.byteSize());
+            dst[dstFrom + i] = segment.get(JAVA_BOOLEAN, (from + i) * stride);
         }
     }
 
@@ -155,7 +156,7 @@ public final class BoolArray extends SharedArray implements Iterable<Boolean> {
     /** Copies in without locking or validating: the caller holds the lock (or there is none) and checked src. */
     private void write(boolean[] src, int srcFrom, long to, int count) {
         for (int i = 0; i < count; i++) {
-            segment.set(JAVA_BOOLEAN, (to + i) * JAVA_BOOLEAN.byteSize(), src[srcFrom + i]);
+            segment.set(JAVA_BOOLEAN, (to + i) * stride, src[srcFrom + i]);
         }
     }
 
@@ -190,11 +191,35 @@ public final class BoolArray extends SharedArray implements Iterable<Boolean> {
 
     /**
      * A view of the elements {@code from} (inclusive) to {@code to} (exclusive): same memory, same lock, same
-     * lifetime.
+     * lifetime. Unlike Python's {@code a[from:to]}, which copies, writes through the view change this array.
+     *
+     * @throws IndexOutOfBoundsException unless {@code 0 <= from <= to <= length()}
      */
     public BoolArray slice(long from, long to) {
-        Objects.checkFromToIndex(from, to, length);
-        return new BoolArray((CType<?, ?>) elementType(), block, base + from * JAVA_BOOLEAN.byteSize(), to - from, lock, false);
+        return slice(from, to, 1);
+    }
+
+    /**
+     * A view of every {@code step}-th element from {@code from} (inclusive) up to {@code to} (exclusive), as
+     * Python's {@code a[from:to:step]} and numpy's strides select them: same memory, same lock, same lifetime,
+     * usable wherever an array is (its handle records the stride). Java's index rules hold: no negative indices
+     * or steps.
+     *
+     * @throws IndexOutOfBoundsException unless {@code 0 <= from <= to <= length()}
+     * @throws IllegalArgumentException unless {@code step >= 1}
+     */
+    public BoolArray slice(long from, long to, long step) {
+        long n = sliceLength(from, to, step);
+        return new BoolArray((CType<?, ?>) elementType(), block, base + from * stride, n, sliceStride(n, step), lock,
+                false);
+    }
+
+    /**
+     * The offset of element {@code index}. Written so that the JIT compiler, which sees only contiguous arrays in
+     * most programs, keeps the constant element size in the address and vectorizes loops as over a C array.
+     */
+    private long at(long index) {
+        return stride == JAVA_BOOLEAN.byteSize() ? index * JAVA_BOOLEAN.byteSize() : index * stride;
     }
 
     /** Iterates over the elements, reading each when it is reached. */
@@ -215,6 +240,6 @@ public final class BoolArray extends SharedArray implements Iterable<Boolean> {
 
     @Override
     BoolArray withLock(SharedLock lock, boolean ownsLock) {
-        return new BoolArray((CType<?, ?>) elementType(), block, base, length, lock, ownsLock);
+        return new BoolArray((CType<?, ?>) elementType(), block, base, length, stride, lock, ownsLock);
     }
 }

@@ -24,8 +24,9 @@ import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 public final class ByteArray extends SharedArray implements Iterable<Byte> {
     private static final VarHandle VH = JAVA_BYTE.varHandle();
 
-    ByteArray(CType<?, ?> type, SharedBlock block, long base, long length, SharedLock lock, boolean ownsLock) {
-        super(type, block, base, length, lock, ownsLock);
+    ByteArray(CType<?, ?> type, SharedBlock block, long base, long length, long stride, SharedLock lock,
+            boolean ownsLock) {
+        super(type, block, base, length, stride, lock, ownsLock);
     }
 
     /**
@@ -47,11 +48,11 @@ public final class ByteArray extends SharedArray implements Iterable<Byte> {
         Objects.checkIndex(index, length);
         SharedLock l = lock;
         if (l == null || l.isHeldByCurrentThread()) {
-            return segment.get(JAVA_BYTE, index * JAVA_BYTE.byteSize());
+            return segment.get(JAVA_BYTE, at(index));
         }
         l.lock();
         try {
-            return segment.get(JAVA_BYTE, index * JAVA_BYTE.byteSize());
+            return segment.get(JAVA_BYTE, at(index));
         } finally {
             l.unlock();
         }
@@ -67,12 +68,12 @@ public final class ByteArray extends SharedArray implements Iterable<Byte> {
         Objects.checkIndex(index, length);
         SharedLock l = lock;
         if (l == null || l.isHeldByCurrentThread()) {
-            segment.set(JAVA_BYTE, index * JAVA_BYTE.byteSize(), value);
+            segment.set(JAVA_BYTE, at(index), value);
             return;
         }
         l.lock();
         try {
-            segment.set(JAVA_BYTE, index * JAVA_BYTE.byteSize(), value);
+            segment.set(JAVA_BYTE, at(index), value);
         } finally {
             l.unlock();
         }
@@ -81,25 +82,25 @@ public final class ByteArray extends SharedArray implements Iterable<Byte> {
     /** Reads the value of the element at {@code index} with volatile semantics (sequentially consistent with other volatile accesses). */
     public byte getVolatile(long index) {
         Objects.checkIndex(index, length);
-        return (byte) VH.getVolatile(segment, index * JAVA_BYTE.byteSize());
+        return (byte) VH.getVolatile(segment, at(index));
     }
 
     /** Writes the value of the element at {@code index} with volatile semantics, without taking the lock. */
     public void setVolatile(long index, byte value) {
         Objects.checkIndex(index, length);
-        VH.setVolatile(segment, index * JAVA_BYTE.byteSize(), value);
+        VH.setVolatile(segment, at(index), value);
     }
 
     /** Reads the value of the element at {@code index}; no later read or write moves before it (pairs with {@link #setRelease}). */
     public byte getAcquire(long index) {
         Objects.checkIndex(index, length);
-        return (byte) VH.getAcquire(segment, index * JAVA_BYTE.byteSize());
+        return (byte) VH.getAcquire(segment, at(index));
     }
 
     /** Writes the value of the element at {@code index}; no earlier read or write moves after it: it publishes them to an acquiring reader. */
     public void setRelease(long index, byte value) {
         Objects.checkIndex(index, length);
-        VH.setRelease(segment, index * JAVA_BYTE.byteSize(), value);
+        VH.setRelease(segment, at(index), value);
     }
 
     /**
@@ -125,7 +126,13 @@ public final class ByteArray extends SharedArray implements Iterable<Byte> {
 
     /** Copies out without locking: the caller holds the lock, or there is none. */
     private void read(long from, byte[] dst, int dstFrom, int count) {
-        MemorySegment.copy(segment, JAVA_BYTE, from * JAVA_BYTE.byteSize(), dst, dstFrom, count);
+        if (stride == JAVA_BYTE.byteSize()) { // contiguous: one memory copy
+            MemorySegment.copy(segment, JAVA_BYTE, from * JAVA_BYTE.byteSize(), dst, dstFrom, count);
+            return;
+        }
+        for (int i = 0; i < count; i++) {
+            dst[dstFrom + i] = segment.get(JAVA_BYTE, (from + i) * stride);
+        }
     }
 
     /**
@@ -152,7 +159,13 @@ public final class ByteArray extends SharedArray implements Iterable<Byte> {
 
     /** Copies in without locking or validating: the caller holds the lock (or there is none) and checked src. */
     private void write(byte[] src, int srcFrom, long to, int count) {
-        MemorySegment.copy(src, srcFrom, segment, JAVA_BYTE, to * JAVA_BYTE.byteSize(), count);
+        if (stride == JAVA_BYTE.byteSize()) { // contiguous: one memory copy
+            MemorySegment.copy(src, srcFrom, segment, JAVA_BYTE, to * JAVA_BYTE.byteSize(), count);
+            return;
+        }
+        for (int i = 0; i < count; i++) {
+            segment.set(JAVA_BYTE, (to + i) * stride, src[srcFrom + i]);
+        }
     }
 
     /**
@@ -186,11 +199,35 @@ public final class ByteArray extends SharedArray implements Iterable<Byte> {
 
     /**
      * A view of the elements {@code from} (inclusive) to {@code to} (exclusive): same memory, same lock, same
-     * lifetime.
+     * lifetime. Unlike Python's {@code a[from:to]}, which copies, writes through the view change this array.
+     *
+     * @throws IndexOutOfBoundsException unless {@code 0 <= from <= to <= length()}
      */
     public ByteArray slice(long from, long to) {
-        Objects.checkFromToIndex(from, to, length);
-        return new ByteArray((CType<?, ?>) elementType(), block, base + from * JAVA_BYTE.byteSize(), to - from, lock, false);
+        return slice(from, to, 1);
+    }
+
+    /**
+     * A view of every {@code step}-th element from {@code from} (inclusive) up to {@code to} (exclusive), as
+     * Python's {@code a[from:to:step]} and numpy's strides select them: same memory, same lock, same lifetime,
+     * usable wherever an array is (its handle records the stride). Java's index rules hold: no negative indices
+     * or steps.
+     *
+     * @throws IndexOutOfBoundsException unless {@code 0 <= from <= to <= length()}
+     * @throws IllegalArgumentException unless {@code step >= 1}
+     */
+    public ByteArray slice(long from, long to, long step) {
+        long n = sliceLength(from, to, step);
+        return new ByteArray((CType<?, ?>) elementType(), block, base + from * stride, n, sliceStride(n, step), lock,
+                false);
+    }
+
+    /**
+     * The offset of element {@code index}. Written so that the JIT compiler, which sees only contiguous arrays in
+     * most programs, keeps the constant element size in the address and vectorizes loops as over a C array.
+     */
+    private long at(long index) {
+        return stride == JAVA_BYTE.byteSize() ? index * JAVA_BYTE.byteSize() : index * stride;
     }
 
     /** Iterates over the elements, reading each when it is reached. */
@@ -211,6 +248,6 @@ public final class ByteArray extends SharedArray implements Iterable<Byte> {
 
     @Override
     ByteArray withLock(SharedLock lock, boolean ownsLock) {
-        return new ByteArray((CType<?, ?>) elementType(), block, base, length, lock, ownsLock);
+        return new ByteArray((CType<?, ?>) elementType(), block, base, length, stride, lock, ownsLock);
     }
 }

@@ -24,8 +24,9 @@ import static java.lang.foreign.ValueLayout.JAVA_DOUBLE;
 public final class DoubleArray extends SharedArray implements Iterable<Double> {
     private static final VarHandle VH = JAVA_DOUBLE.varHandle();
 
-    DoubleArray(CType<?, ?> type, SharedBlock block, long base, long length, SharedLock lock, boolean ownsLock) {
-        super(type, block, base, length, lock, ownsLock);
+    DoubleArray(CType<?, ?> type, SharedBlock block, long base, long length, long stride, SharedLock lock,
+            boolean ownsLock) {
+        super(type, block, base, length, stride, lock, ownsLock);
     }
 
     /**
@@ -47,11 +48,11 @@ public final class DoubleArray extends SharedArray implements Iterable<Double> {
         Objects.checkIndex(index, length);
         SharedLock l = lock;
         if (l == null || l.isHeldByCurrentThread()) {
-            return segment.get(JAVA_DOUBLE, index * JAVA_DOUBLE.byteSize());
+            return segment.get(JAVA_DOUBLE, at(index));
         }
         l.lock();
         try {
-            return segment.get(JAVA_DOUBLE, index * JAVA_DOUBLE.byteSize());
+            return segment.get(JAVA_DOUBLE, at(index));
         } finally {
             l.unlock();
         }
@@ -67,12 +68,12 @@ public final class DoubleArray extends SharedArray implements Iterable<Double> {
         Objects.checkIndex(index, length);
         SharedLock l = lock;
         if (l == null || l.isHeldByCurrentThread()) {
-            segment.set(JAVA_DOUBLE, index * JAVA_DOUBLE.byteSize(), value);
+            segment.set(JAVA_DOUBLE, at(index), value);
             return;
         }
         l.lock();
         try {
-            segment.set(JAVA_DOUBLE, index * JAVA_DOUBLE.byteSize(), value);
+            segment.set(JAVA_DOUBLE, at(index), value);
         } finally {
             l.unlock();
         }
@@ -81,37 +82,37 @@ public final class DoubleArray extends SharedArray implements Iterable<Double> {
     /** Reads the value of the element at {@code index} with volatile semantics (sequentially consistent with other volatile accesses). */
     public double getVolatile(long index) {
         Objects.checkIndex(index, length);
-        return (double) VH.getVolatile(segment, index * JAVA_DOUBLE.byteSize());
+        return (double) VH.getVolatile(segment, at(index));
     }
 
     /** Writes the value of the element at {@code index} with volatile semantics, without taking the lock. */
     public void setVolatile(long index, double value) {
         Objects.checkIndex(index, length);
-        VH.setVolatile(segment, index * JAVA_DOUBLE.byteSize(), value);
+        VH.setVolatile(segment, at(index), value);
     }
 
     /** Reads the value of the element at {@code index}; no later read or write moves before it (pairs with {@link #setRelease}). */
     public double getAcquire(long index) {
         Objects.checkIndex(index, length);
-        return (double) VH.getAcquire(segment, index * JAVA_DOUBLE.byteSize());
+        return (double) VH.getAcquire(segment, at(index));
     }
 
     /** Writes the value of the element at {@code index}; no earlier read or write moves after it: it publishes them to an acquiring reader. */
     public void setRelease(long index, double value) {
         Objects.checkIndex(index, length);
-        VH.setRelease(segment, index * JAVA_DOUBLE.byteSize(), value);
+        VH.setRelease(segment, at(index), value);
     }
 
     /** Atomically sets the value of the element at {@code index} to {@code newValue} if it is {@code expected}; lock-free. */
     public boolean compareAndSet(long index, double expected, double newValue) {
         Objects.checkIndex(index, length);
-        return VH.compareAndSet(segment, index * JAVA_DOUBLE.byteSize(), expected, newValue);
+        return VH.compareAndSet(segment, at(index), expected, newValue);
     }
 
     /** Atomically sets the value of the element at {@code index} and returns the previous one; lock-free. */
     public double getAndSet(long index, double newValue) {
         Objects.checkIndex(index, length);
-        return (double) VH.getAndSet(segment, index * JAVA_DOUBLE.byteSize(), newValue);
+        return (double) VH.getAndSet(segment, at(index), newValue);
     }
 
     /**
@@ -122,8 +123,8 @@ public final class DoubleArray extends SharedArray implements Iterable<Double> {
         Objects.checkIndex(index, length);
         double current;
         do {
-            current = (double) VH.getVolatile(segment, index * JAVA_DOUBLE.byteSize());
-        } while (!VH.weakCompareAndSet(segment, index * JAVA_DOUBLE.byteSize(), current, current + delta));
+            current = (double) VH.getVolatile(segment, at(index));
+        } while (!VH.weakCompareAndSet(segment, at(index), current, current + delta));
         return current;
     }
 
@@ -155,7 +156,13 @@ public final class DoubleArray extends SharedArray implements Iterable<Double> {
 
     /** Copies out without locking: the caller holds the lock, or there is none. */
     private void read(long from, double[] dst, int dstFrom, int count) {
-        MemorySegment.copy(segment, JAVA_DOUBLE, from * JAVA_DOUBLE.byteSize(), dst, dstFrom, count);
+        if (stride == JAVA_DOUBLE.byteSize()) { // contiguous: one memory copy
+            MemorySegment.copy(segment, JAVA_DOUBLE, from * JAVA_DOUBLE.byteSize(), dst, dstFrom, count);
+            return;
+        }
+        for (int i = 0; i < count; i++) {
+            dst[dstFrom + i] = segment.get(JAVA_DOUBLE, (from + i) * stride);
+        }
     }
 
     /**
@@ -182,7 +189,13 @@ public final class DoubleArray extends SharedArray implements Iterable<Double> {
 
     /** Copies in without locking or validating: the caller holds the lock (or there is none) and checked src. */
     private void write(double[] src, int srcFrom, long to, int count) {
-        MemorySegment.copy(src, srcFrom, segment, JAVA_DOUBLE, to * JAVA_DOUBLE.byteSize(), count);
+        if (stride == JAVA_DOUBLE.byteSize()) { // contiguous: one memory copy
+            MemorySegment.copy(src, srcFrom, segment, JAVA_DOUBLE, to * JAVA_DOUBLE.byteSize(), count);
+            return;
+        }
+        for (int i = 0; i < count; i++) {
+            segment.set(JAVA_DOUBLE, (to + i) * stride, src[srcFrom + i]);
+        }
     }
 
     /**
@@ -216,11 +229,35 @@ public final class DoubleArray extends SharedArray implements Iterable<Double> {
 
     /**
      * A view of the elements {@code from} (inclusive) to {@code to} (exclusive): same memory, same lock, same
-     * lifetime.
+     * lifetime. Unlike Python's {@code a[from:to]}, which copies, writes through the view change this array.
+     *
+     * @throws IndexOutOfBoundsException unless {@code 0 <= from <= to <= length()}
      */
     public DoubleArray slice(long from, long to) {
-        Objects.checkFromToIndex(from, to, length);
-        return new DoubleArray((CType<?, ?>) elementType(), block, base + from * JAVA_DOUBLE.byteSize(), to - from, lock, false);
+        return slice(from, to, 1);
+    }
+
+    /**
+     * A view of every {@code step}-th element from {@code from} (inclusive) up to {@code to} (exclusive), as
+     * Python's {@code a[from:to:step]} and numpy's strides select them: same memory, same lock, same lifetime,
+     * usable wherever an array is (its handle records the stride). Java's index rules hold: no negative indices
+     * or steps.
+     *
+     * @throws IndexOutOfBoundsException unless {@code 0 <= from <= to <= length()}
+     * @throws IllegalArgumentException unless {@code step >= 1}
+     */
+    public DoubleArray slice(long from, long to, long step) {
+        long n = sliceLength(from, to, step);
+        return new DoubleArray((CType<?, ?>) elementType(), block, base + from * stride, n, sliceStride(n, step), lock,
+                false);
+    }
+
+    /**
+     * The offset of element {@code index}. Written so that the JIT compiler, which sees only contiguous arrays in
+     * most programs, keeps the constant element size in the address and vectorizes loops as over a C array.
+     */
+    private long at(long index) {
+        return stride == JAVA_DOUBLE.byteSize() ? index * JAVA_DOUBLE.byteSize() : index * stride;
     }
 
     /** Iterates over the elements, reading each when it is reached. */
@@ -241,6 +278,6 @@ public final class DoubleArray extends SharedArray implements Iterable<Double> {
 
     @Override
     DoubleArray withLock(SharedLock lock, boolean ownsLock) {
-        return new DoubleArray((CType<?, ?>) elementType(), block, base, length, lock, ownsLock);
+        return new DoubleArray((CType<?, ?>) elementType(), block, base, length, stride, lock, ownsLock);
     }
 }

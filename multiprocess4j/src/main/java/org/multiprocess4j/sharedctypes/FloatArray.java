@@ -24,8 +24,9 @@ import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 public final class FloatArray extends SharedArray implements Iterable<Float> {
     private static final VarHandle VH = JAVA_FLOAT.varHandle();
 
-    FloatArray(CType<?, ?> type, SharedBlock block, long base, long length, SharedLock lock, boolean ownsLock) {
-        super(type, block, base, length, lock, ownsLock);
+    FloatArray(CType<?, ?> type, SharedBlock block, long base, long length, long stride, SharedLock lock,
+            boolean ownsLock) {
+        super(type, block, base, length, stride, lock, ownsLock);
     }
 
     /**
@@ -47,11 +48,11 @@ public final class FloatArray extends SharedArray implements Iterable<Float> {
         Objects.checkIndex(index, length);
         SharedLock l = lock;
         if (l == null || l.isHeldByCurrentThread()) {
-            return segment.get(JAVA_FLOAT, index * JAVA_FLOAT.byteSize());
+            return segment.get(JAVA_FLOAT, at(index));
         }
         l.lock();
         try {
-            return segment.get(JAVA_FLOAT, index * JAVA_FLOAT.byteSize());
+            return segment.get(JAVA_FLOAT, at(index));
         } finally {
             l.unlock();
         }
@@ -67,12 +68,12 @@ public final class FloatArray extends SharedArray implements Iterable<Float> {
         Objects.checkIndex(index, length);
         SharedLock l = lock;
         if (l == null || l.isHeldByCurrentThread()) {
-            segment.set(JAVA_FLOAT, index * JAVA_FLOAT.byteSize(), value);
+            segment.set(JAVA_FLOAT, at(index), value);
             return;
         }
         l.lock();
         try {
-            segment.set(JAVA_FLOAT, index * JAVA_FLOAT.byteSize(), value);
+            segment.set(JAVA_FLOAT, at(index), value);
         } finally {
             l.unlock();
         }
@@ -81,37 +82,37 @@ public final class FloatArray extends SharedArray implements Iterable<Float> {
     /** Reads the value of the element at {@code index} with volatile semantics (sequentially consistent with other volatile accesses). */
     public float getVolatile(long index) {
         Objects.checkIndex(index, length);
-        return (float) VH.getVolatile(segment, index * JAVA_FLOAT.byteSize());
+        return (float) VH.getVolatile(segment, at(index));
     }
 
     /** Writes the value of the element at {@code index} with volatile semantics, without taking the lock. */
     public void setVolatile(long index, float value) {
         Objects.checkIndex(index, length);
-        VH.setVolatile(segment, index * JAVA_FLOAT.byteSize(), value);
+        VH.setVolatile(segment, at(index), value);
     }
 
     /** Reads the value of the element at {@code index}; no later read or write moves before it (pairs with {@link #setRelease}). */
     public float getAcquire(long index) {
         Objects.checkIndex(index, length);
-        return (float) VH.getAcquire(segment, index * JAVA_FLOAT.byteSize());
+        return (float) VH.getAcquire(segment, at(index));
     }
 
     /** Writes the value of the element at {@code index}; no earlier read or write moves after it: it publishes them to an acquiring reader. */
     public void setRelease(long index, float value) {
         Objects.checkIndex(index, length);
-        VH.setRelease(segment, index * JAVA_FLOAT.byteSize(), value);
+        VH.setRelease(segment, at(index), value);
     }
 
     /** Atomically sets the value of the element at {@code index} to {@code newValue} if it is {@code expected}; lock-free. */
     public boolean compareAndSet(long index, float expected, float newValue) {
         Objects.checkIndex(index, length);
-        return VH.compareAndSet(segment, index * JAVA_FLOAT.byteSize(), expected, newValue);
+        return VH.compareAndSet(segment, at(index), expected, newValue);
     }
 
     /** Atomically sets the value of the element at {@code index} and returns the previous one; lock-free. */
     public float getAndSet(long index, float newValue) {
         Objects.checkIndex(index, length);
-        return (float) VH.getAndSet(segment, index * JAVA_FLOAT.byteSize(), newValue);
+        return (float) VH.getAndSet(segment, at(index), newValue);
     }
 
     /**
@@ -122,8 +123,8 @@ public final class FloatArray extends SharedArray implements Iterable<Float> {
         Objects.checkIndex(index, length);
         float current;
         do {
-            current = (float) VH.getVolatile(segment, index * JAVA_FLOAT.byteSize());
-        } while (!VH.weakCompareAndSet(segment, index * JAVA_FLOAT.byteSize(), current, current + delta));
+            current = (float) VH.getVolatile(segment, at(index));
+        } while (!VH.weakCompareAndSet(segment, at(index), current, current + delta));
         return current;
     }
 
@@ -155,7 +156,13 @@ public final class FloatArray extends SharedArray implements Iterable<Float> {
 
     /** Copies out without locking: the caller holds the lock, or there is none. */
     private void read(long from, float[] dst, int dstFrom, int count) {
-        MemorySegment.copy(segment, JAVA_FLOAT, from * JAVA_FLOAT.byteSize(), dst, dstFrom, count);
+        if (stride == JAVA_FLOAT.byteSize()) { // contiguous: one memory copy
+            MemorySegment.copy(segment, JAVA_FLOAT, from * JAVA_FLOAT.byteSize(), dst, dstFrom, count);
+            return;
+        }
+        for (int i = 0; i < count; i++) {
+            dst[dstFrom + i] = segment.get(JAVA_FLOAT, (from + i) * stride);
+        }
     }
 
     /**
@@ -182,7 +189,13 @@ public final class FloatArray extends SharedArray implements Iterable<Float> {
 
     /** Copies in without locking or validating: the caller holds the lock (or there is none) and checked src. */
     private void write(float[] src, int srcFrom, long to, int count) {
-        MemorySegment.copy(src, srcFrom, segment, JAVA_FLOAT, to * JAVA_FLOAT.byteSize(), count);
+        if (stride == JAVA_FLOAT.byteSize()) { // contiguous: one memory copy
+            MemorySegment.copy(src, srcFrom, segment, JAVA_FLOAT, to * JAVA_FLOAT.byteSize(), count);
+            return;
+        }
+        for (int i = 0; i < count; i++) {
+            segment.set(JAVA_FLOAT, (to + i) * stride, src[srcFrom + i]);
+        }
     }
 
     /**
@@ -216,11 +229,35 @@ public final class FloatArray extends SharedArray implements Iterable<Float> {
 
     /**
      * A view of the elements {@code from} (inclusive) to {@code to} (exclusive): same memory, same lock, same
-     * lifetime.
+     * lifetime. Unlike Python's {@code a[from:to]}, which copies, writes through the view change this array.
+     *
+     * @throws IndexOutOfBoundsException unless {@code 0 <= from <= to <= length()}
      */
     public FloatArray slice(long from, long to) {
-        Objects.checkFromToIndex(from, to, length);
-        return new FloatArray((CType<?, ?>) elementType(), block, base + from * JAVA_FLOAT.byteSize(), to - from, lock, false);
+        return slice(from, to, 1);
+    }
+
+    /**
+     * A view of every {@code step}-th element from {@code from} (inclusive) up to {@code to} (exclusive), as
+     * Python's {@code a[from:to:step]} and numpy's strides select them: same memory, same lock, same lifetime,
+     * usable wherever an array is (its handle records the stride). Java's index rules hold: no negative indices
+     * or steps.
+     *
+     * @throws IndexOutOfBoundsException unless {@code 0 <= from <= to <= length()}
+     * @throws IllegalArgumentException unless {@code step >= 1}
+     */
+    public FloatArray slice(long from, long to, long step) {
+        long n = sliceLength(from, to, step);
+        return new FloatArray((CType<?, ?>) elementType(), block, base + from * stride, n, sliceStride(n, step), lock,
+                false);
+    }
+
+    /**
+     * The offset of element {@code index}. Written so that the JIT compiler, which sees only contiguous arrays in
+     * most programs, keeps the constant element size in the address and vectorizes loops as over a C array.
+     */
+    private long at(long index) {
+        return stride == JAVA_FLOAT.byteSize() ? index * JAVA_FLOAT.byteSize() : index * stride;
     }
 
     /** Iterates over the elements, reading each when it is reached. */
@@ -241,6 +278,6 @@ public final class FloatArray extends SharedArray implements Iterable<Float> {
 
     @Override
     FloatArray withLock(SharedLock lock, boolean ownsLock) {
-        return new FloatArray((CType<?, ?>) elementType(), block, base, length, lock, ownsLock);
+        return new FloatArray((CType<?, ?>) elementType(), block, base, length, stride, lock, ownsLock);
     }
 }

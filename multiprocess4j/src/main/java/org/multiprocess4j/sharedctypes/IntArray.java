@@ -24,8 +24,9 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 public final class IntArray extends SharedArray implements Iterable<Integer> {
     private static final VarHandle VH = JAVA_INT.varHandle();
 
-    IntArray(CType<?, ?> type, SharedBlock block, long base, long length, SharedLock lock, boolean ownsLock) {
-        super(type, block, base, length, lock, ownsLock);
+    IntArray(CType<?, ?> type, SharedBlock block, long base, long length, long stride, SharedLock lock,
+            boolean ownsLock) {
+        super(type, block, base, length, stride, lock, ownsLock);
     }
 
     /**
@@ -47,11 +48,11 @@ public final class IntArray extends SharedArray implements Iterable<Integer> {
         Objects.checkIndex(index, length);
         SharedLock l = lock;
         if (l == null || l.isHeldByCurrentThread()) {
-            return segment.get(JAVA_INT, index * JAVA_INT.byteSize());
+            return segment.get(JAVA_INT, at(index));
         }
         l.lock();
         try {
-            return segment.get(JAVA_INT, index * JAVA_INT.byteSize());
+            return segment.get(JAVA_INT, at(index));
         } finally {
             l.unlock();
         }
@@ -67,12 +68,12 @@ public final class IntArray extends SharedArray implements Iterable<Integer> {
         Objects.checkIndex(index, length);
         SharedLock l = lock;
         if (l == null || l.isHeldByCurrentThread()) {
-            segment.set(JAVA_INT, index * JAVA_INT.byteSize(), value);
+            segment.set(JAVA_INT, at(index), value);
             return;
         }
         l.lock();
         try {
-            segment.set(JAVA_INT, index * JAVA_INT.byteSize(), value);
+            segment.set(JAVA_INT, at(index), value);
         } finally {
             l.unlock();
         }
@@ -81,61 +82,61 @@ public final class IntArray extends SharedArray implements Iterable<Integer> {
     /** Reads the value of the element at {@code index} with volatile semantics (sequentially consistent with other volatile accesses). */
     public int getVolatile(long index) {
         Objects.checkIndex(index, length);
-        return (int) VH.getVolatile(segment, index * JAVA_INT.byteSize());
+        return (int) VH.getVolatile(segment, at(index));
     }
 
     /** Writes the value of the element at {@code index} with volatile semantics, without taking the lock. */
     public void setVolatile(long index, int value) {
         Objects.checkIndex(index, length);
-        VH.setVolatile(segment, index * JAVA_INT.byteSize(), value);
+        VH.setVolatile(segment, at(index), value);
     }
 
     /** Reads the value of the element at {@code index}; no later read or write moves before it (pairs with {@link #setRelease}). */
     public int getAcquire(long index) {
         Objects.checkIndex(index, length);
-        return (int) VH.getAcquire(segment, index * JAVA_INT.byteSize());
+        return (int) VH.getAcquire(segment, at(index));
     }
 
     /** Writes the value of the element at {@code index}; no earlier read or write moves after it: it publishes them to an acquiring reader. */
     public void setRelease(long index, int value) {
         Objects.checkIndex(index, length);
-        VH.setRelease(segment, index * JAVA_INT.byteSize(), value);
+        VH.setRelease(segment, at(index), value);
     }
 
     /** Atomically sets the value of the element at {@code index} to {@code newValue} if it is {@code expected}; lock-free. */
     public boolean compareAndSet(long index, int expected, int newValue) {
         Objects.checkIndex(index, length);
-        return VH.compareAndSet(segment, index * JAVA_INT.byteSize(), expected, newValue);
+        return VH.compareAndSet(segment, at(index), expected, newValue);
     }
 
     /** Atomically sets the value of the element at {@code index} and returns the previous one; lock-free. */
     public int getAndSet(long index, int newValue) {
         Objects.checkIndex(index, length);
-        return (int) VH.getAndSet(segment, index * JAVA_INT.byteSize(), newValue);
+        return (int) VH.getAndSet(segment, at(index), newValue);
     }
 
     /** Atomically adds {@code delta} to the value of the element at {@code index} and returns the previous value (wrapping on overflow, as Java and C two's-complement arithmetic do); one hardware instruction. */
     public int getAndAdd(long index, int delta) {
         Objects.checkIndex(index, length);
-        return (int) VH.getAndAdd(segment, index * JAVA_INT.byteSize(), delta);
+        return (int) VH.getAndAdd(segment, at(index), delta);
     }
 
     /** Atomically adds {@code delta} to the value of the element at {@code index} and returns the new value (wrapping on overflow, as Java and C two's-complement arithmetic do). */
     public int addAndGet(long index, int delta) {
         Objects.checkIndex(index, length);
-        return (int) VH.getAndAdd(segment, index * JAVA_INT.byteSize(), delta) + delta;
+        return (int) VH.getAndAdd(segment, at(index), delta) + delta;
     }
 
     /** Atomically adds one to the value of the element at {@code index} and returns the new value. */
     public int incrementAndGet(long index) {
         Objects.checkIndex(index, length);
-        return (int) VH.getAndAdd(segment, index * JAVA_INT.byteSize(), 1) + 1;
+        return (int) VH.getAndAdd(segment, at(index), 1) + 1;
     }
 
     /** Atomically subtracts one from the value of the element at {@code index} and returns the new value. */
     public int decrementAndGet(long index) {
         Objects.checkIndex(index, length);
-        return (int) VH.getAndAdd(segment, index * JAVA_INT.byteSize(), -1) - 1;
+        return (int) VH.getAndAdd(segment, at(index), -1) - 1;
     }
 
     /**
@@ -161,7 +162,13 @@ public final class IntArray extends SharedArray implements Iterable<Integer> {
 
     /** Copies out without locking: the caller holds the lock, or there is none. */
     private void read(long from, int[] dst, int dstFrom, int count) {
-        MemorySegment.copy(segment, JAVA_INT, from * JAVA_INT.byteSize(), dst, dstFrom, count);
+        if (stride == JAVA_INT.byteSize()) { // contiguous: one memory copy
+            MemorySegment.copy(segment, JAVA_INT, from * JAVA_INT.byteSize(), dst, dstFrom, count);
+            return;
+        }
+        for (int i = 0; i < count; i++) {
+            dst[dstFrom + i] = segment.get(JAVA_INT, (from + i) * stride);
+        }
     }
 
     /**
@@ -188,7 +195,13 @@ public final class IntArray extends SharedArray implements Iterable<Integer> {
 
     /** Copies in without locking or validating: the caller holds the lock (or there is none) and checked src. */
     private void write(int[] src, int srcFrom, long to, int count) {
-        MemorySegment.copy(src, srcFrom, segment, JAVA_INT, to * JAVA_INT.byteSize(), count);
+        if (stride == JAVA_INT.byteSize()) { // contiguous: one memory copy
+            MemorySegment.copy(src, srcFrom, segment, JAVA_INT, to * JAVA_INT.byteSize(), count);
+            return;
+        }
+        for (int i = 0; i < count; i++) {
+            segment.set(JAVA_INT, (to + i) * stride, src[srcFrom + i]);
+        }
     }
 
     /**
@@ -222,11 +235,35 @@ public final class IntArray extends SharedArray implements Iterable<Integer> {
 
     /**
      * A view of the elements {@code from} (inclusive) to {@code to} (exclusive): same memory, same lock, same
-     * lifetime.
+     * lifetime. Unlike Python's {@code a[from:to]}, which copies, writes through the view change this array.
+     *
+     * @throws IndexOutOfBoundsException unless {@code 0 <= from <= to <= length()}
      */
     public IntArray slice(long from, long to) {
-        Objects.checkFromToIndex(from, to, length);
-        return new IntArray((CType<?, ?>) elementType(), block, base + from * JAVA_INT.byteSize(), to - from, lock, false);
+        return slice(from, to, 1);
+    }
+
+    /**
+     * A view of every {@code step}-th element from {@code from} (inclusive) up to {@code to} (exclusive), as
+     * Python's {@code a[from:to:step]} and numpy's strides select them: same memory, same lock, same lifetime,
+     * usable wherever an array is (its handle records the stride). Java's index rules hold: no negative indices
+     * or steps.
+     *
+     * @throws IndexOutOfBoundsException unless {@code 0 <= from <= to <= length()}
+     * @throws IllegalArgumentException unless {@code step >= 1}
+     */
+    public IntArray slice(long from, long to, long step) {
+        long n = sliceLength(from, to, step);
+        return new IntArray((CType<?, ?>) elementType(), block, base + from * stride, n, sliceStride(n, step), lock,
+                false);
+    }
+
+    /**
+     * The offset of element {@code index}. Written so that the JIT compiler, which sees only contiguous arrays in
+     * most programs, keeps the constant element size in the address and vectorizes loops as over a C array.
+     */
+    private long at(long index) {
+        return stride == JAVA_INT.byteSize() ? index * JAVA_INT.byteSize() : index * stride;
     }
 
     /** Iterates over the elements, reading each when it is reached. */
@@ -247,6 +284,6 @@ public final class IntArray extends SharedArray implements Iterable<Integer> {
 
     @Override
     IntArray withLock(SharedLock lock, boolean ownsLock) {
-        return new IntArray((CType<?, ?>) elementType(), block, base, length, lock, ownsLock);
+        return new IntArray((CType<?, ?>) elementType(), block, base, length, stride, lock, ownsLock);
     }
 }

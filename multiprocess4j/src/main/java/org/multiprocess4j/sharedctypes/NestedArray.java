@@ -21,8 +21,9 @@ import java.util.Objects;
 public final class NestedArray extends SharedArray implements Iterable<SharedArray> {
     private final ArrayType rowType;
 
-    NestedArray(ArrayType rowType, SharedBlock block, long base, long length, SharedLock lock, boolean ownsLock) {
-        super(rowType, block, base, length, lock, ownsLock);
+    NestedArray(ArrayType rowType, SharedBlock block, long base, long length, long stride, SharedLock lock,
+                boolean ownsLock) {
+        super(rowType, block, base, length, stride, lock, ownsLock);
         this.rowType = rowType;
     }
 
@@ -50,14 +51,29 @@ public final class NestedArray extends SharedArray implements Iterable<SharedArr
     @SuppressWarnings("unchecked")
     public <A extends SharedArray> A get(long index) {
         Objects.checkIndex(index, length);
-        return (A) SharedCTypes.arrayView(rowType.element(), block, base + index * rowType.byteSize(),
+        return (A) SharedCTypes.arrayView(rowType.element(), block, base + index * stride,
                 rowType.length(), lock);
     }
 
-    /** A view of the rows {@code from} (inclusive) to {@code to} (exclusive): same memory, lock and lifetime. */
+    /**
+     * A view of the rows {@code from} (inclusive) to {@code to} (exclusive): same memory, lock and lifetime.
+     *
+     * @throws IndexOutOfBoundsException unless {@code 0 <= from <= to <= length()}
+     */
     public NestedArray slice(long from, long to) {
-        Objects.checkFromToIndex(from, to, length);
-        return new NestedArray(rowType, block, base + from * rowType.byteSize(), to - from, lock, false);
+        return slice(from, to, 1);
+    }
+
+    /**
+     * A view of every {@code step}-th row from {@code from} (inclusive) up to {@code to} (exclusive): same memory,
+     * lock and lifetime.
+     *
+     * @throws IndexOutOfBoundsException unless {@code 0 <= from <= to <= length()}
+     * @throws IllegalArgumentException unless {@code step >= 1}
+     */
+    public NestedArray slice(long from, long to, long step) {
+        long n = sliceLength(from, to, step);
+        return new NestedArray(rowType, block, base + from * stride, n, sliceStride(n, step), lock, false);
     }
 
     /** Iterates over views of the rows. */
@@ -75,6 +91,6 @@ public final class NestedArray extends SharedArray implements Iterable<SharedArr
 
     @Override
     NestedArray withLock(SharedLock lock, boolean ownsLock) {
-        return new NestedArray(rowType, block, base, length, lock, ownsLock);
+        return new NestedArray(rowType, block, base, length, stride, lock, ownsLock);
     }
 }

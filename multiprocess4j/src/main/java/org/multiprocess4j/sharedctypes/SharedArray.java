@@ -19,11 +19,43 @@ public abstract sealed class SharedArray extends SharedData
     private final DataType elementType;
     /** The number of elements. */
     final long length;
+    /**
+     * The distance between elements in bytes: the element size, or a multiple of it in a view with a step
+     * ({@link #slice}).
+     */
+    final long stride;
 
-    SharedArray(DataType elementType, SharedBlock block, long base, long length, SharedLock lock, boolean ownsLock) {
-        super(block, base, length * elementType.byteSize(), lock, ownsLock);
+    SharedArray(DataType elementType, SharedBlock block, long base, long length, long stride, SharedLock lock,
+                boolean ownsLock) {
+        super(block, base, span(elementType, length, stride), lock, ownsLock);
         this.elementType = elementType;
         this.length = length;
+        this.stride = stride;
+    }
+
+    /** The bytes from the first element's start to the last one's end. */
+    static long span(DataType elementType, long length, long stride) {
+        return length == 0 ? 0 : Math.addExact(Math.multiplyExact(length - 1, stride), elementType.byteSize());
+    }
+
+    /** Checks a slice's bounds and step and returns its length. */
+    final long sliceLength(long from, long to, long step) {
+        Objects.checkFromToIndex(from, to, length);
+        if (step < 1) {
+            throw new IllegalArgumentException("step must be >= 1 (Java's index rules: no negative steps): step="
+                    + step);
+        }
+        return (to - from + step - 1) / step;
+    }
+
+    /** The stride of a slice of {@code n} elements taking every {@code step}-th one. */
+    final long sliceStride(long n, long step) {
+        return n <= 1 ? elementType.byteSize() : Math.multiplyExact(stride, step);
+    }
+
+    /** Whether the elements lie next to each other, as in a C array (every array but a view with a step). */
+    final boolean contiguous() {
+        return stride == elementType.byteSize();
     }
 
     /** Iterates over the elements {@code element} gives for indices 0 to {@code length()}, each when reached. */
@@ -56,6 +88,14 @@ public abstract sealed class SharedArray extends SharedData
         return length;
     }
 
+    /**
+     * The distance in bytes from one element to the next: the element size, or a multiple of it in a view with a
+     * step (numpy's {@code strides}).
+     */
+    public final long strideBytes() {
+        return stride;
+    }
+
     /** The element type. */
     public final DataType elementType() {
         return elementType;
@@ -71,11 +111,11 @@ public abstract sealed class SharedArray extends SharedData
         Objects.checkIndex(index, length);
         SharedLock l = lock;
         if (l == null) {
-            return elementType.load(segment, index * elementType.byteSize());
+            return elementType.load(segment, index * stride);
         }
         l.lock();
         try {
-            return elementType.load(segment, index * elementType.byteSize());
+            return elementType.load(segment, index * stride);
         } finally {
             l.unlock();
         }
@@ -91,12 +131,12 @@ public abstract sealed class SharedArray extends SharedData
         Objects.checkIndex(index, length);
         SharedLock l = lock;
         if (l == null) {
-            elementType.store(segment, index * elementType.byteSize(), value, "value");
+            elementType.store(segment, index * stride, value, "value");
             return;
         }
         l.lock();
         try {
-            elementType.store(segment, index * elementType.byteSize(), value, "value");
+            elementType.store(segment, index * stride, value, "value");
         } finally {
             l.unlock();
         }
@@ -112,7 +152,7 @@ public abstract sealed class SharedArray extends SharedData
         try {
             List<Object> values = new ArrayList<>(n);
             for (int i = 0; i < n; i++) {
-                values.add(elementType.load(segment, i * elementType.byteSize()));
+                values.add(elementType.load(segment, i * stride));
             }
             return values;
         } finally {
@@ -146,6 +186,11 @@ public abstract sealed class SharedArray extends SharedData
         return length;
     }
 
+    @Override
+    final long handleStride() {
+        return contiguous() ? 0 : stride;
+    }
+
     final void checkRange(String param, long from, int count) {
         if (count < 0 || from < 0 || from > length - count) {
             throw new IndexOutOfBoundsException("range [" + param + ", " + param + " + count) out of bounds for length "
@@ -173,7 +218,7 @@ public abstract sealed class SharedArray extends SharedData
         }
         List<String> shown = new ArrayList<>();
         for (long i = 0; i < length; i++) {
-            Object v = elementType.load(segment, i * elementType.byteSize());
+            Object v = elementType.load(segment, i * stride);
             shown.add(elementType instanceof CType<?, ?> c ? c.format(v) : String.valueOf(v));
         }
         return describe(head + " " + shown);

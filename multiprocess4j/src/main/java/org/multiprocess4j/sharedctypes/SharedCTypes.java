@@ -357,11 +357,7 @@ public final class SharedCTypes {
                 copyBytes(v.lock, v.segment, 0, c.segment, 0, v.segment.byteSize());
                 yield cast(c);
             }
-            case SharedArray a -> {
-                SharedArray c = newArray(a.elementType(), a.length(), null, null, false);
-                copyBytes(a.lock, a.segment, 0, c.segment, 0, a.segment.byteSize());
-                yield cast(c);
-            }
+            case SharedArray a -> cast(copyOf(a, a.elementType(), null, false));
             case Struct<?> s -> {
                 Struct<?> c = newStruct(s.structType(), List.of(), null, false);
                 copyBytes(s.lock, s.segment, s.offset, c.segment, c.offset, s.type.byteSize());
@@ -421,9 +417,17 @@ public final class SharedCTypes {
             throw new IllegalArgumentException("handle does not name a shared value or array: handle=" + handle);
         }
         DataType type = typeOf(sig.substring(1), handle);
+        long stride = data.stride() == 0 ? type.byteSize() : data.stride();
+        if (data.stride() != 0 && (kind != 'a' || data.count() < 2 || stride <= type.byteSize()
+                || stride % type.byteAlignment() != 0)) {
+            throw new IllegalArgumentException("handle's stride must belong to an array view of at least 2 elements "
+                    + "and exceed the element size, " + type.byteSize() + ", by a multiple of its alignment, "
+                    + type.byteAlignment() + ": stride=" + data.stride() + ", count=" + data.count() + ", handle="
+                    + handle);
+        }
         long expectedBytes;
         try {
-            expectedBytes = Math.multiplyExact(type.byteSize(), data.count());
+            expectedBytes = SharedArray.span(type, data.count(), stride);
         } catch (ArithmeticException e) {
             throw new IllegalArgumentException("handle's count of " + type + " elements overflows a size in bytes: "
                     + "count=" + data.count() + ", handle=" + handle);
@@ -454,7 +458,7 @@ public final class SharedCTypes {
         return switch (type) {
             case StructType<?> s when kind == 'v' -> s.viewOwning(block, base, lock, false);
             case CType<?, ?> c when kind == 'v' -> c.kind.valueFactory.create(c, block, base, lock, false);
-            default -> arrayView(type, block, base, data.count(), lock);
+            default -> newArrayObject(type, block, base, data.count(), stride, lock, false);
         };
     }
 
@@ -532,15 +536,20 @@ public final class SharedCTypes {
     // ---- internals --------------------------------------------------------------------------------------------
 
     static SharedArray arrayView(DataType element, SharedBlock block, long base, long length, SharedLock lock) {
-        return newArrayObject(element, block, base, length, lock, false);
+        return newArrayObject(element, block, base, length, element.byteSize(), lock, false);
     }
 
     private static SharedArray newArrayObject(DataType element, SharedBlock block, long base, long length,
                                               SharedLock lock, boolean ownsLock) {
+        return newArrayObject(element, block, base, length, element.byteSize(), lock, ownsLock);
+    }
+
+    private static SharedArray newArrayObject(DataType element, SharedBlock block, long base, long length,
+                                              long stride, SharedLock lock, boolean ownsLock) {
         return switch (element) {
-            case CType<?, ?> c -> c.kind.arrayFactory.create(c, block, base, length, lock, ownsLock);
-            case StructType<?> s -> new StructArray<>(s, block, base, length, lock, ownsLock);
-            case ArrayType a -> new NestedArray(a, block, base, length, lock, ownsLock);
+            case CType<?, ?> c -> c.kind.arrayFactory.create(c, block, base, length, stride, lock, ownsLock);
+            case StructType<?> s -> new StructArray<>(s, block, base, length, stride, lock, ownsLock);
+            case ArrayType a -> new NestedArray(a, block, base, length, stride, lock, ownsLock);
         };
     }
 
@@ -616,12 +625,32 @@ public final class SharedCTypes {
         return newArrayObject(type, block, 0, size, lock, ownsLock);
     }
 
-    /** A new array with {@code source}'s bytes, copied at memory speed under {@code source}'s lock, if any. */
+    /**
+     * A new, contiguous array with {@code source}'s elements, copied under {@code source}'s lock, if any: in one
+     * memory copy, or one per element from a view with a step.
+     */
     private static SharedArray copyOf(SharedArray source, DataType type, SharedLock lock, boolean ownsLock) {
-        long bytes = source.segment.byteSize();
+        long size = type.byteSize();
+        long bytes = Math.multiplyExact(size, source.length());
         SharedBlock block = SharedBlock.allocate(Math.max(1, bytes), type.byteAlignment());
         try {
-            copyBytes(source.lock, source.segment, 0, block.segment(), 0, bytes);
+            if (source.contiguous()) {
+                copyBytes(source.lock, source.segment, 0, block.segment(), 0, bytes);
+            } else {
+                SharedLock l = source.lock;
+                if (l != null) {
+                    l.lock();
+                }
+                try {
+                    for (long i = 0; i < source.length(); i++) {
+                        MemorySegment.copy(source.segment, i * source.stride, block.segment(), i * size, size);
+                    }
+                } finally {
+                    if (l != null) {
+                        l.unlock();
+                    }
+                }
+            }
         } catch (RuntimeException e) {
             block.close();
             throw e;

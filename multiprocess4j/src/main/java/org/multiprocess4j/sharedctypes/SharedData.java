@@ -38,13 +38,19 @@ abstract sealed class SharedData implements SharedObject permits SharedValue, Sh
     /** How many elements: 1 for a value. */
     abstract long count();
 
+    /** The distance between elements when it is not the element size (a view with a step), else 0. */
+    long handleStride() {
+        return 0;
+    }
+
     /** The same object with another lock (null: the raw object). */
     abstract SharedData withLock(SharedLock lock, boolean ownsLock);
 
     @Override
     public final Handle handle() {
         return Handle.parse(HandleCodec.encode(new HandleCodec.HandleData(signature(), block.arena(),
-                block.offset(), block.generation(), base, segment.byteSize(), count(), lock == null ? null : lock.handle().toString())));
+                block.offset(), block.generation(), base, segment.byteSize(), count(), handleStride(),
+                lock == null ? null : lock.handle().toString())));
     }
 
     /**
@@ -78,7 +84,11 @@ abstract sealed class SharedData implements SharedObject permits SharedValue, Sh
         return lock;
     }
 
-    /** The bytes of this object, for interoperation with native code or other FFM users: same memory, same lifetime. */
+    /**
+     * The bytes of this object, for interoperation with native code or other FFM users: same memory, same lifetime.
+     * For an array view with a step, the bytes from its first element to the end of its last, the skipped
+     * elements between included ({@link SharedArray#strideBytes()} tells the step in bytes).
+     */
     public final MemorySegment segment() {
         return segment;
     }

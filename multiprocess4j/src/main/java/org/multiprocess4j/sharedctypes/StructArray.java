@@ -16,8 +16,9 @@ import java.util.Objects;
 public final class StructArray<S extends Struct<S>> extends SharedArray implements Iterable<S> {
     private final StructType<S> type;
 
-    StructArray(StructType<S> type, SharedBlock block, long base, long length, SharedLock lock, boolean ownsLock) {
-        super(type, block, base, length, lock, ownsLock);
+    StructArray(StructType<S> type, SharedBlock block, long base, long length, long stride, SharedLock lock,
+                boolean ownsLock) {
+        super(type, block, base, length, stride, lock, ownsLock);
         this.type = type;
     }
 
@@ -48,7 +49,10 @@ public final class StructArray<S extends Struct<S>> extends SharedArray implemen
      */
     public S get(long index) {
         Objects.checkIndex(index, length);
-        return type.viewElement(block, base, index, lock);
+        if (contiguous()) {
+            return type.viewElement(block, base, index, lock);
+        }
+        return type.view(block, base + index * stride, lock);
     }
 
     /**
@@ -61,10 +65,26 @@ public final class StructArray<S extends Struct<S>> extends SharedArray implemen
         setValue(index, value);
     }
 
-    /** A view of the elements {@code from} (inclusive) to {@code to} (exclusive): same memory, lock and lifetime. */
+    /**
+     * A view of the elements {@code from} (inclusive) to {@code to} (exclusive): same memory, lock and lifetime.
+     * Unlike Python's {@code a[from:to]}, which copies, writes through the view change this array.
+     *
+     * @throws IndexOutOfBoundsException unless {@code 0 <= from <= to <= length()}
+     */
     public StructArray<S> slice(long from, long to) {
-        Objects.checkFromToIndex(from, to, length);
-        return new StructArray<>(type, block, base + from * type.byteSize(), to - from, lock, false);
+        return slice(from, to, 1);
+    }
+
+    /**
+     * A view of every {@code step}-th element from {@code from} (inclusive) up to {@code to} (exclusive), as
+     * Python's {@code a[from:to:step]} selects them: same memory, lock and lifetime.
+     *
+     * @throws IndexOutOfBoundsException unless {@code 0 <= from <= to <= length()}
+     * @throws IllegalArgumentException unless {@code step >= 1}
+     */
+    public StructArray<S> slice(long from, long to, long step) {
+        long n = sliceLength(from, to, step);
+        return new StructArray<>(type, block, base + from * stride, n, sliceStride(n, step), lock, false);
     }
 
     /** Iterates over views of the elements. */
@@ -82,6 +102,6 @@ public final class StructArray<S extends Struct<S>> extends SharedArray implemen
 
     @Override
     StructArray<S> withLock(SharedLock lock, boolean ownsLock) {
-        return new StructArray<>(type, block, base, length, lock, ownsLock);
+        return new StructArray<>(type, block, base, length, stride, lock, ownsLock);
     }
 }

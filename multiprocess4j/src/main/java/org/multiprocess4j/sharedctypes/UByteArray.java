@@ -24,8 +24,9 @@ import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 public final class UByteArray extends SharedArray implements Iterable<Integer> {
     private static final VarHandle VH = JAVA_BYTE.varHandle();
 
-    UByteArray(CType<?, ?> type, SharedBlock block, long base, long length, SharedLock lock, boolean ownsLock) {
-        super(type, block, base, length, lock, ownsLock);
+    UByteArray(CType<?, ?> type, SharedBlock block, long base, long length, long stride, SharedLock lock,
+            boolean ownsLock) {
+        super(type, block, base, length, stride, lock, ownsLock);
     }
 
     /**
@@ -47,11 +48,11 @@ public final class UByteArray extends SharedArray implements Iterable<Integer> {
         Objects.checkIndex(index, length);
         SharedLock l = lock;
         if (l == null || l.isHeldByCurrentThread()) {
-            return Byte.toUnsignedInt(segment.get(JAVA_BYTE, index * JAVA_BYTE.byteSize()));
+            return Byte.toUnsignedInt(segment.get(JAVA_BYTE, at(index)));
         }
         l.lock();
         try {
-            return Byte.toUnsignedInt(segment.get(JAVA_BYTE, index * JAVA_BYTE.byteSize()));
+            return Byte.toUnsignedInt(segment.get(JAVA_BYTE, at(index)));
         } finally {
             l.unlock();
         }
@@ -70,12 +71,12 @@ public final class UByteArray extends SharedArray implements Iterable<Integer> {
         }
         SharedLock l = lock;
         if (l == null || l.isHeldByCurrentThread()) {
-            segment.set(JAVA_BYTE, index * JAVA_BYTE.byteSize(), (byte) value);
+            segment.set(JAVA_BYTE, at(index), (byte) value);
             return;
         }
         l.lock();
         try {
-            segment.set(JAVA_BYTE, index * JAVA_BYTE.byteSize(), (byte) value);
+            segment.set(JAVA_BYTE, at(index), (byte) value);
         } finally {
             l.unlock();
         }
@@ -84,7 +85,7 @@ public final class UByteArray extends SharedArray implements Iterable<Integer> {
     /** Reads the value of the element at {@code index} with volatile semantics (sequentially consistent with other volatile accesses). */
     public int getVolatile(long index) {
         Objects.checkIndex(index, length);
-        return Byte.toUnsignedInt((byte) VH.getVolatile(segment, index * JAVA_BYTE.byteSize()));
+        return Byte.toUnsignedInt((byte) VH.getVolatile(segment, at(index)));
     }
 
     /** Writes the value of the element at {@code index} with volatile semantics, without taking the lock. */
@@ -93,13 +94,13 @@ public final class UByteArray extends SharedArray implements Iterable<Integer> {
         if (value < 0 || value > 0xFF) {
             throw Kind.UBYTE.outOfRange("value", value);
         }
-        VH.setVolatile(segment, index * JAVA_BYTE.byteSize(), (byte) value);
+        VH.setVolatile(segment, at(index), (byte) value);
     }
 
     /** Reads the value of the element at {@code index}; no later read or write moves before it (pairs with {@link #setRelease}). */
     public int getAcquire(long index) {
         Objects.checkIndex(index, length);
-        return Byte.toUnsignedInt((byte) VH.getAcquire(segment, index * JAVA_BYTE.byteSize()));
+        return Byte.toUnsignedInt((byte) VH.getAcquire(segment, at(index)));
     }
 
     /** Writes the value of the element at {@code index}; no earlier read or write moves after it: it publishes them to an acquiring reader. */
@@ -108,7 +109,7 @@ public final class UByteArray extends SharedArray implements Iterable<Integer> {
         if (value < 0 || value > 0xFF) {
             throw Kind.UBYTE.outOfRange("value", value);
         }
-        VH.setRelease(segment, index * JAVA_BYTE.byteSize(), (byte) value);
+        VH.setRelease(segment, at(index), (byte) value);
     }
 
     /**
@@ -135,7 +136,7 @@ public final class UByteArray extends SharedArray implements Iterable<Integer> {
     /** Copies out without locking: the caller holds the lock, or there is none. */
     private void read(long from, int[] dst, int dstFrom, int count) {
         for (int i = 0; i < count; i++) {
-            dst[dstFrom + i] = Byte.toUnsignedInt(segment.get(JAVA_BYTE, (from + i) * JAVA_BYTE.byteSize()));
+            dst[dstFrom + i] = Byte.toUnsignedInt(segment.get(JAVA_BYTE, (from + i) * stride));
         }
     }
 
@@ -170,7 +171,7 @@ public final class UByteArray extends SharedArray implements Iterable<Integer> {
     /** Copies in without locking or validating: the caller holds the lock (or there is none) and checked src. */
     private void write(int[] src, int srcFrom, long to, int count) {
         for (int i = 0; i < count; i++) {
-            segment.set(JAVA_BYTE, (to + i) * JAVA_BYTE.byteSize(), (byte) src[srcFrom + i]);
+            segment.set(JAVA_BYTE, (to + i) * stride, (byte) src[srcFrom + i]);
         }
     }
 
@@ -205,11 +206,35 @@ public final class UByteArray extends SharedArray implements Iterable<Integer> {
 
     /**
      * A view of the elements {@code from} (inclusive) to {@code to} (exclusive): same memory, same lock, same
-     * lifetime.
+     * lifetime. Unlike Python's {@code a[from:to]}, which copies, writes through the view change this array.
+     *
+     * @throws IndexOutOfBoundsException unless {@code 0 <= from <= to <= length()}
      */
     public UByteArray slice(long from, long to) {
-        Objects.checkFromToIndex(from, to, length);
-        return new UByteArray((CType<?, ?>) elementType(), block, base + from * JAVA_BYTE.byteSize(), to - from, lock, false);
+        return slice(from, to, 1);
+    }
+
+    /**
+     * A view of every {@code step}-th element from {@code from} (inclusive) up to {@code to} (exclusive), as
+     * Python's {@code a[from:to:step]} and numpy's strides select them: same memory, same lock, same lifetime,
+     * usable wherever an array is (its handle records the stride). Java's index rules hold: no negative indices
+     * or steps.
+     *
+     * @throws IndexOutOfBoundsException unless {@code 0 <= from <= to <= length()}
+     * @throws IllegalArgumentException unless {@code step >= 1}
+     */
+    public UByteArray slice(long from, long to, long step) {
+        long n = sliceLength(from, to, step);
+        return new UByteArray((CType<?, ?>) elementType(), block, base + from * stride, n, sliceStride(n, step), lock,
+                false);
+    }
+
+    /**
+     * The offset of element {@code index}. Written so that the JIT compiler, which sees only contiguous arrays in
+     * most programs, keeps the constant element size in the address and vectorizes loops as over a C array.
+     */
+    private long at(long index) {
+        return stride == JAVA_BYTE.byteSize() ? index * JAVA_BYTE.byteSize() : index * stride;
     }
 
     /** Iterates over the elements, reading each when it is reached. */
@@ -230,6 +255,6 @@ public final class UByteArray extends SharedArray implements Iterable<Integer> {
 
     @Override
     UByteArray withLock(SharedLock lock, boolean ownsLock) {
-        return new UByteArray((CType<?, ?>) elementType(), block, base, length, lock, ownsLock);
+        return new UByteArray((CType<?, ?>) elementType(), block, base, length, stride, lock, ownsLock);
     }
 }

@@ -24,8 +24,9 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 public final class UIntArray extends SharedArray implements Iterable<Long> {
     private static final VarHandle VH = JAVA_INT.varHandle();
 
-    UIntArray(CType<?, ?> type, SharedBlock block, long base, long length, SharedLock lock, boolean ownsLock) {
-        super(type, block, base, length, lock, ownsLock);
+    UIntArray(CType<?, ?> type, SharedBlock block, long base, long length, long stride, SharedLock lock,
+            boolean ownsLock) {
+        super(type, block, base, length, stride, lock, ownsLock);
     }
 
     /**
@@ -47,11 +48,11 @@ public final class UIntArray extends SharedArray implements Iterable<Long> {
         Objects.checkIndex(index, length);
         SharedLock l = lock;
         if (l == null || l.isHeldByCurrentThread()) {
-            return Integer.toUnsignedLong(segment.get(JAVA_INT, index * JAVA_INT.byteSize()));
+            return Integer.toUnsignedLong(segment.get(JAVA_INT, at(index)));
         }
         l.lock();
         try {
-            return Integer.toUnsignedLong(segment.get(JAVA_INT, index * JAVA_INT.byteSize()));
+            return Integer.toUnsignedLong(segment.get(JAVA_INT, at(index)));
         } finally {
             l.unlock();
         }
@@ -70,12 +71,12 @@ public final class UIntArray extends SharedArray implements Iterable<Long> {
         }
         SharedLock l = lock;
         if (l == null || l.isHeldByCurrentThread()) {
-            segment.set(JAVA_INT, index * JAVA_INT.byteSize(), (int) value);
+            segment.set(JAVA_INT, at(index), (int) value);
             return;
         }
         l.lock();
         try {
-            segment.set(JAVA_INT, index * JAVA_INT.byteSize(), (int) value);
+            segment.set(JAVA_INT, at(index), (int) value);
         } finally {
             l.unlock();
         }
@@ -84,7 +85,7 @@ public final class UIntArray extends SharedArray implements Iterable<Long> {
     /** Reads the value of the element at {@code index} with volatile semantics (sequentially consistent with other volatile accesses). */
     public long getVolatile(long index) {
         Objects.checkIndex(index, length);
-        return Integer.toUnsignedLong((int) VH.getVolatile(segment, index * JAVA_INT.byteSize()));
+        return Integer.toUnsignedLong((int) VH.getVolatile(segment, at(index)));
     }
 
     /** Writes the value of the element at {@code index} with volatile semantics, without taking the lock. */
@@ -93,13 +94,13 @@ public final class UIntArray extends SharedArray implements Iterable<Long> {
         if (value < 0 || value > 0xFFFF_FFFFL) {
             throw Kind.UINT.outOfRange("value", value);
         }
-        VH.setVolatile(segment, index * JAVA_INT.byteSize(), (int) value);
+        VH.setVolatile(segment, at(index), (int) value);
     }
 
     /** Reads the value of the element at {@code index}; no later read or write moves before it (pairs with {@link #setRelease}). */
     public long getAcquire(long index) {
         Objects.checkIndex(index, length);
-        return Integer.toUnsignedLong((int) VH.getAcquire(segment, index * JAVA_INT.byteSize()));
+        return Integer.toUnsignedLong((int) VH.getAcquire(segment, at(index)));
     }
 
     /** Writes the value of the element at {@code index}; no earlier read or write moves after it: it publishes them to an acquiring reader. */
@@ -108,7 +109,7 @@ public final class UIntArray extends SharedArray implements Iterable<Long> {
         if (value < 0 || value > 0xFFFF_FFFFL) {
             throw Kind.UINT.outOfRange("value", value);
         }
-        VH.setRelease(segment, index * JAVA_INT.byteSize(), (int) value);
+        VH.setRelease(segment, at(index), (int) value);
     }
 
     /** Atomically sets the value of the element at {@code index} to {@code newValue} if it is {@code expected}; lock-free. */
@@ -120,7 +121,7 @@ public final class UIntArray extends SharedArray implements Iterable<Long> {
         if (expected < 0L || expected > 0xFFFF_FFFFL) {
             return false;
         }
-        return VH.compareAndSet(segment, index * JAVA_INT.byteSize(), (int) expected, (int) newValue);
+        return VH.compareAndSet(segment, at(index), (int) expected, (int) newValue);
     }
 
     /** Atomically sets the value of the element at {@code index} and returns the previous one; lock-free. */
@@ -129,31 +130,31 @@ public final class UIntArray extends SharedArray implements Iterable<Long> {
         if (newValue < 0 || newValue > 0xFFFF_FFFFL) {
             throw Kind.UINT.outOfRange("newValue", newValue);
         }
-        return Integer.toUnsignedLong((int) VH.getAndSet(segment, index * JAVA_INT.byteSize(), (int) newValue));
+        return Integer.toUnsignedLong((int) VH.getAndSet(segment, at(index), (int) newValue));
     }
 
     /** Atomically adds {@code delta} to the value of the element at {@code index} and returns the previous value (wrapping modulo 2<sup>32</sup>, as C unsigned arithmetic does); one hardware instruction. */
     public long getAndAdd(long index, long delta) {
         Objects.checkIndex(index, length);
-        return Integer.toUnsignedLong((int) VH.getAndAdd(segment, index * JAVA_INT.byteSize(), (int) delta));
+        return Integer.toUnsignedLong((int) VH.getAndAdd(segment, at(index), (int) delta));
     }
 
     /** Atomically adds {@code delta} to the value of the element at {@code index} and returns the new value (wrapping modulo 2<sup>32</sup>, as C unsigned arithmetic does). */
     public long addAndGet(long index, long delta) {
         Objects.checkIndex(index, length);
-        return Integer.toUnsignedLong((int) VH.getAndAdd(segment, index * JAVA_INT.byteSize(), (int) delta) + (int) delta);
+        return Integer.toUnsignedLong((int) VH.getAndAdd(segment, at(index), (int) delta) + (int) delta);
     }
 
     /** Atomically adds one to the value of the element at {@code index} and returns the new value. */
     public long incrementAndGet(long index) {
         Objects.checkIndex(index, length);
-        return Integer.toUnsignedLong((int) VH.getAndAdd(segment, index * JAVA_INT.byteSize(), 1) + 1);
+        return Integer.toUnsignedLong((int) VH.getAndAdd(segment, at(index), 1) + 1);
     }
 
     /** Atomically subtracts one from the value of the element at {@code index} and returns the new value. */
     public long decrementAndGet(long index) {
         Objects.checkIndex(index, length);
-        return Integer.toUnsignedLong((int) VH.getAndAdd(segment, index * JAVA_INT.byteSize(), -1) - 1);
+        return Integer.toUnsignedLong((int) VH.getAndAdd(segment, at(index), -1) - 1);
     }
 
     /**
@@ -180,7 +181,7 @@ public final class UIntArray extends SharedArray implements Iterable<Long> {
     /** Copies out without locking: the caller holds the lock, or there is none. */
     private void read(long from, long[] dst, int dstFrom, int count) {
         for (int i = 0; i < count; i++) {
-            dst[dstFrom + i] = Integer.toUnsignedLong(segment.get(JAVA_INT, (from + i) * JAVA_INT.byteSize()));
+            dst[dstFrom + i] = Integer.toUnsignedLong(segment.get(JAVA_INT, (from + i) * stride));
         }
     }
 
@@ -215,7 +216,7 @@ public final class UIntArray extends SharedArray implements Iterable<Long> {
     /** Copies in without locking or validating: the caller holds the lock (or there is none) and checked src. */
     private void write(long[] src, int srcFrom, long to, int count) {
         for (int i = 0; i < count; i++) {
-            segment.set(JAVA_INT, (to + i) * JAVA_INT.byteSize(), (int) src[srcFrom + i]);
+            segment.set(JAVA_INT, (to + i) * stride, (int) src[srcFrom + i]);
         }
     }
 
@@ -250,11 +251,35 @@ public final class UIntArray extends SharedArray implements Iterable<Long> {
 
     /**
      * A view of the elements {@code from} (inclusive) to {@code to} (exclusive): same memory, same lock, same
-     * lifetime.
+     * lifetime. Unlike Python's {@code a[from:to]}, which copies, writes through the view change this array.
+     *
+     * @throws IndexOutOfBoundsException unless {@code 0 <= from <= to <= length()}
      */
     public UIntArray slice(long from, long to) {
-        Objects.checkFromToIndex(from, to, length);
-        return new UIntArray((CType<?, ?>) elementType(), block, base + from * JAVA_INT.byteSize(), to - from, lock, false);
+        return slice(from, to, 1);
+    }
+
+    /**
+     * A view of every {@code step}-th element from {@code from} (inclusive) up to {@code to} (exclusive), as
+     * Python's {@code a[from:to:step]} and numpy's strides select them: same memory, same lock, same lifetime,
+     * usable wherever an array is (its handle records the stride). Java's index rules hold: no negative indices
+     * or steps.
+     *
+     * @throws IndexOutOfBoundsException unless {@code 0 <= from <= to <= length()}
+     * @throws IllegalArgumentException unless {@code step >= 1}
+     */
+    public UIntArray slice(long from, long to, long step) {
+        long n = sliceLength(from, to, step);
+        return new UIntArray((CType<?, ?>) elementType(), block, base + from * stride, n, sliceStride(n, step), lock,
+                false);
+    }
+
+    /**
+     * The offset of element {@code index}. Written so that the JIT compiler, which sees only contiguous arrays in
+     * most programs, keeps the constant element size in the address and vectorizes loops as over a C array.
+     */
+    private long at(long index) {
+        return stride == JAVA_INT.byteSize() ? index * JAVA_INT.byteSize() : index * stride;
     }
 
     /** Iterates over the elements, reading each when it is reached. */
@@ -275,6 +300,6 @@ public final class UIntArray extends SharedArray implements Iterable<Long> {
 
     @Override
     UIntArray withLock(SharedLock lock, boolean ownsLock) {
-        return new UIntArray((CType<?, ?>) elementType(), block, base, length, lock, ownsLock);
+        return new UIntArray((CType<?, ?>) elementType(), block, base, length, stride, lock, ownsLock);
     }
 }

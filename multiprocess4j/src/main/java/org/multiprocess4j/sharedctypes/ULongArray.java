@@ -24,8 +24,9 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 public final class ULongArray extends SharedArray implements Iterable<Long> {
     private static final VarHandle VH = JAVA_LONG.varHandle();
 
-    ULongArray(CType<?, ?> type, SharedBlock block, long base, long length, SharedLock lock, boolean ownsLock) {
-        super(type, block, base, length, lock, ownsLock);
+    ULongArray(CType<?, ?> type, SharedBlock block, long base, long length, long stride, SharedLock lock,
+            boolean ownsLock) {
+        super(type, block, base, length, stride, lock, ownsLock);
     }
 
     /**
@@ -47,11 +48,11 @@ public final class ULongArray extends SharedArray implements Iterable<Long> {
         Objects.checkIndex(index, length);
         SharedLock l = lock;
         if (l == null || l.isHeldByCurrentThread()) {
-            return segment.get(JAVA_LONG, index * JAVA_LONG.byteSize());
+            return segment.get(JAVA_LONG, at(index));
         }
         l.lock();
         try {
-            return segment.get(JAVA_LONG, index * JAVA_LONG.byteSize());
+            return segment.get(JAVA_LONG, at(index));
         } finally {
             l.unlock();
         }
@@ -67,12 +68,12 @@ public final class ULongArray extends SharedArray implements Iterable<Long> {
         Objects.checkIndex(index, length);
         SharedLock l = lock;
         if (l == null || l.isHeldByCurrentThread()) {
-            segment.set(JAVA_LONG, index * JAVA_LONG.byteSize(), value);
+            segment.set(JAVA_LONG, at(index), value);
             return;
         }
         l.lock();
         try {
-            segment.set(JAVA_LONG, index * JAVA_LONG.byteSize(), value);
+            segment.set(JAVA_LONG, at(index), value);
         } finally {
             l.unlock();
         }
@@ -81,61 +82,61 @@ public final class ULongArray extends SharedArray implements Iterable<Long> {
     /** Reads the value of the element at {@code index} with volatile semantics (sequentially consistent with other volatile accesses). */
     public long getVolatile(long index) {
         Objects.checkIndex(index, length);
-        return (long) VH.getVolatile(segment, index * JAVA_LONG.byteSize());
+        return (long) VH.getVolatile(segment, at(index));
     }
 
     /** Writes the value of the element at {@code index} with volatile semantics, without taking the lock. */
     public void setVolatile(long index, long value) {
         Objects.checkIndex(index, length);
-        VH.setVolatile(segment, index * JAVA_LONG.byteSize(), value);
+        VH.setVolatile(segment, at(index), value);
     }
 
     /** Reads the value of the element at {@code index}; no later read or write moves before it (pairs with {@link #setRelease}). */
     public long getAcquire(long index) {
         Objects.checkIndex(index, length);
-        return (long) VH.getAcquire(segment, index * JAVA_LONG.byteSize());
+        return (long) VH.getAcquire(segment, at(index));
     }
 
     /** Writes the value of the element at {@code index}; no earlier read or write moves after it: it publishes them to an acquiring reader. */
     public void setRelease(long index, long value) {
         Objects.checkIndex(index, length);
-        VH.setRelease(segment, index * JAVA_LONG.byteSize(), value);
+        VH.setRelease(segment, at(index), value);
     }
 
     /** Atomically sets the value of the element at {@code index} to {@code newValue} if it is {@code expected}; lock-free. */
     public boolean compareAndSet(long index, long expected, long newValue) {
         Objects.checkIndex(index, length);
-        return VH.compareAndSet(segment, index * JAVA_LONG.byteSize(), expected, newValue);
+        return VH.compareAndSet(segment, at(index), expected, newValue);
     }
 
     /** Atomically sets the value of the element at {@code index} and returns the previous one; lock-free. */
     public long getAndSet(long index, long newValue) {
         Objects.checkIndex(index, length);
-        return (long) VH.getAndSet(segment, index * JAVA_LONG.byteSize(), newValue);
+        return (long) VH.getAndSet(segment, at(index), newValue);
     }
 
     /** Atomically adds {@code delta} to the value of the element at {@code index} and returns the previous value (wrapping on overflow, as Java and C two's-complement arithmetic do); one hardware instruction. */
     public long getAndAdd(long index, long delta) {
         Objects.checkIndex(index, length);
-        return (long) VH.getAndAdd(segment, index * JAVA_LONG.byteSize(), delta);
+        return (long) VH.getAndAdd(segment, at(index), delta);
     }
 
     /** Atomically adds {@code delta} to the value of the element at {@code index} and returns the new value (wrapping on overflow, as Java and C two's-complement arithmetic do). */
     public long addAndGet(long index, long delta) {
         Objects.checkIndex(index, length);
-        return (long) VH.getAndAdd(segment, index * JAVA_LONG.byteSize(), delta) + delta;
+        return (long) VH.getAndAdd(segment, at(index), delta) + delta;
     }
 
     /** Atomically adds one to the value of the element at {@code index} and returns the new value. */
     public long incrementAndGet(long index) {
         Objects.checkIndex(index, length);
-        return (long) VH.getAndAdd(segment, index * JAVA_LONG.byteSize(), 1L) + 1;
+        return (long) VH.getAndAdd(segment, at(index), 1L) + 1;
     }
 
     /** Atomically subtracts one from the value of the element at {@code index} and returns the new value. */
     public long decrementAndGet(long index) {
         Objects.checkIndex(index, length);
-        return (long) VH.getAndAdd(segment, index * JAVA_LONG.byteSize(), -1L) - 1;
+        return (long) VH.getAndAdd(segment, at(index), -1L) - 1;
     }
 
     /**
@@ -161,7 +162,13 @@ public final class ULongArray extends SharedArray implements Iterable<Long> {
 
     /** Copies out without locking: the caller holds the lock, or there is none. */
     private void read(long from, long[] dst, int dstFrom, int count) {
-        MemorySegment.copy(segment, JAVA_LONG, from * JAVA_LONG.byteSize(), dst, dstFrom, count);
+        if (stride == JAVA_LONG.byteSize()) { // contiguous: one memory copy
+            MemorySegment.copy(segment, JAVA_LONG, from * JAVA_LONG.byteSize(), dst, dstFrom, count);
+            return;
+        }
+        for (int i = 0; i < count; i++) {
+            dst[dstFrom + i] = segment.get(JAVA_LONG, (from + i) * stride);
+        }
     }
 
     /**
@@ -188,7 +195,13 @@ public final class ULongArray extends SharedArray implements Iterable<Long> {
 
     /** Copies in without locking or validating: the caller holds the lock (or there is none) and checked src. */
     private void write(long[] src, int srcFrom, long to, int count) {
-        MemorySegment.copy(src, srcFrom, segment, JAVA_LONG, to * JAVA_LONG.byteSize(), count);
+        if (stride == JAVA_LONG.byteSize()) { // contiguous: one memory copy
+            MemorySegment.copy(src, srcFrom, segment, JAVA_LONG, to * JAVA_LONG.byteSize(), count);
+            return;
+        }
+        for (int i = 0; i < count; i++) {
+            segment.set(JAVA_LONG, (to + i) * stride, src[srcFrom + i]);
+        }
     }
 
     /**
@@ -222,11 +235,35 @@ public final class ULongArray extends SharedArray implements Iterable<Long> {
 
     /**
      * A view of the elements {@code from} (inclusive) to {@code to} (exclusive): same memory, same lock, same
-     * lifetime.
+     * lifetime. Unlike Python's {@code a[from:to]}, which copies, writes through the view change this array.
+     *
+     * @throws IndexOutOfBoundsException unless {@code 0 <= from <= to <= length()}
      */
     public ULongArray slice(long from, long to) {
-        Objects.checkFromToIndex(from, to, length);
-        return new ULongArray((CType<?, ?>) elementType(), block, base + from * JAVA_LONG.byteSize(), to - from, lock, false);
+        return slice(from, to, 1);
+    }
+
+    /**
+     * A view of every {@code step}-th element from {@code from} (inclusive) up to {@code to} (exclusive), as
+     * Python's {@code a[from:to:step]} and numpy's strides select them: same memory, same lock, same lifetime,
+     * usable wherever an array is (its handle records the stride). Java's index rules hold: no negative indices
+     * or steps.
+     *
+     * @throws IndexOutOfBoundsException unless {@code 0 <= from <= to <= length()}
+     * @throws IllegalArgumentException unless {@code step >= 1}
+     */
+    public ULongArray slice(long from, long to, long step) {
+        long n = sliceLength(from, to, step);
+        return new ULongArray((CType<?, ?>) elementType(), block, base + from * stride, n, sliceStride(n, step), lock,
+                false);
+    }
+
+    /**
+     * The offset of element {@code index}. Written so that the JIT compiler, which sees only contiguous arrays in
+     * most programs, keeps the constant element size in the address and vectorizes loops as over a C array.
+     */
+    private long at(long index) {
+        return stride == JAVA_LONG.byteSize() ? index * JAVA_LONG.byteSize() : index * stride;
     }
 
     /** Iterates over the elements, reading each when it is reached. */
@@ -247,6 +284,6 @@ public final class ULongArray extends SharedArray implements Iterable<Long> {
 
     @Override
     ULongArray withLock(SharedLock lock, boolean ownsLock) {
-        return new ULongArray((CType<?, ?>) elementType(), block, base, length, lock, ownsLock);
+        return new ULongArray((CType<?, ?>) elementType(), block, base, length, stride, lock, ownsLock);
     }
 }

@@ -24,8 +24,9 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 public final class WCharArray extends SharedArray implements Iterable<Integer> {
     private static final VarHandle VH = JAVA_INT.varHandle();
 
-    WCharArray(CType<?, ?> type, SharedBlock block, long base, long length, SharedLock lock, boolean ownsLock) {
-        super(type, block, base, length, lock, ownsLock);
+    WCharArray(CType<?, ?> type, SharedBlock block, long base, long length, long stride, SharedLock lock,
+            boolean ownsLock) {
+        super(type, block, base, length, stride, lock, ownsLock);
     }
 
     /**
@@ -47,11 +48,11 @@ public final class WCharArray extends SharedArray implements Iterable<Integer> {
         Objects.checkIndex(index, length);
         SharedLock l = lock;
         if (l == null || l.isHeldByCurrentThread()) {
-            return segment.get(JAVA_INT, index * JAVA_INT.byteSize());
+            return segment.get(JAVA_INT, at(index));
         }
         l.lock();
         try {
-            return segment.get(JAVA_INT, index * JAVA_INT.byteSize());
+            return segment.get(JAVA_INT, at(index));
         } finally {
             l.unlock();
         }
@@ -70,12 +71,12 @@ public final class WCharArray extends SharedArray implements Iterable<Integer> {
         }
         SharedLock l = lock;
         if (l == null || l.isHeldByCurrentThread()) {
-            segment.set(JAVA_INT, index * JAVA_INT.byteSize(), value);
+            segment.set(JAVA_INT, at(index), value);
             return;
         }
         l.lock();
         try {
-            segment.set(JAVA_INT, index * JAVA_INT.byteSize(), value);
+            segment.set(JAVA_INT, at(index), value);
         } finally {
             l.unlock();
         }
@@ -84,7 +85,7 @@ public final class WCharArray extends SharedArray implements Iterable<Integer> {
     /** Reads the value of the element at {@code index} with volatile semantics (sequentially consistent with other volatile accesses). */
     public int getVolatile(long index) {
         Objects.checkIndex(index, length);
-        return (int) VH.getVolatile(segment, index * JAVA_INT.byteSize());
+        return (int) VH.getVolatile(segment, at(index));
     }
 
     /** Writes the value of the element at {@code index} with volatile semantics, without taking the lock. */
@@ -93,13 +94,13 @@ public final class WCharArray extends SharedArray implements Iterable<Integer> {
         if (value < 0 || value > Character.MAX_CODE_POINT) {
             throw Kind.WCHAR.outOfRange("value", value);
         }
-        VH.setVolatile(segment, index * JAVA_INT.byteSize(), value);
+        VH.setVolatile(segment, at(index), value);
     }
 
     /** Reads the value of the element at {@code index}; no later read or write moves before it (pairs with {@link #setRelease}). */
     public int getAcquire(long index) {
         Objects.checkIndex(index, length);
-        return (int) VH.getAcquire(segment, index * JAVA_INT.byteSize());
+        return (int) VH.getAcquire(segment, at(index));
     }
 
     /** Writes the value of the element at {@code index}; no earlier read or write moves after it: it publishes them to an acquiring reader. */
@@ -108,7 +109,7 @@ public final class WCharArray extends SharedArray implements Iterable<Integer> {
         if (value < 0 || value > Character.MAX_CODE_POINT) {
             throw Kind.WCHAR.outOfRange("value", value);
         }
-        VH.setRelease(segment, index * JAVA_INT.byteSize(), value);
+        VH.setRelease(segment, at(index), value);
     }
 
     /**
@@ -135,7 +136,7 @@ public final class WCharArray extends SharedArray implements Iterable<Integer> {
     /** Copies out without locking: the caller holds the lock, or there is none. */
     private void read(long from, int[] dst, int dstFrom, int count) {
         for (int i = 0; i < count; i++) {
-            dst[dstFrom + i] = segment.get(JAVA_INT, (from + i) * JAVA_INT.byteSize());
+            dst[dstFrom + i] = segment.get(JAVA_INT, (from + i) * stride);
         }
     }
 
@@ -170,7 +171,7 @@ public final class WCharArray extends SharedArray implements Iterable<Integer> {
     /** Copies in without locking or validating: the caller holds the lock (or there is none) and checked src. */
     private void write(int[] src, int srcFrom, long to, int count) {
         for (int i = 0; i < count; i++) {
-            segment.set(JAVA_INT, (to + i) * JAVA_INT.byteSize(), src[srcFrom + i]);
+            segment.set(JAVA_INT, (to + i) * stride, src[srcFrom + i]);
         }
     }
 
@@ -205,11 +206,35 @@ public final class WCharArray extends SharedArray implements Iterable<Integer> {
 
     /**
      * A view of the elements {@code from} (inclusive) to {@code to} (exclusive): same memory, same lock, same
-     * lifetime.
+     * lifetime. Unlike Python's {@code a[from:to]}, which copies, writes through the view change this array.
+     *
+     * @throws IndexOutOfBoundsException unless {@code 0 <= from <= to <= length()}
      */
     public WCharArray slice(long from, long to) {
-        Objects.checkFromToIndex(from, to, length);
-        return new WCharArray((CType<?, ?>) elementType(), block, base + from * JAVA_INT.byteSize(), to - from, lock, false);
+        return slice(from, to, 1);
+    }
+
+    /**
+     * A view of every {@code step}-th element from {@code from} (inclusive) up to {@code to} (exclusive), as
+     * Python's {@code a[from:to:step]} and numpy's strides select them: same memory, same lock, same lifetime,
+     * usable wherever an array is (its handle records the stride). Java's index rules hold: no negative indices
+     * or steps.
+     *
+     * @throws IndexOutOfBoundsException unless {@code 0 <= from <= to <= length()}
+     * @throws IllegalArgumentException unless {@code step >= 1}
+     */
+    public WCharArray slice(long from, long to, long step) {
+        long n = sliceLength(from, to, step);
+        return new WCharArray((CType<?, ?>) elementType(), block, base + from * stride, n, sliceStride(n, step), lock,
+                false);
+    }
+
+    /**
+     * The offset of element {@code index}. Written so that the JIT compiler, which sees only contiguous arrays in
+     * most programs, keeps the constant element size in the address and vectorizes loops as over a C array.
+     */
+    private long at(long index) {
+        return stride == JAVA_INT.byteSize() ? index * JAVA_INT.byteSize() : index * stride;
     }
 
     /** Iterates over the elements, reading each when it is reached. */
@@ -230,7 +255,7 @@ public final class WCharArray extends SharedArray implements Iterable<Integer> {
 
     @Override
     WCharArray withLock(SharedLock lock, boolean ownsLock) {
-        return new WCharArray((CType<?, ?>) elementType(), block, base, length, lock, ownsLock);
+        return new WCharArray((CType<?, ?>) elementType(), block, base, length, stride, lock, ownsLock);
     }
 
     /** The code points up to the first NUL, or all of them, as a String: ctypes' {@code value} of a {@code c_wchar} array. */
@@ -242,7 +267,7 @@ public final class WCharArray extends SharedArray implements Iterable<Integer> {
         try {
             StringBuilder text = new StringBuilder();
             for (long i = 0; i < length; i++) {
-                int codePoint = segment.get(JAVA_INT, i * JAVA_INT.byteSize());
+                int codePoint = segment.get(JAVA_INT, i * stride);
                 if (codePoint == 0) {
                     break;
                 }
@@ -274,7 +299,7 @@ public final class WCharArray extends SharedArray implements Iterable<Integer> {
         try {
             write(codePoints, 0, 0, codePoints.length);
             if (codePoints.length < length) {
-                segment.set(JAVA_INT, codePoints.length * JAVA_INT.byteSize(), 0);
+                segment.set(JAVA_INT, codePoints.length * stride, 0);
             }
         } finally {
             if (l != null) {

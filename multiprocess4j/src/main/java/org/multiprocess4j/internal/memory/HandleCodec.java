@@ -5,10 +5,11 @@ import java.util.Base64;
 
 /**
  * The string form of a handle:
- * {@code mp4j1:<pid>:<start time>:<fd>:<arena id hex>:<arena size>:<block>:<generation>:<view>:<bytes>:<count>:<signature>[+<lock>]},
+ * {@code mp4j1:<pid>:<start time>:<fd>:<arena id hex>:<arena size>:<block>:<generation>:<view>:<bytes>:<count>[/<stride>]:<signature>[+<lock>]},
  * where {@code <block>} is the offset of the block in its arena, {@code <generation>} which allocation there it
  * is, {@code <view>} where the object starts in the
- * block, the signature (the object's kind and C type) is base64url without padding and {@code <lock>} is the
+ * block, {@code <stride>} the distance between the elements of an array view with a step (absent when they are
+ * contiguous), the signature (the object's kind and C type) is base64url without padding and {@code <lock>} is the
  * handle of the lock of a synchronized object (a lock's handle has no lock part). A handle is at most
  * {@value #MAX_LENGTH} characters long. The grammar, for other languages, is in {@code docs/FORMAT.md}.
  */
@@ -21,9 +22,17 @@ public final class HandleCodec {
     private HandleCodec() {
     }
 
-    /** What a handle says. {@code lock} is the lock's handle text, or null. */
+    /**
+     * What a handle says. {@code stride} is the distance in bytes between the elements of an array view with a
+     * step, or 0 when they are contiguous; {@code lock} is the lock's handle text, or null.
+     */
     public record HandleData(String signature, ArenaRef arena, long block, int generation, long view, long bytes,
-                             long count, String lock) {
+                             long count, long stride, String lock) {
+        /** A handle of contiguous memory. */
+        public HandleData(String signature, ArenaRef arena, long block, int generation, long view, long bytes,
+                          long count, String lock) {
+            this(signature, arena, block, generation, view, bytes, count, 0, lock);
+        }
     }
 
     public static String encode(HandleData data) {
@@ -32,7 +41,7 @@ public final class HandleCodec {
                 Integer.toString(a.fd()), Long.toHexString(a.arenaId()), Long.toString(a.size()),
                 Long.toString(data.block()), Integer.toUnsignedString(data.generation()), Long.toString(data.view()),
                 Long.toString(data.bytes()),
-                Long.toString(data.count()),
+                data.stride() == 0 ? Long.toString(data.count()) : data.count() + "/" + data.stride(),
                 Base64.getUrlEncoder().withoutPadding().encodeToString(
                         data.signature().getBytes(StandardCharsets.UTF_8)));
         return data.lock() == null ? text : text + "+" + data.lock();
@@ -81,8 +90,14 @@ public final class HandleCodec {
             if (signature.isEmpty()) {
                 throw bad(whole, "has an empty type signature");
             }
+            int slash = f[10].indexOf('/');
+            long count = positive(slash < 0 ? f[10] : f[10].substring(0, slash));
+            long stride = slash < 0 ? 0 : positive(f[10].substring(slash + 1));
+            if (slash >= 0 && stride == 0) {
+                throw bad(whole, "has a stride of 0; a contiguous array's handle has none");
+            }
             return new HandleData(signature, arena, positive(f[6]), Integer.parseUnsignedInt(f[7]), positive(f[8]),
-                    positive(f[9]), positive(f[10]), lock);
+                    positive(f[9]), count, stride, lock);
         } catch (NumberFormatException | ArithmeticException e) {
             throw bad(whole, "has a field that is not a number in range (" + e.getMessage() + ")");
         }
