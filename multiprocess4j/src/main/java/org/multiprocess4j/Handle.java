@@ -23,21 +23,73 @@ public final class Handle implements Serializable {
     @Serial
     private static final long serialVersionUID = 1L;
 
-    /** @serial the string form, checked again on deserialization */
-    private final String text;
+    static {
+        HandleCodec.register(new HandleCodec.Access() {
+            @Override
+            public HandleCodec.HandleData data(Object handle) {
+                return ((Handle) handle).data;
+            }
 
-    private Handle(String text) {
+            @Override
+            public Object handle(String text, HandleCodec.HandleData data) {
+                return new Handle(text, data);
+            }
+        });
+    }
+
+    /** What a handle names. */
+    public enum Kind {
+        /** A shared value of a C type, or a structure ({@code SharedCTypes.value}, {@code rawValue}). */
+        VALUE,
+        /** A shared array, or a view of one ({@code SharedCTypes.array}, {@code rawArray}, {@code slice}). */
+        ARRAY,
+        /** A {@link ProcessLock}. */
+        LOCK,
+        /** A {@link ProcessRLock}. */
+        RLOCK,
+        /** A {@link ProcessCondition}, with its lock. */
+        CONDITION
+    }
+
+    /** @serial the string form, decoded again and checked on deserialization */
+    private final String text;
+    /** The string form decoded, once, when the handle was made or read. */
+    private transient HandleCodec.HandleData data;
+
+    private Handle(String text, HandleCodec.HandleData data) {
         this.text = text;
+        this.data = data;
     }
 
     /**
-     * Reads a handle from its string form.
+     * Reads a handle from its string form, the documented format of {@code docs/FORMAT.md}. The text is decoded
+     * here, once; attaching uses the decoded form.
      *
-     * @throws IllegalArgumentException when {@code text} is not the string form of a handle
+     * @throws IllegalArgumentException when {@code text} is not the string form of a handle, naming the rule
      */
     public static Handle parse(String text) {
-        HandleCodec.decode(text);
-        return new Handle(text);
+        return new Handle(text, HandleCodec.decode(text));
+    }
+
+    /** What the handle names. */
+    public Kind kind() {
+        return switch (data.kind()) {
+            case 'v' -> Kind.VALUE;
+            case 'a' -> Kind.ARRAY;
+            case 'L' -> Kind.LOCK;
+            case 'R' -> Kind.RLOCK;
+            default -> Kind.CONDITION; // decoding admits no other kind
+        };
+    }
+
+    /** Whether the object is synchronized: its handle names its lock too (always so for a condition). */
+    public boolean hasLock() {
+        return data.lock() != null;
+    }
+
+    /** The pid of the process that created the object and owns its memory. */
+    public long creatorPid() {
+        return data.arena().creatorPid();
     }
 
     /** The string form, which {@link #parse} reads back. */
@@ -60,7 +112,7 @@ public final class Handle implements Serializable {
     private void readObject(ObjectInputStream in) throws java.io.IOException, ClassNotFoundException {
         in.defaultReadObject();
         try {
-            HandleCodec.decode(text);
+            data = HandleCodec.decode(text);
         } catch (IllegalArgumentException | NullPointerException e) {
             throw new InvalidObjectException("not a handle: " + e.getMessage());
         }

@@ -38,7 +38,7 @@ public final class ProcessCondition implements Condition, SharedObject {
      * @throws IllegalStateException when the memory no longer exists
      */
     public static ProcessCondition attach(Handle handle) {
-        HandleCodec.HandleData data = HandleCodec.decode(handle.toString());
+        HandleCodec.HandleData data = HandleCodec.decoded(handle);
         if (!data.signature().equals("C") || data.lock() == null || data.bytes() != ConditionCore.SIZE
                 || data.view() != 0) {
             throw new IllegalArgumentException("handle does not name a ProcessCondition: handle=" + handle);
@@ -47,7 +47,7 @@ public final class ProcessCondition implements Condition, SharedObject {
             throw new IllegalArgumentException("handle's condition is not aligned: offset " + data.block()
                     + " is not a multiple of " + ConditionCore.ALIGNMENT + ", handle=" + handle);
         }
-        SharedLock lock = SharedLock.attach(Handle.parse(data.lock()));
+        SharedLock lock = SharedLock.attach((Handle) HandleCodec.handle(data.lock(), data.lockData()));
         SharedBlock block = null;
         try {
             block = SharedBlock.attach(data.arena(), data.block(), data.generation());
@@ -112,8 +112,10 @@ public final class ProcessCondition implements Condition, SharedObject {
 
     @Override
     public Handle handle() {
-        return Handle.parse(HandleCodec.encode(new HandleCodec.HandleData("C", block.arena(), block.offset(),
-                block.generation(), 0, ConditionCore.SIZE, 1, lock.handle().toString())));
+        Handle lockHandle = lock.handle();
+        return (Handle) HandleCodec.handleOf(new HandleCodec.HandleData("C", block.arena(), block.offset(),
+                block.generation(), 0, ConditionCore.SIZE, 1, 0, lockHandle.toString(),
+                HandleCodec.decoded(lockHandle)));
     }
 
     /**

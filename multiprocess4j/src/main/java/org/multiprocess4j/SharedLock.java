@@ -62,7 +62,7 @@ public abstract sealed class SharedLock implements Lock, SharedObject permits Pr
      * @throws IllegalStateException when the memory no longer exists
      */
     public static SharedLock attach(Handle handle) {
-        HandleCodec.HandleData data = HandleCodec.decode(handle.toString());
+        HandleCodec.HandleData data = HandleCodec.decoded(handle);
         String sig = data.signature();
         if (!sig.equals("L") && !sig.equals("R") || data.bytes() != LockLayout.SIZE || data.view() != 0) {
             throw new IllegalArgumentException("handle does not name a ProcessLock or ProcessRLock: handle=" + handle);
@@ -193,8 +193,8 @@ public abstract sealed class SharedLock implements Lock, SharedObject permits Pr
     @Override
     public final Handle handle() {
         core.share(); // a view attached in this JVM must find this view's holder and count
-        return Handle.parse(HandleCodec.encode(new HandleCodec.HandleData(this instanceof ProcessRLock ? "R" : "L",
-                block.arena(), block.offset(), block.generation(), 0, LockLayout.SIZE, 1, null)));
+        return (Handle) HandleCodec.handleOf(new HandleCodec.HandleData(this instanceof ProcessRLock ? "R" : "L",
+                block.arena(), block.offset(), block.generation(), 0, LockLayout.SIZE, 1));
     }
 
     /**

@@ -410,7 +410,7 @@ public final class SharedCTypes {
      * @throws IllegalStateException when the memory no longer exists or its header does not match
      */
     public static SharedObject attach(Handle handle) {
-        HandleCodec.HandleData data = HandleCodec.decode(handle.toString());
+        HandleCodec.HandleData data = HandleCodec.decoded(handle);
         String sig = data.signature();
         char kind = sig.charAt(0);
         if (kind != 'v' && kind != 'a') {
@@ -449,7 +449,8 @@ public final class SharedCTypes {
         }
         SharedLock lock;
         try {
-            lock = data.lock() == null ? null : SharedLock.attach(Handle.parse(data.lock()));
+            lock = data.lock() == null ? null
+                    : SharedLock.attach((Handle) HandleCodec.handle(data.lock(), data.lockData()));
         } catch (RuntimeException e) {
             block.close();
             throw e;

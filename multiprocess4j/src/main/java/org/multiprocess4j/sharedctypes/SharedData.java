@@ -48,9 +48,11 @@ abstract sealed class SharedData implements SharedObject permits SharedValue, Sh
 
     @Override
     public final Handle handle() {
-        return Handle.parse(HandleCodec.encode(new HandleCodec.HandleData(signature(), block.arena(),
+        Handle lockHandle = lock == null ? null : lock.handle();
+        return (Handle) HandleCodec.handleOf(new HandleCodec.HandleData(signature(), block.arena(),
                 block.offset(), block.generation(), base, segment.byteSize(), count(), handleStride(),
-                lock == null ? null : lock.handle().toString())));
+                lockHandle == null ? null : lockHandle.toString(),
+                lockHandle == null ? null : HandleCodec.decoded(lockHandle)));
     }
 
     /**

@@ -98,8 +98,11 @@ public abstract class Struct<S extends Struct<S>> implements SharedObject {
     @Override
     public final Handle handle() {
         checkBound();
-        return Handle.parse(HandleCodec.encode(new HandleCodec.HandleData(type.handleSignature('v'), block.arena(),
-                block.offset(), block.generation(), offset, type.byteSize(), 1, lock == null ? null : lock.handle().toString())));
+        Handle lockHandle = lock == null ? null : lock.handle();
+        return (Handle) HandleCodec.handleOf(new HandleCodec.HandleData(type.handleSignature('v'), block.arena(),
+                block.offset(), block.generation(), offset, type.byteSize(), 1, 0,
+                lockHandle == null ? null : lockHandle.toString(),
+                lockHandle == null ? null : HandleCodec.decoded(lockHandle)));
     }
 
     /**

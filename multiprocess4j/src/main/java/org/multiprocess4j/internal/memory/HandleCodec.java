@@ -22,17 +22,79 @@ public final class HandleCodec {
     private HandleCodec() {
     }
 
+    /** The kinds of object a handle names, by the first character of its signature: {@code v a L R C}. */
+    public static final String KINDS = "vaLRC";
+
     /**
      * What a handle says. {@code stride} is the distance in bytes between the elements of an array view with a
-     * step, or 0 when they are contiguous; {@code lock} is the lock's handle text, or null.
+     * step, or 0 when they are contiguous; {@code lock} is the lock's handle text, or null, and {@code lockData}
+     * that handle decoded (null in a record made for encoding).
      */
     public record HandleData(String signature, ArenaRef arena, long block, int generation, long view, long bytes,
-                             long count, long stride, String lock) {
-        /** A handle of contiguous memory. */
+                             long count, long stride, String lock, HandleData lockData) {
+        /** A record to encode, of contiguous memory without a lock. */
         public HandleData(String signature, ArenaRef arena, long block, int generation, long view, long bytes,
-                          long count, String lock) {
-            this(signature, arena, block, generation, view, bytes, count, 0, lock);
+                          long count) {
+            this(signature, arena, block, generation, view, bytes, count, 0, null, null);
         }
+
+        /** The kind of object, one of {@link #KINDS}: the signature's first character. */
+        public char kind() {
+            return signature.charAt(0);
+        }
+    }
+
+    /**
+     * How the public {@code Handle} shares its decoded form with the packages that attach, without a public
+     * method: it registers itself here when its class initializes (the JDK's {@code SharedSecrets} pattern).
+     */
+    public interface Access {
+        /** The decoded form a handle object holds. */
+        HandleData data(Object handle);
+
+        /** A handle object for text already decoded into {@code data}. */
+        Object handle(String text, HandleData data);
+    }
+
+    private static volatile Access access;
+
+    /** Called once, by the handle class's static initializer. */
+    public static void register(Access handles) {
+        access = handles;
+    }
+
+    /** The decoded form of a handle object (of the public handle class), decoded when it was made. */
+    public static HandleData decoded(Object handle) {
+        return access.data(handle); // an instance exists, so its class has registered
+    }
+
+    /**
+     * A handle object for {@code data}, encoded once and never decoded: a record with a lock part carries the
+     * lock's decoded form too ({@link #decoded} of the lock's handle).
+     */
+    public static Object handleOf(HandleData data) {
+        if (data.lock() != null && data.lockData() == null) {
+            throw new IllegalArgumentException("a handle's lock part needs its decoded form: lock=" + data.lock());
+        }
+        return handles().handle(encode(data), data);
+    }
+
+    /** A handle object for text already decoded into {@code data} (a lock part, for one). */
+    public static Object handle(String text, HandleData data) {
+        return handles().handle(text, data);
+    }
+
+    private static Access handles() {
+        Access a = access;
+        if (a == null) {
+            try {
+                Class.forName("org.multiprocess4j.Handle", true, HandleCodec.class.getClassLoader());
+            } catch (ClassNotFoundException e) {
+                throw new IllegalStateException("the handle class is missing from the library", e);
+            }
+            a = access;
+        }
+        return a;
     }
 
     public static String encode(HandleData data) {
@@ -62,18 +124,18 @@ public final class HandleCodec {
         }
         int plus = text.indexOf('+');
         if (plus < 0) {
-            return decodeOne(text, text, null);
+            return decodeOne(text, text, null, null);
         }
         String lock = text.substring(plus + 1);
         if (lock.indexOf('+') >= 0) {
             throw bad(text, "may name one lock, and a lock's handle names no lock of its own");
         }
-        decodeOne(lock, text, null);
-        return decodeOne(text.substring(0, plus), text, lock);
+        HandleData lockData = decodeOne(lock, text, null, null);
+        return decodeOne(text.substring(0, plus), text, lock, lockData);
     }
 
     /** Decodes one object's part of {@code whole}; errors name {@code whole}. */
-    private static HandleData decodeOne(String own, String whole, String lock) {
+    private static HandleData decodeOne(String own, String whole, String lock, HandleData lockData) {
         String[] f = own.split(":", FIELDS + 1);
         if (f.length != FIELDS || !f[0].equals(PREFIX)) {
             throw bad(whole, "must have " + FIELDS + " ':'-separated fields starting with " + PREFIX);
@@ -87,8 +149,8 @@ public final class HandleCodec {
             } catch (IllegalArgumentException e) {
                 throw bad(whole, "has a type signature that is not base64url");
             }
-            if (signature.isEmpty()) {
-                throw bad(whole, "has an empty type signature");
+            if (signature.isEmpty() || KINDS.indexOf(signature.charAt(0)) < 0) {
+                throw bad(whole, "has a signature that names no kind of object (one of " + KINDS + ")");
             }
             int slash = f[10].indexOf('/');
             long count = positive(slash < 0 ? f[10] : f[10].substring(0, slash));
@@ -97,7 +159,7 @@ public final class HandleCodec {
                 throw bad(whole, "has a stride of 0; a contiguous array's handle has none");
             }
             return new HandleData(signature, arena, positive(f[6]), Integer.parseUnsignedInt(f[7]), positive(f[8]),
-                    positive(f[9]), count, stride, lock);
+                    positive(f[9]), count, stride, lock, lockData);
         } catch (NumberFormatException | ArithmeticException e) {
             throw bad(whole, "has a field that is not a number in range (" + e.getMessage() + ")");
         }

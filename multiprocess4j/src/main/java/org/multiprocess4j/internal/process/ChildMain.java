@@ -5,7 +5,6 @@ import org.multiprocess4j.Handle;
 import org.multiprocess4j.ProcessCondition;
 import org.multiprocess4j.SharedLock;
 import org.multiprocess4j.SharedObject;
-import org.multiprocess4j.internal.memory.HandleCodec;
 import org.multiprocess4j.sharedctypes.SharedCTypes;
 
 import java.io.ByteArrayInputStream;
@@ -135,11 +134,11 @@ public final class ChildMain {
     }
 
     private static SharedObject attach(Handle handle) {
-        char kind = HandleCodec.decode(handle.toString()).signature().charAt(0);
-        if (kind == 'L' || kind == 'R') {
-            return SharedLock.attach(handle);
-        }
-        return kind == 'C' ? ProcessCondition.attach(handle) : SharedCTypes.attach(handle);
+        return switch (handle.kind()) {
+            case LOCK, RLOCK -> SharedLock.attach(handle);
+            case CONDITION -> ProcessCondition.attach(handle);
+            case VALUE, ARRAY -> SharedCTypes.attach(handle);
+        };
     }
 
     private static byte[] serialize(Throwable t) {

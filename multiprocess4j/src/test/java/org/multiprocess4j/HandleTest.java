@@ -1,0 +1,75 @@
+package org.multiprocess4j;
+
+import org.junit.jupiter.api.Test;
+import org.multiprocess4j.sharedctypes.CType;
+import org.multiprocess4j.sharedctypes.IntArray;
+import org.multiprocess4j.sharedctypes.IntValue;
+import org.multiprocess4j.sharedctypes.SharedCTypes;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.ObjectInputStream;
+import java.io.ObjectOutputStream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Handles as values: what they name, read once from their documented string form. */
+class HandleTest {
+
+    @Test
+    void shouldNameWhatItRefersTo() {
+        try (IntValue v = SharedCTypes.rawValue(CType.c_int, 1); IntArray a = SharedCTypes.array(CType.c_int, 3);
+             ProcessLock lock = ProcessLock.create(); ProcessRLock rlock = ProcessRLock.create()) {
+            ProcessCondition condition = lock.newCondition();
+            assertEquals(Handle.Kind.VALUE, v.handle().kind());
+            assertEquals(Handle.Kind.ARRAY, a.handle().kind());
+            assertEquals(Handle.Kind.ARRAY, a.slice(0, 3, 2).handle().kind());
+            assertEquals(Handle.Kind.LOCK, lock.handle().kind());
+            assertEquals(Handle.Kind.RLOCK, rlock.handle().kind());
+            assertEquals(Handle.Kind.CONDITION, condition.handle().kind());
+            assertFalse(v.handle().hasLock());
+            assertTrue(a.handle().hasLock());
+            assertTrue(condition.handle().hasLock());
+            assertEquals(ProcessHandle.current().pid(), v.handle().creatorPid());
+            condition.close();
+        }
+    }
+
+    @Test
+    void shouldReadBackItsStringAndSerializedFormsEqual() throws Exception {
+        try (IntArray a = SharedCTypes.array(CType.c_int, 3)) {
+            Handle h = a.handle();
+            Handle parsed = Handle.parse(h.toString());
+            assertEquals(h, parsed);
+            assertEquals(h.kind(), parsed.kind());
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+            try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
+                out.writeObject(h);
+            }
+            Handle read;
+            try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(bytes.toByteArray()))) {
+                read = (Handle) in.readObject();
+            }
+            assertEquals(h, read);
+            assertEquals(Handle.Kind.ARRAY, read.kind(), "a deserialized handle is decoded too");
+            IntArray same = IntArray.attach(read);
+            same.set(1, 5);
+            assertEquals(5, a.get(1));
+        }
+    }
+
+    @Test
+    void shouldRefuseASignatureThatNamesNoKind() {
+        try (IntValue v = SharedCTypes.rawValue(CType.c_int, 1)) {
+            String text = v.handle().toString();
+            String sig = text.substring(text.lastIndexOf(':') + 1);
+            String other = java.util.Base64.getUrlEncoder().withoutPadding().encodeToString("xi".getBytes());
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> Handle.parse(text.replace(sig, other)));
+            assertTrue(e.getMessage().contains("names no kind of object"), e.getMessage());
+        }
+    }
+}
