@@ -284,7 +284,9 @@ class ProcessLockTest {
         for (int round = 0; round < rounds; round++) {
             ChildProcess churner = start(new ChildProcess(ProcessLockTest::churn, lock, counter));
             long before = counter.get();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             while (counter.getVolatile() == before) {
+                assertTrue(System.nanoTime() < deadline, "round " + round + ": the child never counted");
                 Thread.sleep(1);
             }
             Thread.sleep(ThreadLocalRandom.current().nextInt(20));

@@ -316,7 +316,11 @@ class WaitingTest {
                 lock.unlock();
             }
         });
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         while (waiter.getState() != Thread.State.WAITING || lock.isLocked()) {
+            if (System.nanoTime() > deadline) {
+                System.exit(4); // within the parent's 30-s join: exit code 4 says the waiter never parked
+            }
             Thread.sleep(1);
         }
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -344,7 +348,7 @@ class WaitingTest {
         child.start();
         try {
             assertTrue(child.join(Duration.ofSeconds(30)), "the child hung in its shutdown hooks");
-            assertEquals(3, child.exitCode());
+            assertEquals(3, child.exitCode(), "4 means the child's waiter never parked within 20 s");
         } finally {
             child.kill();
         }
