@@ -6,7 +6,6 @@ import org.multiprocess4j.internal.os.Platform;
 import org.multiprocess4j.internal.process.AotCache;
 import org.multiprocess4j.internal.process.AotTraining;
 import org.multiprocess4j.internal.process.Bootstrap;
-import org.multiprocess4j.internal.process.ChildMain;
 import org.multiprocess4j.internal.process.InheritedOptions;
 import org.multiprocess4j.internal.process.StatusLayout;
 

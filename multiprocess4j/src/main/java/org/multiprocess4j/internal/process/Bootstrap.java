@@ -249,7 +249,7 @@ public record Bootstrap(String name, boolean daemon, long parentPid, long parent
      * {@code DataInputStream} would initialize the JDK's byte-array VarHandles, and decoding UTF-8 its standard
      * charsets, which together cost a child about 3 ms of start-up.
      */
-    static Bootstrap decode(InputStream stream) throws IOException {
+    public static Bootstrap decode(InputStream stream) throws IOException {
         byte[] head = stream.readNBytes(Integer.BYTES);
         Cursor frame = new Cursor(head);
         int length = frame.readInt();

@@ -18,7 +18,7 @@ import java.util.concurrent.TimeUnit;
  * blocked in poll(2) on a pidfd would add that to every short-lived child; and a pidfd needs the native linker,
  * which costs a child more start-up than all the checks of a typical life together.
  */
-final class ParentWatch {
+public final class ParentWatch {
     /** How often a running daemon child looks at its parent: it ends within this (plus scheduling) of its death. */
     static final long PERIOD_MILLIS = 20;
     private static final Platform PLATFORM = Platform.current();
@@ -27,7 +27,7 @@ final class ParentWatch {
     }
 
     /** Halts this JVM at once if the parent is already gone, else watches it from a daemon thread. */
-    static void start(long parentPid, long parentStartTime) {
+    public static void start(long parentPid, long parentStartTime) {
         haltIfGone(parentPid, parentStartTime);
         Thread.ofPlatform().daemon().name("multiprocess4j-parent-watch").start(() -> {
             while (true) {

@@ -16,21 +16,21 @@ import java.nio.ByteOrder;
  * some other file: the writer first reads the arena header there and writes only when it holds the arena magic and
  * the arena's random 64-bit id.
  */
-final class StatusWriter {
+public final class StatusWriter {
     private final String file;
     private final long arenaId;
     private final long base;
     private boolean reported;
 
     /** A writer for the status block at {@code base} in the arena file {@code file}, whose id is {@code arenaId}. */
-    StatusWriter(String file, long arenaId, long base) {
+    public StatusWriter(String file, long arenaId, long base) {
         this.file = file;
         this.arenaId = arenaId;
         this.base = base;
     }
 
     /** Reports the state, and for THREW the serialized exception, unless a report was made already. */
-    synchronized void report(int state, byte[] exception) {
+    public synchronized void report(int state, byte[] exception) {
         if (reported) {
             return;
         }

@@ -1,10 +1,9 @@
-package org.multiprocess4j.internal.process;
+package org.multiprocess4j;
 
-import org.multiprocess4j.ChildProcess;
-import org.multiprocess4j.Handle;
-import org.multiprocess4j.ProcessCondition;
-import org.multiprocess4j.SharedLock;
-import org.multiprocess4j.SharedObject;
+import org.multiprocess4j.internal.process.Bootstrap;
+import org.multiprocess4j.internal.process.ParentWatch;
+import org.multiprocess4j.internal.process.StatusLayout;
+import org.multiprocess4j.internal.process.StatusWriter;
 import org.multiprocess4j.sharedctypes.SharedCTypes;
 
 import java.io.ByteArrayInputStream;
@@ -21,9 +20,10 @@ import java.lang.reflect.Modifier;
 /**
  * The main class of a child JVM: reads its {@link Bootstrap} from standard input, attaches the shared arguments,
  * runs the target and reports how it ended. A method-reference target is called by reflection on the method it
- * names, which spares the child the lambda metafactory.
+ * names, which spares the child the lambda metafactory. It lives beside {@link ChildProcess} because it attaches
+ * public types (shared objects, locks), which the internal packages below do not import.
  */
-public final class ChildMain {
+final class ChildMain {
     /** Exit status when the target threw, as CPython's child does. */
     static final int THREW_EXIT_STATUS = 1;
     /** Exit status when the parent sent no complete bootstrap. */
