@@ -303,15 +303,18 @@ def gen_array(k):
     idx = "        Objects.checkIndex(index, length);\n"
     size = f"{k['layout']}.byteSize()"
     off = "at(index)"
+    of = OF[k["layout"]]
+    ld = lambda o: k["read"].format(r=f"rawAt({o})")
+    st = lambda o, v: f"rawAt({o}, {k['write'].format(v=v)})"
     loop_to = (f"        for (int i = 0; i < count; i++) {{\n"
-               f"            dst[dstFrom + i] = {load(k, 'segment', '(from + i) * stride')};\n        }}\n")
+               f"            dst[dstFrom + i] = {ld('(from + i) * stride')};\n        }}\n")
     loop_from = (f"        for (int i = 0; i < count; i++) {{\n"
-                 f"            {store(k, 'segment', '(to + i) * stride', 'src[srcFrom + i]')};\n        }}\n")
+                 f"            {st('(to + i) * stride', 'src[srcFrom + i]')};\n        }}\n")
     if k["memcpy"] and not k["checked"]:
-        copy_to = (f"        if (stride == {size}) {{ // contiguous: one memory copy\n"
+        copy_to = (f"        if (stride == {size} && layout == null) {{ // contiguous, native: one memory copy\n"
                    f"            MemorySegment.copy(segment, {k['layout']}, from * {size}, dst, dstFrom, count);\n"
                    f"            return;\n        }}\n" + loop_to)
-        copy_from = (f"        if (stride == {size}) {{ // contiguous: one memory copy\n"
+        copy_from = (f"        if (stride == {size} && layout == null) {{ // contiguous, native: one memory copy\n"
                      f"            MemorySegment.copy(src, srcFrom, segment, {k['layout']}, to * {size}, count);\n"
                      f"            return;\n        }}\n" + loop_from)
         validate = ""
@@ -330,6 +333,7 @@ import org.multiprocess4j.SharedLock;
 import org.multiprocess4j.internal.memory.SharedBlock;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
 import java.util.Iterator;
 import java.util.Objects;
@@ -348,9 +352,9 @@ import static java.lang.foreign.ValueLayout.{k['layout']};
 public final class {cls} extends {base_cls} implements Iterable<{k['box']}> {{
     private static final VarHandle VH = {k['layout']}.varHandle();
 
-    {cls}(CType<?, ?> type, SharedBlock block, long base, long length, long stride, SharedLock lock,
-            boolean ownsLock) {{
-        super(type, block, base, length, stride, lock, ownsLock);
+    {cls}(CType<?, ?> type, SharedBlock block, long base, long length, long stride, ValueLayout layout,
+            SharedLock lock, boolean ownsLock) {{
+        super(type, block, base, length, stride, layout, lock, ownsLock);
     }}
 
     /**
@@ -369,7 +373,7 @@ public final class {cls} extends {base_cls} implements Iterable<{k['box']}> {{
      * @throws IndexOutOfBoundsException unless {{@code 0 <= index < length()}}
      */
     public {j} get(long index) {{
-{idx}{locked(load(k, "segment", off), j)}    }}
+{idx}{locked(ld(off), j)}    }}
 
     /**
      * Sets the element at {{@code index}}; takes the lock when synchronized.
@@ -378,8 +382,8 @@ public final class {cls} extends {base_cls} implements Iterable<{k['box']}> {{
      * @throws IllegalArgumentException when {{@code value}} is outside the C type's range
      */
     public void set(long index, {j} value) {{
-{idx}{chk}{locked(store(k, "segment", off, "value"), "void")}    }}
-{atomics(k, "segment", off, "long index", idx, "element")}
+{idx}{chk}{locked(st(off, "value"), "void")}    }}
+{atomics(k, "segment", off, "long index", idx + "        checkAtomic();" + chr(10), "element")}
     /**
      * Copies {{@code count}} elements starting at {{@code from}} into {{@code dst}} starting at {{@code dstFrom}}.
      *
@@ -481,8 +485,8 @@ public final class {cls} extends {base_cls} implements Iterable<{k['box']}> {{
      */
     public {cls} slice(long from, long to, long step) {{
         long n = sliceLength(from, to, step);
-        return new {cls}((CType<?, ?>) elementType(), block, base + from * stride, n, sliceStride(n, step), lock,
-                false);
+        return new {cls}((CType<?, ?>) elementType(), block, base + from * stride, n, sliceStride(n, step), layout,
+                lock, false);
     }}
 
     /**
@@ -491,6 +495,22 @@ public final class {cls} extends {base_cls} implements Iterable<{k['box']}> {{
      */
     private long at(long index) {{
         return stride == {size} ? index * {size} : index * stride;
+    }}
+
+    /** The element at offset {{@code at}}, read with its type's layout or, in a packed or byte-swapped structure, its own. */
+    private {k['raw']} rawAt(long at) {{
+        ValueLayout odd = layout;
+        return odd == null ? segment.get({k['layout']}, at) : segment.get((ValueLayout.{of}) odd, at);
+    }}
+
+    /** Writes the element at offset {{@code at}} as {{@link #rawAt(long)}} reads it. */
+    private void rawAt(long at, {k['raw']} value) {{
+        ValueLayout odd = layout;
+        if (odd == null) {{
+            segment.set({k['layout']}, at, value);
+        }} else {{
+            segment.set((ValueLayout.{of}) odd, at, value);
+        }}
     }}
 
     /** Iterates over the elements, reading each when it is reached. */
@@ -511,7 +531,7 @@ public final class {cls} extends {base_cls} implements Iterable<{k['box']}> {{
 
     @Override
     {cls} withLock(SharedLock lock, boolean ownsLock) {{
-        return new {cls}((CType<?, ?>) elementType(), block, base, length, stride, lock, ownsLock);
+        return new {cls}((CType<?, ?>) elementType(), block, base, length, stride, layout, lock, ownsLock);
     }}
 {extra}}}
 """
@@ -530,7 +550,7 @@ EXTRA_ARRAY = {
         }
         try {
             long end = 0;
-            while (end < length && segment.get(JAVA_BYTE, end * stride) != 0) {
+            while (end < length && rawAt(end * stride) != 0) {
                 end++;
             }
             byte[] bytes = new byte[(int) end];
@@ -561,7 +581,7 @@ EXTRA_ARRAY = {
         try {
             write(bytes, 0, 0, bytes.length);
             if (bytes.length < length) {
-                segment.set(JAVA_BYTE, bytes.length * stride, (byte) 0);
+                rawAt(bytes.length * stride, (byte) 0);
             }
         } finally {
             if (l != null) {
@@ -612,7 +632,7 @@ EXTRA_ARRAY = {
         try {
             StringBuilder text = new StringBuilder();
             for (long i = 0; i < length; i++) {
-                int codePoint = segment.get(JAVA_INT, i * stride);
+                int codePoint = rawAt(i * stride);
                 if (codePoint == 0) {
                     break;
                 }
@@ -644,7 +664,7 @@ EXTRA_ARRAY = {
         try {
             write(codePoints, 0, 0, codePoints.length);
             if (codePoints.length < length) {
-                segment.set(JAVA_INT, codePoints.length * stride, 0);
+                rawAt(codePoints.length * stride, 0);
             }
         } finally {
             if (l != null) {
@@ -810,7 +830,7 @@ enum Kind {{
     @FunctionalInterface
     interface ArrayFactory {{
         SharedArray create(CType<?, ?> type, org.multiprocess4j.internal.memory.SharedBlock block, long base,
-                long length, long stride, org.multiprocess4j.SharedLock lock, boolean ownsLock);
+                long length, long stride, ValueLayout layout, org.multiprocess4j.SharedLock lock, boolean ownsLock);
     }}
 
     @FunctionalInterface

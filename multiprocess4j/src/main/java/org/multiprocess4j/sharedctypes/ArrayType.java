@@ -1,6 +1,7 @@
 package org.multiprocess4j.sharedctypes;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -70,6 +71,11 @@ public final class ArrayType extends DataType {
 
     @Override
     void store(MemorySegment segment, long offset, Object value, String param) {
+        store(segment, offset, value, param, null);
+    }
+
+    /** Stores the elements, the primitive ones with {@code layout} when it is given (a packed or swapped field). */
+    void store(MemorySegment segment, long offset, Object value, String param, ValueLayout layout) {
         List<?> values = Initializers.asList(value);
         if (values == null) {
             throw new IllegalArgumentException(param + " must be an array or collection for " + this + ": " + param
@@ -80,15 +86,31 @@ public final class ArrayType extends DataType {
                     + length + " of " + this + ": " + param + "=" + value);
         }
         for (int i = 0; i < values.size(); i++) {
-            element.store(segment, offset + i * element.byteSize(), values.get(i), param + "[" + i + "]");
+            long at = offset + i * element.byteSize();
+            String name = param + "[" + i + "]";
+            switch (element) {
+                case CType<?, ?> c when layout != null -> c.store(segment, at, values.get(i), name, layout);
+                case ArrayType a -> a.store(segment, at, values.get(i), name, layout);
+                default -> element.store(segment, at, values.get(i), name);
+            }
         }
     }
 
     @Override
     Object load(MemorySegment segment, long offset) {
+        return load(segment, offset, null);
+    }
+
+    /** Loads the elements, the primitive ones with {@code layout} when it is given. */
+    Object load(MemorySegment segment, long offset, ValueLayout layout) {
         List<Object> values = new ArrayList<>(length);
         for (int i = 0; i < length; i++) {
-            values.add(element.load(segment, offset + i * element.byteSize()));
+            long at = offset + i * element.byteSize();
+            values.add(switch (element) {
+                case CType<?, ?> c when layout != null -> c.load(segment, at, layout);
+                case ArrayType a -> a.load(segment, at, layout);
+                default -> element.load(segment, at);
+            });
         }
         return values;
     }

@@ -6,6 +6,7 @@ import org.multiprocess4j.SharedLock;
 import org.multiprocess4j.internal.memory.SharedBlock;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
 import java.util.Iterator;
 import java.util.Objects;
@@ -24,9 +25,9 @@ import static java.lang.foreign.ValueLayout.JAVA_BOOLEAN;
 public final class BoolArray extends SharedArray implements Iterable<Boolean> {
     private static final VarHandle VH = JAVA_BOOLEAN.varHandle();
 
-    BoolArray(CType<?, ?> type, SharedBlock block, long base, long length, long stride, SharedLock lock,
-            boolean ownsLock) {
-        super(type, block, base, length, stride, lock, ownsLock);
+    BoolArray(CType<?, ?> type, SharedBlock block, long base, long length, long stride, ValueLayout layout,
+            SharedLock lock, boolean ownsLock) {
+        super(type, block, base, length, stride, layout, lock, ownsLock);
     }
 
     /**
@@ -48,11 +49,11 @@ public final class BoolArray extends SharedArray implements Iterable<Boolean> {
         Objects.checkIndex(index, length);
         SharedLock l = lock;
         if (l == null || l.isHeldByCurrentThread()) {
-            return segment.get(JAVA_BOOLEAN, at(index));
+            return rawAt(at(index));
         }
         l.lock();
         try {
-            return segment.get(JAVA_BOOLEAN, at(index));
+            return rawAt(at(index));
         } finally {
             l.unlock();
         }
@@ -68,12 +69,12 @@ public final class BoolArray extends SharedArray implements Iterable<Boolean> {
         Objects.checkIndex(index, length);
         SharedLock l = lock;
         if (l == null || l.isHeldByCurrentThread()) {
-            segment.set(JAVA_BOOLEAN, at(index), value);
+            rawAt(at(index), value);
             return;
         }
         l.lock();
         try {
-            segment.set(JAVA_BOOLEAN, at(index), value);
+            rawAt(at(index), value);
         } finally {
             l.unlock();
         }
@@ -82,24 +83,28 @@ public final class BoolArray extends SharedArray implements Iterable<Boolean> {
     /** Reads the value of the element at {@code index} with volatile semantics (sequentially consistent with other volatile accesses). */
     public boolean getVolatile(long index) {
         Objects.checkIndex(index, length);
+        checkAtomic();
         return (boolean) VH.getVolatile(segment, at(index));
     }
 
     /** Writes the value of the element at {@code index} with volatile semantics, without taking the lock. */
     public void setVolatile(long index, boolean value) {
         Objects.checkIndex(index, length);
+        checkAtomic();
         VH.setVolatile(segment, at(index), value);
     }
 
     /** Reads the value of the element at {@code index}; no later read or write moves before it (pairs with {@link #setRelease}). */
     public boolean getAcquire(long index) {
         Objects.checkIndex(index, length);
+        checkAtomic();
         return (boolean) VH.getAcquire(segment, at(index));
     }
 
     /** Writes the value of the element at {@code index}; no earlier read or write moves after it: it publishes them to an acquiring reader. */
     public void setRelease(long index, boolean value) {
         Objects.checkIndex(index, length);
+        checkAtomic();
         VH.setRelease(segment, at(index), value);
     }
 
@@ -127,7 +132,7 @@ public final class BoolArray extends SharedArray implements Iterable<Boolean> {
     /** Copies out without locking: the caller holds the lock, or there is none. */
     private void read(long from, boolean[] dst, int dstFrom, int count) {
         for (int i = 0; i < count; i++) {
-            dst[dstFrom + i] = segment.get(JAVA_BOOLEAN, (from + i) * stride);
+            dst[dstFrom + i] = rawAt((from + i) * stride);
         }
     }
 
@@ -156,7 +161,7 @@ public final class BoolArray extends SharedArray implements Iterable<Boolean> {
     /** Copies in without locking or validating: the caller holds the lock (or there is none) and checked src. */
     private void write(boolean[] src, int srcFrom, long to, int count) {
         for (int i = 0; i < count; i++) {
-            segment.set(JAVA_BOOLEAN, (to + i) * stride, src[srcFrom + i]);
+            rawAt((to + i) * stride, src[srcFrom + i]);
         }
     }
 
@@ -210,8 +215,8 @@ public final class BoolArray extends SharedArray implements Iterable<Boolean> {
      */
     public BoolArray slice(long from, long to, long step) {
         long n = sliceLength(from, to, step);
-        return new BoolArray((CType<?, ?>) elementType(), block, base + from * stride, n, sliceStride(n, step), lock,
-                false);
+        return new BoolArray((CType<?, ?>) elementType(), block, base + from * stride, n, sliceStride(n, step), layout,
+                lock, false);
     }
 
     /**
@@ -220,6 +225,22 @@ public final class BoolArray extends SharedArray implements Iterable<Boolean> {
      */
     private long at(long index) {
         return stride == JAVA_BOOLEAN.byteSize() ? index * JAVA_BOOLEAN.byteSize() : index * stride;
+    }
+
+    /** The element at offset {@code at}, read with its type's layout or, in a packed or byte-swapped structure, its own. */
+    private boolean rawAt(long at) {
+        ValueLayout odd = layout;
+        return odd == null ? segment.get(JAVA_BOOLEAN, at) : segment.get((ValueLayout.OfBoolean) odd, at);
+    }
+
+    /** Writes the element at offset {@code at} as {@link #rawAt(long)} reads it. */
+    private void rawAt(long at, boolean value) {
+        ValueLayout odd = layout;
+        if (odd == null) {
+            segment.set(JAVA_BOOLEAN, at, value);
+        } else {
+            segment.set((ValueLayout.OfBoolean) odd, at, value);
+        }
     }
 
     /** Iterates over the elements, reading each when it is reached. */
@@ -240,6 +261,6 @@ public final class BoolArray extends SharedArray implements Iterable<Boolean> {
 
     @Override
     BoolArray withLock(SharedLock lock, boolean ownsLock) {
-        return new BoolArray((CType<?, ?>) elementType(), block, base, length, stride, lock, ownsLock);
+        return new BoolArray((CType<?, ?>) elementType(), block, base, length, stride, layout, lock, ownsLock);
     }
 }

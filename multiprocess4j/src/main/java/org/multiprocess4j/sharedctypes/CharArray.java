@@ -6,6 +6,7 @@ import org.multiprocess4j.SharedLock;
 import org.multiprocess4j.internal.memory.SharedBlock;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
 import java.util.Iterator;
 import java.util.Objects;
@@ -24,9 +25,9 @@ import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 public final class CharArray extends SharedArray implements Iterable<Byte> {
     private static final VarHandle VH = JAVA_BYTE.varHandle();
 
-    CharArray(CType<?, ?> type, SharedBlock block, long base, long length, long stride, SharedLock lock,
-            boolean ownsLock) {
-        super(type, block, base, length, stride, lock, ownsLock);
+    CharArray(CType<?, ?> type, SharedBlock block, long base, long length, long stride, ValueLayout layout,
+            SharedLock lock, boolean ownsLock) {
+        super(type, block, base, length, stride, layout, lock, ownsLock);
     }
 
     /**
@@ -48,11 +49,11 @@ public final class CharArray extends SharedArray implements Iterable<Byte> {
         Objects.checkIndex(index, length);
         SharedLock l = lock;
         if (l == null || l.isHeldByCurrentThread()) {
-            return segment.get(JAVA_BYTE, at(index));
+            return rawAt(at(index));
         }
         l.lock();
         try {
-            return segment.get(JAVA_BYTE, at(index));
+            return rawAt(at(index));
         } finally {
             l.unlock();
         }
@@ -68,12 +69,12 @@ public final class CharArray extends SharedArray implements Iterable<Byte> {
         Objects.checkIndex(index, length);
         SharedLock l = lock;
         if (l == null || l.isHeldByCurrentThread()) {
-            segment.set(JAVA_BYTE, at(index), value);
+            rawAt(at(index), value);
             return;
         }
         l.lock();
         try {
-            segment.set(JAVA_BYTE, at(index), value);
+            rawAt(at(index), value);
         } finally {
             l.unlock();
         }
@@ -82,24 +83,28 @@ public final class CharArray extends SharedArray implements Iterable<Byte> {
     /** Reads the value of the element at {@code index} with volatile semantics (sequentially consistent with other volatile accesses). */
     public byte getVolatile(long index) {
         Objects.checkIndex(index, length);
+        checkAtomic();
         return (byte) VH.getVolatile(segment, at(index));
     }
 
     /** Writes the value of the element at {@code index} with volatile semantics, without taking the lock. */
     public void setVolatile(long index, byte value) {
         Objects.checkIndex(index, length);
+        checkAtomic();
         VH.setVolatile(segment, at(index), value);
     }
 
     /** Reads the value of the element at {@code index}; no later read or write moves before it (pairs with {@link #setRelease}). */
     public byte getAcquire(long index) {
         Objects.checkIndex(index, length);
+        checkAtomic();
         return (byte) VH.getAcquire(segment, at(index));
     }
 
     /** Writes the value of the element at {@code index}; no earlier read or write moves after it: it publishes them to an acquiring reader. */
     public void setRelease(long index, byte value) {
         Objects.checkIndex(index, length);
+        checkAtomic();
         VH.setRelease(segment, at(index), value);
     }
 
@@ -126,12 +131,12 @@ public final class CharArray extends SharedArray implements Iterable<Byte> {
 
     /** Copies out without locking: the caller holds the lock, or there is none. */
     private void read(long from, byte[] dst, int dstFrom, int count) {
-        if (stride == JAVA_BYTE.byteSize()) { // contiguous: one memory copy
+        if (stride == JAVA_BYTE.byteSize() && layout == null) { // contiguous, native: one memory copy
             MemorySegment.copy(segment, JAVA_BYTE, from * JAVA_BYTE.byteSize(), dst, dstFrom, count);
             return;
         }
         for (int i = 0; i < count; i++) {
-            dst[dstFrom + i] = segment.get(JAVA_BYTE, (from + i) * stride);
+            dst[dstFrom + i] = rawAt((from + i) * stride);
         }
     }
 
@@ -159,12 +164,12 @@ public final class CharArray extends SharedArray implements Iterable<Byte> {
 
     /** Copies in without locking or validating: the caller holds the lock (or there is none) and checked src. */
     private void write(byte[] src, int srcFrom, long to, int count) {
-        if (stride == JAVA_BYTE.byteSize()) { // contiguous: one memory copy
+        if (stride == JAVA_BYTE.byteSize() && layout == null) { // contiguous, native: one memory copy
             MemorySegment.copy(src, srcFrom, segment, JAVA_BYTE, to * JAVA_BYTE.byteSize(), count);
             return;
         }
         for (int i = 0; i < count; i++) {
-            segment.set(JAVA_BYTE, (to + i) * stride, src[srcFrom + i]);
+            rawAt((to + i) * stride, src[srcFrom + i]);
         }
     }
 
@@ -218,8 +223,8 @@ public final class CharArray extends SharedArray implements Iterable<Byte> {
      */
     public CharArray slice(long from, long to, long step) {
         long n = sliceLength(from, to, step);
-        return new CharArray((CType<?, ?>) elementType(), block, base + from * stride, n, sliceStride(n, step), lock,
-                false);
+        return new CharArray((CType<?, ?>) elementType(), block, base + from * stride, n, sliceStride(n, step), layout,
+                lock, false);
     }
 
     /**
@@ -228,6 +233,22 @@ public final class CharArray extends SharedArray implements Iterable<Byte> {
      */
     private long at(long index) {
         return stride == JAVA_BYTE.byteSize() ? index * JAVA_BYTE.byteSize() : index * stride;
+    }
+
+    /** The element at offset {@code at}, read with its type's layout or, in a packed or byte-swapped structure, its own. */
+    private byte rawAt(long at) {
+        ValueLayout odd = layout;
+        return odd == null ? segment.get(JAVA_BYTE, at) : segment.get((ValueLayout.OfByte) odd, at);
+    }
+
+    /** Writes the element at offset {@code at} as {@link #rawAt(long)} reads it. */
+    private void rawAt(long at, byte value) {
+        ValueLayout odd = layout;
+        if (odd == null) {
+            segment.set(JAVA_BYTE, at, value);
+        } else {
+            segment.set((ValueLayout.OfByte) odd, at, value);
+        }
     }
 
     /** Iterates over the elements, reading each when it is reached. */
@@ -248,7 +269,7 @@ public final class CharArray extends SharedArray implements Iterable<Byte> {
 
     @Override
     CharArray withLock(SharedLock lock, boolean ownsLock) {
-        return new CharArray((CType<?, ?>) elementType(), block, base, length, stride, lock, ownsLock);
+        return new CharArray((CType<?, ?>) elementType(), block, base, length, stride, layout, lock, ownsLock);
     }
 
     /**
@@ -262,7 +283,7 @@ public final class CharArray extends SharedArray implements Iterable<Byte> {
         }
         try {
             long end = 0;
-            while (end < length && segment.get(JAVA_BYTE, end * stride) != 0) {
+            while (end < length && rawAt(end * stride) != 0) {
                 end++;
             }
             byte[] bytes = new byte[(int) end];
@@ -293,7 +314,7 @@ public final class CharArray extends SharedArray implements Iterable<Byte> {
         try {
             write(bytes, 0, 0, bytes.length);
             if (bytes.length < length) {
-                segment.set(JAVA_BYTE, bytes.length * stride, (byte) 0);
+                rawAt(bytes.length * stride, (byte) 0);
             }
         } finally {
             if (l != null) {

@@ -6,6 +6,7 @@ import org.multiprocess4j.SharedLock;
 import org.multiprocess4j.internal.memory.SharedBlock;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
 import java.util.Iterator;
 import java.util.Objects;
@@ -24,9 +25,9 @@ import static java.lang.foreign.ValueLayout.JAVA_DOUBLE;
 public final class DoubleArray extends SharedArray implements Iterable<Double> {
     private static final VarHandle VH = JAVA_DOUBLE.varHandle();
 
-    DoubleArray(CType<?, ?> type, SharedBlock block, long base, long length, long stride, SharedLock lock,
-            boolean ownsLock) {
-        super(type, block, base, length, stride, lock, ownsLock);
+    DoubleArray(CType<?, ?> type, SharedBlock block, long base, long length, long stride, ValueLayout layout,
+            SharedLock lock, boolean ownsLock) {
+        super(type, block, base, length, stride, layout, lock, ownsLock);
     }
 
     /**
@@ -48,11 +49,11 @@ public final class DoubleArray extends SharedArray implements Iterable<Double> {
         Objects.checkIndex(index, length);
         SharedLock l = lock;
         if (l == null || l.isHeldByCurrentThread()) {
-            return segment.get(JAVA_DOUBLE, at(index));
+            return rawAt(at(index));
         }
         l.lock();
         try {
-            return segment.get(JAVA_DOUBLE, at(index));
+            return rawAt(at(index));
         } finally {
             l.unlock();
         }
@@ -68,12 +69,12 @@ public final class DoubleArray extends SharedArray implements Iterable<Double> {
         Objects.checkIndex(index, length);
         SharedLock l = lock;
         if (l == null || l.isHeldByCurrentThread()) {
-            segment.set(JAVA_DOUBLE, at(index), value);
+            rawAt(at(index), value);
             return;
         }
         l.lock();
         try {
-            segment.set(JAVA_DOUBLE, at(index), value);
+            rawAt(at(index), value);
         } finally {
             l.unlock();
         }
@@ -82,36 +83,42 @@ public final class DoubleArray extends SharedArray implements Iterable<Double> {
     /** Reads the value of the element at {@code index} with volatile semantics (sequentially consistent with other volatile accesses). */
     public double getVolatile(long index) {
         Objects.checkIndex(index, length);
+        checkAtomic();
         return (double) VH.getVolatile(segment, at(index));
     }
 
     /** Writes the value of the element at {@code index} with volatile semantics, without taking the lock. */
     public void setVolatile(long index, double value) {
         Objects.checkIndex(index, length);
+        checkAtomic();
         VH.setVolatile(segment, at(index), value);
     }
 
     /** Reads the value of the element at {@code index}; no later read or write moves before it (pairs with {@link #setRelease}). */
     public double getAcquire(long index) {
         Objects.checkIndex(index, length);
+        checkAtomic();
         return (double) VH.getAcquire(segment, at(index));
     }
 
     /** Writes the value of the element at {@code index}; no earlier read or write moves after it: it publishes them to an acquiring reader. */
     public void setRelease(long index, double value) {
         Objects.checkIndex(index, length);
+        checkAtomic();
         VH.setRelease(segment, at(index), value);
     }
 
     /** Atomically sets the value of the element at {@code index} to {@code newValue} if it is {@code expected}; lock-free. */
     public boolean compareAndSet(long index, double expected, double newValue) {
         Objects.checkIndex(index, length);
+        checkAtomic();
         return VH.compareAndSet(segment, at(index), expected, newValue);
     }
 
     /** Atomically sets the value of the element at {@code index} and returns the previous one; lock-free. */
     public double getAndSet(long index, double newValue) {
         Objects.checkIndex(index, length);
+        checkAtomic();
         return (double) VH.getAndSet(segment, at(index), newValue);
     }
 
@@ -121,6 +128,7 @@ public final class DoubleArray extends SharedArray implements Iterable<Double> {
      */
     public double getAndAdd(long index, double delta) {
         Objects.checkIndex(index, length);
+        checkAtomic();
         double current;
         do {
             current = (double) VH.getVolatile(segment, at(index));
@@ -156,12 +164,12 @@ public final class DoubleArray extends SharedArray implements Iterable<Double> {
 
     /** Copies out without locking: the caller holds the lock, or there is none. */
     private void read(long from, double[] dst, int dstFrom, int count) {
-        if (stride == JAVA_DOUBLE.byteSize()) { // contiguous: one memory copy
+        if (stride == JAVA_DOUBLE.byteSize() && layout == null) { // contiguous, native: one memory copy
             MemorySegment.copy(segment, JAVA_DOUBLE, from * JAVA_DOUBLE.byteSize(), dst, dstFrom, count);
             return;
         }
         for (int i = 0; i < count; i++) {
-            dst[dstFrom + i] = segment.get(JAVA_DOUBLE, (from + i) * stride);
+            dst[dstFrom + i] = rawAt((from + i) * stride);
         }
     }
 
@@ -189,12 +197,12 @@ public final class DoubleArray extends SharedArray implements Iterable<Double> {
 
     /** Copies in without locking or validating: the caller holds the lock (or there is none) and checked src. */
     private void write(double[] src, int srcFrom, long to, int count) {
-        if (stride == JAVA_DOUBLE.byteSize()) { // contiguous: one memory copy
+        if (stride == JAVA_DOUBLE.byteSize() && layout == null) { // contiguous, native: one memory copy
             MemorySegment.copy(src, srcFrom, segment, JAVA_DOUBLE, to * JAVA_DOUBLE.byteSize(), count);
             return;
         }
         for (int i = 0; i < count; i++) {
-            segment.set(JAVA_DOUBLE, (to + i) * stride, src[srcFrom + i]);
+            rawAt((to + i) * stride, src[srcFrom + i]);
         }
     }
 
@@ -248,8 +256,8 @@ public final class DoubleArray extends SharedArray implements Iterable<Double> {
      */
     public DoubleArray slice(long from, long to, long step) {
         long n = sliceLength(from, to, step);
-        return new DoubleArray((CType<?, ?>) elementType(), block, base + from * stride, n, sliceStride(n, step), lock,
-                false);
+        return new DoubleArray((CType<?, ?>) elementType(), block, base + from * stride, n, sliceStride(n, step), layout,
+                lock, false);
     }
 
     /**
@@ -258,6 +266,22 @@ public final class DoubleArray extends SharedArray implements Iterable<Double> {
      */
     private long at(long index) {
         return stride == JAVA_DOUBLE.byteSize() ? index * JAVA_DOUBLE.byteSize() : index * stride;
+    }
+
+    /** The element at offset {@code at}, read with its type's layout or, in a packed or byte-swapped structure, its own. */
+    private double rawAt(long at) {
+        ValueLayout odd = layout;
+        return odd == null ? segment.get(JAVA_DOUBLE, at) : segment.get((ValueLayout.OfDouble) odd, at);
+    }
+
+    /** Writes the element at offset {@code at} as {@link #rawAt(long)} reads it. */
+    private void rawAt(long at, double value) {
+        ValueLayout odd = layout;
+        if (odd == null) {
+            segment.set(JAVA_DOUBLE, at, value);
+        } else {
+            segment.set((ValueLayout.OfDouble) odd, at, value);
+        }
     }
 
     /** Iterates over the elements, reading each when it is reached. */
@@ -278,6 +302,6 @@ public final class DoubleArray extends SharedArray implements Iterable<Double> {
 
     @Override
     DoubleArray withLock(SharedLock lock, boolean ownsLock) {
-        return new DoubleArray((CType<?, ?>) elementType(), block, base, length, stride, lock, ownsLock);
+        return new DoubleArray((CType<?, ?>) elementType(), block, base, length, stride, layout, lock, ownsLock);
     }
 }

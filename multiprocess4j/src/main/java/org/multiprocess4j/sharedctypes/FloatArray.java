@@ -6,6 +6,7 @@ import org.multiprocess4j.SharedLock;
 import org.multiprocess4j.internal.memory.SharedBlock;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
 import java.util.Iterator;
 import java.util.Objects;
@@ -24,9 +25,9 @@ import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 public final class FloatArray extends SharedArray implements Iterable<Float> {
     private static final VarHandle VH = JAVA_FLOAT.varHandle();
 
-    FloatArray(CType<?, ?> type, SharedBlock block, long base, long length, long stride, SharedLock lock,
-            boolean ownsLock) {
-        super(type, block, base, length, stride, lock, ownsLock);
+    FloatArray(CType<?, ?> type, SharedBlock block, long base, long length, long stride, ValueLayout layout,
+            SharedLock lock, boolean ownsLock) {
+        super(type, block, base, length, stride, layout, lock, ownsLock);
     }
 
     /**
@@ -48,11 +49,11 @@ public final class FloatArray extends SharedArray implements Iterable<Float> {
         Objects.checkIndex(index, length);
         SharedLock l = lock;
         if (l == null || l.isHeldByCurrentThread()) {
-            return segment.get(JAVA_FLOAT, at(index));
+            return rawAt(at(index));
         }
         l.lock();
         try {
-            return segment.get(JAVA_FLOAT, at(index));
+            return rawAt(at(index));
         } finally {
             l.unlock();
         }
@@ -68,12 +69,12 @@ public final class FloatArray extends SharedArray implements Iterable<Float> {
         Objects.checkIndex(index, length);
         SharedLock l = lock;
         if (l == null || l.isHeldByCurrentThread()) {
-            segment.set(JAVA_FLOAT, at(index), value);
+            rawAt(at(index), value);
             return;
         }
         l.lock();
         try {
-            segment.set(JAVA_FLOAT, at(index), value);
+            rawAt(at(index), value);
         } finally {
             l.unlock();
         }
@@ -82,36 +83,42 @@ public final class FloatArray extends SharedArray implements Iterable<Float> {
     /** Reads the value of the element at {@code index} with volatile semantics (sequentially consistent with other volatile accesses). */
     public float getVolatile(long index) {
         Objects.checkIndex(index, length);
+        checkAtomic();
         return (float) VH.getVolatile(segment, at(index));
     }
 
     /** Writes the value of the element at {@code index} with volatile semantics, without taking the lock. */
     public void setVolatile(long index, float value) {
         Objects.checkIndex(index, length);
+        checkAtomic();
         VH.setVolatile(segment, at(index), value);
     }
 
     /** Reads the value of the element at {@code index}; no later read or write moves before it (pairs with {@link #setRelease}). */
     public float getAcquire(long index) {
         Objects.checkIndex(index, length);
+        checkAtomic();
         return (float) VH.getAcquire(segment, at(index));
     }
 
     /** Writes the value of the element at {@code index}; no earlier read or write moves after it: it publishes them to an acquiring reader. */
     public void setRelease(long index, float value) {
         Objects.checkIndex(index, length);
+        checkAtomic();
         VH.setRelease(segment, at(index), value);
     }
 
     /** Atomically sets the value of the element at {@code index} to {@code newValue} if it is {@code expected}; lock-free. */
     public boolean compareAndSet(long index, float expected, float newValue) {
         Objects.checkIndex(index, length);
+        checkAtomic();
         return VH.compareAndSet(segment, at(index), expected, newValue);
     }
 
     /** Atomically sets the value of the element at {@code index} and returns the previous one; lock-free. */
     public float getAndSet(long index, float newValue) {
         Objects.checkIndex(index, length);
+        checkAtomic();
         return (float) VH.getAndSet(segment, at(index), newValue);
     }
 
@@ -121,6 +128,7 @@ public final class FloatArray extends SharedArray implements Iterable<Float> {
      */
     public float getAndAdd(long index, float delta) {
         Objects.checkIndex(index, length);
+        checkAtomic();
         float current;
         do {
             current = (float) VH.getVolatile(segment, at(index));
@@ -156,12 +164,12 @@ public final class FloatArray extends SharedArray implements Iterable<Float> {
 
     /** Copies out without locking: the caller holds the lock, or there is none. */
     private void read(long from, float[] dst, int dstFrom, int count) {
-        if (stride == JAVA_FLOAT.byteSize()) { // contiguous: one memory copy
+        if (stride == JAVA_FLOAT.byteSize() && layout == null) { // contiguous, native: one memory copy
             MemorySegment.copy(segment, JAVA_FLOAT, from * JAVA_FLOAT.byteSize(), dst, dstFrom, count);
             return;
         }
         for (int i = 0; i < count; i++) {
-            dst[dstFrom + i] = segment.get(JAVA_FLOAT, (from + i) * stride);
+            dst[dstFrom + i] = rawAt((from + i) * stride);
         }
     }
 
@@ -189,12 +197,12 @@ public final class FloatArray extends SharedArray implements Iterable<Float> {
 
     /** Copies in without locking or validating: the caller holds the lock (or there is none) and checked src. */
     private void write(float[] src, int srcFrom, long to, int count) {
-        if (stride == JAVA_FLOAT.byteSize()) { // contiguous: one memory copy
+        if (stride == JAVA_FLOAT.byteSize() && layout == null) { // contiguous, native: one memory copy
             MemorySegment.copy(src, srcFrom, segment, JAVA_FLOAT, to * JAVA_FLOAT.byteSize(), count);
             return;
         }
         for (int i = 0; i < count; i++) {
-            segment.set(JAVA_FLOAT, (to + i) * stride, src[srcFrom + i]);
+            rawAt((to + i) * stride, src[srcFrom + i]);
         }
     }
 
@@ -248,8 +256,8 @@ public final class FloatArray extends SharedArray implements Iterable<Float> {
      */
     public FloatArray slice(long from, long to, long step) {
         long n = sliceLength(from, to, step);
-        return new FloatArray((CType<?, ?>) elementType(), block, base + from * stride, n, sliceStride(n, step), lock,
-                false);
+        return new FloatArray((CType<?, ?>) elementType(), block, base + from * stride, n, sliceStride(n, step), layout,
+                lock, false);
     }
 
     /**
@@ -258,6 +266,22 @@ public final class FloatArray extends SharedArray implements Iterable<Float> {
      */
     private long at(long index) {
         return stride == JAVA_FLOAT.byteSize() ? index * JAVA_FLOAT.byteSize() : index * stride;
+    }
+
+    /** The element at offset {@code at}, read with its type's layout or, in a packed or byte-swapped structure, its own. */
+    private float rawAt(long at) {
+        ValueLayout odd = layout;
+        return odd == null ? segment.get(JAVA_FLOAT, at) : segment.get((ValueLayout.OfFloat) odd, at);
+    }
+
+    /** Writes the element at offset {@code at} as {@link #rawAt(long)} reads it. */
+    private void rawAt(long at, float value) {
+        ValueLayout odd = layout;
+        if (odd == null) {
+            segment.set(JAVA_FLOAT, at, value);
+        } else {
+            segment.set((ValueLayout.OfFloat) odd, at, value);
+        }
     }
 
     /** Iterates over the elements, reading each when it is reached. */
@@ -278,6 +302,6 @@ public final class FloatArray extends SharedArray implements Iterable<Float> {
 
     @Override
     FloatArray withLock(SharedLock lock, boolean ownsLock) {
-        return new FloatArray((CType<?, ?>) elementType(), block, base, length, stride, lock, ownsLock);
+        return new FloatArray((CType<?, ?>) elementType(), block, base, length, stride, layout, lock, ownsLock);
     }
 }

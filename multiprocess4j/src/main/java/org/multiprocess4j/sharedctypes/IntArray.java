@@ -6,6 +6,7 @@ import org.multiprocess4j.SharedLock;
 import org.multiprocess4j.internal.memory.SharedBlock;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
 import java.util.Iterator;
 import java.util.Objects;
@@ -24,9 +25,9 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 public final class IntArray extends SharedArray implements Iterable<Integer> {
     private static final VarHandle VH = JAVA_INT.varHandle();
 
-    IntArray(CType<?, ?> type, SharedBlock block, long base, long length, long stride, SharedLock lock,
-            boolean ownsLock) {
-        super(type, block, base, length, stride, lock, ownsLock);
+    IntArray(CType<?, ?> type, SharedBlock block, long base, long length, long stride, ValueLayout layout,
+            SharedLock lock, boolean ownsLock) {
+        super(type, block, base, length, stride, layout, lock, ownsLock);
     }
 
     /**
@@ -48,11 +49,11 @@ public final class IntArray extends SharedArray implements Iterable<Integer> {
         Objects.checkIndex(index, length);
         SharedLock l = lock;
         if (l == null || l.isHeldByCurrentThread()) {
-            return segment.get(JAVA_INT, at(index));
+            return rawAt(at(index));
         }
         l.lock();
         try {
-            return segment.get(JAVA_INT, at(index));
+            return rawAt(at(index));
         } finally {
             l.unlock();
         }
@@ -68,12 +69,12 @@ public final class IntArray extends SharedArray implements Iterable<Integer> {
         Objects.checkIndex(index, length);
         SharedLock l = lock;
         if (l == null || l.isHeldByCurrentThread()) {
-            segment.set(JAVA_INT, at(index), value);
+            rawAt(at(index), value);
             return;
         }
         l.lock();
         try {
-            segment.set(JAVA_INT, at(index), value);
+            rawAt(at(index), value);
         } finally {
             l.unlock();
         }
@@ -82,60 +83,70 @@ public final class IntArray extends SharedArray implements Iterable<Integer> {
     /** Reads the value of the element at {@code index} with volatile semantics (sequentially consistent with other volatile accesses). */
     public int getVolatile(long index) {
         Objects.checkIndex(index, length);
+        checkAtomic();
         return (int) VH.getVolatile(segment, at(index));
     }
 
     /** Writes the value of the element at {@code index} with volatile semantics, without taking the lock. */
     public void setVolatile(long index, int value) {
         Objects.checkIndex(index, length);
+        checkAtomic();
         VH.setVolatile(segment, at(index), value);
     }
 
     /** Reads the value of the element at {@code index}; no later read or write moves before it (pairs with {@link #setRelease}). */
     public int getAcquire(long index) {
         Objects.checkIndex(index, length);
+        checkAtomic();
         return (int) VH.getAcquire(segment, at(index));
     }
 
     /** Writes the value of the element at {@code index}; no earlier read or write moves after it: it publishes them to an acquiring reader. */
     public void setRelease(long index, int value) {
         Objects.checkIndex(index, length);
+        checkAtomic();
         VH.setRelease(segment, at(index), value);
     }
 
     /** Atomically sets the value of the element at {@code index} to {@code newValue} if it is {@code expected}; lock-free. */
     public boolean compareAndSet(long index, int expected, int newValue) {
         Objects.checkIndex(index, length);
+        checkAtomic();
         return VH.compareAndSet(segment, at(index), expected, newValue);
     }
 
     /** Atomically sets the value of the element at {@code index} and returns the previous one; lock-free. */
     public int getAndSet(long index, int newValue) {
         Objects.checkIndex(index, length);
+        checkAtomic();
         return (int) VH.getAndSet(segment, at(index), newValue);
     }
 
     /** Atomically adds {@code delta} to the value of the element at {@code index} and returns the previous value (wrapping on overflow, as Java and C two's-complement arithmetic do); one hardware instruction. */
     public int getAndAdd(long index, int delta) {
         Objects.checkIndex(index, length);
+        checkAtomic();
         return (int) VH.getAndAdd(segment, at(index), delta);
     }
 
     /** Atomically adds {@code delta} to the value of the element at {@code index} and returns the new value (wrapping on overflow, as Java and C two's-complement arithmetic do). */
     public int addAndGet(long index, int delta) {
         Objects.checkIndex(index, length);
+        checkAtomic();
         return (int) VH.getAndAdd(segment, at(index), delta) + delta;
     }
 
     /** Atomically adds one to the value of the element at {@code index} and returns the new value. */
     public int incrementAndGet(long index) {
         Objects.checkIndex(index, length);
+        checkAtomic();
         return (int) VH.getAndAdd(segment, at(index), 1) + 1;
     }
 
     /** Atomically subtracts one from the value of the element at {@code index} and returns the new value. */
     public int decrementAndGet(long index) {
         Objects.checkIndex(index, length);
+        checkAtomic();
         return (int) VH.getAndAdd(segment, at(index), -1) - 1;
     }
 
@@ -162,12 +173,12 @@ public final class IntArray extends SharedArray implements Iterable<Integer> {
 
     /** Copies out without locking: the caller holds the lock, or there is none. */
     private void read(long from, int[] dst, int dstFrom, int count) {
-        if (stride == JAVA_INT.byteSize()) { // contiguous: one memory copy
+        if (stride == JAVA_INT.byteSize() && layout == null) { // contiguous, native: one memory copy
             MemorySegment.copy(segment, JAVA_INT, from * JAVA_INT.byteSize(), dst, dstFrom, count);
             return;
         }
         for (int i = 0; i < count; i++) {
-            dst[dstFrom + i] = segment.get(JAVA_INT, (from + i) * stride);
+            dst[dstFrom + i] = rawAt((from + i) * stride);
         }
     }
 
@@ -195,12 +206,12 @@ public final class IntArray extends SharedArray implements Iterable<Integer> {
 
     /** Copies in without locking or validating: the caller holds the lock (or there is none) and checked src. */
     private void write(int[] src, int srcFrom, long to, int count) {
-        if (stride == JAVA_INT.byteSize()) { // contiguous: one memory copy
+        if (stride == JAVA_INT.byteSize() && layout == null) { // contiguous, native: one memory copy
             MemorySegment.copy(src, srcFrom, segment, JAVA_INT, to * JAVA_INT.byteSize(), count);
             return;
         }
         for (int i = 0; i < count; i++) {
-            segment.set(JAVA_INT, (to + i) * stride, src[srcFrom + i]);
+            rawAt((to + i) * stride, src[srcFrom + i]);
         }
     }
 
@@ -254,8 +265,8 @@ public final class IntArray extends SharedArray implements Iterable<Integer> {
      */
     public IntArray slice(long from, long to, long step) {
         long n = sliceLength(from, to, step);
-        return new IntArray((CType<?, ?>) elementType(), block, base + from * stride, n, sliceStride(n, step), lock,
-                false);
+        return new IntArray((CType<?, ?>) elementType(), block, base + from * stride, n, sliceStride(n, step), layout,
+                lock, false);
     }
 
     /**
@@ -264,6 +275,22 @@ public final class IntArray extends SharedArray implements Iterable<Integer> {
      */
     private long at(long index) {
         return stride == JAVA_INT.byteSize() ? index * JAVA_INT.byteSize() : index * stride;
+    }
+
+    /** The element at offset {@code at}, read with its type's layout or, in a packed or byte-swapped structure, its own. */
+    private int rawAt(long at) {
+        ValueLayout odd = layout;
+        return odd == null ? segment.get(JAVA_INT, at) : segment.get((ValueLayout.OfInt) odd, at);
+    }
+
+    /** Writes the element at offset {@code at} as {@link #rawAt(long)} reads it. */
+    private void rawAt(long at, int value) {
+        ValueLayout odd = layout;
+        if (odd == null) {
+            segment.set(JAVA_INT, at, value);
+        } else {
+            segment.set((ValueLayout.OfInt) odd, at, value);
+        }
     }
 
     /** Iterates over the elements, reading each when it is reached. */
@@ -284,6 +311,6 @@ public final class IntArray extends SharedArray implements Iterable<Integer> {
 
     @Override
     IntArray withLock(SharedLock lock, boolean ownsLock) {
-        return new IntArray((CType<?, ?>) elementType(), block, base, length, stride, lock, ownsLock);
+        return new IntArray((CType<?, ?>) elementType(), block, base, length, stride, layout, lock, ownsLock);
     }
 }

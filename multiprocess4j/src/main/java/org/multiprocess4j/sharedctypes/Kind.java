@@ -88,7 +88,7 @@ enum Kind {
     @FunctionalInterface
     interface ArrayFactory {
         SharedArray create(CType<?, ?> type, org.multiprocess4j.internal.memory.SharedBlock block, long base,
-                long length, long stride, org.multiprocess4j.SharedLock lock, boolean ownsLock);
+                long length, long stride, ValueLayout layout, org.multiprocess4j.SharedLock lock, boolean ownsLock);
     }
 
     @FunctionalInterface

@@ -15,10 +15,12 @@ import java.util.Objects;
  *         StructType.field("kind", CType.c_uint8), StructType.field("length", CType.c_uint32));
  * }
  *
- * <p>What the library does not lay out yet, and refuses when a declaration asks for it: an array of multi-byte
- * elements, or a nested structure, that packing leaves below its natural alignment (declare the fields so that
- * they stay aligned, or use single-byte elements); an array of multi-byte elements in a structure of the other
- * byte order; bit fields in a packed structure.
+ * <p>Fields that packing leaves unaligned, and fields in the other byte order, are read and written in place
+ * (arrays of them too); they have no atomic access (an unaligned or byte-swapped word has none), and an array field
+ * of such a structure is shared through the structure's handle, not one of its own. What the library does not lay
+ * out, and refuses when a declaration asks for it: a nested structure, or an array of structures, that packing
+ * leaves below its natural alignment (pack the nested structure's own fields instead); bit fields in a packed
+ * structure.
  *
  * @param union     whether every field starts at offset 0, as in a C {@code union}
  * @param pack      the largest alignment a field keeps (1, 2, 4, 8 or 16), or 0 for C's natural alignment

@@ -4,6 +4,7 @@ import org.multiprocess4j.Handle;
 import org.multiprocess4j.SharedLock;
 import org.multiprocess4j.internal.memory.SharedBlock;
 
+import java.lang.foreign.ValueLayout;
 import java.util.Iterator;
 import java.util.Objects;
 
@@ -21,9 +22,9 @@ import java.util.Objects;
 public final class NestedArray extends SharedArray implements Iterable<SharedArray> {
     private final ArrayType rowType;
 
-    NestedArray(ArrayType rowType, SharedBlock block, long base, long length, long stride, SharedLock lock,
-                boolean ownsLock) {
-        super(rowType, block, base, length, stride, lock, ownsLock);
+    NestedArray(ArrayType rowType, SharedBlock block, long base, long length, long stride, ValueLayout layout,
+                SharedLock lock, boolean ownsLock) {
+        super(rowType, block, base, length, stride, layout, lock, ownsLock);
         this.rowType = rowType;
     }
 
@@ -52,7 +53,7 @@ public final class NestedArray extends SharedArray implements Iterable<SharedArr
     public <A extends SharedArray> A get(long index) {
         Objects.checkIndex(index, length);
         return (A) SharedCTypes.arrayView(rowType.element(), block, base + index * stride,
-                rowType.length(), lock);
+                rowType.length(), layout, lock);
     }
 
     /**
@@ -73,7 +74,8 @@ public final class NestedArray extends SharedArray implements Iterable<SharedArr
      */
     public NestedArray slice(long from, long to, long step) {
         long n = sliceLength(from, to, step);
-        return new NestedArray(rowType, block, base + from * stride, n, sliceStride(n, step), lock, false);
+        return new NestedArray(rowType, block, base + from * stride, n, sliceStride(n, step), layout, lock,
+                false);
     }
 
     /** Iterates over views of the rows. */
@@ -91,6 +93,6 @@ public final class NestedArray extends SharedArray implements Iterable<SharedArr
 
     @Override
     NestedArray withLock(SharedLock lock, boolean ownsLock) {
-        return new NestedArray(rowType, block, base, length, stride, lock, ownsLock);
+        return new NestedArray(rowType, block, base, length, stride, layout, lock, ownsLock);
     }
 }

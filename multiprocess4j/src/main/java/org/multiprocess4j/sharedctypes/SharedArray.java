@@ -3,6 +3,8 @@ package org.multiprocess4j.sharedctypes;
 import org.multiprocess4j.SharedLock;
 import org.multiprocess4j.internal.memory.SharedBlock;
 
+import java.lang.foreign.ValueLayout;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -24,13 +26,54 @@ public abstract sealed class SharedArray extends SharedData
      * ({@link #slice}).
      */
     final long stride;
+    /**
+     * How the elements are read when not with their type's own layout: byte-swapped or byte-aligned, for an array
+     * field of a structure declared with another byte order or packed below the elements' alignment; else null.
+     */
+    final ValueLayout layout;
 
-    SharedArray(DataType elementType, SharedBlock block, long base, long length, long stride, SharedLock lock,
-                boolean ownsLock) {
+    SharedArray(DataType elementType, SharedBlock block, long base, long length, long stride, ValueLayout layout,
+                SharedLock lock, boolean ownsLock) {
         super(block, base, span(elementType, length, stride), lock, ownsLock);
         this.elementType = elementType;
         this.length = length;
         this.stride = stride;
+        this.layout = layout;
+    }
+
+    /** The element at offset {@code at}, boxed, read with {@link #layout} where there is one. */
+    private Object loadAt(long at) {
+        return switch (elementType) {
+            case CType<?, ?> c when layout != null -> c.load(segment, at, layout);
+            case ArrayType a when layout != null -> a.load(segment, at, layout);
+            default -> elementType.load(segment, at);
+        };
+    }
+
+    /** Stores a boxed element at offset {@code at}, written with {@link #layout} where there is one. */
+    private void storeAt(long at, Object value, String param) {
+        switch (elementType) {
+            case CType<?, ?> c when layout != null -> c.store(segment, at, value, param, layout);
+            case ArrayType a when layout != null -> a.store(segment, at, value, param, layout);
+            default -> elementType.store(segment, at, value, param);
+        }
+    }
+
+    /** Throws unless the elements can be accessed atomically: in the platform's byte order, at their alignment. */
+    final void checkAtomic() {
+        if (layout != null) {
+            throw new UnsupportedOperationException("atomic access needs elements in the platform's byte order at "
+                    + "their alignment; this array is a field of a packed or byte-swapped structure (" + layout
+                    + "): use get and set, under the structure's lock where threads or processes share it");
+        }
+    }
+
+    @Override
+    final void checkHandle() {
+        if (layout != null) {
+            throw new UnsupportedOperationException("an array field of a packed or byte-swapped structure (" + layout
+                    + ") has no handle of its own: share the structure, whose handle records its layout");
+        }
     }
 
     /** The bytes from the first element's start to the last one's end. */
@@ -111,11 +154,11 @@ public abstract sealed class SharedArray extends SharedData
         Objects.checkIndex(index, length);
         SharedLock l = lock;
         if (l == null) {
-            return elementType.load(segment, index * stride);
+            return loadAt(index * stride);
         }
         l.lock();
         try {
-            return elementType.load(segment, index * stride);
+            return loadAt(index * stride);
         } finally {
             l.unlock();
         }
@@ -131,12 +174,12 @@ public abstract sealed class SharedArray extends SharedData
         Objects.checkIndex(index, length);
         SharedLock l = lock;
         if (l == null) {
-            elementType.store(segment, index * stride, value, "value");
+            storeAt(index * stride, value, "value");
             return;
         }
         l.lock();
         try {
-            elementType.store(segment, index * stride, value, "value");
+            storeAt(index * stride, value, "value");
         } finally {
             l.unlock();
         }
@@ -152,7 +195,7 @@ public abstract sealed class SharedArray extends SharedData
         try {
             List<Object> values = new ArrayList<>(n);
             for (int i = 0; i < n; i++) {
-                values.add(elementType.load(segment, i * stride));
+                values.add(loadAt(i * stride));
             }
             return values;
         } finally {
@@ -218,7 +261,7 @@ public abstract sealed class SharedArray extends SharedData
         }
         List<String> shown = new ArrayList<>();
         for (long i = 0; i < length; i++) {
-            Object v = elementType.load(segment, i * stride);
+            Object v = loadAt(i * stride);
             shown.add(elementType instanceof CType<?, ?> c ? c.format(v) : String.valueOf(v));
         }
         return describe(head + " " + shown);

@@ -8,6 +8,7 @@ import org.multiprocess4j.internal.memory.HandleCodec;
 import org.multiprocess4j.internal.memory.SharedBlock;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
@@ -537,7 +538,18 @@ public final class SharedCTypes {
     // ---- internals --------------------------------------------------------------------------------------------
 
     static SharedArray arrayView(DataType element, SharedBlock block, long base, long length, SharedLock lock) {
-        return newArrayObject(element, block, base, length, element.byteSize(), lock, false);
+        return arrayView(element, block, base, length, null, lock);
+    }
+
+    /** A contiguous view whose primitive elements are read with {@code layout} (null: their type's own). */
+    static SharedArray arrayView(DataType element, SharedBlock block, long base, long length, ValueLayout layout,
+                                 SharedLock lock) {
+        return switch (element) {
+            case CType<?, ?> c -> c.kind.arrayFactory.create(c, block, base, length, c.byteSize(), layout, lock,
+                    false);
+            case ArrayType a -> new NestedArray(a, block, base, length, a.byteSize(), layout, lock, false);
+            case StructType<?> s -> new StructArray<>(s, block, base, length, s.byteSize(), lock, false);
+        };
     }
 
     private static SharedArray newArrayObject(DataType element, SharedBlock block, long base, long length,
@@ -548,9 +560,9 @@ public final class SharedCTypes {
     private static SharedArray newArrayObject(DataType element, SharedBlock block, long base, long length,
                                               long stride, SharedLock lock, boolean ownsLock) {
         return switch (element) {
-            case CType<?, ?> c -> c.kind.arrayFactory.create(c, block, base, length, stride, lock, ownsLock);
+            case CType<?, ?> c -> c.kind.arrayFactory.create(c, block, base, length, stride, null, lock, ownsLock);
             case StructType<?> s -> new StructArray<>(s, block, base, length, stride, lock, ownsLock);
-            case ArrayType a -> new NestedArray(a, block, base, length, stride, lock, ownsLock);
+            case ArrayType a -> new NestedArray(a, block, base, length, stride, null, lock, ownsLock);
         };
     }
 

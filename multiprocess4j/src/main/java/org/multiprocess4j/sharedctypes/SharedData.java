@@ -38,6 +38,10 @@ abstract sealed class SharedData implements SharedObject permits SharedValue, Sh
     /** How many elements: 1 for a value. */
     abstract long count();
 
+    /** Throws when this object cannot be named by a handle of its own. */
+    void checkHandle() {
+    }
+
     /** The distance between elements when it is not the element size (a view with a step), else 0. */
     long handleStride() {
         return 0;
@@ -48,6 +52,7 @@ abstract sealed class SharedData implements SharedObject permits SharedValue, Sh
 
     @Override
     public final Handle handle() {
+        checkHandle();
         Handle lockHandle = lock == null ? null : lock.handle();
         return (Handle) HandleCodec.handleOf(new HandleCodec.HandleData(signature(), block.arena(),
                 block.offset(), block.generation(), base, segment.byteSize(), count(), handleStride(),

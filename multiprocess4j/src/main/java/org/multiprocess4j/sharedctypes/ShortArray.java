@@ -6,6 +6,7 @@ import org.multiprocess4j.SharedLock;
 import org.multiprocess4j.internal.memory.SharedBlock;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
 import java.util.Iterator;
 import java.util.Objects;
@@ -24,9 +25,9 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 public final class ShortArray extends SharedArray implements Iterable<Short> {
     private static final VarHandle VH = JAVA_SHORT.varHandle();
 
-    ShortArray(CType<?, ?> type, SharedBlock block, long base, long length, long stride, SharedLock lock,
-            boolean ownsLock) {
-        super(type, block, base, length, stride, lock, ownsLock);
+    ShortArray(CType<?, ?> type, SharedBlock block, long base, long length, long stride, ValueLayout layout,
+            SharedLock lock, boolean ownsLock) {
+        super(type, block, base, length, stride, layout, lock, ownsLock);
     }
 
     /**
@@ -48,11 +49,11 @@ public final class ShortArray extends SharedArray implements Iterable<Short> {
         Objects.checkIndex(index, length);
         SharedLock l = lock;
         if (l == null || l.isHeldByCurrentThread()) {
-            return segment.get(JAVA_SHORT, at(index));
+            return rawAt(at(index));
         }
         l.lock();
         try {
-            return segment.get(JAVA_SHORT, at(index));
+            return rawAt(at(index));
         } finally {
             l.unlock();
         }
@@ -68,12 +69,12 @@ public final class ShortArray extends SharedArray implements Iterable<Short> {
         Objects.checkIndex(index, length);
         SharedLock l = lock;
         if (l == null || l.isHeldByCurrentThread()) {
-            segment.set(JAVA_SHORT, at(index), value);
+            rawAt(at(index), value);
             return;
         }
         l.lock();
         try {
-            segment.set(JAVA_SHORT, at(index), value);
+            rawAt(at(index), value);
         } finally {
             l.unlock();
         }
@@ -82,24 +83,28 @@ public final class ShortArray extends SharedArray implements Iterable<Short> {
     /** Reads the value of the element at {@code index} with volatile semantics (sequentially consistent with other volatile accesses). */
     public short getVolatile(long index) {
         Objects.checkIndex(index, length);
+        checkAtomic();
         return (short) VH.getVolatile(segment, at(index));
     }
 
     /** Writes the value of the element at {@code index} with volatile semantics, without taking the lock. */
     public void setVolatile(long index, short value) {
         Objects.checkIndex(index, length);
+        checkAtomic();
         VH.setVolatile(segment, at(index), value);
     }
 
     /** Reads the value of the element at {@code index}; no later read or write moves before it (pairs with {@link #setRelease}). */
     public short getAcquire(long index) {
         Objects.checkIndex(index, length);
+        checkAtomic();
         return (short) VH.getAcquire(segment, at(index));
     }
 
     /** Writes the value of the element at {@code index}; no earlier read or write moves after it: it publishes them to an acquiring reader. */
     public void setRelease(long index, short value) {
         Objects.checkIndex(index, length);
+        checkAtomic();
         VH.setRelease(segment, at(index), value);
     }
 
@@ -126,12 +131,12 @@ public final class ShortArray extends SharedArray implements Iterable<Short> {
 
     /** Copies out without locking: the caller holds the lock, or there is none. */
     private void read(long from, short[] dst, int dstFrom, int count) {
-        if (stride == JAVA_SHORT.byteSize()) { // contiguous: one memory copy
+        if (stride == JAVA_SHORT.byteSize() && layout == null) { // contiguous, native: one memory copy
             MemorySegment.copy(segment, JAVA_SHORT, from * JAVA_SHORT.byteSize(), dst, dstFrom, count);
             return;
         }
         for (int i = 0; i < count; i++) {
-            dst[dstFrom + i] = segment.get(JAVA_SHORT, (from + i) * stride);
+            dst[dstFrom + i] = rawAt((from + i) * stride);
         }
     }
 
@@ -159,12 +164,12 @@ public final class ShortArray extends SharedArray implements Iterable<Short> {
 
     /** Copies in without locking or validating: the caller holds the lock (or there is none) and checked src. */
     private void write(short[] src, int srcFrom, long to, int count) {
-        if (stride == JAVA_SHORT.byteSize()) { // contiguous: one memory copy
+        if (stride == JAVA_SHORT.byteSize() && layout == null) { // contiguous, native: one memory copy
             MemorySegment.copy(src, srcFrom, segment, JAVA_SHORT, to * JAVA_SHORT.byteSize(), count);
             return;
         }
         for (int i = 0; i < count; i++) {
-            segment.set(JAVA_SHORT, (to + i) * stride, src[srcFrom + i]);
+            rawAt((to + i) * stride, src[srcFrom + i]);
         }
     }
 
@@ -218,8 +223,8 @@ public final class ShortArray extends SharedArray implements Iterable<Short> {
      */
     public ShortArray slice(long from, long to, long step) {
         long n = sliceLength(from, to, step);
-        return new ShortArray((CType<?, ?>) elementType(), block, base + from * stride, n, sliceStride(n, step), lock,
-                false);
+        return new ShortArray((CType<?, ?>) elementType(), block, base + from * stride, n, sliceStride(n, step), layout,
+                lock, false);
     }
 
     /**
@@ -228,6 +233,22 @@ public final class ShortArray extends SharedArray implements Iterable<Short> {
      */
     private long at(long index) {
         return stride == JAVA_SHORT.byteSize() ? index * JAVA_SHORT.byteSize() : index * stride;
+    }
+
+    /** The element at offset {@code at}, read with its type's layout or, in a packed or byte-swapped structure, its own. */
+    private short rawAt(long at) {
+        ValueLayout odd = layout;
+        return odd == null ? segment.get(JAVA_SHORT, at) : segment.get((ValueLayout.OfShort) odd, at);
+    }
+
+    /** Writes the element at offset {@code at} as {@link #rawAt(long)} reads it. */
+    private void rawAt(long at, short value) {
+        ValueLayout odd = layout;
+        if (odd == null) {
+            segment.set(JAVA_SHORT, at, value);
+        } else {
+            segment.set((ValueLayout.OfShort) odd, at, value);
+        }
     }
 
     /** Iterates over the elements, reading each when it is reached. */
@@ -248,6 +269,6 @@ public final class ShortArray extends SharedArray implements Iterable<Short> {
 
     @Override
     ShortArray withLock(SharedLock lock, boolean ownsLock) {
-        return new ShortArray((CType<?, ?>) elementType(), block, base, length, stride, lock, ownsLock);
+        return new ShortArray((CType<?, ?>) elementType(), block, base, length, stride, layout, lock, ownsLock);
     }
 }

@@ -186,7 +186,7 @@ public abstract class Struct<S extends Struct<S>> implements SharedObject {
             throw new IllegalArgumentException("field " + owner + "." + name + " of type=" + type + " cannot be "
                     + "accessed as a " + kind + " field");
         }
-        long alignment = type.byteAlignment();
+        long alignment = kind == null && layout != null ? layout.byteAlignment() : type.byteAlignment();
         if (kind != null) {
             Objects.requireNonNull(layout, "layout");
             ValueLayout canonical = layout.withOrder(kind.layout.order())

@@ -18,7 +18,7 @@ public final class StructArray<S extends Struct<S>> extends SharedArray implemen
 
     StructArray(StructType<S> type, SharedBlock block, long base, long length, long stride, SharedLock lock,
                 boolean ownsLock) {
-        super(type, block, base, length, stride, lock, ownsLock);
+        super(type, block, base, length, stride, null, lock, ownsLock);
         this.type = type;
     }
 

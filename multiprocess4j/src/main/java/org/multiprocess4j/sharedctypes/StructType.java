@@ -81,17 +81,12 @@ public final class StructType<S extends Struct<S>> extends DataType {
             } else {
                 long fieldAlign = rules.pack() == 0 ? type.byteAlignment()
                         : Math.min(type.byteAlignment(), rules.pack());
-                if (fieldAlign < type.byteAlignment() && !(type instanceof CType<?, ?>)) {
-                    throw new IllegalArgumentException("a " + (type instanceof StructType<?> ? "structure" : "array")
-                            + " field that packing leaves below its alignment of " + type.byteAlignment()
-                            + " is not supported: field " + owner + "." + spec.name() + " of type " + type + " with "
-                            + rules + " (keep it aligned, or declare single-byte elements)");
-                }
-                if (rules.swapped() && type instanceof ArrayType a && a.primitive() != null
-                        && a.primitive().byteSize() > 1) {
-                    throw new IllegalArgumentException("an array of multi-byte elements in a structure of the other "
-                            + "byte order is not supported: field " + owner + "." + spec.name() + " of type " + type
-                            + " with " + rules);
+                if (fieldAlign < type.byteAlignment() && !(type instanceof CType<?, ?>)
+                        && !(type instanceof ArrayType a && a.primitive() != null)) {
+                    throw new IllegalArgumentException("a structure field, or an array of structures, that packing "
+                            + "leaves below its alignment of " + type.byteAlignment() + " is not supported: field "
+                            + owner + "." + spec.name() + " of type " + type + " with " + rules
+                            + " (keep it aligned, or pack the nested structure's own fields)");
                 }
                 long at = (bitPos + 7) / 8;
                 at = (at + fieldAlign - 1) / fieldAlign * fieldAlign;
@@ -115,7 +110,12 @@ public final class StructType<S extends Struct<S>> extends DataType {
                 field = new BitField(this, spec.name(), c, offsets[i], size, bitOffsets[i], spec.bits(), layouts[i]);
             } else {
                 boolean unaligned = rules.pack() != 0 && rules.pack() < spec.type().byteAlignment();
-                layouts[i] = spec.type() instanceof CType<?, ?> c ? layoutOf(c, unaligned) : null;
+                layouts[i] = switch (spec.type()) {
+                    case CType<?, ?> c -> layoutOf(c, unaligned);
+                    case ArrayType a when a.primitive() != null && (unaligned
+                            || rules.swapped() && a.primitive().byteSize() > 1) -> layoutOf(a.primitive(), unaligned);
+                    default -> null;
+                };
                 field = fieldFor(spec.name(), spec.type(), offsets[i], layouts[i]);
             }
             if (byName.put(spec.name(), field) != null) {
@@ -220,7 +220,7 @@ public final class StructType<S extends Struct<S>> extends DataType {
         return switch (type) {
             case CType<?, ?> c -> c.kind.fieldFactory.create(this, name, type, offset, size, layout);
             case StructType<?> s -> new StructField<>(this, name, s, offset, size);
-            case ArrayType a -> new ArrayField(this, name, a, offset, size);
+            case ArrayType a -> new ArrayField(this, name, a, offset, size, layout);
         };
     }
 
@@ -391,10 +391,10 @@ public final class StructType<S extends Struct<S>> extends DataType {
             switch (field) {
                 case BitField bits -> bits.store(segment, offset, value, name);
                 default -> {
-                    if (field.type() instanceof CType<?, ?> c) {
-                        c.store(segment, offset + field.offset(), value, name, layouts[i]);
-                    } else {
-                        field.type().store(segment, offset + field.offset(), value, name);
+                    switch (field.type()) {
+                        case CType<?, ?> c -> c.store(segment, offset + field.offset(), value, name, layouts[i]);
+                        case ArrayType a -> a.store(segment, offset + field.offset(), value, name, layouts[i]);
+                        default -> field.type().store(segment, offset + field.offset(), value, name);
                     }
                 }
             }
@@ -407,10 +407,11 @@ public final class StructType<S extends Struct<S>> extends DataType {
         if (field instanceof BitField bits) {
             return bits.load(segment, offset);
         }
-        if (field.type() instanceof CType<?, ?> c) {
-            return c.load(segment, offset + field.offset(), layouts[i]);
-        }
-        return field.type().load(segment, offset + field.offset());
+        return switch (field.type()) {
+            case CType<?, ?> c -> c.load(segment, offset + field.offset(), layouts[i]);
+            case ArrayType a -> a.load(segment, offset + field.offset(), layouts[i]);
+            default -> field.type().load(segment, offset + field.offset());
+        };
     }
 
     @Override

@@ -6,6 +6,7 @@ import org.multiprocess4j.SharedLock;
 import org.multiprocess4j.internal.memory.SharedBlock;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
 import java.util.Iterator;
 import java.util.Objects;
@@ -24,9 +25,9 @@ import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 public final class UByteArray extends SharedArray implements Iterable<Integer> {
     private static final VarHandle VH = JAVA_BYTE.varHandle();
 
-    UByteArray(CType<?, ?> type, SharedBlock block, long base, long length, long stride, SharedLock lock,
-            boolean ownsLock) {
-        super(type, block, base, length, stride, lock, ownsLock);
+    UByteArray(CType<?, ?> type, SharedBlock block, long base, long length, long stride, ValueLayout layout,
+            SharedLock lock, boolean ownsLock) {
+        super(type, block, base, length, stride, layout, lock, ownsLock);
     }
 
     /**
@@ -48,11 +49,11 @@ public final class UByteArray extends SharedArray implements Iterable<Integer> {
         Objects.checkIndex(index, length);
         SharedLock l = lock;
         if (l == null || l.isHeldByCurrentThread()) {
-            return Byte.toUnsignedInt(segment.get(JAVA_BYTE, at(index)));
+            return Byte.toUnsignedInt(rawAt(at(index)));
         }
         l.lock();
         try {
-            return Byte.toUnsignedInt(segment.get(JAVA_BYTE, at(index)));
+            return Byte.toUnsignedInt(rawAt(at(index)));
         } finally {
             l.unlock();
         }
@@ -71,12 +72,12 @@ public final class UByteArray extends SharedArray implements Iterable<Integer> {
         }
         SharedLock l = lock;
         if (l == null || l.isHeldByCurrentThread()) {
-            segment.set(JAVA_BYTE, at(index), (byte) value);
+            rawAt(at(index), (byte) value);
             return;
         }
         l.lock();
         try {
-            segment.set(JAVA_BYTE, at(index), (byte) value);
+            rawAt(at(index), (byte) value);
         } finally {
             l.unlock();
         }
@@ -85,12 +86,14 @@ public final class UByteArray extends SharedArray implements Iterable<Integer> {
     /** Reads the value of the element at {@code index} with volatile semantics (sequentially consistent with other volatile accesses). */
     public int getVolatile(long index) {
         Objects.checkIndex(index, length);
+        checkAtomic();
         return Byte.toUnsignedInt((byte) VH.getVolatile(segment, at(index)));
     }
 
     /** Writes the value of the element at {@code index} with volatile semantics, without taking the lock. */
     public void setVolatile(long index, int value) {
         Objects.checkIndex(index, length);
+        checkAtomic();
         if (value < 0 || value > 0xFF) {
             throw Kind.UBYTE.outOfRange("value", value);
         }
@@ -100,12 +103,14 @@ public final class UByteArray extends SharedArray implements Iterable<Integer> {
     /** Reads the value of the element at {@code index}; no later read or write moves before it (pairs with {@link #setRelease}). */
     public int getAcquire(long index) {
         Objects.checkIndex(index, length);
+        checkAtomic();
         return Byte.toUnsignedInt((byte) VH.getAcquire(segment, at(index)));
     }
 
     /** Writes the value of the element at {@code index}; no earlier read or write moves after it: it publishes them to an acquiring reader. */
     public void setRelease(long index, int value) {
         Objects.checkIndex(index, length);
+        checkAtomic();
         if (value < 0 || value > 0xFF) {
             throw Kind.UBYTE.outOfRange("value", value);
         }
@@ -136,7 +141,7 @@ public final class UByteArray extends SharedArray implements Iterable<Integer> {
     /** Copies out without locking: the caller holds the lock, or there is none. */
     private void read(long from, int[] dst, int dstFrom, int count) {
         for (int i = 0; i < count; i++) {
-            dst[dstFrom + i] = Byte.toUnsignedInt(segment.get(JAVA_BYTE, (from + i) * stride));
+            dst[dstFrom + i] = Byte.toUnsignedInt(rawAt((from + i) * stride));
         }
     }
 
@@ -171,7 +176,7 @@ public final class UByteArray extends SharedArray implements Iterable<Integer> {
     /** Copies in without locking or validating: the caller holds the lock (or there is none) and checked src. */
     private void write(int[] src, int srcFrom, long to, int count) {
         for (int i = 0; i < count; i++) {
-            segment.set(JAVA_BYTE, (to + i) * stride, (byte) src[srcFrom + i]);
+            rawAt((to + i) * stride, (byte) src[srcFrom + i]);
         }
     }
 
@@ -225,8 +230,8 @@ public final class UByteArray extends SharedArray implements Iterable<Integer> {
      */
     public UByteArray slice(long from, long to, long step) {
         long n = sliceLength(from, to, step);
-        return new UByteArray((CType<?, ?>) elementType(), block, base + from * stride, n, sliceStride(n, step), lock,
-                false);
+        return new UByteArray((CType<?, ?>) elementType(), block, base + from * stride, n, sliceStride(n, step), layout,
+                lock, false);
     }
 
     /**
@@ -235,6 +240,22 @@ public final class UByteArray extends SharedArray implements Iterable<Integer> {
      */
     private long at(long index) {
         return stride == JAVA_BYTE.byteSize() ? index * JAVA_BYTE.byteSize() : index * stride;
+    }
+
+    /** The element at offset {@code at}, read with its type's layout or, in a packed or byte-swapped structure, its own. */
+    private byte rawAt(long at) {
+        ValueLayout odd = layout;
+        return odd == null ? segment.get(JAVA_BYTE, at) : segment.get((ValueLayout.OfByte) odd, at);
+    }
+
+    /** Writes the element at offset {@code at} as {@link #rawAt(long)} reads it. */
+    private void rawAt(long at, byte value) {
+        ValueLayout odd = layout;
+        if (odd == null) {
+            segment.set(JAVA_BYTE, at, value);
+        } else {
+            segment.set((ValueLayout.OfByte) odd, at, value);
+        }
     }
 
     /** Iterates over the elements, reading each when it is reached. */
@@ -255,6 +276,6 @@ public final class UByteArray extends SharedArray implements Iterable<Integer> {
 
     @Override
     UByteArray withLock(SharedLock lock, boolean ownsLock) {
-        return new UByteArray((CType<?, ?>) elementType(), block, base, length, stride, lock, ownsLock);
+        return new UByteArray((CType<?, ?>) elementType(), block, base, length, stride, layout, lock, ownsLock);
     }
 }

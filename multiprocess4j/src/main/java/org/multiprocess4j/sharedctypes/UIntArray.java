@@ -6,6 +6,7 @@ import org.multiprocess4j.SharedLock;
 import org.multiprocess4j.internal.memory.SharedBlock;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
 import java.util.Iterator;
 import java.util.Objects;
@@ -24,9 +25,9 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 public final class UIntArray extends SharedArray implements Iterable<Long> {
     private static final VarHandle VH = JAVA_INT.varHandle();
 
-    UIntArray(CType<?, ?> type, SharedBlock block, long base, long length, long stride, SharedLock lock,
-            boolean ownsLock) {
-        super(type, block, base, length, stride, lock, ownsLock);
+    UIntArray(CType<?, ?> type, SharedBlock block, long base, long length, long stride, ValueLayout layout,
+            SharedLock lock, boolean ownsLock) {
+        super(type, block, base, length, stride, layout, lock, ownsLock);
     }
 
     /**
@@ -48,11 +49,11 @@ public final class UIntArray extends SharedArray implements Iterable<Long> {
         Objects.checkIndex(index, length);
         SharedLock l = lock;
         if (l == null || l.isHeldByCurrentThread()) {
-            return Integer.toUnsignedLong(segment.get(JAVA_INT, at(index)));
+            return Integer.toUnsignedLong(rawAt(at(index)));
         }
         l.lock();
         try {
-            return Integer.toUnsignedLong(segment.get(JAVA_INT, at(index)));
+            return Integer.toUnsignedLong(rawAt(at(index)));
         } finally {
             l.unlock();
         }
@@ -71,12 +72,12 @@ public final class UIntArray extends SharedArray implements Iterable<Long> {
         }
         SharedLock l = lock;
         if (l == null || l.isHeldByCurrentThread()) {
-            segment.set(JAVA_INT, at(index), (int) value);
+            rawAt(at(index), (int) value);
             return;
         }
         l.lock();
         try {
-            segment.set(JAVA_INT, at(index), (int) value);
+            rawAt(at(index), (int) value);
         } finally {
             l.unlock();
         }
@@ -85,12 +86,14 @@ public final class UIntArray extends SharedArray implements Iterable<Long> {
     /** Reads the value of the element at {@code index} with volatile semantics (sequentially consistent with other volatile accesses). */
     public long getVolatile(long index) {
         Objects.checkIndex(index, length);
+        checkAtomic();
         return Integer.toUnsignedLong((int) VH.getVolatile(segment, at(index)));
     }
 
     /** Writes the value of the element at {@code index} with volatile semantics, without taking the lock. */
     public void setVolatile(long index, long value) {
         Objects.checkIndex(index, length);
+        checkAtomic();
         if (value < 0 || value > 0xFFFF_FFFFL) {
             throw Kind.UINT.outOfRange("value", value);
         }
@@ -100,12 +103,14 @@ public final class UIntArray extends SharedArray implements Iterable<Long> {
     /** Reads the value of the element at {@code index}; no later read or write moves before it (pairs with {@link #setRelease}). */
     public long getAcquire(long index) {
         Objects.checkIndex(index, length);
+        checkAtomic();
         return Integer.toUnsignedLong((int) VH.getAcquire(segment, at(index)));
     }
 
     /** Writes the value of the element at {@code index}; no earlier read or write moves after it: it publishes them to an acquiring reader. */
     public void setRelease(long index, long value) {
         Objects.checkIndex(index, length);
+        checkAtomic();
         if (value < 0 || value > 0xFFFF_FFFFL) {
             throw Kind.UINT.outOfRange("value", value);
         }
@@ -115,6 +120,7 @@ public final class UIntArray extends SharedArray implements Iterable<Long> {
     /** Atomically sets the value of the element at {@code index} to {@code newValue} if it is {@code expected}; lock-free. */
     public boolean compareAndSet(long index, long expected, long newValue) {
         Objects.checkIndex(index, length);
+        checkAtomic();
         if (newValue < 0 || newValue > 0xFFFF_FFFFL) {
             throw Kind.UINT.outOfRange("newValue", newValue);
         }
@@ -127,6 +133,7 @@ public final class UIntArray extends SharedArray implements Iterable<Long> {
     /** Atomically sets the value of the element at {@code index} and returns the previous one; lock-free. */
     public long getAndSet(long index, long newValue) {
         Objects.checkIndex(index, length);
+        checkAtomic();
         if (newValue < 0 || newValue > 0xFFFF_FFFFL) {
             throw Kind.UINT.outOfRange("newValue", newValue);
         }
@@ -136,24 +143,28 @@ public final class UIntArray extends SharedArray implements Iterable<Long> {
     /** Atomically adds {@code delta} to the value of the element at {@code index} and returns the previous value (wrapping modulo 2<sup>32</sup>, as C unsigned arithmetic does); one hardware instruction. */
     public long getAndAdd(long index, long delta) {
         Objects.checkIndex(index, length);
+        checkAtomic();
         return Integer.toUnsignedLong((int) VH.getAndAdd(segment, at(index), (int) delta));
     }
 
     /** Atomically adds {@code delta} to the value of the element at {@code index} and returns the new value (wrapping modulo 2<sup>32</sup>, as C unsigned arithmetic does). */
     public long addAndGet(long index, long delta) {
         Objects.checkIndex(index, length);
+        checkAtomic();
         return Integer.toUnsignedLong((int) VH.getAndAdd(segment, at(index), (int) delta) + (int) delta);
     }
 
     /** Atomically adds one to the value of the element at {@code index} and returns the new value. */
     public long incrementAndGet(long index) {
         Objects.checkIndex(index, length);
+        checkAtomic();
         return Integer.toUnsignedLong((int) VH.getAndAdd(segment, at(index), 1) + 1);
     }
 
     /** Atomically subtracts one from the value of the element at {@code index} and returns the new value. */
     public long decrementAndGet(long index) {
         Objects.checkIndex(index, length);
+        checkAtomic();
         return Integer.toUnsignedLong((int) VH.getAndAdd(segment, at(index), -1) - 1);
     }
 
@@ -181,7 +192,7 @@ public final class UIntArray extends SharedArray implements Iterable<Long> {
     /** Copies out without locking: the caller holds the lock, or there is none. */
     private void read(long from, long[] dst, int dstFrom, int count) {
         for (int i = 0; i < count; i++) {
-            dst[dstFrom + i] = Integer.toUnsignedLong(segment.get(JAVA_INT, (from + i) * stride));
+            dst[dstFrom + i] = Integer.toUnsignedLong(rawAt((from + i) * stride));
         }
     }
 
@@ -216,7 +227,7 @@ public final class UIntArray extends SharedArray implements Iterable<Long> {
     /** Copies in without locking or validating: the caller holds the lock (or there is none) and checked src. */
     private void write(long[] src, int srcFrom, long to, int count) {
         for (int i = 0; i < count; i++) {
-            segment.set(JAVA_INT, (to + i) * stride, (int) src[srcFrom + i]);
+            rawAt((to + i) * stride, (int) src[srcFrom + i]);
         }
     }
 
@@ -270,8 +281,8 @@ public final class UIntArray extends SharedArray implements Iterable<Long> {
      */
     public UIntArray slice(long from, long to, long step) {
         long n = sliceLength(from, to, step);
-        return new UIntArray((CType<?, ?>) elementType(), block, base + from * stride, n, sliceStride(n, step), lock,
-                false);
+        return new UIntArray((CType<?, ?>) elementType(), block, base + from * stride, n, sliceStride(n, step), layout,
+                lock, false);
     }
 
     /**
@@ -280,6 +291,22 @@ public final class UIntArray extends SharedArray implements Iterable<Long> {
      */
     private long at(long index) {
         return stride == JAVA_INT.byteSize() ? index * JAVA_INT.byteSize() : index * stride;
+    }
+
+    /** The element at offset {@code at}, read with its type's layout or, in a packed or byte-swapped structure, its own. */
+    private int rawAt(long at) {
+        ValueLayout odd = layout;
+        return odd == null ? segment.get(JAVA_INT, at) : segment.get((ValueLayout.OfInt) odd, at);
+    }
+
+    /** Writes the element at offset {@code at} as {@link #rawAt(long)} reads it. */
+    private void rawAt(long at, int value) {
+        ValueLayout odd = layout;
+        if (odd == null) {
+            segment.set(JAVA_INT, at, value);
+        } else {
+            segment.set((ValueLayout.OfInt) odd, at, value);
+        }
     }
 
     /** Iterates over the elements, reading each when it is reached. */
@@ -300,6 +327,6 @@ public final class UIntArray extends SharedArray implements Iterable<Long> {
 
     @Override
     UIntArray withLock(SharedLock lock, boolean ownsLock) {
-        return new UIntArray((CType<?, ?>) elementType(), block, base, length, stride, lock, ownsLock);
+        return new UIntArray((CType<?, ?>) elementType(), block, base, length, stride, layout, lock, ownsLock);
     }
 }

@@ -6,6 +6,7 @@ import org.multiprocess4j.SharedLock;
 import org.multiprocess4j.internal.memory.SharedBlock;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
 import java.util.Iterator;
 import java.util.Objects;
@@ -24,9 +25,9 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 public final class ULongArray extends SharedArray implements Iterable<Long> {
     private static final VarHandle VH = JAVA_LONG.varHandle();
 
-    ULongArray(CType<?, ?> type, SharedBlock block, long base, long length, long stride, SharedLock lock,
-            boolean ownsLock) {
-        super(type, block, base, length, stride, lock, ownsLock);
+    ULongArray(CType<?, ?> type, SharedBlock block, long base, long length, long stride, ValueLayout layout,
+            SharedLock lock, boolean ownsLock) {
+        super(type, block, base, length, stride, layout, lock, ownsLock);
     }
 
     /**
@@ -48,11 +49,11 @@ public final class ULongArray extends SharedArray implements Iterable<Long> {
         Objects.checkIndex(index, length);
         SharedLock l = lock;
         if (l == null || l.isHeldByCurrentThread()) {
-            return segment.get(JAVA_LONG, at(index));
+            return rawAt(at(index));
         }
         l.lock();
         try {
-            return segment.get(JAVA_LONG, at(index));
+            return rawAt(at(index));
         } finally {
             l.unlock();
         }
@@ -68,12 +69,12 @@ public final class ULongArray extends SharedArray implements Iterable<Long> {
         Objects.checkIndex(index, length);
         SharedLock l = lock;
         if (l == null || l.isHeldByCurrentThread()) {
-            segment.set(JAVA_LONG, at(index), value);
+            rawAt(at(index), value);
             return;
         }
         l.lock();
         try {
-            segment.set(JAVA_LONG, at(index), value);
+            rawAt(at(index), value);
         } finally {
             l.unlock();
         }
@@ -82,60 +83,70 @@ public final class ULongArray extends SharedArray implements Iterable<Long> {
     /** Reads the value of the element at {@code index} with volatile semantics (sequentially consistent with other volatile accesses). */
     public long getVolatile(long index) {
         Objects.checkIndex(index, length);
+        checkAtomic();
         return (long) VH.getVolatile(segment, at(index));
     }
 
     /** Writes the value of the element at {@code index} with volatile semantics, without taking the lock. */
     public void setVolatile(long index, long value) {
         Objects.checkIndex(index, length);
+        checkAtomic();
         VH.setVolatile(segment, at(index), value);
     }
 
     /** Reads the value of the element at {@code index}; no later read or write moves before it (pairs with {@link #setRelease}). */
     public long getAcquire(long index) {
         Objects.checkIndex(index, length);
+        checkAtomic();
         return (long) VH.getAcquire(segment, at(index));
     }
 
     /** Writes the value of the element at {@code index}; no earlier read or write moves after it: it publishes them to an acquiring reader. */
     public void setRelease(long index, long value) {
         Objects.checkIndex(index, length);
+        checkAtomic();
         VH.setRelease(segment, at(index), value);
     }
 
     /** Atomically sets the value of the element at {@code index} to {@code newValue} if it is {@code expected}; lock-free. */
     public boolean compareAndSet(long index, long expected, long newValue) {
         Objects.checkIndex(index, length);
+        checkAtomic();
         return VH.compareAndSet(segment, at(index), expected, newValue);
     }
 
     /** Atomically sets the value of the element at {@code index} and returns the previous one; lock-free. */
     public long getAndSet(long index, long newValue) {
         Objects.checkIndex(index, length);
+        checkAtomic();
         return (long) VH.getAndSet(segment, at(index), newValue);
     }
 
     /** Atomically adds {@code delta} to the value of the element at {@code index} and returns the previous value (wrapping on overflow, as Java and C two's-complement arithmetic do); one hardware instruction. */
     public long getAndAdd(long index, long delta) {
         Objects.checkIndex(index, length);
+        checkAtomic();
         return (long) VH.getAndAdd(segment, at(index), delta);
     }
 
     /** Atomically adds {@code delta} to the value of the element at {@code index} and returns the new value (wrapping on overflow, as Java and C two's-complement arithmetic do). */
     public long addAndGet(long index, long delta) {
         Objects.checkIndex(index, length);
+        checkAtomic();
         return (long) VH.getAndAdd(segment, at(index), delta) + delta;
     }
 
     /** Atomically adds one to the value of the element at {@code index} and returns the new value. */
     public long incrementAndGet(long index) {
         Objects.checkIndex(index, length);
+        checkAtomic();
         return (long) VH.getAndAdd(segment, at(index), 1L) + 1;
     }
 
     /** Atomically subtracts one from the value of the element at {@code index} and returns the new value. */
     public long decrementAndGet(long index) {
         Objects.checkIndex(index, length);
+        checkAtomic();
         return (long) VH.getAndAdd(segment, at(index), -1L) - 1;
     }
 
@@ -162,12 +173,12 @@ public final class ULongArray extends SharedArray implements Iterable<Long> {
 
     /** Copies out without locking: the caller holds the lock, or there is none. */
     private void read(long from, long[] dst, int dstFrom, int count) {
-        if (stride == JAVA_LONG.byteSize()) { // contiguous: one memory copy
+        if (stride == JAVA_LONG.byteSize() && layout == null) { // contiguous, native: one memory copy
             MemorySegment.copy(segment, JAVA_LONG, from * JAVA_LONG.byteSize(), dst, dstFrom, count);
             return;
         }
         for (int i = 0; i < count; i++) {
-            dst[dstFrom + i] = segment.get(JAVA_LONG, (from + i) * stride);
+            dst[dstFrom + i] = rawAt((from + i) * stride);
         }
     }
 
@@ -195,12 +206,12 @@ public final class ULongArray extends SharedArray implements Iterable<Long> {
 
     /** Copies in without locking or validating: the caller holds the lock (or there is none) and checked src. */
     private void write(long[] src, int srcFrom, long to, int count) {
-        if (stride == JAVA_LONG.byteSize()) { // contiguous: one memory copy
+        if (stride == JAVA_LONG.byteSize() && layout == null) { // contiguous, native: one memory copy
             MemorySegment.copy(src, srcFrom, segment, JAVA_LONG, to * JAVA_LONG.byteSize(), count);
             return;
         }
         for (int i = 0; i < count; i++) {
-            segment.set(JAVA_LONG, (to + i) * stride, src[srcFrom + i]);
+            rawAt((to + i) * stride, src[srcFrom + i]);
         }
     }
 
@@ -254,8 +265,8 @@ public final class ULongArray extends SharedArray implements Iterable<Long> {
      */
     public ULongArray slice(long from, long to, long step) {
         long n = sliceLength(from, to, step);
-        return new ULongArray((CType<?, ?>) elementType(), block, base + from * stride, n, sliceStride(n, step), lock,
-                false);
+        return new ULongArray((CType<?, ?>) elementType(), block, base + from * stride, n, sliceStride(n, step), layout,
+                lock, false);
     }
 
     /**
@@ -264,6 +275,22 @@ public final class ULongArray extends SharedArray implements Iterable<Long> {
      */
     private long at(long index) {
         return stride == JAVA_LONG.byteSize() ? index * JAVA_LONG.byteSize() : index * stride;
+    }
+
+    /** The element at offset {@code at}, read with its type's layout or, in a packed or byte-swapped structure, its own. */
+    private long rawAt(long at) {
+        ValueLayout odd = layout;
+        return odd == null ? segment.get(JAVA_LONG, at) : segment.get((ValueLayout.OfLong) odd, at);
+    }
+
+    /** Writes the element at offset {@code at} as {@link #rawAt(long)} reads it. */
+    private void rawAt(long at, long value) {
+        ValueLayout odd = layout;
+        if (odd == null) {
+            segment.set(JAVA_LONG, at, value);
+        } else {
+            segment.set((ValueLayout.OfLong) odd, at, value);
+        }
     }
 
     /** Iterates over the elements, reading each when it is reached. */
@@ -284,6 +311,6 @@ public final class ULongArray extends SharedArray implements Iterable<Long> {
 
     @Override
     ULongArray withLock(SharedLock lock, boolean ownsLock) {
-        return new ULongArray((CType<?, ?>) elementType(), block, base, length, stride, lock, ownsLock);
+        return new ULongArray((CType<?, ?>) elementType(), block, base, length, stride, layout, lock, ownsLock);
     }
 }

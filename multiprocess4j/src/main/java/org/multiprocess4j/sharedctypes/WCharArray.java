@@ -6,6 +6,7 @@ import org.multiprocess4j.SharedLock;
 import org.multiprocess4j.internal.memory.SharedBlock;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
 import java.util.Iterator;
 import java.util.Objects;
@@ -24,9 +25,9 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 public final class WCharArray extends SharedArray implements Iterable<Integer> {
     private static final VarHandle VH = JAVA_INT.varHandle();
 
-    WCharArray(CType<?, ?> type, SharedBlock block, long base, long length, long stride, SharedLock lock,
-            boolean ownsLock) {
-        super(type, block, base, length, stride, lock, ownsLock);
+    WCharArray(CType<?, ?> type, SharedBlock block, long base, long length, long stride, ValueLayout layout,
+            SharedLock lock, boolean ownsLock) {
+        super(type, block, base, length, stride, layout, lock, ownsLock);
     }
 
     /**
@@ -48,11 +49,11 @@ public final class WCharArray extends SharedArray implements Iterable<Integer> {
         Objects.checkIndex(index, length);
         SharedLock l = lock;
         if (l == null || l.isHeldByCurrentThread()) {
-            return segment.get(JAVA_INT, at(index));
+            return rawAt(at(index));
         }
         l.lock();
         try {
-            return segment.get(JAVA_INT, at(index));
+            return rawAt(at(index));
         } finally {
             l.unlock();
         }
@@ -71,12 +72,12 @@ public final class WCharArray extends SharedArray implements Iterable<Integer> {
         }
         SharedLock l = lock;
         if (l == null || l.isHeldByCurrentThread()) {
-            segment.set(JAVA_INT, at(index), value);
+            rawAt(at(index), value);
             return;
         }
         l.lock();
         try {
-            segment.set(JAVA_INT, at(index), value);
+            rawAt(at(index), value);
         } finally {
             l.unlock();
         }
@@ -85,12 +86,14 @@ public final class WCharArray extends SharedArray implements Iterable<Integer> {
     /** Reads the value of the element at {@code index} with volatile semantics (sequentially consistent with other volatile accesses). */
     public int getVolatile(long index) {
         Objects.checkIndex(index, length);
+        checkAtomic();
         return (int) VH.getVolatile(segment, at(index));
     }
 
     /** Writes the value of the element at {@code index} with volatile semantics, without taking the lock. */
     public void setVolatile(long index, int value) {
         Objects.checkIndex(index, length);
+        checkAtomic();
         if (value < 0 || value > Character.MAX_CODE_POINT) {
             throw Kind.WCHAR.outOfRange("value", value);
         }
@@ -100,12 +103,14 @@ public final class WCharArray extends SharedArray implements Iterable<Integer> {
     /** Reads the value of the element at {@code index}; no later read or write moves before it (pairs with {@link #setRelease}). */
     public int getAcquire(long index) {
         Objects.checkIndex(index, length);
+        checkAtomic();
         return (int) VH.getAcquire(segment, at(index));
     }
 
     /** Writes the value of the element at {@code index}; no earlier read or write moves after it: it publishes them to an acquiring reader. */
     public void setRelease(long index, int value) {
         Objects.checkIndex(index, length);
+        checkAtomic();
         if (value < 0 || value > Character.MAX_CODE_POINT) {
             throw Kind.WCHAR.outOfRange("value", value);
         }
@@ -136,7 +141,7 @@ public final class WCharArray extends SharedArray implements Iterable<Integer> {
     /** Copies out without locking: the caller holds the lock, or there is none. */
     private void read(long from, int[] dst, int dstFrom, int count) {
         for (int i = 0; i < count; i++) {
-            dst[dstFrom + i] = segment.get(JAVA_INT, (from + i) * stride);
+            dst[dstFrom + i] = rawAt((from + i) * stride);
         }
     }
 
@@ -171,7 +176,7 @@ public final class WCharArray extends SharedArray implements Iterable<Integer> {
     /** Copies in without locking or validating: the caller holds the lock (or there is none) and checked src. */
     private void write(int[] src, int srcFrom, long to, int count) {
         for (int i = 0; i < count; i++) {
-            segment.set(JAVA_INT, (to + i) * stride, src[srcFrom + i]);
+            rawAt((to + i) * stride, src[srcFrom + i]);
         }
     }
 
@@ -225,8 +230,8 @@ public final class WCharArray extends SharedArray implements Iterable<Integer> {
      */
     public WCharArray slice(long from, long to, long step) {
         long n = sliceLength(from, to, step);
-        return new WCharArray((CType<?, ?>) elementType(), block, base + from * stride, n, sliceStride(n, step), lock,
-                false);
+        return new WCharArray((CType<?, ?>) elementType(), block, base + from * stride, n, sliceStride(n, step), layout,
+                lock, false);
     }
 
     /**
@@ -235,6 +240,22 @@ public final class WCharArray extends SharedArray implements Iterable<Integer> {
      */
     private long at(long index) {
         return stride == JAVA_INT.byteSize() ? index * JAVA_INT.byteSize() : index * stride;
+    }
+
+    /** The element at offset {@code at}, read with its type's layout or, in a packed or byte-swapped structure, its own. */
+    private int rawAt(long at) {
+        ValueLayout odd = layout;
+        return odd == null ? segment.get(JAVA_INT, at) : segment.get((ValueLayout.OfInt) odd, at);
+    }
+
+    /** Writes the element at offset {@code at} as {@link #rawAt(long)} reads it. */
+    private void rawAt(long at, int value) {
+        ValueLayout odd = layout;
+        if (odd == null) {
+            segment.set(JAVA_INT, at, value);
+        } else {
+            segment.set((ValueLayout.OfInt) odd, at, value);
+        }
     }
 
     /** Iterates over the elements, reading each when it is reached. */
@@ -255,7 +276,7 @@ public final class WCharArray extends SharedArray implements Iterable<Integer> {
 
     @Override
     WCharArray withLock(SharedLock lock, boolean ownsLock) {
-        return new WCharArray((CType<?, ?>) elementType(), block, base, length, stride, lock, ownsLock);
+        return new WCharArray((CType<?, ?>) elementType(), block, base, length, stride, layout, lock, ownsLock);
     }
 
     /** The code points up to the first NUL, or all of them, as a String: ctypes' {@code value} of a {@code c_wchar} array. */
@@ -267,7 +288,7 @@ public final class WCharArray extends SharedArray implements Iterable<Integer> {
         try {
             StringBuilder text = new StringBuilder();
             for (long i = 0; i < length; i++) {
-                int codePoint = segment.get(JAVA_INT, i * stride);
+                int codePoint = rawAt(i * stride);
                 if (codePoint == 0) {
                     break;
                 }
@@ -299,7 +320,7 @@ public final class WCharArray extends SharedArray implements Iterable<Integer> {
         try {
             write(codePoints, 0, 0, codePoints.length);
             if (codePoints.length < length) {
-                segment.set(JAVA_INT, codePoints.length * stride, 0);
+                rawAt(codePoints.length * stride, 0);
             }
         } finally {
             if (l != null) {

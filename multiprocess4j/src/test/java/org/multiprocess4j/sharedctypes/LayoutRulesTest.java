@@ -97,6 +97,19 @@ class LayoutRulesTest {
                 field("seq", c_longlong), field("port", c_ushort));
     }
 
+    /** Arrays of multi-byte elements that packing misaligns, and that another byte order swaps. */
+    static final class PackedArrays extends Struct<PackedArrays> {
+        static final StructType<PackedArrays> TYPE = StructType.define(PackedArrays::new,
+                LayoutRules.STRUCTURE.packed(1), field("c", c_char), field("v", c_int.array(3)),
+                field("g", c_short.array(2).array(2)));
+    }
+
+    static final class BigArrays extends Struct<BigArrays> {
+        static final StructType<BigArrays> TYPE = StructType.define(BigArrays::new,
+                LayoutRules.STRUCTURE.bigEndian(), field("c", c_char), field("v", c_int.array(3)),
+                field("d", c_double.array(2)));
+    }
+
     private static final String PYTHON = """
             import ctypes
             from ctypes import *
@@ -132,12 +145,17 @@ class LayoutRulesTest {
             class Wire(BigEndianStructure):
                 _pack_ = 1
                 _fields_ = [('kind', c_ubyte), ('length', c_uint), ('seq', c_longlong), ('port', c_ushort)]
+            class PackedArrays(Structure):
+                _pack_ = 1
+                _fields_ = [('c', c_char), ('v', c_int * 3), ('g', c_short * 2 * 2)]
+            class BigArrays(BigEndianStructure):
+                _fields_ = [('c', c_char), ('v', c_int * 3), ('d', c_double * 2)]
             def where(t, name):
                 f = getattr(t, name)
                 if f.size >> 16:  # a bit field: the width above, the bit offset below
                     return 'bit %d/%d' % (f.offset * 8 + (f.size & 0xffff), f.size >> 16)
                 return str(f.offset)
-            for t in (Un, P1, P2, P4, P8, Bits, UBits, Big, Little, Wire):
+            for t in (Un, P1, P2, P4, P8, Bits, UBits, Big, Little, Wire, PackedArrays, BigArrays):
                 print(t.__name__, ctypes.sizeof(t), ctypes.alignment(t), ' '.join(where(t, f[0]) for f in t._fields_))
             def show(o):
                 print(type(o).__name__, bytes(o).hex())
@@ -151,10 +169,12 @@ class LayoutRulesTest {
             show(Big(0x1234, -2, 1.5, 5, 0xABC, -3, b'xy', 0x0102030405060708))
             show(Little(0x1234, -2, 9))
             show(Wire(0x7F, 0xA1B2C3D4, -2, 8080))
+            show(PackedArrays(b'c', (-1, 2, 0x01020304), ((1, -2), (0x0102, 7))))
+            show(BigArrays(b'c', (-1, 2, 0x01020304), (1.5, -2.0)))
             """;
 
     private static final List<StructType<?>> TYPES = List.of(Un.TYPE, P1.TYPE, P2.TYPE, P4.TYPE, P8.TYPE,
-            Bits.TYPE, UBits.TYPE, Big.TYPE, Little.TYPE, Wire.TYPE);
+            Bits.TYPE, UBits.TYPE, Big.TYPE, Little.TYPE, Wire.TYPE, PackedArrays.TYPE, BigArrays.TYPE);
 
     @Test
     void shouldLayOutUnionsPackingBitFieldsAndByteOrderAsCtypesDoes() throws Exception {
@@ -198,6 +218,22 @@ class LayoutRulesTest {
             actual.add(bytes(s));
         }
         try (Struct<?> s = SharedCTypes.rawValue(Wire.TYPE, 0x7F, 0xA1B2C3D4L, -2L, 8080)) {
+            actual.add(bytes(s));
+        }
+        try (PackedArrays s = SharedCTypes.rawValue(PackedArrays.TYPE)) { // written through the typed views
+            PackedArrays.TYPE.field("c", CharField.class).set(s, (byte) 'c');
+            IntArray v = PackedArrays.TYPE.field("v", ArrayField.class).get(s);
+            v.copyFrom(new int[]{-1, 2, 0x01020304}, 0, 0, 3);
+            NestedArray g = PackedArrays.TYPE.field("g", ArrayField.class).get(s);
+            ShortArray row0 = g.get(0);
+            ShortArray row1 = g.get(1);
+            row0.set(0, (short) 1);
+            row0.set(1, (short) -2);
+            row1.setRange(0, 2, new short[]{0x0102, 7});
+            actual.add(bytes(s));
+        }
+        try (Struct<?> s = SharedCTypes.rawValue(BigArrays.TYPE, new byte[]{'c'}, List.of(-1, 2, 0x01020304),
+                List.of(1.5, -2.0))) {
             actual.add(bytes(s));
         }
         assertEquals(String.join("\n", expected), String.join("\n", actual));
@@ -292,6 +328,37 @@ class LayoutRulesTest {
     }
 
     @Test
+    void shouldReadArraysOfPackedAndSwappedStructuresInPlaceButNotAtomicallyNorByHandle() {
+        try (BigArrays s = SharedCTypes.value(BigArrays.TYPE, List.of(new byte[]{'c'}, List.of(1, 2, 3)));
+             StructArray<PackedArrays> many = SharedCTypes.rawArray(PackedArrays.TYPE, 3)) {
+            IntArray v = BigArrays.TYPE.field("v", ArrayField.class).get(s);
+            assertEquals(List.of(1, 2, 3), v.toList());
+            v.set(2, 0x0A0B0C0D);
+            assertEquals(0x0A0B0C0D, v.get(2));
+            assertEquals((byte) 0x0A, s.segment.get(java.lang.foreign.ValueLayout.JAVA_BYTE, s.offset + 12),
+                    "big-endian: the most significant byte first");
+            assertEquals(List.of(1, 2, 0x0A0B0C0D), ((List<?>) s.fieldValues().get(1)));
+            UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class,
+                    () -> v.getAndAdd(0, 1));
+            assertTrue(e.getMessage().startsWith("atomic access needs elements in the platform's byte order"),
+                    e.getMessage());
+            assertThrows(UnsupportedOperationException.class, () -> v.compareAndSet(0, 1, 2));
+            e = assertThrows(UnsupportedOperationException.class, v::handle);
+            assertTrue(e.getMessage().contains("share the structure"), e.getMessage());
+            assertTrue(v.isSynchronized(), "the view takes the structure's lock");
+            DoubleArray d = BigArrays.TYPE.field("d", ArrayField.class).get(s);
+            d.copyFrom(new double[]{0.25, 4}, 0, 0, 2);
+            assertEquals(List.of(0.25, 4.0), d.toList());
+            for (int i = 0; i < 3; i++) { // elements of an unaligned array, in unaligned structures
+                IntArray ints = PackedArrays.TYPE.field("v", ArrayField.class).get(many.get(i));
+                ints.set(1, i - 5);
+                assertEquals(i - 5, ints.slice(0, 3, 2).length() == 2 ? ints.get(1) : -1);
+            }
+            assertEquals(-4, ((List<?>) many.get(1).fieldValues().get(1)).get(1));
+        }
+    }
+
+    @Test
     void shouldSignExtendSignedBitFieldsAndRefuseValuesTheyCannotHold() {
         BitField c = Bits.TYPE.field("c", BitField.class);
         BitField a = Bits.TYPE.field("a", BitField.class);
@@ -331,8 +398,8 @@ class LayoutRulesTest {
         assertTrue(e.getMessage().contains("field Un.p") && e.getMessage().contains("below its alignment of 8"),
                 e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> StructType.define(Un::new,
-                LayoutRules.STRUCTURE.bigEndian(), field("v", c_int.array(2))));
-        assertTrue(e.getMessage().contains("multi-byte elements") && e.getMessage().contains("Un.v"),
+                LayoutRules.STRUCTURE.packed(2), field("c", c_char), field("p", Point.TYPE.array(2))));
+        assertTrue(e.getMessage().contains("field Un.p") && e.getMessage().contains("array of structures"),
                 e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> StructType.define(Un::new,
                 LayoutRules.STRUCTURE.packed(2), field("v", c_int, 3)));
