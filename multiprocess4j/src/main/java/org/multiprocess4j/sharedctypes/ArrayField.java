@@ -39,8 +39,14 @@ public record ArrayField(StructType<?> owner, String name, ArrayType type, long 
     @SuppressWarnings("unchecked")
     public <A extends SharedArray> A get(Struct<?> struct) {
         Struct.checkOwner(struct, this);
-        return (A) SharedCTypes.arrayView(type.element(), struct.block, struct.offset + offset, type.length(),
-                layout, struct.lock);
+        long at = struct.offset + offset;
+        ValueLayout elements = layout;
+        CType<?, ?> primitive = type.primitive();
+        if (elements == null && primitive != null
+                && (struct.segment.address() + at) % primitive.byteAlignment() != 0) {
+            elements = primitive.kind.layout.withByteAlignment(1); // in a structure that a packed one misaligns
+        }
+        return (A) SharedCTypes.arrayView(type.element(), struct.block, at, type.length(), elements, struct.lock);
     }
 
     @Override

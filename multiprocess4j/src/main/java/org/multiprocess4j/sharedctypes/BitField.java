@@ -47,8 +47,8 @@ public record BitField(StructType<?> owner, String name, CType<?, ?> type, long 
                     + " storage unit: bitOffset=" + bitOffset + ", bitWidth=" + bitWidth + "; the unit has " + unitBits
                     + " bits");
         }
-        if (layout == null || layout.carrier() != type.kind.layout.carrier()
-                || !layout.withOrder(type.kind.layout.order()).equals(type.kind.layout)) {
+        if (layout == null || layout.carrier() != type.kind.layout.carrier() || !layout.withOrder(
+                type.kind.layout.order()).withByteAlignment(type.kind.layout.byteAlignment()).equals(type.kind.layout)) {
             throw new IllegalArgumentException("bit field " + owner + "." + name + " must be read with its type's "
                     + "layout in either byte order: layout=" + layout);
         }

@@ -18,9 +18,9 @@ import java.lang.foreign.ValueLayout;
  * @param type       the field's C type
  * @param offset     the offset from the start of the structure, as C's {@code offsetof}
  * @param structSize the size of the whole structure, as C's {@code sizeof}
- * @param layout     how the field is read: {@code JAVA_FLOAT} in a structure laid out as C lays it out natively,
- *                   byte-swapped in one declared with the other byte order, byte-aligned where packing leaves
- *                   the field unaligned
+ * @param layout     how the field is read: {@code JAVA_FLOAT}, byte-aligned (a structure may sit at any offset of
+ *                   a packed one; an aligned address is read with the same single instruction), and byte-swapped
+ *                   in a structure declared with the other byte order
  */
 public record FloatField(StructType<?> owner, String name, DataType type, long offset, long structSize,
         ValueLayout.OfFloat layout) implements Field {

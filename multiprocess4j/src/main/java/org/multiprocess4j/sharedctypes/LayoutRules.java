@@ -15,12 +15,11 @@ import java.util.Objects;
  *         StructType.field("kind", CType.c_uint8), StructType.field("length", CType.c_uint32));
  * }
  *
- * <p>Fields that packing leaves unaligned, and fields in the other byte order, are read and written in place
- * (arrays of them too); they have no atomic access (an unaligned or byte-swapped word has none), and an array field
- * of such a structure is shared through the structure's handle, not one of its own. What the library does not lay
- * out, and refuses when a declaration asks for it: a nested structure, or an array of structures, that packing
- * leaves below its natural alignment (pack the nested structure's own fields instead); bit fields in a packed
- * structure.
+ * <p>Fields that packing leaves unaligned, and fields in the other byte order, are read and written in place:
+ * primitives, arrays of them, nested structures and arrays of structures at any offset, as ctypes does. Arrays
+ * among them have no atomic access (an unaligned or byte-swapped word has none), and such an array, or a structure
+ * that packing misaligns, is shared through the enclosing structure's handle, not one of its own. Bit fields in a
+ * packed structure are refused: GCC lets them straddle storage units there, which this library does not lay out.
  *
  * @param union     whether every field starts at offset 0, as in a C {@code union}
  * @param pack      the largest alignment a field keeps (1, 2, 4, 8 or 16), or 0 for C's natural alignment

@@ -70,6 +70,10 @@ public abstract sealed class SharedArray extends SharedData
 
     @Override
     final void checkHandle() {
+        if ((block.offset() + base) % elementType.byteAlignment() != 0) {
+            throw new UnsupportedOperationException("an array that a packed structure holds below its alignment has "
+                    + "no handle of its own: share the enclosing structure");
+        }
         if (layout != null) {
             throw new UnsupportedOperationException("an array field of a packed or byte-swapped structure (" + layout
                     + ") has no handle of its own: share the structure, whose handle records its layout");

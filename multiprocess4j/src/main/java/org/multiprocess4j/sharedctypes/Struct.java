@@ -98,6 +98,10 @@ public abstract class Struct<S extends Struct<S>> implements SharedObject {
     @Override
     public final Handle handle() {
         checkBound();
+        if ((block.offset() + offset) % type.byteAlignment() != 0) {
+            throw new UnsupportedOperationException("a " + type + " that a packed structure holds below its "
+                    + "alignment has no handle of its own: share the enclosing structure");
+        }
         Handle lockHandle = lock == null ? null : lock.handle();
         return (Handle) HandleCodec.handleOf(new HandleCodec.HandleData(type.handleSignature('v'), block.arena(),
                 block.offset(), block.generation(), offset, type.byteSize(), 1, 0,
@@ -187,6 +191,9 @@ public abstract class Struct<S extends Struct<S>> implements SharedObject {
                     + "accessed as a " + kind + " field");
         }
         long alignment = kind == null && layout != null ? layout.byteAlignment() : type.byteAlignment();
+        if (kind == null && owner.rules().pack() != 0) {
+            alignment = Math.min(alignment, owner.rules().pack());
+        }
         if (kind != null) {
             Objects.requireNonNull(layout, "layout");
             ValueLayout canonical = layout.withOrder(kind.layout.order())

@@ -69,7 +69,8 @@ class StructTest {
     @Test
     void shouldCheckEveryFieldRecordAgainstItsStructure() {
         DoubleField x = Point.TYPE.field("x", DoubleField.class);
-        assertEquals(x, new DoubleField(Point.TYPE, "x", CType.c_double, 0, 16, ValueLayout.JAVA_DOUBLE));
+        assertEquals(x, new DoubleField(Point.TYPE, "x", CType.c_double, 0, 16,
+                ValueLayout.JAVA_DOUBLE.withByteAlignment(1)));
         assertEquals("Point.x: c_double at offset 0", x.toString());
         ValueLayout.OfDouble d = ValueLayout.JAVA_DOUBLE;
         assertThrows(IllegalArgumentException.class, () -> new DoubleField(Point.TYPE, "x", CType.c_int, 0, 16, d),
