@@ -19,7 +19,8 @@ import java.util.Objects;
  * primitives, arrays of them, nested structures and arrays of structures at any offset, as ctypes does. Arrays
  * among them have no atomic access (an unaligned or byte-swapped word has none), and such an array, or a structure
  * that packing misaligns, is shared through the enclosing structure's handle, not one of its own. Bit fields in a
- * packed structure are refused: GCC lets them straddle storage units there, which this library does not lay out.
+ * packed structure follow one another bit by bit across storage units, as GCC places them under
+ * {@code #pragma pack}; only bit fields in a packed structure of the other byte order are refused.
  *
  * @param union     whether every field starts at offset 0, as in a C {@code union}
  * @param pack      the largest alignment a field keeps (1, 2, 4, 8 or 16), or 0 for C's natural alignment

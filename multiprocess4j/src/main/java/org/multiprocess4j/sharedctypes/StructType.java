@@ -59,14 +59,24 @@ public final class StructType<S extends Struct<S>> extends DataType {
             }
             if (spec.bits() > 0) {
                 BitField.checkBitType(owner, spec.name(), type);
-                if (rules.pack() != 0) {
-                    throw new IllegalArgumentException("bit fields in a packed structure are not supported: field "
-                            + owner + "." + spec.name() + " in a structure with " + rules);
-                }
                 long unitBits = type.byteSize() * 8;
                 if (spec.bits() > unitBits) {
                     throw new IllegalArgumentException("bit field width must be 1.." + unitBits + " for " + type
                             + ": field " + owner + "." + spec.name() + " has bits=" + spec.bits());
+                }
+                if (rules.pack() != 0) { // GCC under #pragma pack: the next free bit, across units if need be
+                    if (rules.swapped()) {
+                        throw new IllegalArgumentException("bit fields in a packed structure of the other byte order "
+                                + "are not supported: field " + owner + "." + spec.name() + " with " + rules);
+                    }
+                    offsets[i] = bitPos / 8;
+                    bitOffsets[i] = (int) (bitPos % 8);
+                    bitPos += spec.bits();
+                    align = Math.max(align, Math.min(type.byteAlignment(), rules.pack()));
+                    sig.append(';').append(spec.name()).append(':').append(type.signature()).append('/')
+                            .append(spec.bits());
+                    end = Math.max(end, bitPos);
+                    continue;
                 }
                 if (bitPos / unitBits != (bitPos + spec.bits() - 1) / unitBits) {
                     bitPos = (bitPos + unitBits - 1) / unitBits * unitBits; // it would straddle: next unit
@@ -99,7 +109,7 @@ public final class StructType<S extends Struct<S>> extends DataType {
             Field field;
             if (spec.bits() > 0) {
                 CType<?, ?> c = (CType<?, ?>) spec.type();
-                layouts[i] = layoutOf(c);
+                layouts[i] = rules.pack() != 0 ? BitField.BYTES : layoutOf(c);
                 field = new BitField(this, spec.name(), c, offsets[i], size, bitOffsets[i], spec.bits(), layouts[i]);
             } else {
                 boolean unaligned = rules.pack() != 0 && rules.pack() < spec.type().byteAlignment();

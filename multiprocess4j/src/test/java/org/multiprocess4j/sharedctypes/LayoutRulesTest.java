@@ -293,35 +293,97 @@ class LayoutRulesTest {
 
     @Test
     void shouldPlaceStraddlingBitFieldsAsGccDoes() throws Exception {
+        List<String> expected = runC("""
+                struct straddle { unsigned int a:20; unsigned char b:6; unsigned short c:12; long long d:40;
+                                  unsigned char e; short f:3; unsigned g:3; unsigned short h; };
+                int main(void) {
+                    struct straddle s = {0};
+                    s.a = 0xABCDE; s.b = 0x2A; s.c = 0xFED; s.d = -5; s.e = 0x77; s.f = -2; s.g = 5; s.h = 0xCAFE;
+                    printf("%zu %zu %zu %zu\\n", sizeof s, _Alignof(struct straddle), offsetof(struct straddle, e),
+                           offsetof(struct straddle, h));
+                    show(&s, sizeof s);
+                    return 0;
+                }
+                """);
+        try (Straddle s = SharedCTypes.rawValue(Straddle.TYPE, 0xABCDE, 0x2A, 0xFED, -5L, 0x77, -2, 5, 0xCAFE)) {
+            List<String> actual = List.of(Straddle.TYPE.byteSize() + " " + Straddle.TYPE.byteAlignment() + " "
+                    + Straddle.TYPE.fields().get(4).offset() + " " + Straddle.TYPE.fields().get(7).offset(),
+                    bytes(s).substring("Straddle ".length()));
+            assertEquals(expected, actual);
+            assertEquals(List.of(0xABCDEL, 0x2AL, 0xFEDL, -5L, 0x77, -2L, 5L, 0xCAFE), s.fieldValues());
+        }
+    }
+
+    /** Bit fields under {@code #pragma pack}: GCC places each at the next free bit, across storage units. */
+    static final class PackedBits extends Struct<PackedBits> {
+        static final StructType<PackedBits> TYPE = StructType.define(PackedBits::new, LayoutRules.STRUCTURE.packed(1),
+                field("x", c_uint, 3), field("y", c_uint, 30), field("c", c_ubyte), field("s", c_short, 12),
+                field("q", c_longlong, 64), field("z", c_ubyte, 5));
+    }
+
+    static final class PackedBits2 extends Struct<PackedBits2> {
+        static final StructType<PackedBits2> TYPE = StructType.define(PackedBits2::new,
+                LayoutRules.STRUCTURE.packed(2), field("c", c_char), field("x", c_uint, 20), field("y", c_int, 20));
+    }
+
+    @Test
+    void shouldPackBitFieldsAcrossStorageUnitsAsGccDoes() throws Exception {
+        List<String> expected = runC("""
+                #pragma pack(1)
+                struct a { unsigned x:3; unsigned y:30; unsigned char c; short s:12; long long q:64; unsigned char z:5; };
+                #pragma pack(2)
+                struct b { char c; unsigned x:20; int y:20; };
+                #pragma pack()
+                int main(void) {
+                    struct a A = {0};
+                    A.x = 5; A.y = 0x2ABCDEF1; A.c = 0x77; A.s = -1000; A.q = -0x123456789ABCDEFLL; A.z = 17;
+                    printf("%zu %zu\\n", sizeof A, _Alignof(struct a));
+                    show(&A, sizeof A);
+                    struct b B = {0};
+                    B.c = 1; B.x = 0xABCDE; B.y = -0x12345;
+                    printf("%zu %zu\\n", sizeof B, _Alignof(struct b));
+                    show(&B, sizeof B);
+                    return 0;
+                }
+                """);
+        List<String> actual = new ArrayList<>();
+        try (PackedBits a = SharedCTypes.rawValue(PackedBits.TYPE); PackedBits2 b = SharedCTypes.rawValue(
+                PackedBits2.TYPE, new byte[]{1}, 0xABCDE, -0x12345)) {
+            Object[] values = {5L, 0x2ABCDEF1L, 0x77, -1000L, -0x123456789ABCDEFL, 17L};
+            for (int i = 0; i < values.length; i++) { // through the typed records, not the initializer path
+                Field f = PackedBits.TYPE.fields().get(i);
+                if (f instanceof BitField bits) {
+                    bits.set(a, (Long) values[i]);
+                } else {
+                    ((UByteField) f).set(a, (Integer) values[i]);
+                }
+            }
+            actual.add(PackedBits.TYPE.byteSize() + " " + PackedBits.TYPE.byteAlignment());
+            actual.add(bytes(a).substring("PackedBits ".length()));
+            actual.add(PackedBits2.TYPE.byteSize() + " " + PackedBits2.TYPE.byteAlignment());
+            actual.add(bytes(b).substring("PackedBits2 ".length()));
+            assertEquals(expected, actual);
+            assertEquals(List.of(values), a.fieldValues());
+            assertEquals(List.of((byte) 1, 0xABCDEL, -0x12345L), b.fieldValues());
+        }
+    }
+
+    /** Compiles and runs a C program (given {@code show(p, n)}, which prints n bytes in hex) and returns its lines. */
+    private static List<String> runC(String body) throws Exception {
         Path dir = Files.createTempDirectory("mp4j-bits");
         try {
-            Path source = dir.resolve("straddle.c");
+            Path source = dir.resolve("layout.c");
             Files.writeString(source, """
                     #include <stdio.h>
                     #include <stddef.h>
-                    struct straddle { unsigned int a:20; unsigned char b:6; unsigned short c:12; long long d:40;
-                                      unsigned char e; short f:3; unsigned g:3; unsigned short h; };
-                    int main(void) {
-                        struct straddle s = {0};
-                        s.a = 0xABCDE; s.b = 0x2A; s.c = 0xFED; s.d = -5; s.e = 0x77; s.f = -2; s.g = 5; s.h = 0xCAFE;
-                        printf("%zu %zu %zu %zu\\n", sizeof s, _Alignof(struct straddle), offsetof(struct straddle, e),
-                               offsetof(struct straddle, h));
-                        unsigned char *p = (unsigned char *) &s;
-                        for (size_t i = 0; i < sizeof s; i++) printf("%02x", p[i]);
+                    static void show(const void *p, size_t n) {
+                        for (size_t i = 0; i < n; i++) printf("%02x", ((const unsigned char *) p)[i]);
                         printf("\\n");
-                        return 0;
                     }
-                    """);
-            Path binary = dir.resolve("straddle");
+                    """ + body);
+            Path binary = dir.resolve("layout");
             run(List.of("gcc", "-O0", "-o", binary.toString(), source.toString()), "gcc");
-            List<String> expected = run(List.of(binary.toString()), binary.toString());
-            try (Straddle s = SharedCTypes.rawValue(Straddle.TYPE, 0xABCDE, 0x2A, 0xFED, -5L, 0x77, -2, 5, 0xCAFE)) {
-                List<String> actual = List.of(Straddle.TYPE.byteSize() + " " + Straddle.TYPE.byteAlignment() + " "
-                        + Straddle.TYPE.fields().get(4).offset() + " " + Straddle.TYPE.fields().get(7).offset(),
-                        bytes(s).substring("Straddle ".length()));
-                assertEquals(expected, actual);
-                assertEquals(List.of(0xABCDEL, 0x2AL, 0xFEDL, -5L, 0x77, -2L, 5L, 0xCAFE), s.fieldValues());
-            }
+            return run(List.of(binary.toString()), binary.toString());
         } finally {
             try (var files = Files.list(dir)) {
                 for (Path p : files.toList()) {
@@ -425,8 +487,9 @@ class LayoutRulesTest {
     @Test
     void shouldRefuseLayoutsItCannotServeNamingTheFieldAndTheRule() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> StructType.define(Un::new,
-                LayoutRules.STRUCTURE.packed(2), field("v", c_int, 3)));
-        assertTrue(e.getMessage().startsWith("bit fields in a packed structure"), e.getMessage());
+                LayoutRules.STRUCTURE.packed(2).bigEndian(), field("v", c_int, 3)));
+        assertTrue(e.getMessage().startsWith("bit fields in a packed structure of the other byte order"),
+                e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> field("v", c_short, 17));
         assertEquals("bit field width must be 1..16 for c_short: field 'v' has bits=17", e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> field("v", c_int, 0));
