@@ -1,0 +1,332 @@
+"""The shared format both languages implement: handles, arena and block headers, type signatures.
+
+Everything here follows docs/FORMAT.md of this repository. A handle is hostile input: every number is checked
+before anything is opened or mapped, and a refusal names the handle and the rule.
+"""
+import base64
+import ctypes
+import mmap
+import os
+import struct as _struct
+import sys
+
+PREFIX = "mp4j1"
+FIELDS = 12
+MAX_LENGTH = 65536
+MAGIC = 0x4D50344A41524E41
+VERSION = 2
+HEADER_SIZE = 64
+BLOCK_LIVE = 0x4D50344A
+KINDS = "vaLRC"
+MAX_DIMENSIONS = 32
+
+if sys.byteorder != "little":
+    raise ImportError("multiprocess4j shares memory on little-endian Linux (x86-64, aarch64) only")
+
+
+class AttachError(ValueError):
+    """A handle that cannot be attached: malformed, of another kind, or naming memory that no longer exists."""
+
+
+def _shown(text):
+    return text if len(text) <= 200 else text[:200] + "..."
+
+
+def _bad(handle, rule):
+    return AttachError("handle %s: handle='%s'" % (rule, _shown(handle)))
+
+
+class Handle:
+    """A decoded handle: what its string form says, checked for range but not yet attached."""
+
+    __slots__ = ("text", "pid", "start_time", "fd", "arena_id", "arena_size", "block", "generation", "view",
+                 "nbytes", "count", "stride", "signature", "lock")
+
+    @property
+    def kind(self):
+        return self.signature[0]
+
+
+def _number(field, text, whole):
+    if not field.isdigit() or not field.isascii():
+        raise _bad(whole, "has a field that is not a number in range: " + repr(field[:40]))
+    value = int(field)
+    if value > 2 ** 63 - 1:
+        raise _bad(whole, "has a field that is not a number in range: " + field[:40])
+    return value
+
+
+def _decode_one(own, whole, lock):
+    f = own.split(":")
+    if len(f) != FIELDS or f[0] != PREFIX:
+        raise _bad(whole, "must have %d ':'-separated fields starting with %s" % (FIELDS, PREFIX))
+    h = Handle()
+    h.text = whole
+    h.pid = _number(f[1], f[1], whole)
+    h.start_time = _number(f[2], f[2], whole)
+    h.fd = _number(f[3], f[3], whole)
+    if h.fd > 2 ** 31 - 1:
+        raise _bad(whole, "has a descriptor out of range")
+    try:
+        h.arena_id = int(f[4], 16)
+    except ValueError:
+        raise _bad(whole, "has an arena id that is not hexadecimal") from None
+    if not f[4].isascii() or h.arena_id >= 2 ** 64 or f[4].startswith(("-", "+")):
+        raise _bad(whole, "has an arena id out of range")
+    h.arena_size = _number(f[5], f[5], whole)
+    h.block = _number(f[6], f[6], whole)
+    h.generation = _number(f[7], f[7], whole)
+    if h.generation >= 2 ** 32:
+        raise _bad(whole, "has a generation out of range")
+    h.view = _number(f[8], f[8], whole)
+    h.nbytes = _number(f[9], f[9], whole)
+    count, slash, stride = f[10].partition("/")
+    h.count = _number(count, count, whole)
+    h.stride = _number(stride, stride, whole) if slash else 0
+    if slash and h.stride == 0:
+        raise _bad(whole, "has a stride of 0; a contiguous array's handle has none")
+    try:
+        sig = f[11]
+        h.signature = base64.urlsafe_b64decode(sig + "=" * (-len(sig) % 4)).decode("utf-8")
+    except (ValueError, UnicodeDecodeError):
+        raise _bad(whole, "has a type signature that is not base64url") from None
+    if not h.signature or h.signature[0] not in KINDS:
+        raise _bad(whole, "has a signature that names no kind of object (one of %s)" % KINDS)
+    h.lock = lock
+    return h
+
+
+def decode(text):
+    """Decodes a handle's string form (linear time, no recursion: a lock part names no lock of its own)."""
+    if not isinstance(text, str):
+        raise AttachError("handle must be a str, not %s" % type(text).__name__)
+    if len(text) > MAX_LENGTH:
+        raise _bad(text, "must be at most %d characters long, is %d" % (MAX_LENGTH, len(text)))
+    own, plus, lock_text = text.partition("+")
+    if not plus:
+        return _decode_one(text, text, None)
+    if "+" in lock_text:
+        raise _bad(text, "may name one lock, and a lock's handle names no lock of its own")
+    lock = _decode_one(lock_text, text, None)
+    lock.text = lock_text
+    return _decode_one(own, text, lock)
+
+
+# ---- processes -------------------------------------------------------------------------------------------------
+
+def process_start_time(pid):
+    """The start time of a process in clock ticks (field 22 of /proc/<pid>/stat), or None when it does not run."""
+    try:
+        with open("/proc/%d/stat" % pid, "rb") as f:
+            stat = f.read()
+    except OSError:
+        return None
+    rest = stat[stat.rfind(b")") + 2:].split()
+    if rest[0] == b"Z":  # a zombie runs no more
+        return None
+    return int(rest[19])
+
+
+SELF_PID = os.getpid()
+SELF_START = process_start_time(SELF_PID)
+
+
+def refresh_self():
+    """After a fork, this process is another one."""
+    global SELF_PID, SELF_START
+    SELF_PID = os.getpid()
+    SELF_START = process_start_time(SELF_PID)
+
+
+# ---- arenas ----------------------------------------------------------------------------------------------------
+
+class Arena:
+    """One mapped arena, checked against the handle that named it; shared by every object attached from it."""
+
+    _open = {}
+
+    def __init__(self, handle):
+        path = "/proc/%d/fd/%d" % (handle.pid, handle.fd)
+        started = process_start_time(handle.pid)
+        if started != handle.start_time:
+            raise _bad(handle.text, "names a creator that no longer runs (pid %d, start time %d; now %s): the "
+                                    "creating process owns the memory" % (handle.pid, handle.start_time, started))
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CLOEXEC | getattr(os, "O_NOFOLLOW", 0) * 0)
+        except OSError as e:
+            raise _bad(handle.text, "names an arena that cannot be opened (%s: %s)" % (path, e.strerror)) from None
+        try:
+            st = os.fstat(fd)
+            import stat as _stat
+            if not _stat.S_ISREG(st.st_mode) or st.st_size != handle.arena_size:
+                raise _bad(handle.text, "names a file that is not an arena of %d bytes (%s has %d)"
+                           % (handle.arena_size, path, st.st_size))
+            if handle.arena_size < HEADER_SIZE:
+                raise _bad(handle.text, "names an arena smaller than its header")
+            self.map = mmap.mmap(fd, handle.arena_size, mmap.MAP_SHARED, mmap.PROT_READ | mmap.PROT_WRITE)
+        finally:
+            os.close(fd)
+        self.address = ctypes.addressof(ctypes.c_char.from_buffer(self.map))
+        magic, version, header, pid, start, arena_id, size = _struct.unpack_from("<QIIQQQQ", self.map, 0)
+        expected = (MAGIC, VERSION, HEADER_SIZE, handle.pid, handle.start_time, handle.arena_id, handle.arena_size)
+        names = ("magic", "version", "header size", "creator pid", "creator start time", "arena id", "arena size")
+        for name, found, want in zip(names, (magic, version, header, pid, start, arena_id, size), expected):
+            if found != want:
+                raise _bad(handle.text, "names an arena whose %s does not match: handle=%d arena=%d"
+                           % (name, want, found))
+
+    @classmethod
+    def of(cls, handle):
+        key = (handle.pid, handle.start_time, handle.arena_id)
+        arena = cls._open.get(key)
+        if arena is None:
+            arena = cls(handle)
+            cls._open[key] = arena
+        return arena
+
+    def check_block(self, handle):
+        """Checks the block header: live, of the handle's generation, and large enough for the object."""
+        if handle.block < HEADER_SIZE + 16 or handle.block > handle.arena_size:
+            raise _bad(handle.text, "names a block outside its arena")
+        tag, size = _struct.unpack_from("<QQ", self.map, handle.block - 16)
+        if tag >> 32 != BLOCK_LIVE or tag & 0xFFFFFFFF != handle.generation:
+            raise _bad(handle.text, "names freed memory (block tag %#x, generation %d wanted)"
+                       % (tag, handle.generation))
+        if handle.block + size > handle.arena_size or handle.view + handle.nbytes > size:
+            raise _bad(handle.text, "names an object outside its block (view %d + bytes %d > block size %d)"
+                       % (handle.view, handle.nbytes, size))
+        return handle.block + handle.view
+
+
+# ---- type signatures -------------------------------------------------------------------------------------------
+
+PRIMITIVES = {
+    "c": ctypes.c_char, "b": ctypes.c_byte, "B": ctypes.c_ubyte, "h": ctypes.c_short, "H": ctypes.c_ushort,
+    "i": ctypes.c_int, "I": ctypes.c_uint, "l": ctypes.c_long, "L": ctypes.c_ulong, "q": ctypes.c_longlong,
+    "Q": ctypes.c_ulonglong, "f": ctypes.c_float, "d": ctypes.c_double, "u": ctypes.c_wchar, "?": ctypes.c_bool,
+}
+
+_structs = {}
+
+
+class _Reader:
+    """Reads a type signature left to right (iteratively for array dimensions; structures nest, bounded)."""
+
+    def __init__(self, text, handle):
+        self.text = text
+        self.at = 0
+        self.handle = handle
+        self.depth = 0
+
+    def fail(self, rule):
+        raise _bad(self.handle, "has a type signature that %s (at %d of '%s')" % (rule, self.at, _shown(self.text)))
+
+    def peek(self):
+        return self.text[self.at] if self.at < len(self.text) else ""
+
+    def take(self, char):
+        if self.peek() != char:
+            self.fail("lacks '%s'" % char)
+        self.at += 1
+
+    def until(self, stops):
+        start = self.at
+        while self.at < len(self.text) and self.text[self.at] not in stops:
+            self.at += 1
+        return self.text[start:self.at]
+
+    def type(self):
+        base = self.struct() if self.peek() == "{" else self.primitive()
+        dims = 0
+        while self.peek() == "[":
+            self.at += 1
+            length = self.until("]")
+            self.take("]")
+            if not length.isdigit() or int(length) > 2 ** 31 - 1:
+                self.fail("has a bad array length")
+            dims += 1
+            if dims > MAX_DIMENSIONS:
+                self.fail("has more than %d array dimensions" % MAX_DIMENSIONS)
+            base = base * int(length)
+        return base
+
+    def primitive(self):
+        code = self.peek()
+        if code not in PRIMITIVES:
+            self.fail("names no typecode")
+        self.at += 1
+        return PRIMITIVES[code]
+
+    def struct(self):
+        start = self.at
+        self.depth += 1
+        if self.depth > 64:
+            self.fail("nests structures too deeply")
+        self.take("{")
+        name = self.until(";|}")
+        if not name.isidentifier():
+            self.fail("names a structure that is not an identifier")
+        union, pack, order = False, 0, None
+        if self.peek() == "|":
+            self.at += 1
+            rules = self.until(";}")
+            i = 0
+            if rules[i:i + 1] == "U":
+                union, i = True, i + 1
+            if rules[i:i + 1] == "P":
+                j = i + 1
+                while j < len(rules) and rules[j].isdigit():
+                    j += 1
+                pack, i = int(rules[i + 1:j] or "0"), j
+                if pack not in (1, 2, 4, 8, 16):
+                    self.fail("has a pack that is not 1, 2, 4, 8 or 16")
+            if rules[i:i + 1] in (">", "<"):
+                order, i = rules[i], i + 1
+            if i != len(rules):
+                self.fail("has layout rules it does not know")
+        fields = []
+        while self.peek() == ";":
+            self.at += 1
+            field = self.until(":")
+            self.take(":")
+            if not field.isidentifier():
+                self.fail("names a field that is not an identifier")
+            ftype = self.type()
+            if self.peek() == "/":
+                self.at += 1
+                bits = self.until(";}")
+                if not bits.isdigit() or not 1 <= int(bits) <= 64:
+                    self.fail("has a bad bit field width")
+                fields.append((field, ftype, int(bits)))
+            else:
+                fields.append((field, ftype))
+        self.take("}")
+        self.depth -= 1
+        signature = self.text[start:self.at]
+        cls = _structs.get(signature)
+        if cls is None:
+            cls = _make_struct(name, union, pack, order, fields)
+            _structs[signature] = cls
+        return cls
+
+
+def _make_struct(name, union, pack, order, fields):
+    if order == ">":
+        base = ctypes.BigEndianUnion if union else ctypes.BigEndianStructure
+    elif order == "<":
+        base = ctypes.LittleEndianUnion if union else ctypes.LittleEndianStructure
+    else:
+        base = ctypes.Union if union else ctypes.Structure
+    namespace = {"_fields_": fields}
+    if pack:
+        namespace["_pack_"] = pack
+    return type(name, (base,), namespace)
+
+
+def ctype_of(signature, handle_text):
+    """The ctypes type a signature (without its kind character and '@class' suffix) describes."""
+    reader = _Reader(signature, handle_text)
+    t = reader.type()
+    if reader.at != len(signature):
+        reader.fail("has characters after its type")
+    return t

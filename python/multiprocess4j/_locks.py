@@ -1,0 +1,245 @@
+"""ProcessLock and ProcessRLock: the robust locks of docs/FORMAT.md, interoperating with Java's."""
+import threading
+import time
+
+from . import _atomics as A
+from . import _format as F
+
+WAITERS = 1 << 63
+KIND_LOCK, KIND_RLOCK, KIND_CONDITION = 1, 2, 3
+LOCK_SIZE = 64
+CONDITION_SIZE = 16
+LIVENESS_PERIOD = 0.005  # how often a waiter looks whether the owner still runs
+SLEEP_SLICE = 0.010      # the longest single futex sleep: the word may change owner without a wake-up here
+
+
+def _self_word():
+    return (F.SELF_PID << 32) | (F.SELF_START & 0xFFFFFFFF)
+
+
+def _owner_dead(owner):
+    """Whether the process an owner word names no longer runs: no such pid, another start time, or a zombie."""
+    started = F.process_start_time(owner >> 32)
+    return started is None or (started & 0xFFFFFFFF) != owner & 0xFFFFFFFF
+
+
+class ProcessLock:
+    """A non-re-entrant lock shared with Java's ProcessLock (and every process that attached it).
+
+    acquire(block=True, timeout=None) and release() as multiprocessing.Lock; the context-manager protocol holds
+    it. When the previous holder died holding it (SIGKILL included), the next acquire takes it over and sets
+    previous_owner_died: the data it guards may be half-updated.
+    """
+
+    _kind = KIND_LOCK
+
+    def __init__(self, arena, address, handle_text):
+        A.require()
+        self._arena = arena  # keeps the mapping alive
+        self._word = address
+        self._futex = address + 4
+        self._handle = handle_text
+        self.previous_owner_died = False
+
+    @property
+    def handle(self):
+        return self._handle
+
+    def _take(self, blocking, timeout):
+        me = _self_word()
+        if A.cas8(self._word, 0, me):
+            return True, False
+        if timeout is not None and timeout < 0:
+            timeout = None
+        deadline = None if timeout is None else time.monotonic() + timeout
+        last_look = 0.0
+        woken = False
+        while True:
+            w = A.load8(self._word)
+            if w == 0:
+                if A.cas8(self._word, 0, me | WAITERS):  # others may still sleep: keep the bit
+                    return True, False
+                continue
+            owner = w & ~WAITERS
+            now = time.monotonic()
+            if owner != me and now - last_look >= LIVENESS_PERIOD:
+                last_look = now
+                if _owner_dead(owner):
+                    if A.cas8(self._word, w, me | WAITERS):  # the whole word compared: one recoverer wins
+                        return True, True
+                    continue
+            if not blocking or (deadline is not None and now >= deadline):
+                if woken:
+                    A.futex_wake(self._futex, 1)  # a wake-up taken but not used goes to the next sleeper
+                return False, False
+            if not w & WAITERS:
+                A.cas8(self._word, w, w | WAITERS)  # announces a sleeper
+                continue
+            left = SLEEP_SLICE if deadline is None else min(SLEEP_SLICE, deadline - now)
+            woken = A.futex_wait(self._futex, w >> 32, left)
+
+    def acquire(self, block=True, timeout=None):
+        """Takes the lock; False when not blocking (or after timeout seconds) it is held elsewhere."""
+        got, died = self._take(block, timeout)
+        if got:
+            self.previous_owner_died = died
+        return got
+
+    def _check_owner(self):
+        w = A.load8(self._word)
+        if w & ~WAITERS != _self_word():
+            raise RuntimeError("release of a lock this process does not hold: lock=%s" % self._handle[:80])
+
+    def release(self):
+        self._check_owner()
+        old = A.exchange8(self._word, 0)
+        if old & WAITERS:
+            A.futex_wake(self._futex, 1)
+
+    def owner_pid(self):
+        """The pid of the process that holds the lock, or 0 when it is free."""
+        return (A.load8(self._word) & ~WAITERS) >> 32
+
+    def __enter__(self):
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc):
+        self.release()
+
+    def _release_save(self):
+        self.release()
+        return None
+
+    def _acquire_restore(self, saved):
+        self.acquire()
+
+    def __repr__(self):
+        return "<%s owner=%d>" % (type(self).__name__, self.owner_pid())
+
+
+class ProcessRLock(ProcessLock):
+    """A re-entrant lock shared with Java's ProcessRLock: the thread that holds it may take it again."""
+
+    _kind = KIND_RLOCK
+
+    def __init__(self, arena, address, handle_text):
+        super().__init__(arena, address, handle_text)
+        self._thread = None
+        self._count = 0
+        self._local = threading.Lock()  # orders this process's threads before they touch the shared word
+
+    def acquire(self, block=True, timeout=None):
+        me = threading.get_ident()
+        if self._thread == me:
+            self._count += 1
+            return True
+        deadline = None if timeout is None or timeout < 0 else time.monotonic() + timeout
+        if not self._local.acquire(block, -1 if deadline is None else max(0.0, timeout)):
+            return False
+        left = None if deadline is None else max(0.0, deadline - time.monotonic())
+        got, died = self._take(block, left)
+        if not got:
+            self._local.release()
+            return False
+        self._thread, self._count = me, 1
+        self.previous_owner_died = died
+        return True
+
+    def release(self):
+        if self._thread != threading.get_ident():
+            raise RuntimeError("cannot release un-acquired lock")
+        self._count -= 1
+        if self._count == 0:
+            self._thread = None
+            super().release()
+            self._local.release()
+
+    def _release_save(self):
+        count, self._count = self._count, 1
+        self.release()
+        return count
+
+    def _acquire_restore(self, count):
+        self.acquire()
+        self._count = count
+
+
+class ProcessCondition:
+    """A condition bound to a shared lock, interoperating with Java's ProcessCondition.
+
+    wait() and notify() as threading.Condition, called with the lock held. A notify() may end more than one wait
+    (spurious wake-ups are part of the contract, as in threading.Condition's documentation): loop on the
+    predicate, or use wait_for.
+    """
+
+    def __init__(self, lock, arena, address, handle_text):
+        A.require()
+        self._lock = lock
+        self._arena = arena
+        self._seq = address
+        self._broadcasts = address + 4
+        self._handle = handle_text
+
+    @property
+    def handle(self):
+        return self._handle
+
+    def __enter__(self):
+        return self._lock.__enter__()
+
+    def __exit__(self, *exc):
+        return self._lock.__exit__(*exc)
+
+    def acquire(self, *args, **kwargs):
+        return self._lock.acquire(*args, **kwargs)
+
+    def release(self):
+        self._lock.release()
+
+    def wait(self, timeout=None):
+        """Releases the lock, sleeps until notified (or timeout seconds), takes the lock again. False on timeout."""
+        seen = A.load4(self._seq) & ~1
+        deadline = None if timeout is None else time.monotonic() + timeout
+        saved = self._lock._release_save()
+        try:
+            while True:
+                v = A.load4(self._seq)
+                if v & ~1 != seen:
+                    return True
+                now = time.monotonic()
+                if deadline is not None and now >= deadline:
+                    return False
+                if not v & 1:
+                    A.cas4(self._seq, v, v | 1)  # SLEEPERS: a signal must wake the word's sleepers
+                    continue
+                left = SLEEP_SLICE * 5 if deadline is None else min(SLEEP_SLICE * 5, deadline - now)
+                A.futex_wait(self._seq, v, left)
+        finally:
+            self._lock._acquire_restore(saved)
+
+    def wait_for(self, predicate, timeout=None):
+        deadline = None if timeout is None else time.monotonic() + timeout
+        result = predicate()
+        while not result:
+            left = None if deadline is None else deadline - time.monotonic()
+            if left is not None and left <= 0:
+                break
+            self.wait(left)
+            result = predicate()
+        return result
+
+    def notify(self, n=1):
+        """Wakes at least one waiter, if there is one (any process, Java or Python)."""
+        for _ in range(n):
+            old = A.fetch_add4(self._seq, 2)
+            if old & 1 and A.futex_wake(self._seq, 1) == 0:
+                A.fetch_and4(self._seq, ~1)  # nobody slept: clear SLEEPERS, then wake any who slipped in
+                A.futex_wake(self._seq, 0x7FFFFFFF)
+
+    def notify_all(self):
+        A.fetch_add4(self._broadcasts, 1)
+        old = A.fetch_add4(self._seq, 2)
+        if old & 1:
+            A.fetch_and4(self._seq, ~1)
+            A.futex_wake(self._seq, 0x7FFFFFFF)

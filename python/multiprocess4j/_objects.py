@@ -1,0 +1,223 @@
+"""Shared values, arrays and structures attached from handles, as multiprocessing.sharedctypes shapes them."""
+import ctypes
+
+from . import _format as F
+
+
+def _numpy():
+    try:
+        import numpy
+    except ImportError:
+        raise ImportError("as_numpy() needs numpy, which is not installed here") from None
+    return numpy
+
+
+class SharedArray:
+    """A raw shared array: indexes, slices and iterates like multiprocessing's RawArray (a ctypes array), with
+    value/raw for c_char arrays, value for c_wchar arrays, and as_numpy()."""
+
+    def __init__(self, arena, offset, ctype, count, stride, handle_text):
+        self._arena = arena
+        self._offset = offset
+        self._type = ctype
+        self._count = count
+        self._stride = stride or ctypes.sizeof(ctype)
+        self._handle = handle_text
+        self._contiguous = self._stride == ctypes.sizeof(ctype)
+        self._obj = (ctype * count).from_buffer(arena.map, offset) if self._contiguous else None
+
+    @property
+    def handle(self):
+        return self._handle
+
+    def __len__(self):
+        return self._count
+
+    def _element(self, i):
+        return self._type.from_buffer(self._arena.map, self._offset + i * self._stride)
+
+    def _index(self, i):
+        if not isinstance(i, int):
+            raise TypeError("indices must be integers or slices, not %s" % type(i).__name__)
+        if i < 0:
+            i += self._count
+        if not 0 <= i < self._count:
+            raise IndexError("index out of range: %d for length %d" % (i, self._count))
+        return i
+
+    def __getitem__(self, i):
+        if self._obj is not None:
+            return self._obj[i]
+        if isinstance(i, slice):
+            values = [self[k] for k in range(*i.indices(self._count))]
+            return b"".join(values) if self._type is ctypes.c_char else values
+        element = self._element(self._index(i))
+        return element if issubclass(self._type, (ctypes.Structure, ctypes.Union, ctypes.Array)) else element.value
+
+    def __setitem__(self, i, value):
+        if self._obj is not None:
+            self._obj[i] = value
+            return
+        if isinstance(i, slice):
+            indices = range(*i.indices(self._count))
+            values = list(value)
+            if len(values) != len(indices):
+                raise ValueError("can only assign a sequence of the same size")
+            for k, v in zip(indices, values):
+                self[k] = v
+            return
+        element = self._element(self._index(i))
+        if isinstance(value, (ctypes.Structure, ctypes.Union, ctypes.Array)):
+            ctypes.memmove(ctypes.addressof(element), ctypes.addressof(value), ctypes.sizeof(self._type))
+        else:
+            element.value = value
+
+    def __iter__(self):
+        for i in range(self._count):
+            yield self[i]
+
+    @property
+    def value(self):
+        if self._type not in (ctypes.c_char, ctypes.c_wchar):
+            raise AttributeError("value is for c_char and c_wchar arrays")
+        if self._obj is not None:
+            return self._obj.value
+        items = self[:]
+        end = items.find(b"\0") if self._type is ctypes.c_char else "".join(items).find("\0")
+        return (items if self._type is ctypes.c_char else "".join(items))[:None if end < 0 else end]
+
+    @value.setter
+    def value(self, text):
+        if self._type not in (ctypes.c_char, ctypes.c_wchar):
+            raise AttributeError("value is for c_char and c_wchar arrays")
+        if len(text) > self._count:
+            raise ValueError("string too long: %d for an array of %d" % (len(text), self._count))
+        if self._obj is not None:
+            self._obj.value = text
+            return
+        chars = [text[k:k + 1] for k in range(len(text))]
+        self[:len(chars)] = chars
+        if len(chars) < self._count:
+            self[len(chars)] = b"\0" if self._type is ctypes.c_char else "\0"
+
+    @property
+    def raw(self):
+        if self._type is not ctypes.c_char:
+            raise AttributeError("raw is for c_char arrays")
+        return self._obj.raw if self._obj is not None else self[:]
+
+    @raw.setter
+    def raw(self, data):
+        if self._type is not ctypes.c_char:
+            raise AttributeError("raw is for c_char arrays")
+        if len(data) > self._count:
+            raise ValueError("bytes too long: %d for an array of %d" % (len(data), self._count))
+        self[:len(data)] = [data[k:k + 1] for k in range(len(data))]
+
+    def as_numpy(self):
+        """A numpy view of the same memory, zero-copy (a structured dtype for an array of structures)."""
+        np = _numpy()
+        dtype = np.dtype(self._type)
+        return np.ndarray((self._count,), dtype, buffer=self._arena.map, offset=self._offset,
+                          strides=(self._stride,))
+
+    def __repr__(self):
+        return "<%s of %d %s>" % (type(self).__name__, self._count, self._type.__name__)
+
+
+class Synchronized:
+    """A synchronized shared value: every .value access takes the object's lock, as multiprocessing's does."""
+
+    def __init__(self, obj, lock):
+        self._obj = obj
+        self._lock = lock
+        self.acquire = lock.acquire
+        self.release = lock.release
+
+    def get_lock(self):
+        return self._lock
+
+    def get_obj(self):
+        return self._obj
+
+    def __enter__(self):
+        return self._lock.__enter__()
+
+    def __exit__(self, *exc):
+        return self._lock.__exit__(*exc)
+
+    @property
+    def value(self):
+        with self._lock:
+            return self._obj.value
+
+    @value.setter
+    def value(self, v):
+        with self._lock:
+            self._obj.value = v
+
+    def __repr__(self):
+        return "<Synchronized wrapper for %r>" % (self._obj,)
+
+
+class SynchronizedArray(Synchronized):
+    """A synchronized shared array: each index or slice access takes the lock."""
+
+    def __len__(self):
+        return len(self._obj)
+
+    def __getitem__(self, i):
+        with self._lock:
+            return self._obj[i]
+
+    def __setitem__(self, i, value):
+        with self._lock:
+            self._obj[i] = value
+
+    def __iter__(self):
+        with self._lock:
+            items = self._obj[:]
+        return iter(items)
+
+    @property
+    def value(self):
+        with self._lock:
+            return self._obj.value
+
+    @value.setter
+    def value(self, v):
+        with self._lock:
+            self._obj.value = v
+
+    @property
+    def raw(self):
+        with self._lock:
+            return self._obj.raw
+
+    @raw.setter
+    def raw(self, v):
+        with self._lock:
+            self._obj.raw = v
+
+    def as_numpy(self):
+        """A numpy view of the memory: its accesses do not take the lock (hold get_lock() around them)."""
+        return self._obj.as_numpy()
+
+
+class SynchronizedStructure(Synchronized):
+    """A synchronized structure: reading or writing a field takes the lock (nested structures and arrays come
+    back as views of the raw memory, as multiprocessing's synchronized wrapper gives them)."""
+
+    def __getattr__(self, name):
+        obj = self.__dict__.get("_obj")
+        if obj is None or name not in {f[0] for f in type(obj)._fields_}:
+            raise AttributeError(name)
+        with self._lock:
+            return getattr(obj, name)
+
+    def __setattr__(self, name, value):
+        if name.startswith("_") or name in ("acquire", "release"):
+            object.__setattr__(self, name, value)
+            return
+        with self._lock:
+            setattr(self._obj, name, value)
