@@ -36,6 +36,16 @@ class SeedExampleTest {
     }
 
     @Test
+    void printsTheSeedsLinesWithTheSeedsModifyRunningInPython() throws Exception {
+        assertEquals("""
+                49
+                0.1111111111111111
+                HELLO WORLD
+                [(3.515625, 39.0625), (33.0625, 4.0), (5.640625, 90.25)]
+                """, runMain(PythonSeedExample.class));
+    }
+
+    @Test
     void printsTheSameWithTheLibraryAsANamedModule() throws Exception {
         String library = org.multiprocess4j.ChildProcess.class.getProtectionDomain().getCodeSource().getLocation()
                 .getPath();

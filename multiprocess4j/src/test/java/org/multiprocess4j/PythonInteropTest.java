@@ -1,0 +1,329 @@
+package org.multiprocess4j;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.multiprocess4j.sharedctypes.CType;
+import org.multiprocess4j.sharedctypes.IntArray;
+import org.multiprocess4j.sharedctypes.IntValue;
+import org.multiprocess4j.sharedctypes.LongArray;
+import org.multiprocess4j.sharedctypes.Segment;
+import org.multiprocess4j.sharedctypes.SharedArray;
+import org.multiprocess4j.sharedctypes.SharedCTypes;
+import org.multiprocess4j.sharedctypes.SharedValue;
+import org.multiprocess4j.sharedctypes.StructArray;
+
+import java.io.IOException;
+import java.math.BigInteger;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * JVM and CPython processes on the same shared objects and the same robust locks: every type both ways, the
+ * refusals, a shared count from two JVMs and two Python processes, holders killed on either side, a condition
+ * crossing the languages, and PythonProcess itself. Needs python3 (on every machine this project builds on);
+ * skipped, saying so, where it is absent.
+ */
+class PythonInteropTest {
+    private static final Path SCRIPT = Path.of("src", "test", "python", "interop.py");
+
+    @BeforeAll
+    static void needsPython() throws InterruptedException {
+        try {
+            Process p = new ProcessBuilder("python3", "-c", "import ctypes, mmap").start();
+            assumeTrue(p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0, "python3 does not run here");
+        } catch (IOException e) {
+            assumeTrue(false, "python3 is not installed here, so the Python interoperation cannot be tested: " + e);
+        }
+    }
+
+    /** Runs {@code function} of the test script with {@code args} and fails with its traceback when it raises. */
+    private static void python(String function, Object... args) {
+        try (PythonProcess p = new PythonProcess(SCRIPT, function, args)) {
+            p.start();
+            assertTrue(p.join(Duration.ofSeconds(120)), function + " did not end within 120 s");
+            assertEquals(0, p.exitCode(), function + " failed:\n" + p.exception());
+        }
+    }
+
+    private static Map<String, Object> testCase(String name, Object obj, String kind, Object expect, Object write) {
+        Map<String, Object> c = new LinkedHashMap<>();
+        c.put("name", name);
+        c.put("obj", obj);
+        c.put("kind", kind);
+        c.put("expect", expect);
+        c.put("write", write);
+        return c;
+    }
+
+    @Test
+    void everyTypeRoundTripsBothWays() {
+        BigInteger max64 = BigInteger.TWO.pow(64).subtract(BigInteger.ONE);
+        // typecode, what Java writes, what Python reads, what Python writes, what Java then reads
+        Object[][] rows = {
+                {'c', (byte) 'A', Map.of("$bytes", "QQ=="), Map.of("$bytes", "eg=="), (byte) 'z'},
+                {'b', (byte) -5, -5, 7, (byte) 7},
+                {'B', 200, 200, 255, 255},
+                {'h', (short) -300, -300, 301, (short) 301},
+                {'H', 60000, 60000, 1, 1},
+                {'i', -70000, -70000, 123456, 123456},
+                {'I', 4_000_000_000L, 4_000_000_000L, 1, 1L},
+                {'l', -(1L << 40), -(1L << 40), 1L << 40, 1L << 40},
+                {'L', -1L, max64, 5, 5L},
+                {'q', Long.MIN_VALUE, Long.MIN_VALUE, Long.MAX_VALUE, Long.MAX_VALUE},
+                {'Q', -1L, max64, 0, 0L},
+                {'f', 1.5f, 1.5, -2.25, -2.25f},
+                {'d', 0.1, 0.1, 1e300, 1e300},
+                {'u', (int) 'é', "é", "☃", (int) '☃'},
+                {'?', true, true, false, false},
+        };
+        List<Object> cases = new ArrayList<>();
+        List<SharedValue> values = new ArrayList<>();
+        List<SharedArray> arrays = new ArrayList<>();
+        for (Object[] row : rows) {
+            char code = (Character) row[0];
+            SharedValue raw = SharedCTypes.rawValue(code, row[1]);
+            SharedValue sync = SharedCTypes.value(code, row[1]);
+            SharedArray array = SharedCTypes.rawArray(code, List.of(row[1], row[1]));
+            values.add(raw);
+            values.add(sync);
+            arrays.add(array);
+            cases.add(testCase(code + " raw value", raw, "value", row[2], row[3]));
+            cases.add(testCase(code + " synchronized value", sync, "value", row[2], row[3]));
+            Object read = code == 'c' ? Map.of("$bytes", "QUE=") : code == 'u' ? "éé" : List.of(row[2], row[2]);
+            Object write = code == 'c' ? Map.of("$bytes", "eno=") : code == 'u' ? "☃☃" : List.of(row[3], row[3]);
+            cases.add(testCase(code + " array", array, "array", read, write));
+        }
+        python("roundtrip", cases);
+        for (int i = 0; i < rows.length; i++) {
+            Object back = rows[i][4];
+            assertEquals(back, values.get(2 * i).getValue(), rows[i][0] + " raw value written by Python");
+            assertEquals(back, values.get(2 * i + 1).getValue(), rows[i][0] + " synchronized value");
+            assertEquals(List.of(back, back), arrays.get(i).toList(), rows[i][0] + " array");
+        }
+    }
+
+    @Test
+    void structuresArriveWithTheirJavaLayoutAndNamesBothWays() {
+        Segment one = SharedCTypes.rawValue(Segment.TYPE, (byte) 'T', List.of(1.5, -2.5), (short) 7,
+                List.of(List.of(0.0, 0.0), List.of(4.0, 0.0)), List.of(1, 2, 3), true);
+        StructArray<Segment> many = SharedCTypes.array(Segment.TYPE, 3);
+        many.setValue(2, List.of((byte) 0, List.of(), (short) 9));
+        python("structures", one, many, List.of("x", "y"));
+        assertEquals((byte) 'P', one.fieldValues().get(0));
+        assertEquals(100.25, one.a().y());
+        assertEquals(-3, one.ids().get(2));
+        assertEquals(false, one.fieldValues().get(5));
+        assertEquals(8.5, many.get(1).path().get(0).x());
+        if (numpyPresent()) {
+            assertEquals(List.of((short) 1, (short) 1, (short) 10), List.of(many.get(0).fieldValues().get(2),
+                    many.get(1).fieldValues().get(2), many.get(2).fieldValues().get(2)), "numpy wrote in place");
+        }
+    }
+
+    private static boolean numpyPresent() {
+        try {
+            Process p = new ProcessBuilder("python3", "-c", "import numpy").start();
+            return p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0;
+        } catch (IOException | InterruptedException e) {
+            return false;
+        }
+    }
+
+    @Test
+    void stridedViewsAttachAsTheSameElements() {
+        IntArray a = SharedCTypes.rawArray(CType.c_int, new int[]{0, 1, 2, 3, 4, 5, 6, 7, 8});
+        python("strided", a.slice(1, 9, 3), List.of(1, 4, 7));
+        assertEquals(List.of(0, -1, 2, 3, 4, 5, 6, 7, 8), a.toList());
+    }
+
+    @Test
+    void attachRefusesFreedMemoryOtherKindsAndDamagedHandles() {
+        IntValue freed = SharedCTypes.rawValue(CType.c_int, 1);
+        String freedHandle = freed.handle().toString();
+        freed.close();
+        IntValue value = SharedCTypes.rawValue(CType.c_int, 2);
+        python("refuses", freedHandle, value.handle().toString(), ProcessLock.create());
+    }
+
+    static void countInJava(IntValue n, int times) {
+        for (int i = 0; i < times; i++) {
+            try (var _ = n.getLock().hold()) {
+                n.set(n.get() + 1);
+            }
+        }
+    }
+
+    @Test
+    void twoJvmsAndTwoPythonProcessesCountExactly() {
+        IntValue n = SharedCTypes.value(CType.c_int, 0);
+        int times = 10_000;
+        List<ChildProcess> jvms = List.of(new ChildProcess(PythonInteropTest::countInJava, n, times),
+                new ChildProcess(PythonInteropTest::countInJava, n, times));
+        List<PythonProcess> pythons = List.of(new PythonProcess(SCRIPT, "count", n, times),
+                new PythonProcess(SCRIPT, "count", n, times));
+        jvms.forEach(ChildProcess::start);
+        pythons.forEach(PythonProcess::start);
+        for (ChildProcess c : jvms) {
+            assertTrue(c.join(Duration.ofSeconds(180)));
+            assertEquals(0, c.exitCode(), String.valueOf(c.exception()));
+        }
+        for (PythonProcess p : pythons) {
+            assertTrue(p.join(Duration.ofSeconds(180)));
+            assertEquals(0, p.exitCode(), p.exception());
+            p.close();
+        }
+        assertEquals(4 * times, n.get());
+    }
+
+    static void takeAfterDeath(ProcessLock lock, LongArray result) {
+        long start = System.nanoTime();
+        try {
+            if (lock.tryLock(60, TimeUnit.SECONDS)) {
+                result.set(0, 1);
+                result.set(1, lock.previousOwnerDied() ? 1 : 0);
+                result.set(2, (System.nanoTime() - start) / 1_000_000);
+                lock.unlock();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Test
+    void aKilledPythonHolderIsRecoveredByJavaWaitersWhoAreTold() throws Exception {
+        ProcessLock lock = ProcessLock.create();
+        IntValue held = SharedCTypes.rawValue(CType.c_int, 0);
+        try (PythonProcess holder = new PythonProcess(SCRIPT, "hold_and_hang", lock, held).daemon(true)) {
+            holder.start();
+            awaitNonZero(held, holder);
+            LongArray first = SharedCTypes.rawArray(CType.c_long, 3);
+            LongArray second = SharedCTypes.rawArray(CType.c_long, 3);
+            ChildProcess a = new ChildProcess(PythonInteropTest::takeAfterDeath, lock, first);
+            ChildProcess b = new ChildProcess(PythonInteropTest::takeAfterDeath, lock, second);
+            a.start();
+            b.start();
+            holder.kill();
+            holder.join();
+            assertEquals(-9, holder.exitCode());
+            assertTrue(a.join(Duration.ofSeconds(90)) && b.join(Duration.ofSeconds(90)));
+            assertEquals(0, a.exitCode(), String.valueOf(a.exception()));
+            assertEquals(0, b.exitCode(), String.valueOf(b.exception()));
+            assertEquals(1, first.get(0), "the first JVM waiter got the lock");
+            assertEquals(1, second.get(0), "the second JVM waiter got the lock");
+            assertEquals(1, first.get(1) + second.get(1), "exactly one new owner is told the holder died");
+        }
+        assertTrue(lock.tryLock(), "the lock is free again");
+        lock.unlock();
+    }
+
+    static void holdAndHang(ProcessRLock lock, IntValue held) throws InterruptedException {
+        lock.lock();
+        held.set((int) ProcessHandle.current().pid());
+        Thread.sleep(600_000);
+    }
+
+    @Test
+    void aKilledJavaHolderIsRecoveredByPythonWaitersWhoAreTold() throws Exception {
+        ProcessRLock lock = ProcessRLock.create();
+        IntValue held = SharedCTypes.rawValue(CType.c_int, 0);
+        ChildProcess holder = new ChildProcess(PythonInteropTest::holdAndHang, lock, held).daemon(true);
+        holder.start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (held.getVolatile() == 0) {
+            assertTrue(System.nanoTime() < deadline && holder.isAlive(), "the Java holder never took the lock");
+            Thread.sleep(5);
+        }
+        LongArray first = SharedCTypes.rawArray(CType.c_long, 3);
+        LongArray second = SharedCTypes.rawArray(CType.c_long, 3);
+        List<PythonProcess> waiters = List.of(new PythonProcess(SCRIPT, "take_after_death", lock, first),
+                new PythonProcess(SCRIPT, "take_after_death", lock, second));
+        waiters.forEach(PythonProcess::start);
+        holder.kill();
+        holder.join();
+        for (PythonProcess w : waiters) {
+            assertTrue(w.join(Duration.ofSeconds(90)));
+            assertEquals(0, w.exitCode(), w.exception());
+            w.close();
+        }
+        assertEquals(List.of(1L, 1L), List.of(first.get(0), second.get(0)), "both Python waiters got the lock");
+        assertEquals(1, first.get(1) + second.get(1), "exactly one new owner is told the holder died");
+        assertTrue(lock.tryLock());
+        lock.unlock();
+    }
+
+    @Test
+    void aConditionWaitInPythonIsEndedByASignalFromJava() throws Exception {
+        ProcessLock lock = ProcessLock.create();
+        ProcessCondition condition = lock.newCondition();
+        IntValue flag = SharedCTypes.rawValue(CType.c_int, 0);
+        IntValue ready = SharedCTypes.rawValue(CType.c_int, 0);
+        try (PythonProcess waiter = new PythonProcess(SCRIPT, "wait_for_signal", condition, flag, ready)) {
+            waiter.start();
+            awaitNonZero(ready, waiter);
+            lock.lock();
+            try {
+                flag.set(1);
+                condition.signal();
+            } finally {
+                lock.unlock();
+            }
+            assertTrue(waiter.join(Duration.ofSeconds(60)), "the Python waiter was not woken");
+            assertEquals(0, waiter.exitCode(), waiter.exception());
+            assertEquals(2, flag.get());
+        }
+    }
+
+    @Test
+    void pythonProcessReportsExceptionsExitCodesAndSignals() {
+        try (PythonProcess p = new PythonProcess(SCRIPT, "fail", "boom")) {
+            p.start();
+            p.join();
+            assertEquals(1, p.exitCode());
+            assertTrue(p.exception().contains("ValueError: boom"), p.exception());
+        }
+        try (PythonProcess p = new PythonProcess(SCRIPT, "exit_with", 3)) {
+            p.start();
+            p.join();
+            assertEquals(3, p.exitCode());
+            assertNull(p.exception());
+        }
+        try (PythonProcess p = new PythonProcess(SCRIPT, "sleep_forever").daemon(true)) {
+            p.start();
+            assertTrue(p.isAlive());
+            p.terminate();
+            p.join();
+            assertEquals(-15, p.exitCode());
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new PythonProcess(SCRIPT, "fail", new Object()));
+        assertTrue(e.getMessage().startsWith("args[0] cannot travel to Python"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new PythonProcess(SCRIPT, "not a name"));
+        assertThrows(IllegalArgumentException.class, () -> PythonProcess.ofModule("os..path", "join"));
+        try (PythonProcess p = PythonProcess.ofModule("interop_absent_module", "f")) {
+            p.start();
+            p.join();
+            assertEquals(1, p.exitCode());
+            assertTrue(p.exception().contains("ModuleNotFoundError"), p.exception());
+        }
+    }
+
+    private static void awaitNonZero(IntValue value, PythonProcess process) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (value.getVolatile() == 0) {
+            assertTrue(System.nanoTime() < deadline, "the Python child never got there");
+            assertTrue(process.isAlive(), "the Python child ended: " + (process.isAlive() ? "" : process.exception()));
+            Thread.sleep(5);
+        }
+    }
+}

@@ -1,0 +1,126 @@
+"""The Python side of PythonInteropTest: each function is run in a Python child by PythonProcess, with Java-made
+shared objects as arguments, and raises (its traceback reaching the Java test) when what it finds is wrong."""
+import ctypes
+import os
+import time
+
+import multiprocess4j as mp4j
+
+
+def roundtrip(cases):
+    """Each case: the attached object, what Java wrote, and what to write back for Java to check."""
+    for case in cases:
+        obj, kind, name = case["obj"], case["kind"], case["name"]
+        got = obj.value if kind == "value" else obj[:]
+        if isinstance(got, list):
+            got = list(got)
+        assert got == case["expect"], "%s: read %r, Java wrote %r" % (name, got, case["expect"])
+        if kind == "value":
+            obj.value = case["write"]
+        else:
+            obj[:] = case["write"]
+
+
+def structures(segment, segments, point_names):
+    fields = [f[0] for f in type(segment)._fields_]
+    assert fields == ["tag", "a", "n", "path", "ids", "ok"], fields
+    assert type(segment.a).__name__ == "Point" and [f[0] for f in type(segment.a)._fields_] == point_names
+    assert (segment.tag, segment.a.x, segment.a.y, segment.n) == (b"T", 1.5, -2.5, 7), (segment.tag, segment.a.x)
+    assert (segment.path[1].x, list(segment.ids), segment.ok) == (4.0, [1, 2, 3], True)
+    segment.tag = b"P"
+    segment.a.y = 100.25
+    segment.ids[2] = -3
+    segment.ok = False
+    assert len(segments) == 3 and segments[2].n == 9, len(segments)
+    segments[1].path[0].x = 8.5
+    try:
+        import numpy
+    except ImportError:
+        return
+    view = segments.as_numpy()
+    assert view.dtype.names == ("tag", "a", "n", "path", "ids", "ok"), view.dtype
+    view["n"] += 1  # zero-copy: Java sees it
+
+
+def strided(view, expect):
+    assert view[:] == expect, (view[:], expect)
+    view[0] = -view[0]
+    try:
+        import numpy
+    except ImportError:
+        return
+    assert list(view.as_numpy()) == [-expect[0]] + expect[1:]
+
+
+def refuses(freed, value, lock):
+    try:
+        mp4j.attach(freed)
+        raise AssertionError("a handle to freed memory was attached")
+    except mp4j.AttachError as e:
+        assert "freed memory" in str(e), e
+    try:
+        mp4j.attach_lock(value)
+        raise AssertionError("a value's handle was attached as a lock")
+    except mp4j.AttachError as e:
+        assert "does not name a ProcessLock" in str(e), e
+    bad_id = value.split(":")
+    bad_id[4] = "%x" % (int(bad_id[4], 16) ^ 1)
+    try:
+        mp4j.attach(":".join(bad_id))
+        raise AssertionError("a handle with another arena id was attached")
+    except mp4j.AttachError as e:
+        assert "arena id does not match" in str(e), e
+    for text in ("", "mp4j1:1:2", "mp4j2" + value[5:], value + "+" + value + "+" + value, value[:-3] + "!!!"):
+        try:
+            mp4j.attach(text)
+            raise AssertionError("attached %r" % text)
+        except mp4j.AttachError:
+            pass
+    assert isinstance(lock, mp4j.ProcessLock)
+
+
+def count(n, times):
+    """Adds one to the synchronized value, times times, each under its lock."""
+    for _ in range(times):
+        with n.get_lock():
+            n.value += 1
+
+
+def hold_and_hang(lock, held):
+    """Takes the lock, says so, and sleeps until killed."""
+    lock.acquire()
+    held.value = os.getpid()
+    while True:
+        time.sleep(1)
+
+
+def take_after_death(lock, result):
+    """Waits for a lock whose holder will be killed; records that it got it and that it was told."""
+    started = time.monotonic()
+    got = lock.acquire(timeout=60)
+    result[0] = 1 if got else -1
+    result[1] = 1 if lock.previous_owner_died else 0
+    result[2] = int((time.monotonic() - started) * 1000)
+    lock.release()
+
+
+def wait_for_signal(condition, flag, ready):
+    """Waits on a condition until Java sets flag and signals."""
+    with condition:
+        ready.value = 1
+        ok = condition.wait_for(lambda: flag.value == 1, timeout=60)
+        assert ok, "not woken within 60 s"
+        flag.value = 2
+
+
+def fail(message):
+    raise ValueError(message)
+
+
+def exit_with(code):
+    raise SystemExit(code)
+
+
+def sleep_forever():
+    while True:
+        time.sleep(1)
