@@ -311,10 +311,12 @@ class _Reader:
 
 
 def _make_struct(name, union, pack, order, fields):
-    if order == ">":
-        base = ctypes.BigEndianUnion if union else ctypes.BigEndianStructure
-    elif order == "<":
-        base = ctypes.LittleEndianUnion if union else ctypes.LittleEndianStructure
+    if order:
+        kind = ("BigEndian" if order == ">" else "LittleEndian") + ("Union" if union else "Structure")
+        base = getattr(ctypes, kind, None)
+        if base is None:  # ctypes has byte-swapped unions from Python 3.11 on
+            raise AttachError("structure %s is a %s, which this Python's ctypes lacks (Python 3.11 or newer has it)"
+                              % (name, kind))
     else:
         base = ctypes.Union if union else ctypes.Structure
     namespace = {"_fields_": fields}

@@ -46,6 +46,16 @@ class SeedExampleTest {
     }
 
     @Test
+    void numpySumsAJavaArrayInPlaceToTheSameSum() throws Exception {
+        Process numpy = new ProcessBuilder("python3", "-c", "import numpy").start();
+        org.junit.jupiter.api.Assumptions.assumeTrue(numpy.waitFor(60, TimeUnit.SECONDS) && numpy.exitValue() == 0,
+                "numpy is not installed for python3 here");
+        String out = runMain(NumpySumExample.class, "1000000");
+        assertTrue(out.contains("Java sum:  249750000.0") && out.contains("numpy sum: 249750000.0")
+                && out.strip().endsWith("equal"), out);
+    }
+
+    @Test
     void printsTheSameWithTheLibraryAsANamedModule() throws Exception {
         String library = org.multiprocess4j.ChildProcess.class.getProtectionDomain().getCodeSource().getLocation()
                 .getPath();

@@ -1,0 +1,286 @@
+/*
+ * multiprocess4j.h: the shared-memory format of multiprocess4j (docs/FORMAT.md), for C and C++ programs that
+ * attach to what a Java (or Python) process shares: decode a handle, map its arena, check the headers, and take
+ * and release the robust locks exactly as the JVM does. Header-only; Linux on x86-64 or aarch64; C11.
+ *
+ *     struct mp4j_handle h, lock;
+ *     char error[256];
+ *     if (mp4j_decode(argv[1], &h, &lock, error, sizeof error) != 0) { fputs(error, stderr); return 1; }
+ *     int32_t *value = mp4j_attach(&h, error, sizeof error);            // the object's first byte
+ *     uint64_t *owner = mp4j_attach(&lock, error, sizeof error);        // the lock's owner word
+ *     int died = mp4j_lock(owner);                                     // 1: the previous holder died holding it
+ *     *value += 1;
+ *     mp4j_unlock(owner);
+ *
+ * The creating process owns the memory: attach while it runs and the object is open there. Nothing here frees
+ * or unmaps; a process that attaches keeps its mappings until it exits.
+ */
+#ifndef MULTIPROCESS4J_H
+#define MULTIPROCESS4J_H
+
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/futex.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+/* ---- the format (docs/FORMAT.md) -------------------------------------------------------------------------- */
+
+#define MP4J_PREFIX "mp4j1"
+#define MP4J_MAGIC 0x4D50344A41524E41ULL        /* "MP4JARNA" read big-endian, at offset 0 of every arena */
+#define MP4J_VERSION 2
+#define MP4J_HEADER_SIZE 64
+#define MP4J_BLOCK_LIVE 0x4D50344AULL           /* "MP4J": the high half of a live block's tag */
+#define MP4J_LOCK_SIZE 64
+#define MP4J_LOCK_KIND_OFFSET 24                /* 1: ProcessLock, 2: ProcessRLock */
+#define MP4J_WAITERS (1ULL << 63)
+
+/** The 64-byte header at the start of every arena. */
+struct mp4j_arena_header {
+    uint64_t magic;          /* written last, with release semantics */
+    uint32_t version;
+    uint32_t header_size;
+    uint64_t creator_pid;
+    uint64_t creator_start;  /* clock ticks, field 22 of /proc/<pid>/stat */
+    uint64_t arena_id;
+    uint64_t arena_size;
+    uint8_t reserved[16];
+};
+
+/** The 16 bytes before every block. */
+struct mp4j_block_header {
+    uint64_t tag;            /* MP4J_BLOCK_LIVE << 32 | generation while allocated; 0 once freed */
+    uint64_t size;
+};
+
+/** What a handle says (one object's part; a synchronized object's lock is a second one). */
+struct mp4j_handle {
+    uint64_t pid, start_time, fd, arena_id, arena_size, block, generation, view, bytes, count, stride;
+    char signature[256];     /* decoded; its first character is the kind: v a L R C */
+};
+
+/* ---- decoding --------------------------------------------------------------------------------------------- */
+
+static int mp4j_fail_(char *error, size_t len, const char *rule, const char *text) {
+    snprintf(error, len, "handle %s: handle='%.120s'", rule, text);
+    return -1;
+}
+
+static int mp4j_number_(const char *s, size_t n, uint64_t *out, int hex) {
+    uint64_t v = 0;
+    if (n == 0 || n > 20) return -1;
+    for (size_t i = 0; i < n; i++) {
+        int d;
+        char c = s[i];
+        if (c >= '0' && c <= '9') d = c - '0';
+        else if (hex && c >= 'a' && c <= 'f') d = c - 'a' + 10;
+        else return -1;
+        uint64_t next = v * (hex ? 16 : 10) + (uint64_t) d;
+        if (next / (hex ? 16 : 10) != v) return -1; /* overflow */
+        v = next;
+    }
+    if (!hex && v > INT64_MAX) return -1;
+    *out = v;
+    return 0;
+}
+
+static int mp4j_base64url_(const char *s, size_t n, char *out, size_t cap) {
+    static const char *alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    uint32_t acc = 0;
+    int bits = 0;
+    size_t len = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *p = memchr(alphabet, s[i], 64);
+        if (p == NULL) return -1;
+        acc = acc << 6 | (uint32_t) (p - alphabet);
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            if (len + 1 >= cap) return -1;
+            out[len++] = (char) (acc >> bits & 0xFF);
+        }
+    }
+    out[len] = 0;
+    return len == 0 ? -1 : 0;
+}
+
+static int mp4j_decode_one_(const char *s, size_t n, struct mp4j_handle *h, const char *whole, char *error,
+                            size_t len) {
+    const char *field[12];
+    size_t size[12];
+    size_t count = 0, start = 0;
+    for (size_t i = 0; i <= n; i++) {
+        if (i == n || s[i] == ':') {
+            if (count == 12) return mp4j_fail_(error, len, "must have 12 ':'-separated fields", whole);
+            field[count] = s + start;
+            size[count++] = i - start;
+            start = i + 1;
+        }
+    }
+    if (count != 12 || size[0] != 5 || memcmp(field[0], MP4J_PREFIX, 5) != 0)
+        return mp4j_fail_(error, len, "must have 12 ':'-separated fields starting with " MP4J_PREFIX, whole);
+    uint64_t *numbers[] = {&h->pid, &h->start_time, &h->fd, &h->arena_id, &h->arena_size, &h->block,
+                           &h->generation, &h->view, &h->bytes};
+    for (int i = 0; i < 9; i++) {
+        if (mp4j_number_(field[i + 1], size[i + 1], numbers[i], i == 3) != 0)
+            return mp4j_fail_(error, len, "has a field that is not a number in range", whole);
+    }
+    const char *slash = memchr(field[10], '/', size[10]);
+    size_t count_len = slash ? (size_t) (slash - field[10]) : size[10];
+    h->stride = 0;
+    if (mp4j_number_(field[10], count_len, &h->count, 0) != 0
+        || (slash && (mp4j_number_(slash + 1, size[10] - count_len - 1, &h->stride, 0) != 0 || h->stride == 0)))
+        return mp4j_fail_(error, len, "has a count or stride that is not a number in range", whole);
+    if (h->generation > 0xFFFFFFFFULL || h->fd > INT32_MAX)
+        return mp4j_fail_(error, len, "has a field that is not a number in range", whole);
+    if (mp4j_base64url_(field[11], size[11], h->signature, sizeof h->signature) != 0
+        || strchr("vaLRC", h->signature[0]) == NULL)
+        return mp4j_fail_(error, len, "has a signature that is not base64url naming a kind of object", whole);
+    return 0;
+}
+
+/** Decodes a handle; fills lock (when not NULL) with its lock part, or zeroes it when there is none. */
+static int mp4j_decode(const char *text, struct mp4j_handle *h, struct mp4j_handle *lock, char *error,
+                       size_t len) {
+    size_t n = strlen(text);
+    if (n > 65536) return mp4j_fail_(error, len, "is longer than 65536 characters", text);
+    const char *plus = memchr(text, '+', n);
+    if (lock != NULL) memset(lock, 0, sizeof *lock);
+    if (plus == NULL) return mp4j_decode_one_(text, n, h, text, error, len);
+    if (memchr(plus + 1, '+', n - (size_t) (plus - text) - 1) != NULL)
+        return mp4j_fail_(error, len, "may name one lock, and a lock's handle names no lock of its own", text);
+    if (mp4j_decode_one_(text, (size_t) (plus - text), h, text, error, len) != 0) return -1;
+    struct mp4j_handle scratch;
+    return mp4j_decode_one_(plus + 1, n - (size_t) (plus - text) - 1, lock != NULL ? lock : &scratch, text,
+                            error, len);
+}
+
+/* ---- processes and arenas --------------------------------------------------------------------------------- */
+
+/** The start time of a process (clock ticks), or 0 when it does not run or is a zombie. */
+static uint64_t mp4j_start_time(uint64_t pid) {
+    char path[64], buf[1024];
+    snprintf(path, sizeof path, "/proc/%llu/stat", (unsigned long long) pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return 0;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0) return 0;
+    buf[n] = 0;
+    char *p = strrchr(buf, ')');
+    if (p == NULL || p[1] != ' ' || p[2] == 'Z') return 0;
+    p += 2;
+    for (int field = 3; field < 22 && p != NULL; field++) p = strchr(p + 1, ' ');
+    return p == NULL ? 0 : strtoull(p + 1, NULL, 10);
+}
+
+/**
+ * Maps the arena a handle names, checks its header and the block's, and returns the object's address (or NULL,
+ * with the reason in error).
+ */
+static void *mp4j_attach(const struct mp4j_handle *h, char *error, size_t len) {
+    if (h->pid == 0) { snprintf(error, len, "no handle"); return NULL; }
+    if (mp4j_start_time(h->pid) != h->start_time) {
+        snprintf(error, len, "the creator (pid %llu) no longer runs: it owns the memory",
+                 (unsigned long long) h->pid);
+        return NULL;
+    }
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%llu/fd/%llu", (unsigned long long) h->pid, (unsigned long long) h->fd);
+    int fd = open(path, O_RDWR | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (uint64_t) st.st_size != h->arena_size
+        || h->arena_size < MP4J_HEADER_SIZE) {
+        snprintf(error, len, "%s is not an arena of %llu bytes", path, (unsigned long long) h->arena_size);
+        if (fd >= 0) close(fd);
+        return NULL;
+    }
+    uint8_t *arena = mmap(NULL, h->arena_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    close(fd);
+    if (arena == MAP_FAILED) { snprintf(error, len, "cannot map %s: %s", path, strerror(errno)); return NULL; }
+    const struct mp4j_arena_header *header = (const void *) arena;
+    if (__atomic_load_n(&header->magic, __ATOMIC_ACQUIRE) != MP4J_MAGIC || header->version != MP4J_VERSION
+        || header->header_size != MP4J_HEADER_SIZE || header->creator_pid != h->pid
+        || header->creator_start != h->start_time || header->arena_id != h->arena_id
+        || header->arena_size != h->arena_size) {
+        snprintf(error, len, "the arena's header does not match the handle (version %u, wanted %d)",
+                 header->version, MP4J_VERSION);
+        return NULL;
+    }
+    if (h->block < MP4J_HEADER_SIZE + 16 || h->block > h->arena_size) {
+        snprintf(error, len, "the block lies outside its arena");
+        return NULL;
+    }
+    const struct mp4j_block_header *block = (const void *) (arena + h->block - 16);
+    uint64_t tag = __atomic_load_n(&block->tag, __ATOMIC_ACQUIRE);
+    if (tag != (MP4J_BLOCK_LIVE << 32 | h->generation)) {
+        snprintf(error, len, "the handle names freed memory");
+        return NULL;
+    }
+    if (block->size > h->arena_size - h->block || h->view > block->size || h->bytes > block->size - h->view) {
+        snprintf(error, len, "the object lies outside its block");
+        return NULL;
+    }
+    return arena + h->block + h->view;
+}
+
+/* ---- the robust lock (docs/FORMAT.md, "Locks") ------------------------------------------------------------ */
+
+static uint64_t mp4j_self_(void) {
+    static uint64_t self;
+    if (self == 0) self = (uint64_t) getpid() << 32 | (mp4j_start_time((uint64_t) getpid()) & 0xFFFFFFFFULL);
+    return self;
+}
+
+static int mp4j_owner_dead_(uint64_t owner) {
+    uint64_t started = mp4j_start_time(owner >> 32);
+    return started == 0 || (started & 0xFFFFFFFFULL) != (owner & 0xFFFFFFFFULL);
+}
+
+/**
+ * Takes the lock whose owner word is at owner (what mp4j_attach returns for a lock's handle). Returns 1 when the
+ * previous holder died holding it (the data it guards may be half-updated), else 0.
+ */
+static int mp4j_lock(uint64_t *owner) {
+    uint64_t self = mp4j_self_(), expected = 0;
+    if (__atomic_compare_exchange_n(owner, &expected, self, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) return 0;
+    uint32_t *futex = (uint32_t *) owner + 1; /* the high half: pid and WAITERS, little-endian */
+    for (;;) {
+        uint64_t w = __atomic_load_n(owner, __ATOMIC_ACQUIRE);
+        if (w == 0) {
+            expected = 0;
+            if (__atomic_compare_exchange_n(owner, &expected, self | MP4J_WAITERS, 0, __ATOMIC_ACQUIRE,
+                                            __ATOMIC_RELAXED)) return 0;
+            continue;
+        }
+        if ((w & ~MP4J_WAITERS) != self && mp4j_owner_dead_(w & ~MP4J_WAITERS)) {
+            expected = w; /* the whole word: of two recoverers, or a recoverer and a late release, one wins */
+            if (__atomic_compare_exchange_n(owner, &expected, self | MP4J_WAITERS, 0, __ATOMIC_ACQUIRE,
+                                            __ATOMIC_RELAXED)) return 1;
+            continue;
+        }
+        if (!(w & MP4J_WAITERS)) {
+            expected = w;
+            __atomic_compare_exchange_n(owner, &expected, w | MP4J_WAITERS, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+            continue;
+        }
+        struct timespec slice = {0, 10 * 1000 * 1000}; /* look at the owner's liveness every 10 ms */
+        syscall(SYS_futex, futex, FUTEX_WAIT, (uint32_t) (w >> 32), &slice, NULL, 0);
+    }
+}
+
+/** Releases a lock this process holds. */
+static void mp4j_unlock(uint64_t *owner) {
+    uint64_t old = __atomic_exchange_n(owner, 0, __ATOMIC_RELEASE);
+    if (old & MP4J_WAITERS) syscall(SYS_futex, (uint32_t *) owner + 1, FUTEX_WAKE, 1, NULL, NULL, 0);
+}
+
+#endif

@@ -1,0 +1,108 @@
+package org.multiprocess4j;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.multiprocess4j.sharedctypes.CType;
+import org.multiprocess4j.sharedctypes.IntValue;
+import org.multiprocess4j.sharedctypes.SharedCTypes;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * The C header ({@code c/multiprocess4j.h}) and its example program, built here with the C compiler: the program
+ * attaches to a Java-made synchronized value, reads it, and adds one under its lock, also when a Java holder died
+ * holding that lock. Skipped, saying so, where no C compiler is installed.
+ */
+class CProgramTest {
+    private static Path dir;
+    private static Path program;
+
+    @BeforeAll
+    static void build() throws Exception {
+        dir = Files.createTempDirectory("mp4j-c");
+        program = dir.resolve("attach_value");
+        Process cc;
+        try {
+            cc = new ProcessBuilder("cc", "-std=c11", "-Wall", "-Wextra", "-Werror", "-O2", "-o", program.toString(),
+                    Path.of("..", "c", "attach_value.c").toString()).redirectErrorStream(true).start();
+        } catch (IOException e) {
+            assumeTrue(false, "no C compiler (cc) here, so the C program cannot be built: " + e);
+            return;
+        }
+        String out = new String(cc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(cc.waitFor(120, TimeUnit.SECONDS));
+        assertEquals(0, cc.exitValue(), "the C header and program compile without a warning:\n" + out);
+    }
+
+    @AfterAll
+    static void clean() throws IOException {
+        Files.deleteIfExists(program);
+        Files.deleteIfExists(dir);
+    }
+
+    private static String run(String handle) throws Exception {
+        Process p = new ProcessBuilder(program.toString(), handle).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the C program did not end");
+        assertEquals(0, p.exitValue(), out);
+        return out;
+    }
+
+    @Test
+    void aCProgramReadsAJavaValueAndAddsOneUnderItsLock() throws Exception {
+        try (IntValue n = SharedCTypes.value(CType.c_int, 41)) {
+            assertEquals("read 41\nwrote 42\n", run(n.handle().toString()));
+            assertEquals(42, n.get());
+        }
+    }
+
+    static void holdAndHang(SharedLock lock, IntValue held) throws InterruptedException {
+        lock.lock();
+        held.set(1);
+        Thread.sleep(600_000);
+    }
+
+    @Test
+    void aCProgramTakesOverTheLockOfAKilledJavaHolderAndSaysSo() throws Exception {
+        try (IntValue n = SharedCTypes.value(CType.c_int, 7); IntValue held = SharedCTypes.rawValue(CType.c_int, 0)) {
+            ChildProcess holder = new ChildProcess(CProgramTest::holdAndHang, n.getLock(), held).daemon(true);
+            holder.start();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (held.getVolatile() == 0) {
+                assertTrue(System.nanoTime() < deadline && holder.isAlive(), "the holder never took the lock");
+                Thread.sleep(5);
+            }
+            Process c = new ProcessBuilder(program.toString(), n.handle().toString()).redirectErrorStream(true)
+                    .start();
+            holder.kill();
+            holder.join();
+            String out = new String(c.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(c.waitFor(60, TimeUnit.SECONDS));
+            assertEquals(0, c.exitValue(), out);
+            assertEquals(List.of("read 7", "wrote 8 (the previous holder had died)"), out.lines().toList());
+            assertEquals(8, n.get());
+        }
+    }
+
+    @Test
+    void theCProgramRefusesAHandleThatIsNotASynchronizedInt() throws Exception {
+        try (IntValue raw = SharedCTypes.rawValue(CType.c_int, 1)) {
+            Process p = new ProcessBuilder(program.toString(), raw.handle().toString()).redirectErrorStream(true)
+                    .start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+            assertEquals(1, p.exitValue(), out);
+            assertTrue(out.contains("synchronized c_int"), out);
+        }
+    }
+}
