@@ -53,11 +53,13 @@ def _atomics():
 
 
 def require():
-    """Loads the atomics now, raising ImportError with what to install when they are missing."""
-    _atomics()
+    """Loads the atomics now, raising ImportError with what to install when they are missing; returns the
+    library, whose functions the locks' fast paths call directly."""
+    lib = _atomics()
     if _sys_futex is None:
         raise ImportError("multiprocess4j's locks run on Linux x86-64 and aarch64; this is %s"
                           % platform.machine())
+    return lib
 
 
 def load8(address):

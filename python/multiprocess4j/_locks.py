@@ -1,4 +1,6 @@
 """ProcessLock and ProcessRLock: the robust locks of docs/FORMAT.md, interoperating with Java's."""
+import ctypes
+import os
 import threading
 import time
 
@@ -23,32 +25,47 @@ def _owner_dead(owner):
     return started is None or (started & 0xFFFFFFFF) != owner & 0xFFFFFFFF
 
 
+_SEQ_CST = 5
+_get_ident = threading.get_ident
+
+
 class ProcessLock:
-    """A non-re-entrant lock shared with Java's ProcessLock (and every process that attached it).
+    """A lock shared with Java's ProcessLock (and every process that attached it).
 
     acquire(block=True, timeout=None) and release() as multiprocessing.Lock; the context-manager protocol holds
     it. When the previous holder died holding it (SIGKILL included), the next acquire takes it over and sets
-    previous_owner_died: the data it guards may be half-updated.
+    previous_owner_died: the data it guards may be half-updated. As in Java, the synchronized objects a thread
+    reads while it holds their lock do not take it again.
+
+    The fast path is one compare-and-swap to take the lock and one exchange to release it, each a single call
+    into libatomic; a waiter sleeps on the lock's futex and looks every 5 ms whether the holder still runs.
     """
 
     _kind = KIND_LOCK
 
     def __init__(self, arena, address, handle_text):
-        A.require()
+        lib = A.require()
         self._arena = arena  # keeps the mapping alive
         self._word = address
         self._futex = address + 4
         self._handle = handle_text
+        self._cas = getattr(lib, "__atomic_compare_exchange_8")  # getattr: a class body would mangle __names
+        self._exchange = getattr(lib, "__atomic_exchange_8")
+        self._expected = ctypes.c_uint64(0)  # holds 0 between calls: a failed compare-and-swap writes it, the
+        self._expected_at = ctypes.addressof(self._expected)  # slow path resets it
+        self._thread = None
         self.previous_owner_died = False
 
     @property
     def handle(self):
         return self._handle
 
+    def _take_fast(self):
+        return self._cas(self._word, self._expected_at, _SELF[0], _SEQ_CST, _SEQ_CST)
+
     def _take(self, blocking, timeout):
-        me = _self_word()
-        if A.cas8(self._word, 0, me):
-            return True, False
+        self._expected.value = 0
+        me = _SELF[0]
         if timeout is not None and timeout < 0:
             timeout = None
         deadline = None if timeout is None else time.monotonic() + timeout
@@ -80,21 +97,26 @@ class ProcessLock:
 
     def acquire(self, block=True, timeout=None):
         """Takes the lock; False when not blocking (or after timeout seconds) it is held elsewhere."""
-        got, died = self._take(block, timeout)
-        if got:
-            self.previous_owner_died = died
-        return got
-
-    def _check_owner(self):
-        w = A.load8(self._word)
-        if w & ~WAITERS != _self_word():
-            raise RuntimeError("release of a lock this process does not hold: lock=%s" % self._handle[:80])
+        if self._take_fast():
+            died = False
+        else:
+            got, died = self._take(block, timeout)
+            if not got:
+                return False
+        self._thread = _get_ident()
+        self.previous_owner_died = died
+        return True
 
     def release(self):
-        self._check_owner()
-        old = A.exchange8(self._word, 0)
-        if old & WAITERS:
+        if self._thread is None:
+            raise RuntimeError("release of a lock this process does not hold: lock=%s" % self._handle[:80])
+        self._thread = None
+        if self._exchange(self._word, 0, _SEQ_CST) >> 63:  # WAITERS: wake one sleeper
             A.futex_wake(self._futex, 1)
+
+    def _is_owned(self):
+        """Whether the calling thread holds the lock (a synchronized object then does not take it again)."""
+        return self._thread == _get_ident()
 
     def owner_pid(self):
         """The pid of the process that holds the lock, or 0 when it is free."""
@@ -119,41 +141,50 @@ class ProcessLock:
 
 
 class ProcessRLock(ProcessLock):
-    """A re-entrant lock shared with Java's ProcessRLock: the thread that holds it may take it again."""
+    """A re-entrant lock shared with Java's ProcessRLock: the thread that holds it may take it again.
+
+    This process's other threads wait on the shared word as other processes do: the word names the process, so
+    they find it held by a running owner and sleep until its release wakes them.
+    """
 
     _kind = KIND_RLOCK
 
     def __init__(self, arena, address, handle_text):
         super().__init__(arena, address, handle_text)
-        self._thread = None
         self._count = 0
-        self._local = threading.Lock()  # orders this process's threads before they touch the shared word
 
     def acquire(self, block=True, timeout=None):
-        me = threading.get_ident()
+        me = _get_ident()
         if self._thread == me:
             self._count += 1
             return True
-        deadline = None if timeout is None or timeout < 0 else time.monotonic() + timeout
-        if not self._local.acquire(block, -1 if deadline is None else max(0.0, timeout)):
-            return False
-        left = None if deadline is None else max(0.0, deadline - time.monotonic())
-        got, died = self._take(block, left)
-        if not got:
-            self._local.release()
-            return False
-        self._thread, self._count = me, 1
+        if self._cas(self._word, self._expected_at, _SELF[0], _SEQ_CST, _SEQ_CST):
+            died = False
+        else:
+            got, died = self._take(block, timeout)
+            if not got:
+                return False
+        self._thread = me
+        self._count = 1
         self.previous_owner_died = died
         return True
 
     def release(self):
-        if self._thread != threading.get_ident():
+        if self._thread != _get_ident():
             raise RuntimeError("cannot release un-acquired lock")
-        self._count -= 1
-        if self._count == 0:
+        count = self._count - 1
+        self._count = count
+        if count == 0:
             self._thread = None
-            super().release()
-            self._local.release()
+            if self._exchange(self._word, 0, _SEQ_CST) >> 63:  # WAITERS: wake one sleeper
+                A.futex_wake(self._futex, 1)
+
+    def __enter__(self):
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc):
+        self.release()
 
     def _release_save(self):
         count, self._count = self._count, 1
@@ -163,6 +194,18 @@ class ProcessRLock(ProcessLock):
     def _acquire_restore(self, count):
         self.acquire()
         self._count = count
+
+
+_SELF = [_self_word()]
+
+
+def _after_fork():
+    F.refresh_self()
+    _SELF[0] = _self_word()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork)
 
 
 class ProcessCondition:

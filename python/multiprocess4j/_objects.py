@@ -148,12 +148,19 @@ class Synchronized:
 
     @property
     def value(self):
-        with self._lock:
+        lock = self._lock
+        if lock._is_owned():  # the thread holds the lock already (with v.get_lock(): ...): read on
+            return self._obj.value
+        with lock:
             return self._obj.value
 
     @value.setter
     def value(self, v):
-        with self._lock:
+        lock = self._lock
+        if lock._is_owned():
+            self._obj.value = v
+            return
+        with lock:
             self._obj.value = v
 
     def __repr__(self):

@@ -165,13 +165,13 @@ class PythonInteropTest {
     }
 
     @Test
-    void twoJvmsAndTwoPythonProcessesCountExactly() {
+    void twoJvmsAndTwoPythonProcessesOneWithTwoThreadsCountExactly() {
         IntValue n = SharedCTypes.value(CType.c_int, 0);
         int times = 10_000;
         List<ChildProcess> jvms = List.of(new ChildProcess(PythonInteropTest::countInJava, n, times),
                 new ChildProcess(PythonInteropTest::countInJava, n, times));
         List<PythonProcess> pythons = List.of(new PythonProcess(SCRIPT, "count", n, times),
-                new PythonProcess(SCRIPT, "count", n, times));
+                new PythonProcess(SCRIPT, "count_in_threads", n, times / 2, 2));
         jvms.forEach(ChildProcess::start);
         pythons.forEach(PythonProcess::start);
         for (ChildProcess c : jvms) {

@@ -1,5 +1,9 @@
 package org.multiprocess4j.benchmarks;
 
+import org.multiprocess4j.sharedctypes.CType;
+import org.multiprocess4j.sharedctypes.DoubleArray;
+import org.multiprocess4j.sharedctypes.IntValue;
+import org.multiprocess4j.sharedctypes.SharedCTypes;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.options.Options;
@@ -42,6 +46,10 @@ public final class SideBySide {
                 reference.resolve("cpython_bench.py") + "), run now on this machine");
         Map<String, Double> c = runC(reference);
         Map<String, Double> py = runPython(reference);
+        System.out.println("== Python attached to Java-made objects (" + reference.resolve("python_attach_bench.py")
+                + "), beside CPython's own");
+        Map<String, Double> attached = runPythonAttached(reference, Boolean.getBoolean("quick") ? 10_000_000L
+                : 100_000_000L);
 
         System.out.println("== JMH (ns/op, lower is better)");
         Map<String, Double> jmh = runJmh(Boolean.getBoolean("quick"));
@@ -99,6 +107,12 @@ public final class SideBySide {
         run.row("no-op child start+join (ms)", startJoin[0], "CPython spawn, script", py.get("process_start_join_spawn"),
                 "", 0, false);
         run.row("no-op child start+join (ms)", startJoin[0], "C fork+exit+wait", c.get("fork_exit_wait"), "", 0, false);
+        run.row("Python locked increment, Java Value (ns)", attached.get("python_locked_increment_java_value"),
+                "CPython Value", attached.get("python_locked_increment_cpython_value"), "<= 1x", 1, false);
+        Double elements = attached.get("numpy_sum_elements");
+        run.row("numpy sum, " + (elements == null ? "?" : String.format(Locale.ROOT, "%,.0f", elements))
+                        + " Java doubles (ms)", attached.get("numpy_sum_java_array"), "numpy, its own array",
+                attached.get("numpy_sum_own_array"), "<= 1.11x (>= 90%)", 1.11, false);
         run.row("allocate 1,000,000 values (s)", alloc[0], "", null, "< 1 s", 0, false);
         run.row("shared bytes per small value", alloc[1], "", null, "<= 64", 0, false);
 
@@ -185,9 +199,41 @@ public final class SideBySide {
         return parse("python3", script.toString(), "2");
     }
 
+    /**
+     * Python attached to a synchronized value and a filled {@code double} array made here: its locked increments
+     * and numpy sum beside CPython's own Value and numpy's own array, measured in one script run.
+     */
+    private static Map<String, Double> runPythonAttached(Path reference, long length)
+            throws IOException, InterruptedException {
+        Path script = reference.resolve("python_attach_bench.py");
+        if (!Files.exists(script)) {
+            System.out.println("   not found: " + script + ": its rows stay empty");
+            return Map.of();
+        }
+        try (IntValue value = SharedCTypes.value(CType.c_int, 0);
+             DoubleArray array = SharedCTypes.rawArray(CType.c_double, length)) {
+            double[] chunk = new double[1 << 16];
+            for (long i = 0; i < length; i += chunk.length) {
+                int n = (int) Math.min(chunk.length, length - i);
+                for (int k = 0; k < n; k++) {
+                    chunk[k] = (i + k) % 1000;
+                }
+                array.copyFrom(chunk, 0, i, n);
+            }
+            ProcessBuilder builder = new ProcessBuilder("python3", script.toString(), value.handle().toString(),
+                    array.handle().toString());
+            builder.environment().put("PYTHONPATH", Path.of("python").toAbsolutePath().toString());
+            return parse(builder);
+        }
+    }
+
     /** Runs a peer that prints {@code name<TAB>value<TAB>unit} lines. */
     private static Map<String, Double> parse(String... command) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        return parse(new ProcessBuilder(command));
+    }
+
+    private static Map<String, Double> parse(ProcessBuilder builder) throws IOException, InterruptedException {
+        Process p = builder.redirectErrorStream(true).start();
         String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         p.waitFor();
         Map<String, Double> figures = new HashMap<>();
