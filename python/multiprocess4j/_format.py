@@ -306,6 +306,11 @@ class _Reader:
         cls = _structs.get(signature)
         if cls is None:
             cls = _make_struct(name, union, pack, order, fields)
+            problem = _differs_from_c(cls, union, pack, order == ">", fields)
+            if problem:
+                raise _bad(self.handle, "has a structure %s that this Python's ctypes lays out differently from C "
+                                        "(%s): Python's ctypes follows C's bit-field placement only in newer "
+                                        "versions" % (name, problem))
             _structs[signature] = cls
         return cls
 
@@ -323,6 +328,67 @@ def _make_struct(name, union, pack, order, fields):
     if pack:
         namespace["_pack_"] = pack
     return type(name, (base,), namespace)
+
+
+def _c_layout(fields, union, pack, swapped):
+    """Where C (GCC on x86-64 and aarch64 Linux) puts each field, as the Java library computes it: per field the
+    byte offset, or for a bit field its storage unit's offset in bits plus the position of the field's lowest bit
+    in that unit read as an integer (ctypes' convention too, in either byte order); then the size and the
+    alignment."""
+    bitpos = end = 0
+    align = 1
+    places = []
+    for field in fields:
+        t, bits = field[1], field[2] if len(field) == 3 else 0
+        if union:
+            bitpos = 0
+        size, talign = ctypes.sizeof(t), ctypes.alignment(t)
+        if bits and pack:
+            places.append(("bits", bitpos))  # packed: at the next free bit, across units
+            bitpos += bits
+            align = max(align, min(talign, pack))
+        elif bits:
+            unit = size * 8
+            if bitpos // unit != (bitpos + bits - 1) // unit:
+                bitpos = -(-bitpos // unit) * unit
+            offset = bitpos // unit * size
+            shift = bitpos - offset * 8
+            places.append(("bits", offset * 8 + (unit - shift - bits if swapped else shift)))
+            bitpos += bits
+            align = max(align, talign)
+        else:
+            a = min(talign, pack) if pack else talign
+            offset = -(-((bitpos + 7) // 8) // a) * a
+            places.append(("byte", offset))
+            bitpos = (offset + size) * 8
+            align = max(align, a)
+        end = max(end, bitpos)
+    size = -(-(-(-end // 8)) // align) * align
+    return places, size, align
+
+
+def _differs_from_c(cls, union, pack, swapped, fields):
+    """A description of the first place where ctypes' layout of cls is not C's, or None when they agree."""
+    places, size, align = _c_layout(fields, union, pack, swapped)
+    if ctypes.sizeof(cls) != size or ctypes.alignment(cls) != align:
+        return "size %d and alignment %d, where C has %d and %d" % (ctypes.sizeof(cls), ctypes.alignment(cls),
+                                                                    size, align)
+    for field, (kind, where) in zip(fields, places):
+        info = getattr(cls, field[0])
+        if kind == "byte":
+            if info.offset != where:
+                return "field %s at offset %d, where C has %d" % (field[0], info.offset, where)
+            continue
+        width = getattr(info, "bit_size", None)
+        shift = getattr(info, "bit_offset", None)
+        if width is None:  # before ctypes described bit fields by name: size holds width << 16 | shift
+            width, shift = info.size >> 16, info.size & 0xFFFF
+        if width != field[2]:
+            return "bit field %s of %d bits, where C has %d" % (field[0], width, field[2])
+        found = info.offset * 8 + shift  # both count the field's lowest bit in its unit read as an integer
+        if found != where:
+            return "bit field %s at bit %d, where C has bit %d" % (field[0], found, where)
+    return None
 
 
 def ctype_of(signature, handle_text):
