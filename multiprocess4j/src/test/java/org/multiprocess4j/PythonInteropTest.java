@@ -318,6 +318,32 @@ class PythonInteropTest {
         }
     }
 
+    static void startDaemonPythonAndHang(LongArray pid) throws InterruptedException {
+        PythonProcess p = new PythonProcess(SCRIPT, "sleep_forever").daemon(true);
+        p.start();
+        pid.set(0, p.pid());
+        Thread.sleep(600_000);
+    }
+
+    @Test
+    void aDaemonPythonChildEndsSoonAfterItsParentIsKilled() throws Exception {
+        LongArray pid = SharedCTypes.rawArray(CType.c_long, 1);
+        ChildProcess parent = new ChildProcess(PythonInteropTest::startDaemonPythonAndHang, pid).daemon(true);
+        parent.start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (pid.getVolatile(0) == 0) {
+            assertTrue(System.nanoTime() < deadline && parent.isAlive(), "the JVM child never started Python");
+            Thread.sleep(5);
+        }
+        ProcessHandle python = ProcessHandle.of(pid.get(0)).orElseThrow();
+        long killed = System.nanoTime();
+        parent.kill();
+        parent.join();
+        python.onExit().get(10, TimeUnit.SECONDS);
+        long ms = (System.nanoTime() - killed) / 1_000_000;
+        assertTrue(ms < 10_000, "the daemon Python child outlived its parent by " + ms + " ms");
+    }
+
     private static void awaitNonZero(IntValue value, PythonProcess process) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (value.getVolatile() == 0) {
