@@ -138,6 +138,9 @@ final class ChildMain {
             case LOCK, RLOCK -> SharedLock.attach(handle);
             case CONDITION -> ProcessCondition.attach(handle);
             case VALUE, ARRAY -> SharedCTypes.attach(handle);
+            case SEMAPHORE -> ProcessSemaphore.attach(handle);
+            case EVENT -> ProcessEvent.attach(handle);
+            case BARRIER -> ProcessBarrier.attach(handle);
         };
     }
 

@@ -48,7 +48,13 @@ public final class Handle implements Serializable {
         /** A {@link ProcessRLock}. */
         RLOCK,
         /** A {@link ProcessCondition}, with its lock. */
-        CONDITION
+        CONDITION,
+        /** A {@link ProcessSemaphore}. */
+        SEMAPHORE,
+        /** A {@link ProcessEvent}. */
+        EVENT,
+        /** A {@link ProcessBarrier}. */
+        BARRIER
     }
 
     /** @serial the string form, decoded again and checked on deserialization */
@@ -78,7 +84,10 @@ public final class Handle implements Serializable {
             case 'a' -> Kind.ARRAY;
             case 'L' -> Kind.LOCK;
             case 'R' -> Kind.RLOCK;
-            default -> Kind.CONDITION; // decoding admits no other kind
+            case 'C' -> Kind.CONDITION;
+            case 'S' -> Kind.SEMAPHORE;
+            case 'E' -> Kind.EVENT;
+            default -> Kind.BARRIER; // decoding admits no other kind
         };
     }
 

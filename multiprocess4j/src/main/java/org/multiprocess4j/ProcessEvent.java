@@ -1,0 +1,71 @@
+package org.multiprocess4j;
+
+import org.multiprocess4j.internal.sync.SyncLayout;
+
+import java.time.Duration;
+
+/**
+ * A flag that processes wait for: Python's {@code multiprocessing.Event}, in shared memory. {@link #set()} wakes
+ * every waiter, in every process; {@link #clear()} lowers the flag; {@link #await(Duration)} waits until it is
+ * raised. Python's names: {@code set}, {@code clear}, {@code is_set}, {@code wait(timeout)}.
+ *
+ * {@snippet :
+ * ProcessEvent ready = ProcessEvent.create();
+ * new ChildProcess(Worker::run, ready).start();   // the child calls ready.set() when it is ready
+ * if (!ready.await(Duration.ofSeconds(5))) { ... }
+ * }
+ *
+ * <p>Deaths: a process killed while setting or clearing the flag leaves it either set or not (the block's robust
+ * lock is taken over); a waiting process that dies leaves nothing behind. Waiting parks the thread (virtual threads
+ * without pinning) and ends within a millisecond of an interrupt.
+ */
+public final class ProcessEvent extends SharedSync {
+
+    private ProcessEvent(org.multiprocess4j.internal.memory.SharedBlock block, boolean init) {
+        super(block, 'E', SyncLayout.KIND_EVENT, 0, -1, init);
+    }
+
+    /** A new event, not set. */
+    public static ProcessEvent create() {
+        return new ProcessEvent(allocate(), true);
+    }
+
+    /**
+     * Attaches to the event {@code handle} names, in this or another process.
+     *
+     * @throws IllegalArgumentException when the handle does not name an event
+     */
+    public static ProcessEvent attach(Handle handle) {
+        return new ProcessEvent(attachBlock(handle, 'E', "ProcessEvent"), false);
+    }
+
+    /** Raises the flag and wakes every waiter. */
+    public void set() {
+        core.setFlag(true);
+    }
+
+    /** Lowers the flag. */
+    public void clear() {
+        core.setFlag(false);
+    }
+
+    /** Whether the flag is raised. */
+    public boolean isSet() {
+        return core.value() != 0;
+    }
+
+    /** Waits until the flag is raised. */
+    public void await() throws InterruptedException {
+        core.awaitFlag(Long.MAX_VALUE, true);
+    }
+
+    /** Waits at most {@code timeout} until the flag is raised; the flag then (false: timed out). */
+    public boolean await(Duration timeout) throws InterruptedException {
+        return core.awaitFlag(Timeouts.nanos(timeout), true);
+    }
+
+    @Override
+    public String toString() {
+        return "ProcessEvent(" + (isSet() ? "set" : "clear") + ")";
+    }
+}

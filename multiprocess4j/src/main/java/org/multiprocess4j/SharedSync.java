@@ -1,0 +1,67 @@
+package org.multiprocess4j;
+
+import org.multiprocess4j.internal.memory.HandleCodec;
+import org.multiprocess4j.internal.memory.SharedBlock;
+import org.multiprocess4j.internal.sync.SyncCore;
+import org.multiprocess4j.internal.sync.SyncLayout;
+
+/**
+ * What a semaphore, an event and a barrier share: one block of shared memory with its own robust lock and
+ * condition ({@link SyncCore}), a handle of its own, and a close that refuses while this process's threads wait.
+ */
+abstract sealed class SharedSync implements SharedObject permits ProcessSemaphore, ProcessEvent, ProcessBarrier {
+    private final SharedBlock block;
+    final SyncCore core;
+    private final char signature;
+
+    SharedSync(SharedBlock block, char signature, int kind, long value, long bound, boolean init) {
+        this.block = block;
+        this.signature = signature;
+        try {
+            this.core = new SyncCore(block.segment(), block.arena().arenaId(), block.offset(), block.generation(),
+                    kind, value, bound, init);
+        } catch (RuntimeException e) {
+            block.close();
+            throw e;
+        }
+    }
+
+    static SharedBlock allocate() {
+        return SharedBlock.allocate(SyncLayout.SIZE, SyncLayout.ALIGNMENT);
+    }
+
+    /** The block a handle names, checked to be of {@code signature}'s kind and size, attached. */
+    static SharedBlock attachBlock(Handle handle, char signature, String what) {
+        HandleCodec.HandleData data = HandleCodec.decoded(handle);
+        if (!data.signature().equals(String.valueOf(signature)) || data.bytes() != SyncLayout.SIZE
+                || data.view() != 0 || data.count() != 1 || data.lock() != null) {
+            throw new IllegalArgumentException("handle does not name a " + what + ": handle=" + handle);
+        }
+        if (data.block() % SyncLayout.ALIGNMENT != 0) {
+            throw new IllegalArgumentException("handle's " + what + " is not aligned: offset " + data.block()
+                    + " is not a multiple of " + SyncLayout.ALIGNMENT + ", handle=" + handle);
+        }
+        return SharedBlock.attach(data.arena(), data.block(), data.generation());
+    }
+
+    @Override
+    public final Handle handle() {
+        return (Handle) HandleCodec.handleOf(new HandleCodec.HandleData(String.valueOf(signature), block.arena(),
+                block.offset(), block.generation(), 0, SyncLayout.SIZE, 1));
+    }
+
+    /**
+     * Ends this process's access; in the creating process the memory is freed.
+     *
+     * @throws IllegalStateException when threads of this process wait on it
+     */
+    @Override
+    public final void close() {
+        int waiters = core.localWaiters();
+        if (waiters > 0 && block.isAlive()) {
+            throw new IllegalStateException("cannot close a " + getClass().getSimpleName() + " while " + waiters
+                    + " thread(s) of this process wait on it");
+        }
+        block.close();
+    }
+}

@@ -1,0 +1,398 @@
+package org.multiprocess4j.internal.sync;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.VarHandle;
+import java.util.concurrent.BrokenBarrierException;
+import java.util.concurrent.TimeoutException;
+
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+/**
+ * Semaphores, events and barriers in one block of shared memory ({@link SyncLayout}): a robust lock guards the
+ * state, a process-shared condition carries the wake-ups, so every wait parks as the locks' waits do (virtual
+ * threads without pinning, interrupts and timeouts within a millisecond).
+ *
+ * <p>Deaths: a process that dies holding the block's lock is recovered from as the lock recovers, and a barrier
+ * breaks then (its count may be torn). A semaphore records which processes hold permits (up to
+ * {@link SyncLayout#HOLDER_ENTRIES} processes at once; permits of further ones are not attributed), so the
+ * permits of dead holders can be counted and given back. A barrier records its waiting parties and breaks when
+ * one of them no longer runs, as {@code CyclicBarrier} breaks when a party is interrupted.
+ */
+public final class SyncCore {
+    /* Implementation overview: every state field is read and written under the lock, with plain accesses except
+     * where a method reads without the lock (volatile then); the lock's release publishes the writes. Waiters
+     * wait on the condition in slices of at most SLICE_NANOS, so that a barrier looks at its parties' liveness
+     * even when no one signals. */
+    private static final VarHandle LONG = JAVA_LONG.varHandle();
+    private static final VarHandle INT = JAVA_INT.varHandle();
+    private static final long SLICE_NANOS = 20_000_000;
+
+    private final MemorySegment segment;
+    private final LockCore lock;
+    private final ConditionCore condition;
+
+    /**
+     * Views a block; {@code init} writes a fresh one of {@code kind} into zeroed memory, with {@code value} and
+     * {@code bound}.
+     *
+     * @throws IllegalArgumentException when an attached block does not hold {@code kind}
+     */
+    public SyncCore(MemorySegment segment, long arenaId, long offset, int generation, int kind, long value,
+                    long bound, boolean init) {
+        this.segment = segment;
+        this.lock = new LockCore(segment.asSlice(SyncLayout.LOCK, LockLayout.SIZE), arenaId, offset, generation,
+                false, init);
+        this.condition = new ConditionCore(segment.asSlice(SyncLayout.CONDITION, ConditionCore.SIZE), init);
+        if (init) {
+            segment.set(JAVA_LONG, SyncLayout.VALUE, value);
+            segment.set(JAVA_LONG, SyncLayout.BOUND, bound);
+            INT.setRelease(segment, SyncLayout.KIND, kind); // publishes the fields before any handle exists
+        } else {
+            int found = (int) INT.getAcquire(segment, SyncLayout.KIND); // pairs with the release above
+            if (found != kind) {
+                throw new IllegalArgumentException("handle's memory does not hold the expected kind: expected="
+                        + kind + " found=" + found);
+            }
+        }
+    }
+
+    // ---- the lock around every operation ----------------------------------------------------------------------
+
+    private static long deadline(long timeoutNanos) {
+        long now = System.nanoTime();
+        return timeoutNanos >= Long.MAX_VALUE - now ? Long.MAX_VALUE : now + Math.max(0, timeoutNanos);
+    }
+
+    private static long left(long deadline) {
+        return deadline == Long.MAX_VALUE ? Long.MAX_VALUE : deadline - System.nanoTime();
+    }
+
+    /** Takes the block's lock before {@code deadline}; false when it passes first. */
+    private boolean lock(long deadline, boolean interruptible) throws InterruptedException {
+        if (!lock.tryAcquire() && !lock.acquire(left(deadline), interruptible)) {
+            return false;
+        }
+        if (lock.previousOwnerDied()) {
+            if (kind() == SyncLayout.KIND_BARRIER) {
+                breakBarrier(); // a party died inside an update: the count may be torn
+            } else if (kind() == SyncLayout.KIND_SEMAPHORE && get(SyncLayout.BOUND) >= 0) {
+                repairBoundedSemaphore();
+            }
+        }
+        return true;
+    }
+
+    private void lockUninterruptibly() {
+        try {
+            lock(Long.MAX_VALUE, false);
+        } catch (InterruptedException e) {
+            throw new IllegalStateException("an uninterruptible wait was interrupted", e);
+        }
+    }
+
+    private int kind() {
+        return segment.get(JAVA_INT, SyncLayout.KIND);
+    }
+
+    private long get(long field) {
+        return segment.get(JAVA_LONG, field);
+    }
+
+    private void set(long field, long value) {
+        segment.set(JAVA_LONG, field, value);
+    }
+
+    /** A field read without the lock: the lock's release published it. */
+    private long read(long field) {
+        return (long) LONG.getVolatile(segment, field);
+    }
+
+    // ---- the holder table -------------------------------------------------------------------------------------
+
+    /** Adds {@code delta} to this process's entry (made when missing and a slot is free; never below 0). */
+    private void addHolder(long delta) {
+        long self = LockCore.SELF;
+        long free = -1;
+        for (int i = 0; i < SyncLayout.HOLDER_ENTRIES; i++) {
+            long at = SyncLayout.HOLDERS + i * SyncLayout.HOLDER_SIZE;
+            long id = get(at);
+            if (id == self) {
+                long count = Math.max(0, get(at + 8) + delta);
+                set(at + 8, count);
+                if (count == 0) {
+                    set(at, 0);
+                }
+                return;
+            }
+            if (id == 0 && free < 0) {
+                free = at;
+            }
+        }
+        if (delta > 0 && free >= 0) {
+            set(free + 8, delta);
+            set(free, self);
+        } else if (kind() == SyncLayout.KIND_SEMAPHORE) { // a full table: counted, not attributed
+            set(SyncLayout.UNTRACKED, Math.max(0, get(SyncLayout.UNTRACKED) + delta));
+        }
+    }
+
+    private void clearHolders() {
+        segment.asSlice(SyncLayout.HOLDERS, SyncLayout.HOLDER_ENTRIES * SyncLayout.HOLDER_SIZE).fill((byte) 0);
+    }
+
+    /** The total count of entries whose process no longer runs; with {@code clear}, those entries are freed. */
+    private long deadHolders(boolean clear) {
+        long total = 0;
+        for (int i = 0; i < SyncLayout.HOLDER_ENTRIES; i++) {
+            long at = SyncLayout.HOLDERS + i * SyncLayout.HOLDER_SIZE;
+            long id = get(at);
+            if (id != 0 && id != LockCore.SELF && DeathWatch.looksDead(id)) {
+                total += get(at + 8);
+                if (clear) {
+                    set(at + 8, 0);
+                    set(at, 0);
+                }
+            }
+        }
+        return total;
+    }
+
+    /**
+     * After a holder of the block's lock died inside an update: a bounded semaphore's free permits are its bound
+     * less every permit the table attributes and every permit it could not attribute, which holds whichever of
+     * the update's two stores the dead process made.
+     */
+    private void repairBoundedSemaphore() {
+        long held = get(SyncLayout.UNTRACKED);
+        for (int i = 0; i < SyncLayout.HOLDER_ENTRIES; i++) {
+            long at = SyncLayout.HOLDERS + i * SyncLayout.HOLDER_SIZE;
+            if (get(at) != 0) {
+                held += get(at + 8);
+            }
+        }
+        set(SyncLayout.VALUE, Math.max(0, get(SyncLayout.BOUND) - held));
+    }
+
+    // ---- semaphore ----------------------------------------------------------------------------------------------
+
+    /** Takes one permit, waiting at most {@code timeoutNanos}; false when none came in time. */
+    public boolean acquirePermit(long timeoutNanos, boolean interruptible) throws InterruptedException {
+        long deadline = deadline(timeoutNanos);
+        if (!lock(deadline, interruptible)) {
+            return false;
+        }
+        try {
+            while (get(SyncLayout.VALUE) == 0) {
+                long left = left(deadline);
+                if (left <= 0) {
+                    return false;
+                }
+                condition.await(lock, Math.min(left, SLICE_NANOS), interruptible);
+            }
+            set(SyncLayout.VALUE, get(SyncLayout.VALUE) - 1);
+            addHolder(1); // after the count: a death between them loses this permit, never makes one up
+            return true;
+        } finally {
+            lock.release();
+        }
+    }
+
+    /**
+     * Gives {@code n} permits back.
+     *
+     * @throws IllegalStateException when a bounded semaphore would hold more than its initial permits
+     */
+    public void releasePermits(long n) {
+        lockUninterruptibly();
+        try {
+            long value = get(SyncLayout.VALUE);
+            long bound = get(SyncLayout.BOUND);
+            if (bound >= 0 && value + n > bound) {
+                throw new IllegalStateException("a bounded semaphore was released more times than it was acquired: "
+                        + "it would hold " + (value + n) + " permits, more than its " + bound);
+            }
+            addHolder(-n); // before the count: a death between them loses these permits, never makes one up
+            set(SyncLayout.VALUE, value + n);
+            condition.signalAll(lock);
+        } finally {
+            lock.release();
+        }
+    }
+
+    /** The free permits (a semaphore), the flag (an event), the parties waiting (a barrier): read without the lock. */
+    public long value() {
+        return read(SyncLayout.VALUE);
+    }
+
+    /** The bound: a bounded semaphore's initial permits (-1 for an unbounded one), a barrier's parties. */
+    public long bound() {
+        return read(SyncLayout.BOUND);
+    }
+
+    /** The permits that processes which no longer run still hold; with {@code reclaim}, they become free again. */
+    public long deadHoldersPermits(boolean reclaim) {
+        lockUninterruptibly();
+        try {
+            long dead = deadHolders(reclaim);
+            if (reclaim && dead > 0) {
+                long bound = get(SyncLayout.BOUND);
+                long value = get(SyncLayout.VALUE) + dead;
+                set(SyncLayout.VALUE, bound >= 0 ? Math.min(value, bound) : value);
+                condition.signalAll(lock);
+            }
+            return dead;
+        } finally {
+            lock.release();
+        }
+    }
+
+    // ---- event --------------------------------------------------------------------------------------------------
+
+    /** Sets or clears an event's flag; setting wakes every waiter. */
+    public void setFlag(boolean flag) {
+        lockUninterruptibly();
+        try {
+            set(SyncLayout.VALUE, flag ? 1 : 0);
+            if (flag) {
+                condition.signalAll(lock);
+            }
+        } finally {
+            lock.release();
+        }
+    }
+
+    /** Waits until an event's flag is set, at most {@code timeoutNanos}; the flag then. */
+    public boolean awaitFlag(long timeoutNanos, boolean interruptible) throws InterruptedException {
+        if (read(SyncLayout.VALUE) != 0) {
+            return true;
+        }
+        long deadline = deadline(timeoutNanos);
+        if (!lock(deadline, interruptible)) {
+            return read(SyncLayout.VALUE) != 0;
+        }
+        try {
+            while (get(SyncLayout.VALUE) == 0) {
+                long left = left(deadline);
+                if (left <= 0) {
+                    return false;
+                }
+                condition.await(lock, Math.min(left, SLICE_NANOS), interruptible);
+            }
+            return true;
+        } finally {
+            lock.release();
+        }
+    }
+
+    // ---- barrier ------------------------------------------------------------------------------------------------
+
+    private boolean brokenNow() {
+        return get(SyncLayout.BROKEN) == get(SyncLayout.GENERATION) + 1;
+    }
+
+    /** Breaks this generation: its waiters, and later arrivals until a reset, get BrokenBarrierException. */
+    private void breakBarrier() {
+        set(SyncLayout.BROKEN, get(SyncLayout.GENERATION) + 1);
+        set(SyncLayout.VALUE, 0);
+        clearHolders();
+        condition.signalAll(lock);
+    }
+
+    /**
+     * Waits at the barrier until all parties have arrived; returns the arrival index (parties - 1 for the first
+     * to arrive, 0 for the last, as {@code CyclicBarrier.await}).
+     */
+    public long awaitBarrier(long timeoutNanos) throws InterruptedException, BrokenBarrierException,
+            TimeoutException {
+        long deadline = deadline(timeoutNanos);
+        if (!lock(deadline, true)) {
+            throw new TimeoutException("the barrier's lock was not free within the timeout");
+        }
+        try {
+            if (brokenNow()) {
+                throw new BrokenBarrierException();
+            }
+            long generation = get(SyncLayout.GENERATION);
+            long parties = get(SyncLayout.BOUND);
+            long arrived = get(SyncLayout.VALUE) + 1;
+            addHolder(1);
+            set(SyncLayout.VALUE, arrived);
+            if (arrived == parties) {
+                set(SyncLayout.GENERATION, generation + 1);
+                set(SyncLayout.VALUE, 0);
+                clearHolders();
+                condition.signalAll(lock);
+                return 0;
+            }
+            while (true) {
+                long left = left(deadline);
+                try {
+                    condition.await(lock, Math.min(Math.max(left, 0), SLICE_NANOS), true);
+                } catch (InterruptedException e) {
+                    if (get(SyncLayout.GENERATION) == generation && !brokenNow()) {
+                        breakBarrier();
+                    }
+                    throw e;
+                }
+                if (get(SyncLayout.GENERATION) != generation) {
+                    return parties - arrived;
+                }
+                if (brokenNow()) {
+                    throw new BrokenBarrierException();
+                }
+                if (left(deadline) <= 0) {
+                    breakBarrier();
+                    throw new TimeoutException("not all " + parties + " parties arrived within the timeout");
+                }
+                if (deadHolders(false) > 0) {
+                    breakBarrier();
+                    throw new BrokenBarrierException();
+                }
+            }
+        } finally {
+            lock.release();
+        }
+    }
+
+    /** Whether the barrier's current generation is broken. */
+    public boolean isBroken() {
+        lockUninterruptibly();
+        try {
+            return brokenNow();
+        } finally {
+            lock.release();
+        }
+    }
+
+    /** Breaks the current generation and starts a new one: the waiters get BrokenBarrierException. */
+    public void resetBarrier() {
+        lockUninterruptibly();
+        try {
+            if (get(SyncLayout.VALUE) > 0) {
+                breakBarrier();
+            }
+            set(SyncLayout.GENERATION, get(SyncLayout.GENERATION) + 1);
+            set(SyncLayout.VALUE, 0);
+            clearHolders();
+            condition.signalAll(lock);
+        } finally {
+            lock.release();
+        }
+    }
+
+    /** Breaks the barrier until it is reset (Python's {@code abort()}). */
+    public void abortBarrier() {
+        lockUninterruptibly();
+        try {
+            breakBarrier();
+        } finally {
+            lock.release();
+        }
+    }
+
+    /** The threads of this process that wait on the block: a close with waiters is refused. */
+    public int localWaiters() {
+        return lock.localWaiters() + condition.localWaiters();
+    }
+}
