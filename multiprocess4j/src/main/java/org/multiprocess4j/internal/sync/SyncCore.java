@@ -108,6 +108,18 @@ public final class SyncCore {
         return (long) LONG.getVolatile(segment, field);
     }
 
+    /** Waits on the condition, holding the lock, while the value is 0; false when the deadline passes first. */
+    private boolean awaitNonZero(long deadline, boolean interruptible) throws InterruptedException {
+        while (get(SyncLayout.VALUE) == 0) {
+            long left = left(deadline);
+            if (left <= 0) {
+                return false;
+            }
+            condition.await(lock, Math.min(left, SLICE_NANOS), interruptible);
+        }
+        return true;
+    }
+
     // ---- the holder table -------------------------------------------------------------------------------------
 
     /** Adds {@code delta} to this process's entry (made when missing and a slot is free; never below 0). */
@@ -183,12 +195,8 @@ public final class SyncCore {
             return false;
         }
         try {
-            while (get(SyncLayout.VALUE) == 0) {
-                long left = left(deadline);
-                if (left <= 0) {
-                    return false;
-                }
-                condition.await(lock, Math.min(left, SLICE_NANOS), interruptible);
+            if (!awaitNonZero(deadline, interruptible)) {
+                return false;
             }
             set(SyncLayout.VALUE, get(SyncLayout.VALUE) - 1);
             addHolder(1); // after the count: a death between them loses this permit, never makes one up
@@ -272,14 +280,7 @@ public final class SyncCore {
             return read(SyncLayout.VALUE) != 0;
         }
         try {
-            while (get(SyncLayout.VALUE) == 0) {
-                long left = left(deadline);
-                if (left <= 0) {
-                    return false;
-                }
-                condition.await(lock, Math.min(left, SLICE_NANOS), interruptible);
-            }
-            return true;
+            return awaitNonZero(deadline, interruptible);
         } finally {
             lock.release();
         }
