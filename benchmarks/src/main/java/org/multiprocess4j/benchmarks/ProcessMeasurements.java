@@ -1,7 +1,10 @@
 package org.multiprocess4j.benchmarks;
 
 import org.multiprocess4j.ChildProcess;
+import org.multiprocess4j.ProcessBarrier;
+import org.multiprocess4j.ProcessEvent;
 import org.multiprocess4j.ProcessLock;
+import org.multiprocess4j.ProcessSemaphore;
 import org.multiprocess4j.sharedctypes.CType;
 import org.multiprocess4j.sharedctypes.IntValue;
 import org.multiprocess4j.sharedctypes.LongArray;
@@ -185,5 +188,74 @@ final class ProcessMeasurements {
     private static long usedShm() throws IOException {
         var store = Files.getFileStore(Path.of("/dev/shm"));
         return store.getTotalSpace() - store.getUnallocatedSpace();
+    }
+
+    static void eventPeer(ProcessEvent a, ProcessEvent b, Integer rounds) throws InterruptedException {
+        for (int i = 0; i < rounds; i++) {
+            a.await();
+            a.clear();
+            b.set();
+        }
+    }
+
+    static void semaphorePeer(ProcessSemaphore a, ProcessSemaphore b, Integer rounds) throws InterruptedException {
+        for (int i = 0; i < rounds; i++) {
+            a.acquire();
+            b.release();
+        }
+    }
+
+    static void barrierPeer(ProcessBarrier barrier, Integer rounds) throws Exception {
+        for (int i = 0; i < rounds; i++) {
+            barrier.await();
+        }
+    }
+
+    /** A round of the parent's side of a ping-pong. */
+    private interface Round {
+        void run() throws Exception;
+    }
+
+    /** Microseconds per round trip with a child JVM, after one round that waits for the child to start. */
+    private static double roundTrip(ChildProcess child, Round round, int rounds) throws Exception {
+        child.start();
+        round.run();
+        long start = System.nanoTime();
+        for (int i = 1; i < rounds; i++) {
+            round.run();
+        }
+        double micros = (System.nanoTime() - start) / 1e3 / (rounds - 1);
+        child.join();
+        return micros;
+    }
+
+    /**
+     * Round trips between this JVM and a child JVM: an event ping-pong, a semaphore ping-pong and a barrier of
+     * two, as cpython_sync_bench.py measures CPython's.
+     */
+    static double[] syncRoundTrips(int rounds) throws Exception {
+        double[] best = {Double.MAX_VALUE, Double.MAX_VALUE, Double.MAX_VALUE};
+        for (int trial = 0; trial < 2; trial++) {
+            try (ProcessEvent a = ProcessEvent.create(); ProcessEvent b = ProcessEvent.create()) {
+                best[0] = Math.min(best[0], roundTrip(new ChildProcess(ProcessMeasurements::eventPeer, a, b, rounds),
+                        () -> {
+                            a.set();
+                            b.await();
+                            b.clear();
+                        }, rounds));
+            }
+            try (ProcessSemaphore a = ProcessSemaphore.create(0); ProcessSemaphore b = ProcessSemaphore.create(0)) {
+                best[1] = Math.min(best[1], roundTrip(new ChildProcess(ProcessMeasurements::semaphorePeer, a, b,
+                        rounds), () -> {
+                            a.release();
+                            b.acquire();
+                        }, rounds));
+            }
+            try (ProcessBarrier barrier = ProcessBarrier.create(2)) {
+                best[2] = Math.min(best[2], roundTrip(new ChildProcess(ProcessMeasurements::barrierPeer, barrier,
+                        rounds), barrier::await, rounds));
+            }
+        }
+        return best;
     }
 }

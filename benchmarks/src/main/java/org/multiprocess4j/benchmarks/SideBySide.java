@@ -59,6 +59,11 @@ public final class SideBySide {
         double atomic2 = ProcessMeasurements.contended(ProcessMeasurements::atomicWorker, 2);
         double[] startJoin = ProcessMeasurements.startJoinMillisBesideCPython(reference);
         double[] alloc = ProcessMeasurements.allocateMillion();
+        System.out.println("== waking another process: C futex ping-pong (" + reference.resolve("c_pingpong.c")
+                + "), CPython (" + reference.resolve("cpython_sync_bench.py") + "), ours, one after the other");
+        Map<String, Double> futex = runCProgram(reference.resolve("c_pingpong.c"), "20000");
+        Map<String, Double> pySync = parse("python3", reference.resolve("cpython_sync_bench.py").toString(), "3000");
+        double[] sync = ProcessMeasurements.syncRoundTrips(5000);
 
         System.out.println();
         System.out.printf(Locale.ROOT, "%-40s %12s %26s %12s %9s  %s%n", "measure", "multiprocess4j", "peer", "peer value",
@@ -113,6 +118,13 @@ public final class SideBySide {
         run.row("numpy sum, " + (elements == null ? "?" : String.format(Locale.ROOT, "%,.0f", elements))
                         + " Java doubles (ms)", attached.get("numpy_sum_java_array"), "numpy, its own array",
                 attached.get("numpy_sum_own_array"), "<= 1.11x (>= 90%)", 1.11, false);
+        run.row("Event ping-pong round trip (us)", sync[0], "C futex ping-pong", futex.get("futex_pingpong_round_trip"),
+                "<= 1.5x", 1.5, false);
+        run.row("Event ping-pong round trip (us)", sync[0], "CPython Event", pySync.get("event_pingpong_round_trip"),
+                "", 0, false);
+        run.row("Semaphore ping-pong round trip (us)", sync[1], "CPython Semaphore",
+                pySync.get("semaphore_pingpong_round_trip"), "", 0, false);
+        run.row("Barrier(2) round (us)", sync[2], "CPython Barrier", pySync.get("barrier2_round"), "", 0, false);
         run.row("allocate 1,000,000 values (s)", alloc[0], "", null, "< 1 s", 0, false);
         run.row("shared bytes per small value", alloc[1], "", null, "<= 64", 0, false);
 
@@ -171,12 +183,17 @@ public final class SideBySide {
     }
 
     private static Map<String, Double> runC(Path reference) throws IOException, InterruptedException {
-        Path source = reference.resolve("c_limits.c");
+        return runCProgram(reference.resolve("c_limits.c"), "2");
+    }
+
+    /** Compiles a peer C program here and runs it with {@code args}; empty when it cannot. */
+    private static Map<String, Double> runCProgram(Path source, String... args) throws IOException,
+            InterruptedException {
         if (!Files.exists(source)) {
             System.out.println("   C peer not found at " + source + ": its column stays empty");
             return Map.of();
         }
-        Path binary = Files.createTempFile("c_limits", "");
+        Path binary = Files.createTempFile("peer", "");
         Process cc = new ProcessBuilder("gcc", "-O2", "-pthread", "-o", binary.toString(), source.toString())
                 .inheritIO().start();
         if (cc.waitFor() != 0) {
@@ -184,7 +201,9 @@ public final class SideBySide {
             return Map.of();
         }
         try {
-            return parse(binary.toString(), "2");
+            List<String> command = new ArrayList<>(List.of(binary.toString()));
+            command.addAll(List.of(args));
+            return parse(command.toArray(String[]::new));
         } finally {
             Files.deleteIfExists(binary);
         }
