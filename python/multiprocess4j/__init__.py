@@ -64,9 +64,9 @@ def attach(handle):
     h = F.decode(str(handle))
     if h.kind in "LRC":
         return attach_lock(h.text)
-    if h.kind in "SEB":
+    if h.kind in "SEBQ":
         raise F._bad(h.text, "names a %s, which this Python package does not attach yet"
-                     % {"S": "semaphore", "E": "event", "B": "barrier"}[h.kind])
+                     % {"S": "semaphore", "E": "event", "B": "barrier", "Q": "queue"}[h.kind])
     sig = h.signature[1:]
     if sig.startswith("{"):
         at_sign = sig.rfind("@")

@@ -141,6 +141,7 @@ final class ChildMain {
             case SEMAPHORE -> ProcessSemaphore.attach(handle);
             case EVENT -> ProcessEvent.attach(handle);
             case BARRIER -> ProcessBarrier.attach(handle);
+            case QUEUE -> ProcessQueue.attach(handle);
         };
     }
 

@@ -54,7 +54,9 @@ public final class Handle implements Serializable {
         /** A {@link ProcessEvent}. */
         EVENT,
         /** A {@link ProcessBarrier}. */
-        BARRIER
+        BARRIER,
+        /** A {@link ProcessQueue}. */
+        QUEUE
     }
 
     /** @serial the string form, decoded again and checked on deserialization */
@@ -87,7 +89,8 @@ public final class Handle implements Serializable {
             case 'C' -> Kind.CONDITION;
             case 'S' -> Kind.SEMAPHORE;
             case 'E' -> Kind.EVENT;
-            default -> Kind.BARRIER; // decoding admits no other kind
+            case 'B' -> Kind.BARRIER;
+            default -> Kind.QUEUE; // decoding admits no other kind
         };
     }
 

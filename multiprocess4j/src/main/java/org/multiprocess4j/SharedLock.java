@@ -109,10 +109,13 @@ public abstract sealed class SharedLock implements Lock, SharedObject permits Pr
         }
     }
 
-    /** Acquires the lock if it is free now (Python's {@code acquire(False)}). */
+    /**
+     * Acquires the lock if it is free now, or held by a process that no longer runs (then taken over, and
+     * {@link #previousOwnerDied()} says so): Python's {@code acquire(False)}, which would never recover it.
+     */
     @Override
     public final boolean tryLock() {
-        return core.tryAcquire();
+        return core.tryAcquireOrRecover();
     }
 
     /** Acquires the lock, waiting at most {@code time}; false when it timed out. */

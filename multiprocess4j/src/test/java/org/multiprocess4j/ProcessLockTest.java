@@ -151,6 +151,23 @@ class ProcessLockTest {
     }
 
     @Test
+    void tryLockTakesOverFromADeadHolderAndSaysSo() throws Exception {
+        ProcessLock lock = ProcessLock.create();
+        IntValue state = SharedCTypes.rawValue(CType.c_int, 0);
+        ChildProcess holder = start(new ChildProcess(ProcessLockTest::holdForever, lock, state).daemon(true));
+        awaitValue(state, 1);
+        assertFalse(lock.tryLock(), "held by a running process");
+        holder.kill();
+        holder.join();
+        assertTrue(lock.tryLock(), "a dead holder's lock is taken over without waiting");
+        assertTrue(lock.previousOwnerDied());
+        lock.unlock();
+        assertTrue(lock.tryLock());
+        assertFalse(lock.previousOwnerDied());
+        lock.unlock();
+    }
+
+    @Test
     void lockedIncrementsFromProcessesAndThreadsAreExact() throws InterruptedException {
         LongValue counter = SharedCTypes.value(CType.c_long, 0L);
         List<ChildProcess> children = new ArrayList<>();

@@ -22,8 +22,8 @@ public final class HandleCodec {
     private HandleCodec() {
     }
 
-    /** The kinds of object a handle names, by the first character of its signature: {@code v a L R C S E B}. */
-    public static final String KINDS = "vaLRCSEB";
+    /** The kinds of object a handle names, by the first character of its signature: {@code v a L R C S E B Q}. */
+    public static final String KINDS = "vaLRCSEBQ";
 
     /**
      * What a handle says. {@code stride} is the distance in bytes between the elements of an array view with a

@@ -247,6 +247,24 @@ public final class LockCore {
         return reentrant && reenter();
     }
 
+    /**
+     * Tries once, without waiting, and takes the lock over when the process holding it no longer runs (which a
+     * zero-timeout wait would not wait long enough to learn); true when the current thread now holds the lock.
+     */
+    public boolean tryAcquireOrRecover() {
+        if (tryAcquire()) {
+            return true;
+        }
+        long w = (long) LONG.getVolatile(segment, LockLayout.OWNER);
+        long owner = w & ~LockLayout.WAITERS;
+        if (w != 0 && owner != SELF && (DeathWatch.isKnownDead(owner) || DeathWatch.looksDead(owner))
+                && LONG.compareAndSet(segment, LockLayout.OWNER, w, SELF | LockLayout.WAITERS)) { // takes over
+            owned(true);
+            return true;
+        }
+        return false;
+    }
+
     private boolean reenter() {
         if (!isHeldByCurrentThread()) {
             return false;

@@ -59,18 +59,9 @@ public final class SyncCore {
 
     // ---- the lock around every operation ----------------------------------------------------------------------
 
-    private static long deadline(long timeoutNanos) {
-        long now = System.nanoTime();
-        return timeoutNanos >= Long.MAX_VALUE - now ? Long.MAX_VALUE : now + Math.max(0, timeoutNanos);
-    }
-
-    private static long left(long deadline) {
-        return deadline == Long.MAX_VALUE ? Long.MAX_VALUE : deadline - System.nanoTime();
-    }
-
     /** Takes the block's lock before {@code deadline}; false when it passes first. */
     private boolean lock(long deadline, boolean interruptible) throws InterruptedException {
-        if (!lock.tryAcquire() && !lock.acquire(left(deadline), interruptible)) {
+        if (!lock.tryAcquireOrRecover() && !lock.acquire(Deadlines.left(deadline), interruptible)) {
             return false;
         }
         if (lock.previousOwnerDied()) {
@@ -111,7 +102,7 @@ public final class SyncCore {
     /** Waits on the condition, holding the lock, while the value is 0; false when the deadline passes first. */
     private boolean awaitNonZero(long deadline, boolean interruptible) throws InterruptedException {
         while (get(SyncLayout.VALUE) == 0) {
-            long left = left(deadline);
+            long left = Deadlines.left(deadline);
             if (left <= 0) {
                 return false;
             }
@@ -190,7 +181,7 @@ public final class SyncCore {
 
     /** Takes one permit, waiting at most {@code timeoutNanos}; false when none came in time. */
     public boolean acquirePermit(long timeoutNanos, boolean interruptible) throws InterruptedException {
-        long deadline = deadline(timeoutNanos);
+        long deadline = Deadlines.after(timeoutNanos);
         if (!lock(deadline, interruptible)) {
             return false;
         }
@@ -275,7 +266,7 @@ public final class SyncCore {
         if (read(SyncLayout.VALUE) != 0) {
             return true;
         }
-        long deadline = deadline(timeoutNanos);
+        long deadline = Deadlines.after(timeoutNanos);
         if (!lock(deadline, interruptible)) {
             return read(SyncLayout.VALUE) != 0;
         }
@@ -306,7 +297,7 @@ public final class SyncCore {
      */
     public long awaitBarrier(long timeoutNanos) throws InterruptedException, BrokenBarrierException,
             TimeoutException {
-        long deadline = deadline(timeoutNanos);
+        long deadline = Deadlines.after(timeoutNanos);
         if (!lock(deadline, true)) {
             throw new TimeoutException("the barrier's lock was not free within the timeout");
         }
@@ -327,7 +318,7 @@ public final class SyncCore {
                 return 0;
             }
             while (true) {
-                long left = left(deadline);
+                long left = Deadlines.left(deadline);
                 try {
                     condition.await(lock, Math.min(Math.max(left, 0), SLICE_NANOS), true);
                 } catch (InterruptedException e) {
@@ -342,7 +333,7 @@ public final class SyncCore {
                 if (brokenNow()) {
                     throw new BrokenBarrierException();
                 }
-                if (left(deadline) <= 0) {
+                if (Deadlines.left(deadline) <= 0) {
                     breakBarrier();
                     throw new TimeoutException("not all " + parties + " parties arrived within the timeout");
                 }

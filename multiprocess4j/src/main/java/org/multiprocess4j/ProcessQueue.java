@@ -1,0 +1,269 @@
+package org.multiprocess4j;
+
+import org.multiprocess4j.internal.memory.HandleCodec;
+import org.multiprocess4j.internal.memory.SharedBlock;
+import org.multiprocess4j.internal.queue.QueueCore;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.ObjectInputStream;
+import java.io.ObjectOutputStream;
+import java.io.Serializable;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.AbstractQueue;
+import java.util.Collection;
+import java.util.Iterator;
+import java.util.Objects;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A bounded queue between processes, in shared memory: Python's {@code multiprocessing.Queue} as a
+ * {@link BlockingQueue}. Any process that has it (an argument of a {@link ChildProcess}, or
+ * {@link #attach(Handle)}) puts and takes; producers and consumers may be many.
+ *
+ * {@snippet :
+ * try (ProcessQueue<String> queue = ProcessQueue.create(1 << 20)) {   // a ring of 1 MiB
+ *     new ChildProcess(Worker::produce, queue).start();               // queue.put("...") there
+ *     String first = queue.take();
+ * }
+ * }
+ *
+ * <p>Elements: {@code byte[]}, {@code String}, {@code Integer}, {@code Long}, {@code Double} and {@code Boolean}
+ * travel in a compact form of their own; any other {@link Serializable} object by Java serialization. The queue
+ * holds bytes: its capacity is a number of bytes (each message costs 5 bytes and its payload), a message larger
+ * than the ring is refused with {@link IllegalArgumentException}, and {@link #remainingCapacity()} is the number
+ * of the smallest messages that still fit. {@code null} is refused, as every {@code BlockingQueue} refuses it.
+ *
+ * <p>Deaths: a producer killed inside a put loses only the message it was putting, which no one ever sees, torn
+ * or whole; a consumer killed inside a take leaves that message in the queue for the next consumer. Nothing a
+ * dead process leaves blocks the others: the queue's lock is robust, as {@link ProcessLock} is.
+ *
+ * @param <E> the type of the elements
+ */
+public final class ProcessQueue<E> extends AbstractQueue<E> implements BlockingQueue<E>, SharedObject {
+    private static final byte SERIALIZED = 0;
+    private static final byte BYTES = 1;
+    private static final byte STRING = 2;
+    private static final byte INTEGER = 3;
+    private static final byte LONG = 4;
+    private static final byte DOUBLE = 5;
+    private static final byte BOOLEAN = 6;
+
+    private final SharedBlock block;
+    private final QueueCore core;
+
+    private ProcessQueue(SharedBlock block, boolean init) {
+        this.block = block;
+        try {
+            this.core = new QueueCore(block.segment(), block.arena().arenaId(), block.offset(), block.generation(),
+                    init);
+        } catch (RuntimeException e) {
+            block.close();
+            throw e;
+        }
+    }
+
+    /**
+     * A queue whose ring holds {@code capacityBytes} bytes of messages.
+     *
+     * @throws IllegalArgumentException unless {@code capacityBytes} is at least 64
+     */
+    public static <E> ProcessQueue<E> create(long capacityBytes) {
+        if (capacityBytes < 64 || capacityBytes > Long.MAX_VALUE - QueueCore.HEADER) {
+            throw new IllegalArgumentException("capacityBytes must be at least 64: capacityBytes=" + capacityBytes);
+        }
+        return new ProcessQueue<>(SharedBlock.allocate(QueueCore.HEADER + capacityBytes, QueueCore.ALIGNMENT),
+                true);
+    }
+
+    /**
+     * Attaches to the queue {@code handle} names, in this or another process.
+     *
+     * @throws IllegalArgumentException when the handle does not name a queue
+     */
+    public static <E> ProcessQueue<E> attach(Handle handle) {
+        HandleCodec.HandleData data = HandleCodec.decoded(handle);
+        if (!data.signature().equals("Q") || data.view() != 0 || data.count() != 1 || data.lock() != null
+                || data.bytes() <= QueueCore.HEADER || data.block() % QueueCore.ALIGNMENT != 0) {
+            throw new IllegalArgumentException("handle does not name a ProcessQueue: handle=" + handle);
+        }
+        return new ProcessQueue<>(SharedBlock.attach(data.arena(), data.block(), data.generation()), false);
+    }
+
+    @Override
+    public Handle handle() {
+        return (Handle) HandleCodec.handleOf(new HandleCodec.HandleData("Q", block.arena(), block.offset(),
+                block.generation(), 0, block.segment().byteSize(), 1));
+    }
+
+    // ---- encoding ---------------------------------------------------------------------------------------------
+
+    private static byte[] encode(Object e) {
+        Objects.requireNonNull(e, "a ProcessQueue holds no null element");
+        return switch (e) {
+            case byte[] bytes -> tagged(BYTES, bytes);
+            case String s -> tagged(STRING, s.getBytes(StandardCharsets.UTF_8));
+            case Integer i -> tagged(INTEGER, ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(i).array());
+            case Long l -> tagged(LONG, ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(l).array());
+            case Double d -> tagged(DOUBLE, ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putDouble(d)
+                    .array());
+            case Boolean b -> new byte[]{BOOLEAN, (byte) (b ? 1 : 0)};
+            case Serializable s -> {
+                ByteArrayOutputStream out = new ByteArrayOutputStream();
+                out.write(SERIALIZED);
+                try (ObjectOutputStream o = new ObjectOutputStream(out)) {
+                    o.writeObject(s);
+                } catch (IOException x) {
+                    throw new IllegalArgumentException("element cannot be serialized: " + x, x);
+                }
+                yield out.toByteArray();
+            }
+            default -> throw new IllegalArgumentException("element must be a byte[], String, boxed primitive or "
+                    + "Serializable object: element class=" + e.getClass().getName());
+        };
+    }
+
+    private static byte[] tagged(byte tag, byte[] payload) {
+        byte[] message = new byte[payload.length + 1];
+        message[0] = tag;
+        System.arraycopy(payload, 0, message, 1, payload.length);
+        return message;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <E> E decode(byte[] m) {
+        ByteBuffer payload = ByteBuffer.wrap(m, 1, m.length - 1).order(ByteOrder.LITTLE_ENDIAN);
+        Object value = switch (m[0]) {
+            case BYTES -> java.util.Arrays.copyOfRange(m, 1, m.length);
+            case STRING -> new String(m, 1, m.length - 1, StandardCharsets.UTF_8);
+            case INTEGER -> payload.getInt();
+            case LONG -> payload.getLong();
+            case DOUBLE -> payload.getDouble();
+            case BOOLEAN -> m[1] != 0;
+            case SERIALIZED -> {
+                try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(m, 1, m.length - 1))) {
+                    yield in.readObject();
+                } catch (IOException | ClassNotFoundException x) {
+                    throw new UncheckedIOException(new IOException("an element cannot be deserialized here: " + x,
+                            x));
+                }
+            }
+            default -> throw new IllegalStateException("the queue holds a message of unknown kind " + m[0]);
+        };
+        return (E) value;
+    }
+
+    // ---- BlockingQueue ----------------------------------------------------------------------------------------
+
+    /**
+     * Adds {@code e}, waiting for room as long as it takes.
+     *
+     * @throws IllegalArgumentException when {@code e} cannot be encoded or is larger than the ring
+     */
+    @Override
+    public void put(E e) throws InterruptedException {
+        core.put(encode(e), Long.MAX_VALUE, true);
+    }
+
+    @Override
+    public boolean offer(E e) {
+        try {
+            return core.put(encode(e), 0, false);
+        } catch (InterruptedException x) {
+            throw new IllegalStateException(x);
+        }
+    }
+
+    @Override
+    public boolean offer(E e, long timeout, TimeUnit unit) throws InterruptedException {
+        return core.put(encode(e), unit.toNanos(timeout), true);
+    }
+
+    @Override
+    public E take() throws InterruptedException {
+        return decode(core.take(Long.MAX_VALUE, true));
+    }
+
+    @Override
+    public E poll(long timeout, TimeUnit unit) throws InterruptedException {
+        byte[] m = core.take(unit.toNanos(timeout), true);
+        return m == null ? null : decode(m);
+    }
+
+    @Override
+    public E poll() {
+        try {
+            byte[] m = core.take(0, false);
+            return m == null ? null : decode(m);
+        } catch (InterruptedException x) {
+            throw new IllegalStateException(x);
+        }
+    }
+
+    @Override
+    public E peek() {
+        var messages = core.snapshot();
+        return messages.isEmpty() ? null : decode(messages.getFirst());
+    }
+
+    /** The number of the smallest messages (5 bytes each) that still fit: an upper bound for any others. */
+    @Override
+    public int remainingCapacity() {
+        return (int) Math.min(Integer.MAX_VALUE, core.free() / 5);
+    }
+
+    @Override
+    public int drainTo(Collection<? super E> c) {
+        return drainTo(c, Integer.MAX_VALUE);
+    }
+
+    @Override
+    public int drainTo(Collection<? super E> c, int maxElements) {
+        Objects.requireNonNull(c, "c");
+        if (c == this) {
+            throw new IllegalArgumentException("a queue cannot drain into itself");
+        }
+        return core.drain(maxElements, m -> c.add(decode(m)));
+    }
+
+    @Override
+    public int size() {
+        return (int) Math.min(Integer.MAX_VALUE, core.count());
+    }
+
+    /** A snapshot of the elements, oldest first; its {@code remove} is not supported. */
+    @Override
+    public Iterator<E> iterator() {
+        return core.snapshot().stream().<E>map(ProcessQueue::decode).toList().iterator();
+    }
+
+    /** The ring's size in bytes. */
+    public long capacityBytes() {
+        return core.capacity();
+    }
+
+    /**
+     * Ends this process's access; in the creating process the memory is freed.
+     *
+     * @throws IllegalStateException when threads of this process wait on the queue
+     */
+    @Override
+    public void close() {
+        int waiters = core.localWaiters();
+        if (waiters > 0 && block.isAlive()) {
+            throw new IllegalStateException("cannot close a ProcessQueue while " + waiters + " thread(s) of this "
+                    + "process wait on it");
+        }
+        block.close();
+    }
+
+    @Override
+    public String toString() {
+        return "ProcessQueue(" + size() + " messages, " + core.free() + " of " + core.capacity() + " bytes free)";
+    }
+}

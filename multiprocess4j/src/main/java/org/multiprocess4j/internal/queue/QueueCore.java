@@ -1,0 +1,284 @@
+package org.multiprocess4j.internal.queue;
+
+import org.multiprocess4j.internal.sync.ConditionCore;
+import org.multiprocess4j.internal.sync.Deadlines;
+import org.multiprocess4j.internal.sync.LockCore;
+import org.multiprocess4j.internal.sync.LockLayout;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.VarHandle;
+import java.util.List;
+import java.util.function.Consumer;
+
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+/**
+ * A bounded multi-producer, multi-consumer queue of byte messages in one block of shared memory, robust to the
+ * death of any process at any point.
+ *
+ * <pre>
+ *   0        64            80           96     104        112   120   128     136 ... 192       192 + capacity
+ *   +--------+-------------+------------+------+----------+-----+-----+-------+-------+--------------------+
+ *   | lock   | not empty   | not full   | kind | capacity | head| tail| count | zero  | ring of records:   |
+ *   |        | (condition) | (condition)| int  | long     | long| long| long  |       | int length, bytes  |
+ *   +--------+-------------+------------+------+----------+-----+-----+-------+-------+--------------------+
+ * </pre>
+ *
+ * <p>Every field is read and written holding the block's robust lock. {@code head} and {@code tail} count bytes
+ * taken and put since the queue was made (the ring position is the count modulo {@code capacity}); a record is a
+ * 4-byte length and that many bytes, wrapping around the ring's end. A put writes the whole record into free space
+ * first and advances {@code tail} and {@code count} last; a take copies the whole record out first and advances
+ * {@code head} and {@code count} last. So a process killed inside a put loses only the message it was putting
+ * (never a torn one: the record was not published), and one killed inside a take leaves the message for the next
+ * consumer (it had not returned it to its caller). The lock is taken over from a dead holder as every lock is.
+ */
+public final class QueueCore {
+    public static final long HEADER = 192;
+    public static final long ALIGNMENT = 64;
+    public static final int KIND = 7;
+    static final long LOCK = 0;
+    static final long NOT_EMPTY = 64;
+    static final long NOT_FULL = 80;
+    static final long KIND_OFFSET = 96;
+    static final long CAPACITY = 104;
+    static final long HEAD = 112;
+    static final long TAIL = 120;
+    static final long COUNT = 128;
+    private static final VarHandle INT = JAVA_INT.varHandle();
+    private static final VarHandle LONG = JAVA_LONG.varHandle();
+
+    private final MemorySegment segment;
+    private final MemorySegment ring;
+    private final long capacity;
+    private final LockCore lock;
+    private final ConditionCore notEmpty;
+    private final ConditionCore notFull;
+
+    /**
+     * Views a queue block; {@code init} writes a fresh, empty queue into zeroed memory.
+     *
+     * @throws IllegalArgumentException when an attached block does not hold a queue of its size
+     */
+    public QueueCore(MemorySegment segment, long arenaId, long offset, int generation, boolean init) {
+        this.segment = segment;
+        this.capacity = segment.byteSize() - HEADER;
+        this.ring = segment.asSlice(HEADER, capacity);
+        this.lock = new LockCore(segment.asSlice(LOCK, LockLayout.SIZE), arenaId, offset, generation, false, init);
+        this.notEmpty = new ConditionCore(segment.asSlice(NOT_EMPTY, ConditionCore.SIZE), init);
+        this.notFull = new ConditionCore(segment.asSlice(NOT_FULL, ConditionCore.SIZE), init);
+        if (init) {
+            segment.set(JAVA_LONG, CAPACITY, capacity);
+            INT.setRelease(segment, KIND_OFFSET, KIND); // publishes the header before any handle exists
+        } else if ((int) INT.getAcquire(segment, KIND_OFFSET) != KIND
+                || (long) LONG.getVolatile(segment, CAPACITY) != capacity) {
+            throw new IllegalArgumentException("handle's memory does not hold a queue of capacity " + capacity);
+        }
+    }
+
+    /** The ring's size in bytes: the largest message is 4 bytes smaller. */
+    public long capacity() {
+        return capacity;
+    }
+
+    private boolean lock(long deadline, boolean interruptible) throws InterruptedException {
+        if (!lock.tryAcquireOrRecover() && !lock.acquire(Deadlines.left(deadline), interruptible)) {
+            return false;
+        }
+        if (lock.previousOwnerDied()) {
+            recount(); // the dead holder may have stopped between publishing a record and counting it
+        }
+        return true;
+    }
+
+    private void lockUninterruptibly() {
+        try {
+            lock(Long.MAX_VALUE, false);
+        } catch (InterruptedException e) {
+            throw new IllegalStateException("an uninterruptible lock was interrupted", e);
+        }
+    }
+
+    /** Counts the records between head and tail again. */
+    private void recount() {
+        long count = 0;
+        byte[] length = new byte[4];
+        for (long at = get(HEAD); at < get(TAIL); count++) {
+            read(at, length, 4);
+            at += 4 + ((length[0] & 0xFF) | (length[1] & 0xFF) << 8 | (length[2] & 0xFF) << 16
+                    | (length[3] & 0xFF) << 24);
+        }
+        set(COUNT, count);
+    }
+
+    private long get(long field) {
+        return segment.get(JAVA_LONG, field);
+    }
+
+    private void set(long field, long value) {
+        segment.set(JAVA_LONG, field, value);
+    }
+
+    /** Copies {@code bytes} into the ring at byte count {@code at}, wrapping at its end. */
+    private void write(long at, byte[] bytes, int from, int length) {
+        long pos = at % capacity;
+        int first = (int) Math.min(length, capacity - pos);
+        MemorySegment.copy(bytes, from, ring, JAVA_BYTE, pos, first);
+        if (first < length) {
+            MemorySegment.copy(bytes, from + first, ring, JAVA_BYTE, 0, length - first);
+        }
+    }
+
+    private void read(long at, byte[] into, int length) {
+        long pos = at % capacity;
+        int first = (int) Math.min(length, capacity - pos);
+        MemorySegment.copy(ring, JAVA_BYTE, pos, into, 0, first);
+        if (first < length) {
+            MemorySegment.copy(ring, JAVA_BYTE, 0, into, first, length - first);
+        }
+    }
+
+    /**
+     * Puts a message, waiting at most {@code timeoutNanos} for room; false when none came in time.
+     *
+     * @throws IllegalArgumentException when the message can never fit
+     */
+    public boolean put(byte[] message, long timeoutNanos, boolean interruptible) throws InterruptedException {
+        long record = 4L + message.length;
+        if (record > capacity) {
+            throw new IllegalArgumentException("message of " + message.length + " bytes does not fit a queue of "
+                    + capacity + " bytes (at most " + (capacity - 4) + " bytes per message)");
+        }
+        long deadline = Deadlines.after(timeoutNanos);
+        if (!lock(deadline, interruptible)) {
+            return false;
+        }
+        try {
+            while (capacity - (get(TAIL) - get(HEAD)) < record) {
+                long left = Deadlines.left(deadline);
+                if (left <= 0) {
+                    return false;
+                }
+                notFull.await(lock, left, interruptible);
+            }
+            long tail = get(TAIL);
+            byte[] length = {(byte) message.length, (byte) (message.length >>> 8), (byte) (message.length >>> 16),
+                    (byte) (message.length >>> 24)};
+            write(tail, length, 0, 4);
+            write(tail + 4, message, 0, message.length);
+            set(TAIL, tail + record); // publishes the whole record: a death before it loses only this one
+            set(COUNT, get(COUNT) + 1);
+            notEmpty.signal(lock);
+            return true;
+        } finally {
+            lock.release();
+        }
+    }
+
+    /** Takes the oldest message, waiting at most {@code timeoutNanos}; null when none came in time. */
+    public byte[] take(long timeoutNanos, boolean interruptible) throws InterruptedException {
+        long deadline = Deadlines.after(timeoutNanos);
+        if (!lock(deadline, interruptible)) {
+            return null;
+        }
+        try {
+            while (get(TAIL) == get(HEAD)) {
+                long left = Deadlines.left(deadline);
+                if (left <= 0) {
+                    return null;
+                }
+                notEmpty.await(lock, left, interruptible);
+            }
+            byte[] message = takeOne();
+            notFull.signal(lock);
+            return message;
+        } finally {
+            lock.release();
+        }
+    }
+
+    /** Copies the oldest record out and only then advances past it; the caller holds the lock. */
+    private byte[] takeOne() {
+        long head = get(HEAD);
+        byte[] length = new byte[4];
+        read(head, length, 4);
+        int n = (length[0] & 0xFF) | (length[1] & 0xFF) << 8 | (length[2] & 0xFF) << 16 | (length[3] & 0xFF) << 24;
+        if (n < 0 || n > capacity - 4 || 4L + n > get(TAIL) - head) {
+            throw new IllegalStateException("the queue's memory is damaged: a record of " + n + " bytes at " + head);
+        }
+        byte[] message = new byte[n];
+        read(head + 4, message, n);
+        set(HEAD, head + 4 + n); // a death before it leaves the message for the next consumer
+        set(COUNT, get(COUNT) - 1);
+        return message;
+    }
+
+    /** Takes up to {@code max} messages that are there now, handing each to {@code sink}; how many. */
+    public int drain(int max, Consumer<byte[]> sink) {
+        List<byte[]> taken = new java.util.ArrayList<>();
+        lockUninterruptibly();
+        try {
+            while (taken.size() < max && get(TAIL) != get(HEAD)) {
+                taken.add(takeOne());
+            }
+            if (!taken.isEmpty()) {
+                notFull.signalAll(lock);
+            }
+        } finally {
+            lock.release();
+        }
+        taken.forEach(sink);
+        return taken.size();
+    }
+
+    /** The messages in the queue now, oldest first, left in it. */
+    public List<byte[]> snapshot() {
+        lockUninterruptibly();
+        try {
+            List<byte[]> messages = new java.util.ArrayList<>();
+            byte[] length = new byte[4];
+            for (long at = get(HEAD); at < get(TAIL); ) {
+                read(at, length, 4);
+                int n = (length[0] & 0xFF) | (length[1] & 0xFF) << 8 | (length[2] & 0xFF) << 16
+                        | (length[3] & 0xFF) << 24;
+                byte[] message = new byte[n];
+                read(at + 4, message, n);
+                messages.add(message);
+                at += 4 + n;
+            }
+            return messages;
+        } finally {
+            lock.release();
+        }
+    }
+
+    /** The messages in the queue now. */
+    public long count() {
+        return lockedRead(COUNT);
+    }
+
+    /** The bytes free now. */
+    public long free() {
+        lockUninterruptibly();
+        try {
+            return capacity - (get(TAIL) - get(HEAD));
+        } finally {
+            lock.release();
+        }
+    }
+
+    private long lockedRead(long field) {
+        lockUninterruptibly();
+        try {
+            return get(field);
+        } finally {
+            lock.release();
+        }
+    }
+
+    /** The threads of this process that wait on the queue. */
+    public int localWaiters() {
+        return lock.localWaiters() + notEmpty.localWaiters() + notFull.localWaiters();
+    }
+}

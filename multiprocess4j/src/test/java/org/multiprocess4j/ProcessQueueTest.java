@@ -1,0 +1,181 @@
+package org.multiprocess4j;
+
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.multiprocess4j.sharedctypes.CType;
+import org.multiprocess4j.sharedctypes.LongArray;
+import org.multiprocess4j.sharedctypes.SharedCTypes;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import java.util.zip.CRC32C;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** ProcessQueue as a BlockingQueue, across processes, and with producers killed at random points. */
+class ProcessQueueTest {
+
+    record Point(int x, String label) implements java.io.Serializable {
+    }
+
+    @Test
+    void everyKindOfElementComesOutAsItWentIn() throws Exception {
+        try (ProcessQueue<Object> q = ProcessQueue.create(4096)) {
+            List<Object> in = List.of(new byte[]{1, 2, 3}, "héllo", 42, -7L, 2.5, true, new Point(3, "p"), "");
+            for (Object o : in) {
+                assertTrue(q.offer(o));
+            }
+            assertEquals(in.size(), q.size());
+            assertEquals("héllo", new ArrayList<>(q).get(1), "an iterator shows a snapshot");
+            assertArrayEquals((byte[]) in.getFirst(), (byte[]) q.peek());
+            assertArrayEquals((byte[]) in.getFirst(), (byte[]) q.take());
+            for (Object o : in.subList(1, in.size())) {
+                assertEquals(o, q.poll(1, TimeUnit.SECONDS));
+            }
+            assertNull(q.poll());
+            assertNull(q.poll(20, TimeUnit.MILLISECONDS), "an empty queue times out");
+            assertThrows(NullPointerException.class, () -> q.offer(null));
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> q.put(new byte[5000]));
+            assertTrue(e.getMessage().contains("does not fit a queue of 4096 bytes"), e.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> q.offer(new Object()));
+            assertEquals(Handle.Kind.QUEUE, q.handle().kind());
+        }
+    }
+
+    @Test
+    void aFullQueueRefusesOrWaitsAndDrainsInOrder() throws Exception {
+        try (ProcessQueue<Integer> q = ProcessQueue.create(64)) { // 64 bytes: seven 9-byte Integer records
+            int n = 0;
+            while (q.offer(n)) {
+                n++;
+            }
+            assertEquals(7, n);
+            assertFalse(q.offer(99, 20, TimeUnit.MILLISECONDS), "a full queue times out");
+            List<Integer> out = new ArrayList<>();
+            assertEquals(3, q.drainTo(out, 3));
+            assertEquals(List.of(0, 1, 2), out);
+            q.put(7);
+            assertEquals(5, q.drainTo(out));
+            assertEquals(List.of(0, 1, 2, 3, 4, 5, 6, 7), out);
+            assertTrue(q.isEmpty());
+            assertEquals(12, q.remainingCapacity());
+        }
+    }
+
+    /** A message that proves itself: producer, index, and a checksum of both over a payload of varying length. */
+    static byte[] message(int producer, long index) {
+        byte[] m = new byte[16 + (int) (index % 50)];
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(m);
+        b.putInt(producer).putLong(index);
+        for (int i = 16; i < m.length; i++) {
+            m[i] = (byte) (index * 31 + i);
+        }
+        CRC32C crc = new CRC32C();
+        crc.update(m, 0, 12);
+        crc.update(m, 16, m.length - 16);
+        b.putInt(12, (int) crc.getValue());
+        return m;
+    }
+
+    static long[] check(byte[] m) {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(m);
+        CRC32C crc = new CRC32C();
+        crc.update(m, 0, 12);
+        crc.update(m, 16, m.length - 16);
+        if (b.getInt(12) != (int) crc.getValue() || m.length != 16 + (int) (b.getLong(4) % 50)) {
+            throw new AssertionError("a torn message");
+        }
+        return new long[]{b.getInt(0), b.getLong(4)};
+    }
+
+    /** Puts numbered messages for ever (or {@code count}), recording how many puts returned. */
+    static void produce(ProcessQueue<byte[]> q, LongArray sent, Integer producer, Long count)
+            throws InterruptedException {
+        for (long i = 0; i < count; i++) {
+            q.put(message(producer, i));
+            sent.setRelease(producer, i + 1); // after the put returned: this message is in
+        }
+    }
+
+    @Test
+    void producersInOtherProcessesDeliverEveryMessageExactlyOnce() throws Exception {
+        try (ProcessQueue<byte[]> q = ProcessQueue.create(4096)) {
+            LongArray sent = SharedCTypes.rawArray(CType.c_long, 2);
+            long each = 20_000;
+            List<ChildProcess> producers = List.of(new ChildProcess(ProcessQueueTest::produce, q, sent, 0, each),
+                    new ChildProcess(ProcessQueueTest::produce, q, sent, 1, each));
+            producers.forEach(ChildProcess::start);
+            long[] next = new long[2];
+            for (long i = 0; i < 2 * each; i++) {
+                byte[] m = q.poll(60, TimeUnit.SECONDS);
+                assertTrue(m != null, "message " + i + " never came");
+                long[] id = check(m);
+                assertEquals(next[(int) id[0]]++, id[1], "each producer's messages in order, none twice");
+            }
+            for (ChildProcess p : producers) {
+                assertTrue(p.join(Duration.ofSeconds(60)));
+                assertEquals(0, p.exitCode(), String.valueOf(p.exception()));
+            }
+            assertTrue(q.isEmpty());
+        }
+    }
+
+    private static void killProducersAtRandomPoints(int rounds) throws Exception {
+        Random random = new Random(11);
+        try (ProcessQueue<byte[]> q = ProcessQueue.create(2048)) {
+            for (int round = 0; round < rounds; round++) {
+                LongArray sent = SharedCTypes.rawArray(CType.c_long, 2);
+                List<ChildProcess> producers = List.of(
+                        new ChildProcess(ProcessQueueTest::produce, q, sent, 0, Long.MAX_VALUE).daemon(true),
+                        new ChildProcess(ProcessQueueTest::produce, q, sent, 1, Long.MAX_VALUE).daemon(true));
+                producers.forEach(ChildProcess::start);
+                long[] next = new long[2];
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                while (next[0] < 50 || next[1] < 50) { // both running and the ring full at times
+                    assertTrue(System.nanoTime() < deadline, "round " + round + ": the producers never ran");
+                    byte[] m = q.poll(1, TimeUnit.SECONDS);
+                    if (m != null) {
+                        long[] id = check(m);
+                        assertEquals(next[(int) id[0]]++, id[1], "round " + round + ": in order, none twice");
+                    }
+                }
+                Thread.sleep(random.nextInt(5));
+                for (ChildProcess p : producers) {
+                    p.kill();
+                    p.join();
+                }
+                byte[] m;
+                while ((m = q.poll()) != null) {
+                    long[] id = check(m);
+                    assertEquals(next[(int) id[0]]++, id[1], "round " + round + ": in order, none twice");
+                }
+                for (int p = 0; p < 2; p++) {
+                    long returned = sent.getAcquire(p);
+                    assertTrue(next[p] == returned || next[p] == returned + 1, "round " + round + ": producer " + p
+                            + " had " + returned + " puts return and " + next[p] + " messages arrived: only the one in "
+                            + "flight may be lost");
+                }
+            }
+            assertTrue(q.offer(new byte[]{1}) && q.poll() != null, "the queue still works");
+        }
+    }
+
+    @Test
+    void producersKilledAtRandomPointsLoseAtMostTheMessageInFlight() throws Exception {
+        killProducersAtRandomPoints(5);
+    }
+
+    @Test
+    @Tag("soak")
+    void soakProducersKilledAtRandomPoints() throws Exception {
+        killProducersAtRandomPoints(200);
+    }
+}
