@@ -23,6 +23,29 @@ def barrier_peer(barrier, rounds):
         barrier.wait()
 
 
+def queue_producer(q, n):
+    for i in range(n):
+        q.put(i)
+
+
+def queue_echo(a, b, rounds):
+    for _ in range(rounds):
+        b.put(a.get())
+
+
+def queue_throughput(n):
+    q = mp.Queue(1000)
+    p = mp.Process(target=queue_producer, args=(q, n))
+    p.start()
+    q.get()
+    started = time.perf_counter()
+    for _ in range(n - 1):
+        q.get()
+    elapsed = time.perf_counter() - started
+    p.join()
+    return (n - 1) / elapsed
+
+
 def timed(target, args, parent_round, rounds):
     p = mp.Process(target=target, args=args + (rounds,))
     p.start()
@@ -54,6 +77,14 @@ def main(rounds):
     print("semaphore_pingpong_round_trip", timed(semaphore_peer, (s, t), semaphore_round, rounds), "us", sep="\t")
     barrier = mp.Barrier(2)
     print("barrier2_round", timed(barrier_peer, (barrier,), barrier.wait, rounds), "us", sep="\t")
+    print("queue_small_messages_per_second", queue_throughput(100 * rounds), "msg/s", sep="\t")
+    qa, qb = mp.Queue(), mp.Queue()
+
+    def queue_round():
+        qa.put(1)
+        qb.get()
+
+    print("queue_pingpong_round_trip", timed(queue_echo, (qa, qb), queue_round, rounds), "us", sep="\t")
 
 
 if __name__ == "__main__":

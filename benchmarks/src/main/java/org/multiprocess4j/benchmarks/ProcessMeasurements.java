@@ -4,6 +4,7 @@ import org.multiprocess4j.ChildProcess;
 import org.multiprocess4j.ProcessBarrier;
 import org.multiprocess4j.ProcessEvent;
 import org.multiprocess4j.ProcessLock;
+import org.multiprocess4j.ProcessQueue;
 import org.multiprocess4j.ProcessSemaphore;
 import org.multiprocess4j.sharedctypes.CType;
 import org.multiprocess4j.sharedctypes.IntValue;
@@ -257,5 +258,47 @@ final class ProcessMeasurements {
             }
         }
         return best;
+    }
+
+    static void queueProducer(ProcessQueue<Integer> q, Integer n) throws InterruptedException {
+        for (int i = 0; i < n; i++) {
+            q.put(i);
+        }
+    }
+
+    static void queueEcho(ProcessQueue<Integer> a, ProcessQueue<Integer> b, Integer rounds)
+            throws InterruptedException {
+        for (int i = 0; i < rounds; i++) {
+            b.put(a.take());
+        }
+    }
+
+    /**
+     * Small messages (boxed integers) from a child JVM to this one through a 64 KiB queue: messages per second,
+     * then a ping-pong round trip in microseconds, as cpython_sync_bench.py measures multiprocessing.Queue.
+     */
+    static double[] queueFigures(int messages, int rounds) throws Exception {
+        double best = 0;
+        for (int trial = 0; trial < 2; trial++) {
+            try (ProcessQueue<Integer> q = ProcessQueue.create(64 << 10)) {
+                ChildProcess producer = new ChildProcess(ProcessMeasurements::queueProducer, q, messages);
+                producer.start();
+                q.take();
+                long start = System.nanoTime();
+                for (int i = 1; i < messages; i++) {
+                    q.take();
+                }
+                best = Math.max(best, (messages - 1) / ((System.nanoTime() - start) / 1e9));
+                producer.join();
+            }
+        }
+        double pingPong;
+        try (ProcessQueue<Integer> a = ProcessQueue.create(4096); ProcessQueue<Integer> b = ProcessQueue.create(4096)) {
+            pingPong = roundTrip(new ChildProcess(ProcessMeasurements::queueEcho, a, b, rounds), () -> {
+                a.put(1);
+                b.take();
+            }, rounds);
+        }
+        return new double[]{best, pingPong};
     }
 }

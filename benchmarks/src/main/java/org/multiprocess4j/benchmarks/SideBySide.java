@@ -64,6 +64,7 @@ public final class SideBySide {
         Map<String, Double> futex = runCProgram(reference.resolve("c_pingpong.c"), "20000");
         Map<String, Double> pySync = parse("python3", reference.resolve("cpython_sync_bench.py").toString(), "3000");
         double[] sync = ProcessMeasurements.syncRoundTrips(5000);
+        double[] queue = ProcessMeasurements.queueFigures(300_000, 5000);
 
         System.out.println();
         System.out.printf(Locale.ROOT, "%-40s %12s %26s %12s %9s  %s%n", "measure", "multiprocess4j", "peer", "peer value",
@@ -125,6 +126,10 @@ public final class SideBySide {
         run.row("Semaphore ping-pong round trip (us)", sync[1], "CPython Semaphore",
                 pySync.get("semaphore_pingpong_round_trip"), "", 0, false);
         run.row("Barrier(2) round (us)", sync[2], "CPython Barrier", pySync.get("barrier2_round"), "", 0, false);
+        run.row("queue, small messages (msg/s)", queue[0], "CPython Queue",
+                pySync.get("queue_small_messages_per_second"), ">= 10x", 10, true);
+        run.row("queue ping-pong round trip (us)", queue[1], "CPython Queue", pySync.get("queue_pingpong_round_trip"),
+                "", 0, false);
         run.row("allocate 1,000,000 values (s)", alloc[0], "", null, "< 1 s", 0, false);
         run.row("shared bytes per small value", alloc[1], "", null, "<= 64", 0, false);
 

@@ -48,6 +48,8 @@ public final class QueueCore {
     static final long COUNT = 128;
     private static final VarHandle INT = JAVA_INT.varHandle();
     private static final VarHandle LONG = JAVA_LONG.varHandle();
+    /** How many times a taker (or a putter facing a full ring) looks before it sleeps: some tens of microseconds. */
+    private static final int SPINS = 2_000;
 
     private final MemorySegment segment;
     private final MemorySegment ring;
@@ -150,6 +152,9 @@ public final class QueueCore {
             throw new IllegalArgumentException("message of " + message.length + " bytes does not fit a queue of "
                     + capacity + " bytes (at most " + (capacity - 4) + " bytes per message)");
         }
+        if (timeoutNanos > 0) {
+            spinWhile(true, record);
+        }
         long deadline = Deadlines.after(timeoutNanos);
         if (!lock(deadline, interruptible)) {
             return false;
@@ -176,8 +181,25 @@ public final class QueueCore {
         }
     }
 
+    /**
+     * Spins a little while the queue looks empty (or, with {@code forRoom} {@code bytes}, too full), reading
+     * without the lock: a message usually comes within microseconds, and sleeping on the condition costs tens.
+     */
+    private void spinWhile(boolean forRoom, long bytes) {
+        for (int i = 0; i < SPINS; i++) {
+            long used = (long) LONG.getVolatile(segment, TAIL) - (long) LONG.getVolatile(segment, HEAD);
+            if (forRoom ? capacity - used >= bytes : used != 0) {
+                return;
+            }
+            Thread.onSpinWait();
+        }
+    }
+
     /** Takes the oldest message, waiting at most {@code timeoutNanos}; null when none came in time. */
     public byte[] take(long timeoutNanos, boolean interruptible) throws InterruptedException {
+        if (timeoutNanos > 0) {
+            spinWhile(false, 0);
+        }
         long deadline = Deadlines.after(timeoutNanos);
         if (!lock(deadline, interruptible)) {
             return null;
