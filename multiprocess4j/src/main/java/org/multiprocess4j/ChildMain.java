@@ -129,7 +129,7 @@ final class ChildMain {
         throw new NoSuchMethodException(target.className() + "." + target.method() + target.descriptor());
     }
 
-    private static SharedObject attach(String handle) {
+    static SharedObject attach(String handle) {
         return attach(Handle.parse(handle));
     }
 

@@ -391,7 +391,7 @@ public final class ChildProcess implements AutoCloseable {
     }
 
     /** The handle of a shared object nested in a serialized argument, which travels as that handle; else null. */
-    private static String handleOf(Object nested) {
+    static String handleOf(Object nested) {
         return nested instanceof SharedObject shared ? shared.handle().toString() : null;
     }
 

@@ -50,6 +50,11 @@ public final class QueueCore {
     private static final VarHandle LONG = JAVA_LONG.varHandle();
     /** How many times a taker (or a putter facing a full ring) looks before it sleeps: some tens of microseconds. */
     private static final int SPINS = 2_000;
+    /**
+     * The longest single wait on a condition before the state is looked at again: a signal that went to a waiter
+     * which died meanwhile is made up for within this time.
+     */
+    private static final long SLICE_NANOS = 20_000_000;
 
     private final MemorySegment segment;
     private final MemorySegment ring;
@@ -85,7 +90,10 @@ public final class QueueCore {
     }
 
     private boolean lock(long deadline, boolean interruptible) throws InterruptedException {
-        if (!lock.tryAcquireOrRecover() && !lock.acquire(Deadlines.left(deadline), interruptible)) {
+        // The lock is held for microseconds: even a call that must not wait (a zero timeout) waits for it a
+        // little, or it would fail for contention where the state it asks about is fine.
+        if (!lock.tryAcquireOrRecover()
+                && !lock.acquire(Math.max(Deadlines.left(deadline), Deadlines.LOCK_GRACE_NANOS), interruptible)) {
             return false;
         }
         if (lock.previousOwnerDied()) {
@@ -165,7 +173,7 @@ public final class QueueCore {
                 if (left <= 0) {
                     return false;
                 }
-                notFull.await(lock, left, interruptible);
+                notFull.await(lock, Math.min(left, SLICE_NANOS), interruptible);
             }
             long tail = get(TAIL);
             byte[] length = {(byte) message.length, (byte) (message.length >>> 8), (byte) (message.length >>> 16),
@@ -210,7 +218,7 @@ public final class QueueCore {
                 if (left <= 0) {
                     return null;
                 }
-                notEmpty.await(lock, left, interruptible);
+                notEmpty.await(lock, Math.min(left, SLICE_NANOS), interruptible);
             }
             byte[] message = takeOne();
             notFull.signal(lock);

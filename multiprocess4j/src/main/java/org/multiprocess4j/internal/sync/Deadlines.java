@@ -2,6 +2,12 @@ package org.multiprocess4j.internal.sync;
 
 /** Deadlines on {@link System#nanoTime()} for timed waits, with {@code Long.MAX_VALUE} meaning none. */
 public final class Deadlines {
+    /**
+     * How long an operation waits for a lock that guards a few words, whatever its own timeout: such locks are
+     * held for microseconds, and a dead holder is taken over within milliseconds.
+     */
+    public static final long LOCK_GRACE_NANOS = 50_000_000;
+
     private Deadlines() {
     }
 
