@@ -44,6 +44,11 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
     public interface Task<T> extends Callable<T>, Serializable {
     }
 
+    /** A function for {@link #map}: a {@link java.util.function.Function} that can travel to another JVM. */
+    @FunctionalInterface
+    public interface Fn<A, R> extends java.util.function.Function<A, R>, Serializable {
+    }
+
     /** Why a task failed: the worker running it ended. */
     public static final class WorkerDiedException extends RuntimeException {
         @Serial
@@ -187,6 +192,16 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
             // submitted through execute(): the pool runs it in a worker
         }
 
+        /** Where the task goes once done, for imapUnordered; null when nobody listens. */
+        java.util.concurrent.BlockingQueue<PoolTask<?>> listener;
+
+        @Override
+        protected void done() {
+            if (listener != null) {
+                listener.add(this);
+            }
+        }
+
         @Override
         public boolean cancel(boolean mayInterruptIfRunning) {
             boolean cancelled = super.cancel(mayInterruptIfRunning);
@@ -208,6 +223,103 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
             throw new IllegalArgumentException("the task cannot be serialized (does it capture something that is "
                     + "not Serializable?): " + e, e);
         }
+    }
+
+    /** The chunks of {@code items}, each a task applying {@code fn} to its elements in order. */
+    private <A, R> List<Task<List<R>>> chunks(Fn<? super A, ? extends R> fn, List<? extends A> items, int chunkSize) {
+        Objects.requireNonNull(fn, "fn");
+        if (chunkSize < 1) {
+            throw new IllegalArgumentException("chunkSize must be >= 1: chunkSize=" + chunkSize);
+        }
+        List<Task<List<R>>> tasks = new ArrayList<>();
+        for (int from = 0; from < items.size(); from += chunkSize) {
+            ArrayList<A> chunk = new ArrayList<>(items.subList(from, Math.min(items.size(), from + chunkSize)));
+            tasks.add(() -> {
+                List<R> out = new ArrayList<>(chunk.size());
+                for (A a : chunk) {
+                    out.add(fn.apply(a));
+                }
+                return out;
+            });
+        }
+        return tasks;
+    }
+
+    /**
+     * Applies {@code fn} to every item in the workers, {@code chunkSize} items per task, and returns the results in
+     * the items' order (Python's {@code Pool.map(fn, items, chunksize)}).
+     *
+     * @throws java.util.concurrent.ExecutionException when a chunk failed (its worker's exception as the cause)
+     */
+    public <A, R> List<R> map(Fn<? super A, ? extends R> fn, List<? extends A> items, int chunkSize)
+            throws InterruptedException, java.util.concurrent.ExecutionException {
+        List<R> out = new ArrayList<>(items.size());
+        java.util.Iterator<R> results = imap(fn, items, chunkSize);
+        try {
+            while (results.hasNext()) {
+                out.add(results.next());
+            }
+        } catch (ChunkFailed e) {
+            if (e.getCause() instanceof InterruptedException ie) {
+                throw ie;
+            }
+            throw (java.util.concurrent.ExecutionException) e.getCause();
+        }
+        return out;
+    }
+
+    /** A chunk's failure, carried through an iterator. */
+    private static final class ChunkFailed extends RuntimeException {
+        @Serial
+        private static final long serialVersionUID = 1L;
+
+        ChunkFailed(Exception cause) {
+            super(cause);
+        }
+    }
+
+    /**
+     * As {@link #map}, streaming: the results come in the items' order as their chunks finish (Python's
+     * {@code imap}). A failed chunk surfaces as a {@link RuntimeException} from {@code next()} whose cause is the
+     * {@link java.util.concurrent.ExecutionException}.
+     */
+    public <A, R> java.util.Iterator<R> imap(Fn<? super A, ? extends R> fn, List<? extends A> items, int chunkSize) {
+        List<java.util.concurrent.Future<List<R>>> futures = new ArrayList<>();
+        for (Task<List<R>> task : this.<A, R>chunks(fn, items, chunkSize)) {
+            futures.add(submit(task));
+        }
+        return futures.stream().<R>flatMap(f -> {
+            try {
+                return f.get().stream();
+            } catch (InterruptedException | java.util.concurrent.ExecutionException e) {
+                throw new ChunkFailed(e);
+            }
+        }).iterator();
+    }
+
+    /**
+     * As {@link #imap}, in the order the chunks finish (Python's {@code imap_unordered}); each chunk's results stay
+     * in their items' order.
+     */
+    public <A, R> java.util.Iterator<R> imapUnordered(Fn<? super A, ? extends R> fn, List<? extends A> items,
+                                                      int chunkSize) {
+        java.util.concurrent.BlockingQueue<PoolTask<?>> finished = new java.util.concurrent.LinkedBlockingQueue<>();
+        List<Task<List<R>>> tasks = this.<A, R>chunks(fn, items, chunkSize);
+        for (Task<List<R>> task : tasks) {
+            @SuppressWarnings("unchecked")
+            PoolTask<List<R>> f = (PoolTask<List<R>>) newTaskFor(task);
+            f.listener = finished;
+            execute(f);
+        }
+        return java.util.stream.IntStream.range(0, tasks.size()).boxed().<R>flatMap(i -> {
+            try {
+                @SuppressWarnings("unchecked")
+                PoolTask<List<R>> f = (PoolTask<List<R>>) finished.take();
+                return f.get().stream();
+            } catch (InterruptedException | java.util.concurrent.ExecutionException e) {
+                throw new ChunkFailed(e);
+            }
+        }).iterator();
     }
 
     /** Submits a task that runs in a worker JVM. */

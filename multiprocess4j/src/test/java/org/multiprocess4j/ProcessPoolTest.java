@@ -126,6 +126,34 @@ class ProcessPoolTest {
         }
     }
 
+    static int square(int x) {
+        if (x == -1) {
+            throw new IllegalStateException("no square for -1");
+        }
+        return x * x;
+    }
+
+    @Test
+    void mapAndImapRunChunksInWorkersAndKeepOrderWhereAsked() throws Exception {
+        try (ProcessPool pool = ProcessPool.create(2)) {
+            List<Integer> items = java.util.stream.IntStream.range(0, 1000).boxed().toList();
+            List<Integer> squares = items.stream().map(ProcessPoolTest::square).toList();
+            assertEquals(squares, pool.map(ProcessPoolTest::square, items, 50));
+            List<Integer> streamed = new ArrayList<>();
+            pool.imap(ProcessPoolTest::square, items, 7).forEachRemaining(streamed::add);
+            assertEquals(squares, streamed);
+            List<Integer> unordered = new ArrayList<>();
+            pool.imapUnordered(ProcessPoolTest::square, items, 100).forEachRemaining(unordered::add);
+            assertEquals(new HashSet<>(squares), new HashSet<>(unordered));
+            assertEquals(1000, unordered.size());
+            ExecutionException e = assertThrows(ExecutionException.class,
+                    () -> pool.map(ProcessPoolTest::square, List.of(1, -1, 2), 1));
+            assertEquals("no square for -1", e.getCause().getMessage());
+            assertThrows(IllegalArgumentException.class, () -> pool.map(ProcessPoolTest::square, items, 0));
+            assertEquals(List.of(), pool.map(ProcessPoolTest::square, List.of(), 3));
+        }
+    }
+
     @Test
     void shutdownRunsWhatWasSubmittedAndRefusesTheRest() throws Exception {
         ProcessPool pool = ProcessPool.create(2);
