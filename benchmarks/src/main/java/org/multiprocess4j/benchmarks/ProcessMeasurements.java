@@ -4,6 +4,7 @@ import org.multiprocess4j.ChildProcess;
 import org.multiprocess4j.ProcessBarrier;
 import org.multiprocess4j.ProcessEvent;
 import org.multiprocess4j.ProcessLock;
+import org.multiprocess4j.ProcessPool;
 import org.multiprocess4j.ProcessQueue;
 import org.multiprocess4j.ProcessSemaphore;
 import org.multiprocess4j.sharedctypes.CType;
@@ -300,5 +301,41 @@ final class ProcessMeasurements {
             }, rounds);
         }
         return new double[]{best, pingPong};
+    }
+
+    static Object poolNoop() {
+        return null;
+    }
+
+    static int tiny(int x) {
+        return x + 1;
+    }
+
+    /**
+     * A pool of 2: milliseconds until made and a first result is back, a no-op submit-to-result round trip in
+     * microseconds, and map of a tiny function over 1,000,000 items in chunks of 10,000 in items per second, as
+     * cpython_pool_bench.py measures CPython's Pool.
+     */
+    static double[] poolFigures() throws Exception {
+        long start = System.nanoTime();
+        try (ProcessPool pool = ProcessPool.create(2)) {
+            pool.submit(ProcessMeasurements::poolNoop).get();
+            double ready = (System.nanoTime() - start) / 1e6;
+            for (int i = 0; i < 200; i++) {
+                pool.submit(ProcessMeasurements::poolNoop).get();
+            }
+            int n = 2000;
+            start = System.nanoTime();
+            for (int i = 0; i < n; i++) {
+                pool.submit(ProcessMeasurements::poolNoop).get();
+            }
+            double roundTrip = (System.nanoTime() - start) / 1e3 / n;
+            List<Integer> items = java.util.stream.IntStream.range(0, 1_000_000).boxed().toList();
+            pool.map(ProcessMeasurements::tiny, items, 10_000); // warm
+            start = System.nanoTime();
+            pool.map(ProcessMeasurements::tiny, items, 10_000);
+            double perSecond = 1_000_000 / ((System.nanoTime() - start) / 1e9);
+            return new double[]{ready, roundTrip, perSecond};
+        }
     }
 }

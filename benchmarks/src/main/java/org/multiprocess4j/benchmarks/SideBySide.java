@@ -65,6 +65,9 @@ public final class SideBySide {
         Map<String, Double> pySync = parse("python3", reference.resolve("cpython_sync_bench.py").toString(), "3000");
         double[] sync = ProcessMeasurements.syncRoundTrips(5000);
         double[] queue = ProcessMeasurements.queueFigures(300_000, 5000);
+        System.out.println("== pools: CPython (" + reference.resolve("cpython_pool_bench.py") + "), then ours");
+        Map<String, Double> pyPool = parse("python3", reference.resolve("cpython_pool_bench.py").toString());
+        double[] pool = ProcessMeasurements.poolFigures();
 
         System.out.println();
         System.out.printf(Locale.ROOT, "%-40s %12s %26s %12s %9s  %s%n", "measure", "multiprocess4j", "peer", "peer value",
@@ -130,6 +133,12 @@ public final class SideBySide {
                 pySync.get("queue_small_messages_per_second"), ">= 10x", 10, true);
         run.row("queue ping-pong round trip (us)", queue[1], "CPython Queue", pySync.get("queue_pingpong_round_trip"),
                 "", 0, false);
+        run.row("pool of 2 ready, first result (ms)", pool[0], "CPython Pool(2)", pyPool.get("pool2_ready"),
+                "< 1x", 1, false);
+        run.row("pool no-op round trip (us)", pool[1], "CPython Pool.apply", pyPool.get("pool_apply_round_trip"),
+                "<= 0.2x", 0.2, false);
+        run.row("pool map, 1M tiny items, chunks of 10k (items/s)", pool[2], "CPython Pool.map",
+                pyPool.get("pool_map_items_per_second"), ">= 5x", 5, true);
         run.row("allocate 1,000,000 values (s)", alloc[0], "", null, "< 1 s", 0, false);
         run.row("shared bytes per small value", alloc[1], "", null, "<= 64", 0, false);
 
