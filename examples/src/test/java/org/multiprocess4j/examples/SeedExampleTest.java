@@ -56,6 +56,12 @@ class SeedExampleTest {
     }
 
     @Test
+    void thePoolSumsTheSharedArrayToTheSameSumWithAnyNumberOfWorkers() throws Exception {
+        String out = runMain(PoolSumExample.class, "1000000");
+        assertTrue(out.contains("1 worker:") && out.strip().endsWith("same sum"), out);
+    }
+
+    @Test
     void printsTheSameWithTheLibraryAsANamedModule() throws Exception {
         String library = org.multiprocess4j.ChildProcess.class.getProtectionDomain().getCodeSource().getLocation()
                 .getPath();
