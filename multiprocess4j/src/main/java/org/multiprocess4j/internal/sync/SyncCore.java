@@ -256,11 +256,55 @@ public final class SyncCore {
         lockUninterruptibly();
         try {
             set(SyncLayout.VALUE, flag ? 1 : 0);
+            INT.setRelease(segment, SyncLayout.FLAG, flag ? 1 : 0); // publishes the flag to futex sleepers
             if (flag) {
-                condition.signalAll(lock);
+                condition.signalAll(lock); // virtual threads wait on the condition
             }
         } finally {
             lock.release();
+        }
+        if (flag) {
+            Waiting.wake(segment.address() + SyncLayout.FLAG, Integer.MAX_VALUE); // platform threads sleep here
+        }
+    }
+
+    /** How long a platform thread sleeps on an event's word before it looks at its interrupt status. */
+    private static final long FLAG_SLICE_NANOS = 2_000_000;
+    private static final int FLAG_SPINS = 1_000;
+
+    /**
+     * A platform thread's wait for an event: on the flag's own futex word, woken by the setter directly (no
+     * dispatcher in between), as two C processes wake each other.
+     */
+    private boolean awaitFlagDirectly(long timeoutNanos, boolean interruptible) throws InterruptedException {
+        long address = segment.address() + SyncLayout.FLAG;
+        for (int i = 0; i < FLAG_SPINS; i++) {
+            if ((int) INT.getAcquire(segment, SyncLayout.FLAG) != 0) { // pairs with setFlag's release
+                return true;
+            }
+            Thread.onSpinWait();
+        }
+        long deadline = Deadlines.after(timeoutNanos);
+        boolean interrupted = false;
+        try {
+            while ((int) INT.getAcquire(segment, SyncLayout.FLAG) == 0) {
+                long left = Deadlines.left(deadline);
+                if (left <= 0) {
+                    return false;
+                }
+                if (Thread.interrupted()) {
+                    if (interruptible) {
+                        throw new InterruptedException();
+                    }
+                    interrupted = true;
+                }
+                Waiting.sleepHere(address, 0, Math.min(left, FLAG_SLICE_NANOS));
+            }
+            return true;
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
@@ -268,6 +312,9 @@ public final class SyncCore {
     public boolean awaitFlag(long timeoutNanos, boolean interruptible) throws InterruptedException {
         if (read(SyncLayout.VALUE) != 0) {
             return true;
+        }
+        if (!Thread.currentThread().isVirtual()) {
+            return awaitFlagDirectly(timeoutNanos, interruptible);
         }
         long deadline = Deadlines.after(timeoutNanos);
         if (!lock(deadline, interruptible)) {

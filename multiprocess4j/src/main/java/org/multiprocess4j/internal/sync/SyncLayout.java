@@ -7,7 +7,7 @@ package org.multiprocess4j.internal.sync;
  * <pre>
  *   0            64          80     84     88        96        104          112      120       128 ... 1152
  *   +------------+-----------+------+------+---------+---------+------------+--------+---------+-------------+
- *   | lock       | condition | kind | zero | value   | bound   | generation | broken | untrack-| holders:    |
+ *   | lock       | condition | kind | flag | value   | bound   | generation | broken | untrack-| holders:    |
  *   | (LockCore) | (Cond.)   | int  |      | long    | long    | long       | long   | ed long | 64 x (id,   |
  *   |            |           |      |      |         |         |            |        |         |   count)    |
  *   +------------+-----------+------+------+---------+---------+------------+--------+---------+-------------+
@@ -29,6 +29,8 @@ public final class SyncLayout {
     static final long LOCK = 0;
     static final long CONDITION = 64;
     static final long KIND = 80;
+    /** An event's flag again, as a futex word that platform threads sleep on: 1 set, 0 clear. */
+    static final long FLAG = 84;
     static final long VALUE = 88;
     static final long BOUND = 96;
     static final long GENERATION = 104;
