@@ -270,7 +270,7 @@ public final class SyncCore {
 
     /** How long a platform thread sleeps on an event's word before it looks at its interrupt status. */
     private static final long FLAG_SLICE_NANOS = 2_000_000;
-    private static final int FLAG_SPINS = 1_000;
+    private static final int FLAG_SPINS = 20; // few: on few cores a spinning waiter keeps its peer off the CPU
 
     /**
      * A platform thread's wait for an event: on the flag's own futex word, woken by the setter directly (no
