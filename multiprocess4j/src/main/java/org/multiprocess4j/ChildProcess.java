@@ -24,7 +24,6 @@ import java.util.Objects;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -421,19 +420,7 @@ public final class ChildProcess implements AutoCloseable {
      * @throws IllegalStateException when not started
      */
     public void join() {
-        Process p = started("join");
-        boolean interrupted = false;
-        while (true) {
-            try {
-                p.waitFor();
-                break;
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
+        Exits.await(started("join"));
     }
 
     /**
@@ -443,18 +430,7 @@ public final class ChildProcess implements AutoCloseable {
      * @throws IllegalStateException when not started
      */
     public boolean join(Duration timeout) {
-        Process p = started("join");
-        try {
-            long nanos = Timeouts.nanos(timeout);
-            if (nanos == Long.MAX_VALUE) {
-                p.waitFor();
-                return true;
-            }
-            return p.waitFor(nanos, TimeUnit.NANOSECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return !p.isAlive();
-        }
+        return Exits.await(started("join"), timeout);
     }
 
     /** Whether the child has started and not yet ended. */

@@ -22,7 +22,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A CPython process that runs one function with shared objects as arguments, as {@link ChildProcess} runs a
@@ -180,33 +179,12 @@ public final class PythonProcess implements AutoCloseable {
 
     /** Waits for the child to end. */
     public void join() {
-        Process p = started("join");
-        boolean interrupted = false;
-        while (true) {
-            try {
-                p.waitFor();
-                break;
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
+        Exits.await(started("join"));
     }
 
     /** Waits at most {@code timeout} for the child to end; true when it has. */
     public boolean join(Duration timeout) {
-        Process p = started("join");
-        try {
-            return p.waitFor(Math.max(0, timeout.toNanos()), TimeUnit.NANOSECONDS);
-        } catch (ArithmeticException e) {
-            join();
-            return true;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return !p.isAlive();
-        }
+        return Exits.await(started("join"), timeout);
     }
 
     /** Whether the child has started and not yet ended. */
