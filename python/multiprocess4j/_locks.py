@@ -111,6 +111,10 @@ class ProcessLock:
         if self._thread is None:
             raise RuntimeError("release of a lock this process does not hold: lock=%s" % self._handle[:80])
         self._thread = None
+        self._free()
+
+    def _free(self):
+        """Frees the shared word: one exchange, and a wake-up when someone announced they sleep."""
         if self._exchange(self._word, 0, _SEQ_CST) >> 63:  # WAITERS: wake one sleeper
             A.futex_wake(self._futex, 1)
 
@@ -176,15 +180,7 @@ class ProcessRLock(ProcessLock):
         self._count = count
         if count == 0:
             self._thread = None
-            if self._exchange(self._word, 0, _SEQ_CST) >> 63:  # WAITERS: wake one sleeper
-                A.futex_wake(self._futex, 1)
-
-    def __enter__(self):
-        self.acquire()
-        return self
-
-    def __exit__(self, *exc):
-        self.release()
+            self._free()
 
     def _release_save(self):
         count, self._count = self._count, 1

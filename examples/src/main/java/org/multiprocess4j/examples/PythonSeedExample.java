@@ -10,7 +10,6 @@ import org.multiprocess4j.sharedctypes.StructArray;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 
 import static java.nio.charset.StandardCharsets.US_ASCII;
@@ -55,13 +54,6 @@ public final class PythonSeedExample {
             }
         }
 
-        System.out.println(n.get());
-        System.out.println(x.get());
-        System.out.println(s.value(US_ASCII));
-        List<String> points = new ArrayList<>();
-        for (Point point : a) {
-            points.add("(" + point.x() + ", " + point.y() + ")");
-        }
-        System.out.println(points);
+        SeedExample.print(n, x, s, a);
     }
 }

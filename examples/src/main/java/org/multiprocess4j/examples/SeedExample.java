@@ -77,6 +77,11 @@ public final class SeedExample {
         p.start();
         p.join();
 
+        print(n, x, s, a);
+    }
+
+    /** Prints what the seed prints: the value, the double, the text and the points. */
+    static void print(IntValue n, DoubleValue x, CharArray s, StructArray<Point> a) {
         System.out.println(n.get());
         System.out.println(x.get());
         System.out.println(s.value(US_ASCII));

@@ -265,6 +265,15 @@ public final class LockCore {
         return false;
     }
 
+    /**
+     * Takes a lock that guards a few words and is held for microseconds: at once when free or its holder is dead,
+     * else waiting {@code timeoutNanos} but at least {@link Deadlines#LOCK_GRACE_NANOS}, so that even a call that
+     * must not wait (a zero timeout) does not fail for a moment's contention.
+     */
+    public boolean acquireBriefly(long timeoutNanos, boolean interruptible) throws InterruptedException {
+        return tryAcquireOrRecover() || acquire(Math.max(timeoutNanos, Deadlines.LOCK_GRACE_NANOS), interruptible);
+    }
+
     private boolean reenter() {
         if (!isHeldByCurrentThread()) {
             return false;

@@ -61,10 +61,7 @@ public final class SyncCore {
 
     /** Takes the block's lock before {@code deadline}; false when it passes first. */
     private boolean lock(long deadline, boolean interruptible) throws InterruptedException {
-        // The lock is held for microseconds: even a call that must not wait (a zero timeout) waits for it a
-        // little, or it would fail for contention where the state it asks about is fine.
-        if (!lock.tryAcquireOrRecover()
-                && !lock.acquire(Math.max(Deadlines.left(deadline), Deadlines.LOCK_GRACE_NANOS), interruptible)) {
+        if (!lock.acquireBriefly(Deadlines.left(deadline), interruptible)) {
             return false;
         }
         if (lock.previousOwnerDied()) {
