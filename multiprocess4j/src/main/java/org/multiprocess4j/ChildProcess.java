@@ -4,9 +4,9 @@ import org.multiprocess4j.internal.memory.SharedBlock;
 import org.multiprocess4j.internal.os.CurrentProcess;
 import org.multiprocess4j.internal.os.Platform;
 import org.multiprocess4j.internal.process.AotCache;
-import org.multiprocess4j.internal.process.AotTraining;
 import org.multiprocess4j.internal.process.Bootstrap;
 import org.multiprocess4j.internal.process.InheritedOptions;
+import org.multiprocess4j.internal.process.Standby;
 import org.multiprocess4j.internal.process.StatusLayout;
 
 import java.io.ByteArrayInputStream;
@@ -96,6 +96,33 @@ public final class ChildProcess implements AutoCloseable {
     /** Started children not yet exited: keeps their arguments (and so their shared memory) reachable. */
     private static final Set<ChildProcess> RUNNING = ConcurrentHashMap.newKeySet();
 
+    /**
+     * How a child's JVM comes to be, as Python's start methods choose how a child's interpreter does. The default is
+     * {@link #SPAWN}, or the value of the system property {@code multiprocess4j.startMethod} ({@code spawn} or
+     * {@code standby}).
+     */
+    public enum StartMethod {
+        /** A new JVM boots for the child when it starts (about 30 ms), as Python's {@code spawn}. */
+        SPAWN,
+        /**
+         * A standby JVM, booted ahead with the child's command and kept warm, becomes the child when it starts, and
+         * another boots behind it, as with Python's {@code forkserver}: start and join of a child that does nothing
+         * take a few milliseconds. The child behaves as a spawned one does (arguments, exit codes, daemon rules,
+         * exceptions), and its JVM options are its own: a standby serves only children whose command (options,
+         * class path) is the one it was booted with, so the first child of each command starts cold. A standby
+         * waits at most 30 seconds unused (the system property {@code multiprocess4j.standby.idleMillis} sets
+         * another time), and never outlives this JVM, so an unused one costs nothing for long. The next standby
+         * boots once the child it stood by for has ended or has run for 50 ms, so that its boot does not slow a
+         * short child; a child started before it is booted starts cold, or in the standby still booting. A standby
+         * found dead starts the child cold; one killed in the very instant it is handed the child ends that child
+         * as any killed child ends.
+         */
+        STANDBY
+    }
+
+    /** The system property naming the default start method. */
+    private static final String START_METHOD_PROPERTY = "multiprocess4j.startMethod";
+
     /** A target taking no argument; anything it throws is reported to the parent. */
     @FunctionalInterface
     public interface Task0 extends Serializable {
@@ -166,6 +193,7 @@ public final class ChildProcess implements AutoCloseable {
     private boolean daemon;
     private final List<String> jvmOptions = new ArrayList<>();
     private final List<String> passedProperties = new ArrayList<>();
+    private StartMethod startMethod = defaultStartMethod();
 
     /** A training child: its output is discarded and it uses no cache. */
     private boolean quiet;
@@ -253,6 +281,42 @@ public final class ChildProcess implements AutoCloseable {
         return this;
     }
 
+    /** Sets how the child's JVM comes to be (see {@link StartMethod}); returns this. */
+    public ChildProcess startMethod(StartMethod method) {
+        checkNotStarted("startMethod");
+        this.startMethod = Objects.requireNonNull(method, "method");
+        return this;
+    }
+
+    /** How the child's JVM comes to be. */
+    public StartMethod startMethod() {
+        return startMethod;
+    }
+
+    /**
+     * Boots a standby for children with no JVM options of their own, unless one waits already, and waits at most
+     * {@code timeout} until it is ready: the first such child started with {@link StartMethod#STANDBY} then starts
+     * warm too. Python's {@code forkserver.ensure_running()}.
+     *
+     * @return whether a standby is ready
+     */
+    public static boolean prepareStandby(Duration timeout) throws InterruptedException {
+        Objects.requireNonNull(timeout, "timeout");
+        return Standby.prepare(new ChildProcess((Task0) () -> { }).command(null), timeout);
+    }
+
+    private static StartMethod defaultStartMethod() {
+        String value = System.getProperty(START_METHOD_PROPERTY);
+        if (value == null || value.equals("spawn")) {
+            return StartMethod.SPAWN;
+        }
+        if (value.equals("standby")) {
+            return StartMethod.STANDBY;
+        }
+        throw new IllegalArgumentException("the system property " + START_METHOD_PROPERTY + " must be spawn or "
+                + "standby: " + START_METHOD_PROPERTY + "=" + value);
+    }
+
     /** Whether this is a daemon. */
     public boolean isDaemon() {
         return daemon;
@@ -307,9 +371,36 @@ public final class ChildProcess implements AutoCloseable {
                         + "non-serializable value?): " + e, e);
             }
         }
+        List<String> command = command(travellingTarget);
+        Standby standby = startMethod == StartMethod.STANDBY && !quiet ? Standby.claim(command) : null;
+        if (standby != null && launch(standby.process(), true, standby.status(), standby.statusFile(), travellingTarget,
+                travelling)) {
+            Standby.bootBehind(command, process);
+            return;
+        }
         SharedBlock statusBlock = SharedBlock.allocate(StatusLayout.SIZE, 8);
         String statusFile = Platform.current().descriptorPath(ProcessHandle.current().pid(),
                 statusBlock.arena().fd()).toString();
+        Process spawned;
+        try {
+            ProcessBuilder.Redirect output = quiet ? ProcessBuilder.Redirect.DISCARD : ProcessBuilder.Redirect.INHERIT;
+            spawned = new ProcessBuilder(command).redirectOutput(output).redirectError(output).start();
+        } catch (IOException e) {
+            statusBlock.close();
+            throw new IllegalStateException("cannot start a child JVM: " + e.getMessage(), e);
+        }
+        launch(spawned, false, statusBlock, statusFile, travellingTarget, travelling);
+        if (startMethod == StartMethod.STANDBY && !quiet) {
+            Standby.bootBehind(command, spawned);
+        }
+    }
+
+    /**
+     * Makes {@code jvm} this child: sends it its bootstrap. False when a standby ended before reading it (a cold
+     * start follows); a cold child that ended so is an {@link IllegalStateException}.
+     */
+    private boolean launch(Process jvm, boolean fromStandby, SharedBlock statusBlock, String statusFile, Bootstrap.Target travellingTarget,
+                           List<Bootstrap.Argument> travelling) {
         byte[] payload;
         try {
             payload = new Bootstrap(name, daemon, CurrentProcess.PID, CurrentProcess.START_TIME, statusFile,
@@ -318,22 +409,23 @@ public final class ChildProcess implements AutoCloseable {
             statusBlock.close();
             throw new IllegalStateException("cannot encode the bootstrap: " + e, e);
         }
-        try {
-            ProcessBuilder.Redirect output = quiet ? ProcessBuilder.Redirect.DISCARD : ProcessBuilder.Redirect.INHERIT;
-            process = new ProcessBuilder(command(travellingTarget)).redirectOutput(output).redirectError(output)
-                    .start();
-        } catch (IOException e) {
-            statusBlock.close();
-            throw new IllegalStateException("cannot start a child JVM: " + e.getMessage(), e);
-        }
+        process = jvm;
         status = statusBlock;
         RUNNING.add(this);
-        process.onExit().thenRun(() -> RUNNING.remove(this));
-        try (OutputStream toChild = process.getOutputStream()) {
+        jvm.onExit().thenRun(() -> RUNNING.remove(this));
+        try (OutputStream toChild = jvm.getOutputStream()) {
             toChild.write(payload);
+            return true;
         } catch (IOException e) {
-            throw new IllegalStateException("child " + name + " (pid " + process.pid() + ") died before reading its "
-                    + "target: " + e.getMessage(), e);
+            if (!fromStandby) {
+                throw new IllegalStateException("child " + name + " (pid " + jvm.pid() + ") died before reading its "
+                        + "target: " + e.getMessage(), e);
+            }
+            Exits.await(jvm); // it closed its input: it is ending
+            process = null;
+            status = null;
+            statusBlock.close();
+            return false;
         }
     }
 
@@ -382,7 +474,7 @@ public final class ChildProcess implements AutoCloseable {
      * short-lived parent must not kill it before the cache is written, or every run would train again.
      */
     private static java.util.concurrent.CompletableFuture<?> startTraining(List<String> options, String targetClass) {
-        ChildProcess training = new ChildProcess(AotTraining::run, targetClass).name("multiprocess4j-aot-training")
+        ChildProcess training = new ChildProcess(ChildMain::train, targetClass).name("multiprocess4j-aot-training")
                 .jvmOptions(options.toArray(String[]::new));
         training.quiet = true;
         training.start();
@@ -451,7 +543,7 @@ public final class ChildProcess implements AutoCloseable {
         }
         int code = p.exitValue();
         int state = StatusLayout.state(status.segment());
-        return state == StatusLayout.RUNNING && code > 128 ? -(code - 128) : code;
+        return !StatusLayout.reported(state) && code > 128 ? -(code - 128) : code;
     }
 
     /**

@@ -127,6 +127,7 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
         w.tasks = ProcessQueue.create(QUEUE_BYTES);
         w.stopSent = false;
         w.process = new ChildProcess(ProcessPool::work, w.tasks, results, slot).daemon(true)
+                .startMethod(ChildProcess.StartMethod.STANDBY)
                 .name("ProcessPool-worker-" + slot);
         w.process.start();
     }

@@ -97,43 +97,63 @@ final class ProcessMeasurements {
      * rounds' means; the CPython one is NaN when the reference script is absent.
      */
     static double[] startJoinMillisBesideCPython(Path reference) throws IOException, InterruptedException {
-        runNoop();
+        runNoop(ChildProcess.StartMethod.SPAWN);
         // The first child has the ahead-of-time cache made in the background; let that finish, as it does once
         // per class path, before measuring the children that use it.
         Thread.sleep(15_000);
+        return interleaved(ChildProcess.StartMethod.SPAWN, "spawn", reference);
+    }
+
+    /**
+     * As {@link #startJoinMillisBesideCPython} with a standby JVM ready for each child (the wait for it is not
+     * timed), beside CPython's {@code forkserver}, whose server forks each child.
+     */
+    static double[] standbyStartJoinMillisBesideForkserver(Path reference) throws IOException, InterruptedException {
+        return interleaved(ChildProcess.StartMethod.STANDBY, "forkserver", reference);
+    }
+
+    private static double[] interleaved(ChildProcess.StartMethod method, String pythonMethod, Path reference)
+            throws IOException, InterruptedException {
         for (int i = 0; i < 3; i++) {
-            runNoop();
+            runNoop(method);
         }
-        Path script = cpythonSpawnScript(reference);
+        Path script = cpythonStartScript(reference);
         int rounds = 5;
         int perRound = 10;
         double[] ours = new double[rounds];
         double[] cpython = new double[rounds];
         for (int r = 0; r < rounds; r++) {
-            long start = System.nanoTime();
+            long total = 0;
             for (int i = 0; i < perRound; i++) {
-                runNoop();
+                if (method == ChildProcess.StartMethod.STANDBY
+                        && !ChildProcess.prepareStandby(java.time.Duration.ofSeconds(30))) {
+                    throw new AssertionError("no standby got ready");
+                }
+                long start = System.nanoTime();
+                runNoop(method);
+                total += System.nanoTime() - start;
             }
-            ours[r] = (System.nanoTime() - start) / 1e6 / perRound;
-            cpython[r] = script == null ? Double.NaN : cpythonSpawnMillis(script, reference, perRound);
+            ours[r] = total / 1e6 / perRound;
+            cpython[r] = script == null ? Double.NaN : cpythonStartMillis(script, reference, pythonMethod, perRound);
         }
         return new double[] {median(ours), median(cpython)};
     }
 
-    private static Path cpythonSpawnScript(Path reference) throws IOException {
+    private static Path cpythonStartScript(Path reference) throws IOException {
         if (!Files.exists(reference.resolve("cpython_bench.py"))) {
             return null;
         }
-        Path script = Files.createTempFile("mp4j-spawn", ".py");
+        Path script = Files.createTempFile("mp4j-start", ".py");
         script.toFile().deleteOnExit();
         Files.writeString(script, """
                 import multiprocessing as mp, sys, time
                 sys.path.insert(0, sys.argv[1])
                 import cpython_bench
                 if __name__ == "__main__":
-                    ctx = mp.get_context("spawn")
+                    ctx = mp.get_context(sys.argv[3])
                     k = int(sys.argv[2])
-                    p = ctx.Process(target=cpython_bench.noop); p.start(); p.join()
+                    for _ in range(3):
+                        p = ctx.Process(target=cpython_bench.noop); p.start(); p.join()
                     t = time.perf_counter()
                     for _ in range(k):
                         p = ctx.Process(target=cpython_bench.noop); p.start(); p.join()
@@ -142,16 +162,16 @@ final class ProcessMeasurements {
         return script;
     }
 
-    private static double cpythonSpawnMillis(Path script, Path reference, int count)
+    private static double cpythonStartMillis(Path script, Path reference, String method, int count)
             throws IOException, InterruptedException {
         Process p = new ProcessBuilder("python3", script.toString(), reference.toAbsolutePath().toString(),
-                Integer.toString(count)).redirectErrorStream(true).start();
+                Integer.toString(count), method).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).trim();
         p.waitFor();
         try {
             return Double.parseDouble(out.substring(out.lastIndexOf('\n') + 1));
         } catch (NumberFormatException e) {
-            System.out.println("   CPython spawn measurement failed: " + out);
+            System.out.println("   CPython " + method + " measurement failed: " + out);
             return Double.NaN;
         }
     }
@@ -162,8 +182,8 @@ final class ProcessMeasurements {
         return sorted[sorted.length / 2];
     }
 
-    private static void runNoop() {
-        ChildProcess p = new ChildProcess(ProcessMeasurements::noop);
+    private static void runNoop(ChildProcess.StartMethod method) {
+        ChildProcess p = new ChildProcess(ProcessMeasurements::noop).startMethod(method);
         p.start();
         p.join();
         if (p.exitCode() != 0) {

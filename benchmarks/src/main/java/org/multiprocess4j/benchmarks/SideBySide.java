@@ -58,6 +58,7 @@ public final class SideBySide {
         double locked2 = ProcessMeasurements.contended(ProcessMeasurements::lockedWorker, 2);
         double atomic2 = ProcessMeasurements.contended(ProcessMeasurements::atomicWorker, 2);
         double[] startJoin = ProcessMeasurements.startJoinMillisBesideCPython(reference);
+        double[] standbyStartJoin = ProcessMeasurements.standbyStartJoinMillisBesideForkserver(reference);
         double[] alloc = ProcessMeasurements.allocateMillion();
         System.out.println("== waking another process: C futex ping-pong (" + reference.resolve("c_pingpong.c")
                 + "), CPython (" + reference.resolve("cpython_sync_bench.py") + "), ours, one after the other");
@@ -116,6 +117,8 @@ public final class SideBySide {
         run.row("no-op child start+join (ms)", startJoin[0], "CPython spawn, script", py.get("process_start_join_spawn"),
                 "", 0, false);
         run.row("no-op child start+join (ms)", startJoin[0], "C fork+exit+wait", c.get("fork_exit_wait"), "", 0, false);
+        run.row("no-op child start+join, standby (ms)", standbyStartJoin[0], "CPython forkserver, interleaved",
+                standbyStartJoin[1], "<= 10 ms", 0, false);
         run.row("Python locked increment, Java Value (ns)", attached.get("python_locked_increment_java_value"),
                 "CPython Value", attached.get("python_locked_increment_cpython_value"), "<= 1x", 1, false);
         Double elements = attached.get("numpy_sum_elements");

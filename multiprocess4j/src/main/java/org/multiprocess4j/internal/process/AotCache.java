@@ -64,6 +64,8 @@ public final class AotCache {
     private static int trainings;
     /** Caches checked by this JVM, with the attributes they had then. */
     private static final ConcurrentHashMap<Path, Checked> CHECKED = new ConcurrentHashMap<>();
+    /** The cache last found for each key, checked again (one stat) before each use instead of listed again. */
+    private static final ConcurrentHashMap<String, Path> FOUND = new ConcurrentHashMap<>();
     /** Reasons already logged, so that each is said once. */
     private static final Set<String> LOGGED = ConcurrentHashMap.newKeySet();
 
@@ -98,6 +100,10 @@ public final class AotCache {
      */
     public static List<String> options(String classPath, Function<List<String>, CompletableFuture<?>> trainer) {
         String key = key(classPath);
+        Path known = key == null ? null : FOUND.get(key);
+        if (known != null && isIntact(known, key)) {
+            return List.of("-XX:AOTCache=" + known, "-Xlog:aot=off", "-Xlog:cds=off");
+        }
         Path dir = key == null ? null : directory();
         if (dir == null) {
             return List.of();
@@ -108,6 +114,7 @@ public final class AotCache {
             cache = findChecked(dir, key);
         }
         if (cache != null) {
+            FOUND.put(key, cache);
             return List.of("-XX:AOTCache=" + cache, "-Xlog:aot=off", "-Xlog:cds=off");
         }
         startTraining(dir, key, trainer);

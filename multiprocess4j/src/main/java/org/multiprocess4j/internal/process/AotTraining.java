@@ -1,6 +1,6 @@
 package org.multiprocess4j.internal.process;
 
-/** The target of the training child behind {@link AotCache}: a child that starts, loads one class, and ends. */
+/** What the training child behind {@link AotCache} does beyond a standby's warm-up: it loads the first child's target class. */
 public final class AotTraining {
     private AotTraining() {
     }

@@ -250,7 +250,19 @@ public record Bootstrap(String name, boolean daemon, long parentPid, long parent
      * charsets, which together cost a child about 3 ms of start-up.
      */
     public static Bootstrap decode(InputStream stream) throws IOException {
+        Bootstrap bootstrap = decodeOrNull(stream);
+        if (bootstrap == null) {
+            throw new IOException("bootstrap truncated: no byte of it");
+        }
+        return bootstrap;
+    }
+
+    /** As {@link #decode}, but null when the stream ends before its first byte: a standby let go unused. */
+    public static Bootstrap decodeOrNull(InputStream stream) throws IOException {
         byte[] head = stream.readNBytes(Integer.BYTES);
+        if (head.length == 0) {
+            return null;
+        }
         Cursor frame = new Cursor(head);
         int length = frame.readInt();
         byte[] body = stream.readNBytes(Math.max(0, length));

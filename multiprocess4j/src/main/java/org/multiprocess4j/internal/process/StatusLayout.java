@@ -20,11 +20,14 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
  * <p>Publication: the child writes the exception bytes and length, then the state, through a file channel on the
  * arena (see {@link StatusWriter}: no mapping, so a child that shares nothing never loads the FFM machinery); the
  * parent reads them through its mapping after the child has exited, which orders them. A child killed by a
- * signal never writes a state, which is how a parent tells "killed by signal N" from "exited with 128 + N".
+ * signal never writes a state, which is how a parent tells "killed by signal N" from "exited with 128 + N". A
+ * standby writes {@link #READY} before that, which is no report of an end.
  */
 public final class StatusLayout {
     public static final long SIZE = 64 * 1024;
     public static final int RUNNING = 0;
+    /** A standby child has booted and waits for its bootstrap (see {@link Standby}); once it has it, it runs. */
+    public static final int READY = 1;
     /** The target threw; the exception follows. */
     public static final int THREW = 2;
     /** The JVM shut down (the target returned, or {@code System.exit} was called): its exit status is the code. */
@@ -40,6 +43,11 @@ public final class StatusLayout {
 
     public static int state(MemorySegment status) {
         return (int) INT.getAcquire(status, STATE); // pairs with publish()
+    }
+
+    /** Whether the child reported how it ended: false while it runs, and after a signal killed it. */
+    public static boolean reported(int state) {
+        return state == THREW || state == EXITED;
     }
 
     public static byte[] exception(MemorySegment status) {

@@ -54,6 +54,21 @@ public final class StatusWriter {
         }
     }
 
+    /** Reports that a standby has booted ({@link StatusLayout#READY}); a later report overwrites it. */
+    public synchronized void ready() {
+        if (reported) {
+            return;
+        }
+        try (RandomAccessFile status = new RandomAccessFile(file, "rw")) {
+            if (isTheArena(status)) {
+                status.seek(base + StatusLayout.STATE);
+                status.write(intBytes(StatusLayout.READY));
+            }
+        } catch (IOException parentGone) {
+            // The parent is gone: the standby reads the end of its input next, and ends.
+        }
+    }
+
     private boolean isTheArena(RandomAccessFile status) throws IOException {
         byte[] header = new byte[(int) ArenaLayout.HEADER_SIZE];
         if (status.length() < header.length) {
