@@ -1,21 +1,32 @@
 package org.multiprocess4j;
 
+import org.multiprocess4j.internal.codec.ValueCodec;
 import org.multiprocess4j.internal.process.Bootstrap;
 
 import java.io.IOException;
 import java.io.Serial;
 import java.io.Serializable;
-import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.AbstractExecutorService;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import java.util.concurrent.FutureTask;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.RunnableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * An {@link java.util.concurrent.ExecutorService} whose tasks run in warm worker JVMs: Python's
@@ -30,12 +41,37 @@ import java.util.concurrent.TimeUnit;
  * }                                                       // close(): shutdown and wait, as ExecutorService does
  * }
  *
+ * <p>Python's {@code Pool} model: an initializer run once in each worker ({@link Builder#initializer}), the usual
+ * way to give every worker the same large array (it attaches the array once and keeps it, in a static field, for
+ * the tasks); {@link #map}, {@link #imap}, {@link #imapUnordered} and {@link #starmap} with a chunk size; a limit
+ * of tasks per worker ({@link Builder#maxTasksPerWorker}, Python's {@code maxtasksperchild}); and, beyond Python,
+ * task timeouts ({@link Builder#taskTimeout}, {@link #submit(Task, Duration)}).
+ *
+ * {@snippet :
+ * static DoubleArray data;                                  // each worker's own, set by the initializer
+ * static void keep(DoubleArray a) { data = a; }
+ * static double sumOf(int part) { ... data ... }
+ *
+ * try (ProcessPool pool = ProcessPool.builder().workers(4).initializer(Example::keep, array).build()) {
+ *     List<Double> sums = pool.map(Example::sumOf, List.of(0, 1, 2, 3), 1);
+ * }
+ * }
+ *
  * <p>Worker death is survived: a worker killed (SIGKILL, {@code System.exit}, out of memory) fails only the task
  * it was running, with a {@link WorkerDiedException} naming the worker's pid and how it ended, and the pool starts
  * a replacement and goes on (CPython's {@code Pool} hangs for ever then, and {@code ProcessPoolExecutor} breaks the
- * whole pool). {@code cancel(true)} of a running task ends its worker, which is replaced. A task's exception
- * reaches its {@code Future} with the stack trace from the worker. Each worker runs one task at a time; the next
- * waits in this JVM until a worker is free.
+ * whole pool). {@code cancel(true)} of a running task ends its worker, which is replaced; so does a task that runs
+ * past its timeout, which fails with a {@link TimeoutException}. A task's exception reaches its {@code Future} with
+ * the stack trace from the worker. An initializer that throws breaks the pool: its exception fails every task not
+ * yet done, and the pool shuts down (where CPython's would start failing workers for ever). Each worker runs one
+ * task at a time; the next waits in this JVM until a worker is free. Workers start with
+ * {@link ChildProcess.StartMethod#STANDBY}, so replacements start warm.
+ *
+ * <p>What travels: tasks and functions are serialized once per submission, and one that captures nothing (a
+ * method reference such as {@code Example::sumOf}) only once per class, its worker keeping the deserialized
+ * copy; arguments and results that are null, boxed primitives, strings, byte arrays or lists of them travel in a
+ * compact form without Java serialization (a list comes back as an {@link ArrayList}); anything else is
+ * serialized, shared objects in it travelling as their handles.
  */
 public final class ProcessPool extends AbstractExecutorService implements AutoCloseable {
 
@@ -47,6 +83,11 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
     /** A function for {@link #map}: a {@link java.util.function.Function} that can travel to another JVM. */
     @FunctionalInterface
     public interface Fn<A, R> extends java.util.function.Function<A, R>, Serializable {
+    }
+
+    /** A function of two arguments for {@link #starmap}, which can travel to another JVM. */
+    @FunctionalInterface
+    public interface Fn2<A, B, R> extends java.util.function.BiFunction<A, B, R>, Serializable {
     }
 
     /** Why a task failed: the worker running it ended. */
@@ -74,32 +115,177 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
         }
     }
 
+
+    /** The settings of a pool, made by {@link #builder()}. */
+    public static final class Builder {
+        private int workers = Runtime.getRuntime().availableProcessors();
+        private byte[] initializer;
+        private int maxTasksPerWorker;
+        private long taskTimeoutNanos;
+
+        private Builder() {
+        }
+
+        /**
+         * The number of workers (default: the available processors); returns this.
+         *
+         * @throws IllegalArgumentException when {@code workers} is less than 1
+         */
+        public Builder workers(int workers) {
+            if (workers < 1) {
+                throw new IllegalArgumentException("workers must be >= 1: workers=" + workers);
+            }
+            this.workers = workers;
+            return this;
+        }
+
+        /**
+         * Runs {@code initializer} once in each worker before its first task (Python's {@code initializer});
+         * returns this. Shared objects it captures arrive attached, once per worker.
+         *
+         * @throws IllegalArgumentException when it cannot be serialized
+         */
+        public Builder initializer(ChildProcess.Task0 initializer) {
+            Objects.requireNonNull(initializer, "initializer");
+            try {
+                this.initializer = Bootstrap.serialize(initializer, ChildProcess::handleOf);
+            } catch (IOException e) {
+                throw new IllegalArgumentException("the initializer cannot be serialized (does it capture something "
+                        + "that is not Serializable?): " + e, e);
+            }
+            return this;
+        }
+
+        /**
+         * Runs {@code initializer(argument)} once in each worker before its first task (Python's
+         * {@code initializer} and {@code initargs}); returns this. A shared object as the argument, or in it,
+         * arrives attached, once per worker.
+         *
+         * @param <A> the argument's type
+         * @throws IllegalArgumentException when the initializer or its argument cannot be serialized
+         */
+        public <A> Builder initializer(ChildProcess.Task1<A> initializer, A argument) {
+            Objects.requireNonNull(initializer, "initializer");
+            return initializer(() -> initializer.run(argument));
+        }
+
+        /**
+         * Ends each worker after it has run {@code tasks} tasks, starting a fresh one in its place (Python's
+         * {@code maxtasksperchild}); 0, the default, for no limit. Returns this.
+         *
+         * @throws IllegalArgumentException when {@code tasks} is negative
+         */
+        public Builder maxTasksPerWorker(int tasks) {
+            if (tasks < 0) {
+                throw new IllegalArgumentException("maxTasksPerWorker must be >= 0 (0: no limit): tasks=" + tasks);
+            }
+            this.maxTasksPerWorker = tasks;
+            return this;
+        }
+
+        /**
+         * Fails a task that runs longer than {@code timeout} in its worker with a {@link TimeoutException}, and
+         * replaces the worker (which is killed); null or zero, the default, for no limit. The time runs from when
+         * a started worker has the task (a worker's start and initializer do not count), and is kept to within some
+         * 20 ms. Returns this.
+         *
+         * @throws IllegalArgumentException when {@code timeout} is negative
+         */
+        public Builder taskTimeout(Duration timeout) {
+            this.taskTimeoutNanos = timeoutNanos(timeout);
+            return this;
+        }
+
+        /** A pool with these settings, its workers started now, in parallel. */
+        public ProcessPool build() {
+            return new ProcessPool(this);
+        }
+    }
+
+    private static long timeoutNanos(Duration timeout) {
+        if (timeout == null) {
+            return 0;
+        }
+        if (timeout.isNegative()) {
+            throw new IllegalArgumentException("timeout must be >= 0 (0: none): timeout=" + timeout);
+        }
+        long nanos = Timeouts.nanos(timeout);
+        return nanos > Long.MAX_VALUE / 4 ? 0 : nanos; // past a century: no limit, and no overflow of a deadline
+    }
+
+    /**
+     * What a worker is given when it starts.
+     *
+     * @param slot        its place in the pool
+     * @param maxTasks    how many tasks it runs before it ends; 0 for no limit
+     * @param initializer its serialized initializer, or null
+     */
+    record WorkerSetup(int slot, int maxTasks, byte[] initializer) implements Serializable {
+    }
+
     private static final long QUEUE_BYTES = 4L << 20;
+    /** The id of the message that tells a worker to end. */
     private static final long STOP = -1;
+    /** The id of the result that tells of an initializer that threw. */
+    private static final long INITIALIZER_FAILED = -2;
+    /** The id of the message that tells that a worker has started (and initialized): task timeouts count from it. */
+    private static final long READY = -3;
+    /** A task message's operations. */
+    private static final byte CALL = 1;
+    private static final byte MAP = 2;
+    private static final byte STARMAP = 3;
+    /** How often the collector looks at the workers when no result comes: deaths and timeouts are seen within it. */
+    private static final long COLLECT_SLICE_MILLIS = 20;
+    /** The serialized form of functions that capture nothing, per class: one per class serves every submission. */
+    private static final ClassValue<AtomicReference<byte[]>> STATELESS = new ClassValue<>() {
+        @Override
+        protected AtomicReference<byte[]> computeValue(Class<?> type) {
+            return new AtomicReference<>();
+        }
+    };
 
     /** One worker slot: its process, its own task queue, and the task it runs (null when idle). */
     private static final class Worker {
         ChildProcess process;
         ProcessQueue<byte[]> tasks;
         PoolTask<?> current;
+        /** When the current task times out (System.nanoTime), or 0. */
+        long deadline;
+        /** Whether the worker has said it is ready: a task's timeout runs from then on. */
+        boolean ready;
+        /** Tasks handed to this process. */
+        int handed;
         boolean stopSent;
     }
 
     private final Worker[] workers;
+    private final byte[] initializer;
+    private final int maxTasksPerWorker;
+    private final long taskTimeoutNanos;
     private final ProcessQueue<byte[]> results;
     private final ArrayDeque<PoolTask<?>> pending = new ArrayDeque<>();
     private long nextId = 1;
     private boolean shutdown;
     private boolean terminated;
+    /** Why the pool broke (its initializer threw), or null. */
+    private IllegalStateException broken;
 
-    private ProcessPool(int size) {
-        this.workers = new Worker[size];
+    private ProcessPool(Builder builder) {
+        this.initializer = builder.initializer;
+        this.maxTasksPerWorker = builder.maxTasksPerWorker;
+        this.taskTimeoutNanos = builder.taskTimeoutNanos;
+        this.workers = new Worker[builder.workers];
         this.results = ProcessQueue.create(QUEUE_BYTES);
-        for (int i = 0; i < size; i++) {
+        for (int i = 0; i < workers.length; i++) {
             workers[i] = new Worker();
             startWorker(i);
         }
         Thread.ofPlatform().daemon().name("multiprocess4j pool").start(this::collect);
+    }
+
+    /** Settings for a new pool: Python's {@code Pool(processes, initializer, initargs, maxtasksperchild)}. */
+    public static Builder builder() {
+        return new Builder();
     }
 
     /**
@@ -108,15 +294,12 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
      * @throws IllegalArgumentException when {@code workers} is less than 1
      */
     public static ProcessPool create(int workers) {
-        if (workers < 1) {
-            throw new IllegalArgumentException("workers must be >= 1: workers=" + workers);
-        }
-        return new ProcessPool(workers);
+        return builder().workers(workers).build();
     }
 
     /** A pool with one worker per available processor. */
     public static ProcessPool create() {
-        return create(Runtime.getRuntime().availableProcessors());
+        return builder().build();
     }
 
     private void startWorker(int slot) {
@@ -126,56 +309,149 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
         }
         w.tasks = ProcessQueue.create(QUEUE_BYTES);
         w.stopSent = false;
-        w.process = new ChildProcess(ProcessPool::work, w.tasks, results, slot).daemon(true)
-                .startMethod(ChildProcess.StartMethod.STANDBY)
-                .name("ProcessPool-worker-" + slot);
+        w.handed = 0;
+        w.ready = false;
+        w.process = new ChildProcess(ProcessPool::work, w.tasks, results,
+                new WorkerSetup(slot, maxTasksPerWorker, initializer)).daemon(true)
+                .startMethod(ChildProcess.StartMethod.STANDBY).name("ProcessPool-worker-" + slot);
         w.process.start();
     }
 
-    /** A worker's loop, in its own JVM: takes a task, runs it, puts its outcome, until told to stop. */
-    static void work(ProcessQueue<byte[]> tasks, ProcessQueue<byte[]> results, Integer slot) throws Exception {
-        while (true) {
-            ByteBuffer m = ByteBuffer.wrap(tasks.take());
-            long id = m.getLong();
+    // ---- in the worker ------------------------------------------------------------------------------------------
+
+    /**
+     * A worker's loop, in its own JVM: runs the initializer, then takes a task, runs it, puts its outcome, until
+     * told to stop or its tasks are done.
+     */
+    static void work(ProcessQueue<byte[]> tasks, ProcessQueue<byte[]> results, WorkerSetup setup) throws Exception {
+        if (setup.initializer() != null) {
+            try {
+                ((ChildProcess.Task0) Bootstrap.deserialize(setup.initializer(), ChildMain::attach)).run();
+            } catch (Throwable t) {
+                results.put(outcome(setup.slot(), INITIALIZER_FAILED, false, t));
+                return;
+            }
+        }
+        results.put(outcome(setup.slot(), READY, true, null));
+        Map<FunctionKey, Object> stateless = new HashMap<>();
+        for (int done = 0; setup.maxTasks() == 0 || done < setup.maxTasks(); done++) {
+            ValueCodec.In m = new ValueCodec.In(tasks.take());
+            long id = m.readLong();
             if (id == STOP) {
                 return;
             }
-            byte[] body = new byte[m.remaining()];
-            m.get(body);
             boolean ok;
             Object outcome;
             try {
-                outcome = ((Callable<?>) Bootstrap.deserialize(body, ChildMain::attach)).call();
+                outcome = run(m, stateless);
                 ok = true;
             } catch (Throwable t) {
                 outcome = t;
                 ok = false;
             }
-            byte[] payload;
-            try {
-                payload = Bootstrap.serialize(outcome, ChildProcess::handleOf);
-            } catch (IOException e) {
-                payload = Bootstrap.serialize(new IllegalStateException("the task's " + (ok ? "result" : "exception")
-                        + " cannot be serialized: " + e), ChildProcess::handleOf);
-                ok = false;
-            }
-            results.put(ByteBuffer.allocate(13 + payload.length).putInt(slot).putLong(id).put((byte) (ok ? 1 : 0))
-                    .put(payload).array());
+            results.put(outcome(setup.slot(), id, ok, outcome));
         }
     }
+
+    /** Runs one task message's operation. */
+    @SuppressWarnings("unchecked")
+    private static Object run(ValueCodec.In m, Map<FunctionKey, Object> stateless) throws Exception {
+        byte op = m.readByte();
+        Object function = function(m, stateless);
+        switch (op) {
+            case CALL -> {
+                return ((Callable<?>) function).call();
+            }
+            case MAP -> {
+                Fn<Object, Object> fn = (Fn<Object, Object>) function;
+                List<?> items = (List<?>) ValueCodec.read(m, ChildMain::attach);
+                List<Object> out = new ArrayList<>(items.size());
+                for (Object item : items) {
+                    out.add(fn.apply(item));
+                }
+                return out;
+            }
+            case STARMAP -> {
+                Fn2<Object, Object, Object> fn = (Fn2<Object, Object, Object>) function;
+                List<?> firsts = (List<?>) ValueCodec.read(m, ChildMain::attach);
+                List<?> seconds = (List<?>) ValueCodec.read(m, ChildMain::attach);
+                List<Object> out = new ArrayList<>(firsts.size());
+                for (int i = 0; i < firsts.size(); i++) {
+                    out.add(fn.apply(firsts.get(i), seconds.get(i)));
+                }
+                return out;
+            }
+            default -> throw new IllegalStateException("a task message of unknown operation " + op);
+        }
+    }
+
+    /** The serialized bytes of a function that captures nothing, as a key of the worker's copies. */
+    private record FunctionKey(byte[] bytes) {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof FunctionKey k && Arrays.equals(bytes, k.bytes);
+        }
+
+        @Override
+        public int hashCode() {
+            return Arrays.hashCode(bytes);
+        }
+    }
+
+    /** Reads a task's function: deserialized, or the worker's copy of one that captures nothing. */
+    private static Object function(ValueCodec.In m, Map<FunctionKey, Object> stateless) throws Exception {
+        boolean isStateless = m.readByte() != 0;
+        byte[] bytes = m.readBytes();
+        if (!isStateless) {
+            return Bootstrap.deserialize(bytes, ChildMain::attach);
+        }
+        FunctionKey key = new FunctionKey(bytes);
+        Object function = stateless.get(key);
+        if (function == null) {
+            if (stateless.size() >= 256) {
+                stateless.clear();
+            }
+            function = Bootstrap.deserialize(bytes, ChildMain::attach);
+            stateless.put(key, function);
+        }
+        return function;
+    }
+
+    /** A result message: slot, task id, whether it succeeded, and the value or exception. */
+    private static byte[] outcome(int slot, long id, boolean ok, Object outcome) {
+        ValueCodec.Out out = new ValueCodec.Out(64);
+        out.writeInt(slot).writeLong(id).writeByte(ok ? 1 : 0);
+        try {
+            ValueCodec.write(out, outcome, ChildProcess::handleOf);
+            return out.toByteArray();
+        } catch (IOException e) {
+            RuntimeException plain = new IllegalStateException("the task's " + (ok ? "result" : "exception") + " ("
+                    + outcome + ") cannot be serialized: " + e);
+            if (outcome instanceof Throwable t) {
+                plain.setStackTrace(t.getStackTrace());
+            }
+            return outcome(slot, id, false, plain);
+        }
+    }
+
+    // ---- in this JVM --------------------------------------------------------------------------------------------
 
     /** A future whose task runs in a worker. */
     private final class PoolTask<T> extends FutureTask<T> {
         final long id;
-        final byte[] body;
+        final byte[] message;
+        final long timeoutNanos;
         int slot = -1;
+        /** Where the task goes once done, for imapUnordered; null when nobody listens. */
+        BlockingQueue<PoolTask<?>> listener;
 
-        PoolTask(long id, byte[] body) {
+        PoolTask(long id, byte[] message, long timeoutNanos) {
             super(() -> {
                 throw new IllegalStateException("a pool task runs in a worker, not here");
             });
             this.id = id;
-            this.body = body;
+            this.message = message;
+            this.timeoutNanos = timeoutNanos;
         }
 
         void succeed(Object value) {
@@ -192,9 +468,6 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
         public void run() {
             // submitted through execute(): the pool runs it in a worker
         }
-
-        /** Where the task goes once done, for imapUnordered; null when nobody listens. */
-        java.util.concurrent.BlockingQueue<PoolTask<?>> listener;
 
         @Override
         protected void done() {
@@ -213,127 +486,49 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
         }
     }
 
-    private static byte[] serialize(Object task) {
-        if (!(task instanceof Serializable)) {
-            throw new IllegalArgumentException("a pool task must be Serializable (a ProcessPool.Task, or a lambda "
-                    + "cast to Callable & Serializable): task=" + task);
+    /** A new task: its message is the id, the operation, the function, and what {@code items} writes. */
+    private <T> PoolTask<T> task(byte op, Serializable function, long timeoutNanos, ItemsWriter items) {
+        Objects.requireNonNull(function, "function");
+        boolean isStateless = Bootstrap.isStateless(function);
+        byte[] bytes = isStateless ? STATELESS.get(function.getClass()).get() : null;
+        if (bytes == null) {
+            try {
+                bytes = Bootstrap.serialize(function, ChildProcess::handleOf);
+            } catch (IOException e) {
+                throw new IllegalArgumentException("the task cannot be serialized (does it capture something that "
+                        + "is not Serializable?): " + e, e);
+            }
+            if (isStateless) {
+                STATELESS.get(function.getClass()).set(bytes);
+            }
         }
+        long id;
+        synchronized (this) {
+            id = nextId++;
+        }
+        ValueCodec.Out out = new ValueCodec.Out(bytes.length + 64);
+        out.writeLong(id).writeByte(op).writeByte(isStateless ? 1 : 0).writeBytes(bytes);
         try {
-            return Bootstrap.serialize(task, ChildProcess::handleOf);
+            items.write(out);
         } catch (IOException e) {
-            throw new IllegalArgumentException("the task cannot be serialized (does it capture something that is "
-                    + "not Serializable?): " + e, e);
+            throw new IllegalArgumentException("the items cannot be serialized: " + e, e);
         }
+        return new PoolTask<>(id, out.toByteArray(), timeoutNanos);
     }
 
-    /** The chunks of {@code items}, each a task applying {@code fn} to its elements in order. */
-    private <A, R> List<Task<List<R>>> chunks(Fn<? super A, ? extends R> fn, List<? extends A> items, int chunkSize) {
-        Objects.requireNonNull(fn, "fn");
-        if (chunkSize < 1) {
-            throw new IllegalArgumentException("chunkSize must be >= 1: chunkSize=" + chunkSize);
-        }
-        List<Task<List<R>>> tasks = new ArrayList<>();
-        for (int from = 0; from < items.size(); from += chunkSize) {
-            ArrayList<A> chunk = new ArrayList<>(items.subList(from, Math.min(items.size(), from + chunkSize)));
-            tasks.add(() -> {
-                List<R> out = new ArrayList<>(chunk.size());
-                for (A a : chunk) {
-                    out.add(fn.apply(a));
-                }
-                return out;
-            });
-        }
-        return tasks;
-    }
-
-    /**
-     * Applies {@code fn} to every item in the workers, {@code chunkSize} items per task, and returns the results in
-     * the items' order (Python's {@code Pool.map(fn, items, chunksize)}).
-     *
-     * @throws java.util.concurrent.ExecutionException when a chunk failed (its worker's exception as the cause)
-     */
-    public <A, R> List<R> map(Fn<? super A, ? extends R> fn, List<? extends A> items, int chunkSize)
-            throws InterruptedException, java.util.concurrent.ExecutionException {
-        List<R> out = new ArrayList<>(items.size());
-        java.util.Iterator<R> results = imap(fn, items, chunkSize);
-        try {
-            while (results.hasNext()) {
-                out.add(results.next());
-            }
-        } catch (ChunkFailed e) {
-            if (e.getCause() instanceof InterruptedException ie) {
-                throw ie;
-            }
-            throw (java.util.concurrent.ExecutionException) e.getCause();
-        }
-        return out;
-    }
-
-    /** A chunk's failure, carried through an iterator. */
-    private static final class ChunkFailed extends RuntimeException {
-        @Serial
-        private static final long serialVersionUID = 1L;
-
-        ChunkFailed(Exception cause) {
-            super(cause);
-        }
-    }
-
-    /**
-     * As {@link #map}, streaming: the results come in the items' order as their chunks finish (Python's
-     * {@code imap}). A failed chunk surfaces as a {@link RuntimeException} from {@code next()} whose cause is the
-     * {@link java.util.concurrent.ExecutionException}.
-     */
-    public <A, R> java.util.Iterator<R> imap(Fn<? super A, ? extends R> fn, List<? extends A> items, int chunkSize) {
-        List<java.util.concurrent.Future<List<R>>> futures = new ArrayList<>();
-        for (Task<List<R>> task : this.<A, R>chunks(fn, items, chunkSize)) {
-            futures.add(submit(task));
-        }
-        return futures.stream().<R>flatMap(f -> {
-            try {
-                return f.get().stream();
-            } catch (InterruptedException | java.util.concurrent.ExecutionException e) {
-                throw new ChunkFailed(e);
-            }
-        }).iterator();
-    }
-
-    /**
-     * As {@link #imap}, in the order the chunks finish (Python's {@code imap_unordered}); each chunk's results stay
-     * in their items' order.
-     */
-    public <A, R> java.util.Iterator<R> imapUnordered(Fn<? super A, ? extends R> fn, List<? extends A> items,
-                                                      int chunkSize) {
-        java.util.concurrent.BlockingQueue<PoolTask<?>> finished = new java.util.concurrent.LinkedBlockingQueue<>();
-        List<Task<List<R>>> tasks = this.<A, R>chunks(fn, items, chunkSize);
-        for (Task<List<R>> task : tasks) {
-            @SuppressWarnings("unchecked")
-            PoolTask<List<R>> f = (PoolTask<List<R>>) newTaskFor(task);
-            f.listener = finished;
-            execute(f);
-        }
-        return java.util.stream.IntStream.range(0, tasks.size()).boxed().<R>flatMap(i -> {
-            try {
-                @SuppressWarnings("unchecked")
-                PoolTask<List<R>> f = (PoolTask<List<R>>) finished.take();
-                return f.get().stream();
-            } catch (InterruptedException | java.util.concurrent.ExecutionException e) {
-                throw new ChunkFailed(e);
-            }
-        }).iterator();
-    }
-
-    /** Submits a task that runs in a worker JVM. */
-    public <T> java.util.concurrent.Future<T> submit(Task<T> task) {
-        return super.submit(task);
+    /** Writes a task's items after its function. */
+    @FunctionalInterface
+    private interface ItemsWriter {
+        void write(ValueCodec.Out out) throws IOException;
     }
 
     @Override
     protected <T> RunnableFuture<T> newTaskFor(Callable<T> callable) {
-        byte[] body = serialize(callable);
-        synchronized (this) {
-            return new PoolTask<>(nextId++, body);
+        if (!(callable instanceof Serializable function)) {
+            throw new IllegalArgumentException("a pool task must be Serializable (a ProcessPool.Task, or a lambda "
+                    + "cast to Callable & Serializable): task=" + callable);
         }
+        return task(CALL, function, taskTimeoutNanos, out -> { });
     }
 
     @Override
@@ -348,9 +543,155 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
         });
     }
 
+    /** Submits a task that runs in a worker JVM. */
+    public <T> Future<T> submit(Task<T> task) {
+        return super.submit(task);
+    }
+
+    /**
+     * Submits a task that runs in a worker JVM and fails with a {@link TimeoutException} (its worker replaced)
+     * when it runs there longer than {@code timeout}; this one's timeout replaces the pool's.
+     *
+     * @throws IllegalArgumentException when {@code timeout} is negative
+     */
+    public <T> Future<T> submit(Task<T> task, Duration timeout) {
+        Objects.requireNonNull(task, "task");
+        PoolTask<T> f = task(CALL, task, timeoutNanos(timeout), out -> { });
+        execute(f);
+        return f;
+    }
+
+    private static void checkChunkSize(int chunkSize) {
+        if (chunkSize < 1) {
+            throw new IllegalArgumentException("chunkSize must be >= 1: chunkSize=" + chunkSize);
+        }
+    }
+
+    /** Submits {@code items} in chunks of {@code chunkSize}, each a task applying {@code fn} to its items. */
+    private <A, R> List<PoolTask<List<R>>> submitChunks(Fn<? super A, ? extends R> fn, List<? extends A> items,
+                                                       int chunkSize, BlockingQueue<PoolTask<?>> listener) {
+        Objects.requireNonNull(fn, "fn");
+        Objects.requireNonNull(items, "items");
+        checkChunkSize(chunkSize);
+        List<PoolTask<List<R>>> chunks = new ArrayList<>();
+        for (int from = 0; from < items.size(); from += chunkSize) {
+            List<? extends A> chunk = new ArrayList<>(items.subList(from, Math.min(items.size(), from + chunkSize)));
+            PoolTask<List<R>> task = task(MAP, fn, taskTimeoutNanos,
+                    out -> ValueCodec.write(out, chunk, ChildProcess::handleOf));
+            task.listener = listener;
+            chunks.add(task);
+        }
+        chunks.forEach(this::execute);
+        return chunks;
+    }
+
+    /**
+     * Applies {@code fn} to every item in the workers, {@code chunkSize} items per task, and returns the results in
+     * the items' order (Python's {@code Pool.map(fn, items, chunksize)}).
+     *
+     * @throws ExecutionException when a chunk failed (its worker's exception as the cause)
+     */
+    public <A, R> List<R> map(Fn<? super A, ? extends R> fn, List<? extends A> items, int chunkSize)
+            throws InterruptedException, ExecutionException {
+        return collectAll(this.<A, R>submitChunks(fn, items, chunkSize, null), items.size());
+    }
+
+    /**
+     * Applies {@code fn} to every pair in the workers, {@code chunkSize} pairs per task, and returns the results in
+     * the pairs' order (Python's {@code Pool.starmap(fn, pairs, chunksize)} for two arguments; build the pairs with
+     * {@link Map#entry}, and pass records to {@link #map} for more).
+     *
+     * @throws ExecutionException when a chunk failed (its worker's exception as the cause)
+     */
+    public <A, B, R> List<R> starmap(Fn2<? super A, ? super B, ? extends R> fn,
+                                     List<? extends Map.Entry<? extends A, ? extends B>> pairs, int chunkSize)
+            throws InterruptedException, ExecutionException {
+        Objects.requireNonNull(fn, "fn");
+        Objects.requireNonNull(pairs, "pairs");
+        checkChunkSize(chunkSize);
+        List<PoolTask<List<R>>> chunks = new ArrayList<>();
+        for (int from = 0; from < pairs.size(); from += chunkSize) {
+            List<Object> firsts = new ArrayList<>();
+            List<Object> seconds = new ArrayList<>();
+            for (Map.Entry<? extends A, ? extends B> pair : pairs.subList(from, Math.min(pairs.size(),
+                    from + chunkSize))) {
+                firsts.add(pair.getKey());
+                seconds.add(pair.getValue());
+            }
+            chunks.add(task(STARMAP, fn, taskTimeoutNanos, out -> {
+                ValueCodec.write(out, firsts, ChildProcess::handleOf);
+                ValueCodec.write(out, seconds, ChildProcess::handleOf);
+            }));
+        }
+        chunks.forEach(this::execute);
+        return collectAll(chunks, pairs.size());
+    }
+
+    private static <R> List<R> collectAll(List<PoolTask<List<R>>> chunks, int size)
+            throws InterruptedException, ExecutionException {
+        List<R> out = new ArrayList<>(size);
+        for (PoolTask<List<R>> chunk : chunks) {
+            out.addAll(chunk.get());
+        }
+        return out;
+    }
+
+    /** A chunk's failure, carried through an iterator. */
+    private static final class ChunkFailed extends RuntimeException {
+        @Serial
+        private static final long serialVersionUID = 1L;
+
+        ChunkFailed(Exception cause) {
+            super(cause);
+        }
+    }
+
+    /** The results of the chunks taken from {@code next}, in the order it gives them. */
+    private static <R> Iterator<R> flatten(int chunks, ChunkSource<R> next) {
+        return java.util.stream.IntStream.range(0, chunks).boxed().<R>flatMap(i -> {
+            try {
+                return next.chunk(i).get().stream();
+            } catch (InterruptedException | ExecutionException e) {
+                throw new ChunkFailed(e);
+            }
+        }).iterator();
+    }
+
+    @FunctionalInterface
+    private interface ChunkSource<R> {
+        Future<List<R>> chunk(int index) throws InterruptedException;
+    }
+
+    /**
+     * As {@link #map}, streaming: the results come in the items' order as their chunks finish (Python's
+     * {@code imap}). A failed chunk surfaces as a {@link RuntimeException} from {@code next()} whose cause is the
+     * {@link ExecutionException}.
+     */
+    public <A, R> Iterator<R> imap(Fn<? super A, ? extends R> fn, List<? extends A> items, int chunkSize) {
+        List<PoolTask<List<R>>> chunks = this.<A, R>submitChunks(fn, items, chunkSize, null);
+        return flatten(chunks.size(), chunks::get);
+    }
+
+    /**
+     * As {@link #imap}, in the order the chunks finish (Python's {@code imap_unordered}); each chunk's results stay
+     * in their items' order.
+     */
+    public <A, R> Iterator<R> imapUnordered(Fn<? super A, ? extends R> fn, List<? extends A> items, int chunkSize) {
+        BlockingQueue<PoolTask<?>> finished = new LinkedBlockingQueue<>();
+        int count = this.<A, R>submitChunks(fn, items, chunkSize, finished).size();
+        return flatten(count, i -> {
+            @SuppressWarnings("unchecked")
+            PoolTask<List<R>> chunk = (PoolTask<List<R>>) finished.take();
+            return chunk;
+        });
+    }
+
     @Override
     public synchronized void execute(Runnable command) {
         Objects.requireNonNull(command, "command");
+        if (broken != null) {
+            throw new RejectedExecutionException(broken.getMessage(), broken);
+        }
         if (shutdown) {
             throw new RejectedExecutionException("the pool is shut down");
         }
@@ -363,32 +704,41 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
     private void dispatch() {
         for (int i = 0; i < workers.length && !pending.isEmpty(); i++) {
             Worker w = workers[i];
-            if (w.current == null && w.process.isAlive()) {
-                PoolTask<?> task = pending.poll();
-                if (task.isDone()) {
-                    i--; // cancelled while it waited
-                    continue;
-                }
-                byte[] m = ByteBuffer.allocate(8 + task.body.length).putLong(task.id).put(task.body).array();
-                if (m.length + 4 > w.tasks.capacityBytes()) {
-                    task.fail(new IllegalArgumentException("the task is " + m.length + " bytes serialized, more than "
-                            + "a worker's queue holds (" + (w.tasks.capacityBytes() - 4) + ")"));
-                    i--;
-                    continue;
-                }
-                w.current = task;
-                task.slot = i;
-                send(w, m);
+            boolean retiring = maxTasksPerWorker > 0 && w.handed >= maxTasksPerWorker;
+            if (w.current != null || retiring || !w.process.isAlive()) {
+                continue;
             }
+            PoolTask<?> task = pending.poll();
+            if (task.isDone()) {
+                i--; // cancelled while it waited
+                continue;
+            }
+            if (task.message.length + 4 > w.tasks.capacityBytes()) {
+                task.fail(new IllegalArgumentException("the task is " + task.message.length + " bytes with its "
+                        + "items, more than a worker's queue holds (" + (w.tasks.capacityBytes() - 4) + "): use "
+                        + "smaller chunks, or pass large data in shared memory"));
+                i--;
+                continue;
+            }
+            w.current = task;
+            w.handed++;
+            w.deadline = w.ready ? deadline(task) : 0;
+            task.slot = i;
+            send(w, task.message);
         }
         if (shutdown && pending.isEmpty()) {
             for (Worker w : workers) {
                 if (w.current == null && !w.stopSent && w.process.isAlive()) {
                     w.stopSent = true;
-                    send(w, ByteBuffer.allocate(8).putLong(STOP).array());
+                    send(w, new ValueCodec.Out(8).writeLong(STOP).toByteArray());
                 }
             }
         }
+    }
+
+    /** When {@code task}, starting now, times out; 0 for never. */
+    private static long deadline(PoolTask<?> task) {
+        return task.timeoutNanos > 0 ? Math.max(1, System.nanoTime() + task.timeoutNanos) : 0;
     }
 
     /** Puts a message on a worker's queue, which holds one task at a time: there is always room. */
@@ -408,21 +758,28 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
         }
     }
 
-    /** The collector: completes futures from the results queue, and replaces workers that died. */
+    /** The collector: completes futures from the results queue, and replaces workers that died or timed out. */
     private void collect() {
         while (true) {
             byte[] m;
             try {
-                m = results.poll(20, TimeUnit.MILLISECONDS);
+                m = results.poll(COLLECT_SLICE_MILLIS, TimeUnit.MILLISECONDS);
             } catch (InterruptedException e) {
                 return;
             }
             synchronized (this) {
                 try {
-                    if (m != null) {
-                        complete(ByteBuffer.wrap(m));
+                    // Deaths first, results after: a worker puts its last result before it exits, so a death seen
+                    // here has its results in the queue by now, and only a task with none is failed.
+                    boolean[] dead = new boolean[workers.length];
+                    for (int i = 0; i < workers.length; i++) {
+                        dead[i] = !workers[i].process.isAlive();
                     }
-                    replaceDead();
+                    for (; m != null; m = results.poll()) {
+                        complete(m);
+                    }
+                    replaceDead(dead);
+                    expireTimeouts();
                     dispatch();
                 } catch (RuntimeException e) {
                     System.getLogger(ProcessPool.class.getName()).log(System.Logger.Level.ERROR,
@@ -442,34 +799,79 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
         }
     }
 
-    private void complete(ByteBuffer m) {
-        int slot = m.getInt();
-        long id = m.getLong();
-        boolean ok = m.get() == 1;
-        byte[] payload = new byte[m.remaining()];
-        m.get(payload);
+    private void complete(byte[] message) {
+        ValueCodec.In m = new ValueCodec.In(message);
+        int slot;
+        long id;
+        boolean ok;
+        Object outcome;
+        try {
+            slot = m.readInt();
+            id = m.readLong();
+            ok = m.readByte() == 1;
+            if (slot < 0 || slot >= workers.length) {
+                throw new IOException("a result from slot " + slot + " of " + workers.length);
+            }
+        } catch (IOException e) {
+            System.getLogger(ProcessPool.class.getName()).log(System.Logger.Level.ERROR,
+                    "the pool dropped a malformed result: " + e.getMessage());
+            return;
+        }
+        try {
+            outcome = ValueCodec.read(m, ChildMain::attach);
+        } catch (IOException | RuntimeException e) {
+            outcome = new IllegalStateException("the task's outcome cannot be read here: " + e, e);
+            ok = false;
+        }
         Worker w = workers[slot];
+        if (id == INITIALIZER_FAILED) {
+            breakPool(w.process.pid(), (Throwable) outcome);
+            return;
+        }
+        if (id == READY) {
+            w.ready = true;
+            if (w.current != null) {
+                w.deadline = deadline(w.current); // handed over while the worker started: its time runs now
+            }
+            return;
+        }
         if (w.current == null || w.current.id != id) {
-            return; // a task cancelled meanwhile, or a result of a replaced worker's task
+            return; // a task cancelled or timed out meanwhile
         }
         PoolTask<?> task = w.current;
         w.current = null;
-        try {
-            Object outcome = Bootstrap.deserialize(payload, ChildMain::attach);
-            if (ok) {
-                task.succeed(outcome);
-            } else {
-                task.fail((Throwable) outcome);
-            }
-        } catch (IOException | ClassNotFoundException | RuntimeException e) {
-            task.fail(new IllegalStateException("the task's outcome cannot be read here: " + e, e));
+        if (ok) {
+            task.succeed(outcome);
+        } else {
+            task.fail((Throwable) outcome);
         }
     }
 
-    private void replaceDead() {
+    /** The initializer threw in a worker: every task not yet done fails, and the pool shuts down. */
+    private void breakPool(long pid, Throwable cause) {
+        if (broken != null) {
+            return;
+        }
+        broken = new IllegalStateException("the pool's initializer failed in worker pid " + pid + ": " + cause,
+                cause);
+        shutdown = true;
+        for (PoolTask<?> task : pending) {
+            task.fail(broken);
+        }
+        pending.clear();
+        for (Worker w : workers) {
+            if (w.current != null) {
+                w.current.fail(broken);
+                w.current = null;
+            }
+            w.process.kill();
+        }
+    }
+
+    private void replaceDead(boolean[] dead) {
         for (int i = 0; i < workers.length; i++) {
             Worker w = workers[i];
-            if (w.process.isAlive()) {
+            if (!dead[i]) {
                 continue;
             }
             PoolTask<?> task = w.current;
@@ -478,9 +880,24 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
                 Integer code = w.process.exitCode();
                 task.fail(new WorkerDiedException(w.process.pid(), code == null ? 0 : code));
             }
-            if (!shutdown || !pending.isEmpty()) {
+            if (broken == null && (!shutdown || !pending.isEmpty())) {
                 w.process.close();
                 startWorker(i);
+            }
+        }
+    }
+
+    /** Fails the tasks that ran past their timeout and kills their workers, which are then replaced. */
+    private void expireTimeouts() {
+        long now = System.nanoTime();
+        for (Worker w : workers) {
+            if (w.current != null && w.deadline != 0 && now - w.deadline >= 0) {
+                // The task stays the worker's current one until the death is seen, so no other goes to it meanwhile.
+                PoolTask<?> task = w.current;
+                w.deadline = 0;
+                task.fail(new TimeoutException("the task ran longer than " + Duration.ofNanos(task.timeoutNanos)
+                        + " in worker pid " + w.process.pid() + ", which was killed and is replaced"));
+                w.process.kill();
             }
         }
     }

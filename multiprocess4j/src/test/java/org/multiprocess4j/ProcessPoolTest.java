@@ -182,4 +182,139 @@ class ProcessPoolTest {
             assertTrue(other.awaitTermination(60, TimeUnit.SECONDS));
         }
     }
+
+    /** Each worker's own copy of the array the initializer attached. */
+    private static DoubleArray kept;
+
+    static void keep(DoubleArray data, IntValue initialized) {
+        kept = data;
+        initialized.getAndAdd(1);
+    }
+
+    static double keptSum(int part) {
+        return sum(kept, part * 250L, part * 250L + 250);
+    }
+
+    @Test
+    void anInitializerRunsOnceInEachWorkerAndItsSharedArrayServesEveryTask() throws Exception {
+        IntValue initialized = SharedCTypes.rawValue(CType.c_int, 0);
+        try (DoubleArray data = SharedCTypes.rawArray(CType.c_double, 1000);
+             ProcessPool pool = ProcessPool.builder().workers(2)
+                     .initializer(() -> keep(data, initialized)).build()) {
+            for (int i = 0; i < 1000; i++) {
+                data.set(i, i);
+            }
+            List<Double> sums = pool.map(ProcessPoolTest::keptSum, List.of(0, 1, 2, 3), 1);
+            assertEquals(999.0 * 1000 / 2, sums.stream().mapToDouble(Double::doubleValue).sum());
+            for (int i = 0; i < 20; i++) {
+                pool.submit(() -> keptSum(0)).get(60, TimeUnit.SECONDS);
+            }
+            assertEquals(2, initialized.get(), "once per worker, not per task");
+        }
+    }
+
+    static void failToInitialize(String why) {
+        throw new IllegalStateException(why);
+    }
+
+    @Test
+    void anInitializerThatThrowsFailsEveryTaskAndShutsThePoolDown() throws Exception {
+        ProcessPool pool = ProcessPool.builder().workers(2).initializer(ProcessPoolTest::failToInitialize, "no disk")
+                .build();
+        ExecutionException e = assertThrows(ExecutionException.class,
+                () -> pool.submit(() -> 1).get(60, TimeUnit.SECONDS));
+        assertTrue(e.getCause().getMessage().contains("initializer failed in worker pid"), e.getCause().getMessage());
+        assertEquals("no disk", e.getCause().getCause().getMessage());
+        assertTrue(pool.awaitTermination(60, TimeUnit.SECONDS), "the broken pool ends");
+        RejectedExecutionException refused = assertThrows(RejectedExecutionException.class,
+                () -> pool.submit(() -> 2));
+        assertTrue(refused.getMessage().contains("initializer failed"), refused.getMessage());
+    }
+
+    @Test
+    void aWorkerEndsAfterItsMaximumOfTasksAndAFreshOneTakesOver() throws Exception {
+        try (ProcessPool pool = ProcessPool.builder().workers(1).maxTasksPerWorker(2).build()) {
+            java.util.Map<Long, Integer> tasksPerPid = new java.util.HashMap<>();
+            for (int i = 0; i < 7; i++) {
+                tasksPerPid.merge(pool.submit(ProcessPoolTest::pid).get(60, TimeUnit.SECONDS), 1, Integer::sum);
+            }
+            assertEquals(4, tasksPerPid.size(), tasksPerPid.toString());
+            assertTrue(tasksPerPid.values().stream().allMatch(n -> n <= 2), tasksPerPid.toString());
+        }
+        assertThrows(IllegalArgumentException.class, () -> ProcessPool.builder().maxTasksPerWorker(-1));
+    }
+
+    @Test
+    void aTaskPastItsTimeoutFailsAndItsWorkerIsReplaced() throws Exception {
+        try (ProcessPool pool = ProcessPool.builder().workers(1).taskTimeout(java.time.Duration.ofMillis(300))
+                .build()) {
+            long first = pool.submit(ProcessPoolTest::pid).get(60, TimeUnit.SECONDS);
+            IntValue started = SharedCTypes.rawValue(CType.c_int, 0);
+            ExecutionException e = assertThrows(ExecutionException.class,
+                    () -> pool.submit(() -> hang(started)).get(60, TimeUnit.SECONDS));
+            assertInstanceOf(java.util.concurrent.TimeoutException.class, e.getCause());
+            assertTrue(e.getCause().getMessage().contains("pid " + first), e.getCause().getMessage());
+            long second = pool.submit(ProcessPoolTest::pid).get(60, TimeUnit.SECONDS);
+            assertTrue(second != first, "a fresh worker");
+            assertEquals(9, pool.submit(() -> {
+                Thread.sleep(500);
+                return 9;
+            }, java.time.Duration.ofSeconds(60)).get(60, TimeUnit.SECONDS), "a task's own timeout wins");
+        }
+        assertThrows(IllegalArgumentException.class,
+                () -> ProcessPool.builder().taskTimeout(java.time.Duration.ofMillis(-1)));
+    }
+
+    static String describe(Integer n, String word) {
+        return n + " " + word;
+    }
+
+    @Test
+    void starmapAppliesAFunctionOfTwoToEveryPairInOrder() throws Exception {
+        try (ProcessPool pool = ProcessPool.create(2)) {
+            List<java.util.Map.Entry<Integer, String>> pairs = new ArrayList<>();
+            for (int i = 0; i < 100; i++) {
+                pairs.add(java.util.Map.entry(i, "x" + i));
+            }
+            List<String> out = pool.starmap(ProcessPoolTest::describe, pairs, 7);
+            assertEquals(100, out.size());
+            for (int i = 0; i < 100; i++) {
+                assertEquals(i + " x" + i, out.get(i));
+            }
+        }
+    }
+
+    record Point(double x, double y) implements java.io.Serializable {
+    }
+
+    @Test
+    void resultsOfEveryKindComeBackAndAnUnserializableOneFailsClearly() throws Exception {
+        try (ProcessPool pool = ProcessPool.create(1)) {
+            assertEquals(null, pool.submit(() -> null).get(60, TimeUnit.SECONDS));
+            assertEquals(Long.MIN_VALUE, pool.submit(() -> Long.MIN_VALUE).get(60, TimeUnit.SECONDS));
+            assertEquals(-0.0, pool.submit(() -> -0.0).get(60, TimeUnit.SECONDS));
+            assertEquals("h\u00e9llo", pool.submit(() -> "h\u00e9llo").get(60, TimeUnit.SECONDS));
+            assertEquals(true, pool.submit(() -> true).get(60, TimeUnit.SECONDS));
+            assertTrue(java.util.Arrays.equals(new byte[] {1, 2, 3},
+                    pool.submit(() -> new byte[] {1, 2, 3}).get(60, TimeUnit.SECONDS)));
+            assertEquals(List.of(1, List.of("a", 2L), new Point(1, 2)),
+                    pool.submit(() -> List.of(1, List.of("a", 2L), new Point(1, 2))).get(60, TimeUnit.SECONDS));
+            ExecutionException e = assertThrows(ExecutionException.class,
+                    () -> pool.submit(() -> (Object) new Thread()).get(60, TimeUnit.SECONDS));
+            assertTrue(e.getCause().getMessage().contains("cannot be serialized"), e.getCause().getMessage());
+        }
+    }
+
+    @Test
+    void aTaskThatCapturesStateGetsAFreshCopyEachTime() throws Exception {
+        try (ProcessPool pool = ProcessPool.create(1)) {
+            List<Integer> seen = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                assertEquals(1, pool.submit(() -> {
+                    seen.add(1);
+                    return seen.size();
+                }).get(60, TimeUnit.SECONDS));
+            }
+        }
+    }
 }

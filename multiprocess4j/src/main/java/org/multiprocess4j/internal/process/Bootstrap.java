@@ -106,19 +106,33 @@ public record Bootstrap(String name, boolean daemon, long parentPid, long parent
 
     /** The static method a serializable lambda or method reference calls, when it captures nothing. */
     public static StaticMethod staticMethodOf(Serializable target) {
-        try {
-            Method writeReplace = target.getClass().getDeclaredMethod("writeReplace");
-            writeReplace.setAccessible(true);
-            if (writeReplace.invoke(target) instanceof SerializedLambda lambda && lambda.getCapturedArgCount() == 0
-                    && lambda.getImplMethodKind() == MethodHandleInfo.REF_invokeStatic
-                    && !lambda.getFunctionalInterfaceClass().endsWith("$TaskN")) { // TaskN packs its arguments
-                return new StaticMethod(lambda.getImplClass().replace('/', '.'), lambda.getImplMethodName(),
-                        lambda.getImplMethodSignature());
-            }
-        } catch (ReflectiveOperationException | RuntimeException notALambda) {
-            // Not a lambda, or one in a module that does not open to us: it travels serialized.
+        SerializedLambda lambda = serializedLambda(target);
+        if (lambda != null && lambda.getCapturedArgCount() == 0
+                && lambda.getImplMethodKind() == MethodHandleInfo.REF_invokeStatic
+                && !lambda.getFunctionalInterfaceClass().endsWith("$TaskN")) { // TaskN packs its arguments
+            return new StaticMethod(lambda.getImplClass().replace('/', '.'), lambda.getImplMethodName(),
+                    lambda.getImplMethodSignature());
         }
         return null;
+    }
+
+    /**
+     * Whether {@code value} is a serializable lambda or method reference that captures nothing: it has no state,
+     * so one deserialized copy may serve every call.
+     */
+    public static boolean isStateless(Serializable value) {
+        SerializedLambda lambda = serializedLambda(value);
+        return lambda != null && lambda.getCapturedArgCount() == 0;
+    }
+
+    private static SerializedLambda serializedLambda(Serializable value) {
+        try {
+            Method writeReplace = value.getClass().getDeclaredMethod("writeReplace");
+            writeReplace.setAccessible(true);
+            return writeReplace.invoke(value) instanceof SerializedLambda lambda ? lambda : null;
+        } catch (ReflectiveOperationException | RuntimeException notALambda) {
+            return null; // not a lambda, or one in a module that does not open to us
+        }
     }
 
     /**

@@ -1,5 +1,6 @@
 package org.multiprocess4j.internal.queue;
 
+import org.multiprocess4j.internal.os.Platform;
 import org.multiprocess4j.internal.sync.ConditionCore;
 import org.multiprocess4j.internal.sync.Deadlines;
 import org.multiprocess4j.internal.sync.LockCore;
@@ -19,11 +20,13 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * death of any process at any point.
  *
  * <pre>
- *   0        64            80           96     104        112   120   128     136 ... 192       192 + capacity
- *   +--------+-------------+------------+------+----------+-----+-----+-------+-------+--------------------+
- *   | lock   | not empty   | not full   | kind | capacity | head| tail| count | zero  | ring of records:   |
- *   |        | (condition) | (condition)| int  | long     | long| long| long  |       | int length, bytes  |
- *   +--------+-------------+------------+------+----------+-----+-----+-------+-------+--------------------+
+ *   0        64            80           96     104        112   120   128     136     140     144 .. 192  192 + capacity
+ *   +--------+-------------+------------+------+----------+-----+-----+-------+-------+-------+------+-------------+
+ *   | lock   | not empty   | not full   | kind | capacity | head| tail| count | put   | take  | zero | ring of     |
+ *   |        | (condition) | (condition)| int  | long     | long| long| long  | count | count |      | records:    |
+ *   |        |             |            |      |          |     |     |       | (int) | (int) |      | int length, |
+ *   |        |             |            |      |          |     |     |       |       |       |      | bytes       |
+ *   +--------+-------------+------------+------+----------+-----+-----+-------+-------+-------+------+-------------+
  * </pre>
  *
  * <p>Every field is read and written holding the block's robust lock. {@code head} and {@code tail} count bytes
@@ -33,6 +36,15 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * {@code head} and {@code count} last. So a process killed inside a put loses only the message it was putting
  * (never a torn one: the record was not published), and one killed inside a take leaves the message for the next
  * consumer (it had not returned it to its caller). The lock is taken over from a dead holder as every lock is.
+ *
+ * <p>Waking: waiters in a JVM park on the two conditions, as on every condition of the library. Beyond that, a
+ * platform thread waiting less than {@link #DIRECT_NANOS} sleeps in the kernel on a word of its own (put count for a
+ * taker, take count for a putter), woken by the putter or taker itself with no helper thread in between, as two C
+ * processes wake each other. Each count is an event count: bits 31..1 count the puts (takes), bit 0 says that
+ * someone may sleep on it. A sleeper sets the bit, looks at the ring again, and sleeps only while the word still
+ * holds what it set; a putter adds 2 after it has published its record and, only when the bit was set, clears it
+ * and wakes every sleeper. So a put or take nobody waits for costs no system call, and a bit left set by a dead
+ * sleeper costs one extra wake.
  */
 public final class QueueCore {
     public static final long HEADER = 192;
@@ -46,6 +58,17 @@ public final class QueueCore {
     static final long HEAD = 112;
     static final long TAIL = 120;
     static final long COUNT = 128;
+    static final long PUT_COUNT = 136;
+    static final long TAKE_COUNT = 140;
+    private static final int SLEEPERS = 1;
+    /**
+     * How long a platform thread waits asleep on a count word before it parks on the condition instead: long enough
+     * for a message to come in a busy exchange, short enough that a long wait costs nothing (the word's sleep is cut
+     * in slices of {@link #DIRECT_SLICE_NANOS} to see interrupts, the condition's is not).
+     */
+    static final long DIRECT_NANOS = 20_000_000;
+    private static final long DIRECT_SLICE_NANOS = 2_000_000;
+    private static final Platform PLATFORM = Platform.current();
     private static final VarHandle INT = JAVA_INT.varHandle();
     private static final VarHandle LONG = JAVA_LONG.varHandle();
     /** How many times a taker (or a putter facing a full ring) looks before it sleeps: some tens of microseconds. */
@@ -157,10 +180,11 @@ public final class QueueCore {
             throw new IllegalArgumentException("message of " + message.length + " bytes does not fit a queue of "
                     + capacity + " bytes (at most " + (capacity - 4) + " bytes per message)");
         }
+        long deadline = Deadlines.after(timeoutNanos);
         if (timeoutNanos > 0) {
             spinWhile(true, record);
+            sleepWhile(true, record, deadline, interruptible);
         }
-        long deadline = Deadlines.after(timeoutNanos);
         if (!lock(deadline, interruptible)) {
             return false;
         }
@@ -180,10 +204,11 @@ public final class QueueCore {
             set(TAIL, tail + record); // publishes the whole record: a death before it loses only this one
             set(COUNT, get(COUNT) + 1);
             notEmpty.signal(lock);
-            return true;
         } finally {
             lock.release();
         }
+        advance(PUT_COUNT);
+        return true;
     }
 
     /**
@@ -200,15 +225,55 @@ public final class QueueCore {
         }
     }
 
+    /**
+     * A platform thread's first wait: asleep on the put (or take) count word while the ring looks empty (or too full
+     * for {@code bytes}), at most {@link #DIRECT_NANOS} and until {@code deadline}. Returns when it may be ready; the
+     * caller looks again under the lock.
+     */
+    private void sleepWhile(boolean forRoom, long bytes, long deadline, boolean interruptible)
+            throws InterruptedException {
+        if (Thread.currentThread().isVirtual()) {
+            return; // a virtual thread must not hold its carrier in the kernel: it parks on the condition
+        }
+        long word = forRoom ? TAKE_COUNT : PUT_COUNT;
+        long end = Math.min(deadline, Deadlines.after(DIRECT_NANOS));
+        while (true) {
+            int seen = (int) INT.getAcquire(segment, word);
+            if ((seen & SLEEPERS) == 0 && !INT.compareAndSet(segment, word, seen, seen | SLEEPERS)) {
+                continue; // it moved: look again
+            }
+            long used = (long) LONG.getVolatile(segment, TAIL) - (long) LONG.getVolatile(segment, HEAD);
+            long left = Deadlines.left(end);
+            if ((forRoom ? capacity - used >= bytes : used != 0) || left <= 0) {
+                return;
+            }
+            if (interruptible && Thread.interrupted()) {
+                throw new InterruptedException();
+            }
+            PLATFORM.futexWait(segment.address() + word, seen | SLEEPERS, Math.min(left, DIRECT_SLICE_NANOS));
+        }
+    }
+
+    /** Counts a put (or take) on its word, waking the sleepers on it if the word says there may be some. */
+    private void advance(long word) {
+        int before = (int) INT.getAndAdd(segment, word, 2);
+        if ((before & SLEEPERS) != 0) {
+            INT.getAndBitwiseAnd(segment, word, ~SLEEPERS);
+            PLATFORM.futexWake(segment.address() + word, Integer.MAX_VALUE);
+        }
+    }
+
     /** Takes the oldest message, waiting at most {@code timeoutNanos}; null when none came in time. */
     public byte[] take(long timeoutNanos, boolean interruptible) throws InterruptedException {
+        long deadline = Deadlines.after(timeoutNanos);
         if (timeoutNanos > 0) {
             spinWhile(false, 0);
+            sleepWhile(false, 0, deadline, interruptible);
         }
-        long deadline = Deadlines.after(timeoutNanos);
         if (!lock(deadline, interruptible)) {
             return null;
         }
+        byte[] message;
         try {
             while (get(TAIL) == get(HEAD)) {
                 long left = Deadlines.left(deadline);
@@ -217,12 +282,13 @@ public final class QueueCore {
                 }
                 notEmpty.await(lock, Math.min(left, SLICE_NANOS), interruptible);
             }
-            byte[] message = takeOne();
+            message = takeOne();
             notFull.signal(lock);
-            return message;
         } finally {
             lock.release();
         }
+        advance(TAKE_COUNT);
+        return message;
     }
 
     /** Copies the oldest record out and only then advances past it; the caller holds the lock. */
@@ -254,6 +320,9 @@ public final class QueueCore {
             }
         } finally {
             lock.release();
+        }
+        if (!taken.isEmpty()) {
+            advance(TAKE_COUNT);
         }
         taken.forEach(sink);
         return taken.size();

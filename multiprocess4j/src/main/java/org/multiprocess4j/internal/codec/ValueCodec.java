@@ -1,0 +1,216 @@
+package org.multiprocess4j.internal.codec;
+
+import org.multiprocess4j.internal.process.Bootstrap;
+
+import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.Function;
+
+/**
+ * Values in a compact tagged form, for messages between processes: what a pool's tasks take and give most often
+ * (null, boxed primitives, strings, byte arrays, and lists of them, as {@code map} passes) without the cost of Java
+ * serialization, which everything else falls back to. A list comes back as an {@link ArrayList}.
+ *
+ * <pre>
+ *   NULL | INT i32 | LONG i64 | DOUBLE f64 | TRUE | FALSE | STRING n:i32 utf-8[n] | BYTES n:i32 [n]
+ *   | LIST n:i32 value[n] | SERIALIZED n:i32 [n] (Java serialization; shared objects as their handles)
+ * </pre>
+ *
+ * <p>Little-endian. Reading treats the bytes as hostile: every length is checked against what is left, and a
+ * malformed message is an {@link IOException}, never an out-of-bounds error.
+ */
+public final class ValueCodec {
+    private static final byte NULL = 0;
+    private static final byte INT = 1;
+    private static final byte LONG = 2;
+    private static final byte DOUBLE = 3;
+    private static final byte TRUE = 4;
+    private static final byte FALSE = 5;
+    private static final byte STRING = 6;
+    private static final byte BYTES = 7;
+    private static final byte LIST = 8;
+    private static final byte SERIALIZED = 9;
+    /** How deep lists may nest in a message read. */
+    private static final int MAX_DEPTH = 64;
+
+    private static final VarHandle INTS = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class,
+            ByteOrder.LITTLE_ENDIAN);
+
+    private ValueCodec() {
+    }
+
+    /** A growable byte buffer that values are written to. */
+    public static final class Out {
+        private byte[] bytes;
+        private int size;
+
+        public Out(int capacity) {
+            bytes = new byte[Math.max(16, capacity)];
+        }
+
+        private int reserve(int count) {
+            if (bytes.length - size < count) {
+                bytes = Arrays.copyOf(bytes, Math.max(bytes.length * 2, size + count));
+            }
+            int at = size;
+            size += count;
+            return at;
+        }
+
+        // Each reserves first and only then reads the field: reserving may replace the array.
+
+        public Out writeByte(int b) {
+            int at = reserve(1);
+            bytes[at] = (byte) b;
+            return this;
+        }
+
+        public Out writeInt(int v) {
+            int at = reserve(4);
+            INTS.set(bytes, at, v);
+            return this;
+        }
+
+        public Out writeLong(long v) {
+            int at = reserve(8);
+            LONGS.set(bytes, at, v);
+            return this;
+        }
+
+        public Out writeBytes(byte[] b) {
+            writeInt(b.length);
+            int at = reserve(b.length);
+            System.arraycopy(b, 0, bytes, at, b.length);
+            return this;
+        }
+
+        /** The bytes written so far. */
+        public byte[] toByteArray() {
+            return Arrays.copyOf(bytes, size);
+        }
+    }
+
+    /** A message being read, refusing to read past its end. */
+    public static final class In {
+        private final byte[] bytes;
+        private int at;
+
+        public In(byte[] bytes) {
+            this.bytes = bytes;
+        }
+
+        private int take(long count) throws IOException {
+            if (count < 0 || count > bytes.length - at) {
+                throw new IOException("malformed message: " + count + " bytes wanted at " + at + " of "
+                        + bytes.length);
+            }
+            int from = at;
+            at += (int) count;
+            return from;
+        }
+
+        public byte readByte() throws IOException {
+            return bytes[take(1)];
+        }
+
+        public int readInt() throws IOException {
+            return (int) INTS.get(bytes, take(4));
+        }
+
+        public long readLong() throws IOException {
+            return (long) LONGS.get(bytes, take(8));
+        }
+
+        public byte[] readBytes() throws IOException {
+            int n = readInt();
+            int from = take(n);
+            return Arrays.copyOfRange(bytes, from, from + n);
+        }
+
+        /** Whether every byte has been read. */
+        public boolean atEnd() {
+            return at == bytes.length;
+        }
+    }
+
+    /**
+     * Writes {@code value}; a value of another type than those with a tag of their own is serialized, with every
+     * object nested in it for which {@code handleOf} gives a handle written as that handle.
+     *
+     * @throws IOException when it must be serialized and cannot be
+     */
+    public static void write(Out out, Object value, Function<Object, String> handleOf) throws IOException {
+        switch (value) {
+            case null -> out.writeByte(NULL);
+            case Integer i -> out.writeByte(INT).writeInt(i);
+            case Long l -> out.writeByte(LONG).writeLong(l);
+            case Double d -> out.writeByte(DOUBLE).writeLong(Double.doubleToRawLongBits(d));
+            case Boolean b -> out.writeByte(b ? TRUE : FALSE);
+            case String s -> out.writeByte(STRING).writeBytes(s.getBytes(StandardCharsets.UTF_8));
+            case byte[] b -> out.writeByte(BYTES).writeBytes(b);
+            case List<?> list when plainList(list) -> {
+                out.writeByte(LIST).writeInt(list.size());
+                for (Object element : list) {
+                    write(out, element, handleOf);
+                }
+            }
+            default -> out.writeByte(SERIALIZED).writeBytes(Bootstrap.serialize(value, handleOf));
+        }
+    }
+
+    /** A list whose elements may go one by one: one of the JDK's, or ArrayList (a user's subclass is serialized). */
+    private static boolean plainList(List<?> list) {
+        Class<?> c = list.getClass();
+        return c == ArrayList.class || c.getName().startsWith("java.util.ImmutableCollections$")
+                || c.getName().equals("java.util.Arrays$ArrayList");
+    }
+
+    /**
+     * Reads a value written by {@link #write}; a serialized one's handles are attached with {@code attach}.
+     *
+     * @throws IOException when the message is malformed or a serialized value cannot be read
+     */
+    public static Object read(In in, Function<String, Object> attach) throws IOException {
+        return read(in, attach, 0);
+    }
+
+    private static Object read(In in, Function<String, Object> attach, int depth) throws IOException {
+        byte tag = in.readByte();
+        return switch (tag) {
+            case NULL -> null;
+            case INT -> in.readInt();
+            case LONG -> in.readLong();
+            case DOUBLE -> Double.longBitsToDouble(in.readLong());
+            case TRUE -> Boolean.TRUE;
+            case FALSE -> Boolean.FALSE;
+            case STRING -> new String(in.readBytes(), StandardCharsets.UTF_8);
+            case BYTES -> in.readBytes();
+            case LIST -> {
+                int n = in.readInt();
+                if (n < 0 || n > in.bytes.length - in.at || depth >= MAX_DEPTH) {
+                    throw new IOException("malformed message: a list of " + n + " elements at depth " + depth);
+                }
+                List<Object> list = new ArrayList<>(n);
+                for (int i = 0; i < n; i++) {
+                    list.add(read(in, attach, depth + 1));
+                }
+                yield list;
+            }
+            case SERIALIZED -> {
+                try {
+                    yield Bootstrap.deserialize(in.readBytes(), attach);
+                } catch (ClassNotFoundException e) {
+                    throw new IOException("a value's class is not here: " + e.getMessage(), e);
+                }
+            }
+            default -> throw new IOException("malformed message: unknown value tag " + tag);
+        };
+    }
+}
