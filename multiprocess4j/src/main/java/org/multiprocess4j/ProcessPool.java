@@ -236,11 +236,17 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
     private static final byte STARMAP = 3;
     /** How often the collector looks at the workers when no result comes: deaths and timeouts are seen within it. */
     private static final long COLLECT_SLICE_MILLIS = 20;
-    /** The serialized form of functions that capture nothing, per class: one per class serves every submission. */
+    /**
+     * Per function class, the serialized form of its functions when they capture nothing (one serves every
+     * submission), or null when they may: a lambda's class keeps what it captures in instance fields, so one with
+     * none captures nothing, whatever its instance.
+     */
     private static final ClassValue<AtomicReference<byte[]>> STATELESS = new ClassValue<>() {
         @Override
         protected AtomicReference<byte[]> computeValue(Class<?> type) {
-            return new AtomicReference<>();
+            boolean captures = Arrays.stream(type.getDeclaredFields())
+                    .anyMatch(f -> !java.lang.reflect.Modifier.isStatic(f.getModifiers()));
+            return type.isHidden() && !captures ? new AtomicReference<>() : null;
         }
     };
 
@@ -489,8 +495,9 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
     /** A new task: its message is the id, the operation, the function, and what {@code items} writes. */
     private <T> PoolTask<T> task(byte op, Serializable function, long timeoutNanos, ItemsWriter items) {
         Objects.requireNonNull(function, "function");
-        boolean isStateless = Bootstrap.isStateless(function);
-        byte[] bytes = isStateless ? STATELESS.get(function.getClass()).get() : null;
+        AtomicReference<byte[]> known = STATELESS.get(function.getClass());
+        boolean isStateless = known != null;
+        byte[] bytes = isStateless ? known.get() : null;
         if (bytes == null) {
             try {
                 bytes = Bootstrap.serialize(function, ChildProcess::handleOf);
@@ -499,7 +506,7 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
                         + "is not Serializable?): " + e, e);
             }
             if (isStateless) {
-                STATELESS.get(function.getClass()).set(bytes);
+                known.set(bytes);
             }
         }
         long id;

@@ -116,15 +116,6 @@ public record Bootstrap(String name, boolean daemon, long parentPid, long parent
         return null;
     }
 
-    /**
-     * Whether {@code value} is a serializable lambda or method reference that captures nothing: it has no state,
-     * so one deserialized copy may serve every call.
-     */
-    public static boolean isStateless(Serializable value) {
-        SerializedLambda lambda = serializedLambda(value);
-        return lambda != null && lambda.getCapturedArgCount() == 0;
-    }
-
     private static SerializedLambda serializedLambda(Serializable value) {
         try {
             Method writeReplace = value.getClass().getDeclaredMethod("writeReplace");

@@ -71,8 +71,12 @@ public final class QueueCore {
     private static final Platform PLATFORM = Platform.current();
     private static final VarHandle INT = JAVA_INT.varHandle();
     private static final VarHandle LONG = JAVA_LONG.varHandle();
-    /** How many times a taker (or a putter facing a full ring) looks before it sleeps: some tens of microseconds. */
-    private static final int SPINS = 2_000;
+    /**
+     * How many times a taker (or a putter facing a full ring) looks before it sleeps: a few microseconds. Not more:
+     * on a machine of few cores a longer spin keeps the other side off the CPU (2,000 doubled a pool's round trip
+     * on 2 cores).
+     */
+    private static final int SPINS = 200;
     /**
      * The longest single wait on a condition before the state is looked at again: a signal that went to a waiter
      * which died meanwhile is made up for within this time.
@@ -216,13 +220,15 @@ public final class QueueCore {
      * without the lock: a message usually comes within microseconds, and sleeping on the condition costs tens.
      */
     private void spinWhile(boolean forRoom, long bytes) {
-        for (int i = 0; i < SPINS; i++) {
-            long used = (long) LONG.getVolatile(segment, TAIL) - (long) LONG.getVolatile(segment, HEAD);
-            if (forRoom ? capacity - used >= bytes : used != 0) {
-                return;
-            }
+        for (int i = 0; i < SPINS && !ready(forRoom, bytes); i++) {
             Thread.onSpinWait();
         }
+    }
+
+    /** Whether the ring, read without the lock, has a message (or, with {@code forRoom}, room for {@code bytes}). */
+    private boolean ready(boolean forRoom, long bytes) {
+        long used = (long) LONG.getVolatile(segment, TAIL) - (long) LONG.getVolatile(segment, HEAD);
+        return forRoom ? capacity - used >= bytes : used != 0;
     }
 
     /**
@@ -237,14 +243,13 @@ public final class QueueCore {
         }
         long word = forRoom ? TAKE_COUNT : PUT_COUNT;
         long end = Math.min(deadline, Deadlines.after(DIRECT_NANOS));
-        while (true) {
+        while (!ready(forRoom, bytes)) { // looked at first: a bit set needlessly costs the other side a system call
             int seen = (int) INT.getAcquire(segment, word);
             if ((seen & SLEEPERS) == 0 && !INT.compareAndSet(segment, word, seen, seen | SLEEPERS)) {
                 continue; // it moved: look again
             }
-            long used = (long) LONG.getVolatile(segment, TAIL) - (long) LONG.getVolatile(segment, HEAD);
             long left = Deadlines.left(end);
-            if ((forRoom ? capacity - used >= bytes : used != 0) || left <= 0) {
+            if (ready(forRoom, bytes) || left <= 0) {
                 return;
             }
             if (interruptible && Thread.interrupted()) {
