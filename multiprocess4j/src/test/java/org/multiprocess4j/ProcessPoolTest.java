@@ -317,4 +317,59 @@ class ProcessPoolTest {
             }
         }
     }
+
+    static long countAndSpin(org.multiprocess4j.sharedctypes.LongValue counter, int spins) {
+        counter.incrementAndGet();
+        long x = 0;
+        for (int i = 0; i < spins; i++) {
+            x += i ^ x;
+        }
+        return x;
+    }
+
+    /**
+     * Kills a random worker {@code kills} times while tasks stream through the pool: every task ends, either done
+     * or failed with WorkerDiedException, no more fail than kills were made, none runs twice, and the pool goes on.
+     */
+    private static void killWorkersAtRandomPoints(int kills) throws Exception {
+        org.multiprocess4j.sharedctypes.LongValue counter = SharedCTypes.rawValue(CType.c_long, 0L);
+        java.util.Random random = new java.util.Random(kills);
+        try (ProcessPool pool = ProcessPool.create(2)) {
+            int done = 0;
+            int died = 0;
+            for (int k = 0; k < kills; k++) {
+                List<Future<Long>> round = new ArrayList<>();
+                for (int i = 0; i < 10; i++) {
+                    round.add(pool.submit(() -> countAndSpin(counter, 200_000)));
+                }
+                java.util.concurrent.locks.LockSupport.parkNanos(random.nextInt(3_000_000)); // a random kill point
+                List<Long> pids = pool.workerPids();
+                org.multiprocess4j.testing.Processes.kill9(pids.get(random.nextInt(pids.size())));
+                for (Future<Long> f : round) { // each round's tasks end before the next round's kill
+                    try {
+                        f.get(120, TimeUnit.SECONDS);
+                        done++;
+                    } catch (ExecutionException e) {
+                        assertInstanceOf(ProcessPool.WorkerDiedException.class, e.getCause());
+                        died++;
+                    }
+                }
+            }
+            assertTrue(died <= kills, died + " tasks failed for " + kills + " kills");
+            long ran = counter.get();
+            assertTrue(ran >= done && ran <= done + died, "ran " + ran + ", done " + done + ", died " + died);
+            assertEquals(7, pool.submit(() -> 7).get(60, TimeUnit.SECONDS), "the pool goes on");
+        }
+    }
+
+    @Test
+    void tasksOfWorkersKilledAtRandomPointsFailAloneAndThePoolGoesOn() throws Exception {
+        killWorkersAtRandomPoints(4);
+    }
+
+    @Test
+    @org.junit.jupiter.api.Tag("soak")
+    void soakTasksOfWorkersKilledAtRandomPoints() throws Exception {
+        killWorkersAtRandomPoints(200);
+    }
 }

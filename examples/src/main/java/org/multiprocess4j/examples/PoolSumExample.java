@@ -4,20 +4,34 @@ import org.multiprocess4j.ProcessPool;
 import org.multiprocess4j.sharedctypes.DoubleArray;
 
 import java.util.List;
-import java.util.stream.LongStream;
+import java.util.stream.IntStream;
 
 import static org.multiprocess4j.sharedctypes.CType.c_double;
 import static org.multiprocess4j.sharedctypes.SharedCTypes.rawArray;
 
 /**
- * A process pool sums one large shared array in parallel: each task gets the array (it travels as a handle and
- * arrives attached, no copy) and the bounds of its part. Prints the sum and the time with one worker and with one
- * worker per processor. Run it with {@code ./mp4j example PoolSumExample [LENGTH]}.
+ * A process pool sums one large shared array in parallel, the way Python's {@code Pool(initializer=...)} does it:
+ * the initializer gives each worker the array once (it travels as a handle and arrives attached, no copy), and each
+ * task is just the number of its part. Prints the sum and the time with one worker and with one worker per
+ * processor. Run it with {@code ./mp4j example PoolSumExample [LENGTH]}.
  */
 public final class PoolSumExample {
     private static final int PARTS = 16;
+    /** In each worker: the array its initializer attached. */
+    private static DoubleArray shared;
 
     private PoolSumExample() {
+    }
+
+    /** A worker's initializer: keeps the array for the tasks. */
+    static void keep(DoubleArray data) {
+        shared = data;
+    }
+
+    /** The sum of part {@code part} of {@link #PARTS} of the worker's array. */
+    static double sumPart(int part) {
+        long length = shared.length();
+        return sum(shared, part * length / PARTS, (part + 1) * length / PARTS);
     }
 
     /** The sum of {@code data[from, to)}, in a worker. */
@@ -36,14 +50,13 @@ public final class PoolSumExample {
 
     /** Sums the array in {@link #PARTS} parts on a pool of {@code workers}; returns {sum, seconds}. */
     static double[] timed(DoubleArray data, int workers) throws Exception {
-        try (ProcessPool pool = ProcessPool.create(workers)) {
-            long length = data.length();
-            List<long[]> parts = LongStream.range(0, PARTS)
-                    .mapToObj(p -> new long[]{p * length / PARTS, (p + 1) * length / PARTS}).toList();
-            pool.map(range -> sum(data, range[0], range[1]), parts, 1); // warms every worker up
+        try (ProcessPool pool = ProcessPool.builder().workers(workers).initializer(PoolSumExample::keep, data)
+                .build()) {
+            List<Integer> parts = IntStream.range(0, PARTS).boxed().toList();
+            pool.map(PoolSumExample::sumPart, parts, 1); // warms every worker up
             long start = System.nanoTime();
             double total = 0;
-            for (double part : pool.map(range -> sum(data, range[0], range[1]), parts, 1)) {
+            for (double part : pool.map(PoolSumExample::sumPart, parts, 1)) {
                 total += part;
             }
             return new double[]{total, (System.nanoTime() - start) / 1e9};
