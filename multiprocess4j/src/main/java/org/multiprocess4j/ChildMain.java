@@ -193,18 +193,22 @@ final class ChildMain {
 
     /** Calls the static method a method reference names; what it throws is thrown as is. */
     private static void invokeStatic(Bootstrap.StaticMethod target, Object[] arguments) throws Throwable {
+        try {
+            staticMethod(target).invoke(null, arguments);
+        } catch (InvocationTargetException e) {
+            throw e.getCause();
+        }
+    }
+
+    /** The static method {@code target} names, made accessible. */
+    static Method staticMethod(Bootstrap.StaticMethod target) throws ClassNotFoundException, NoSuchMethodException {
         Class<?> owner = Class.forName(target.className(), true, ClassLoader.getSystemClassLoader());
         for (Method method : owner.getDeclaredMethods()) {
             if (method.getName().equals(target.method()) && Modifier.isStatic(method.getModifiers())
                     && MethodType.methodType(method.getReturnType(), method.getParameterTypes())
                     .toMethodDescriptorString().equals(target.descriptor())) {
                 method.setAccessible(true);
-                try {
-                    method.invoke(null, arguments);
-                } catch (InvocationTargetException e) {
-                    throw e.getCause();
-                }
-                return;
+                return method;
             }
         }
         throw new NoSuchMethodException(target.className() + "." + target.method() + target.descriptor());

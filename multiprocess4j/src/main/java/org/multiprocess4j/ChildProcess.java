@@ -112,8 +112,9 @@ public final class ChildProcess implements AutoCloseable {
          * class path) is the one it was booted with, so the first child of each command starts cold. A standby
          * waits at most 30 seconds unused (the system property {@code multiprocess4j.standby.idleMillis} sets
          * another time), and never outlives this JVM, so an unused one costs nothing for long. The next standby
-         * boots once the child it stood by for has ended or has run for 50 ms, so that its boot does not slow a
-         * short child; a child started before it is booted starts cold, or in the standby still booting. A standby
+         * boots once the child it stood by for has ended or has run for 50 ms (1 s for a child that started cold,
+         * which is still booting), so that its boot does not slow a short child; a child started before it is
+         * booted starts cold, or in the standby still booting. A standby
          * found dead starts the child cold; one killed in the very instant it is handed the child ends that child
          * as any killed child ends.
          */
@@ -375,7 +376,7 @@ public final class ChildProcess implements AutoCloseable {
         Standby standby = startMethod == StartMethod.STANDBY && !quiet ? Standby.claim(command) : null;
         if (standby != null && launch(standby.process(), true, standby.status(), standby.statusFile(), travellingTarget,
                 travelling)) {
-            Standby.bootBehind(command, process);
+            Standby.bootBehind(command, process, true);
             return;
         }
         SharedBlock statusBlock = SharedBlock.allocate(StatusLayout.SIZE, 8);
@@ -391,7 +392,7 @@ public final class ChildProcess implements AutoCloseable {
         }
         launch(spawned, false, statusBlock, statusFile, travellingTarget, travelling);
         if (startMethod == StartMethod.STANDBY && !quiet) {
-            Standby.bootBehind(command, spawned);
+            Standby.bootBehind(command, spawned, false);
         }
     }
 

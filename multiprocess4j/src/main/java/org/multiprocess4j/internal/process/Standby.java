@@ -33,6 +33,8 @@ public final class Standby {
     public static final Duration IDLE = Duration.ofSeconds(30);
     /** How long a child made of a standby runs, at most, before the next standby boots behind it. */
     private static final Duration BOOT_BEHIND = Duration.ofMillis(50);
+    /** As {@link #BOOT_BEHIND}, for a child that started cold: a JVM boot and its first work take hundreds of ms. */
+    private static final Duration BOOT_BEHIND_COLD = Duration.ofSeconds(1);
     /** The standby waiting for each command. */
     private static final Map<List<String>, Standby> WAITING = new ConcurrentHashMap<>();
     /** The commands for which a standby is about to boot. */
@@ -70,14 +72,16 @@ public final class Standby {
     }
 
     /**
-     * Boots the next standby for {@code command} once {@code child} has ended or has run for {@link #BOOT_BEHIND}:
+     * Boots the next standby for {@code command} once {@code child} has ended or has run for {@link #BOOT_BEHIND}
+     * ({@link #BOOT_BEHIND_COLD} when it did not come from a standby, {@code warm}, and so is still booting itself):
      * on a machine of few cores a boot beside a short child would slow it by half.
      */
-    public static void bootBehind(List<String> command, Process child) {
+    public static void bootBehind(List<String> command, Process child, boolean warm) {
         if (WAITING.containsKey(command) || !BOOTING.add(command)) {
             return;
         }
-        child.onExit().completeOnTimeout(null, BOOT_BEHIND.toMillis(), TimeUnit.MILLISECONDS)
+        long delay = (warm ? BOOT_BEHIND : BOOT_BEHIND_COLD).toMillis();
+        child.onExit().completeOnTimeout(null, delay, TimeUnit.MILLISECONDS)
                 .thenRun(() -> Thread.ofPlatform().daemon().name("multiprocess4j standby boot").start(() -> {
                     try {
                         boot(command);
