@@ -8,6 +8,7 @@
  * path).
  */
 module org.multiprocess4j {
+    requires jdk.jfr;
     exports org.multiprocess4j;
     exports org.multiprocess4j.sharedctypes;
 }

@@ -1,5 +1,6 @@
 package org.multiprocess4j;
 
+import org.multiprocess4j.internal.events.Events;
 import org.multiprocess4j.internal.memory.SharedBlock;
 import org.multiprocess4j.internal.os.CurrentProcess;
 import org.multiprocess4j.internal.os.Platform;
@@ -359,6 +360,34 @@ public final class ChildProcess implements AutoCloseable {
      */
     public synchronized void start() {
         checkNotStarted("start");
+        long began = System.nanoTime();
+        startUp();
+        if (Events.on()) {
+            Events.childProcess("started", process.pid(), name, describeTarget(), startMethod.name(),
+                    System.nanoTime() - began, 0);
+        }
+        Process started = process;
+        started.onExit().thenRun(() -> {
+            if (Events.on()) {
+                int code = started.exitValue();
+                Events.childProcess("ended", started.pid(), name, describeTarget(), startMethod.name(), 0,
+                        code > 128 && code <= 128 + 64 && !endedByItself() ? -(code - 128) : code);
+            }
+        });
+    }
+
+    /** The target, for events: the method a method reference names, or the lambda's class. */
+    private String describeTarget() {
+        return Bootstrap.staticMethodOf(target) instanceof Bootstrap.StaticMethod m ? m.className() + "." + m.method()
+                : target.getClass().getName();
+    }
+
+    /** Whether the child reported its end (so an exit status over 128 is its own, not a signal's). */
+    private synchronized boolean endedByItself() {
+        return !closed && StatusLayout.reported(StatusLayout.state(status.segment()));
+    }
+
+    private void startUp() {
         List<Bootstrap.Argument> travelling = new ArrayList<>(arguments.size());
         for (int i = 0; i < arguments.size(); i++) {
             travelling.add(travelling(i, arguments.get(i)));

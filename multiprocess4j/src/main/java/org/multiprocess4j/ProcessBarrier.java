@@ -1,5 +1,6 @@
 package org.multiprocess4j;
 
+import org.multiprocess4j.internal.events.Events;
 import org.multiprocess4j.internal.memory.SharedBlock;
 import org.multiprocess4j.internal.sync.SyncLayout;
 
@@ -68,7 +69,13 @@ public final class ProcessBarrier extends SharedSync {
      * @throws TimeoutException when not all parties arrived in time
      */
     public int await(Duration timeout) throws InterruptedException, BrokenBarrierException, TimeoutException {
-        return (int) core.awaitBarrier(Timeouts.nanos(timeout));
+        Events.TimedWait wait = Events.timedWait();
+        try {
+            return (int) core.awaitBarrier(Timeouts.nanos(timeout));
+        } catch (TimeoutException e) {
+            wait.timedOut("ProcessBarrier " + handle());
+            throw e;
+        }
     }
 
     /** The number of parties. */

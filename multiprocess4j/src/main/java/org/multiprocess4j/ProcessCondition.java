@@ -2,6 +2,7 @@ package org.multiprocess4j;
 
 import org.multiprocess4j.internal.memory.HandleCodec;
 import org.multiprocess4j.internal.memory.SharedBlock;
+import org.multiprocess4j.internal.events.Events;
 import org.multiprocess4j.internal.sync.ConditionCore;
 
 import java.util.Date;
@@ -87,7 +88,12 @@ public final class ProcessCondition implements Condition, SharedObject {
 
     @Override
     public long awaitNanos(long nanosTimeout) throws InterruptedException {
-        return core.await(lock.core, Math.max(0, nanosTimeout), true);
+        Events.TimedWait wait = Events.timedWait();
+        long left = core.await(lock.core, Math.max(0, nanosTimeout), true);
+        if (left <= 0) {
+            wait.timedOut("ProcessCondition " + handle());
+        }
+        return left;
     }
 
     @Override

@@ -1,5 +1,6 @@
 package org.multiprocess4j;
 
+import org.multiprocess4j.internal.events.Events;
 import org.multiprocess4j.internal.sync.SyncLayout;
 
 import java.time.Duration;
@@ -61,7 +62,12 @@ public final class ProcessEvent extends SharedSync {
 
     /** Waits at most {@code timeout} until the flag is raised; the flag then (false: timed out). */
     public boolean await(Duration timeout) throws InterruptedException {
-        return core.awaitFlag(Timeouts.nanos(timeout), true);
+        Events.TimedWait wait = Events.timedWait();
+        boolean set = core.awaitFlag(Timeouts.nanos(timeout), true);
+        if (!set) {
+            wait.timedOut("ProcessEvent " + handle());
+        }
+        return set;
     }
 
     @Override

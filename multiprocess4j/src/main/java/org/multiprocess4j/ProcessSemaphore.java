@@ -1,5 +1,6 @@
 package org.multiprocess4j;
 
+import org.multiprocess4j.internal.events.Events;
 import org.multiprocess4j.internal.memory.SharedBlock;
 import org.multiprocess4j.internal.sync.SyncLayout;
 
@@ -96,7 +97,12 @@ public final class ProcessSemaphore extends SharedSync {
 
     /** Takes a permit, waiting at most {@code timeout}; false when none came in time. */
     public boolean tryAcquire(Duration timeout) throws InterruptedException {
-        return core.acquirePermit(Timeouts.nanos(timeout), true);
+        Events.TimedWait wait = Events.timedWait();
+        boolean acquired = core.acquirePermit(Timeouts.nanos(timeout), true);
+        if (!acquired) {
+            wait.timedOut("ProcessSemaphore " + handle());
+        }
+        return acquired;
     }
 
     /**

@@ -9,6 +9,10 @@ import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
 
 /** One process, one thread: the cost of the lock and of atomics when nobody contends. */
 @State(Scope.Thread)
@@ -30,6 +34,33 @@ public class LockBenchmarks {
 
     @Benchmark
     public void lockAcquireRelease() {
+        lock.lock();
+        lock.unlock();
+    }
+
+    /** A flight recording with the library's settings (every event of it enabled) runs through the trial. */
+    @State(Scope.Benchmark)
+    public static class Recorded {
+        jdk.jfr.Recording recording;
+
+        @Setup
+        public void start() throws Exception {
+            try (var settings = new InputStreamReader(LockBenchmarks.class.getResourceAsStream("/multiprocess4j.jfc"),
+                    StandardCharsets.UTF_8)) {
+                recording = new jdk.jfr.Recording(jdk.jfr.Configuration.create(settings));
+            }
+            recording.start();
+        }
+
+        @TearDown
+        public void stop() {
+            recording.close();
+        }
+    }
+
+    /** {@link #lockAcquireRelease} while a recording with the library's events enabled runs. */
+    @Benchmark
+    public void lockAcquireReleaseRecorded(Recorded recorded) {
         lock.lock();
         lock.unlock();
     }

@@ -100,6 +100,8 @@ public final class SideBySide {
                 c.get("robust_pshared_mutex_lock_unlock_uncontended"), "<= 1.2x", 1.2, false);
         run.row("lock acquire+release (ns)", jmh.get("lockAcquireRelease"), "CPython Lock",
                 py.get("lock_acquire_release_uncontended"), "", 0, false);
+        run.row("lock acquire+release, JFR recording (ns)", jmh.get("lockAcquireReleaseRecorded"),
+                "no recording", jmh.get("lockAcquireRelease"), "<= 1.1x", 1.1, false);
         run.row("rlock acquire+release (ns)", jmh.get("rlockAcquireRelease"), "CPython RLock",
                 py.get("rlock_acquire_release_uncontended"), "", 0, false);
         run.row("Value hold() increment (ns)", jmh.get("valueLockedIncrement"), "CPython Value",

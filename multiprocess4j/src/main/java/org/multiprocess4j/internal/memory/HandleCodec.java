@@ -1,5 +1,7 @@
 package org.multiprocess4j.internal.memory;
 
+import org.multiprocess4j.internal.events.Events;
+
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 
@@ -116,6 +118,16 @@ public final class HandleCodec {
      * @throws IllegalArgumentException naming the handle and what is wrong with it
      */
     public static HandleData decode(String text) {
+        try {
+            return decodeOrThrow(text);
+        } catch (IllegalArgumentException e) {
+            Events.attachRefused(text == null ? "null" : text.length() > 512 ? text.substring(0, 512) + "..." : text,
+                    e.getMessage());
+            throw e;
+        }
+    }
+
+    private static HandleData decodeOrThrow(String text) {
         if (text == null) {
             throw new IllegalArgumentException("handle must not be null");
         }

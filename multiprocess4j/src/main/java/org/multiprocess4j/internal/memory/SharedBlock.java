@@ -1,5 +1,7 @@
 package org.multiprocess4j.internal.memory;
 
+import org.multiprocess4j.internal.events.Events;
+
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.ref.Cleaner;
@@ -57,6 +59,16 @@ public final class SharedBlock {
      * @throws IllegalStateException when no live block starts there (it was freed, or never was)
      */
     public static SharedBlock attach(ArenaRef ref, long offset, int generation) {
+        try {
+            return attachOrThrow(ref, offset, generation);
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            Events.attachRefused("arena " + Long.toHexString(ref.arenaId()) + " of process " + ref.creatorPid()
+                    + ", offset " + offset, e.getMessage());
+            throw e;
+        }
+    }
+
+    private static SharedBlock attachOrThrow(ArenaRef ref, long offset, int generation) {
         if (offset < ArenaLayout.HEADER_SIZE + ArenaLayout.BLOCK_HEADER_SIZE || offset > ref.size()) {
             throw new IllegalArgumentException("block lies outside its arena: offset=" + offset + " arena size="
                     + ref.size() + " (header " + ArenaLayout.HEADER_SIZE + " bytes)");

@@ -1,5 +1,6 @@
 package org.multiprocess4j.internal.memory;
 
+import org.multiprocess4j.internal.events.Events;
 import org.multiprocess4j.internal.os.CurrentProcess;
 import org.multiprocess4j.internal.os.Platform;
 import org.multiprocess4j.internal.os.SharedMemoryExhaustedException;
@@ -58,7 +59,7 @@ public final class SharedHeap {
         long offset;
         boolean fresh = padded > DEDICATED_THRESHOLD;
         if (fresh) {
-            arena = newArena(roundUp(ArenaLayout.HEADER_SIZE + padded, PAGE));
+            arena = newArena(roundUp(ArenaLayout.HEADER_SIZE + padded, PAGE), "dedicated to one object");
             offset = SPACES.get(arena).allocate(padded);
         } else {
             arena = null;
@@ -92,7 +93,7 @@ public final class SharedHeap {
         long size = Math.max(nextArenaSize, needed);
         while (true) {
             try {
-                MappedArena arena = newArena(size);
+                MappedArena arena = newArena(size, "small objects");
                 nextArenaSize = Math.min(MAX_ARENA, Math.max(nextArenaSize, size) * 2);
                 return arena;
             } catch (SharedMemoryExhaustedException e) {
@@ -104,13 +105,23 @@ public final class SharedHeap {
         }
     }
 
-    private static MappedArena newArena(long size) {
+    private static MappedArena newArena(long size, String purpose) {
         Path directory = directory();
         if (!Files.isDirectory(directory)) {
             throw new IllegalStateException("shared-memory directory " + (Files.exists(directory)
                     ? "is not a directory" : "does not exist") + ": " + DIRECTORY_PROPERTY + "=" + directory);
         }
-        MappedArena arena = MappedArena.create(directory, size);
+        MappedArena arena;
+        try {
+            arena = MappedArena.create(directory, size);
+        } catch (SharedMemoryExhaustedException e) {
+            // The logger is made only here: System.getLogger costs a JVM ~19 ms the first time.
+            System.getLogger("org.multiprocess4j").log(System.Logger.Level.WARNING, () -> "shared-memory directory " + directory + " has no room for an "
+                    + "arena of " + size + " bytes (" + purpose + ")" + (purpose.equals("small objects")
+                    ? "; a smaller one is tried down to what the object needs" : "") + ": " + e.getMessage());
+            throw e;
+        }
+        Events.arena("created", arena.ref().arenaId(), size, purpose);
         ARENAS.put(arena.ref().arenaId(), arena);
         SPACES.put(arena, new FreeSpace(ArenaLayout.HEADER_SIZE, size));
         return arena;
@@ -133,6 +144,7 @@ public final class SharedHeap {
                         + Long.toHexString(ref.arenaId()) + " of this process was released");
             }
             arena = MappedArena.attach(ref);
+            Events.arena("attached", ref.arenaId(), ref.size(), "of process " + ref.creatorPid());
             ARENAS.put(ref.arenaId(), arena);
         } else if (!arena.ref().equals(ref)) {
             throw new IllegalStateException("arena does not match the handle: handle=" + ref + " mapped="
@@ -151,6 +163,8 @@ public final class SharedHeap {
         SPACES.remove(arena);
         SMALL.remove(arena);
         arena.unmap();
+        Events.arena("freed", arena.ref().arenaId(), arena.ref().size(), arena.ref().creatorPid() == CurrentProcess.PID
+                ? "this process's" : "of process " + arena.ref().creatorPid());
     }
 
     private static long roundUp(long value, long alignment) {

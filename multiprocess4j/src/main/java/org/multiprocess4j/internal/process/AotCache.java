@@ -50,7 +50,6 @@ public final class AotCache {
     public static final String PROPERTY = "multiprocess4j.aot";
     /** The system property naming the cache directory. */
     public static final String DIRECTORY_PROPERTY = "multiprocess4j.aot.dir";
-    private static final System.Logger LOG = System.getLogger("org.multiprocess4j");
     /** JVM options with which a child chooses its own class sharing: such a child gets no cache of ours. */
     private static final List<String> SHARING_OPTIONS = List.of("-Xshare", "-XX:SharedArchiveFile",
             "-XX:AOT", "-XX:+AutoCreateSharedArchive", "-XX:ArchiveClassesAtExit", "-XX:-UseSharedSpaces",
@@ -350,7 +349,7 @@ public final class AotCache {
 
     private static void log(String message) {
         if (LOGGED.add(message)) {
-            LOG.log(Level.WARNING, message);
+            System.getLogger("org.multiprocess4j").log(Level.WARNING, message); // made only here: ~19 ms at first
         }
     }
 }

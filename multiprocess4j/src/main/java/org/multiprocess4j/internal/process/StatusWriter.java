@@ -39,6 +39,7 @@ public final class StatusWriter {
         // IOException here.
         try (RandomAccessFile status = new RandomAccessFile(file, "rw")) {
             if (!isTheArena(status)) {
+                cannotReport("its pid now names another process");
                 return;
             }
             if (exception != null && exception.length <= StatusLayout.SIZE - StatusLayout.DATA) {
@@ -46,12 +47,23 @@ public final class StatusWriter {
                 status.write(exception);
                 status.seek(base + StatusLayout.LENGTH);
                 status.write(intBytes(exception.length));
+            } else if (exception != null) {
+                System.getLogger("org.multiprocess4j").log(System.Logger.Level.WARNING, "the exception this child "
+                        + "ended with is " + exception.length + " bytes serialized, more than its status block holds ("
+                        + (StatusLayout.SIZE - StatusLayout.DATA) + "): its parent learns only that it threw");
             }
             status.seek(base + StatusLayout.STATE);
             status.write(intBytes(state));
         } catch (IOException parentGone) {
             // The parent is gone (a non-daemon child outlives it): nobody is left to read the report.
+            cannotReport(parentGone.getMessage());
         }
+    }
+
+    /** Says, at DEBUG (the logger is made only here: not on any child's way out), why no report was made. */
+    private void cannotReport(String why) {
+        System.getLogger("org.multiprocess4j").log(System.Logger.Level.DEBUG, () -> "this child cannot report how it "
+                + "ended to its parent through " + file + ": " + why + " (a child that outlives its parent)");
     }
 
     /** Reports that a standby has booted ({@link StatusLayout#READY}); a later report overwrites it. */

@@ -1,0 +1,164 @@
+package org.multiprocess4j.internal.events;
+
+/**
+ * Fires the library's events. Each method costs a few instructions when no recording enables its event; none is
+ * called on a fast path (an uncontended lock never comes here). Until the JVM's flight recorder has started, no
+ * event class is even loaded: the first one would cost a JVM that never records about 100 ms.
+ */
+public final class Events {
+    private Events() {
+    }
+
+    /** Whether the flight recorder has started in this JVM: before that, no recording can want an event. */
+    public static boolean on() {
+        return jdk.jfr.FlightRecorder.isInitialized();
+    }
+
+    private static boolean off() {
+        return !on();
+    }
+
+    /** A lock's identity in events and logs: its arena's id and its offset, as its handle has them. */
+    public static String lock(long arenaId, long offset) {
+        return Long.toHexString(arenaId) + "+" + offset;
+    }
+
+    /** A wait for a lock; {@link Wait#end} it. */
+    public static Wait lockWait(long arenaId, long offset, long ownerPid) {
+        if (off()) {
+            return Wait.NONE;
+        }
+        LockContendedEvent event = new LockContendedEvent();
+        if (!event.isEnabled()) {
+            return Wait.NONE;
+        }
+        event.begin();
+        return new Wait(event, arenaId, offset, ownerPid);
+    }
+
+    /** A lock wait under way. */
+    public static final class Wait {
+        static final Wait NONE = new Wait(null, 0, 0, 0);
+        private final LockContendedEvent event;
+        private final long arenaId;
+        private final long offset;
+        private final long ownerPid;
+
+        private Wait(LockContendedEvent event, long arenaId, long offset, long ownerPid) {
+            this.event = event;
+            this.arenaId = arenaId;
+            this.offset = offset;
+            this.ownerPid = ownerPid;
+        }
+
+        /** Ends the wait: recorded when it lasted the threshold the recording sets. */
+        public void end(boolean acquired) {
+            if (event == null) {
+                return;
+            }
+            event.end();
+            if (event.shouldCommit()) {
+                event.lock = lock(arenaId, offset);
+                event.ownerPid = ownerPid;
+                event.acquired = acquired;
+                event.commit();
+            }
+        }
+    }
+
+    /** A lock was taken over from its dead owner. */
+    public static void lockOwnerDied(long arenaId, long offset, long deadPid, long newOwnerPid) {
+        if (off()) {
+            return;
+        }
+        LockOwnerDiedEvent event = new LockOwnerDiedEvent();
+        if (event.shouldCommit()) {
+            event.lock = lock(arenaId, offset);
+            event.deadPid = deadPid;
+            event.newOwnerPid = newOwnerPid;
+            event.commit();
+        }
+    }
+
+    /** A wait with a timeout, on a condition, event, semaphore or barrier; {@link TimedWait#timedOut} it. */
+    public static TimedWait timedWait() {
+        if (off()) {
+            return TimedWait.NONE;
+        }
+        ConditionTimedOutEvent event = new ConditionTimedOutEvent();
+        if (!event.isEnabled()) {
+            return TimedWait.NONE;
+        }
+        event.begin();
+        return new TimedWait(event);
+    }
+
+    /** A wait with a timeout, under way. */
+    public static final class TimedWait {
+        static final TimedWait NONE = new TimedWait(null);
+        private final ConditionTimedOutEvent event;
+
+        private TimedWait(ConditionTimedOutEvent event) {
+            this.event = event;
+        }
+
+        /** The wait on {@code object} (its kind and handle) ended by its timeout. */
+        public void timedOut(Object object) {
+            if (event == null) {
+                return;
+            }
+            event.end();
+            if (event.shouldCommit()) {
+                event.object = String.valueOf(object);
+                event.commit();
+            }
+        }
+    }
+
+    /** This process created, attached or freed an arena. */
+    public static void arena(String action, long arenaId, long bytes, String purpose) {
+        if (off()) {
+            return;
+        }
+        ArenaEvent event = new ArenaEvent();
+        if (event.shouldCommit()) {
+            event.action = action;
+            event.arenaId = Long.toHexString(arenaId);
+            event.bytes = bytes;
+            event.purpose = purpose;
+            event.commit();
+        }
+    }
+
+    /** A child process started ({@code exitCode} unused) or ended. */
+    public static void childProcess(String action, long pid, String name, String target, String startMethod,
+                                    long startNanos, int exitCode) {
+        if (off()) {
+            return;
+        }
+        ChildProcessEvent event = new ChildProcessEvent();
+        if (event.shouldCommit()) {
+            event.action = action;
+            event.pid = pid;
+            event.name = name;
+            event.target = target;
+            event.startMethod = startMethod;
+            event.startNanos = startNanos;
+            event.exitCode = exitCode;
+            event.commit();
+        }
+    }
+
+    /** A handle was refused, for {@code rule}. */
+    public static void attachRefused(String handle, String rule) {
+        if (off()) {
+            return;
+        }
+        AttachRefusedEvent event = new AttachRefusedEvent();
+        if (event.shouldCommit()) {
+            event.handle = handle;
+            event.rule = rule;
+            event.commit();
+        }
+    }
+}

@@ -1,0 +1,189 @@
+package org.multiprocess4j;
+
+import jdk.jfr.consumer.RecordedEvent;
+import jdk.jfr.consumer.RecordingStream;
+import org.junit.jupiter.api.Test;
+import org.multiprocess4j.sharedctypes.ByteArray;
+import org.multiprocess4j.sharedctypes.CType;
+import org.multiprocess4j.sharedctypes.IntValue;
+import org.multiprocess4j.sharedctypes.SharedCTypes;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Each JFR event of the library is recorded after the action that causes it, with the fields it promises; a
+ * takeover is logged too.
+ */
+class FlightRecorderEventsTest {
+    private static final long PID = ProcessHandle.current().pid();
+
+    /** Records the library's events while {@code action} runs; returns the first event {@code wanted} accepts. */
+    private static RecordedEvent recordUntil(String event, Predicate<RecordedEvent> wanted, ThrowingAction action)
+            throws Exception {
+        List<RecordedEvent> seen = new CopyOnWriteArrayList<>();
+        CountDownLatch found = new CountDownLatch(1);
+        try (RecordingStream stream = new RecordingStream()) {
+            stream.enable(event).withThreshold(Duration.ZERO).withStackTrace();
+            stream.setMaxAge(Duration.ofMinutes(1));
+            stream.onEvent(event, e -> {
+                if (wanted.test(e)) {
+                    seen.add(e);
+                    found.countDown();
+                }
+            });
+            stream.startAsync();
+            action.run();
+            assertTrue(found.await(60, TimeUnit.SECONDS), "no " + event + " event came");
+        }
+        return seen.getFirst();
+    }
+
+    @FunctionalInterface
+    interface ThrowingAction {
+        void run() throws Exception;
+    }
+
+    @Test
+    void aContendedLockIsRecordedWithItsOwnerAndTheWait() throws Exception {
+        try (ProcessLock lock = ProcessLock.create()) {
+            RecordedEvent e = recordUntil("org.multiprocess4j.LockContended", x -> x.getBoolean("acquired"), () -> {
+                CountDownLatch held = new CountDownLatch(1);
+                Thread holder = Thread.ofPlatform().start(() -> {
+                    lock.lock();
+                    held.countDown();
+                    try {
+                        Thread.sleep(100);
+                    } catch (InterruptedException ignored) {
+                        // ends the hold early
+                    } finally {
+                        lock.unlock();
+                    }
+                });
+                held.await();
+                lock.lock();
+                lock.unlock();
+                holder.join();
+            });
+            assertEquals(PID, e.getLong("ownerPid"));
+            assertTrue(e.getDuration().toMillis() >= 20, "the wait: " + e.getDuration());
+            assertTrue(e.getString("lock").contains("+"), e.getString("lock"));
+            assertFalse(e.getStackTrace().getFrames().isEmpty());
+        }
+    }
+
+    static void holdForever(ProcessLock lock, IntValue held) throws InterruptedException {
+        lock.lock();
+        held.set(1);
+        Thread.sleep(600_000);
+    }
+
+    @Test
+    void aLockTakenOverFromAKilledHolderIsRecordedWithTheDeadPid() throws Exception {
+        try (ProcessLock lock = ProcessLock.create()) {
+            IntValue held = SharedCTypes.rawValue(CType.c_int, 0);
+            ChildProcess child = new ChildProcess(FlightRecorderEventsTest::holdForever, lock, held);
+            RecordedEvent e = recordUntil("org.multiprocess4j.LockOwnerDied", x -> true, () -> {
+                child.start();
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                while (held.getVolatile() == 0) {
+                    assertTrue(System.nanoTime() < deadline, "the child never took the lock");
+                    Thread.sleep(2);
+                }
+                child.kill();
+                child.join();
+                lock.lock();
+                lock.unlock();
+            });
+            assertEquals(child.pid(), e.getLong("deadPid"));
+            assertEquals(PID, e.getLong("newOwnerPid"));
+            child.close();
+        }
+    }
+
+    /** Takes a lock over from a killed child, with its error output on standard output; prints the dead pid. */
+    public static final class TakeOver {
+        public static void main(String[] args) throws Exception {
+            System.setErr(System.out); // the default log handler writes to System.err as it is when first used
+            try (ProcessLock lock = ProcessLock.create()) {
+                IntValue held = SharedCTypes.rawValue(CType.c_int, 0);
+                ChildProcess child = new ChildProcess(FlightRecorderEventsTest::holdForever, lock, held);
+                child.start();
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                while (held.getVolatile() == 0) {
+                    if (System.nanoTime() > deadline) {
+                        throw new IllegalStateException("the child never took the lock");
+                    }
+                    Thread.sleep(2);
+                }
+                child.kill();
+                child.join();
+                lock.lock();
+                lock.unlock();
+                System.out.println("dead pid " + child.pid());
+            }
+        }
+    }
+
+    @Test
+    void aLockTakenOverFromAKilledHolderIsLoggedAsAWarning() {
+        String out = org.multiprocess4j.testing.Jvm.run(TakeOver.class);
+        String deadPid = out.substring(out.lastIndexOf("dead pid ") + 9).trim();
+        assertTrue(out.contains("WARNING") && out.contains("over from process " + deadPid + ", which died holding it"),
+                out);
+    }
+
+    static void exitWith(Integer code) {
+        System.exit(code);
+    }
+
+    @Test
+    void aChildsStartAndEndAreRecordedWithItsExitCode() throws Exception {
+        ChildProcess child = new ChildProcess(FlightRecorderEventsTest::exitWith, 3).name("recorded-child");
+        RecordedEvent e = recordUntil("org.multiprocess4j.ChildProcess",
+                x -> x.getString("action").equals("ended") && x.getString("name").equals("recorded-child"), () -> {
+                    child.start();
+                    child.join();
+                });
+        assertEquals(child.pid(), e.getLong("pid"));
+        assertEquals(3, e.getInt("exitCode"));
+        assertTrue(e.getString("target").endsWith("FlightRecorderEventsTest.exitWith"), e.getString("target"));
+        child.close();
+    }
+
+    @Test
+    void anArenaMadeAndFreedForALargeArrayIsRecorded() throws Exception {
+        RecordedEvent e = recordUntil("org.multiprocess4j.Arena",
+                x -> x.getString("action").equals("freed") && x.getLong("bytes") >= 3 << 20, () -> {
+                    ByteArray big = SharedCTypes.rawArray(CType.c_byte, 3 << 20);
+                    big.close();
+                });
+        assertTrue(e.getString("arenaId").matches("[0-9a-f]+"), e.getString("arenaId"));
+    }
+
+    @Test
+    void aRefusedHandleIsRecordedWithTheRule() throws Exception {
+        RecordedEvent e = recordUntil("org.multiprocess4j.AttachRefused", x -> x.getString("handle").equals("nonsense"),
+                () -> assertThrows(IllegalArgumentException.class, () -> Handle.parse("nonsense")));
+        assertFalse(e.getString("rule").isEmpty());
+    }
+
+    @Test
+    void aWaitThatTimesOutIsRecorded() throws Exception {
+        try (ProcessEvent event = ProcessEvent.create()) {
+            RecordedEvent e = recordUntil("org.multiprocess4j.ConditionTimedOut", x -> true,
+                    () -> assertFalse(event.await(Duration.ofMillis(50))));
+            assertTrue(e.getString("object").startsWith("ProcessEvent "), e.getString("object"));
+            assertTrue(e.getDuration().toMillis() >= 40, "the wait: " + e.getDuration());
+        }
+    }
+}
