@@ -149,7 +149,9 @@ public final class SideBySide {
 
         Files.createDirectories(out.toAbsolutePath().getParent());
         Files.write(out, run.json, StandardCharsets.UTF_8);
-        System.out.println("\nfigures written to " + out);
+        Path chart = out.resolveSibling(out.getFileName().toString().replaceFirst("\\.jsonl$", "") + ".svg");
+        SvgChart.write(SvgChart.read(out), chart);
+        System.out.println("\nfigures written to " + out + ", drawn in " + chart);
     }
 
     private void row(String name, Double ours, String peer, Double peerValue, String target, double maxRatio,
