@@ -11,4 +11,5 @@ module org.multiprocess4j {
     requires jdk.jfr;
     exports org.multiprocess4j;
     exports org.multiprocess4j.sharedctypes;
+    exports org.multiprocess4j.inspect;
 }

@@ -49,17 +49,17 @@ public final class ArenaLayout {
     /** The block header's size, before each block. */
     public static final long BLOCK_HEADER_SIZE = 16;
     /** "MP4J" in the high half of the tag of an allocated block; the generation is the low half. */
-    static final long BLOCK_LIVE = 0x4D50344AL << 32;
-    static final long BLOCK_TAG_OFFSET = -16;
-    static final long BLOCK_SIZE_OFFSET = -8;
+    public static final long BLOCK_LIVE = 0x4D50344AL << 32;
+    public static final long BLOCK_TAG_OFFSET = -16;
+    public static final long BLOCK_SIZE_OFFSET = -8;
 
     public static final long MAGIC_OFFSET = 0;
-    static final long VERSION_OFFSET = 8;
+    public static final long VERSION_OFFSET = 8;
     static final long HEADER_SIZE_OFFSET = 12;
-    static final long CREATOR_PID_OFFSET = 16;
-    static final long CREATOR_START_OFFSET = 24;
+    public static final long CREATOR_PID_OFFSET = 16;
+    public static final long CREATOR_START_OFFSET = 24;
     public static final long ARENA_ID_OFFSET = 32;
-    static final long ARENA_SIZE_OFFSET = 40;
+    public static final long ARENA_SIZE_OFFSET = 40;
 
     private ArenaLayout() {
     }

@@ -53,11 +53,11 @@ public final class QueueCore {
     static final long LOCK = 0;
     static final long NOT_EMPTY = 64;
     static final long NOT_FULL = 80;
-    static final long KIND_OFFSET = 96;
-    static final long CAPACITY = 104;
+    public static final long KIND_OFFSET = 96;
+    public static final long CAPACITY = 104;
     static final long HEAD = 112;
     static final long TAIL = 120;
-    static final long COUNT = 128;
+    public static final long COUNT = 128;
     static final long PUT_COUNT = 136;
     static final long TAKE_COUNT = 140;
     private static final int SLEEPERS = 1;

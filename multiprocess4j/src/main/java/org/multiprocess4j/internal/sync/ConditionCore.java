@@ -52,8 +52,8 @@ public final class ConditionCore {
     public static final long ALIGNMENT = 8;
     private static final long SEQUENCE = 0;
     private static final long BROADCASTS = 4;
-    private static final long KIND = 8;
-    private static final int KIND_CONDITION = 3;
+    public static final long KIND = 8;
+    public static final int KIND_CONDITION = 3;
     private static final int SLEEPERS = 1;
     private static final int STEP = 2;
 

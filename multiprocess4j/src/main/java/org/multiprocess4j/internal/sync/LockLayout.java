@@ -25,12 +25,12 @@ public final class LockLayout {
     public static final long SIZE = 64;
     public static final long ALIGNMENT = 64;
 
-    static final long OWNER = 0;
+    public static final long OWNER = 0;
     /** The high half of {@link #OWNER}: the pid and WAITERS bits that futex waiters sleep on. */
     static final long OWNER_HIGH = 4;
-    static final long KIND = 24;
+    public static final long KIND = 24;
 
-    static final long WAITERS = 1L << 63;
+    public static final long WAITERS = 1L << 63;
 
     public static final int KIND_LOCK = 1;
     public static final int KIND_RLOCK = 2;

@@ -28,11 +28,11 @@ public final class SyncLayout {
 
     static final long LOCK = 0;
     static final long CONDITION = 64;
-    static final long KIND = 80;
+    public static final long KIND = 80;
     /** An event's flag again, as a futex word that platform threads sleep on: 1 set, 0 clear. */
     static final long FLAG = 84;
-    static final long VALUE = 88;
-    static final long BOUND = 96;
+    public static final long VALUE = 88;
+    public static final long BOUND = 96;
     static final long GENERATION = 104;
     static final long BROKEN = 112;
     static final long UNTRACKED = 120;

@@ -1,0 +1,419 @@
+package org.multiprocess4j.inspect;
+
+import org.multiprocess4j.internal.memory.ArenaLayout;
+import org.multiprocess4j.internal.queue.QueueCore;
+import org.multiprocess4j.internal.sync.ConditionCore;
+import org.multiprocess4j.internal.sync.LockLayout;
+import org.multiprocess4j.internal.sync.SyncLayout;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.TreeMap;
+
+/**
+ * What shared memory of the library the processes of this user hold, read from {@code /proc} and the arena
+ * headers only: as {@code ipcs} shows System V IPC. It never writes, never maps, never takes a lock, so it works on
+ * a process that is stuck. {@code ./mp4j inspect [PID] [--json]} prints it.
+ *
+ * <p>An arena is found through the descriptor its creator keeps open; its live objects by walking the block
+ * headers of {@code docs/FORMAT.md}. Shared memory keeps no type, so an object is told by its layout: a lock (with
+ * its owner's pid and whether that process still runs), a condition, a semaphore, event or barrier (with its
+ * value), a queue (with its message count), else data (a value, array or structure) of so many bytes. Which thread
+ * holds a lock is known only inside its process. Every file read is treated as hostile: a header that is not an
+ * arena's, or a size that does not fit, ends the walk of that arena with a note instead of an error.
+ */
+public final class Inspector {
+    private static final Path PROC = Path.of("/proc");
+    /** The most blocks listed per arena: a walk that finds more stops with a note. */
+    private static final int MAX_OBJECTS = 100_000;
+
+    private Inspector() {
+    }
+
+    /**
+     * A process holding shared memory of the library.
+     *
+     * @param pid      its pid
+     * @param command  its command line, shortened
+     * @param arenas   the arenas it created (and keeps open)
+     * @param children its child processes: pid and command, shortened
+     */
+    public record ProcessView(long pid, String command, List<ArenaView> arenas, List<String> children) {
+    }
+
+    /**
+     * An arena.
+     *
+     * @param id        its id, in hexadecimal, as handles have it
+     * @param bytes     its size
+     * @param usedBytes the bytes of its live blocks, headers included
+     * @param objects   its live objects
+     * @param note      why the walk stopped early, or empty
+     */
+    public record ArenaView(String id, long bytes, long usedBytes, List<ObjectView> objects, String note) {
+    }
+
+    /**
+     * A live object.
+     *
+     * @param offset its offset in the arena, as its handle has it
+     * @param bytes  its size
+     * @param kind   lock, rlock, condition, semaphore, event, barrier, queue or data
+     * @param state  what its memory says now: a lock's owner, a semaphore's permits, a queue's messages
+     */
+    public record ObjectView(long offset, long bytes, String kind, String state) {
+    }
+
+    /** Every process of this user that holds shared memory of the library, by pid. */
+    public static List<ProcessView> all() {
+        List<ProcessView> found = new ArrayList<>();
+        for (long pid : pids()) {
+            try {
+                ProcessView view = read(pid);
+                if (!view.arenas().isEmpty()) {
+                    found.add(view);
+                }
+            } catch (IllegalArgumentException | IOException | SecurityException notOurs) {
+                // another user's process, or one that ended meanwhile
+            }
+        }
+        return found;
+    }
+
+    /**
+     * The process {@code pid}, with no arenas when it holds none.
+     *
+     * @throws IllegalArgumentException when there is no such process, or it is another user's
+     */
+    public static ProcessView of(long pid) {
+        if (pid <= 0) {
+            throw new IllegalArgumentException("pid must be > 0: pid=" + pid);
+        }
+        try {
+            return read(pid);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot inspect process " + pid + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static List<Long> pids() {
+        List<Long> pids = new ArrayList<>();
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(PROC)) {
+            for (Path entry : entries) {
+                String name = entry.getFileName().toString();
+                if (!name.isEmpty() && name.chars().allMatch(Character::isDigit) && name.length() < 19) {
+                    pids.add(Long.parseLong(name));
+                }
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot list /proc: " + e.getMessage(), e);
+        }
+        pids.sort(null);
+        return pids;
+    }
+
+    private static ProcessView read(long pid) throws IOException {
+        Path dir = PROC.resolve(Long.toString(pid));
+        if (!Files.isDirectory(dir)) {
+            throw new IllegalArgumentException("no process " + pid);
+        }
+        Path fds = dir.resolve("fd");
+        if (!Files.isReadable(fds)) {
+            throw new IllegalArgumentException("process " + pid + " belongs to another user: its descriptors cannot"
+                    + " be read");
+        }
+        TreeMap<String, ArenaView> arenas = new TreeMap<>();
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(fds)) {
+            for (Path fd : entries) {
+                String target;
+                try {
+                    target = Files.readSymbolicLink(fd).toString();
+                } catch (IOException ended) {
+                    continue;
+                }
+                // Arenas are unnamed files: "(deleted)". Only regular files are opened (a FIFO would block).
+                if (target.startsWith("/") && target.endsWith(" (deleted)") && Files.isRegularFile(fd)) {
+                    ArenaView arena = arena(fd);
+                    if (arena != null) {
+                        arenas.putIfAbsent(arena.id(), arena);
+                    }
+                }
+            }
+        } catch (java.nio.file.AccessDeniedException e) {
+            throw new IllegalArgumentException("process " + pid + " belongs to another user: its descriptors cannot"
+                    + " be read");
+        }
+        return new ProcessView(pid, command(pid), List.copyOf(arenas.values()), children(pid));
+    }
+
+    private static String command(long pid) {
+        try {
+            String line = new String(Files.readAllBytes(PROC.resolve(pid + "/cmdline")), StandardCharsets.UTF_8)
+                    .replace('\0', ' ').trim();
+            return line.length() > 160 ? line.substring(0, 159) + "\u2026" : line;
+        } catch (IOException e) {
+            return "?";
+        }
+    }
+
+    private static List<String> children(long pid) {
+        List<String> children = new ArrayList<>();
+        for (long p : pids()) {
+            if (parentOf(p) == pid) {
+                children.add(p + " " + command(p));
+            }
+        }
+        return children;
+    }
+
+    private static long parentOf(long pid) {
+        return statField(pid, 1);
+    }
+
+    /** The start time of {@code pid} in clock ticks since boot, or -1 when it no longer runs. */
+    private static long startTime(long pid) {
+        return statField(pid, 19);
+    }
+
+    /** Field {@code index} after the command of {@code /proc/<pid>/stat} (0: the state), or -1. */
+    private static long statField(long pid, int index) {
+        try {
+            String stat = Files.readString(PROC.resolve(pid + "/stat"));
+            return Long.parseLong(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[index]);
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    /** The arena behind an open descriptor, or null when the file is not one. */
+    private static ArenaView arena(Path fd) {
+        try (FileChannel file = FileChannel.open(fd, StandardOpenOption.READ)) {
+            long fileSize = file.size();
+            ByteBuffer header = read(file, 0, (int) Math.min(ArenaLayout.HEADER_SIZE, fileSize));
+            if (header.limit() < ArenaLayout.HEADER_SIZE || header.getLong((int) ArenaLayout.MAGIC_OFFSET)
+                    != ArenaLayout.MAGIC) {
+                return null;
+            }
+            String id = Long.toHexString(header.getLong((int) ArenaLayout.ARENA_ID_OFFSET));
+            int version = header.getInt((int) ArenaLayout.VERSION_OFFSET);
+            long size = header.getLong((int) ArenaLayout.ARENA_SIZE_OFFSET);
+            if (version != ArenaLayout.VERSION) {
+                return new ArenaView(id, size, 0, List.of(), "layout version " + version + ", not "
+                        + ArenaLayout.VERSION + ": not read");
+            }
+            if (size != fileSize) {
+                return new ArenaView(id, fileSize, 0, List.of(), "its header says " + size + " bytes, the file has "
+                        + fileSize + ": not read");
+            }
+            return walk(file, id, size);
+        } catch (IOException | RuntimeException e) {
+            return null; // gone meanwhile, or not readable: not an arena this inspection can show
+        }
+    }
+
+    /** Finds the live blocks: after each one, the next 8-byte-aligned tag of a live block. */
+    private static ArenaView walk(FileChannel file, String id, long size) throws IOException {
+        List<ObjectView> objects = new ArrayList<>();
+        long used = ArenaLayout.HEADER_SIZE;
+        String note = "";
+        ByteBuffer all = read(file, 0, (int) Math.min(size, Integer.MAX_VALUE - 8));
+        long at = ArenaLayout.HEADER_SIZE;
+        while (at + ArenaLayout.BLOCK_HEADER_SIZE <= all.limit()) {
+            long tag = all.getLong((int) at);
+            if ((tag & 0xFFFF_FFFF_0000_0000L) != ArenaLayout.BLOCK_LIVE) {
+                at += 8;
+                continue;
+            }
+            long blockOffset = at + ArenaLayout.BLOCK_HEADER_SIZE;
+            long bytes = all.getLong((int) at + 8);
+            if (bytes <= 0 || bytes > all.limit() - blockOffset) {
+                at += 8; // not a block header after all (or a damaged one): look further
+                continue;
+            }
+            if (objects.size() == MAX_OBJECTS) {
+                note = "more than " + MAX_OBJECTS + " objects: the rest not listed";
+                break;
+            }
+            objects.add(describe(all.slice((int) blockOffset, (int) bytes).order(ByteOrder.nativeOrder()),
+                    blockOffset, bytes));
+            used += ArenaLayout.BLOCK_HEADER_SIZE + bytes;
+            at = (blockOffset + bytes + 7) & -8L;
+        }
+        return new ArenaView(id, size, used, objects, note);
+    }
+
+    private static ByteBuffer read(FileChannel file, long from, int length) throws IOException {
+        ByteBuffer buffer = ByteBuffer.allocate(Math.max(0, length)).order(ByteOrder.nativeOrder());
+        while (buffer.hasRemaining() && file.read(buffer, from + buffer.position()) > 0) {
+            // reads on
+        }
+        return buffer.flip();
+    }
+
+    /** Tells an object by its layout. */
+    private static ObjectView describe(ByteBuffer b, long offset, long bytes) {
+        if (bytes == LockLayout.SIZE && lockKind(b, 0) != null) {
+            return new ObjectView(offset, bytes, lockKind(b, 0), lockState(b, 0));
+        }
+        if (bytes == ConditionCore.SIZE && b.getInt((int) ConditionCore.KIND) == ConditionCore.KIND_CONDITION) {
+            return new ObjectView(offset, bytes, "condition", "");
+        }
+        if (bytes == SyncLayout.SIZE && "lock".equals(lockKind(b, 0))) {
+            int kind = b.getInt((int) SyncLayout.KIND);
+            long value = b.getLong((int) SyncLayout.VALUE);
+            long bound = b.getLong((int) SyncLayout.BOUND);
+            String lock = "; its lock " + lockState(b, 0);
+            switch (kind) {
+                case SyncLayout.KIND_SEMAPHORE -> {
+                    return new ObjectView(offset, bytes, "semaphore", value + " permits free"
+                            + (bound >= 0 ? " of " + bound : "") + lock);
+                }
+                case SyncLayout.KIND_EVENT -> {
+                    return new ObjectView(offset, bytes, "event", (value != 0 ? "set" : "clear") + lock);
+                }
+                case SyncLayout.KIND_BARRIER -> {
+                    return new ObjectView(offset, bytes, "barrier", value + " of " + bound + " parties arrived" + lock);
+                }
+                default -> {
+                    // not a sync object: data, below
+                }
+            }
+        }
+        if (bytes > QueueCore.HEADER && b.getInt((int) QueueCore.KIND_OFFSET) == QueueCore.KIND
+                && "lock".equals(lockKind(b, 0)) && b.getLong((int) QueueCore.CAPACITY) == bytes - QueueCore.HEADER) {
+            return new ObjectView(offset, bytes, "queue", b.getLong((int) QueueCore.COUNT) + " messages; its lock "
+                    + lockState(b, 0));
+        }
+        return new ObjectView(offset, bytes, "data", "a value, array or structure");
+    }
+
+    private static String lockKind(ByteBuffer b, int at) {
+        return switch (b.getInt(at + (int) LockLayout.KIND)) {
+            case LockLayout.KIND_LOCK -> "lock";
+            case LockLayout.KIND_RLOCK -> "rlock";
+            default -> null;
+        };
+    }
+
+    /** free, held by a running process, or held by one that is gone (the next taker recovers it). */
+    private static String lockState(ByteBuffer b, int at) {
+        long word = b.getLong(at + (int) LockLayout.OWNER);
+        if (word == 0) {
+            return "free";
+        }
+        long owner = word & ~LockLayout.WAITERS;
+        long pid = owner >>> 32;
+        long start = startTime(pid);
+        boolean alive = start >= 0 && (start & 0xFFFF_FFFFL) == (owner & 0xFFFF_FFFFL);
+        return "held by pid " + pid + (alive ? "" : " (owner dead: the next taker recovers it)")
+                + ((word & LockLayout.WAITERS) != 0 ? ", waiters" : "");
+    }
+
+    // ---- command line -------------------------------------------------------------------------------------------
+
+    /** {@code [PID] [--json]}: every process of this user that holds shared memory of the library, or one. */
+    public static void main(String[] args) {
+        boolean json = false;
+        Long pid = null;
+        for (String arg : args) {
+            if (arg.equals("--json")) {
+                json = true;
+            } else if (pid == null && arg.matches("[0-9]{1,18}")) {
+                pid = Long.parseLong(arg);
+            } else {
+                System.err.println("usage: ./mp4j inspect [PID] [--json]   (not understood: " + arg + ")");
+                System.exit(2);
+                return;
+            }
+        }
+        List<ProcessView> views;
+        try {
+            views = pid == null ? all() : List.of(of(pid));
+        } catch (IllegalArgumentException e) {
+            System.err.println("inspect: " + e.getMessage());
+            System.exit(1);
+            return;
+        }
+        System.out.print(json ? json(views) : text(views, pid == null));
+    }
+
+    static String text(List<ProcessView> views, boolean everyProcess) {
+        StringBuilder out = new StringBuilder();
+        if (views.isEmpty() || (!everyProcess && views.getFirst().arenas().isEmpty())) {
+            out.append(everyProcess ? "no process of this user holds shared memory of multiprocess4j\n"
+                    : "process " + views.getFirst().pid() + " holds no shared memory of multiprocess4j\n");
+        }
+        for (ProcessView p : views) {
+            out.append(String.format(Locale.ROOT, "process %d  %s%n", p.pid(), p.command()));
+            for (ArenaView a : p.arenas()) {
+                out.append(String.format(Locale.ROOT, "  arena %s  %,d bytes, %,d used, %,d free, %d objects%s%n",
+                        a.id(), a.bytes(), a.usedBytes(), a.bytes() - a.usedBytes(), a.objects().size(),
+                        a.note().isEmpty() ? "" : "  (" + a.note() + ")"));
+                for (ObjectView o : a.objects()) {
+                    out.append(String.format(Locale.ROOT, "    +%-10d %-9s %,12d bytes  %s%n", o.offset(), o.kind(),
+                            o.bytes(), o.state()));
+                }
+            }
+            for (String child : p.children()) {
+                out.append("  child ").append(child).append('\n');
+            }
+        }
+        return out.toString();
+    }
+
+    static String json(List<ProcessView> views) {
+        StringBuilder out = new StringBuilder("[");
+        for (int i = 0; i < views.size(); i++) {
+            ProcessView p = views.get(i);
+            out.append(i == 0 ? "" : ",").append("\n {\"pid\":").append(p.pid()).append(",\"command\":")
+                    .append(quote(p.command())).append(",\"arenas\":[");
+            for (int j = 0; j < p.arenas().size(); j++) {
+                ArenaView a = p.arenas().get(j);
+                out.append(j == 0 ? "" : ",").append("{\"id\":").append(quote(a.id())).append(",\"bytes\":")
+                        .append(a.bytes()).append(",\"used\":").append(a.usedBytes()).append(",\"note\":")
+                        .append(quote(a.note())).append(",\"objects\":[");
+                for (int k = 0; k < a.objects().size(); k++) {
+                    ObjectView o = a.objects().get(k);
+                    out.append(k == 0 ? "" : ",").append("{\"offset\":").append(o.offset()).append(",\"bytes\":")
+                            .append(o.bytes()).append(",\"kind\":").append(quote(o.kind())).append(",\"state\":")
+                            .append(quote(o.state())).append('}');
+                }
+                out.append("]}");
+            }
+            out.append("],\"children\":[");
+            for (int j = 0; j < p.children().size(); j++) {
+                out.append(j == 0 ? "" : ",").append(quote(p.children().get(j)));
+            }
+            out.append("]}");
+        }
+        return out.append("\n]\n").toString();
+    }
+
+    private static String quote(String s) {
+        StringBuilder out = new StringBuilder("\"");
+        for (char c : s.toCharArray()) {
+            switch (c) {
+                case '"' -> out.append("\\\"");
+                case '\\' -> out.append("\\\\");
+                default -> {
+                    if (c < 0x20) {
+                        out.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
+                    } else {
+                        out.append(c);
+                    }
+                }
+            }
+        }
+        return out.append('"').toString();
+    }
+}

@@ -1,0 +1,104 @@
+package org.multiprocess4j.inspect;
+
+import org.junit.jupiter.api.Test;
+import org.multiprocess4j.ChildProcess;
+import org.multiprocess4j.ProcessLock;
+import org.multiprocess4j.ProcessQueue;
+import org.multiprocess4j.ProcessSemaphore;
+import org.multiprocess4j.sharedctypes.CType;
+import org.multiprocess4j.sharedctypes.DoubleArray;
+import org.multiprocess4j.sharedctypes.IntValue;
+import org.multiprocess4j.sharedctypes.SharedCTypes;
+
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The inspector shows a live process's objects and their states, a dead lock owner, and refuses bad pids clearly. */
+class InspectorTest {
+    private static final long PID = ProcessHandle.current().pid();
+
+    private static List<Inspector.ObjectView> objects() {
+        return Inspector.of(PID).arenas().stream().flatMap(a -> a.objects().stream()).toList();
+    }
+
+    @Test
+    void aLiveProcessShowsItsObjectsAndAHeldLockWithItsOwner() throws Exception {
+        try (ProcessLock lock = ProcessLock.create();
+             DoubleArray data = SharedCTypes.rawArray(CType.c_double, 1234);
+             ProcessQueue<String> queue = ProcessQueue.create(8192);
+             ProcessSemaphore semaphore = ProcessSemaphore.bounded(5)) {
+            data.set(0, 1.5);
+            queue.put("one");
+            queue.put("two");
+            semaphore.acquire();
+            lock.lock();
+            try {
+                List<Inspector.ObjectView> objects = objects();
+                assertTrue(objects.stream().anyMatch(o -> o.kind().equals("lock")
+                        && o.state().equals("held by pid " + PID)), objects.toString());
+                assertTrue(objects.stream().anyMatch(o -> o.kind().equals("data") && o.bytes() == 1234 * 8),
+                        objects.toString());
+                assertTrue(objects.stream().anyMatch(o -> o.kind().equals("queue")
+                        && o.state().startsWith("2 messages")), objects.toString());
+                assertTrue(objects.stream().anyMatch(o -> o.kind().equals("semaphore")
+                        && o.state().startsWith("4 permits free of 5")), objects.toString());
+                Inspector.ProcessView me = Inspector.of(PID);
+                assertTrue(Inspector.all().stream().anyMatch(p -> p.pid() == PID), "found among all processes");
+                String text = Inspector.text(List.of(me), false);
+                assertTrue(text.contains("held by pid " + PID), text);
+                String json = Inspector.json(List.of(me));
+                assertTrue(json.trim().startsWith("[") && json.contains("\"kind\":\"queue\""), json);
+                for (Inspector.ArenaView a : me.arenas()) {
+                    assertTrue(a.usedBytes() <= a.bytes() && a.id().matches("[0-9a-f]+"), a.toString());
+                }
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    static void holdForever(ProcessLock lock, IntValue held) throws InterruptedException {
+        lock.lock();
+        held.set(1);
+        Thread.sleep(600_000);
+    }
+
+    @Test
+    void aLockWhoseHolderWasKilledShowsItsOwnerDead() throws Exception {
+        try (ProcessLock lock = ProcessLock.create()) {
+            IntValue held = SharedCTypes.rawValue(CType.c_int, 0);
+            ChildProcess child = new ChildProcess(InspectorTest::holdForever, lock, held);
+            child.start();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (held.getVolatile() == 0) {
+                assertTrue(System.nanoTime() < deadline, "the child never took the lock");
+                Thread.sleep(2);
+            }
+            assertTrue(objects().stream().anyMatch(o -> o.state().equals("held by pid " + child.pid())));
+            child.kill();
+            child.join();
+            assertTrue(objects().stream().anyMatch(o -> o.kind().equals("lock")
+                    && o.state().startsWith("held by pid " + child.pid() + " (owner dead")), objects().toString());
+            lock.lock(); // recovered
+            lock.unlock();
+            assertFalse(objects().stream().anyMatch(o -> o.state().contains("pid " + child.pid())));
+            child.close();
+        }
+    }
+
+    @Test
+    void badPidsAreRefusedClearly() {
+        IllegalArgumentException negative = assertThrows(IllegalArgumentException.class, () -> Inspector.of(-4));
+        assertEquals("pid must be > 0: pid=-4", negative.getMessage());
+        IllegalArgumentException none = assertThrows(IllegalArgumentException.class,
+                () -> Inspector.of(4_000_000_000L));
+        assertTrue(none.getMessage().contains("no process 4000000000"), none.getMessage());
+        String text = Inspector.text(List.of(new Inspector.ProcessView(1, "init", List.of(), List.of())), false);
+        assertTrue(text.startsWith("process 1 holds no shared memory of multiprocess4j"), text);
+    }
+}
