@@ -182,6 +182,9 @@ public final class SyncCore {
     /** Takes one permit, waiting at most {@code timeoutNanos}; false when none came in time. */
     public boolean acquirePermit(long timeoutNanos, boolean interruptible) throws InterruptedException {
         long deadline = Deadlines.after(timeoutNanos);
+        if (timeoutNanos > 0 && !Thread.currentThread().isVirtual()) {
+            sleepUntilPermit(deadline, interruptible);
+        }
         if (!lock(deadline, interruptible)) {
             return false;
         }
@@ -217,6 +220,47 @@ public final class SyncCore {
         } finally {
             lock.release();
         }
+        countRelease();
+    }
+
+    /** How long a platform thread sleeps on a semaphore's release count before it waits on the condition. */
+    private static final long PERMIT_DIRECT_NANOS = 20_000_000;
+
+    /**
+     * A platform thread's first wait for a permit, at most {@link #PERMIT_DIRECT_NANOS} and until {@code deadline}:
+     * asleep on the semaphore's release count (the word an event keeps its flag in), woken by the releaser itself,
+     * with no dispatcher thread in between. Bits 31..1 count releases, bit 0 says someone may sleep there: a sleeper
+     * sets it, looks at the permits again, and sleeps only while the word holds what it set. It returns when a
+     * permit may be free; the caller takes it under the lock, or waits on the condition as before.
+     */
+    private void sleepUntilPermit(long deadline, boolean interruptible) throws InterruptedException {
+        for (int i = 0; i < FLAG_SPINS && read(SyncLayout.VALUE) <= 0; i++) {
+            Thread.onSpinWait();
+        }
+        long end = Math.min(deadline, Deadlines.after(PERMIT_DIRECT_NANOS));
+        while (read(SyncLayout.VALUE) <= 0) { // looked at first: a needless bit costs the releaser a system call
+            int seen = (int) INT.getAcquire(segment, SyncLayout.FLAG);
+            if ((seen & 1) == 0 && !INT.compareAndSet(segment, SyncLayout.FLAG, seen, seen | 1)) {
+                continue;
+            }
+            long left = Deadlines.left(end);
+            if (read(SyncLayout.VALUE) > 0 || left <= 0) {
+                return;
+            }
+            if (interruptible && Thread.interrupted()) {
+                throw new InterruptedException();
+            }
+            Waiting.sleepHere(segment.address() + SyncLayout.FLAG, seen | 1, Math.min(left, FLAG_SLICE_NANOS));
+        }
+    }
+
+    /** Counts a release on the semaphore's release count, waking its sleepers when the word says there may be some. */
+    private void countRelease() {
+        int before = (int) INT.getAndAdd(segment, SyncLayout.FLAG, 2);
+        if ((before & 1) != 0) {
+            INT.getAndBitwiseAnd(segment, SyncLayout.FLAG, ~1);
+            Waiting.wake(segment.address() + SyncLayout.FLAG, Integer.MAX_VALUE);
+        }
     }
 
     /** The free permits (a semaphore), the flag (an event), the parties waiting (a barrier): read without the lock. */
@@ -231,19 +275,23 @@ public final class SyncCore {
 
     /** The permits that processes which no longer run still hold; with {@code reclaim}, they become free again. */
     public long deadHoldersPermits(boolean reclaim) {
+        long dead;
         lockUninterruptibly();
         try {
-            long dead = deadHolders(reclaim);
+            dead = deadHolders(reclaim);
             if (reclaim && dead > 0) {
                 long bound = get(SyncLayout.BOUND);
                 long value = get(SyncLayout.VALUE) + dead;
                 set(SyncLayout.VALUE, bound >= 0 ? Math.min(value, bound) : value);
                 condition.signalAll(lock);
             }
-            return dead;
         } finally {
             lock.release();
         }
+        if (reclaim && dead > 0) {
+            countRelease();
+        }
+        return dead;
     }
 
     // ---- event --------------------------------------------------------------------------------------------------
