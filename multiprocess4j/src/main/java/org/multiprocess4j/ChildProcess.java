@@ -199,7 +199,7 @@ public final class ChildProcess implements AutoCloseable {
 
     /** A training child: its output is discarded and it uses no cache. */
     private boolean quiet;
-    private Process process;
+    private volatile Process process;
     private SharedBlock status;
     private boolean closed;
 
@@ -442,7 +442,11 @@ public final class ChildProcess implements AutoCloseable {
         process = jvm;
         status = statusBlock;
         RUNNING.add(this);
-        jvm.onExit().thenRun(() -> RUNNING.remove(this));
+        jvm.onExit().thenRun(() -> {
+            if (process == jvm) { // not a standby that died before it took the bootstrap, after which one started
+                RUNNING.remove(this);
+            }
+        });
         try (OutputStream toChild = jvm.getOutputStream()) {
             toChild.write(payload);
             return true;

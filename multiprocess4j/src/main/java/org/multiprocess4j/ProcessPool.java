@@ -147,12 +147,18 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
          */
         public Builder initializer(ChildProcess.Task0 initializer) {
             Objects.requireNonNull(initializer, "initializer");
+            byte[] bytes;
             try {
-                this.initializer = Bootstrap.serialize(initializer, ChildProcess::handleOf);
+                bytes = Bootstrap.serialize(initializer, ChildProcess::handleOf);
             } catch (IOException e) {
                 throw new IllegalArgumentException("the initializer cannot be serialized (does it capture something "
                         + "that is not Serializable?): " + e, e);
             }
+            if (bytes.length + 4L > QUEUE_BYTES / 2) {
+                throw new IllegalArgumentException("the initializer is " + bytes.length + " bytes serialized, more than "
+                        + "half a worker's queue (" + QUEUE_BYTES / 2 + "): give it large data in shared memory");
+            }
+            this.initializer = bytes;
             return this;
         }
 
@@ -269,6 +275,8 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
         long deadline;
         /** Whether the worker has said it is ready: a task's timeout runs from then on. */
         boolean ready;
+        /** Its process's pid, kept for after the pool has closed the process. */
+        long pid;
         /** Tasks handed to this process. */
         int handed;
         boolean stopSent;
@@ -335,6 +343,7 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
                 initializer != null).daemon(true)
                 .startMethod(ChildProcess.StartMethod.STANDBY).name("ProcessPool-worker-" + slot);
         w.process.start();
+        w.pid = w.process.pid();
     }
 
     // ---- in the worker ------------------------------------------------------------------------------------------
@@ -372,8 +381,18 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
                 outcome = t;
                 ok = false;
             }
-            results.put(outcome(slot, id, ok, outcome));
+            results.put(fitting(outcome(slot, id, ok, outcome), slot, id, results));
         }
+    }
+
+    /** {@code message}, or in its place a failure saying why it is too large for the results queue. */
+    private static byte[] fitting(byte[] message, int slot, long id, ProcessQueue<byte[]> results) {
+        if (message.length + 4L <= results.capacityBytes()) {
+            return message;
+        }
+        return outcome(slot, id, false, new IllegalStateException("the task's outcome is " + message.length
+                + " bytes encoded, more than the pool's results queue holds (" + (results.capacityBytes() - 4)
+                + "): pass large data in shared memory"));
     }
 
     /** Runs one task message's operation. */
@@ -463,9 +482,9 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
         try {
             ValueCodec.write(out, outcome, ChildProcess::handleOf);
             return out.toByteArray();
-        } catch (IOException e) {
-            RuntimeException plain = new IllegalStateException("the task's " + (ok ? "result" : "exception") + " ("
-                    + outcome + ") cannot be serialized: " + e);
+        } catch (IOException | RuntimeException | StackOverflowError e) {
+            RuntimeException plain = new IllegalStateException("the task's " + (ok ? "result" : "exception") + " (a "
+                    + (outcome == null ? "null" : outcome.getClass().getName()) + ") cannot be serialized: " + e);
             if (outcome instanceof Throwable t) {
                 plain.setStackTrace(t.getStackTrace());
             }
@@ -510,10 +529,16 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
 
         @Override
         protected void done() {
+            if (wrapper != null) {
+                wrapper.run(); // it completes, and tells whoever wrapped this task (see made)
+            }
             if (listener != null) {
                 listener.add(this);
             }
         }
+
+        /** The caller's own future around this task, run once this task is done; null when none. */
+        Runnable wrapper;
 
         @Override
         public boolean cancel(boolean mayInterruptIfRunning) {
@@ -589,8 +614,18 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
             throw new IllegalArgumentException("a pool task must be Serializable (a ProcessPool.Task, or a lambda "
                     + "cast to Callable & Serializable): task=" + callable);
         }
-        return task(CALL, function, taskTimeoutNanos, out -> { });
+        PoolTask<T> task = task(CALL, function, taskTimeoutNanos, out -> { });
+        made.set(task);
+        return task;
     }
+
+    /**
+     * The task {@link #newTaskFor} made last on each thread, until {@link #execute} takes it: an
+     * {@code ExecutorCompletionService} (and so {@code invokeAny}) makes a task here and then executes a wrapper of
+     * its own around it, which this pool cannot send to a worker; the task inside is sent instead, and the wrapper
+     * run once that task is done.
+     */
+    private final ThreadLocal<PoolTask<?>> made = new ThreadLocal<>();
 
     @Override
     protected <T> RunnableFuture<T> newTaskFor(Runnable runnable, T value) {
@@ -756,13 +791,27 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
         if (shutdown) {
             throw new RejectedExecutionException("the pool is shut down");
         }
-        PoolTask<?> task = command instanceof PoolTask<?> t ? t : (PoolTask<?>) newTaskFor(command, null);
+        PoolTask<?> last = made.get();
+        made.remove();
+        PoolTask<?> task;
+        if (command instanceof PoolTask<?> t) {
+            task = t;
+        } else if (command instanceof RunnableFuture<?> && !(command instanceof Serializable) && last != null
+                && !last.isDone()) {
+            task = last;
+            task.wrapper = command;
+        } else {
+            task = (PoolTask<?>) newTaskFor(command, null);
+        }
         pending.add(task);
         dispatch();
     }
 
     /** Gives pending tasks to idle workers; the caller holds the monitor. */
     private void dispatch() {
+        if (terminated) {
+            return; // the workers are closed
+        }
         for (int i = 0; i < workers.length && !pending.isEmpty(); i++) {
             Worker w = workers[i];
             boolean retiring = maxTasksPerWorker > 0 && w.handed >= maxTasksPerWorker;
@@ -774,10 +823,13 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
                 i--; // cancelled while it waited
                 continue;
             }
-            if (task.message.length + 4 > w.tasks.capacityBytes()) {
+            // The queue holds this task and, until the worker says it is ready, its initializer: a put never
+            // waits, so the monitor is never held while blocked (a stopped worker would hold up the whole pool).
+            long room = w.tasks.capacityBytes() - (w.ready || initializer == null ? 0 : initializer.length + 4L);
+            if (task.message.length + 4L > room) {
                 task.fail(new IllegalArgumentException("the task is " + task.message.length + " bytes with its "
-                        + "items, more than a worker's queue holds (" + (w.tasks.capacityBytes() - 4) + "): use "
-                        + "smaller chunks, or pass large data in shared memory"));
+                        + "items, more than a worker's queue holds (" + (room - 4) + " beside the initializer): "
+                        + "use smaller chunks, or pass large data in shared memory"));
                 i--;
                 continue;
             }
@@ -842,9 +894,9 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
                     replaceDead(dead);
                     expireTimeouts();
                     dispatch();
-                } catch (RuntimeException e) {
+                } catch (Throwable t) { // an Error too: a dead collector would leave every future waiting for ever
                     System.getLogger(ProcessPool.class.getName()).log(System.Logger.Level.ERROR,
-                            "the pool's collector failed; it goes on", e);
+                            "the pool's collector failed; it goes on", t);
                 }
                 if (shutdown && pending.isEmpty() && allWorkersEnded()) {
                     for (Worker w : workers) {
@@ -897,8 +949,8 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
         Object outcome;
         try {
             outcome = ValueCodec.read(m, ChildMain::attach);
-        } catch (IOException | RuntimeException e) {
-            outcome = new IllegalStateException("the task's outcome cannot be read here: " + e, e);
+        } catch (Throwable t) { // deserialization runs the classes' own code, which may throw anything
+            outcome = new IllegalStateException("the task's outcome cannot be read here: " + t, t);
             ok = false;
         }
         if (task == null) {
@@ -984,6 +1036,9 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
     /** Accepts no new task, kills the workers (their tasks fail) and returns the tasks that never started. */
     @Override
     public synchronized List<Runnable> shutdownNow() {
+        if (terminated) {
+            return List.of();
+        }
         shutdown = true;
         List<Runnable> never = new ArrayList<>(pending);
         pending.clear();
@@ -1020,7 +1075,7 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
     public synchronized List<Long> workerPids() {
         List<Long> pids = new ArrayList<>();
         for (Worker w : workers) {
-            pids.add(w.process.pid());
+            pids.add(w.pid);
         }
         return pids;
     }

@@ -372,4 +372,73 @@ class ProcessPoolTest {
     void soakTasksOfWorkersKilledAtRandomPoints() throws Exception {
         killWorkersAtRandomPoints(200);
     }
+
+    @Test
+    void invokeAnyAndACompletionServiceWork() throws Exception {
+        try (ProcessPool pool = ProcessPool.create(2)) {
+            assertEquals(1, pool.invokeAny(List.of((ProcessPool.Task<Integer>) () -> 1), 60, TimeUnit.SECONDS));
+            java.util.concurrent.ExecutorCompletionService<Integer> done =
+                    new java.util.concurrent.ExecutorCompletionService<>(pool);
+            for (int i = 0; i < 4; i++) {
+                int n = i;
+                done.submit((ProcessPool.Task<Integer>) () -> n * 10);
+            }
+            int sum = 0;
+            for (int i = 0; i < 4; i++) {
+                Future<Integer> f = done.poll(60, TimeUnit.SECONDS);
+                assertTrue(f != null && f.isDone(), "a finished task comes out");
+                sum += f.get();
+            }
+            assertEquals(60, sum);
+        }
+    }
+
+    @Test
+    void aTerminatedPoolAnswersAgainWithoutThrowing() throws Exception {
+        ProcessPool pool = ProcessPool.create(1);
+        List<Long> pids = pool.workerPids();
+        pool.shutdownNow();
+        assertTrue(pool.awaitTermination(60, TimeUnit.SECONDS));
+        pool.shutdown();
+        assertEquals(List.of(), pool.shutdownNow());
+        assertEquals(pids, pool.workerPids());
+        pool.close();
+    }
+
+    /** Throws an Error while it is read back: deserialization runs a class's own code. */
+    static final class Unreadable implements java.io.Serializable {
+        @java.io.Serial
+        private static final long serialVersionUID = 1L;
+
+        @java.io.Serial
+        private void readObject(java.io.ObjectInputStream in) throws java.io.IOException {
+            throw new AssertionError("not readable here");
+        }
+    }
+
+    @Test
+    void resultsThatCannotTravelFailOnlyTheirTaskAndTheWorkerGoesOn() throws Exception {
+        try (ProcessPool pool = ProcessPool.create(1)) {
+            long worker = pool.submit(ProcessPoolTest::pid).get(60, TimeUnit.SECONDS);
+            ExecutionException big = assertThrows(ExecutionException.class,
+                    () -> pool.submit(() -> new byte[5 << 20]).get(60, TimeUnit.SECONDS));
+            assertTrue(big.getCause().getMessage().contains("more than the pool's results queue holds"),
+                    big.getCause().getMessage());
+            ExecutionException unreadable = assertThrows(ExecutionException.class,
+                    () -> pool.submit(() -> (Object) new Unreadable()).get(60, TimeUnit.SECONDS));
+            assertInstanceOf(IllegalStateException.class, unreadable.getCause());
+            List<?> selfish = pool.submit(() -> {
+                List<Object> l = new ArrayList<>();
+                l.add(l);
+                return l;
+            }).get(60, TimeUnit.SECONDS);
+            assertEquals(1, selfish.size());
+            assertEquals("a\uD800b", pool.submit(() -> "a\uD800b").get(60, TimeUnit.SECONDS), "a lone surrogate");
+            assertEquals(worker, pool.submit(ProcessPoolTest::pid).get(60, TimeUnit.SECONDS), "the same worker");
+        }
+        byte[] big = new byte[3 << 20];
+        IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+                () -> ProcessPool.builder().initializer(() -> System.out.print(big.length)));
+        assertTrue(refused.getMessage().contains("the initializer is"), refused.getMessage());
+    }
 }

@@ -77,9 +77,10 @@ public final class Inspector {
     /** Every process of this user that holds shared memory of the library, by pid. */
     public static List<ProcessView> all() {
         List<ProcessView> found = new ArrayList<>();
+        java.util.Map<Long, List<String>> children = children();
         for (long pid : pids()) {
             try {
-                ProcessView view = read(pid);
+                ProcessView view = read(pid, children);
                 if (!view.arenas().isEmpty()) {
                     found.add(view);
                 }
@@ -100,7 +101,7 @@ public final class Inspector {
             throw new IllegalArgumentException("pid must be > 0: pid=" + pid);
         }
         try {
-            return read(pid);
+            return read(pid, children());
         } catch (IOException e) {
             throw new IllegalArgumentException("cannot inspect process " + pid + ": " + e.getMessage(), e);
         }
@@ -122,7 +123,7 @@ public final class Inspector {
         return pids;
     }
 
-    private static ProcessView read(long pid) throws IOException {
+    private static ProcessView read(long pid, java.util.Map<Long, List<String>> children) throws IOException {
         Path dir = PROC.resolve(Long.toString(pid));
         if (!Files.isDirectory(dir)) {
             throw new IllegalArgumentException("no process " + pid);
@@ -153,7 +154,8 @@ public final class Inspector {
             throw new IllegalArgumentException("process " + pid + " belongs to another user: its descriptors cannot"
                     + " be read");
         }
-        return new ProcessView(pid, command(pid), List.copyOf(arenas.values()), children(pid));
+        return new ProcessView(pid, command(pid), List.copyOf(arenas.values()),
+                List.copyOf(children.getOrDefault(pid, List.of())));
     }
 
     private static String command(long pid) {
@@ -166,11 +168,13 @@ public final class Inspector {
         }
     }
 
-    private static List<String> children(long pid) {
-        List<String> children = new ArrayList<>();
+    /** Every process's children ("pid command"), by parent pid: /proc read once per inspection. */
+    private static java.util.Map<Long, List<String>> children() {
+        java.util.Map<Long, List<String>> children = new java.util.HashMap<>();
         for (long p : pids()) {
-            if (parentOf(p) == pid) {
-                children.add(p + " " + command(p));
+            long parent = parentOf(p);
+            if (parent > 0) {
+                children.computeIfAbsent(parent, k -> new ArrayList<>()).add(p + " " + command(p));
             }
         }
         return children;
@@ -221,22 +225,25 @@ public final class Inspector {
         }
     }
 
-    /** Finds the live blocks: after each one, the next 8-byte-aligned tag of a live block. */
+    /**
+     * Finds the live blocks: after each one, the next 8-byte-aligned tag of a live block. The file is read through a
+     * window of {@link #WINDOW} bytes, so an arena of any size (a hostile one too) costs bounded memory.
+     */
     private static ArenaView walk(FileChannel file, String id, long size) throws IOException {
         List<ObjectView> objects = new ArrayList<>();
         long used = ArenaLayout.HEADER_SIZE;
         String note = "";
-        ByteBuffer all = read(file, 0, (int) Math.min(size, Integer.MAX_VALUE - 8));
+        Window window = new Window(file, size);
         long at = ArenaLayout.HEADER_SIZE;
-        while (at + ArenaLayout.BLOCK_HEADER_SIZE <= all.limit()) {
-            long tag = all.getLong((int) at);
+        while (at + ArenaLayout.BLOCK_HEADER_SIZE <= size) {
+            long tag = window.getLong(at);
             if ((tag & 0xFFFF_FFFF_0000_0000L) != ArenaLayout.BLOCK_LIVE) {
                 at += 8;
                 continue;
             }
             long blockOffset = at + ArenaLayout.BLOCK_HEADER_SIZE;
-            long bytes = all.getLong((int) at + 8);
-            if (bytes <= 0 || bytes > all.limit() - blockOffset) {
+            long bytes = window.getLong(at + 8);
+            if (bytes <= 0 || bytes > size - blockOffset) {
                 at += 8; // not a block header after all (or a damaged one): look further
                 continue;
             }
@@ -244,12 +251,40 @@ public final class Inspector {
                 note = "more than " + MAX_OBJECTS + " objects: the rest not listed";
                 break;
             }
-            objects.add(describe(all.slice((int) blockOffset, (int) bytes).order(ByteOrder.nativeOrder()),
-                    blockOffset, bytes));
+            objects.add(describe(read(file, blockOffset, (int) Math.min(bytes, DESCRIBED)), blockOffset, bytes));
             used += ArenaLayout.BLOCK_HEADER_SIZE + bytes;
             at = (blockOffset + bytes + 7) & -8L;
         }
         return new ArenaView(id, size, used, objects, note);
+    }
+
+    /** How much of a block {@link #describe} reads: the largest header it looks at. */
+    private static final int DESCRIBED = (int) Math.max(SyncLayout.SIZE, QueueCore.HEADER);
+    /** The bytes of an arena read at a time while walking it. */
+    private static final int WINDOW = 1 << 20;
+
+    /** Longs of a file, read a window at a time. */
+    private static final class Window {
+        private final FileChannel file;
+        private final long size;
+        private ByteBuffer buffer = ByteBuffer.allocate(0);
+        private long base;
+
+        Window(FileChannel file, long size) {
+            this.file = file;
+            this.size = size;
+        }
+
+        long getLong(long at) throws IOException {
+            if (at < base || at + 8 > base + buffer.limit()) {
+                base = at;
+                buffer = read(file, at, (int) Math.min(WINDOW, size - at));
+                if (buffer.limit() < 8) {
+                    throw new IOException("the arena file ended at " + (at + buffer.limit()) + " of " + size);
+                }
+            }
+            return buffer.getLong((int) (at - base));
+        }
     }
 
     private static ByteBuffer read(FileChannel file, long from, int length) throws IOException {
@@ -262,6 +297,12 @@ public final class Inspector {
 
     /** Tells an object by its layout. */
     private static ObjectView describe(ByteBuffer b, long offset, long bytes) {
+        if (b.limit() < Math.min(bytes, DESCRIBED)) {
+            return new ObjectView(offset, bytes, "data", "unreadable (the file ended)");
+        }
+        if (bytes < ConditionCore.SIZE) {
+            return new ObjectView(offset, bytes, "data", "a value, array or structure");
+        }
         if (bytes == LockLayout.SIZE && lockKind(b, 0) != null) {
             return new ObjectView(offset, bytes, lockKind(b, 0), lockState(b, 0));
         }

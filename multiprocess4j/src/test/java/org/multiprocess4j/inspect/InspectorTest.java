@@ -101,4 +101,35 @@ class InspectorTest {
         String text = Inspector.text(List.of(new Inspector.ProcessView(1, "init", List.of(), List.of())), false);
         assertTrue(text.startsWith("process 1 holds no shared memory of multiprocess4j"), text);
     }
+
+    @Test
+    void aHostileArenaFileIsReadWithinBoundsAndWithoutAnError() throws Exception {
+        java.nio.file.Path file = java.nio.file.Files.createTempFile("mp4j-hostile", ".arena");
+        long size = 64L << 20;
+        java.nio.ByteBuffer head = java.nio.ByteBuffer.allocate(112).order(java.nio.ByteOrder.nativeOrder());
+        head.putLong(0, 0x4D50344A41524E41L).putInt(8, 2).putInt(12, 64).putLong(16, 1).putLong(24, 1)
+                .putLong(32, 0xABCDEFL).putLong(40, size);
+        head.putLong(64, (0x4D50344AL << 32) | 1).putLong(72, Long.MAX_VALUE); // a live tag with an absurd size
+        head.putLong(80, (0x4D50344AL << 32) | 2).putLong(88, 16); // a 16-byte block at 96
+        try (java.nio.channels.FileChannel out = java.nio.channels.FileChannel.open(file,
+                java.nio.file.StandardOpenOption.WRITE)) {
+            out.write(head, 0);
+            out.truncate(size);
+            out.write(java.nio.ByteBuffer.wrap(new byte[] {1}), size - 1); // sparse: only the ends hold data
+        }
+        Process holder = new ProcessBuilder("python3", "-c", "import os,sys,time; f=open(sys.argv[1],'rb'); "
+                + "os.unlink(sys.argv[1]); print(os.getpid(), flush=True); time.sleep(600)", file.toString()).start();
+        try {
+            long pid = Long.parseLong(new java.io.BufferedReader(new java.io.InputStreamReader(
+                    holder.getInputStream())).readLine().trim());
+            Inspector.ArenaView arena = Inspector.of(pid).arenas().getFirst();
+            assertEquals("abcdef", arena.id());
+            assertEquals(size, arena.bytes());
+            assertTrue(arena.objects().stream().anyMatch(o -> o.offset() == 96 && o.bytes() == 16),
+                    arena.objects().toString());
+        } finally {
+            holder.destroyForcibly().waitFor();
+            java.nio.file.Files.deleteIfExists(file);
+        }
+    }
 }

@@ -147,22 +147,46 @@ public final class ValueCodec {
      * @throws IOException when it must be serialized and cannot be
      */
     public static void write(Out out, Object value, Function<Object, String> handleOf) throws IOException {
+        write(out, value, handleOf, 0);
+    }
+
+    /**
+     * Lists nested deeper than {@link #MAX_DEPTH} are serialized whole at that depth, as reading refuses deeper
+     * lists: so every value written can be read, and a list that contains itself is serialized (Java serialization
+     * keeps the cycle) instead of recursing for ever. A string with an unpaired surrogate is serialized too: UTF-8
+     * would replace it.
+     */
+    private static void write(Out out, Object value, Function<Object, String> handleOf, int depth)
+            throws IOException {
         switch (value) {
             case null -> out.writeByte(NULL);
             case Integer i -> out.writeByte(INT).writeInt(i);
             case Long l -> out.writeByte(LONG).writeLong(l);
             case Double d -> out.writeByte(DOUBLE).writeLong(Double.doubleToRawLongBits(d));
             case Boolean b -> out.writeByte(b ? TRUE : FALSE);
-            case String s -> out.writeByte(STRING).writeBytes(s.getBytes(StandardCharsets.UTF_8));
+            case String s when !hasUnpairedSurrogate(s) ->
+                    out.writeByte(STRING).writeBytes(s.getBytes(StandardCharsets.UTF_8));
             case byte[] b -> out.writeByte(BYTES).writeBytes(b);
-            case List<?> list when plainList(list) -> {
+            case List<?> list when plainList(list) && depth < MAX_DEPTH - 1 -> {
                 out.writeByte(LIST).writeInt(list.size());
                 for (Object element : list) {
-                    write(out, element, handleOf);
+                    write(out, element, handleOf, depth + 1);
                 }
             }
             default -> out.writeByte(SERIALIZED).writeBytes(Bootstrap.serialize(value, handleOf));
         }
+    }
+
+    private static boolean hasUnpairedSurrogate(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** A list whose elements may go one by one: one of the JDK's, or ArrayList (a user's subclass is serialized). */

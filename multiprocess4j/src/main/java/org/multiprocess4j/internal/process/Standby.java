@@ -107,6 +107,7 @@ public final class Standby {
 
     /** Starts a standby for {@code command} and makes it the one waiting; null when it cannot start. */
     private static Standby boot(List<String> command) {
+        long idle = idleMillis(); // before anything starts: a bad setting must not leave a standby without an end
         SharedBlock status = SharedBlock.allocate(StatusLayout.SIZE, 8);
         String statusFile = Platform.current().descriptorPath(ProcessHandle.current().pid(), status.arena().fd())
                 .toString();
@@ -130,7 +131,7 @@ public final class Standby {
             standby.release(); // another boot won the race
             return before;
         }
-        CompletableFuture.delayedExecutor(idleMillis(), TimeUnit.MILLISECONDS).execute(standby::expire);
+        CompletableFuture.delayedExecutor(idle, TimeUnit.MILLISECONDS).execute(standby::expire);
         return standby;
     }
 

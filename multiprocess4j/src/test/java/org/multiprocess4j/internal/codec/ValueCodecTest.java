@@ -78,4 +78,21 @@ class ValueCodecTest {
         }
         assertThrows(IOException.class, () -> ValueCodec.read(new ValueCodec.In(deep), h -> null));
     }
+
+    @Test
+    void whatUtf8OrTheDepthLimitCannotCarryFallsBackToSerialization() throws IOException {
+        assertEquals("a\uD800b\uDC00", decode(encode("a\uD800b\uDC00")), "unpaired surrogates kept");
+        List<Object> deep = new ArrayList<>(List.of(0));
+        for (int i = 1; i < 100; i++) {
+            deep = new ArrayList<>(List.of(deep));
+        }
+        List<Object> deepest = deep;
+        ValueCodec.Out out = new ValueCodec.Out(0);
+        ValueCodec.write(out, deepest, o -> null);
+        assertEquals(deepest.toString(), String.valueOf(ValueCodec.read(new ValueCodec.In(out.toByteArray()),
+                h -> null)), "a list 100 deep is written and read back");
+        List<Object> self = new ArrayList<>();
+        self.add(self);
+        assertEquals(1, ((List<?>) decode(encode(self))).size(), "a list that contains itself");
+    }
 }
