@@ -162,7 +162,7 @@ class StandbyStartTest {
 
     @Test
     void anUnusedStandbyEndsAfterItsIdleTimeWhileItsParentLives() {
-        Process parent = Jvm.start(List.of("-Dmultiprocess4j.standby.idleMillis=300"), StandbyParent.class);
+        Process parent = Jvm.start(List.of("-Dmultiprocess4j.standby.idleMillis=2000"), StandbyParent.class);
         try {
             long standby = Long.parseLong(Jvm.readLine(parent).trim());
             assertTrue(Processes.awaitGone(standby, READY) >= 0, "the standby ended");

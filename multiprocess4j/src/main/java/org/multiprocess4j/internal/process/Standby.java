@@ -21,8 +21,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * started as.
  *
  * <p>Lifetime: a standby ends when it is handed a bootstrap (it is then that child), after {@link #IDLE} unused
- * (or what {@link #IDLE_PROPERTY} says; its parent then closes its standard input), or when its parent ends however it ends (the kernel closes that pipe,
- * which nothing else holds): it never outlives its parent, and an unused one costs nothing for long.
+ * once booted (or what {@link #IDLE_PROPERTY} says; its parent then closes its standard input), or when its parent
+ * ends however it ends (the kernel closes that pipe, which nothing else holds): it never outlives its parent, and an
+ * unused one costs nothing for long.
  */
 public final class Standby {
     /** The argument that tells the child's main class it is a standby; the status block's place follows it. */
@@ -45,8 +46,11 @@ public final class Standby {
     private final SharedBlock status;
     private final String statusFile;
     private final AtomicBoolean claimed = new AtomicBoolean();
+    /** How long it may wait unused once booted. */
+    private final long idleMillis;
 
-    private Standby(List<String> command, Process process, SharedBlock status, String statusFile) {
+    private Standby(List<String> command, Process process, SharedBlock status, String statusFile, long idleMillis) {
+        this.idleMillis = idleMillis;
         this.command = command;
         this.process = process;
         this.status = status;
@@ -124,7 +128,7 @@ public final class Standby {
                     "cannot boot a standby child JVM; children start cold: " + e.getMessage());
             return null;
         }
-        Standby standby = new Standby(command, process, status, statusFile);
+        Standby standby = new Standby(command, process, status, statusFile, idle);
         Standby before = WAITING.putIfAbsent(command, standby);
         if (before != null) {
             standby.claimed.set(true);
@@ -152,8 +156,12 @@ public final class Standby {
                 + "milliseconds >= 0: " + IDLE_PROPERTY + "=" + value);
     }
 
-    /** Ends this standby if it is still unused. */
+    /** Ends this standby if it is still unused; one still booting is not idle yet, and is looked at again later. */
     private void expire() {
+        if (!claimed.get() && process.isAlive() && StatusLayout.state(status.segment()) != StatusLayout.READY) {
+            CompletableFuture.delayedExecutor(idleMillis, TimeUnit.MILLISECONDS).execute(this::expire);
+            return;
+        }
         if (claimed.compareAndSet(false, true)) {
             WAITING.remove(command, this);
             release();
