@@ -1,8 +1,8 @@
 package org.multiprocess4j.internal.queue;
 
-import org.multiprocess4j.internal.os.Platform;
 import org.multiprocess4j.internal.sync.ConditionCore;
 import org.multiprocess4j.internal.sync.Deadlines;
+import org.multiprocess4j.internal.sync.EventCount;
 import org.multiprocess4j.internal.sync.LockCore;
 import org.multiprocess4j.internal.sync.LockLayout;
 
@@ -39,12 +39,8 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  *
  * <p>Waking: waiters in a JVM park on the two conditions, as on every condition of the library. Beyond that, a
  * platform thread waiting less than {@link #DIRECT_NANOS} sleeps in the kernel on a word of its own (put count for a
- * taker, take count for a putter), woken by the putter or taker itself with no helper thread in between, as two C
- * processes wake each other. Each count is an event count: bits 31..1 count the puts (takes), bit 0 says that
- * someone may sleep on it. A sleeper sets the bit, looks at the ring again, and sleeps only while the word still
- * holds what it set; a putter adds 2 after it has published its record and, only when the bit was set, clears it
- * and wakes every sleeper. So a put or take nobody waits for costs no system call, and a bit left set by a dead
- * sleeper costs one extra wake.
+ * taker, take count for a putter), an {@link EventCount} the putter or taker advances after publishing its change,
+ * so that it is woken with no helper thread in between.
  */
 public final class QueueCore {
     public static final long HEADER = 192;
@@ -60,15 +56,12 @@ public final class QueueCore {
     public static final long COUNT = 128;
     static final long PUT_COUNT = 136;
     static final long TAKE_COUNT = 140;
-    private static final int SLEEPERS = 1;
     /**
      * How long a platform thread waits asleep on a count word before it parks on the condition instead: long enough
      * for a message to come in a busy exchange, short enough that a long wait costs nothing (the word's sleep is cut
-     * in slices of {@link #DIRECT_SLICE_NANOS} to see interrupts, the condition's is not).
+     * in slices of 2 ms to see interrupts, the condition's is not).
      */
     static final long DIRECT_NANOS = 20_000_000;
-    private static final long DIRECT_SLICE_NANOS = 2_000_000;
-    private static final Platform PLATFORM = Platform.current();
     private static final VarHandle INT = JAVA_INT.varHandle();
     private static final VarHandle LONG = JAVA_LONG.varHandle();
     /**
@@ -211,7 +204,7 @@ public final class QueueCore {
         } finally {
             lock.release();
         }
-        advance(PUT_COUNT);
+        EventCount.advance(segment, PUT_COUNT);
         return true;
     }
 
@@ -238,33 +231,9 @@ public final class QueueCore {
      */
     private void sleepWhile(boolean forRoom, long bytes, long deadline, boolean interruptible)
             throws InterruptedException {
-        if (Thread.currentThread().isVirtual()) {
-            return; // a virtual thread must not hold its carrier in the kernel: it parks on the condition
-        }
-        long word = forRoom ? TAKE_COUNT : PUT_COUNT;
-        long end = Math.min(deadline, Deadlines.after(DIRECT_NANOS));
-        while (!ready(forRoom, bytes)) { // looked at first: a bit set needlessly costs the other side a system call
-            int seen = (int) INT.getAcquire(segment, word);
-            if ((seen & SLEEPERS) == 0 && !INT.compareAndSet(segment, word, seen, seen | SLEEPERS)) {
-                continue; // it moved: look again
-            }
-            long left = Deadlines.left(end);
-            if (ready(forRoom, bytes) || left <= 0) {
-                return;
-            }
-            if (interruptible && Thread.interrupted()) {
-                throw new InterruptedException();
-            }
-            PLATFORM.futexWait(segment.address() + word, seen | SLEEPERS, Math.min(left, DIRECT_SLICE_NANOS));
-        }
-    }
-
-    /** Counts a put (or take) on its word, waking the sleepers on it if the word says there may be some. */
-    private void advance(long word) {
-        int before = (int) INT.getAndAdd(segment, word, 2);
-        if ((before & SLEEPERS) != 0) {
-            INT.getAndBitwiseAnd(segment, word, ~SLEEPERS);
-            PLATFORM.futexWake(segment.address() + word, Integer.MAX_VALUE);
+        if (!Thread.currentThread().isVirtual()) { // a virtual thread parks on the condition instead
+            EventCount.sleepUntil(segment, forRoom ? TAKE_COUNT : PUT_COUNT, () -> ready(forRoom, bytes),
+                    Math.min(deadline, Deadlines.after(DIRECT_NANOS)), interruptible);
         }
     }
 
@@ -292,7 +261,7 @@ public final class QueueCore {
         } finally {
             lock.release();
         }
-        advance(TAKE_COUNT);
+        EventCount.advance(segment, TAKE_COUNT);
         return message;
     }
 
@@ -327,7 +296,7 @@ public final class QueueCore {
             lock.release();
         }
         if (!taken.isEmpty()) {
-            advance(TAKE_COUNT);
+            EventCount.advance(segment, TAKE_COUNT);
         }
         taken.forEach(sink);
         return taken.size();

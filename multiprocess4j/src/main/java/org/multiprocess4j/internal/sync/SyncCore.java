@@ -220,7 +220,7 @@ public final class SyncCore {
         } finally {
             lock.release();
         }
-        countRelease();
+        EventCount.advance(segment, SyncLayout.FLAG); // the release count: wakes direct sleepers
     }
 
     /** How long a platform thread sleeps on a semaphore's release count before it waits on the condition. */
@@ -228,39 +228,16 @@ public final class SyncCore {
 
     /**
      * A platform thread's first wait for a permit, at most {@link #PERMIT_DIRECT_NANOS} and until {@code deadline}:
-     * asleep on the semaphore's release count (the word an event keeps its flag in), woken by the releaser itself,
-     * with no dispatcher thread in between. Bits 31..1 count releases, bit 0 says someone may sleep there: a sleeper
-     * sets it, looks at the permits again, and sleeps only while the word holds what it set. It returns when a
-     * permit may be free; the caller takes it under the lock, or waits on the condition as before.
+     * asleep on the semaphore's release count (an {@link EventCount} in the word an event keeps its flag in), woken
+     * by the releaser itself. It returns when a permit may be free; the caller takes it under the lock, or waits on
+     * the condition as before.
      */
     private void sleepUntilPermit(long deadline, boolean interruptible) throws InterruptedException {
         for (int i = 0; i < FLAG_SPINS && read(SyncLayout.VALUE) <= 0; i++) {
             Thread.onSpinWait();
         }
-        long end = Math.min(deadline, Deadlines.after(PERMIT_DIRECT_NANOS));
-        while (read(SyncLayout.VALUE) <= 0) { // looked at first: a needless bit costs the releaser a system call
-            int seen = (int) INT.getAcquire(segment, SyncLayout.FLAG);
-            if ((seen & 1) == 0 && !INT.compareAndSet(segment, SyncLayout.FLAG, seen, seen | 1)) {
-                continue;
-            }
-            long left = Deadlines.left(end);
-            if (read(SyncLayout.VALUE) > 0 || left <= 0) {
-                return;
-            }
-            if (interruptible && Thread.interrupted()) {
-                throw new InterruptedException();
-            }
-            Waiting.sleepHere(segment.address() + SyncLayout.FLAG, seen | 1, Math.min(left, FLAG_SLICE_NANOS));
-        }
-    }
-
-    /** Counts a release on the semaphore's release count, waking its sleepers when the word says there may be some. */
-    private void countRelease() {
-        int before = (int) INT.getAndAdd(segment, SyncLayout.FLAG, 2);
-        if ((before & 1) != 0) {
-            INT.getAndBitwiseAnd(segment, SyncLayout.FLAG, ~1);
-            Waiting.wake(segment.address() + SyncLayout.FLAG, Integer.MAX_VALUE);
-        }
+        EventCount.sleepUntil(segment, SyncLayout.FLAG, () -> read(SyncLayout.VALUE) > 0,
+                Math.min(deadline, Deadlines.after(PERMIT_DIRECT_NANOS)), interruptible);
     }
 
     /** The free permits (a semaphore), the flag (an event), the parties waiting (a barrier): read without the lock. */
@@ -289,7 +266,7 @@ public final class SyncCore {
             lock.release();
         }
         if (reclaim && dead > 0) {
-            countRelease();
+            EventCount.advance(segment, SyncLayout.FLAG); // the release count: wakes direct sleepers
         }
         return dead;
     }

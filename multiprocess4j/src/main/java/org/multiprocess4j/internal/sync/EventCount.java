@@ -1,0 +1,60 @@
+package org.multiprocess4j.internal.sync;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.VarHandle;
+import java.util.function.BooleanSupplier;
+
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+
+/**
+ * An event count on a futex word in shared memory, by which a platform thread sleeps until another process changes
+ * some state, woken by that process itself with no helper thread in between (as two C processes wake each other).
+ * Bits 31..1 count the changes, bit 0 says that someone may sleep on the word. A sleeper looks at the state, sets
+ * the bit, looks again, and sleeps only while the word still holds what it set; a changer publishes its change,
+ * adds 2, and only when the bit was set clears it and wakes every sleeper. So a change nobody waits for costs no
+ * system call, and a bit left set by a dead sleeper costs one extra wake. Used by a queue's put and take counts and
+ * a semaphore's release count (see {@code docs/FORMAT.md}).
+ */
+public final class EventCount {
+    private static final VarHandle INT = JAVA_INT.varHandle();
+    private static final int SLEEPERS = 1;
+    /** The longest single sleep: an interrupt, and a changer that does not count, are seen within it. */
+    private static final long SLICE_NANOS = 2_000_000;
+
+    private EventCount() {
+    }
+
+    /**
+     * Sleeps on the word at {@code offset} of {@code segment} until {@code ready} holds or {@code deadline} passes
+     * (returning either way: the caller looks at the state under its lock). Only for platform threads: a virtual
+     * thread must not hold its carrier in the kernel.
+     *
+     * @throws InterruptedException when {@code interruptible} and the thread is interrupted
+     */
+    public static void sleepUntil(MemorySegment segment, long offset, BooleanSupplier ready, long deadline,
+                                  boolean interruptible) throws InterruptedException {
+        while (!ready.getAsBoolean()) { // looked at first: a bit set needlessly costs the changer a system call
+            int seen = (int) INT.getAcquire(segment, offset);
+            if ((seen & SLEEPERS) == 0 && !INT.compareAndSet(segment, offset, seen, seen | SLEEPERS)) {
+                continue; // it moved: look again
+            }
+            long left = Deadlines.left(deadline);
+            if (ready.getAsBoolean() || left <= 0) {
+                return;
+            }
+            if (interruptible && Thread.interrupted()) {
+                throw new InterruptedException();
+            }
+            Waiting.sleepHere(segment.address() + offset, seen | SLEEPERS, Math.min(left, SLICE_NANOS));
+        }
+    }
+
+    /** Counts a change, once it is published, waking the sleepers when the word says there may be some. */
+    public static void advance(MemorySegment segment, long offset) {
+        int before = (int) INT.getAndAdd(segment, offset, 2);
+        if ((before & SLEEPERS) != 0) {
+            INT.getAndBitwiseAnd(segment, offset, ~SLEEPERS);
+            Waiting.wake(segment.address() + offset, Integer.MAX_VALUE);
+        }
+    }
+}
