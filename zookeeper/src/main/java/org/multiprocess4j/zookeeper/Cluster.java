@@ -1,0 +1,400 @@
+package org.multiprocess4j.zookeeper;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.util.ArrayList;
+import java.util.List;
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+import java.util.Objects;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.CuratorFrameworkFactory;
+import org.apache.curator.framework.api.ACLProvider;
+import org.apache.curator.framework.api.transaction.CuratorOp;
+import org.apache.curator.framework.api.transaction.CuratorTransactionResult;
+import org.apache.curator.framework.state.ConnectionState;
+import org.apache.curator.retry.RetryUntilElapsed;
+import org.apache.zookeeper.CreateMode;
+import org.apache.zookeeper.KeeperException;
+import org.apache.zookeeper.OpResult;
+import org.apache.zookeeper.ZooDefs;
+import org.apache.zookeeper.data.ACL;
+import org.multiprocess4j.sharedctypes.CType;
+
+/**
+ * A connection to a ZooKeeper ensemble, and the named objects under its root path: {@link ClusterLock}s,
+ * typed {@link ClusterValue}s and {@link ClusterCounter}s, the cluster forms of the library's shared-memory
+ * locks and values, usable from any JVM on any host that reaches the ensemble.
+ *
+ * <p>An object is created on first use and attached by name afterwards, by this or any other client: two
+ * clients that ask for {@code lock("jobs")} get the same lock. Names are 1 to 200 letters, digits, '_', '.' or
+ * '-'. Objects persist in the ensemble until deleted there (their nodes are small).
+ *
+ * <p>Failures are never silent: an operation the ensemble could not perform within the configured
+ * {@linkplain ClusterConfig#operationBound() bound} throws {@link ClusterLostException} saying whether the
+ * members could not be reached or answered without a quorum; once the quorum is back, operations succeed again.
+ * Every write a thread makes while it holds cluster locks of this connection is <em>fenced</em>: it is one
+ * ZooKeeper multi-operation that also checks that each of those locks is still held, so a holder paused past its
+ * session's expiry cannot overwrite its successor's work.
+ *
+ * {@snippet :
+ * try (Cluster cluster = Cluster.connect(ClusterConfig.builder("zk1:2181,zk2:2181,zk3:2181").build())) {
+ *     ClusterLock lock = cluster.lock("jobs");
+ *     ClusterValue done = cluster.value("jobs-done", CType.c_long);
+ *     try (var held = lock.hold()) {
+ *         if (held.previousOwnerDied()) {
+ *             repair();                    // a holder's session ended inside this block
+ *         }
+ *         done.set(done.get() + 1);         // refused if this lock was lost meanwhile
+ *     }
+ * }
+ * }
+ */
+public final class Cluster implements AutoCloseable {
+    private static final String NAME_RULE = "1 to 200 letters, digits, '_', '.' or '-', not '.' or '..'";
+
+    /** {@link #versionedWrite}'s result for a write applied at an unknown version. */
+    static final int APPLIED = -1;
+    /** {@link #versionedWrite}'s result for a write not made because the version had changed. */
+    static final int STALE = -2;
+
+    private final ClusterConfig config;
+    private final CuratorFramework client;
+    private final String markerPath = "/clients/" + UUID.randomUUID();
+    private final AtomicLong writeIds = new AtomicLong();
+    private volatile boolean markerMade;
+    /** The locks this connection holds now, so that a lost session can mark them lost. */
+    private final Set<ClusterLock.Holding> holdings = ConcurrentHashMap.newKeySet();
+    /** The holdings of each thread, checked by its writes. */
+    private final ThreadLocal<List<ClusterLock.Holding>> threadHoldings = ThreadLocal.withInitial(ArrayList::new);
+
+    private Cluster(ClusterConfig config, CuratorFramework client) {
+        this.config = config;
+        this.client = client;
+    }
+
+    /**
+     * Connects to the ensemble the configuration names, waiting at most its connection timeout.
+     *
+     * @throws ClusterLostException when no session could be established in that time
+     */
+    public static Cluster connect(ClusterConfig config) {
+        Objects.requireNonNull(config, "config");
+        CuratorFrameworkFactory.Builder builder = CuratorFrameworkFactory.builder()
+                .connectString(config.connectString())
+                .namespace(config.root().substring(1))
+                .sessionTimeoutMs((int) config.sessionTimeout().toMillis())
+                .connectionTimeoutMs((int) config.connectionTimeout().toMillis())
+                .retryPolicy(new RetryUntilElapsed((int) config.operationBound().toMillis(), 50));
+        if (config.authScheme() != null) {
+            if (config.authScheme().equals("digest")) {
+                builder.authorization("digest", config.authCredentials());
+            }
+            builder.aclProvider(new CreatorOnly());
+        }
+        CuratorFramework client = builder.build();
+        Cluster cluster = new Cluster(config, client);
+        client.getConnectionStateListenable().addListener((c, state) -> {
+            if (state == ConnectionState.LOST) {
+                cluster.holdings.forEach(ClusterLock.Holding::markLost);
+            }
+        });
+        client.start();
+        try {
+            if (!client.blockUntilConnected((int) config.connectionTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
+                client.close();
+                throw cluster.lost("cannot connect", null);
+            }
+        } catch (InterruptedException e) {
+            client.close();
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while connecting to " + config.connectString(), e);
+        }
+        return cluster;
+    }
+
+    /** The configuration this connection was made with. */
+    public ClusterConfig config() {
+        return config;
+    }
+
+    /**
+     * The non-re-entrant lock named {@code name}: {@code multiprocessing.Lock} across hosts.
+     *
+     * @throws IllegalArgumentException when the name breaks the naming rule
+     */
+    public ClusterLock lock(String name) {
+        return new ClusterLock(this, "/locks/" + checkedName(name), name, false);
+    }
+
+    /**
+     * The re-entrant lock named {@code name}: {@code multiprocessing.RLock} across hosts.
+     *
+     * @throws IllegalArgumentException when the name breaks the naming rule
+     */
+    public ClusterLock rlock(String name) {
+        return new ClusterLock(this, "/rlocks/" + checkedName(name), name, true);
+    }
+
+    /**
+     * The value named {@code name} of the numeric C type {@code type}, created holding zero on first use.
+     *
+     * @throws IllegalArgumentException when the name breaks the naming rule, the type is not numeric, or the
+     *                                  value exists with another type
+     */
+    public ClusterValue value(String name, CType<?, ?> type) {
+        return ClusterValue.open(this, "/values/" + checkedName(name), name, type, null);
+    }
+
+    /**
+     * The synchronized value named {@code name}: the value with the re-entrant lock of the same name (the
+     * {@code Value} model), whose {@code get}/{@code set} take that lock and whose compound updates hold it.
+     *
+     * @throws IllegalArgumentException as {@link #value}
+     */
+    public ClusterValue synchronizedValue(String name, CType<?, ?> type) {
+        ClusterLock lock = new ClusterLock(this, "/rlocks/" + checkedName(name), name, true);
+        return ClusterValue.open(this, "/values/" + name, name, type, lock);
+    }
+
+    /**
+     * The striped counter named {@code name} (the {@code LongAdder} model): increments spread over
+     * {@code stripes} nodes, the sum read across them. For counts that many clients update often; a
+     * {@link #value} is the fit when the count is read as often as it is written or must be compared and set.
+     *
+     * @throws IllegalArgumentException when the name breaks the naming rule, stripes is outside 1..256, or the
+     *                                  counter exists with another number of stripes
+     */
+    public ClusterCounter counter(String name, int stripes) {
+        return ClusterCounter.open(this, "/counters/" + checkedName(name), name, stripes);
+    }
+
+    /** Closes the connection; the locks it holds are released by the session's end. */
+    @Override
+    public void close() {
+        client.close();
+    }
+
+    @Override
+    public String toString() {
+        return "Cluster[" + config.connectString() + config.root() + "]";
+    }
+
+    CuratorFramework client() {
+        return client;
+    }
+
+    void held(ClusterLock.Holding holding) {
+        holdings.add(holding);
+        threadHoldings.get().add(holding);
+    }
+
+    void released(ClusterLock.Holding holding) {
+        holding.markReleased(); // a holding released by another thread leaves its holder's list at its next write
+        holdings.remove(holding);
+        threadHoldings.get().remove(holding);
+    }
+
+    /**
+     * Runs the write operations as one transaction, conditioned on every lock the calling thread holds still
+     * being held.
+     *
+     * @return the results of {@code ops} (not of the checks)
+     * @throws KeeperException of an operation of {@code ops} that failed (a bad version, say)
+     * @throws ClusterLostException when a held lock was lost, or the ensemble could not be reached
+     */
+    @SafeVarargs
+    final List<CuratorTransactionResult> write(String what, Operation<CuratorOp>... ops) throws KeeperException {
+        List<ClusterLock.Holding> fences = threadHoldings.get();
+        fences.removeIf(ClusterLock.Holding::isReleased);
+        for (ClusterLock.Holding h : fences) {
+            if (h.isLost()) {
+                throw lockLost(what, h, null);
+            }
+        }
+        try {
+            List<CuratorOp> all = new ArrayList<>(fences.size() + ops.length);
+            for (ClusterLock.Holding h : fences) {
+                all.add(client.transactionOp().check().forPath(h.node()));
+            }
+            for (Operation<CuratorOp> op : ops) {
+                all.add(op.run());
+            }
+            List<CuratorTransactionResult> results = client.transaction().forOperations(all);
+            return results.subList(fences.size(), results.size());
+        } catch (KeeperException e) {
+            List<OpResult> results = e.getResults();
+            if (results != null) {
+                for (int i = 0; i < fences.size() && i < results.size(); i++) {
+                    if (results.get(i) instanceof OpResult.ErrorResult err
+                            && err.getErr() == KeeperException.Code.NONODE.intValue()) {
+                        fences.get(i).markLost();
+                        throw lockLost(what, fences.get(i), e);
+                    }
+                }
+            }
+            if (isLoss(e)) {
+                throw lost(what, e);
+            }
+            throw e;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw lost(what + ": interrupted", e);
+        } catch (Exception e) {
+            throw translated(what, e);
+        }
+    }
+
+    /**
+     * Writes {@code data} to {@code path} if its version is still {@code version}, fenced as {@link #write}, and
+     * with a marker that tells whether a try cut by connection loss was applied: each such write also sets this
+     * client's ephemeral marker node to a fresh number, read back when a retry finds the version changed.
+     *
+     * @return the node's new version; {@link #APPLIED} when the write was applied but its version is not known;
+     *         {@link #STALE} when the version had changed, so nothing was written
+     */
+    int versionedWrite(String what, String path, byte[] data, int version) {
+        while (true) {
+            byte[] id = ByteBuffer.allocate(8).putLong(writeIds.incrementAndGet()).array();
+            if (!markerMade) {
+                call(what, () -> {
+                    try {
+                        client.create().creatingParentsIfNeeded().withMode(CreateMode.EPHEMERAL)
+                                .forPath(markerPath);
+                    } catch (KeeperException.NodeExistsException e) {
+                        // made by an earlier try
+                    }
+                    return null;
+                });
+                markerMade = true;
+            }
+            try {
+                return write(what, () -> client.transactionOp().setData().withVersion(version).forPath(path, data),
+                        () -> client.transactionOp().setData().forPath(markerPath, id))
+                        .get(0).getResultStat().getVersion();
+            } catch (KeeperException e) {
+                if (e.code() == KeeperException.Code.BADVERSION) {
+                    byte[] marker = call(what, () -> client.getData().forPath(markerPath));
+                    return Arrays.equals(marker, id) ? APPLIED : STALE;
+                }
+                if (e.code() == KeeperException.Code.NONODE) { // the marker went with an ended session
+                    markerMade = false;
+                    continue;
+                }
+                throw translated(what, e);
+            }
+        }
+    }
+
+    private ClusterLostException lockLost(String what, ClusterLock.Holding h, Throwable cause) {
+        return new ClusterLostException(config.connectString(), ClusterLostException.State.LOCK_LOST,
+                what + " refused: lock '" + h.lockName() + "' (fencing token " + h.token()
+                        + ") is no longer held by this client", cause);
+    }
+
+    /** Runs a read or an unconditioned operation, turning ZooKeeper's failures into this library's. */
+    <T> T call(String what, Operation<T> op) {
+        try {
+            return op.run();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw lost(what + ": interrupted", e);
+        } catch (Exception e) {
+            throw translated(what, e);
+        }
+    }
+
+    RuntimeException translated(String what, Exception e) {
+        if (e instanceof RuntimeException r && !(e instanceof IllegalStateException ise && isLoss(ise))) {
+            return r;
+        }
+        if (isLoss(e)) {
+            return lost(what, e);
+        }
+        if (e instanceof KeeperException.NoAuthException) {
+            return new SecurityException(what + ": not authorized under " + config.root()
+                    + " (the ACL refuses this client's credentials)", e);
+        }
+        return new IllegalStateException(what + " failed: " + e, e);
+    }
+
+    static boolean isLoss(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof KeeperException.ConnectionLossException
+                    || t instanceof KeeperException.SessionExpiredException
+                    || t instanceof KeeperException.OperationTimeoutException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The exception for an operation that the ensemble did not perform, saying why as best it can be told. */
+    ClusterLostException lost(String what, Throwable cause) {
+        ClusterLostException.State state;
+        String detail;
+        if (cause instanceof KeeperException.SessionExpiredException) {
+            state = ClusterLostException.State.SESSION_EXPIRED;
+            detail = "the session expired";
+        } else {
+            List<String> answering = answeringMembers();
+            if (answering.isEmpty()) {
+                state = ClusterLostException.State.CONNECTION_LOST;
+                detail = "no member could be reached";
+            } else {
+                state = ClusterLostException.State.QUORUM_LOST;
+                detail = "members " + String.join(",", answering) + " answer but none serves: no quorum";
+            }
+        }
+        return new ClusterLostException(config.connectString(), state, what + " failed: " + detail, cause);
+    }
+
+    /** The members that accept a TCP connection within 250 ms. */
+    private List<String> answeringMembers() {
+        List<String> answering = new ArrayList<>();
+        for (String member : config.connectString().split(",")) {
+            int colon = member.lastIndexOf(':');
+            try (Socket s = new Socket()) {
+                s.connect(new InetSocketAddress(member.substring(0, colon),
+                        Integer.parseInt(member.substring(colon + 1))), 250);
+                answering.add(member);
+            } catch (IOException | RuntimeException e) {
+                // not answering
+            }
+        }
+        return answering;
+    }
+
+    static String checkedName(String name) {
+        if (name == null || !name.matches("[A-Za-z0-9_.\\-]{1,200}") || name.equals(".") || name.equals("..")) {
+            throw new IllegalArgumentException("name must be " + NAME_RULE + ": name="
+                    + (name == null ? "null" : "\"" + name + "\""));
+        }
+        return name;
+    }
+
+    /** A ZooKeeper operation. */
+    @FunctionalInterface
+    interface Operation<T> {
+        T run() throws Exception;
+    }
+
+    private static final class CreatorOnly implements ACLProvider {
+        @Override
+        public List<ACL> getDefaultAcl() {
+            return ZooDefs.Ids.CREATOR_ALL_ACL;
+        }
+
+        @Override
+        public List<ACL> getAclForPath(String path) {
+            return ZooDefs.Ids.CREATOR_ALL_ACL;
+        }
+    }
+}

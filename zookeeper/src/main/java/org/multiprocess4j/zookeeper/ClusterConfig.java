@@ -1,0 +1,174 @@
+package org.multiprocess4j.zookeeper;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * How to reach a ZooKeeper ensemble, and the rules of the client's session: an immutable value built by
+ * {@link #builder(String)}.
+ *
+ * <p>Defaults: root path {@code /multiprocess4j}; session timeout 15 s (the server clamps it to between 2 and 20
+ * of its ticks); connection timeout 5 s; operation bound 15 s (an operation retried through connection loss for
+ * this long, then {@link ClusterLostException}); no authentication and the open ACL ({@code world:anyone}
+ * with all permissions), as ZooKeeper's own default. With {@link Builder#digest digest} credentials, everything
+ * the client creates gets the creator-only ACL ({@code auth} scheme, all permissions): only clients that
+ * authenticate as the same user reach it.
+ */
+public final class ClusterConfig {
+    private final String connectString;
+    private final String root;
+    private final Duration sessionTimeout;
+    private final Duration connectionTimeout;
+    private final Duration operationBound;
+    private final String scheme;
+    private final byte[] credentials;
+
+    private ClusterConfig(Builder b) {
+        this.connectString = b.connectString;
+        this.root = b.root;
+        this.sessionTimeout = b.sessionTimeout;
+        this.connectionTimeout = b.connectionTimeout;
+        this.operationBound = b.operationBound;
+        this.scheme = b.scheme;
+        this.credentials = b.credentials;
+    }
+
+    /**
+     * A builder for an ensemble's connect string, {@code host:port[,host:port...]}.
+     *
+     * @throws IllegalArgumentException when the connect string is empty or not of that form
+     */
+    public static Builder builder(String connectString) {
+        return new Builder(connectString);
+    }
+
+    /** The ensemble's connect string. */
+    public String connectString() {
+        return connectString;
+    }
+
+    /** The path under which every named object lives. */
+    public String root() {
+        return root;
+    }
+
+    /** The session timeout asked of the ensemble. */
+    public Duration sessionTimeout() {
+        return sessionTimeout;
+    }
+
+    /** How long connecting may take. */
+    public Duration connectionTimeout() {
+        return connectionTimeout;
+    }
+
+    /** How long one operation is retried through connection loss before it fails. */
+    public Duration operationBound() {
+        return operationBound;
+    }
+
+    String authScheme() {
+        return scheme;
+    }
+
+    byte[] authCredentials() {
+        return credentials == null ? null : credentials.clone();
+    }
+
+    @Override
+    public String toString() {
+        return "ClusterConfig[" + connectString + root + ", session " + sessionTimeout.toMillis() + " ms"
+                + (scheme == null ? "" : ", auth " + scheme) + "]";
+    }
+
+    /** Builds a {@link ClusterConfig}. */
+    public static final class Builder {
+        private final String connectString;
+        private String root = "/multiprocess4j";
+        private Duration sessionTimeout = Duration.ofSeconds(15);
+        private Duration connectionTimeout = Duration.ofSeconds(5);
+        private Duration operationBound = Duration.ofSeconds(15);
+        private String scheme;
+        private byte[] credentials;
+
+        private Builder(String connectString) {
+            Objects.requireNonNull(connectString, "connectString");
+            if (!connectString.matches("[^,/\\s:]+:\\d{1,5}(,[^,/\\s:]+:\\d{1,5})*")) {
+                throw new IllegalArgumentException("connectString must be host:port[,host:port...]: connectString=\""
+                        + connectString + "\"");
+            }
+            this.connectString = connectString;
+        }
+
+        /**
+         * The path under which named objects live: absolute, without a trailing slash.
+         *
+         * @throws IllegalArgumentException when it is not such a path
+         */
+        public Builder root(String root) {
+            if (root == null || !root.matches("(/[A-Za-z0-9_.\\-]+)+")) {
+                throw new IllegalArgumentException("root must be an absolute path of names made of letters, digits,"
+                        + " '_', '.' and '-', without a trailing slash: root=\"" + root + "\"");
+            }
+            this.root = root;
+            return this;
+        }
+
+        /** The session timeout: a holder silent this long loses its locks. */
+        public Builder sessionTimeout(Duration timeout) {
+            this.sessionTimeout = positive("sessionTimeout", timeout);
+            return this;
+        }
+
+        /** How long connecting may take. */
+        public Builder connectionTimeout(Duration timeout) {
+            this.connectionTimeout = positive("connectionTimeout", timeout);
+            return this;
+        }
+
+        /** How long an operation is retried through connection loss before {@link ClusterLostException}. */
+        public Builder operationBound(Duration bound) {
+            this.operationBound = positive("operationBound", bound);
+            return this;
+        }
+
+        /**
+         * Authenticates with ZooKeeper's digest scheme as {@code user} and gives what this client creates the
+         * creator-only ACL.
+         *
+         * @throws IllegalArgumentException when the user is empty or holds ':'
+         */
+        public Builder digest(String user, String password) {
+            if (user == null || user.isEmpty() || user.contains(":")) {
+                throw new IllegalArgumentException("user must be non-empty and without ':': user=\"" + user + "\"");
+            }
+            Objects.requireNonNull(password, "password");
+            this.scheme = "digest";
+            this.credentials = (user + ":" + password).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            return this;
+        }
+
+        /**
+         * Authenticates with the SASL scheme the JVM's JAAS configuration sets up ({@code Client} section), and
+         * gives what this client creates the creator-only ACL.
+         */
+        public Builder sasl() {
+            this.scheme = "sasl";
+            this.credentials = null;
+            return this;
+        }
+
+        /** The configuration. */
+        public ClusterConfig build() {
+            return new ClusterConfig(this);
+        }
+
+        private static Duration positive(String name, Duration d) {
+            if (d == null || d.isNegative() || d.isZero() || d.toMillis() > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException(name + " must be positive and at most " + Integer.MAX_VALUE
+                        + " ms: " + name + "=" + d);
+            }
+            return d;
+        }
+    }
+}
