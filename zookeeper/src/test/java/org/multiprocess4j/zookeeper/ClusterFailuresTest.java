@@ -1,0 +1,88 @@
+package org.multiprocess4j.zookeeper;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.UUID;
+
+import org.junit.jupiter.api.Test;
+import org.multiprocess4j.sharedctypes.CType;
+
+/** What a client sees when the ensemble cannot serve it, and who may reach what. */
+class ClusterFailuresTest {
+
+    @Test
+    void shouldFailWithQuorumLostWithinTheBoundAndResumeWhenTheQuorumIsBack() {
+        LocalEnsemble zk = SharedEnsemble.get();
+        ClusterConfig config = ClusterConfig.builder(zk.connectString()).root("/test/quorum-" + UUID.randomUUID())
+                .sessionTimeout(Duration.ofSeconds(4)).connectionTimeout(Duration.ofSeconds(2))
+                .operationBound(Duration.ofSeconds(3)).build();
+        try (Cluster cluster = Cluster.connect(config)) {
+            ClusterValue v = cluster.value("acked", CType.c_long);
+            for (int i = 0; i < 5; i++) {
+                v.incrementAndGet();
+            }
+            zk.kill(0);
+            zk.kill(1);
+            try {
+                long start = System.nanoTime();
+                ClusterLostException e = assertThrows(ClusterLostException.class, v::incrementAndGet);
+                long ms = (System.nanoTime() - start) / 1_000_000;
+                assertEquals(ClusterLostException.State.QUORUM_LOST, e.state(), e.getMessage());
+                assertTrue(e.getMessage().contains(zk.connectString()), e.getMessage());
+                assertTrue(ms < 12_000, "failed within the 3 s bound (plus connecting), not " + ms + " ms");
+            } finally {
+                zk.restart(0, false);
+                zk.restart(1, true);
+            }
+            assertEquals(6, v.incrementAndGet(), "every acknowledged increment kept; the failed one not applied");
+        }
+    }
+
+    @Test
+    void shouldFailWithConnectionLostWhenNoMemberAnswers() {
+        ClusterConfig config = ClusterConfig.builder("127.0.0.1:1").connectionTimeout(Duration.ofMillis(500)).build();
+        ClusterLostException e = assertThrows(ClusterLostException.class, () -> Cluster.connect(config));
+        assertEquals(ClusterLostException.State.CONNECTION_LOST, e.state());
+        assertTrue(e.getMessage().contains("127.0.0.1:1"), e.getMessage());
+    }
+
+    @Test
+    void shouldKeepObjectsFromClientsWithOtherCredentials() {
+        String root = "/test/acl-" + UUID.randomUUID();
+        ClusterConfig owner = ClusterConfig.builder(SharedEnsemble.get().connectString()).root(root)
+                .digest("alice", "secret").build();
+        try (Cluster alice = Cluster.connect(owner)) {
+            alice.value("private", CType.c_int).set(7);
+            try (Cluster again = Cluster.connect(owner)) {
+                assertEquals(7, again.value("private", CType.c_int).get(), "the same user reaches it");
+            }
+            for (ClusterConfig other : new ClusterConfig[] {
+                    ClusterConfig.builder(SharedEnsemble.get().connectString()).root(root).build(),
+                    ClusterConfig.builder(SharedEnsemble.get().connectString()).root(root).digest("mallory", "x")
+                            .build()}) {
+                try (Cluster stranger = Cluster.connect(other)) {
+                    SecurityException e = assertThrows(SecurityException.class,
+                            () -> stranger.value("private", CType.c_int).get());
+                    assertTrue(e.getMessage().contains("not authorized"), e.getMessage());
+                }
+            }
+        }
+    }
+
+    @Test
+    void shouldRefuseBadConfiguration() {
+        for (String bad : new String[] {"", "host", "host:port", "a:1,", "a:1/chroot"}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> ClusterConfig.builder(bad));
+            assertTrue(e.getMessage().startsWith("connectString must be"), e.getMessage());
+        }
+        ClusterConfig.Builder b = ClusterConfig.builder("a:1");
+        assertThrows(IllegalArgumentException.class, () -> b.root("relative"));
+        assertThrows(IllegalArgumentException.class, () -> b.root("/trailing/"));
+        assertThrows(IllegalArgumentException.class, () -> b.sessionTimeout(Duration.ZERO));
+        assertThrows(IllegalArgumentException.class, () -> b.digest("a:b", "x"));
+    }
+}

@@ -1,0 +1,204 @@
+package org.multiprocess4j.zookeeper;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.multiprocess4j.sharedctypes.CType;
+
+/** Locks and values across worker JVMs on a real 3-member ensemble, with holders and members killed. */
+class ClusterLockTest {
+    private static final Duration BOUND = Duration.ofSeconds(60);
+
+    private String root;
+    private Cluster cluster;
+    private final List<Workers.Worker> workers = new ArrayList<>();
+
+    @BeforeEach
+    void connect() {
+        root = "/test/locks-" + UUID.randomUUID();
+        cluster = Cluster.connect(SharedEnsemble.config(root.substring("/test/".length())));
+    }
+
+    @AfterEach
+    void cleanUp() {
+        workers.forEach(Workers.Worker::close);
+        cluster.close();
+    }
+
+    private Workers.Worker worker(String mode, String... more) {
+        List<String> args = new ArrayList<>(List.of(mode, SharedEnsemble.get().connectString(), root));
+        args.addAll(List.of(more));
+        Workers.Worker w = new Workers.Worker(args.toArray(String[]::new));
+        workers.add(w);
+        return w;
+    }
+
+    @Test
+    void shouldCountExactlyUnderTheLockAcrossJvmsInFencingTokenOrder() throws Exception {
+        countAcrossWorkers(3, 60, false);
+    }
+
+    @Test
+    void shouldCountExactlyWhileAMemberIsKilledAndRestarted() throws Exception {
+        countAcrossWorkers(2, 80, true);
+    }
+
+    private void countAcrossWorkers(int n, int each, boolean killMember) throws Exception {
+        for (int i = 0; i < n; i++) {
+            worker("count", Integer.toString(each));
+        }
+        if (killMember) {
+            workers.get(0).await("CS", BOUND);
+            LocalEnsemble zk = SharedEnsemble.get();
+            zk.kill(1);
+            workers.get(0).await("CS", BOUND); // progress with a member down
+            zk.restart(1, true);
+        }
+        List<long[]> sections = new ArrayList<>();
+        for (Workers.Worker w : workers) {
+            w.await("DONE", BOUND);
+            assertEquals(0, w.waitExit());
+            for (String line : w.output()) {
+                if (line.startsWith("CS ")) {
+                    String[] f = line.split(" ");
+                    sections.add(new long[] {Long.parseLong(f[1]), Long.parseLong(f[2])});
+                }
+            }
+        }
+        assertEquals((long) n * each, cluster.value("count", CType.c_long).get(), "every locked increment counted");
+        // In fencing-token order, each critical section read exactly what the one before wrote: none overlapped.
+        TreeMap<Long, Long> byToken = new TreeMap<>();
+        sections.forEach(s -> byToken.put(s[0], s[1]));
+        assertEquals(n * each, byToken.size(), "fencing tokens are unique");
+        long expected = 0;
+        for (long seen : byToken.values()) {
+            assertEquals(expected++, seen, "sections in token order read consecutive counts");
+        }
+    }
+
+    @Test
+    void shouldGiveEveryGetAndAddADistinctResultWhileAMemberIsKilled() throws Exception {
+        int each = 100;
+        worker("add", Integer.toString(each));
+        worker("add", Integer.toString(each));
+        workers.get(0).await("GOT", BOUND);
+        SharedEnsemble.get().kill(2);
+        workers.get(1).await("GOT", BOUND);
+        SharedEnsemble.get().restart(2, true);
+        Set<Long> results = new HashSet<>();
+        for (Workers.Worker w : workers) {
+            w.await("DONE", BOUND);
+            for (String line : w.output()) {
+                if (line.startsWith("GOT ")) {
+                    assertTrue(results.add(Long.parseLong(line.substring(4))), "a result seen twice: " + line);
+                }
+            }
+        }
+        assertEquals(2 * each, results.size());
+        assertEquals(2 * each, cluster.value("added", CType.c_long).get(), "no increment lost or doubled");
+    }
+
+    @Test
+    void shouldTellTheNextHolderWhenAHolderIsKilled() throws Exception {
+        Workers.Worker holder = worker("hold");
+        String held = holder.await("HELD", BOUND);
+        ClusterLock lock = cluster.lock("counter");
+        assertFalse(lock.tryLock(), "held by the worker");
+        long start = System.nanoTime();
+        holder.signal("KILL");
+        assertTrue(lock.tryLock(20, TimeUnit.SECONDS), "the lock is free once the holder's session expires");
+        long waitedMs = (System.nanoTime() - start) / 1_000_000;
+        try {
+            assertTrue(lock.previousOwnerDied(), "the new holder is told");
+            assertTrue(lock.fencingToken() > Long.parseLong(held.split(" ")[1]), "a larger fencing token");
+        } finally {
+            lock.unlock();
+        }
+        assertTrue(waitedMs < 10_000, "freed after about the 2 s session timeout, not " + waitedMs + " ms");
+        try (var again = lock.hold()) {
+            assertFalse(again.previousOwnerDied(), "a clean release is not a death");
+        }
+    }
+
+    @Test
+    void shouldRefuseTheWriteOfAHolderPausedPastItsSession() throws Exception {
+        ClusterValue count = cluster.value("count", CType.c_long);
+        Workers.Worker holder = worker("hold");
+        holder.await("HELD", BOUND);
+        holder.send("WRITE 1");
+        holder.await("WROTE", BOUND);
+        holder.signal("STOP"); // a GC pause, say, longer than the session
+        ClusterLock lock = cluster.lock("counter");
+        try {
+            assertTrue(lock.tryLock(20, TimeUnit.SECONDS), "the paused holder's session expires");
+            assertTrue(lock.previousOwnerDied());
+            count.set(42);
+            holder.signal("CONT");
+            holder.send("WRITE 666");
+            String answer = holder.await("", BOUND);
+            assertTrue(answer.equals("REFUSED LOCK_LOST") || answer.equals("REFUSED SESSION_EXPIRED"), answer);
+            assertEquals(42, count.get(), "the new holder's write stands");
+            count.set(43); // the new holder still writes
+        } finally {
+            lock.unlock();
+        }
+        assertEquals(43, count.get());
+    }
+
+    @Test
+    void shouldRefuseAReentryOfANonReentrantLockAndCountReentries() {
+        ClusterLock lock = cluster.lock("plain");
+        lock.lock();
+        try {
+            IllegalStateException e = assertThrows(IllegalStateException.class, lock::lock);
+            assertTrue(e.getMessage().contains("not re-entrant"), e.getMessage());
+        } finally {
+            lock.unlock();
+        }
+        assertThrows(IllegalMonitorStateException.class, lock::unlock);
+        ClusterLock r = cluster.rlock("re");
+        r.lock();
+        r.lock();
+        r.unlock();
+        assertTrue(r.isHeldByCurrentThread());
+        r.unlock();
+        assertFalse(r.isHeldByCurrentThread());
+    }
+
+    @Test
+    void shouldExcludeThreadsOfOneJvmAndServeThemInTurn() throws Exception {
+        ClusterLock lock = cluster.lock("threads");
+        ClusterValue v = cluster.value("threads", CType.c_int);
+        Thread[] ts = new Thread[3];
+        for (int t = 0; t < ts.length; t++) {
+            ts[t] = Thread.ofPlatform().start(() -> {
+                for (int i = 0; i < 20; i++) {
+                    lock.lock();
+                    try {
+                        v.set(v.get() + 1);
+                    } finally {
+                        lock.unlock();
+                    }
+                }
+            });
+        }
+        for (Thread t : ts) {
+            t.join();
+        }
+        assertEquals(60, v.get());
+    }
+}
