@@ -62,6 +62,17 @@ class SeedExampleTest {
     }
 
     @Test
+    void theClusterCounterStaysExactWhenAMemberAndALockHolderAreKilled() throws Exception {
+        String out = runMain(ClusterCounterExample.class);
+        java.util.regex.Matcher m = java.util.regex.Pattern
+                .compile("(?s).*took over from the dead holder.*expected total: (\\d+)\ntotal reached:  (\\d+)\n")
+                .matcher(out);
+        assertTrue(m.matches(), out);
+        assertEquals(m.group(1), m.group(2), out);
+        assertTrue(out.contains("killed ZooKeeper member 1") && out.contains("while it held the lock"), out);
+    }
+
+    @Test
     void printsTheSameWithTheLibraryAsANamedModule() throws Exception {
         String library = org.multiprocess4j.ChildProcess.class.getProtectionDomain().getCodeSource().getLocation()
                 .getPath();
