@@ -230,7 +230,7 @@ def gen_value(k):
 
 import org.multiprocess4j.Handle;
 import org.multiprocess4j.SharedLock;
-import org.multiprocess4j.internal.memory.SharedBlock;
+{"import org.multiprocess4j.coordination.LongVariable;" + chr(10) if n == "Long" else ""}import org.multiprocess4j.internal.memory.SharedBlock;
 
 import java.lang.invoke.VarHandle;
 
@@ -249,7 +249,7 @@ import static java.lang.foreign.ValueLayout.{k['layout']};
  *
  * {ATOMIC_DOC[k['atomic']]}
  */
-public final class {cls} extends SharedValue {{
+public final class {cls} extends SharedValue{" implements LongVariable" if n == "Long" else ""} {{
     private static final VarHandle VH = {k['layout']}.varHandle();
 
     {cls}(CType<?, ?> type, SharedBlock block, long base, SharedLock lock, boolean ownsLock) {{

@@ -12,4 +12,6 @@ module org.multiprocess4j {
     exports org.multiprocess4j;
     exports org.multiprocess4j.sharedctypes;
     exports org.multiprocess4j.inspect;
+    exports org.multiprocess4j.coordination;
+    uses org.multiprocess4j.coordination.BackendProvider;
 }

@@ -1,5 +1,6 @@
 package org.multiprocess4j;
 
+import org.multiprocess4j.coordination.RobustLock;
 import org.multiprocess4j.internal.memory.HandleCodec;
 import org.multiprocess4j.internal.memory.SharedBlock;
 import org.multiprocess4j.internal.sync.LockCore;
@@ -7,7 +8,6 @@ import org.multiprocess4j.internal.sync.LockLayout;
 
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.Lock;
 
 /**
  * A lock in shared memory that excludes threads of every process that attaches to it, virtual threads included:
@@ -40,7 +40,7 @@ import java.util.concurrent.locks.Lock;
  * }
  * }
  */
-public abstract sealed class SharedLock implements Lock, SharedObject permits ProcessLock, ProcessRLock {
+public abstract sealed class SharedLock implements RobustLock, SharedObject permits ProcessLock, ProcessRLock {
     private final SharedBlock block;
     final LockCore core;
     private final Held held = new Held(this);
@@ -164,17 +164,20 @@ public abstract sealed class SharedLock implements Lock, SharedObject permits Pr
      * Acquires the lock and returns a token that releases it when closed: the Java form of Python's
      * {@code with lock:}.
      */
+    @Override
     public final Held hold() {
         lock();
         return held;
     }
 
     /** Whether the current holder took the lock over from a process that died holding it (glibc's EOWNERDEAD). */
+    @Override
     public final boolean previousOwnerDied() {
         return core.previousOwnerDied();
     }
 
     /** Whether the current thread holds this lock. */
+    @Override
     public final boolean isHeldByCurrentThread() {
         return core.isHeldByCurrentThread();
     }
@@ -221,7 +224,7 @@ public abstract sealed class SharedLock implements Lock, SharedObject permits Pr
      * object serves every holder in turn, so holding allocates nothing; use it only inside the block that holds
      * the lock.
      */
-    public static final class Held implements AutoCloseable {
+    public static final class Held implements RobustLock.Hold {
         private final SharedLock lock;
 
         private Held(SharedLock lock) {
@@ -237,6 +240,7 @@ public abstract sealed class SharedLock implements Lock, SharedObject permits Pr
          * Whether the previous owner died holding the lock, so that the data it protects may need repair; true
          * until the lock is released.
          */
+        @Override
         public boolean previousOwnerDied() {
             return lock.core.ownerDiedFlag();
         }

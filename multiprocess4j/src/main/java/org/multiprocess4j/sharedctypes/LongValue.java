@@ -3,6 +3,7 @@ package org.multiprocess4j.sharedctypes;
 
 import org.multiprocess4j.Handle;
 import org.multiprocess4j.SharedLock;
+import org.multiprocess4j.coordination.LongVariable;
 import org.multiprocess4j.internal.memory.SharedBlock;
 
 import java.lang.invoke.VarHandle;
@@ -22,7 +23,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  *
  * <p>Atomicity: every method named after a {@link java.lang.invoke.VarHandle} access mode is atomic and lock-free across threads and processes ({@code getAndAdd} is one {@code LOCK XADD}); {@code get} and {@code set} are plain accesses, taking the lock only when this object is synchronized.
  */
-public final class LongValue extends SharedValue {
+public final class LongValue extends SharedValue implements LongVariable {
     private static final VarHandle VH = JAVA_LONG.varHandle();
 
     LongValue(CType<?, ?> type, SharedBlock block, long base, SharedLock lock, boolean ownsLock) {

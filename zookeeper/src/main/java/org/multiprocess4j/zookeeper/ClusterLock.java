@@ -6,13 +6,13 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.Lock;
 
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.api.transaction.CuratorTransactionResult;
 import org.apache.zookeeper.CreateMode;
 import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.data.Stat;
+import org.multiprocess4j.coordination.RobustLock;
 
 /**
  * A lock named in a ZooKeeper ensemble that excludes threads of every JVM on every host that uses it: the
@@ -42,7 +42,7 @@ import org.apache.zookeeper.data.Stat;
  * }
  * }
  */
-public final class ClusterLock implements Lock {
+public final class ClusterLock implements RobustLock {
     /*
      * Implementation overview.
      *
@@ -133,6 +133,7 @@ public final class ClusterLock implements Lock {
      *
      * @throws ClusterLostException when the ensemble cannot be reached within the operation bound
      */
+    @Override
     public Held hold() {
         lock();
         return held;
@@ -176,6 +177,7 @@ public final class ClusterLock implements Lock {
     }
 
     /** Whether the current holder took the lock from a holder whose session ended while holding it. */
+    @Override
     public boolean previousOwnerDied() {
         Holding h = holding;
         return h != null && h.previousOwnerDied;
@@ -195,6 +197,7 @@ public final class ClusterLock implements Lock {
     }
 
     /** Whether the current thread holds this lock (and it has not been lost). */
+    @Override
     public boolean isHeldByCurrentThread() {
         Holding h = holding;
         return h != null && h.thread == Thread.currentThread() && !h.isLost();
@@ -409,7 +412,7 @@ public final class ClusterLock implements Lock {
     }
 
     /** A held lock, released by {@link #close()}: {@code try (var held = lock.hold()) { ... }}. */
-    public static final class Held implements AutoCloseable {
+    public static final class Held implements RobustLock.Hold {
         private final ClusterLock lock;
 
         private Held(ClusterLock lock) {
@@ -422,6 +425,7 @@ public final class ClusterLock implements Lock {
         }
 
         /** Whether the previous holder's session ended while it held the lock. */
+        @Override
         public boolean previousOwnerDied() {
             return lock.previousOwnerDied();
         }

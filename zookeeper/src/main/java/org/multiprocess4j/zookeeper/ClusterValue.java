@@ -8,10 +8,12 @@ import java.util.function.LongUnaryOperator;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.data.Stat;
+import org.multiprocess4j.coordination.LongVariable;
 import org.multiprocess4j.sharedctypes.CType;
 
 /**
- * A value of a numeric C type named in a ZooKeeper ensemble: the cluster form of the library's shared values. Its
+ * A value of a numeric C type named in a ZooKeeper ensemble: the cluster form of the library's shared values (a
+ * {@link LongVariable} when its type is an integer type). Its
  * node holds exactly the bytes the value has in C (little-endian, the type's size), so a program that reads the
  * node reads a C value.
  *
@@ -29,7 +31,7 @@ import org.multiprocess4j.sharedctypes.CType;
  * fenced by the cluster locks the calling thread holds (see {@link Cluster}). A synchronized value
  * ({@link Cluster#synchronizedValue}) also takes its lock in every call.
  */
-public final class ClusterValue {
+public final class ClusterValue implements LongVariable {
     private final Cluster cluster;
     private final String path;
     private final String name;
@@ -116,6 +118,7 @@ public final class ClusterValue {
     }
 
     /** The value, of an integer type. */
+    @Override
     public long get() {
         integral("get");
         return locked(() -> read().bits);
@@ -126,6 +129,7 @@ public final class ClusterValue {
      *
      * @throws IllegalArgumentException when {@code value} is outside the type's range
      */
+    @Override
     public void set(long value) {
         integral("set");
         long bits = inRange(value);
@@ -133,6 +137,7 @@ public final class ClusterValue {
     }
 
     /** Sets the value to {@code newValue} if it is {@code expected}; whether it was. */
+    @Override
     public boolean compareAndSet(long expected, long newValue) {
         integral("compareAndSet");
         long bits = inRange(newValue);
@@ -140,6 +145,7 @@ public final class ClusterValue {
     }
 
     /** Sets the value and returns the one it replaced. */
+    @Override
     public long getAndSet(long newValue) {
         integral("getAndSet");
         long bits = inRange(newValue);
@@ -147,20 +153,29 @@ public final class ClusterValue {
     }
 
     /** Adds {@code delta}, wrapping at the type's width, and returns the value before. */
+    @Override
     public long getAndAdd(long delta) {
         integral("getAndAdd");
         return locked(() -> update("getAndAdd", old -> normalized(old + delta), true));
     }
 
     /** Adds {@code delta}, wrapping at the type's width, and returns the new value. */
+    @Override
     public long addAndGet(long delta) {
         integral("addAndGet");
         return locked(() -> update("addAndGet", old -> normalized(old + delta), false));
     }
 
     /** Adds one and returns the new value. */
+    @Override
     public long incrementAndGet() {
         return addAndGet(1);
+    }
+
+    /** Subtracts one and returns the new value. */
+    @Override
+    public long decrementAndGet() {
+        return addAndGet(-1);
     }
 
     /** The value, of a floating type. */
