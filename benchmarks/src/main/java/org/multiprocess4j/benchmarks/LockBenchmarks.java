@@ -2,6 +2,8 @@ package org.multiprocess4j.benchmarks;
 
 import org.multiprocess4j.ProcessLock;
 import org.multiprocess4j.ProcessRLock;
+import org.multiprocess4j.coordination.LongVariable;
+import org.multiprocess4j.coordination.RobustLock;
 import org.multiprocess4j.sharedctypes.CType;
 import org.multiprocess4j.sharedctypes.LongValue;
 import org.multiprocess4j.sharedctypes.SharedCTypes;
@@ -22,6 +24,9 @@ public class LockBenchmarks {
     LongValue synchronizedValue;
     LongValue counter;
     LongValue rawView;
+    /** The same lock and counter, typed as the interfaces a program written for either backend uses. */
+    RobustLock lockViaInterface;
+    LongVariable counterViaInterface;
 
     @Setup
     public void setUp() {
@@ -30,6 +35,8 @@ public class LockBenchmarks {
         synchronizedValue = SharedCTypes.value(CType.c_long, 0L);
         counter = SharedCTypes.rawValue(CType.c_long, 0L);
         rawView = synchronizedValue.getObj();
+        lockViaInterface = lock;
+        counterViaInterface = counter;
     }
 
     @Benchmark
@@ -63,6 +70,12 @@ public class LockBenchmarks {
     public void lockAcquireReleaseRecorded(Recorded recorded) {
         lock.lock();
         lock.unlock();
+    }
+
+    @Benchmark
+    public void lockAcquireReleaseViaInterface() {
+        lockViaInterface.lock();
+        lockViaInterface.unlock();
     }
 
     @Benchmark
@@ -103,5 +116,10 @@ public class LockBenchmarks {
     @Benchmark
     public long atomicIncrement() {
         return counter.incrementAndGet();
+    }
+
+    @Benchmark
+    public long atomicIncrementViaInterface() {
+        return counterViaInterface.incrementAndGet();
     }
 }

@@ -69,6 +69,7 @@ public final class SideBySide {
         System.out.println("== pools: CPython (" + reference.resolve("cpython_pool_bench.py") + "), then ours");
         Map<String, Double> pyPool = parse("python3", reference.resolve("cpython_pool_bench.py").toString());
         double[] pool = ProcessMeasurements.poolFigures();
+        ClusterMeasurements.Figure[][] zk = ClusterMeasurements.run();
 
         System.out.println();
         System.out.printf(Locale.ROOT, "%-40s %12s %26s %12s %9s  %s%n", "measure", "multiprocess4j", "peer", "peer value",
@@ -102,12 +103,16 @@ public final class SideBySide {
                 py.get("lock_acquire_release_uncontended"), "", 0, false);
         run.row("lock acquire+release, JFR recording (ns)", jmh.get("lockAcquireReleaseRecorded"),
                 "no recording", jmh.get("lockAcquireRelease"), "<= 1.1x", 1.1, false);
+        run.row("lock acquire+release, via RobustLock (ns)", jmh.get("lockAcquireReleaseViaInterface"),
+                "ProcessLock, directly", jmh.get("lockAcquireRelease"), "<= 1.05x", 1.05, false);
         run.row("rlock acquire+release (ns)", jmh.get("rlockAcquireRelease"), "CPython RLock",
                 py.get("rlock_acquire_release_uncontended"), "", 0, false);
         run.row("Value hold() increment (ns)", jmh.get("valueLockedIncrement"), "CPython Value",
                 py.get("value_locked_increment_1proc"), "<= 20 ns", 0, false);
         run.row("atomic increment (ns)", jmh.get("atomicIncrement"), "C atomic_fetch_add",
                 c.get("atomic_fetch_add_1proc"), "<= 1.2x", 1.2, false);
+        run.row("atomic increment, via LongVariable (ns)", jmh.get("atomicIncrementViaInterface"),
+                "LongValue, directly", jmh.get("atomicIncrement"), "<= 1.05x", 1.05, false);
         run.row("locked increment, 2 processes (ns/op)", locked2, "C robust mutex",
                 c.get("mutex_locked_increment_2proc"), "<= 2x", 2, false);
         run.row("locked increment, 2 processes (ns/op)", locked2, "CPython Value",
@@ -144,6 +149,23 @@ public final class SideBySide {
                 "<= 0.2x", 0.2, false);
         run.row("pool map, 1M tiny items, chunks of 10k (items/s)", pool[2], "CPython Pool.map",
                 pyPool.get("pool_map_items_per_second"), ">= 5x", 5, true);
+        for (int i = 0; i < ClusterMeasurements.CLIENTS.length; i++) {
+            int n = ClusterMeasurements.CLIENTS[i];
+            run.row("ZooKeeper lock+increment, " + n + " clients (ms/op)", zk[0][i].millisPerOp(),
+                    "Curator mutex + atomic long", zk[1][i].millisPerOp(), "<= 1.2x", 1.2, false);
+        }
+        for (int i = 0; i < ClusterMeasurements.CLIENTS.length; i++) {
+            int n = ClusterMeasurements.CLIENTS[i];
+            run.row("ZooKeeper atomic increment, " + n + " clients (ms/op)", zk[2][i].millisPerOp(),
+                    "Curator DistributedAtomicLong", zk[3][i].millisPerOp(), "<= 1.2x", 1.2, false);
+        }
+        for (int i = 0; i < ClusterMeasurements.CLIENTS.length; i++) {
+            int n = ClusterMeasurements.CLIENTS[i];
+            run.row("ZooKeeper counter, 16 stripes, " + n + " clients (ops/s)", zk[4][i].opsPerSecond(),
+                    "one-node value", zk[5][i].opsPerSecond(), "", 0, true);
+        }
+        run.row("lock+increment, shared memory (ns)", jmh.get("valueLockUnlockIncrement"), "ZooKeeper, 1 client",
+                zk[0][0].millisPerOp() * 1e6, "", 0, false);
         run.row("allocate 1,000,000 values (s)", alloc[0], "", null, "< 1 s", 0, false);
         run.row("shared bytes per small value", alloc[1], "", null, "<= 64", 0, false);
 

@@ -27,6 +27,7 @@ import org.apache.zookeeper.OpResult;
 import org.apache.zookeeper.ZooDefs;
 import org.apache.zookeeper.data.ACL;
 import org.multiprocess4j.sharedctypes.CType;
+import org.multiprocess4j.sharedctypes.StructType;
 
 /**
  * A connection to a ZooKeeper ensemble, and the named objects under its root path: {@link ClusterLock}s,
@@ -165,6 +166,48 @@ public final class Cluster implements AutoCloseable {
     }
 
     /**
+     * The array named {@code name} of {@code length} elements of the numeric C type {@code type}, created holding
+     * zeros on first use.
+     *
+     * @throws IllegalArgumentException when the name breaks the naming rule, the type is not numeric, the array
+     *                                  would exceed {@value ClusterData#MAX_BYTES} bytes, or it exists with
+     *                                  another type or length
+     */
+    public ClusterArray array(String name, CType<?, ?> type, int length) {
+        return ClusterArray.open(this, "/arrays/" + checkedName(name), name, type, length);
+    }
+
+    /**
+     * The structure named {@code name} of type {@code type}, created holding zeros on first use.
+     *
+     * @throws IllegalArgumentException when the name breaks the naming rule, the structure would exceed
+     *                                  {@value ClusterData#MAX_BYTES} bytes, or it exists with another layout
+     */
+    public ClusterStruct struct(String name, StructType<?> type) {
+        return ClusterStruct.open(this, "/structs/" + checkedName(name), name, type);
+    }
+
+    /**
+     * The semaphore named {@code name} with {@code permits} permits; a dead holder's permits return.
+     *
+     * @throws IllegalArgumentException when the name breaks the naming rule, permits is below 1, or it exists
+     *                                  with another number of permits
+     */
+    public ClusterSemaphore semaphore(String name, int permits) {
+        return ClusterSemaphore.open(this, "/semaphores/" + checkedName(name), name, permits);
+    }
+
+    /**
+     * The barrier named {@code name} for {@code parties} parties.
+     *
+     * @throws IllegalArgumentException when the name breaks the naming rule, parties is below 1, or it exists
+     *                                  with another number of parties
+     */
+    public ClusterBarrier barrier(String name, int parties) {
+        return ClusterBarrier.open(this, "/barriers/" + checkedName(name), name, parties);
+    }
+
+    /**
      * The striped counter named {@code name} (the {@code LongAdder} model): increments spread over
      * {@code stripes} nodes, the sum read across them. For counts that many clients update often; a
      * {@link #value} is the fit when the count is read as often as it is written or must be compared and set.
@@ -224,11 +267,20 @@ public final class Cluster implements AutoCloseable {
             for (ClusterLock.Holding h : fences) {
                 all.add(client.transactionOp().check().forPath(h.node()));
             }
+            List<ClusterLock.Holding> recording = new ArrayList<>();
+            for (ClusterLock.Holding h : fences) {
+                if (!h.isRecorded()) {
+                    all.addAll(h.recordOps(client));
+                    recording.add(h);
+                }
+            }
+            int first = all.size();
             for (Operation<CuratorOp> op : ops) {
                 all.add(op.run());
             }
             List<CuratorTransactionResult> results = client.transaction().forOperations(all);
-            return results.subList(fences.size(), results.size());
+            recording.forEach(ClusterLock.Holding::markRecorded);
+            return results.subList(first, results.size());
         } catch (KeeperException e) {
             List<OpResult> results = e.getResults();
             if (results != null) {
@@ -261,6 +313,14 @@ public final class Cluster implements AutoCloseable {
      *         {@link #STALE} when the version had changed, so nothing was written
      */
     int versionedWrite(String what, String path, byte[] data, int version) {
+        if (version == -1) { // unconditional: a retried try writes the same bytes again, so no marker is needed
+            try {
+                return write(what, () -> client.transactionOp().setData().forPath(path, data))
+                        .get(0).getResultStat().getVersion();
+            } catch (KeeperException e) {
+                throw translated(what, e);
+            }
+        }
         while (true) {
             byte[] id = ByteBuffer.allocate(8).putLong(writeIds.incrementAndGet()).array();
             if (!markerMade) {
@@ -282,7 +342,11 @@ public final class Cluster implements AutoCloseable {
             } catch (KeeperException e) {
                 if (e.code() == KeeperException.Code.BADVERSION) {
                     byte[] marker = call(what, () -> client.getData().forPath(markerPath));
-                    return Arrays.equals(marker, id) ? APPLIED : STALE;
+                    if (Arrays.equals(marker, id)) { // the whole multi-operation was applied by an earlier try
+                        threadHoldings.get().forEach(ClusterLock.Holding::markRecorded);
+                        return APPLIED;
+                    }
+                    return STALE;
                 }
                 if (e.code() == KeeperException.Code.NONODE) { // the marker went with an ended session
                     markerMade = false;

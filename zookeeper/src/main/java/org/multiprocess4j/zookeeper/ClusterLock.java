@@ -8,7 +8,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 
 import org.apache.curator.framework.CuratorFramework;
-import org.apache.curator.framework.api.transaction.CuratorTransactionResult;
+import org.apache.curator.framework.api.transaction.CuratorOp;
 import org.apache.zookeeper.CreateMode;
 import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.data.Stat;
@@ -22,15 +22,20 @@ import org.multiprocess4j.coordination.RobustLock;
  * <p>Guarantees: mutual exclusion while sessions live; waiters are served in arrival order (each watches only the
  * waiter ahead of it, so a release wakes one client). When a holder's session ends without a release — its
  * process killed, its host gone, or paused longer than the session timeout — ZooKeeper deletes its node and the
- * next holder is told: {@link #previousOwnerDied()} and {@link Held#previousOwnerDied()} are true until it
- * releases. Each acquisition gets a {@linkplain #fencingToken() fencing token}, larger than every earlier
- * holder's, and every write the holding thread makes through its {@link Cluster} is refused once the lock is lost
+ * lock passes on. The next holder is told ({@link #previousOwnerDied()}, {@link Held#previousOwnerDied()}, true
+ * until it releases) when the dead holder had <em>recorded</em> its holding: its first write through the
+ * {@link Cluster} while holding records it, in the same multi-operation, so a holder that dies after changing
+ * anything under the lock is always reported, at no extra round trip. A lock that guards state outside
+ * ZooKeeper calls {@link #recordHolding()} after acquiring (one write). Each acquisition gets a
+ * {@linkplain #fencingToken() fencing token}, larger than every earlier holder's, and every write the holding
+ * thread makes through its {@link Cluster} is refused once the lock is lost
  * ({@link ClusterLostException.State#LOCK_LOST}). Releasing a lost lock throws that exception too, so a holder
  * learns its work may have been overlapped.
  *
  * <p>Not provided: conditions ({@link #newCondition()} throws). A non-re-entrant lock may be released by any
  * thread of the JVM that holds it (as Python's {@code Lock}); asking for it again from its holding thread throws
- * rather than deadlocking. Costs per uncontended acquire and release: three writes and one read.
+ * rather than deadlocking. Costs, as Curator's {@code InterProcessMutex}: an uncontended acquire is a create and a
+ * listing, a release one write.
  *
  * {@snippet :
  * ClusterLock lock = cluster.lock("ledger");
@@ -50,19 +55,20 @@ public final class ClusterLock implements RobustLock {
      * nodes, one per waiting or holding acquisition: the child with the lowest sequence holds the lock. A waiter
      * watches the child just ahead of it and looks again when that one is deleted.
      *
-     * The parent's data records holders, and its version says whether the last holder released. Becoming the
-     * lowest child, an acquirer writes "H:<its child>" to the parent, conditioned on the version it saw and on its
-     * child existing (one multi-operation); a clean release deletes the child and writes "F" in one
-     * multi-operation. The version is kept odd while the lock is held and even once released: an acquirer that
-     * finds it even writes once; one that finds it odd knows the last holder's session ended holding the lock
-     * (the "previous owner died" report) and writes "F" then "H" in its multi-operation, leaving it odd again. The
-     * version comes with the acquirer's listing of the children, so the report costs no read. A waiter that
-     * becomes lowest and dies before its "H" write never held the lock and is rightly not reported. The zxid of
-     * the "H" write is the fencing token: zxids grow with every write to the ensemble.
+     * The parent's data records holdings, and its version's parity says whether the last recorded holder
+     * released: odd while a recorded holding lasts, even once released. A holding is recorded lazily, by the
+     * holder's first write through the Cluster (or recordHolding()): that write's multi-operation also checks the
+     * holder's node, and writes "H:<its child>" to the parent at the version seen when the lock was taken — after
+     * an "F" at that version when it was odd, so the version ends odd either way. A release deletes the child and,
+     * when the holding was recorded or the last holder had died, writes "F" in the same multi-operation, leaving
+     * the version even. So an acquirer that finds the version odd knows the last recorded holder's session ended
+     * holding the lock: the "previous owner died" report, read from the version that the acquirer's listing of
+     * the children already returns. No write on the way in: the lock costs what Curator's does. The fencing token
+     * is the holder's sequence number: holders hold in sequence order.
      *
-     * A try cut by connection loss is retried, and may already have been applied: an acquirer that then finds an
-     * odd version reads the record, and finds its own; a release whose delete finds no node while the session is
-     * unchanged was applied by the earlier try (a session that ended marks the holding lost).
+     * A try cut by connection loss is retried, and may already have been applied: a write's marker tells (see
+     * Cluster.versionedWrite); a release whose delete finds no node while the session is unchanged was applied by
+     * the earlier try (a session that ended marks the holding lost).
      */
 
     private static final byte[] FREE = "F".getBytes(StandardCharsets.US_ASCII);
@@ -160,9 +166,16 @@ public final class ClusterLock implements RobustLock {
         cluster.released(h);
         CuratorFramework client = cluster.client();
         try {
-            cluster.call("release lock '" + name + "'", () -> client.transaction().forOperations(
-                    client.transactionOp().delete().forPath(h.node),
-                    client.transactionOp().setData().forPath(dir, FREE)));
+            cluster.call("release lock '" + name + "'", () -> {
+                if (h.recorded || h.previousOwnerDied) {
+                    client.transaction().forOperations( // leaves the version even: released
+                            client.transactionOp().delete().forPath(h.node),
+                            client.transactionOp().setData().forPath(dir, FREE));
+                } else {
+                    client.delete().forPath(h.node);
+                }
+                return null;
+            });
         } catch (IllegalStateException e) {
             if (e.getCause() instanceof KeeperException.NoNodeException && !h.isLost()
                     && cluster.call("release lock '" + name + "'", this::sessionId) == h.session) {
@@ -194,6 +207,28 @@ public final class ClusterLock implements RobustLock {
             throw new IllegalMonitorStateException("ClusterLock '" + name + "' is not held by this JVM");
         }
         return h.token;
+    }
+
+    /**
+     * Records the current holding in the ensemble now (one write), so that if this holder dies before its first
+     * write, the next holder is still told: for a lock that guards state outside ZooKeeper. A holding is
+     * otherwise recorded by its first write through the {@link Cluster}, in the same multi-operation.
+     *
+     * @throws IllegalMonitorStateException when the current thread does not hold the lock
+     * @throws ClusterLostException (LOCK_LOST) when the lock was lost
+     */
+    public void recordHolding() {
+        Holding h = holding;
+        if (h == null || h.thread != Thread.currentThread()) {
+            throw new IllegalMonitorStateException("ClusterLock '" + name + "' is not held by this thread");
+        }
+        if (!h.recorded) {
+            try {
+                cluster.write("record holding of lock '" + name + "'");
+            } catch (KeeperException e) {
+                throw cluster.translated("record holding of lock '" + name + "'", e);
+            }
+        }
     }
 
     /** Whether the current thread holds this lock (and it has not been lost). */
@@ -230,7 +265,6 @@ public final class ClusterLock implements RobustLock {
         String node = cluster.call(what, () -> client.create().creatingParentsIfNeeded().withProtection()
                 .withMode(CreateMode.EPHEMERAL_SEQUENTIAL).forPath(dir + "/lock-"));
         boolean done = false;
-        boolean[] diedSeen = {false};
         try {
             while (true) {
                 Stat parent = new Stat();
@@ -245,16 +279,14 @@ public final class ClusterLock implements RobustLock {
                     node = again;
                     continue;
                 }
-                if (index == 0) {
-                    String held = node;
-                    Holding h = cluster.call(what, () -> taken(held, mine, parent, diedSeen));
-                    if (h != null) {
-                        done = true;
-                        holding = h;
-                        cluster.held(h);
-                        return true;
-                    }
-                    continue; // the parent changed meanwhile: look again
+                if (index == 0) { // an odd version: the last holder recorded its holding and never released
+                    Holding h = new Holding(this, node, Long.parseLong(sequence(mine)),
+                            (parent.getVersion() & 1) == 1, parent.getVersion(), Thread.currentThread(),
+                            cluster.call(what, this::sessionId));
+                    done = true;
+                    holding = h;
+                    cluster.held(h);
+                    return true;
                 }
                 long left = deadline == Long.MAX_VALUE ? Long.MAX_VALUE : deadline - System.nanoTime();
                 if (left <= 0) {
@@ -284,46 +316,6 @@ public final class ClusterLock implements RobustLock {
                     // the session's end deletes it
                 }
             }
-        }
-    }
-
-    /**
-     * Records this acquisition as the holder; null when the parent changed since it was read, or the record's
-     * outcome is unknown (then the caller looks again, and finds its own record).
-     */
-    private Holding taken(String node, String mine, Stat parent, boolean[] diedSeen) throws Exception {
-        CuratorFramework client = cluster.client();
-        byte[] record = ("H:" + mine).getBytes(StandardCharsets.US_ASCII);
-        int version = parent.getVersion();
-        boolean ownerDied = (version & 1) == 1;
-        if (ownerDied) {
-            Stat now = new Stat();
-            byte[] data = client.getData().storingStatIn(now).forPath(dir);
-            if (now.getVersion() != version) {
-                return null;
-            }
-            if (java.util.Arrays.equals(data, record)) { // an earlier try of this acquisition was applied
-                return new Holding(this, node, now.getMzxid(), diedSeen[0], Thread.currentThread(), sessionId());
-            }
-        }
-        diedSeen[0] = ownerDied;
-        long session = sessionId();
-        try {
-            List<CuratorTransactionResult> results = ownerDied
-                    ? client.transaction().forOperations( // "F" then "H": the version stays odd while held
-                            client.transactionOp().check().forPath(node),
-                            client.transactionOp().setData().withVersion(version).forPath(dir, FREE),
-                            client.transactionOp().setData().withVersion(version + 1).forPath(dir, record))
-                    : client.transaction().forOperations(
-                            client.transactionOp().check().forPath(node),
-                            client.transactionOp().setData().withVersion(version).forPath(dir, record));
-            long token = results.get(results.size() - 1).getResultStat().getMzxid();
-            return new Holding(this, node, token, ownerDied, Thread.currentThread(), session);
-        } catch (KeeperException e) {
-            if (e.code() == KeeperException.Code.BADVERSION || e.code() == KeeperException.Code.NONODE) {
-                return null;
-            }
-            throw e;
         }
     }
 
@@ -367,13 +359,18 @@ public final class ClusterLock implements RobustLock {
         private final String node;
         private final long token;
         private final boolean previousOwnerDied;
+        private final int parentVersion;
         private final Thread thread;
         private final long session;
+        /** Whether the holding's record has been written to the lock's node (see the overview). */
+        private volatile boolean recorded;
         private volatile boolean lost;
         private volatile boolean released;
         private int count = 1;
 
-        Holding(ClusterLock lock, String node, long token, boolean previousOwnerDied, Thread thread, long session) {
+        Holding(ClusterLock lock, String node, long token, boolean previousOwnerDied, int parentVersion,
+                Thread thread, long session) {
+            this.parentVersion = parentVersion;
             this.session = session;
             this.lock = lock;
             this.node = node;
@@ -404,6 +401,27 @@ public final class ClusterLock implements RobustLock {
 
         boolean isReleased() {
             return released;
+        }
+
+        boolean isRecorded() {
+            return recorded;
+        }
+
+        void markRecorded() {
+            recorded = true;
+        }
+
+        /**
+         * The operations that record this holding, to go in the holder's next write: "H:<node>" at the version
+         * seen at acquisition, after an "F" when the last holder died holding, so the version ends odd.
+         */
+        List<CuratorOp> recordOps(CuratorFramework client) throws Exception {
+            String dir = lock.dir;
+            byte[] record = ("H:" + node.substring(node.lastIndexOf('/') + 1)).getBytes(StandardCharsets.US_ASCII);
+            return previousOwnerDied
+                    ? List.of(client.transactionOp().setData().withVersion(parentVersion).forPath(dir, FREE),
+                            client.transactionOp().setData().withVersion(parentVersion + 1).forPath(dir, record))
+                    : List.of(client.transactionOp().setData().withVersion(parentVersion).forPath(dir, record));
         }
 
         void markReleased() {

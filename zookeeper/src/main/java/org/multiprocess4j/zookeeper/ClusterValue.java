@@ -1,7 +1,5 @@
 package org.multiprocess4j.zookeeper;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.function.LongUnaryOperator;
 
@@ -25,8 +23,9 @@ import org.multiprocess4j.sharedctypes.CType;
  *
  * <p>Linearizable updates: every write is a versioned {@code setData} — {@code compareAndSet}, {@code getAndSet},
  * {@code getAndAdd} and {@code incrementAndGet} are read-modify-write cycles that succeed only if no other write
- * came between, retried otherwise, so two clients never both add to the same old value. The version last seen is
- * kept, so an update by a client that wrote last costs one write and no read. Reads ({@link #get()}) are
+ * came between, retried otherwise, so two clients never both add to the same old value. While this object is the
+ * value's only writer, the version it wrote last is trusted, so an update costs one write and no read; once
+ * another client's write is seen, updates read first. Reads ({@link #get()}) are
  * ZooKeeper reads: in order for this client, possibly behind a write another client has just made. Every write is
  * fenced by the cluster locks the calling thread holds (see {@link Cluster}). A synchronized value
  * ({@link Cluster#synchronizedValue}) also takes its lock in every call.
@@ -37,11 +36,15 @@ public final class ClusterValue implements LongVariable {
     private final String name;
     private final CType<?, ?> type;
     private final ClusterLock lock;
-    private final int size;
-    private final boolean floating;
-    private final boolean unsigned;
+    private final CScalar scalar;
     /** The value and version last read or written by this object. */
     private volatile Snapshot last;
+    /**
+     * Whether an update may start from {@link #last} without reading: true while this object is the value's only
+     * writer. A failed conditional write costs the ensemble as much as a write, so under contention updates read
+     * first.
+     */
+    private volatile boolean trustLast = true;
 
     private record Snapshot(long bits, int version) {
     }
@@ -55,17 +58,11 @@ public final class ClusterValue implements LongVariable {
         this.name = name;
         this.type = type;
         this.lock = lock;
-        this.size = (int) type.byteSize();
-        this.floating = type.typecode() == 'f' || type.typecode() == 'd';
-        this.unsigned = "BHILQ".indexOf(type.typecode()) >= 0;
+        this.scalar = CScalar.of(type, "type");
     }
 
     static ClusterValue open(Cluster cluster, String path, String name, CType<?, ?> type, ClusterLock lock) {
-        if (type == null || "bBhHiIlLqQfd".indexOf(type.typecode()) < 0) {
-            throw new IllegalArgumentException("type must be a numeric C type (c_byte .. c_ulonglong, c_float,"
-                    + " c_double): type=" + type);
-        }
-        String signature = signature(type);
+        String signature = CScalar.of(type, "type").signature();
         CuratorFramework client = cluster.client();
         String what = "open value '" + name + "'";
         cluster.call(what, () -> {
@@ -85,14 +82,6 @@ public final class ClusterValue implements LongVariable {
             return null;
         });
         return new ClusterValue(cluster, path, name, type, lock);
-    }
-
-    private static String signature(CType<?, ?> type) {
-        return switch (type.typecode()) { // long and long long have one layout on LP64
-            case 'q' -> "c_long";
-            case 'Q' -> "c_ulong";
-            default -> type.ctypesName();
-        };
     }
 
     /** The value's name. */
@@ -235,8 +224,11 @@ public final class ClusterValue implements LongVariable {
     /** Applies {@code f} in a versioned read-modify-write cycle; the old or new bits. */
     private long update(String what, LongUnaryOperator f, boolean returnOld) {
         Snapshot s = last;
-        if (s == null) {
+        if (s == null || !trustLast) {
+            Snapshot before = s;
             s = read();
+            // Had nobody else written since this object's last write, the kept version would have served.
+            trustLast = before != null && before.version == s.version;
         }
         while (true) {
             long next = f.applyAsLong(s.bits);
@@ -244,6 +236,7 @@ public final class ClusterValue implements LongVariable {
             if (written != null) {
                 return returnOld ? s.bits : next;
             }
+            trustLast = false; // another client writes this value too: read before the next update
             s = read();
         }
     }
@@ -263,9 +256,9 @@ public final class ClusterValue implements LongVariable {
         Stat stat = new Stat();
         byte[] data = cluster.call("read value '" + name + "'",
                 () -> cluster.client().getData().storingStatIn(stat).forPath(path));
-        if (data.length != size) {
+        if (data.length != scalar.size) {
             throw new IllegalStateException("value '" + name + "' holds " + data.length + " bytes, not the "
-                    + size + " of " + type);
+                    + scalar.size + " of " + type);
         }
         Snapshot s = new Snapshot(decode(data), stat.getVersion());
         last = s;
@@ -285,68 +278,34 @@ public final class ClusterValue implements LongVariable {
     }
 
     private void integral(String method) {
-        if (floating) {
-            throw new UnsupportedOperationException(method + " is for integer types; value '" + name + "' is "
-                    + type + ": use " + method + "Double");
-        }
+        scalar.requireIntegral(method, "value '" + name + "'");
     }
 
     private void floating(String method) {
-        if (!floating) {
-            throw new UnsupportedOperationException(method + " is for c_float and c_double; value '" + name
-                    + "' is " + type + ": use " + method.replace("Double", ""));
-        }
+        scalar.requireFloating(method, "value '" + name + "'");
     }
 
     private long inRange(long value) {
-        if (size == 8) {
-            return value;
-        }
-        long min = unsigned ? 0 : -(1L << (size * 8 - 1));
-        long max = unsigned ? (1L << (size * 8)) - 1 : (1L << (size * 8 - 1)) - 1;
-        if (value < min || value > max) {
-            throw new IllegalArgumentException("value must be within " + type + "'s range " + min + ".." + max
-                    + ": value=" + value);
-        }
-        return value;
+        return scalar.inRange(value);
     }
 
-    /** The value wrapped to the type's width, sign- or zero-extended back to a long. */
     private long normalized(long v) {
-        if (size == 8) {
-            return v;
-        }
-        int shift = 64 - size * 8;
-        return unsigned ? (v << shift) >>> shift : (v << shift) >> shift;
+        return scalar.normalized(v);
     }
 
     private double toDouble(long bits) {
-        return size == 4 ? Float.intBitsToFloat((int) bits) : Double.longBitsToDouble(bits);
+        return scalar.toDouble(bits);
     }
 
     private long fromDouble(double d) {
-        return size == 4 ? Float.floatToRawIntBits((float) d) & 0xFFFF_FFFFL : Double.doubleToRawLongBits(d);
+        return scalar.fromDouble(d);
     }
 
     private byte[] encode(long bits) {
-        ByteBuffer b = ByteBuffer.allocate(size).order(ByteOrder.LITTLE_ENDIAN);
-        switch (size) {
-            case 1 -> b.put((byte) bits);
-            case 2 -> b.putShort((short) bits);
-            case 4 -> b.putInt((int) bits);
-            default -> b.putLong(bits);
-        }
-        return b.array();
+        return scalar.encode(bits);
     }
 
     private long decode(byte[] data) {
-        ByteBuffer b = ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN);
-        long raw = switch (size) {
-            case 1 -> b.get();
-            case 2 -> b.getShort();
-            case 4 -> b.getInt();
-            default -> b.getLong();
-        };
-        return floating ? (size == 4 ? raw & 0xFFFF_FFFFL : raw) : normalized(raw);
+        return scalar.read(data, 0);
     }
 }

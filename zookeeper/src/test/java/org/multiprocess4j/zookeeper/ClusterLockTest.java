@@ -113,8 +113,8 @@ class ClusterLockTest {
     }
 
     @Test
-    void shouldTellTheNextHolderWhenAHolderIsKilled() throws Exception {
-        Workers.Worker holder = worker("hold");
+    void shouldTellTheNextHolderWhenAHolderIsKilledAfterWritingUnderTheLock() throws Exception {
+        Workers.Worker holder = worker("hold", "write");
         String held = holder.await("HELD", BOUND);
         ClusterLock lock = cluster.lock("counter");
         assertFalse(lock.tryLock(), "held by the worker");
@@ -135,9 +135,28 @@ class ClusterLockTest {
     }
 
     @Test
+    void shouldTellTheNextHolderOfAKilledHolderThatRecordedItsHoldingAndNotOfOneThatDidNot() throws Exception {
+        for (String how : new String[] {"record", "none"}) {
+            Workers.Worker holder = worker("hold", how);
+            holder.await("HELD", BOUND);
+            holder.signal("KILL");
+            ClusterLock lock = cluster.lock("counter");
+            assertTrue(lock.tryLock(20, TimeUnit.SECONDS), how);
+            try {
+                assertEquals(how.equals("record"), lock.previousOwnerDied(), how);
+            } finally {
+                lock.unlock();
+            }
+        }
+        try (var again = cluster.lock("counter").hold()) {
+            assertFalse(again.previousOwnerDied(), "a report is made once");
+        }
+    }
+
+    @Test
     void shouldRefuseTheWriteOfAHolderPausedPastItsSession() throws Exception {
         ClusterValue count = cluster.value("count", CType.c_long);
-        Workers.Worker holder = worker("hold");
+        Workers.Worker holder = worker("hold", "none");
         holder.await("HELD", BOUND);
         holder.send("WRITE 1");
         holder.await("WROTE", BOUND);

@@ -13,7 +13,9 @@ import org.multiprocess4j.sharedctypes.CType;
  * <li>{@code count N}: N times, under lock "counter", reads value "count" and writes it plus one; prints
  * {@code CS <fencing token> <value read>} for each, then {@code DONE}.</li>
  * <li>{@code add N}: N times {@code getAndAdd(1)} on value "added", printing {@code GOT <value before>}.</li>
- * <li>{@code hold}: takes lock "counter", prints {@code HELD <token> <previous owner died>}, then for each
+ * <li>{@code hold HOW}: takes lock "counter" and records the holding as HOW says ({@code write}: sets value
+ * "count" to -1; {@code record}: {@code recordHolding()}; {@code none}: not at all), prints
+ * {@code HELD <token> <previous owner died>}, then for each
  * input line {@code WRITE x} sets value "count" to x under the lock and prints {@code WROTE} or
  * {@code REFUSED <state>}.</li>
  * </ul>
@@ -49,6 +51,11 @@ public final class ClusterWorker {
                 case "hold" -> {
                     ClusterValue count = cluster.value("count", CType.c_long);
                     lock.lock();
+                    switch (args[3]) {
+                        case "write" -> count.set(-1);
+                        case "record" -> lock.recordHolding();
+                        default -> { }
+                    }
                     System.out.println("HELD " + lock.fencingToken() + " " + lock.previousOwnerDied());
                     BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
                     for (String line; (line = in.readLine()) != null; ) {
