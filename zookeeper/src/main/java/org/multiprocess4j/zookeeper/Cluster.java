@@ -93,7 +93,8 @@ public final class Cluster implements AutoCloseable {
                 .namespace(config.root().substring(1))
                 .sessionTimeoutMs((int) config.sessionTimeout().toMillis())
                 .connectionTimeoutMs((int) config.connectionTimeout().toMillis())
-                .retryPolicy(new RetryUntilElapsed((int) config.operationBound().toMillis(), 50));
+                .retryPolicy(new RetryUntilElapsed((int) config.operationBound().toMillis(),
+                        (int) config.retryInterval().toMillis()));
         if (config.authScheme() != null) {
             if (config.authScheme().equals("digest")) {
                 builder.authorization("digest", config.authCredentials());

@@ -8,9 +8,9 @@ import java.util.Objects;
  * {@link #builder(String)}.
  *
  * <p>Defaults: root path {@code /multiprocess4j}; session timeout 15 s (the server clamps it to between 2 and 20
- * of its ticks); connection timeout 5 s; operation bound 15 s (an operation retried through connection loss for
- * this long, then {@link ClusterLostException}); no authentication and the open ACL ({@code world:anyone}
- * with all permissions), as ZooKeeper's own default. With {@link Builder#digest digest} credentials, everything
+ * of its ticks); connection timeout 5 s; operation bound 15 s (an operation is retried through connection loss
+ * for this long, every 50 ms ({@link Builder#retryInterval}), then fails with {@link ClusterLostException}); no
+ * authentication and the open ACL ({@code world:anyone} with all permissions), as ZooKeeper's own default. With {@link Builder#digest digest} credentials, everything
  * the client creates gets the creator-only ACL ({@code auth} scheme, all permissions): only clients that
  * authenticate as the same user reach it.
  */
@@ -20,6 +20,7 @@ public final class ClusterConfig {
     private final Duration sessionTimeout;
     private final Duration connectionTimeout;
     private final Duration operationBound;
+    private final Duration retryInterval;
     private final String scheme;
     private final byte[] credentials;
 
@@ -29,6 +30,7 @@ public final class ClusterConfig {
         this.sessionTimeout = b.sessionTimeout;
         this.connectionTimeout = b.connectionTimeout;
         this.operationBound = b.operationBound;
+        this.retryInterval = b.retryInterval;
         this.scheme = b.scheme;
         this.credentials = b.credentials;
     }
@@ -67,6 +69,11 @@ public final class ClusterConfig {
         return operationBound;
     }
 
+    /** How long a retry waits after a connection loss, before trying again within the operation bound. */
+    public Duration retryInterval() {
+        return retryInterval;
+    }
+
     String authScheme() {
         return scheme;
     }
@@ -88,6 +95,7 @@ public final class ClusterConfig {
         private Duration sessionTimeout = Duration.ofSeconds(15);
         private Duration connectionTimeout = Duration.ofSeconds(5);
         private Duration operationBound = Duration.ofSeconds(15);
+        private Duration retryInterval = Duration.ofMillis(50);
         private String scheme;
         private byte[] credentials;
 
@@ -129,6 +137,12 @@ public final class ClusterConfig {
         /** How long an operation is retried through connection loss before {@link ClusterLostException}. */
         public Builder operationBound(Duration bound) {
             this.operationBound = positive("operationBound", bound);
+            return this;
+        }
+
+        /** How long a retry waits after a connection loss before trying again (the retry policy's step). */
+        public Builder retryInterval(Duration interval) {
+            this.retryInterval = positive("retryInterval", interval);
             return this;
         }
 

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
+import org.apache.curator.RetryLoop;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.api.transaction.CuratorOp;
 import org.apache.zookeeper.KeeperException;
@@ -121,7 +122,8 @@ public final class ClusterCounter {
             reads.add(Op.getData(root + path + "/s" + i));
         }
         List<OpResult> results = cluster.call("sum counter '" + name + "'",
-                () -> cluster.client().getZookeeperClient().getZooKeeper().multi(reads));
+                () -> RetryLoop.callWithRetry(cluster.client().getZookeeperClient(),
+                        () -> cluster.client().getZookeeperClient().getZooKeeper().multi(reads)));
         long sum = 0;
         for (int i = 0; i < stripes; i++) {
             if (!(results.get(i) instanceof OpResult.GetDataResult r)) {

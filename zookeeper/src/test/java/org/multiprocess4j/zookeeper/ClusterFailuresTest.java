@@ -83,6 +83,8 @@ class ClusterFailuresTest {
         assertThrows(IllegalArgumentException.class, () -> b.root("relative"));
         assertThrows(IllegalArgumentException.class, () -> b.root("/trailing/"));
         assertThrows(IllegalArgumentException.class, () -> b.sessionTimeout(Duration.ZERO));
+        assertThrows(IllegalArgumentException.class, () -> b.retryInterval(Duration.ofMillis(-1)));
+        assertEquals(Duration.ofMillis(50), b.build().retryInterval(), "the stated default");
         assertThrows(IllegalArgumentException.class, () -> b.digest("a:b", "x"));
     }
 }
