@@ -5,6 +5,7 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.Objects;
@@ -71,6 +72,8 @@ public final class Cluster implements AutoCloseable {
     private final String markerPath = "/clients/" + UUID.randomUUID();
     private final AtomicLong writeIds = new AtomicLong();
     private volatile boolean markerMade;
+    /** One lock object per lock of this connection: a thread's holding is known whichever call returned it. */
+    private final Map<String, ClusterLock> locks = new ConcurrentHashMap<>();
     /** The locks this connection holds now, so that a lost session can mark them lost. */
     private final Set<ClusterLock.Holding> holdings = ConcurrentHashMap.newKeySet();
     /** The holdings of each thread, checked by its writes. */
@@ -128,21 +131,23 @@ public final class Cluster implements AutoCloseable {
     }
 
     /**
-     * The non-re-entrant lock named {@code name}: {@code multiprocessing.Lock} across hosts.
+     * The non-re-entrant lock named {@code name}: {@code multiprocessing.Lock} across hosts. Every call with the
+     * same name returns the same object.
      *
      * @throws IllegalArgumentException when the name breaks the naming rule
      */
     public ClusterLock lock(String name) {
-        return new ClusterLock(this, "/locks/" + checkedName(name), name, false);
+        return locks.computeIfAbsent("/locks/" + checkedName(name), dir -> new ClusterLock(this, dir, name, false));
     }
 
     /**
-     * The re-entrant lock named {@code name}: {@code multiprocessing.RLock} across hosts.
+     * The re-entrant lock named {@code name}: {@code multiprocessing.RLock} across hosts. Every call with the same
+     * name returns the same object.
      *
      * @throws IllegalArgumentException when the name breaks the naming rule
      */
     public ClusterLock rlock(String name) {
-        return new ClusterLock(this, "/rlocks/" + checkedName(name), name, true);
+        return locks.computeIfAbsent("/rlocks/" + checkedName(name), dir -> new ClusterLock(this, dir, name, true));
     }
 
     /**
@@ -162,8 +167,7 @@ public final class Cluster implements AutoCloseable {
      * @throws IllegalArgumentException as {@link #value}
      */
     public ClusterValue synchronizedValue(String name, CType<?, ?> type) {
-        ClusterLock lock = new ClusterLock(this, "/rlocks/" + checkedName(name), name, true);
-        return ClusterValue.open(this, "/values/" + name, name, type, lock);
+        return ClusterValue.open(this, "/values/" + checkedName(name), name, type, rlock(name));
     }
 
     /**

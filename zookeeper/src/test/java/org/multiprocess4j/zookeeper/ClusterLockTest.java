@@ -183,7 +183,8 @@ class ClusterLockTest {
         ClusterLock lock = cluster.lock("plain");
         lock.lock();
         try {
-            IllegalStateException e = assertThrows(IllegalStateException.class, lock::lock);
+            IllegalStateException e = assertThrows(IllegalStateException.class, cluster.lock("plain")::lock,
+                    "asked for again by name, the lock knows its holder (no wait on itself)");
             assertTrue(e.getMessage().contains("not re-entrant"), e.getMessage());
         } finally {
             lock.unlock();
