@@ -36,7 +36,8 @@ public final class ClusterWorker {
                         try (var held = lock.hold()) {
                             long seen = count.get();
                             count.set(seen + 1);
-                            System.out.println("CS " + held.fencingToken() + " " + seen);
+                            System.out.println("CS " + held.fencingToken() + " " + seen
+                                    + (held.previousOwnerDied() ? " died" : ""));
                         }
                     }
                     System.out.println("DONE");
