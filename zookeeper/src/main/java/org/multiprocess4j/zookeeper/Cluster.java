@@ -20,6 +20,7 @@ import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.framework.api.ACLProvider;
 import org.apache.curator.framework.api.transaction.CuratorOp;
 import org.apache.curator.framework.api.transaction.CuratorTransactionResult;
+import org.apache.curator.framework.imps.CuratorFrameworkState;
 import org.apache.curator.framework.state.ConnectionState;
 import org.apache.curator.retry.RetryUntilElapsed;
 import org.apache.zookeeper.CreateMode;
@@ -69,9 +70,10 @@ public final class Cluster implements AutoCloseable {
 
     private final ClusterConfig config;
     private final CuratorFramework client;
-    private final String markerPath = "/clients/" + UUID.randomUUID();
+    private final String markerPrefix = "/clients/" + UUID.randomUUID() + "-";
+    private final AtomicLong markerCount = new AtomicLong();
+    private final ThreadLocal<Marker> markers = new ThreadLocal<>();
     private final AtomicLong writeIds = new AtomicLong();
-    private volatile boolean markerMade;
     /** One lock object per lock of this connection: a thread's holding is known whichever call returned it. */
     private final Map<String, ClusterLock> locks = new ConcurrentHashMap<>();
     /** The locks this connection holds now, so that a lost session can mark them lost. */
@@ -102,7 +104,7 @@ public final class Cluster implements AutoCloseable {
             if (config.authScheme().equals("digest")) {
                 builder.authorization("digest", config.authCredentials());
             }
-            builder.aclProvider(new CreatorOnly());
+            builder.aclProvider(new CreatorOnly(config.root()));
         }
         CuratorFramework client = builder.build();
         Cluster cluster = new Cluster(config, client);
@@ -203,16 +205,6 @@ public final class Cluster implements AutoCloseable {
     }
 
     /**
-     * The barrier named {@code name} for {@code parties} parties.
-     *
-     * @throws IllegalArgumentException when the name breaks the naming rule, parties is below 1, or it exists
-     *                                  with another number of parties
-     */
-    public ClusterBarrier barrier(String name, int parties) {
-        return ClusterBarrier.open(this, "/barriers/" + checkedName(name), name, parties);
-    }
-
-    /**
      * The striped counter named {@code name} (the {@code LongAdder} model): increments spread over
      * {@code stripes} nodes, the sum read across them. For counts that many clients update often; a
      * {@link #value} is the fit when the count is read as often as it is written or must be compared and set.
@@ -259,7 +251,7 @@ public final class Cluster implements AutoCloseable {
      * @throws ClusterLostException when a held lock was lost, or the ensemble could not be reached
      */
     @SafeVarargs
-    final List<CuratorTransactionResult> write(String what, Operation<CuratorOp>... ops) throws KeeperException {
+    final List<CuratorTransactionResult> write(String what, Operation<CuratorOp>... ops) throws OpFailed {
         List<ClusterLock.Holding> fences = threadHoldings.get();
         fences.removeIf(ClusterLock.Holding::isReleased);
         for (ClusterLock.Holding h : fences) {
@@ -267,45 +259,80 @@ public final class Cluster implements AutoCloseable {
                 throw lockLost(what, h, null);
             }
         }
-        try {
-            List<CuratorOp> all = new ArrayList<>(fences.size() + ops.length);
+        List<CuratorOp> all = new ArrayList<>();
+        List<ClusterLock.Holding> recording = new ArrayList<>();
+        List<ClusterLock.Holding> recordOf = new ArrayList<>(); // the holding each record operation records
+        int first = call(what, () -> {
             for (ClusterLock.Holding h : fences) {
                 all.add(client.transactionOp().check().forPath(h.node()));
             }
-            List<ClusterLock.Holding> recording = new ArrayList<>();
             for (ClusterLock.Holding h : fences) {
                 if (!h.isRecorded()) {
-                    all.addAll(h.recordOps(client));
+                    List<CuratorOp> record = h.recordOps(client);
+                    all.addAll(record);
+                    record.forEach(op -> recordOf.add(h));
                     recording.add(h);
                 }
             }
-            int first = all.size();
+            int callers = all.size();
             for (Operation<CuratorOp> op : ops) {
                 all.add(op.run());
             }
-            List<CuratorTransactionResult> results = client.transaction().forOperations(all);
+            return callers;
+        });
+        try {
+            List<CuratorTransactionResult> results = uninterruptibly(() -> client.transaction().forOperations(all));
             recording.forEach(ClusterLock.Holding::markRecorded);
             return results.subList(first, results.size());
         } catch (KeeperException e) {
-            List<OpResult> results = e.getResults();
-            if (results != null) {
-                for (int i = 0; i < fences.size() && i < results.size(); i++) {
-                    if (results.get(i) instanceof OpResult.ErrorResult err
-                            && err.getErr() == KeeperException.Code.NONODE.intValue()) {
-                        fences.get(i).markLost();
-                        throw lockLost(what, fences.get(i), e);
-                    }
+            int failed = failedIndex(e);
+            if (failed >= 0 && failed < fences.size() && e.code() == KeeperException.Code.NONODE) {
+                fences.get(failed).markLost();
+                throw lockLost(what, fences.get(failed), e);
+            }
+            if (failed >= fences.size() && failed < first) { // a record: applied by an earlier try, or the lock lost
+                ClusterLock.Holding h = recordOf.get(failed - fences.size());
+                if (e.code() == KeeperException.Code.BADVERSION && call(what, () -> h.recordStands(client))) {
+                    recording.forEach(ClusterLock.Holding::markRecorded);
+                    return null; // the whole multi-operation was applied by a try cut by connection loss
                 }
+                h.markLost();
+                throw lockLost(what, h, e);
             }
-            if (isLoss(e)) {
-                throw lost(what, e);
+            if (failed >= first) {
+                throw new OpFailed(failed - first, e.code(), e);
             }
-            throw e;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw lost(what + ": interrupted", e);
+            throw translated(what, e);
         } catch (Exception e) {
             throw translated(what, e);
+        }
+    }
+
+    /** The index of the operation of a failed multi-operation that failed first, or -1. */
+    private static int failedIndex(KeeperException e) {
+        List<OpResult> results = e.getResults();
+        if (results != null) {
+            for (int i = 0; i < results.size(); i++) {
+                if (results.get(i) instanceof OpResult.ErrorResult err
+                        && err.getErr() != KeeperException.Code.OK.intValue()
+                        && err.getErr() != KeeperException.Code.RUNTIMEINCONSISTENCY.intValue()) {
+                    return i;
+                }
+            }
+        }
+        return -1;
+    }
+
+    /** An operation the caller passed to {@link #write} failed: which (its index among them) and why. */
+    static final class OpFailed extends Exception {
+        private static final long serialVersionUID = 1L;
+        final int index;
+        final KeeperException.Code code;
+
+        OpFailed(int index, KeeperException.Code code, KeeperException cause) {
+            super(cause);
+            this.index = index;
+            this.code = code;
         }
     }
 
@@ -318,48 +345,54 @@ public final class Cluster implements AutoCloseable {
      *         {@link #STALE} when the version had changed, so nothing was written
      */
     int versionedWrite(String what, String path, byte[] data, int version) {
-        if (version == -1) { // unconditional: a retried try writes the same bytes again, so no marker is needed
-            try {
-                return write(what, () -> client.transactionOp().setData().forPath(path, data))
-                        .get(0).getResultStat().getVersion();
-            } catch (KeeperException e) {
-                throw translated(what, e);
+        Marker marker = marker(what);
+        byte[] id = ByteBuffer.allocate(8).putLong(writeIds.incrementAndGet()).array();
+        try {
+            List<CuratorTransactionResult> results = write(what,
+                    () -> client.transactionOp().setData().withVersion(version).forPath(path, data),
+                    () -> client.transactionOp().setData().forPath(marker.path, id));
+            return results == null ? APPLIED : results.get(0).getResultStat().getVersion();
+        } catch (OpFailed f) {
+            if (f.index == 0 && f.code == KeeperException.Code.BADVERSION) {
+                byte[] seen = call(what, () -> client.getData().forPath(marker.path));
+                return Arrays.equals(seen, id) ? APPLIED : STALE; // a try cut by connection loss was applied
             }
+            if (f.index == 0 && f.code == KeeperException.Code.NONODE) {
+                throw new IllegalStateException(what + " failed: its node " + config.root() + path
+                        + " was deleted by another client", f.getCause());
+            }
+            if (f.index == 1 && f.code == KeeperException.Code.NONODE) {
+                markers.remove(); // it went with an ended session, which may have applied an earlier try
+                throw new ClusterLostException(config.connectString(), ClusterLostException.State.SESSION_EXPIRED,
+                        what + " failed: the session expired during the write, which may have been applied",
+                        f.getCause());
+            }
+            throw translated(what, (Exception) f.getCause());
         }
-        while (true) {
-            byte[] id = ByteBuffer.allocate(8).putLong(writeIds.incrementAndGet()).array();
-            if (!markerMade) {
-                call(what, () -> {
-                    try {
-                        client.create().creatingParentsIfNeeded().withMode(CreateMode.EPHEMERAL)
-                                .forPath(markerPath);
-                    } catch (KeeperException.NodeExistsException e) {
-                        // made by an earlier try
-                    }
-                    return null;
-                });
-                markerMade = true;
-            }
-            try {
-                return write(what, () -> client.transactionOp().setData().withVersion(version).forPath(path, data),
-                        () -> client.transactionOp().setData().forPath(markerPath, id))
-                        .get(0).getResultStat().getVersion();
-            } catch (KeeperException e) {
-                if (e.code() == KeeperException.Code.BADVERSION) {
-                    byte[] marker = call(what, () -> client.getData().forPath(markerPath));
-                    if (Arrays.equals(marker, id)) { // the whole multi-operation was applied by an earlier try
-                        threadHoldings.get().forEach(ClusterLock.Holding::markRecorded);
-                        return APPLIED;
-                    }
-                    return STALE;
+    }
+
+    /** This thread's marker node, made for the current session. */
+    private Marker marker(String what) {
+        long session = call(what, () -> client.getZookeeperClient().getZooKeeper().getSessionId());
+        Marker m = markers.get();
+        if (m == null || m.session != session) {
+            String path = markerPrefix + markerCount.incrementAndGet();
+            call(what, () -> {
+                try {
+                    client.create().creatingParentsIfNeeded().withMode(CreateMode.EPHEMERAL).forPath(path);
+                } catch (KeeperException.NodeExistsException e) {
+                    // made by a try cut by connection loss
                 }
-                if (e.code() == KeeperException.Code.NONODE) { // the marker went with an ended session
-                    markerMade = false;
-                    continue;
-                }
-                throw translated(what, e);
-            }
+                return null;
+            });
+            m = new Marker(path, session);
+            markers.set(m);
         }
+        return m;
+    }
+
+    /** A thread's ephemeral marker node: each versioned write sets it to a fresh number. */
+    private record Marker(String path, long session) {
     }
 
     private ClusterLostException lockLost(String what, ClusterLock.Holding h, Throwable cause) {
@@ -368,15 +401,40 @@ public final class Cluster implements AutoCloseable {
                         + ") is no longer held by this client", cause);
     }
 
-    /** Runs a read or an unconditioned operation, turning ZooKeeper's failures into this library's. */
+    /**
+     * Runs a ZooKeeper operation, turning its failures into this library's. The call is uninterruptible: an
+     * interrupt is kept for the caller, and an operation it cut is run again (every operation here is safe to
+     * repeat: creates are protected, writes carry markers or are checked, a repeated delete is recognized).
+     */
     <T> T call(String what, Operation<T> op) {
         try {
-            return op.run();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw lost(what + ": interrupted", e);
+            return uninterruptibly(op);
+        } catch (RuntimeException e) {
+            throw e;
         } catch (Exception e) {
             throw translated(what, e);
+        }
+    }
+
+    private <T> T uninterruptibly(Operation<T> op) throws Exception {
+        boolean interrupted = Thread.interrupted();
+        try {
+            while (true) {
+                if (client.getState() == CuratorFrameworkState.STOPPED) {
+                    throw new IllegalStateException("this Cluster connection to " + config.connectString()
+                            + " is closed");
+                }
+                try {
+                    return op.run();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                    Thread.interrupted(); // Curator sets the flag again before it throws: clear it for the retry
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
@@ -455,7 +513,21 @@ public final class Cluster implements AutoCloseable {
         T run() throws Exception;
     }
 
+    /**
+     * The creator-only ACL for the root and everything under it; the root's ancestors, which hold nothing, also
+     * let anyone read them and create under them, so that other users can have roots of their own beside it.
+     */
     private static final class CreatorOnly implements ACLProvider {
+        // ZooKeeper asks contains(null) of an ACL: List.of would throw
+        private static final List<ACL> ANCESTOR = java.util.Collections.unmodifiableList(new ArrayList<>(List.of(
+                ZooDefs.Ids.CREATOR_ALL_ACL.get(0),
+                new ACL(ZooDefs.Perms.READ | ZooDefs.Perms.CREATE, ZooDefs.Ids.ANYONE_ID_UNSAFE))));
+        private final String root;
+
+        CreatorOnly(String root) {
+            this.root = root;
+        }
+
         @Override
         public List<ACL> getDefaultAcl() {
             return ZooDefs.Ids.CREATOR_ALL_ACL;
@@ -463,7 +535,8 @@ public final class Cluster implements AutoCloseable {
 
         @Override
         public List<ACL> getAclForPath(String path) {
-            return ZooDefs.Ids.CREATOR_ALL_ACL;
+            return path != null && path.length() < root.length() && root.startsWith(path.endsWith("/") ? path
+                    : path + "/") ? ANCESTOR : ZooDefs.Ids.CREATOR_ALL_ACL;
         }
     }
 }

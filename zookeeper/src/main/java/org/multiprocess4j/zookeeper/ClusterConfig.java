@@ -105,6 +105,13 @@ public final class ClusterConfig {
                 throw new IllegalArgumentException("connectString must be host:port[,host:port...]: connectString=\""
                         + connectString + "\"");
             }
+            for (String member : connectString.split(",")) {
+                int port = Integer.parseInt(member.substring(member.lastIndexOf(':') + 1));
+                if (port < 1 || port > 65535) {
+                    throw new IllegalArgumentException("connectString's ports must be within 1..65535: port=" + port
+                            + " in connectString=\"" + connectString + "\"");
+                }
+            }
             this.connectString = connectString;
         }
 
@@ -114,9 +121,9 @@ public final class ClusterConfig {
          * @throws IllegalArgumentException when it is not such a path
          */
         public Builder root(String root) {
-            if (root == null || !root.matches("(/[A-Za-z0-9_.\\-]+)+")) {
+            if (root == null || !root.matches("(/[A-Za-z0-9_.\\-]+)+") || root.matches(".*/\\.{1,2}(/.*)?")) {
                 throw new IllegalArgumentException("root must be an absolute path of names made of letters, digits,"
-                        + " '_', '.' and '-', without a trailing slash: root=\"" + root + "\"");
+                        + " '_', '.' and '-' (not '.' or '..'), without a trailing slash: root=\"" + root + "\"");
             }
             this.root = root;
             return this;
@@ -178,9 +185,9 @@ public final class ClusterConfig {
         }
 
         private static Duration positive(String name, Duration d) {
-            if (d == null || d.isNegative() || d.isZero() || d.toMillis() > Integer.MAX_VALUE) {
-                throw new IllegalArgumentException(name + " must be positive and at most " + Integer.MAX_VALUE
-                        + " ms: " + name + "=" + d);
+            if (d == null || d.toMillis() < 1 || d.toMillis() > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException(name + " must be within 1.." + Integer.MAX_VALUE + " ms: "
+                        + name + "=" + d);
             }
             return d;
         }

@@ -127,7 +127,9 @@ public final class ClusterCounter {
         long sum = 0;
         for (int i = 0; i < stripes; i++) {
             if (!(results.get(i) instanceof OpResult.GetDataResult r)) {
-                throw new IllegalStateException("counter '" + name + "' lacks stripe " + i + ": " + results.get(i));
+                int err = results.get(i) instanceof OpResult.ErrorResult e ? e.getErr() : 0;
+                throw cluster.translated("sum counter '" + name + "' (stripe " + i + ")",
+                        KeeperException.create(KeeperException.Code.get(err), root + path + "/s" + i));
             }
             long v = decode(r.getData(), i);
             seen.set(i, new long[] {v, r.getStat().getVersion()});

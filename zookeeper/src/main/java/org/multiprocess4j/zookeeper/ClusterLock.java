@@ -11,6 +11,7 @@ import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.api.transaction.CuratorOp;
 import org.apache.zookeeper.CreateMode;
 import org.apache.zookeeper.KeeperException;
+import org.apache.zookeeper.Watcher;
 import org.apache.zookeeper.data.Stat;
 import org.multiprocess4j.coordination.RobustLock;
 
@@ -164,21 +165,24 @@ public final class ClusterLock implements RobustLock {
         }
         holding = null;
         cluster.released(h);
-        CuratorFramework client = cluster.client();
+        String what = "release lock '" + name + "'";
         try {
-            cluster.call("release lock '" + name + "'", () -> {
-                if (h.recorded || h.previousOwnerDied) {
-                    client.transaction().forOperations( // leaves the version even: released
-                            client.transactionOp().delete().forPath(h.node),
-                            client.transactionOp().setData().forPath(dir, FREE));
-                } else {
-                    client.delete().forPath(h.node);
-                }
+            cluster.call(what, () -> {
+                release(h);
                 return null;
             });
+        } catch (ClusterLostException e) {
+            if (e.state() == ClusterLostException.State.CONNECTION_LOST
+                    || e.state() == ClusterLostException.State.QUORUM_LOST) {
+                deleteWhenReachable(h.node);
+                throw new ClusterLostException(e.ensemble(), e.state(), what + " could not be confirmed: its node"
+                        + " will be deleted once the ensemble answers (the next holder may then be told that the"
+                        + " previous owner died)", e);
+            }
+            throw e;
         } catch (IllegalStateException e) {
             if (e.getCause() instanceof KeeperException.NoNodeException && !h.isLost()
-                    && cluster.call("release lock '" + name + "'", this::sessionId) == h.session) {
+                    && cluster.call(what, this::sessionId) == h.session) {
                 return; // the session never ended, so the node was deleted by an earlier try of this release
             }
             if (e.getCause() instanceof KeeperException.NoNodeException || h.isLost()) {
@@ -186,6 +190,36 @@ public final class ClusterLock implements RobustLock {
                         "lock '" + name + "' (fencing token " + h.token + ") was lost while held", e);
             }
             throw e;
+        }
+    }
+
+    /**
+     * Deletes the holding's node, leaving the lock's version even: with an "F" when the holding was recorded or
+     * followed a death; otherwise conditioned on the version seen at acquisition, so that a record written
+     * meanwhile by the holding thread (a release from another thread racing its first write) is answered with an
+     * "F" too.
+     */
+    private void release(Holding h) throws Exception {
+        CuratorFramework client = cluster.client();
+        if (!h.recorded && !h.previousOwnerDied) {
+            try {
+                client.transaction().forOperations(client.transactionOp().delete().forPath(h.node),
+                        client.transactionOp().check().withVersion(h.parentVersion).forPath(dir));
+                return;
+            } catch (KeeperException.BadVersionException e) {
+                // recorded meanwhile: release with an "F" below
+            }
+        }
+        client.transaction().forOperations( // leaves the version even: released
+                client.transactionOp().delete().forPath(h.node),
+                client.transactionOp().setData().forPath(dir, FREE));
+    }
+
+    private void deleteWhenReachable(String node) {
+        try {
+            cluster.client().delete().guaranteed().inBackground().forPath(node);
+        } catch (Exception e) {
+            // the session's end deletes it
         }
     }
 
@@ -225,8 +259,8 @@ public final class ClusterLock implements RobustLock {
         if (!h.recorded) {
             try {
                 cluster.write("record holding of lock '" + name + "'");
-            } catch (KeeperException e) {
-                throw cluster.translated("record holding of lock '" + name + "'", e);
+            } catch (Cluster.OpFailed e) {
+                throw new AssertionError("a record has no operations of its own", e); // write was given none
             }
         }
     }
@@ -251,7 +285,12 @@ public final class ClusterLock implements RobustLock {
 
     private boolean acquire(long nanos, boolean interruptible) throws InterruptedException {
         Holding current = holding;
-        if (current != null && current.thread == Thread.currentThread() && !current.isLost()) {
+        if (current != null && current.isLost()) { // taken again after a loss: the old holding fences nothing
+            cluster.released(current);
+            holding = null;
+            current = null;
+        }
+        if (current != null && current.thread == Thread.currentThread()) {
             if (reentrant) {
                 current.count++;
                 return true;
@@ -262,6 +301,7 @@ public final class ClusterLock implements RobustLock {
         long deadline = nanos == Long.MAX_VALUE ? Long.MAX_VALUE : System.nanoTime() + nanos;
         String what = "acquire lock '" + name + "'";
         CuratorFramework client = cluster.client();
+        long session = cluster.call(what, this::sessionId);
         String node = cluster.call(what, () -> client.create().creatingParentsIfNeeded().withProtection()
                 .withMode(CreateMode.EPHEMERAL_SEQUENTIAL).forPath(dir + "/lock-"));
         boolean done = false;
@@ -270,10 +310,12 @@ public final class ClusterLock implements RobustLock {
                 Stat parent = new Stat();
                 List<String> children = cluster.call(what,
                         () -> client.getChildren().storingStatIn(parent).forPath(dir));
+                children.removeIf(child -> !child.matches(".*lock-\\d{10}")); // only acquisitions take part
                 children.sort(Comparator.comparing(ClusterLock::sequence));
                 String mine = node.substring(node.lastIndexOf('/') + 1);
                 int index = children.indexOf(mine);
                 if (index < 0) { // the session ended while waiting: queue again
+                    session = cluster.call(what, this::sessionId);
                     String again = cluster.call(what, () -> client.create().creatingParentsIfNeeded()
                             .withProtection().withMode(CreateMode.EPHEMERAL_SEQUENTIAL).forPath(dir + "/lock-"));
                     node = again;
@@ -281,8 +323,7 @@ public final class ClusterLock implements RobustLock {
                 }
                 if (index == 0) { // an odd version: the last holder recorded its holding and never released
                     Holding h = new Holding(this, node, Long.parseLong(sequence(mine)),
-                            (parent.getVersion() & 1) == 1, parent.getVersion(), Thread.currentThread(),
-                            cluster.call(what, this::sessionId));
+                            (parent.getVersion() & 1) == 1, parent.getVersion(), Thread.currentThread(), session);
                     done = true;
                     holding = h;
                     cluster.held(h);
@@ -294,16 +335,21 @@ public final class ClusterLock implements RobustLock {
                 }
                 CountDownLatch gone = new CountDownLatch(1);
                 String ahead = dir + "/" + children.get(index - 1);
+                Watcher watcher = e -> gone.countDown();
                 boolean watching = cluster.call(what, () -> {
                     try {
-                        client.getData().usingWatcher((org.apache.zookeeper.Watcher) e -> gone.countDown())
-                                .forPath(ahead);
+                        client.getData().usingWatcher(watcher).forPath(ahead);
                         return true;
                     } catch (KeeperException.NoNodeException e) {
                         return false;
                     }
                 });
                 if (watching && !await(gone, left, interruptible)) {
+                    try { // a waiter that gives up leaves no watcher behind on the node ahead
+                        client.watchers().remove(watcher).locally().forPath(ahead);
+                    } catch (Exception e) {
+                        // already triggered or gone
+                    }
                     return false;
                 }
             }
@@ -311,9 +357,9 @@ public final class ClusterLock implements RobustLock {
             if (!done) {
                 String abandoned = node;
                 try {
-                    client.delete().guaranteed().forPath(abandoned);
-                } catch (Exception e) {
-                    // the session's end deletes it
+                    cluster.call(what, () -> client.delete().guaranteed().forPath(abandoned));
+                } catch (RuntimeException e) {
+                    // the guaranteed delete goes on in the background; the session's end deletes it anyway
                 }
             }
         }
@@ -411,13 +457,22 @@ public final class ClusterLock implements RobustLock {
             recorded = true;
         }
 
+        /** Whether the lock's node holds this holding's record (written by a try cut by connection loss). */
+        boolean recordStands(CuratorFramework client) throws Exception {
+            return java.util.Arrays.equals(client.getData().forPath(lock.dir), record());
+        }
+
+        private byte[] record() {
+            return ("H:" + node.substring(node.lastIndexOf('/') + 1)).getBytes(StandardCharsets.US_ASCII);
+        }
+
         /**
          * The operations that record this holding, to go in the holder's next write: "H:<node>" at the version
          * seen at acquisition, after an "F" when the last holder died holding, so the version ends odd.
          */
         List<CuratorOp> recordOps(CuratorFramework client) throws Exception {
             String dir = lock.dir;
-            byte[] record = ("H:" + node.substring(node.lastIndexOf('/') + 1)).getBytes(StandardCharsets.US_ASCII);
+            byte[] record = record();
             return previousOwnerDied
                     ? List.of(client.transactionOp().setData().withVersion(parentVersion).forPath(dir, FREE),
                             client.transactionOp().setData().withVersion(parentVersion + 1).forPath(dir, record))

@@ -1,8 +1,10 @@
 package org.multiprocess4j.zookeeper;
 
 /**
- * An operation on a {@link Cluster} could not be done, and was not: the exception says which ensemble and why
- * ({@link #state()}). Nothing that threw this was applied, except where the method says otherwise.
+ * An operation on a {@link Cluster} could not be done: the exception says which ensemble and why
+ * ({@link #state()}). Nothing that threw this was applied, with two exceptions its message states: a write during
+ * which the session expired may have been applied before it did ({@code SESSION_EXPIRED}), and a release that
+ * could not be confirmed is finished in the background once the ensemble answers.
  */
 public final class ClusterLostException extends IllegalStateException {
     private static final long serialVersionUID = 1L;

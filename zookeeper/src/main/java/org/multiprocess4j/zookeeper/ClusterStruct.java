@@ -167,12 +167,18 @@ public final class ClusterStruct extends ClusterData {
                 + "\" (" + why + ")");
     }
 
+    private static String describe(DataType t) {
+        return t instanceof StructType<?> nested ? signature(nested)
+                : t instanceof ArrayType array ? describe(array.element()) + "[" + array.length() + "]"
+                : t.toString();
+    }
+
     /** The structure's layout, field by field: a type of another layout is refused on attach. */
     private static String signature(StructType<?> type) {
         StringBuilder s = new StringBuilder("struct ").append(type).append(' ').append(type.byteSize()).append('{');
         for (Field f : type.fields()) {
             s.append(f.name()).append('@').append(f.offset()).append(':');
-            s.append(f.type() instanceof StructType<?> nested ? signature(nested) : f.type().toString()).append(';');
+            s.append(describe(f.type())).append(';');
         }
         return s.append('}').toString();
     }

@@ -49,8 +49,6 @@ public final class ClusterValue implements LongVariable {
     private record Snapshot(long bits, int version) {
     }
 
-    /** A snapshot whose version matches every version: a write conditioned on it is unconditional. */
-    private static final Snapshot ANY = new Snapshot(0, -1);
 
     private ClusterValue(Cluster cluster, String path, String name, CType<?, ?> type, ClusterLock lock) {
         this.cluster = cluster;
@@ -122,7 +120,7 @@ public final class ClusterValue implements LongVariable {
     public void set(long value) {
         integral("set");
         long bits = inRange(value);
-        locked(() -> tryWrite("set", ANY, bits).bits);
+        locked(() -> update("set", old -> bits, false, true));
     }
 
     /** Sets the value to {@code newValue} if it is {@code expected}; whether it was. */
@@ -177,7 +175,7 @@ public final class ClusterValue implements LongVariable {
     public void setDouble(double value) {
         floating("setDouble");
         long bits = fromDouble(value);
-        locked(() -> tryWrite("setDouble", ANY, bits).bits);
+        locked(() -> update("setDouble", old -> bits, false, true));
     }
 
     /** Sets the value to {@code newValue} if it is {@code expected} (compared as the type's bits); whether it was. */
@@ -223,8 +221,17 @@ public final class ClusterValue implements LongVariable {
 
     /** Applies {@code f} in a versioned read-modify-write cycle; the old or new bits. */
     private long update(String what, LongUnaryOperator f, boolean returnOld) {
+        return update(what, f, returnOld, false);
+    }
+
+    /**
+     * Applies {@code f} in a versioned read-modify-write cycle; the old or new bits. A {@code blind} update (a
+     * set) starts from the version last seen whoever wrote since: a stale one costs a refused write, not a read.
+     * Sets are versioned too, so that a set retried after connection loss is never applied twice.
+     */
+    private long update(String what, LongUnaryOperator f, boolean returnOld, boolean blind) {
         Snapshot s = last;
-        if (s == null || !trustLast) {
+        if (s == null || !trustLast && !blind) {
             Snapshot before = s;
             s = read();
             // Had nobody else written since this object's last write, the kept version would have served.

@@ -23,7 +23,7 @@ import java.util.stream.Stream;
  * <p>Not for production: its data lives in a temporary folder deleted by {@link #close()}, and its transaction log
  * is not forced to disk ({@code forceSync=no}); the tick is 250 ms, so sessions may last 0.5 to 5 s. Members run
  * with the JVM and class path of the calling process, which must hold ZooKeeper's server classes (this module's
- * dependencies do).
+ * dependencies do), and end when that process ends, however it ends.
  *
  * {@snippet :
  * try (LocalEnsemble zk = LocalEnsemble.start(3);
@@ -57,8 +57,8 @@ public final class LocalEnsemble implements AutoCloseable {
                     + size);
         }
         try {
-            Path dir = Files.createTempDirectory("multiprocess4j-zookeeper-");
             int[] ports = freePorts(size * 3);
+            Path dir = Files.createTempDirectory("multiprocess4j-zookeeper-");
             int[] clientPorts = new int[size];
             StringBuilder servers = new StringBuilder();
             for (int i = 0; i < size; i++) {
@@ -181,7 +181,7 @@ public final class LocalEnsemble implements AutoCloseable {
                 "-Xmx192m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
                 "-Dzookeeper.jmx.log4j.disable=true",
                 "-cp", System.getProperty("java.class.path"),
-                "org.apache.zookeeper.server.quorum.QuorumPeerMain", member.resolve("zoo.cfg").toString()));
+                EnsembleMember.class.getName(), member.resolve("zoo.cfg").toString()));
         try {
             members[i] = new ProcessBuilder(command).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(member.resolve("member.log").toFile())).start();

@@ -17,8 +17,11 @@ import org.multiprocess4j.sharedctypes.CType;
  * Credentials are not carried in addresses: a program that needs them uses {@link Cluster} directly.
  */
 public final class ZooKeeperBackend implements Backend {
+    private static final String[] KINDS = {"/locks/", "/rlocks/", "/values/"};
+
     private final Cluster cluster;
     private final String address;
+    private final java.util.Map<String, String> kinds = new java.util.concurrent.ConcurrentHashMap<>();
 
     private ZooKeeperBackend(Cluster cluster, String address) {
         this.cluster = cluster;
@@ -51,7 +54,13 @@ public final class ZooKeeperBackend implements Backend {
         for (String option : query.isEmpty() ? new String[0] : query.split("&")) {
             int eq = option.indexOf('=');
             String key = eq < 0 ? option : option.substring(0, eq);
-            String value = eq < 0 ? "" : URLDecoder.decode(option.substring(eq + 1), StandardCharsets.UTF_8);
+            String value;
+            try {
+                value = eq < 0 ? "" : URLDecoder.decode(option.substring(eq + 1), StandardCharsets.UTF_8);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("option " + key + " is not URL-encoded text: " + option
+                        + " in address=" + address, e);
+            }
             Duration d;
             try {
                 d = Duration.ofMillis(Long.parseLong(value));
@@ -77,17 +86,47 @@ public final class ZooKeeperBackend implements Backend {
 
     @Override
     public RobustLock lock(String name) {
-        return cluster.lock(name);
+        return cluster.lock(kindChecked(name, "/locks/"));
     }
 
     @Override
     public RobustLock rlock(String name) {
-        return cluster.rlock(name);
+        return cluster.rlock(kindChecked(name, "/rlocks/"));
     }
 
     @Override
     public LongVariable longValue(String name) {
-        return cluster.value(name, CType.c_long);
+        return cluster.value(kindChecked(name, "/values/"), CType.c_long);
+    }
+
+    /** The name, once no object of another kind has it: a name names one object, as in shared memory. */
+    private String kindChecked(String name, String kind) {
+        Cluster.checkedName(name);
+        String known = kinds.get(name);
+        if (known == null) {
+            for (String other : KINDS) {
+                if (!other.equals(kind) && cluster.call("open '" + name + "'",
+                        () -> cluster.client().checkExists().forPath(other + name)) != null) {
+                    known = other;
+                    break;
+                }
+            }
+            known = known == null ? kind : known;
+            kinds.put(name, known);
+        }
+        if (!known.equals(kind)) {
+            throw new IllegalArgumentException("name \"" + name + "\" names a " + describe(known) + ", not a "
+                    + describe(kind));
+        }
+        return name;
+    }
+
+    private static String describe(String kind) {
+        return switch (kind) {
+            case "/locks/" -> "lock";
+            case "/rlocks/" -> "re-entrant lock";
+            default -> "long value";
+        };
     }
 
     @Override
