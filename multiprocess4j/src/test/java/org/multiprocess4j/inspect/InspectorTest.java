@@ -103,6 +103,27 @@ class InspectorTest {
     }
 
     @Test
+    void anotherUsersProcessIsRefusedWithAMessageNotAStackTrace() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue("root".equals(System.getProperty("user.name"))
+                        && java.nio.file.Files.isExecutable(java.nio.file.Path.of("/usr/sbin/runuser")),
+                "needs root and runuser, to run the inspector as another user (nobody)");
+        try (var _ = org.multiprocess4j.sharedctypes.SharedCTypes.rawValue(
+                org.multiprocess4j.sharedctypes.CType.c_int, 1)) {
+            String classes = java.nio.file.Path.of(Inspector.class.getProtectionDomain().getCodeSource().getLocation()
+                    .toURI()).toString();
+            Process p = new ProcessBuilder("/usr/sbin/runuser", "-u", "nobody", "--",
+                    ProcessHandle.current().info().command().orElseThrow(), "-cp", classes,
+                    Inspector.class.getName(), Long.toString(ProcessHandle.current().pid()))
+                    .redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS));
+            assertEquals(1, p.exitValue(), out);
+            assertTrue(out.contains("belongs to another user"), out);
+            assertFalse(out.contains("Exception") || out.contains("\tat "), "a message, not a stack trace: " + out);
+        }
+    }
+
+    @Test
     void aHostileArenaFileIsReadWithinBoundsAndWithoutAnError() throws Exception {
         java.nio.file.Path file = java.nio.file.Files.createTempFile("mp4j-hostile", ".arena");
         long size = 64L << 20;
