@@ -72,7 +72,7 @@ public final class Cluster implements AutoCloseable {
     private final CuratorFramework client;
     private final String markerPrefix = "/clients/" + UUID.randomUUID() + "-";
     private final AtomicLong markerCount = new AtomicLong();
-    private final ThreadLocal<Marker> markers = new ThreadLocal<>();
+    private final java.util.Queue<Marker> freeMarkers = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private final AtomicLong writeIds = new AtomicLong();
     /** One lock object per lock of this connection: a thread's holding is known whichever call returned it. */
     private final Map<String, ClusterLock> locks = new ConcurrentHashMap<>();
@@ -254,58 +254,77 @@ public final class Cluster implements AutoCloseable {
     final List<CuratorTransactionResult> write(String what, Operation<CuratorOp>... ops) throws OpFailed {
         List<ClusterLock.Holding> fences = threadHoldings.get();
         fences.removeIf(ClusterLock.Holding::isReleased);
-        for (ClusterLock.Holding h : fences) {
-            if (h.isLost()) {
-                throw lockLost(what, h, null);
-            }
-        }
-        List<CuratorOp> all = new ArrayList<>();
-        List<ClusterLock.Holding> recording = new ArrayList<>();
-        List<ClusterLock.Holding> recordOf = new ArrayList<>(); // the holding each record operation records
-        int first = call(what, () -> {
+        while (true) {
             for (ClusterLock.Holding h : fences) {
-                all.add(client.transactionOp().check().forPath(h.node()));
-            }
-            for (ClusterLock.Holding h : fences) {
-                if (!h.isRecorded()) {
-                    List<CuratorOp> record = h.recordOps(client);
-                    all.addAll(record);
-                    record.forEach(op -> recordOf.add(h));
-                    recording.add(h);
+                if (h.isLost()) {
+                    throw lockLost(what, h, null);
                 }
             }
-            int callers = all.size();
-            for (Operation<CuratorOp> op : ops) {
-                all.add(op.run());
-            }
-            return callers;
-        });
-        try {
-            List<CuratorTransactionResult> results = uninterruptibly(() -> client.transaction().forOperations(all));
-            recording.forEach(ClusterLock.Holding::markRecorded);
-            return results.subList(first, results.size());
-        } catch (KeeperException e) {
-            int failed = failedIndex(e);
-            if (failed >= 0 && failed < fences.size() && e.code() == KeeperException.Code.NONODE) {
-                fences.get(failed).markLost();
-                throw lockLost(what, fences.get(failed), e);
-            }
-            if (failed >= fences.size() && failed < first) { // a record: applied by an earlier try, or the lock lost
-                ClusterLock.Holding h = recordOf.get(failed - fences.size());
-                if (e.code() == KeeperException.Code.BADVERSION && call(what, () -> h.recordStands(client))) {
-                    recording.forEach(ClusterLock.Holding::markRecorded);
-                    return null; // the whole multi-operation was applied by a try cut by connection loss
+            List<CuratorOp> all = new ArrayList<>();
+            List<ClusterLock.Holding> recording = new ArrayList<>();
+            List<ClusterLock.Holding> recordOf = new ArrayList<>(); // the holding each record operation records
+            int first = call(what, () -> {
+                for (ClusterLock.Holding h : fences) {
+                    all.add(client.transactionOp().check().forPath(h.node()));
                 }
-                h.markLost();
-                throw lockLost(what, h, e);
+                for (ClusterLock.Holding h : fences) {
+                    if (!h.isRecorded()) {
+                        List<CuratorOp> record = h.recordOps(client);
+                        all.addAll(record);
+                        record.forEach(op -> recordOf.add(h));
+                        recording.add(h);
+                    }
+                }
+                int callers = all.size();
+                for (Operation<CuratorOp> op : ops) {
+                    all.add(op.run());
+                }
+                return callers;
+            });
+            try {
+                List<CuratorTransactionResult> results = uninterruptibly(
+                        () -> client.transaction().forOperations(all));
+                recording.forEach(ClusterLock.Holding::markRecorded);
+                return results.subList(first, results.size());
+            } catch (KeeperException e) {
+                int failed = failedIndex(e);
+                if (failed >= 0 && failed < fences.size() && e.code() == KeeperException.Code.NONODE) {
+                    fences.get(failed).markLost();
+                    throw lockLost(what, fences.get(failed), e);
+                }
+                if (failed >= fences.size() && failed < first) { // a record failed: it stands already, or the lock
+                    ClusterLock.Holding h = recordOf.get(failed - fences.size()); // changed under its holder
+                    if (e.code() == KeeperException.Code.BADVERSION && call(what, () -> h.recordStands(client))) {
+                        h.markRecorded(); // by an earlier write cut by connection loss: write again without it
+                        continue;
+                    }
+                    Integer version = e.code() == KeeperException.Code.BADVERSION
+                            ? call(what, () -> h.versionIfStillFirst(client)) : null;
+                    if (version != null) { // another client changed the lock node, but this holder holds it
+                        h.recordAt(version);
+                        continue;
+                    }
+                    h.markLost();
+                    throw lockLost(what, h, e);
+                }
+                if (failed >= first) {
+                    throw new OpFailed(failed - first, e.code(), e);
+                }
+                throw lostOrTranslated(what, e);
+            } catch (Exception e) {
+                throw lostOrTranslated(what, e);
             }
-            if (failed >= first) {
-                throw new OpFailed(failed - first, e.code(), e);
-            }
-            throw translated(what, e);
-        } catch (Exception e) {
-            throw translated(what, e);
         }
+    }
+
+    /** A write's failure: one through connection loss may have been applied before the connection was lost. */
+    private RuntimeException lostOrTranslated(String what, Exception e) {
+        RuntimeException t = translated(what, e);
+        if (t instanceof ClusterLostException lost && lost.state() != ClusterLostException.State.LOCK_LOST) {
+            return new ClusterLostException(lost.ensemble(), lost.state(), what + " may have been applied, or not: "
+                    + lost.getMessage().replaceFirst(" \\(ensemble .*$", ""), e);
+        }
+        return t;
     }
 
     /** The index of the operation of a failed multi-operation that failed first, or -1. */
@@ -345,54 +364,100 @@ public final class Cluster implements AutoCloseable {
      *         {@link #STALE} when the version had changed, so nothing was written
      */
     int versionedWrite(String what, String path, byte[] data, int version) {
-        Marker marker = marker(what);
-        byte[] id = ByteBuffer.allocate(8).putLong(writeIds.incrementAndGet()).array();
-        try {
-            List<CuratorTransactionResult> results = write(what,
-                    () -> client.transactionOp().setData().withVersion(version).forPath(path, data),
-                    () -> client.transactionOp().setData().forPath(marker.path, id));
-            return results == null ? APPLIED : results.get(0).getResultStat().getVersion();
-        } catch (OpFailed f) {
-            if (f.index == 0 && f.code == KeeperException.Code.BADVERSION) {
-                byte[] seen = call(what, () -> client.getData().forPath(marker.path));
-                return Arrays.equals(seen, id) ? APPLIED : STALE; // a try cut by connection loss was applied
-            }
-            if (f.index == 0 && f.code == KeeperException.Code.NONODE) {
-                throw new IllegalStateException(what + " failed: its node " + config.root() + path
-                        + " was deleted by another client", f.getCause());
-            }
-            if (f.index == 1 && f.code == KeeperException.Code.NONODE) {
-                markers.remove(); // it went with an ended session, which may have applied an earlier try
-                throw new ClusterLostException(config.connectString(), ClusterLostException.State.SESSION_EXPIRED,
-                        what + " failed: the session expired during the write, which may have been applied",
-                        f.getCause());
-            }
-            throw translated(what, (Exception) f.getCause());
-        }
-    }
-
-    /** This thread's marker node, made for the current session. */
-    private Marker marker(String what) {
-        long session = call(what, () -> client.getZookeeperClient().getZooKeeper().getSessionId());
-        Marker m = markers.get();
-        if (m == null || m.session != session) {
-            String path = markerPrefix + markerCount.incrementAndGet();
-            call(what, () -> {
-                try {
-                    client.create().creatingParentsIfNeeded().withMode(CreateMode.EPHEMERAL).forPath(path);
-                } catch (KeeperException.NodeExistsException e) {
-                    // made by a try cut by connection loss
+        while (true) {
+            Marker marker = takeMarker(what);
+            byte[] id = newWriteId();
+            try {
+                int written = write(what,
+                        () -> client.transactionOp().setData().withVersion(version).forPath(path, data),
+                        () -> client.transactionOp().setData().forPath(marker.path, id))
+                        .get(0).getResultStat().getVersion();
+                giveBack(marker);
+                return written;
+            } catch (OpFailed f) {
+                if (f.index == 0 && f.code == KeeperException.Code.BADVERSION) {
+                    byte[] seen = readMarker(what, marker);
+                    if (seen == null) { // the marker went with an ended session, which may have applied a try
+                        throw new ClusterLostException(config.connectString(),
+                                ClusterLostException.State.SESSION_EXPIRED, what + " may have been applied, or"
+                                + " not: the session expired during the write", f.getCause());
+                    }
+                    giveBack(marker);
+                    return Arrays.equals(seen, id) ? APPLIED : STALE; // a try cut by connection loss was applied
                 }
-                return null;
-            });
-            m = new Marker(path, session);
-            markers.set(m);
+                if (f.index == 1 && f.code == KeeperException.Code.NONODE) {
+                    continue; // the marker is gone; the value's version had not moved, so no try was applied
+                }
+                giveBack(marker);
+                if (f.index == 0 && f.code == KeeperException.Code.NONODE) {
+                    throw new IllegalStateException(what + " failed: its node " + config.root() + path
+                            + " was deleted by another client", f.getCause());
+                }
+                throw translated(what, (Exception) f.getCause());
+            } catch (ClusterLostException e) {
+                if (e.state() == ClusterLostException.State.LOCK_LOST
+                        && Arrays.equals(readMarker(what, marker), id)) {
+                    giveBack(marker);
+                    return APPLIED; // made while the lock was held, by a try whose answer was lost
+                }
+                throw e; // the marker is not given back: its last write's outcome is unknown
+            }
         }
-        return m;
     }
 
-    /** A thread's ephemeral marker node: each versioned write sets it to a fresh number. */
-    private record Marker(String path, long session) {
+    /** A fresh id for a marker. */
+    byte[] newWriteId() {
+        return ByteBuffer.allocate(8).putLong(writeIds.incrementAndGet()).array();
+    }
+
+    /** A marker of this connection's current session, for one write and its retries. */
+    Marker takeMarker(String what) {
+        long session = call(what, () -> client.getZookeeperClient().getZooKeeper().getSessionId());
+        for (Marker m; (m = freeMarkers.poll()) != null; ) {
+            if (m.session == session) {
+                return m;
+            }
+        }
+        // None free: make a spare as well, so that a release racing this write needs no create of its own.
+        freeMarkers.add(newMarker(what, session));
+        return newMarker(what, session);
+    }
+
+    private Marker newMarker(String what, long session) {
+        String path = markerPrefix + markerCount.incrementAndGet();
+        call(what, () -> {
+            try {
+                client.create().creatingParentsIfNeeded().withMode(CreateMode.EPHEMERAL).forPath(path);
+            } catch (KeeperException.NodeExistsException e) {
+                // made by a try cut by connection loss
+            }
+            return null;
+        });
+        return new Marker(path, session);
+    }
+
+    /** Returns a marker whose last write's outcome is known, for another write. */
+    void giveBack(Marker marker) {
+        freeMarkers.add(marker);
+    }
+
+    /** The marker's number, or null when the node is gone. */
+    byte[] readMarker(String what, Marker marker) {
+        return call(what, () -> {
+            try {
+                return client.getData().forPath(marker.path);
+            } catch (KeeperException.NoNodeException e) {
+                return null;
+            }
+        });
+    }
+
+    /**
+     * An ephemeral marker node of this connection: each versioned write sets it to a fresh number, and reads it back
+     * to learn whether a try cut by connection loss was applied. One write uses a marker at a time; they are
+     * pooled, so there are as many as writes at once, not as many as threads that ever wrote.
+     */
+    record Marker(String path, long session) {
     }
 
     private ClusterLostException lockLost(String what, ClusterLock.Holding h, Throwable cause) {

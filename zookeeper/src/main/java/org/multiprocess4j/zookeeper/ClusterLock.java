@@ -68,8 +68,8 @@ public final class ClusterLock implements RobustLock {
      * is the holder's sequence number: holders hold in sequence order.
      *
      * A try cut by connection loss is retried, and may already have been applied: a write's marker tells (see
-     * Cluster.versionedWrite); a release whose delete finds no node while the session is unchanged was applied by
-     * the earlier try (a session that ended marks the holding lost).
+     * Cluster.versionedWrite), and so does a release's (a release whose delete finds no node reads its marker: its
+     * own number means an earlier try deleted it; anything else, that the lock was lost).
      */
 
     private static final byte[] FREE = "F".getBytes(StandardCharsets.US_ASCII);
@@ -78,7 +78,6 @@ public final class ClusterLock implements RobustLock {
     private final String dir;
     private final String name;
     private final boolean reentrant;
-    private final Held held = new Held(this);
     /** This JVM's holding of the lock, if it holds it; only the holding thread writes it. */
     private volatile Holding holding;
 
@@ -143,7 +142,7 @@ public final class ClusterLock implements RobustLock {
     @Override
     public Held hold() {
         lock();
-        return held;
+        return new Held(this, holding);
     }
 
     /**
@@ -155,22 +154,28 @@ public final class ClusterLock implements RobustLock {
      */
     @Override
     public void unlock() {
-        Holding h = holding;
-        if (h == null || reentrant && h.thread != Thread.currentThread()) {
-            throw new IllegalMonitorStateException("ClusterLock '" + name + "' is not held by "
-                    + (reentrant ? "this thread" : "this JVM"));
+        unlock(holding);
+    }
+
+    /** Releases holding {@code h} (one level of it, when re-entrant), if it is this JVM's holding now. */
+    private void unlock(Holding h) {
+        synchronized (this) { // two threads releasing a non-re-entrant lock at once: one releases, one is refused
+            if (h == null || holding != h || reentrant && h.thread != Thread.currentThread()) {
+                throw new IllegalMonitorStateException("ClusterLock '" + name + "' is not held by "
+                        + (reentrant ? "this thread" : "this JVM") + (h != null && holding != h
+                        ? " (that holding was released already)" : ""));
+            }
+            if (reentrant && --h.count > 0) {
+                return;
+            }
+            holding = null;
         }
-        if (reentrant && --h.count > 0) {
-            return;
-        }
-        holding = null;
         cluster.released(h);
         String what = "release lock '" + name + "'";
         try {
-            cluster.call(what, () -> {
-                release(h);
-                return null;
-            });
+            while (!cluster.call(what, () -> release(h, what))) {
+                // the marker went with an ended session: nothing was applied; release again
+            }
         } catch (ClusterLostException e) {
             if (e.state() == ClusterLostException.State.CONNECTION_LOST
                     || e.state() == ClusterLostException.State.QUORUM_LOST) {
@@ -180,16 +185,6 @@ public final class ClusterLock implements RobustLock {
                         + " previous owner died)", e);
             }
             throw e;
-        } catch (IllegalStateException e) {
-            if (e.getCause() instanceof KeeperException.NoNodeException && !h.isLost()
-                    && cluster.call(what, this::sessionId) == h.session) {
-                return; // the session never ended, so the node was deleted by an earlier try of this release
-            }
-            if (e.getCause() instanceof KeeperException.NoNodeException || h.isLost()) {
-                throw new ClusterLostException(cluster.config().connectString(), ClusterLostException.State.LOCK_LOST,
-                        "lock '" + name + "' (fencing token " + h.token + ") was lost while held", e);
-            }
-            throw e;
         }
     }
 
@@ -197,22 +192,58 @@ public final class ClusterLock implements RobustLock {
      * Deletes the holding's node, leaving the lock's version even: with an "F" when the holding was recorded or
      * followed a death; otherwise conditioned on the version seen at acquisition, so that a record written
      * meanwhile by the holding thread (a release from another thread racing its first write) is answered with an
-     * "F" too.
+     * "F" too. Each try also sets a marker, which tells a retry that finds the node gone whether an earlier try
+     * deleted it (released) or something else did (the lock was lost).
+     *
+     * @return false when nothing was applied because the marker was gone
      */
-    private void release(Holding h) throws Exception {
+    private boolean release(Holding h, String what) throws Exception {
         CuratorFramework client = cluster.client();
-        if (!h.recorded && !h.previousOwnerDied) {
+        Cluster.Marker marker = cluster.takeMarker(what);
+        byte[] id = cluster.newWriteId();
+        boolean conditioned = !h.recorded && (h.parentVersion & 1) == 0;
+        while (true) {
             try {
                 client.transaction().forOperations(client.transactionOp().delete().forPath(h.node),
-                        client.transactionOp().check().withVersion(h.parentVersion).forPath(dir));
-                return;
-            } catch (KeeperException.BadVersionException e) {
-                // recorded meanwhile: release with an "F" below
+                        conditioned ? client.transactionOp().check().withVersion(h.parentVersion).forPath(dir)
+                                : client.transactionOp().setData().forPath(dir, FREE), // leaves the version even
+                        client.transactionOp().setData().forPath(marker.path(), id));
+                cluster.giveBack(marker);
+                return true;
+            } catch (KeeperException e) {
+                int failed = e.getResults() == null ? -1 : failedAt(e);
+                if (failed == 1 && e.code() == KeeperException.Code.BADVERSION && conditioned) {
+                    conditioned = false; // recorded meanwhile: release with an "F"
+                    continue;
+                }
+                if (failed == 2 && e.code() == KeeperException.Code.NONODE) {
+                    return false;
+                }
+                if (failed == 0 && e.code() == KeeperException.Code.NONODE) {
+                    byte[] seen = cluster.readMarker(what, marker);
+                    if (seen != null && java.util.Arrays.equals(seen, id)) {
+                        cluster.giveBack(marker);
+                        return true; // deleted by an earlier try of this release, cut by connection loss
+                    }
+                    h.markLost();
+                    throw new ClusterLostException(cluster.config().connectString(),
+                            ClusterLostException.State.LOCK_LOST, "lock '" + name + "' (fencing token " + h.token
+                            + ") was lost while held", e);
+                }
+                throw e;
             }
         }
-        client.transaction().forOperations( // leaves the version even: released
-                client.transactionOp().delete().forPath(h.node),
-                client.transactionOp().setData().forPath(dir, FREE));
+    }
+
+    private static int failedAt(KeeperException e) {
+        for (int i = 0; i < e.getResults().size(); i++) {
+            if (e.getResults().get(i) instanceof org.apache.zookeeper.OpResult.ErrorResult err
+                    && err.getErr() != KeeperException.Code.OK.intValue()
+                    && err.getErr() != KeeperException.Code.RUNTIMEINCONSISTENCY.intValue()) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     private void deleteWhenReachable(String node) {
@@ -284,11 +315,26 @@ public final class ClusterLock implements RobustLock {
     }
 
     private boolean acquire(long nanos, boolean interruptible) throws InterruptedException {
+        if (interruptible && Thread.interrupted()) {
+            throw new InterruptedException("interrupted before acquiring ClusterLock '" + name + "'");
+        }
         Holding current = holding;
-        if (current != null && current.isLost()) { // taken again after a loss: the old holding fences nothing
-            cluster.released(current);
-            holding = null;
-            current = null;
+        if (current != null && current.isLost()) {
+            if (current.thread != Thread.currentThread()) {
+                synchronized (this) { // its holder's writes stay refused: it is still in that thread's fences
+                    if (holding == current) {
+                        holding = null;
+                    }
+                }
+            } else if (reentrant) {
+                throw new ClusterLostException(cluster.config().connectString(), ClusterLostException.State.LOCK_LOST,
+                        "ClusterLock '" + name + "' was lost while this thread held it (fencing token "
+                                + current.token + "): release the holds it took first", null);
+            } else { // taken again by the thread that lost it: the old holding fences nothing more
+                cluster.released(current);
+                holding = null;
+            }
+            current = holding;
         }
         if (current != null && current.thread == Thread.currentThread()) {
             if (reentrant) {
@@ -301,7 +347,6 @@ public final class ClusterLock implements RobustLock {
         long deadline = nanos == Long.MAX_VALUE ? Long.MAX_VALUE : System.nanoTime() + nanos;
         String what = "acquire lock '" + name + "'";
         CuratorFramework client = cluster.client();
-        long session = cluster.call(what, this::sessionId);
         String node = cluster.call(what, () -> client.create().creatingParentsIfNeeded().withProtection()
                 .withMode(CreateMode.EPHEMERAL_SEQUENTIAL).forPath(dir + "/lock-"));
         boolean done = false;
@@ -315,7 +360,6 @@ public final class ClusterLock implements RobustLock {
                 String mine = node.substring(node.lastIndexOf('/') + 1);
                 int index = children.indexOf(mine);
                 if (index < 0) { // the session ended while waiting: queue again
-                    session = cluster.call(what, this::sessionId);
                     String again = cluster.call(what, () -> client.create().creatingParentsIfNeeded()
                             .withProtection().withMode(CreateMode.EPHEMERAL_SEQUENTIAL).forPath(dir + "/lock-"));
                     node = again;
@@ -323,10 +367,10 @@ public final class ClusterLock implements RobustLock {
                 }
                 if (index == 0) { // an odd version: the last holder recorded its holding and never released
                     Holding h = new Holding(this, node, Long.parseLong(sequence(mine)),
-                            (parent.getVersion() & 1) == 1, parent.getVersion(), Thread.currentThread(), session);
+                            (parent.getVersion() & 1) == 1, parent.getVersion(), Thread.currentThread());
                     done = true;
+                    cluster.held(h); // fenced before another thread can see it and release it
                     holding = h;
-                    cluster.held(h);
                     return true;
                 }
                 long left = deadline == Long.MAX_VALUE ? Long.MAX_VALUE : deadline - System.nanoTime();
@@ -365,10 +409,6 @@ public final class ClusterLock implements RobustLock {
         }
     }
 
-    private long sessionId() throws Exception {
-        return cluster.client().getZookeeperClient().getZooKeeper().getSessionId();
-    }
-
     private static boolean await(CountDownLatch latch, long nanos, boolean interruptible)
             throws InterruptedException {
         if (interruptible) {
@@ -405,9 +445,8 @@ public final class ClusterLock implements RobustLock {
         private final String node;
         private final long token;
         private final boolean previousOwnerDied;
-        private final int parentVersion;
+        private volatile int parentVersion;
         private final Thread thread;
-        private final long session;
         /** Whether the holding's record has been written to the lock's node (see the overview). */
         private volatile boolean recorded;
         private volatile boolean lost;
@@ -415,9 +454,8 @@ public final class ClusterLock implements RobustLock {
         private int count = 1;
 
         Holding(ClusterLock lock, String node, long token, boolean previousOwnerDied, int parentVersion,
-                Thread thread, long session) {
+                Thread thread) {
             this.parentVersion = parentVersion;
-            this.session = session;
             this.lock = lock;
             this.node = node;
             this.token = token;
@@ -457,6 +495,23 @@ public final class ClusterLock implements RobustLock {
             recorded = true;
         }
 
+        /**
+         * The lock node's version when this holding's node is still the first acquisition, else null: for a
+         * record refused because another client changed the lock node.
+         */
+        Integer versionIfStillFirst(CuratorFramework client) throws Exception {
+            Stat stat = new Stat();
+            List<String> children = client.getChildren().storingStatIn(stat).forPath(lock.dir);
+            children.removeIf(child -> !child.matches(".*lock-\\d{10}"));
+            children.sort(Comparator.comparing(ClusterLock::sequence));
+            return !children.isEmpty() && node.endsWith("/" + children.getFirst()) ? stat.getVersion() : null;
+        }
+
+        /** Records this holding at {@code version} from now on (after another client changed the lock node). */
+        void recordAt(int version) {
+            parentVersion = version;
+        }
+
         /** Whether the lock's node holds this holding's record (written by a try cut by connection loss). */
         boolean recordStands(CuratorFramework client) throws Exception {
             return java.util.Arrays.equals(client.getData().forPath(lock.dir), record());
@@ -473,7 +528,8 @@ public final class ClusterLock implements RobustLock {
         List<CuratorOp> recordOps(CuratorFramework client) throws Exception {
             String dir = lock.dir;
             byte[] record = record();
-            return previousOwnerDied
+            int parentVersion = this.parentVersion;
+            return (parentVersion & 1) == 1
                     ? List.of(client.transactionOp().setData().withVersion(parentVersion).forPath(dir, FREE),
                             client.transactionOp().setData().withVersion(parentVersion + 1).forPath(dir, record))
                     : List.of(client.transactionOp().setData().withVersion(parentVersion).forPath(dir, record));
@@ -484,12 +540,18 @@ public final class ClusterLock implements RobustLock {
         }
     }
 
-    /** A held lock, released by {@link #close()}: {@code try (var held = lock.hold()) { ... }}. */
+    /**
+     * One acquisition of the lock, released by {@link #close()}: {@code try (var held = lock.hold()) { ... }}.
+     * Closing it again does nothing; it never releases a later acquisition.
+     */
     public static final class Held implements RobustLock.Hold {
         private final ClusterLock lock;
+        private final Holding holding;
+        private boolean closed;
 
-        private Held(ClusterLock lock) {
+        private Held(ClusterLock lock, Holding holding) {
             this.lock = lock;
+            this.holding = holding;
         }
 
         /** The lock held. */
@@ -500,18 +562,21 @@ public final class ClusterLock implements RobustLock {
         /** Whether the previous holder's session ended while it held the lock. */
         @Override
         public boolean previousOwnerDied() {
-            return lock.previousOwnerDied();
+            return holding.previousOwnerDied;
         }
 
-        /** The fencing token of this holding. */
+        /** The fencing token of this acquisition. */
         public long fencingToken() {
-            return lock.fencingToken();
+            return holding.token;
         }
 
-        /** Releases the lock. */
+        /** Releases this acquisition; a second call does nothing. */
         @Override
-        public void close() {
-            lock.unlock();
+        public synchronized void close() {
+            if (!closed) {
+                closed = true;
+                lock.unlock(holding);
+            }
         }
     }
 }

@@ -2,9 +2,11 @@ package org.multiprocess4j.zookeeper;
 
 /**
  * An operation on a {@link Cluster} could not be done: the exception says which ensemble and why
- * ({@link #state()}). Nothing that threw this was applied, with two exceptions its message states: a write during
- * which the session expired may have been applied before it did ({@code SESSION_EXPIRED}), and a release that
- * could not be confirmed is finished in the background once the ensemble answers.
+ * ({@link #state()}). A read or a lock's acquisition that threw this did nothing. A write whose answer was lost
+ * (the connection or the quorum lost past the operation bound, or the session expired meanwhile) may have been
+ * applied: its message says so ("may have been applied, or not"), since no client can know. A write refused for a
+ * lost lock ({@code LOCK_LOST}) was not applied. A release that could not be confirmed is finished in the
+ * background once the ensemble answers.
  */
 public final class ClusterLostException extends IllegalStateException {
     private static final long serialVersionUID = 1L;

@@ -10,10 +10,11 @@ final class EnsembleMember {
     private EnsembleMember() {
     }
 
+    /** Arguments: the pid of the process that started this member, then ZooKeeper's configuration file. */
     public static void main(String[] args) {
-        ProcessHandle.current().parent().ifPresentOrElse(
-                parent -> parent.onExit().thenRun(() -> Runtime.getRuntime().halt(0)),
-                () -> Runtime.getRuntime().halt(0));
-        QuorumPeerMain.main(args);
+        ProcessHandle.of(Long.parseLong(args[0])).filter(ProcessHandle::isAlive).ifPresentOrElse(
+                starter -> starter.onExit().thenRun(() -> Runtime.getRuntime().halt(0)),
+                () -> Runtime.getRuntime().halt(0)); // it ended before this member began
+        QuorumPeerMain.main(new String[] {args[1]});
     }
 }

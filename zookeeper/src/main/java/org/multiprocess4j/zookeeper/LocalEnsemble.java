@@ -181,7 +181,8 @@ public final class LocalEnsemble implements AutoCloseable {
                 "-Xmx192m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
                 "-Dzookeeper.jmx.log4j.disable=true",
                 "-cp", System.getProperty("java.class.path"),
-                EnsembleMember.class.getName(), member.resolve("zoo.cfg").toString()));
+                EnsembleMember.class.getName(), Long.toString(ProcessHandle.current().pid()),
+                member.resolve("zoo.cfg").toString()));
         try {
             members[i] = new ProcessBuilder(command).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(member.resolve("member.log").toFile())).start();

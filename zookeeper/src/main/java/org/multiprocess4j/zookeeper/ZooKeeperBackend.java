@@ -17,8 +17,6 @@ import org.multiprocess4j.sharedctypes.CType;
  * Credentials are not carried in addresses: a program that needs them uses {@link Cluster} directly.
  */
 public final class ZooKeeperBackend implements Backend {
-    private static final String[] KINDS = {"/locks/", "/rlocks/", "/values/"};
-
     private final Cluster cluster;
     private final String address;
     private final java.util.Map<String, String> kinds = new java.util.concurrent.ConcurrentHashMap<>();
@@ -99,21 +97,22 @@ public final class ZooKeeperBackend implements Backend {
         return cluster.value(kindChecked(name, "/values/"), CType.c_long);
     }
 
-    /** The name, once no object of another kind has it: a name names one object, as in shared memory. */
+    /**
+     * The name, once no object of another kind has it: a name names one object, as in shared memory. The first
+     * opener of a name records its kind in {@code /kinds/<name>} (a create, so two openers cannot both win).
+     */
     private String kindChecked(String name, String kind) {
         Cluster.checkedName(name);
-        String known = kinds.get(name);
-        if (known == null) {
-            for (String other : KINDS) {
-                if (!other.equals(kind) && cluster.call("open '" + name + "'",
-                        () -> cluster.client().checkExists().forPath(other + name)) != null) {
-                    known = other;
-                    break;
-                }
+        String known = kinds.computeIfAbsent(name, n -> cluster.call("open '" + n + "'", () -> {
+            var client = cluster.client();
+            String path = "/kinds/" + n;
+            try {
+                client.create().creatingParentsIfNeeded().forPath(path, kind.getBytes(StandardCharsets.US_ASCII));
+                return kind;
+            } catch (org.apache.zookeeper.KeeperException.NodeExistsException e) {
+                return new String(client.getData().forPath(path), StandardCharsets.US_ASCII);
             }
-            known = known == null ? kind : known;
-            kinds.put(name, known);
-        }
+        }));
         if (!known.equals(kind)) {
             throw new IllegalArgumentException("name \"" + name + "\" names a " + describe(known) + ", not a "
                     + describe(kind));
