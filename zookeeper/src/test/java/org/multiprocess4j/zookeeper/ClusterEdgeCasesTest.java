@@ -273,21 +273,9 @@ class ClusterEdgeCasesTest {
                 log("write after the loss: " + e.state());
             }
             assertTrue(lock.tryLock(5, TimeUnit.SECONDS), "taken again after the loss");
-            Object outcome;
-            try {
-                v.set(2);
-                outcome = "ok";
-            } catch (RuntimeException e) {
-                outcome = e;
-            }
+            Object outcome = Outcomes.of(() -> v.set(2));
             lock.unlock();
-            Object after;
-            try {
-                v.set(3);
-                after = "ok";
-            } catch (RuntimeException e) {
-                after = e;
-            }
+            Object after = Outcomes.of(() -> v.set(3));
             log("write under the new holding: " + outcome + "; write after releasing it: " + after);
             assertEquals("ok", after, "no lock is held: nothing fences this write");
         }
@@ -476,21 +464,9 @@ class ClusterEdgeCasesTest {
             ClusterLock lock = c.lock("l");
             lock.lock();
             Thread.currentThread().interrupt();
-            Object set;
-            try {
-                v.set(7);
-                set = "ok";
-            } catch (RuntimeException e) {
-                set = e;
-            }
+            Object set = Outcomes.of(() -> v.set(7));
             Thread.currentThread().interrupt();
-            Object unlock;
-            try {
-                lock.unlock();
-                unlock = "ok";
-            } catch (RuntimeException e) {
-                unlock = e;
-            }
+            Object unlock = Outcomes.of(() -> lock.unlock());
             Thread.interrupted();
             boolean free = other.lock("l").tryLock(10, TimeUnit.SECONDS);
             other.lock("l").unlock();

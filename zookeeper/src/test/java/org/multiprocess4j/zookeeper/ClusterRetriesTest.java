@@ -111,23 +111,11 @@ class ClusterRetriesTest {
                 proxy.refuse(true);
                 proxy.cutAll();
             });
-            Object aOut;
-            try {
-                a.set(5);
-                aOut = "ok";
-            } catch (RuntimeException e) {
-                aOut = e;
-            }
+            Object aOut = Outcomes.of(() -> a.set(5));
             cutter.join();
             proxy.refuse(false);
             assertTrue(c.client().blockUntilConnected(10, TimeUnit.SECONDS));
-            Object bOut;
-            try {
-                b.set(7);
-                bOut = "ok";
-            } catch (RuntimeException e) {
-                bOut = e;
-            }
+            Object bOut = Outcomes.of(() -> b.set(7));
             try {
                 lock.unlock();
             } catch (RuntimeException e) {
@@ -161,13 +149,7 @@ class ClusterRetriesTest {
                 proxy.refuse(true);
                 proxy.cutAll();
             });
-            Object out;
-            try {
-                n.add(1);
-                out = "ok";
-            } catch (RuntimeException e) {
-                out = e;
-            }
+            Object out = Outcomes.of(() -> n.add(1));
             cutter.join();
             proxy.refuse(false);
             long seen = other.counter("n", 1).sum();
@@ -410,13 +392,7 @@ class ClusterRetriesTest {
             for (String child : admin.client().getChildren().forPath("/clients")) {
                 admin.client().delete().forPath("/clients/" + child);
             }
-            Object out;
-            try {
-                v.set(2);
-                out = "ok";
-            } catch (RuntimeException e) {
-                out = e;
-            }
+            Object out = Outcomes.of(() -> v.set(2));
             boolean same = session == c.client().getZookeeperClient().getZooKeeper().getSessionId();
             log("set after the marker's deletion -> " + out + "; v=" + valueOf(admin, "v") + "; same session: " + same);
             assertFalse(out instanceof ClusterLostException e && e.state() == ClusterLostException.State.SESSION_EXPIRED
@@ -451,13 +427,7 @@ class ClusterRetriesTest {
             }
             ClusterLock theirs = admin.lock("l");
             boolean took = theirs.tryLock(5, TimeUnit.SECONDS);
-            Object out;
-            try {
-                lock.unlock();
-                out = "ok";
-            } catch (RuntimeException e) {
-                out = e;
-            }
+            Object out = Outcomes.of(() -> lock.unlock());
             log("another client took the lock: " + took + "; our unlock -> " + out);
             theirs.unlock();
             assertTrue(out instanceof ClusterLostException, "the lock was lost while held: " + out);
@@ -509,21 +479,9 @@ class ClusterRetriesTest {
             ClusterValue v = c.value("v", CType.c_long);
             lock.lock();
             admin.client().setData().forPath("/locks/l", "x".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-            Object out;
-            try {
-                v.set(1);
-                out = "ok";
-            } catch (RuntimeException e) {
-                out = e;
-            }
+            Object out = Outcomes.of(() -> v.set(1));
             int nodes = children(admin, "/locks/l");
-            Object rel;
-            try {
-                lock.unlock();
-                rel = "ok";
-            } catch (RuntimeException e) {
-                rel = e;
-            }
+            Object rel = Outcomes.of(() -> lock.unlock());
             log("write after a foreign setData on the lock node -> " + out + "; lock nodes then " + nodes
                     + "; unlock -> " + rel);
             assertTrue("ok".equals(out), "the lock is still held: " + out);
