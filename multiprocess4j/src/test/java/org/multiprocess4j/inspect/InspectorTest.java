@@ -109,18 +109,47 @@ class InspectorTest {
                 "needs root and runuser, to run the inspector as another user (nobody)");
         try (var _ = org.multiprocess4j.sharedctypes.SharedCTypes.rawValue(
                 org.multiprocess4j.sharedctypes.CType.c_int, 1)) {
-            String classes = java.nio.file.Path.of(Inspector.class.getProtectionDomain().getCodeSource().getLocation()
-                    .toURI()).toString();
-            Process p = new ProcessBuilder("/usr/sbin/runuser", "-u", "nobody", "--",
-                    ProcessHandle.current().info().command().orElseThrow(), "-cp", classes,
-                    Inspector.class.getName(), Long.toString(ProcessHandle.current().pid()))
-                    .redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-            assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS));
-            assertEquals(1, p.exitValue(), out);
-            assertTrue(out.contains("belongs to another user"), out);
-            assertFalse(out.contains("Exception") || out.contains("\tat "), "a message, not a stack trace: " + out);
+            java.nio.file.Path classes = java.nio.file.Path.of(Inspector.class.getProtectionDomain().getCodeSource()
+                    .getLocation().toURI());
+            java.nio.file.Path readable = worldReadableCopy(classes); // the checkout may be private to root
+            try {
+                Process p = new ProcessBuilder("/usr/sbin/runuser", "-u", "nobody", "--",
+                        ProcessHandle.current().info().command().orElseThrow(), "-cp", readable.toString(),
+                        Inspector.class.getName(), Long.toString(ProcessHandle.current().pid()))
+                        .redirectErrorStream(true).start();
+                String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+                assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS));
+                assertEquals(1, p.exitValue(), out);
+                assertTrue(out.contains("belongs to another user"), out);
+                assertFalse(out.contains("Exception") || out.contains("\tat "), "a message, not a stack trace: "
+                        + out);
+            } finally {
+                try (var files = java.nio.file.Files.walk(readable)) {
+                    files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+                }
+            }
         }
+    }
+
+    /** A copy of {@code tree} in a new folder of /tmp that every user can read. */
+    private static java.nio.file.Path worldReadableCopy(java.nio.file.Path tree) throws java.io.IOException {
+        var dirs = java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x");
+        var files = java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--");
+        java.nio.file.Path copy = java.nio.file.Files.createTempDirectory(java.nio.file.Path.of("/tmp"), "mp4j-classes");
+        java.nio.file.Files.setPosixFilePermissions(copy, dirs);
+        try (var walk = java.nio.file.Files.walk(tree)) {
+            for (java.nio.file.Path from : (Iterable<java.nio.file.Path>) walk::iterator) {
+                java.nio.file.Path to = copy.resolve(tree.relativize(from).toString());
+                if (java.nio.file.Files.isDirectory(from)) {
+                    java.nio.file.Files.createDirectories(to);
+                    java.nio.file.Files.setPosixFilePermissions(to, dirs);
+                } else {
+                    java.nio.file.Files.copy(from, to);
+                    java.nio.file.Files.setPosixFilePermissions(to, files);
+                }
+            }
+        }
+        return copy;
     }
 
     @Test
