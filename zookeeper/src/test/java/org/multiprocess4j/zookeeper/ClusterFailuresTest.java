@@ -31,13 +31,17 @@ class ClusterFailuresTest {
                 ClusterLostException e = assertThrows(ClusterLostException.class, v::incrementAndGet);
                 long ms = (System.nanoTime() - start) / 1_000_000;
                 assertEquals(ClusterLostException.State.QUORUM_LOST, e.state(), e.getMessage());
+                assertTrue(e.getMessage().contains("may have been applied, or not"), e.getMessage());
                 assertTrue(e.getMessage().contains(zk.connectString()), e.getMessage());
                 assertTrue(ms < 12_000, "failed within the 3 s bound (plus connecting), not " + ms + " ms");
             } finally {
                 zk.restart(0, false);
                 zk.restart(1, true);
             }
-            assertEquals(6, v.incrementAndGet(), "every acknowledged increment kept; the failed one not applied");
+            // The failed increment's proposal may have reached the log of the member that leads after recovery, which
+            // then commits it (ZAB): its exception said so. Every acknowledged increment is kept.
+            long after = v.incrementAndGet();
+            assertTrue(after == 6 || after == 7, "5 acknowledged, 1 unknown, 1 more: " + after);
         }
     }
 
