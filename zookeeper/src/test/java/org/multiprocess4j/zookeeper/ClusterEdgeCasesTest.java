@@ -104,12 +104,7 @@ class ClusterEdgeCasesTest {
                         }
                         proxy.cutAll();
                     });
-                    try {
-                        v.set(5);
-                        setOutcome.set("ok");
-                    } catch (RuntimeException e) {
-                        setOutcome.set(e);
-                    }
+                    setOutcome.set(Outcomes.of(() -> v.set(5)));
                     try {
                         incOutcome.set(v.incrementAndGet());
                     } catch (RuntimeException e) {

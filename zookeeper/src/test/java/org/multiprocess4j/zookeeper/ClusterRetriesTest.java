@@ -231,12 +231,7 @@ class ClusterRetriesTest {
                 } catch (InterruptedException e) {
                     return;
                 }
-                try {
-                    v.set(3);
-                    out.set("ok");
-                } catch (RuntimeException e) {
-                    out.set(e);
-                }
+                out.set(Outcomes.of(() -> v.set(3)));
             });
             held.await();
             proxy.holdResponses();
@@ -244,12 +239,7 @@ class ClusterRetriesTest {
             await("v applied", () -> valueOf(other, "v") == 3, Duration.ofSeconds(10));
             AtomicReference<Object> rel = new AtomicReference<>("none");
             Thread releaser = Thread.ofPlatform().start(() -> {
-                try {
-                    lock.unlock();
-                    rel.set("ok");
-                } catch (RuntimeException e) {
-                    rel.set(e);
-                }
+                rel.set(Outcomes.of(() -> lock.unlock()));
             });
             await("released", () -> children(other, "/locks/l") == 0, Duration.ofSeconds(10));
             proxy.cutAll();
@@ -284,12 +274,7 @@ class ClusterRetriesTest {
                 } catch (InterruptedException e) {
                     return;
                 }
-                try {
-                    v.set(9);
-                    out.set("ok");
-                } catch (RuntimeException e) {
-                    out.set(e);
-                }
+                out.set(Outcomes.of(() -> v.set(9)));
             });
             held.await();
             expire(c);

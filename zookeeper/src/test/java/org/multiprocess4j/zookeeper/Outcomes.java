@@ -11,12 +11,12 @@ final class Outcomes {
         void run() throws Exception;
     }
 
-    /** "ok" when {@code action} returned, else the runtime exception it threw. */
-    static Object of(Action action) throws Exception {
+    /** "ok" when {@code action} returned, else the exception it threw. */
+    static Object of(Action action) {
         try {
             action.run();
             return "ok";
-        } catch (RuntimeException e) {
+        } catch (Exception e) {
             return e;
         }
     }
