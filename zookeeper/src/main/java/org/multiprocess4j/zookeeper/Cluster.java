@@ -328,7 +328,7 @@ public final class Cluster implements AutoCloseable {
     }
 
     /** The index of the operation of a failed multi-operation that failed first, or -1. */
-    private static int failedIndex(KeeperException e) {
+    static int failedIndex(KeeperException e) {
         List<OpResult> results = e.getResults();
         if (results != null) {
             for (int i = 0; i < results.size(); i++) {

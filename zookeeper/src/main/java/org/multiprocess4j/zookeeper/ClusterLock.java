@@ -211,7 +211,7 @@ public final class ClusterLock implements RobustLock {
                 cluster.giveBack(marker);
                 return true;
             } catch (KeeperException e) {
-                int failed = e.getResults() == null ? -1 : failedAt(e);
+                int failed = Cluster.failedIndex(e);
                 if (failed == 1 && e.code() == KeeperException.Code.BADVERSION && conditioned) {
                     conditioned = false; // recorded meanwhile: release with an "F"
                     continue;
@@ -235,16 +235,6 @@ public final class ClusterLock implements RobustLock {
         }
     }
 
-    private static int failedAt(KeeperException e) {
-        for (int i = 0; i < e.getResults().size(); i++) {
-            if (e.getResults().get(i) instanceof org.apache.zookeeper.OpResult.ErrorResult err
-                    && err.getErr() != KeeperException.Code.OK.intValue()
-                    && err.getErr() != KeeperException.Code.RUNTIMEINCONSISTENCY.intValue()) {
-                return i;
-            }
-        }
-        return -1;
-    }
 
     private void deleteWhenReachable(String node) {
         try {

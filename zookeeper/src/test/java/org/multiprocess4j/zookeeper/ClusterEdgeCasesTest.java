@@ -1,5 +1,9 @@
 package org.multiprocess4j.zookeeper;
 
+import static org.multiprocess4j.zookeeper.Faults.POOL;
+import static org.multiprocess4j.zookeeper.Faults.direct;
+import static org.multiprocess4j.zookeeper.Faults.member0Port;
+import static org.multiprocess4j.zookeeper.Faults.outcome;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -21,25 +25,13 @@ import org.multiprocess4j.sharedctypes.CType;
  */
 @SuppressWarnings("try")
 class ClusterEdgeCasesTest {
-    private static final java.util.concurrent.Executor POOL = r -> Thread.ofPlatform().daemon().start(r);
-
     private static String root() {
-        return "/test/edge-" + UUID.randomUUID();
+        return Faults.root("edge");
     }
 
     private static ClusterConfig viaProxy(CutProxy proxy, String root) {
         return ClusterConfig.builder(proxy.connectString()).root(root).sessionTimeout(Duration.ofMillis(5000))
                 .connectionTimeout(Duration.ofSeconds(5)).operationBound(Duration.ofSeconds(8)).build();
-    }
-
-    private static int member0Port() {
-        String cs = SharedEnsemble.get().connectString().split(",")[0];
-        return Integer.parseInt(cs.substring(cs.lastIndexOf(':') + 1));
-    }
-
-    private static ClusterConfig direct(String root) {
-        return ClusterConfig.builder(SharedEnsemble.get().connectString()).root(root)
-                .sessionTimeout(Duration.ofMillis(5000)).operationBound(Duration.ofSeconds(5)).build();
     }
 
     private static final java.time.Duration BOUND = java.time.Duration.ofSeconds(10);
@@ -104,7 +96,7 @@ class ClusterEdgeCasesTest {
                         }
                         proxy.cutAll();
                     });
-                    setOutcome.set(Outcomes.of(() -> v.set(5)));
+                    setOutcome.set(outcome(() -> v.set(5)));
                     try {
                         incOutcome.set(v.incrementAndGet());
                     } catch (RuntimeException e) {
@@ -268,9 +260,9 @@ class ClusterEdgeCasesTest {
                 log("write after the loss: " + e.state());
             }
             assertTrue(lock.tryLock(5, TimeUnit.SECONDS), "taken again after the loss");
-            Object outcome = Outcomes.of(() -> v.set(2));
+            Object outcome = outcome(() -> v.set(2));
             lock.unlock();
-            Object after = Outcomes.of(() -> v.set(3));
+            Object after = outcome(() -> v.set(3));
             log("write under the new holding: " + outcome + "; write after releasing it: " + after);
             assertEquals("ok", after, "no lock is held: nothing fences this write");
         }
@@ -459,9 +451,9 @@ class ClusterEdgeCasesTest {
             ClusterLock lock = c.lock("l");
             lock.lock();
             Thread.currentThread().interrupt();
-            Object set = Outcomes.of(() -> v.set(7));
+            Object set = outcome(() -> v.set(7));
             Thread.currentThread().interrupt();
-            Object unlock = Outcomes.of(() -> lock.unlock());
+            Object unlock = outcome(() -> lock.unlock());
             Thread.interrupted();
             boolean free = other.lock("l").tryLock(10, TimeUnit.SECONDS);
             other.lock("l").unlock();

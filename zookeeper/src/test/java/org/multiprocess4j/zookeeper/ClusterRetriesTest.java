@@ -1,11 +1,14 @@
 package org.multiprocess4j.zookeeper;
 
+import static org.multiprocess4j.zookeeper.Faults.POOL;
+import static org.multiprocess4j.zookeeper.Faults.direct;
+import static org.multiprocess4j.zookeeper.Faults.member0Port;
+import static org.multiprocess4j.zookeeper.Faults.outcome;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
 import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -25,20 +28,8 @@ import org.multiprocess4j.sharedctypes.CType;
  */
 @SuppressWarnings("try")
 class ClusterRetriesTest {
-    private static final java.util.concurrent.Executor POOL = r -> Thread.ofPlatform().daemon().start(r);
-
     private static String root() {
-        return "/test/retries-" + UUID.randomUUID();
-    }
-
-    private static int member0Port() {
-        String cs = SharedEnsemble.get().connectString().split(",")[0];
-        return Integer.parseInt(cs.substring(cs.lastIndexOf(':') + 1));
-    }
-
-    private static ClusterConfig direct(String root) {
-        return ClusterConfig.builder(SharedEnsemble.get().connectString()).root(root)
-                .sessionTimeout(Duration.ofMillis(5000)).operationBound(Duration.ofSeconds(5)).build();
+        return Faults.root("retries");
     }
 
     private static void log(String s) {
@@ -111,11 +102,11 @@ class ClusterRetriesTest {
                 proxy.refuse(true);
                 proxy.cutAll();
             });
-            Object aOut = Outcomes.of(() -> a.set(5));
+            Object aOut = outcome(() -> a.set(5));
             cutter.join();
             proxy.refuse(false);
             assertTrue(c.client().blockUntilConnected(10, TimeUnit.SECONDS));
-            Object bOut = Outcomes.of(() -> b.set(7));
+            Object bOut = outcome(() -> b.set(7));
             try {
                 lock.unlock();
             } catch (RuntimeException e) {
@@ -149,7 +140,7 @@ class ClusterRetriesTest {
                 proxy.refuse(true);
                 proxy.cutAll();
             });
-            Object out = Outcomes.of(() -> n.add(1));
+            Object out = outcome(() -> n.add(1));
             cutter.join();
             proxy.refuse(false);
             long seen = other.counter("n", 1).sum();
@@ -231,7 +222,7 @@ class ClusterRetriesTest {
                 } catch (InterruptedException e) {
                     return;
                 }
-                out.set(Outcomes.of(() -> v.set(3)));
+                out.set(outcome(() -> v.set(3)));
             });
             held.await();
             proxy.holdResponses();
@@ -239,7 +230,7 @@ class ClusterRetriesTest {
             await("v applied", () -> valueOf(other, "v") == 3, Duration.ofSeconds(10));
             AtomicReference<Object> rel = new AtomicReference<>("none");
             Thread releaser = Thread.ofPlatform().start(() -> {
-                rel.set(Outcomes.of(() -> lock.unlock()));
+                rel.set(outcome(() -> lock.unlock()));
             });
             await("released", () -> children(other, "/locks/l") == 0, Duration.ofSeconds(10));
             proxy.cutAll();
@@ -274,7 +265,7 @@ class ClusterRetriesTest {
                 } catch (InterruptedException e) {
                     return;
                 }
-                out.set(Outcomes.of(() -> v.set(9)));
+                out.set(outcome(() -> v.set(9)));
             });
             held.await();
             expire(c);
@@ -377,7 +368,7 @@ class ClusterRetriesTest {
             for (String child : admin.client().getChildren().forPath("/clients")) {
                 admin.client().delete().forPath("/clients/" + child);
             }
-            Object out = Outcomes.of(() -> v.set(2));
+            Object out = outcome(() -> v.set(2));
             boolean same = session == c.client().getZookeeperClient().getZooKeeper().getSessionId();
             log("set after the marker's deletion -> " + out + "; v=" + valueOf(admin, "v") + "; same session: " + same);
             assertFalse(out instanceof ClusterLostException e && e.state() == ClusterLostException.State.SESSION_EXPIRED
@@ -412,7 +403,7 @@ class ClusterRetriesTest {
             }
             ClusterLock theirs = admin.lock("l");
             boolean took = theirs.tryLock(5, TimeUnit.SECONDS);
-            Object out = Outcomes.of(() -> lock.unlock());
+            Object out = outcome(() -> lock.unlock());
             log("another client took the lock: " + took + "; our unlock -> " + out);
             theirs.unlock();
             assertTrue(out instanceof ClusterLostException, "the lock was lost while held: " + out);
@@ -464,9 +455,9 @@ class ClusterRetriesTest {
             ClusterValue v = c.value("v", CType.c_long);
             lock.lock();
             admin.client().setData().forPath("/locks/l", "x".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-            Object out = Outcomes.of(() -> v.set(1));
+            Object out = outcome(() -> v.set(1));
             int nodes = children(admin, "/locks/l");
-            Object rel = Outcomes.of(() -> lock.unlock());
+            Object rel = outcome(() -> lock.unlock());
             log("write after a foreign setData on the lock node -> " + out + "; lock nodes then " + nodes
                     + "; unlock -> " + rel);
             assertTrue("ok".equals(out), "the lock is still held: " + out);
