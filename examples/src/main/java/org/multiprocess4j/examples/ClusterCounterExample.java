@@ -33,8 +33,9 @@ public final class ClusterCounterExample {
     }
 
     private static Cluster connect(String ensemble, String root) {
-        // A short session, so that the dead holder's lock is free within about two seconds.
-        return Cluster.connect(ClusterConfig.builder(ensemble).root(root).sessionTimeout(Duration.ofSeconds(2))
+        // A session short enough that the dead holder's lock is free within seconds, and long enough that the others
+        // keep theirs while the members left elect a new leader (the killed member may have been the leader).
+        return Cluster.connect(ClusterConfig.builder(ensemble).root(root).sessionTimeout(Duration.ofSeconds(5))
                 .operationBound(Duration.ofSeconds(30)).build());
     }
 

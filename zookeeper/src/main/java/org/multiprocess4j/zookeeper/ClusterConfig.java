@@ -129,7 +129,14 @@ public final class ClusterConfig {
             return this;
         }
 
-        /** The session timeout: a holder silent this long loses its locks. */
+        /**
+         * The session timeout: a holder silent this long loses its locks, so a dead holder's lock passes on after
+         * about this long. It must also outlast a member's death: when the leader dies, every client is cut off
+         * until the others elect a new one and the client reconnects (0.5 to 2 s on an idle 3-member ensemble
+         * on loopback, more under load), and a client cut off for a whole session timeout takes its session as
+         * expired (its locks lost, a write cut then "may have been applied, or not"). So not less than about 5 s;
+         * the server clamps it to between 2 and 20 of its ticks.
+         */
         public Builder sessionTimeout(Duration timeout) {
             this.sessionTimeout = positive("sessionTimeout", timeout);
             return this;

@@ -71,6 +71,7 @@ public final class LocalEnsemble implements AutoCloseable {
                 Files.writeString(member.resolve("myid"), Integer.toString(i + 1));
                 Files.writeString(member.resolve("zoo.cfg"), """
                         tickTime=250
+                        maxSessionTimeout=60000
                         initLimit=40
                         syncLimit=8
                         dataDir=%s

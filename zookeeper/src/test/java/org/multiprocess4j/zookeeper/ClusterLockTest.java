@@ -39,8 +39,13 @@ class ClusterLockTest {
         cluster.close();
     }
 
+    /**
+     * A worker of {@code mode}. A holder ("hold") gets a short session, so that its lock passes on soon after it is
+     * killed; the others one long enough to outlast a member's death and the election after it.
+     */
     private Workers.Worker worker(String mode, String... more) {
-        List<String> args = new ArrayList<>(List.of(mode, SharedEnsemble.get().connectString(), root));
+        String session = mode.equals("hold") ? "2000" : "15000";
+        List<String> args = new ArrayList<>(List.of(mode, SharedEnsemble.get().connectString(), root, session));
         args.addAll(List.of(more));
         Workers.Worker w = new Workers.Worker(args.toArray(String[]::new));
         workers.add(w);
@@ -73,6 +78,7 @@ class ClusterLockTest {
             w.await("DONE", BOUND);
             assertEquals(0, w.waitExit());
             for (String line : w.output()) {
+                assertFalse(line.startsWith("LOST "), "a section cut by a lost session or lock: " + line);
                 if (line.startsWith("CS ")) {
                     String[] f = line.split(" ");
                     sections.add(new long[] {Long.parseLong(f[1]), Long.parseLong(f[2])});

@@ -16,12 +16,15 @@ import org.multiprocess4j.sharedctypes.CType;
 
 /**
  * Lock holders SIGKILLed at random points of their loop while a member is killed and restarted: no critical
- * section overlaps another, no update is lost, and each death costs at most the one increment in flight.
+ * section overlaps another, no update is lost, and each death costs at most the one increment in flight. Holders
+ * have short sessions (2 s), so that a killed one's lock passes on soon; a survivor cut off past its session while
+ * the ensemble elects a new leader loses its holding, and that section counts as a death too.
  */
 @Tag("soak")
 class ClusterSoakTest {
     private static final Duration BOUND = Duration.ofSeconds(60);
     private static final int KILLS = 40;
+    private static final String SESSION_MS = "2000";
 
     @Test
     void shouldKeepTheCountExactWhileHoldersAreKilledAtRandomPoints() throws Exception {
@@ -31,7 +34,7 @@ class ClusterSoakTest {
         List<Workers.Worker> running = new ArrayList<>();
         try (Cluster cluster = Cluster.connect(SharedEnsemble.config(root.substring("/test/".length())))) {
             for (int i = 0; i < 3; i++) {
-                Workers.Worker w = new Workers.Worker("count", zk.connectString(), root, "1000000");
+                Workers.Worker w = new Workers.Worker("count", zk.connectString(), root, SESSION_MS, "1000000");
                 all.add(w);
                 running.add(w);
             }
@@ -44,7 +47,7 @@ class ClusterSoakTest {
                 victim.signal("KILL");
                 victim.waitExit();
                 running.remove(victim);
-                Workers.Worker fresh = new Workers.Worker("count", zk.connectString(), root, "1000000");
+                Workers.Worker fresh = new Workers.Worker("count", zk.connectString(), root, SESSION_MS, "1000000");
                 all.add(fresh);
                 running.add(fresh);
                 if (kill == KILLS / 2) {
@@ -58,8 +61,10 @@ class ClusterSoakTest {
 
             TreeMap<Long, Long> byToken = new TreeMap<>();
             int deathsReported = 0;
+            int lost = 0; // sections cut by a lost session, whose write may have been applied, or not
             for (Workers.Worker w : all) {
                 for (String line : w.output()) {
+                    lost += line.startsWith("LOST ") ? 1 : 0;
                     if (line.startsWith("CS ")) {
                         String[] f = line.split(" ");
                         assertEquals(null, byToken.put(Long.parseLong(f[1]), Long.parseLong(f[2])), line);
@@ -76,13 +81,14 @@ class ClusterSoakTest {
                 before = seen;
             }
             int killed = KILLS + 3;
-            assertTrue(unreported <= killed, unreported + " unprinted increments for " + killed + " kills");
+            int deaths = killed + lost; // holders gone while holding: killed, or cut off past their session
+            assertTrue(unreported <= deaths, unreported + " unprinted increments for " + deaths + " deaths");
             long total = cluster.value("count", CType.c_long).get();
-            assertTrue(total >= before + 1 && total <= before + 1 + killed, "total " + total + ", last seen " + before);
-            assertTrue(deathsReported <= killed, deathsReported + " deaths reported for " + killed + " kills");
+            assertTrue(total >= before + 1 && total <= before + 1 + deaths, "total " + total + ", last seen " + before);
+            assertTrue(deathsReported <= deaths, deathsReported + " deaths reported for " + deaths + " deaths");
             System.out.printf("cluster soak: %d sections, %d kills, %d deaths reported to the next holder, "
-                    + "%d increments made by holders killed before printing them%n", byToken.size(), killed,
-                    deathsReported, unreported);
+                    + "%d increments made by holders killed before printing them, %d sections cut by a lost session%n",
+                    byToken.size(), killed, deathsReported, unreported, lost);
         } finally {
             all.forEach(Workers.Worker::close);
         }
