@@ -408,7 +408,7 @@ public final class ChildProcess implements AutoCloseable {
             Standby.bootBehind(command, process, true);
             return;
         }
-        SharedBlock statusBlock = SharedBlock.allocate(StatusLayout.SIZE, 8);
+        SharedBlock statusBlock = SharedBlock.allocate(StatusLayout.SIZE, 8, "-\na child process's status");
         String statusFile = Platform.current().descriptorPath(ProcessHandle.current().pid(),
                 statusBlock.arena().fd()).toString();
         Process spawned;

@@ -37,7 +37,7 @@ public final class ProcessBarrier extends SharedSync {
         if (parties < 1) {
             throw new IllegalArgumentException("parties must be >= 1: parties=" + parties);
         }
-        return new ProcessBarrier(allocate(), parties, true);
+        return new ProcessBarrier(allocate('B'), parties, true);
     }
 
     /**

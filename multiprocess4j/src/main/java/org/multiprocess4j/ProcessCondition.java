@@ -29,7 +29,8 @@ public final class ProcessCondition implements Condition, SharedObject {
     }
 
     static ProcessCondition create(SharedLock lock) {
-        return new ProcessCondition(lock, SharedBlock.allocate(ConditionCore.SIZE, ConditionCore.ALIGNMENT), true);
+        return new ProcessCondition(lock, SharedBlock.allocate(ConditionCore.SIZE, ConditionCore.ALIGNMENT,
+                "1\nC\n" + lock.handle()), true);
     }
 
     /**

@@ -28,7 +28,7 @@ public final class ProcessEvent extends SharedSync {
 
     /** A new event, not set. */
     public static ProcessEvent create() {
-        return new ProcessEvent(allocate(), true);
+        return new ProcessEvent(allocate('E'), true);
     }
 
     /**

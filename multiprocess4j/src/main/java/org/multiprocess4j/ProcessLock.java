@@ -19,7 +19,7 @@ public final class ProcessLock extends SharedLock {
 
     /** A new lock in shared memory, free. */
     public static ProcessLock create() {
-        SharedBlock block = allocate();
+        SharedBlock block = allocate('L');
         return new ProcessLock(block, true);
     }
 

@@ -77,8 +77,8 @@ public final class ProcessQueue<E> extends AbstractQueue<E> implements BlockingQ
         if (capacityBytes < 64 || capacityBytes > Long.MAX_VALUE - QueueCore.HEADER) {
             throw new IllegalArgumentException("capacityBytes must be at least 64: capacityBytes=" + capacityBytes);
         }
-        return new ProcessQueue<>(SharedBlock.allocate(QueueCore.HEADER + capacityBytes, QueueCore.ALIGNMENT),
-                true);
+        return new ProcessQueue<>(SharedBlock.allocate(QueueCore.HEADER + capacityBytes, QueueCore.ALIGNMENT,
+                "1\nQ"), true);
     }
 
     /**

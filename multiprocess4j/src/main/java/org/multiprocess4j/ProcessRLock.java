@@ -16,7 +16,7 @@ public final class ProcessRLock extends SharedLock {
 
     /** A new re-entrant lock in shared memory, free. */
     public static ProcessRLock create() {
-        SharedBlock block = allocate();
+        SharedBlock block = allocate('R');
         return new ProcessRLock(block, true);
     }
 

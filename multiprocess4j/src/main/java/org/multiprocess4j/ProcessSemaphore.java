@@ -44,7 +44,7 @@ public final class ProcessSemaphore extends SharedSync {
      * @throws IllegalArgumentException when {@code permits} is negative
      */
     public static ProcessSemaphore create(int permits) {
-        return new ProcessSemaphore(allocate(), check(permits), -1, true);
+        return new ProcessSemaphore(allocate('S'), check(permits), -1, true);
     }
 
     /**
@@ -53,7 +53,7 @@ public final class ProcessSemaphore extends SharedSync {
      * @throws IllegalArgumentException when {@code permits} is negative
      */
     public static ProcessSemaphore bounded(int permits) {
-        return new ProcessSemaphore(allocate(), check(permits), permits, true);
+        return new ProcessSemaphore(allocate('S'), check(permits), permits, true);
     }
 
     private static int check(int permits) {

@@ -51,8 +51,9 @@ public abstract sealed class SharedLock implements RobustLock, SharedObject perm
                 reentrant, init);
     }
 
-    static SharedBlock allocate() {
-        return SharedBlock.allocate(LockLayout.SIZE, LockLayout.ALIGNMENT);
+    /** A block for a new lock of {@code signature} ('L' or 'R'). */
+    static SharedBlock allocate(char signature) {
+        return SharedBlock.allocate(LockLayout.SIZE, LockLayout.ALIGNMENT, "1\n" + signature);
     }
 
     /**

@@ -26,8 +26,9 @@ abstract sealed class SharedSync implements SharedObject permits ProcessSemaphor
         }
     }
 
-    static SharedBlock allocate() {
-        return SharedBlock.allocate(SyncLayout.SIZE, SyncLayout.ALIGNMENT);
+    /** A block for a new object of {@code signature} ('S', 'E' or 'B'). */
+    static SharedBlock allocate(char signature) {
+        return SharedBlock.allocate(SyncLayout.SIZE, SyncLayout.ALIGNMENT, "1\n" + signature);
     }
 
     /** The block a handle names, checked to be of {@code signature}'s kind and size, attached. */

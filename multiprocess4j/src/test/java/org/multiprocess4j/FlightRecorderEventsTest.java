@@ -9,6 +9,7 @@ import org.multiprocess4j.sharedctypes.IntValue;
 import org.multiprocess4j.sharedctypes.SharedCTypes;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -168,6 +169,24 @@ class FlightRecorderEventsTest {
                     big.close();
                 });
         assertTrue(e.getString("arenaId").matches("[0-9a-f]+"), e.getString("arenaId"));
+    }
+
+    @Test
+    void anotherArenaForSmallObjectsIsRecordedAsGrowth() throws Exception {
+        List<ByteArray> arrays = new ArrayList<>();
+        try {
+            // 36 MB in objects small enough to share arenas (at most 4 MB each): more than any arena left free.
+            RecordedEvent e = recordUntil("org.multiprocess4j.Arena", x -> x.getString("action").equals("grown"),
+                    () -> {
+                        for (int i = 0; i < 40; i++) {
+                            arrays.add(SharedCTypes.rawArray(CType.c_byte, 900 << 10));
+                        }
+                    });
+            assertEquals("small objects", e.getString("purpose"));
+            assertTrue(e.getLong("bytes") >= 900 << 10, "bytes " + e.getLong("bytes"));
+        } finally {
+            arrays.forEach(ByteArray::close);
+        }
     }
 
     @Test

@@ -224,7 +224,12 @@ public abstract sealed class SharedArray extends SharedData
 
     @Override
     final String signature() {
-        return "a" + elementType.signature() + (innermost(elementType) instanceof StructType<?> struct
+        return signatureOf(elementType);
+    }
+
+    /** The handle signature of an array of {@code element}s. */
+    static String signatureOf(DataType element) {
+        return "a" + element.signature() + (innermost(element) instanceof StructType<?> struct
                 ? "@" + struct.javaClass().getName() : "");
     }
 

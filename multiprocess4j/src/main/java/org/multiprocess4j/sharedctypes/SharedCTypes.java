@@ -566,9 +566,18 @@ public final class SharedCTypes {
         };
     }
 
+    /**
+     * A new block's descriptor ({@code docs/FORMAT.md}): what its handles say of it, so that an inspector can show
+     * the object's type and handle.
+     */
+    private static String descriptor(long count, String signature, SharedLock lock) {
+        return count + "\n" + signature + (lock == null ? "" : "\n" + lock.handle());
+    }
+
     private static <V extends SharedValue> V newValue(CType<V, ?> type, Object value, SharedLock lock,
                                                       boolean ownsLock) {
-        SharedBlock block = SharedBlock.allocate(type.byteSize(), type.byteAlignment());
+        SharedBlock block = SharedBlock.allocate(type.byteSize(), type.byteAlignment(),
+                descriptor(1, "v" + type.signature(), lock));
         try {
             if (value != null) {
                 type.store(block.segment(), 0, value, "value");
@@ -582,7 +591,8 @@ public final class SharedCTypes {
 
     private static <S extends Struct<S>> S newStruct(StructType<S> type, List<?> fieldValues, SharedLock lock,
                                                   boolean ownsLock) {
-        SharedBlock block = SharedBlock.allocate(Math.max(1, type.byteSize()), type.byteAlignment());
+        SharedBlock block = SharedBlock.allocate(Math.max(1, type.byteSize()), type.byteAlignment(),
+                descriptor(1, type.handleSignature('v'), lock));
         try {
             type.storeFields(block.segment(), 0, fieldValues, "fieldValues");
         } catch (RuntimeException e) {
@@ -623,7 +633,8 @@ public final class SharedCTypes {
         if (elementSize != 0 && size > Long.MAX_VALUE / elementSize / 2) {
             throw new IllegalArgumentException("size too large for " + type + ": size=" + size);
         }
-        SharedBlock block = SharedBlock.allocate(Math.max(1, size * elementSize), type.byteAlignment());
+        SharedBlock block = SharedBlock.allocate(Math.max(1, size * elementSize), type.byteAlignment(),
+                descriptor(size, SharedArray.signatureOf(type), lock));
         try {
             if (values != null) {
                 MemorySegment segment = block.segment();
@@ -645,7 +656,8 @@ public final class SharedCTypes {
     private static SharedArray copyOf(SharedArray source, DataType type, SharedLock lock, boolean ownsLock) {
         long size = type.byteSize();
         long bytes = Math.multiplyExact(size, source.length());
-        SharedBlock block = SharedBlock.allocate(Math.max(1, bytes), type.byteAlignment());
+        SharedBlock block = SharedBlock.allocate(Math.max(1, bytes), type.byteAlignment(),
+                descriptor(source.length(), SharedArray.signatureOf(type), lock));
         try {
             if (source.contiguous()) {
                 copyBytes(source.lock, source.segment, 0, block.segment(), 0, bytes);

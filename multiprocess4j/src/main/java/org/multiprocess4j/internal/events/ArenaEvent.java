@@ -11,11 +11,11 @@ import jdk.jfr.StackTrace;
 @Name("org.multiprocess4j.Arena")
 @Label("Shared Memory Arena")
 @Category("multiprocess4j")
-@Description("This process created (mapped) or freed (unmapped) an arena of shared memory")
+@Description("This process created (mapped), grew its heap by, attached or freed (unmapped) an arena of shared memory")
 @StackTrace
 final class ArenaEvent extends jdk.jfr.Event {
     @Label("Action")
-    @Description("created, attached or freed")
+    @Description("created; grown (another arena for small objects, the others being full); attached; or freed")
     String action;
 
     @Label("Arena Id")

@@ -115,7 +115,7 @@ public final class Events {
         }
     }
 
-    /** This process created, attached or freed an arena. */
+    /** This process created, grew its heap by, attached or freed an arena. */
     public static void arena(String action, long arenaId, long bytes, String purpose) {
         if (off()) {
             return;

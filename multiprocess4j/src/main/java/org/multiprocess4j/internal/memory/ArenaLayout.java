@@ -2,6 +2,7 @@ package org.multiprocess4j.internal.memory;
 
 import java.lang.foreign.MemorySegment;
 
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
@@ -38,6 +39,20 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * clears the tag (release) before it reuses the space. The generation differs for every allocation of a process, and
  * handles carry it: an attach checks the tag with acquire semantics, so a handle to freed memory is refused instead
  * of silently aliasing whatever was allocated there since.
+ *
+ * <p>After a block's bytes, at the next multiple of 8, its creator leaves a descriptor record saying what the block
+ * holds, for an inspector (attachers need not read it; the handle says everything they check):
+ *
+ * <pre>
+ *   0                   8
+ *   +-------------------+------------------------------------------------+
+ *   | tag (long)        | descriptor: UTF-8, padded with zeros to 8      |
+ *   | "MP4D" | length   | count "\n" signature [ "\n" lock handle ]      |
+ *   +-------------------+------------------------------------------------+
+ * </pre>
+ *
+ * The signature is the one the object's handles carry (decoded), or {@code -} and a phrase for a block of the
+ * library's own. The creator writes the record before the block's tag, and nobody changes it while the block lives.
  */
 public final class ArenaLayout {
     /** "MP4JARNA" in ASCII, big-endian. */
@@ -52,6 +67,10 @@ public final class ArenaLayout {
     public static final long BLOCK_LIVE = 0x4D50344AL << 32;
     public static final long BLOCK_TAG_OFFSET = -16;
     public static final long BLOCK_SIZE_OFFSET = -8;
+    /** "MP4D" in the high half of a descriptor record's tag; the descriptor's length in bytes is the low half. */
+    public static final long DESCRIPTOR = 0x4D503444L << 32;
+    /** The longest descriptor kept: a longer one is replaced by a phrase saying so. */
+    public static final int MAX_DESCRIPTOR = 1 << 16;
 
     public static final long MAGIC_OFFSET = 0;
     public static final long VERSION_OFFSET = 8;
@@ -72,6 +91,24 @@ public final class ArenaLayout {
         arena.set(JAVA_LONG, ARENA_ID_OFFSET, ref.arenaId());
         arena.set(JAVA_LONG, ARENA_SIZE_OFFSET, ref.size());
         JAVA_LONG.varHandle().setRelease(arena, MAGIC_OFFSET, MAGIC); // publishes the fields above
+    }
+
+    /** Where the descriptor record of a block of {@code size} bytes at {@code blockOffset} starts. */
+    public static long descriptorOffset(long blockOffset, long size) {
+        return (blockOffset + size + 7) & -8L;
+    }
+
+    /** The bytes a descriptor record of {@code descriptor} takes. */
+    static long descriptorSpace(byte[] descriptor) {
+        return 8 + ((descriptor.length + 7) & -8L);
+    }
+
+    /** Writes the descriptor record of the block of {@code size} bytes at {@code blockOffset}, padding included. */
+    static void writeDescriptor(MemorySegment arena, long blockOffset, long size, byte[] descriptor) {
+        long at = descriptorOffset(blockOffset, size);
+        MemorySegment.copy(descriptor, 0, arena, JAVA_BYTE, at + 8, descriptor.length);
+        arena.asSlice(at + 8 + descriptor.length, descriptorSpace(descriptor) - 8 - descriptor.length).fill((byte) 0);
+        arena.set(JAVA_LONG, at, DESCRIPTOR | descriptor.length);
     }
 
     static void markLive(MemorySegment arena, long blockOffset, long size, int generation) {

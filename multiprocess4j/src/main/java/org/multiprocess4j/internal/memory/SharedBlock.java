@@ -39,9 +39,14 @@ public final class SharedBlock {
         this.generation = generation;
     }
 
-    /** A new zeroed block of {@code size} bytes aligned to {@code alignment}, owned by the caller. */
-    public static SharedBlock allocate(long size, long alignment) {
-        SharedHeap.Allocation allocation = SharedHeap.allocate(size, alignment);
+    /**
+     * A new zeroed block of {@code size} bytes aligned to {@code alignment}, owned by the caller.
+     *
+     * @param descriptor what the block holds, for an inspector: the count and signature its handles carry (and its
+     *                   lock's handle), or "-" and a phrase ({@link ArenaLayout})
+     */
+    public static SharedBlock allocate(long size, long alignment, String descriptor) {
+        SharedHeap.Allocation allocation = SharedHeap.allocate(size, alignment, descriptor);
         try {
             return new SharedBlock(allocation.arena(), allocation.offset(), size, allocation.generation(),
                     new Free(allocation));

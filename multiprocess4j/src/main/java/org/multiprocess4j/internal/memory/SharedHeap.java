@@ -5,6 +5,7 @@ import org.multiprocess4j.internal.os.CurrentProcess;
 import org.multiprocess4j.internal.os.Platform;
 import org.multiprocess4j.internal.os.SharedMemoryExhaustedException;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -49,17 +50,23 @@ public final class SharedHeap {
 
     /**
      * A new block of {@code size} bytes aligned to {@code alignment} (a power of two), zeroed: a dedicated arena is
-     * zero when created, space reused in a shared one is cleared here.
+     * zero when created, space reused in a shared one is cleared here. Its descriptor record says what it holds
+     * ({@link ArenaLayout}): {@code descriptor}, or a phrase saying it was too long to keep.
      */
-    static synchronized Allocation allocate(long size, long alignment) {
+    static synchronized Allocation allocate(long size, long alignment, String descriptor) {
         Platform.current(); // where the library does not run, this names the OS: before any class needs it
+        byte[] described = descriptor.getBytes(StandardCharsets.UTF_8);
+        if (described.length > ArenaLayout.MAX_DESCRIPTOR) {
+            described = ("-\nan object whose descriptor of " + described.length + " bytes is too long to keep")
+                    .getBytes(StandardCharsets.UTF_8);
+        }
         long padded = ArenaLayout.BLOCK_HEADER_SIZE + roundUp(Math.max(size, 1), ALIGNMENT)
-                + Math.max(0, alignment - ALIGNMENT);
+                + Math.max(0, alignment - ALIGNMENT) + ArenaLayout.descriptorSpace(described);
         MappedArena arena;
         long offset;
         boolean fresh = padded > DEDICATED_THRESHOLD;
         if (fresh) {
-            arena = newArena(roundUp(ArenaLayout.HEADER_SIZE + padded, PAGE), "dedicated to one object");
+            arena = newArena(roundUp(ArenaLayout.HEADER_SIZE + padded, PAGE), "dedicated to one object", "created");
             offset = SPACES.get(arena).allocate(padded);
         } else {
             arena = null;
@@ -80,6 +87,7 @@ public final class SharedHeap {
             arena.memory().asSlice(aligned, size).fill((byte) 0);
         }
         int generation = nextGeneration++;
+        ArenaLayout.writeDescriptor(arena.memory(), aligned, size, described);
         ArenaLayout.markLive(arena.memory(), aligned, size, generation);
         return new Allocation(arena, offset, padded, aligned, size, generation);
     }
@@ -93,7 +101,8 @@ public final class SharedHeap {
         long size = Math.max(nextArenaSize, needed);
         while (true) {
             try {
-                MappedArena arena = newArena(size, "small objects");
+                // The first arena for small objects is created; each later one grows the heap, the others being full.
+                MappedArena arena = newArena(size, "small objects", SMALL.isEmpty() ? "created" : "grown");
                 nextArenaSize = Math.min(MAX_ARENA, Math.max(nextArenaSize, size) * 2);
                 return arena;
             } catch (SharedMemoryExhaustedException e) {
@@ -105,7 +114,7 @@ public final class SharedHeap {
         }
     }
 
-    private static MappedArena newArena(long size, String purpose) {
+    private static MappedArena newArena(long size, String purpose, String action) {
         Path directory = directory();
         if (!Files.isDirectory(directory)) {
             throw new IllegalStateException("shared-memory directory " + (Files.exists(directory)
@@ -121,7 +130,7 @@ public final class SharedHeap {
                     ? "; a smaller one is tried down to what the object needs" : "") + ": " + e.getMessage());
             throw e;
         }
-        Events.arena("created", arena.ref().arenaId(), size, purpose);
+        Events.arena(action, arena.ref().arenaId(), size, purpose);
         ARENAS.put(arena.ref().arenaId(), arena);
         SPACES.put(arena, new FreeSpace(ArenaLayout.HEADER_SIZE, size));
         return arena;

@@ -112,7 +112,7 @@ public final class Standby {
     /** Starts a standby for {@code command} and makes it the one waiting; null when it cannot start. */
     private static Standby boot(List<String> command) {
         long idle = idleMillis(); // before anything starts: a bad setting must not leave a standby without an end
-        SharedBlock status = SharedBlock.allocate(StatusLayout.SIZE, 8);
+        SharedBlock status = SharedBlock.allocate(StatusLayout.SIZE, 8, "-\na standby JVM's status");
         String statusFile = Platform.current().descriptorPath(ProcessHandle.current().pid(), status.arena().fd())
                 .toString();
         List<String> standbyCommand = new ArrayList<>(command);

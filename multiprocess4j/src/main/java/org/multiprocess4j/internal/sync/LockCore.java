@@ -289,7 +289,10 @@ public final class LockCore {
     private void owned(boolean ownerDied) {
         local.holds = 1;
         local.ownerDied = ownerDied;
-        HOLDER.setOpaque(local, Thread.currentThread()); // read by this thread; cleared by the releaser
+        Thread self = Thread.currentThread();
+        HOLDER.setOpaque(local, self); // read by this thread; cleared by the releaser
+        segment.set(JAVA_LONG, LockLayout.HOLDER, SELF); // for an inspector only: see LockLayout
+        segment.set(JAVA_LONG, LockLayout.HOLDER_THREAD, self.threadId());
     }
 
     /**
