@@ -1,6 +1,7 @@
 package org.multiprocess4j.inspect;
 
 import org.multiprocess4j.internal.memory.ArenaLayout;
+import org.multiprocess4j.internal.memory.ArenaRef;
 import org.multiprocess4j.internal.queue.QueueCore;
 import org.multiprocess4j.internal.sync.ConditionCore;
 import org.multiprocess4j.internal.sync.LockLayout;
@@ -26,11 +27,13 @@ import java.util.TreeMap;
  * a process that is stuck. {@code ./mp4j inspect [PID] [--json]} prints it.
  *
  * <p>An arena is found through the descriptor its creator keeps open; its live objects by walking the block
- * headers of {@code docs/FORMAT.md}. Shared memory keeps no type, so an object is told by its layout: a lock (with
- * its owner's pid and whether that process still runs), a condition, a semaphore, event or barrier (with its
- * value), a queue (with its message count), else data (a value, array or structure) of so many bytes. Which thread
- * holds a lock is known only inside its process. Every file read is treated as hostile: a header that is not an
- * arena's, or a size that does not fit, ends the walk of that arena with a note instead of an error.
+ * headers of {@code docs/FORMAT.md}. Each block's descriptor record says what it holds: its kind, C type or
+ * structure and length, from which the object's handle is rebuilt (for an arena the inspected process created).
+ * Its memory says the rest: a lock's owner (pid, the holding thread's id, and whether that process still runs), a
+ * semaphore's or barrier's value, an event's flag, a queue's message count. A block without a readable descriptor
+ * is told by its layout alone. Every file read is treated as hostile: a header that is not an arena's, or a size
+ * that does not fit, ends the walk of that arena with a note instead of an error; a descriptor that does not parse
+ * is ignored.
  */
 public final class Inspector {
     private static final Path PROC = Path.of("/proc");
@@ -68,10 +71,17 @@ public final class Inspector {
      *
      * @param offset its offset in the arena, as its handle has it
      * @param bytes  its size
-     * @param kind   lock, rlock, condition, semaphore, event, barrier, queue or data
+     * @param kind   value, struct, array, lock, rlock, condition, semaphore, event, barrier, queue, internal (a block
+     *               of the library's own), or data (a block without a descriptor: a value, array or structure)
+     * @param type   a value's or array element's C type ({@code c_int}, {@code struct Point}, {@code c_double[3]}),
+     *               what an internal block is, or empty
+     * @param length an array's element count; 1 otherwise
+     * @param handle the object's handle (a synchronized object's with its lock), or empty when the inspected process
+     *               did not create the arena or the block has no descriptor
      * @param state  what its memory says now: a lock's owner, a semaphore's permits, a queue's messages
      */
-    public record ObjectView(long offset, long bytes, String kind, String state) {
+    public record ObjectView(long offset, long bytes, String kind, String type, long length, String handle,
+                             String state) {
     }
 
     /** Every process of this user that holds shared memory of the library, by pid. */
@@ -144,7 +154,7 @@ public final class Inspector {
                 }
                 // Arenas are unnamed files: "(deleted)". Only regular files are opened (a FIFO would block).
                 if (target.startsWith("/") && target.endsWith(" (deleted)") && Files.isRegularFile(fd)) {
-                    ArenaView arena = arena(fd);
+                    ArenaView arena = arena(pid, fd);
                     if (arena != null) {
                         arenas.putIfAbsent(arena.id(), arena);
                     }
@@ -199,8 +209,8 @@ public final class Inspector {
         }
     }
 
-    /** The arena behind an open descriptor, or null when the file is not one. */
-    private static ArenaView arena(Path fd) {
+    /** The arena behind an open descriptor of process {@code pid}, or null when the file is not one. */
+    private static ArenaView arena(long pid, Path fd) {
         try (FileChannel file = FileChannel.open(fd, StandardOpenOption.READ)) {
             long fileSize = file.size();
             ByteBuffer header = read(file, 0, (int) Math.min(ArenaLayout.HEADER_SIZE, fileSize));
@@ -219,7 +229,14 @@ public final class Inspector {
                 return new ArenaView(id, fileSize, 0, List.of(), "its header says " + size + " bytes, the file has "
                         + fileSize + ": not read");
             }
-            return walk(file, id, size);
+            long creatorPid = header.getLong((int) ArenaLayout.CREATOR_PID_OFFSET);
+            long creatorStart = header.getLong((int) ArenaLayout.CREATOR_START_OFFSET);
+            String fdNumber = fd.getFileName().toString();
+            ArenaRef creator = creatorPid == pid && creatorStart == startTime(pid) && fdNumber.matches("[0-9]{1,9}")
+                    ? new ArenaRef(pid, creatorStart, Integer.parseInt(fdNumber),
+                    header.getLong((int) ArenaLayout.ARENA_ID_OFFSET), size)
+                    : null; // handles name the creator's descriptor: only the creator's arenas get them
+            return walk(file, id, size, creator);
         } catch (IOException | RuntimeException e) {
             return null; // gone meanwhile, or not readable: not an arena this inspection can show
         }
@@ -229,7 +246,7 @@ public final class Inspector {
      * Finds the live blocks: after each one, the next 8-byte-aligned tag of a live block. The file is read through a
      * window of {@link #WINDOW} bytes, so an arena of any size (a hostile one too) costs bounded memory.
      */
-    private static ArenaView walk(FileChannel file, String id, long size) throws IOException {
+    private static ArenaView walk(FileChannel file, String id, long size, ArenaRef creator) throws IOException {
         List<ObjectView> objects = new ArrayList<>();
         long used = ArenaLayout.HEADER_SIZE;
         String note = "";
@@ -251,9 +268,20 @@ public final class Inspector {
                 note = "more than " + MAX_OBJECTS + " objects: the rest not listed";
                 break;
             }
-            objects.add(describe(read(file, blockOffset, (int) Math.min(bytes, DESCRIBED)), blockOffset, bytes));
+            ObjectView object = describe(read(file, blockOffset, (int) Math.min(bytes, DESCRIBED)), blockOffset, bytes);
             used += ArenaLayout.BLOCK_HEADER_SIZE + bytes;
-            at = (blockOffset + bytes + 7) & -8L;
+            at = ArenaLayout.descriptorOffset(blockOffset, bytes);
+            long record = at + 8 <= size ? window.getLong(at) : 0;
+            long length = record & 0xFFFF_FFFFL;
+            if ((record & 0xFFFF_FFFF_0000_0000L) == ArenaLayout.DESCRIPTOR && length <= ArenaLayout.MAX_DESCRIPTOR
+                    && length <= size - at - 8) {
+                ByteBuffer text = read(file, at + 8, (int) length);
+                object = Descriptors.describe(object, text, (int) tag, creator);
+                long space = 8 + ((length + 7) & -8L);
+                used += space;
+                at += space;
+            }
+            objects.add(object);
         }
         return new ArenaView(id, size, used, objects, note);
     }
@@ -298,16 +326,16 @@ public final class Inspector {
     /** Tells an object by its layout. */
     private static ObjectView describe(ByteBuffer b, long offset, long bytes) {
         if (b.limit() < Math.min(bytes, DESCRIBED)) {
-            return new ObjectView(offset, bytes, "data", "unreadable (the file ended)");
+            return view(offset, bytes, "data", "unreadable (the file ended)");
         }
         if (bytes < ConditionCore.SIZE) {
-            return new ObjectView(offset, bytes, "data", "a value, array or structure");
+            return view(offset, bytes, "data", "a value, array or structure");
         }
         if (bytes == LockLayout.SIZE && lockKind(b, 0) != null) {
-            return new ObjectView(offset, bytes, lockKind(b, 0), lockState(b, 0));
+            return view(offset, bytes, lockKind(b, 0), lockState(b, 0));
         }
         if (bytes == ConditionCore.SIZE && b.getInt((int) ConditionCore.KIND) == ConditionCore.KIND_CONDITION) {
-            return new ObjectView(offset, bytes, "condition", "");
+            return view(offset, bytes, "condition", "");
         }
         if (bytes == SyncLayout.SIZE && "lock".equals(lockKind(b, 0))) {
             int kind = b.getInt((int) SyncLayout.KIND);
@@ -316,14 +344,14 @@ public final class Inspector {
             String lock = "; its lock " + lockState(b, 0);
             switch (kind) {
                 case SyncLayout.KIND_SEMAPHORE -> {
-                    return new ObjectView(offset, bytes, "semaphore", value + " permits free"
+                    return view(offset, bytes, "semaphore", value + " permits free"
                             + (bound >= 0 ? " of " + bound : "") + lock);
                 }
                 case SyncLayout.KIND_EVENT -> {
-                    return new ObjectView(offset, bytes, "event", (value != 0 ? "set" : "clear") + lock);
+                    return view(offset, bytes, "event", (value != 0 ? "set" : "clear") + lock);
                 }
                 case SyncLayout.KIND_BARRIER -> {
-                    return new ObjectView(offset, bytes, "barrier", value + " of " + bound + " parties arrived" + lock);
+                    return view(offset, bytes, "barrier", value + " of " + bound + " parties arrived" + lock);
                 }
                 default -> {
                     // not a sync object: data, below
@@ -332,10 +360,19 @@ public final class Inspector {
         }
         if (bytes > QueueCore.HEADER && b.getInt((int) QueueCore.KIND_OFFSET) == QueueCore.KIND
                 && "lock".equals(lockKind(b, 0)) && b.getLong((int) QueueCore.CAPACITY) == bytes - QueueCore.HEADER) {
-            return new ObjectView(offset, bytes, "queue", b.getLong((int) QueueCore.COUNT) + " messages; its lock "
+            return view(offset, bytes, "queue", messages(b.getLong((int) QueueCore.COUNT)) + "; its lock "
                     + lockState(b, 0));
         }
-        return new ObjectView(offset, bytes, "data", "a value, array or structure");
+        return view(offset, bytes, "data", "a value, array or structure");
+    }
+
+    private static String messages(long count) {
+        return count + (count == 1 ? " message" : " messages");
+    }
+
+    /** An object told by its layout alone. */
+    private static ObjectView view(long offset, long bytes, String kind, String state) {
+        return new ObjectView(offset, bytes, kind, "", 1, "", state);
     }
 
     private static String lockKind(ByteBuffer b, int at) {
@@ -356,7 +393,9 @@ public final class Inspector {
         long pid = owner >>> 32;
         long start = startTime(pid);
         boolean alive = start >= 0 && (start & 0xFFFF_FFFFL) == (owner & 0xFFFF_FFFFL);
-        return "held by pid " + pid + (alive ? "" : " (owner dead: the next taker recovers it)")
+        String thread = b.getLong(at + (int) LockLayout.HOLDER) == owner
+                ? " thread " + b.getLong(at + (int) LockLayout.HOLDER_THREAD) : "";
+        return "held by pid " + pid + thread + (alive ? "" : " (owner dead: the next taker recovers it)")
                 + ((word & LockLayout.WAITERS) != 0 ? ", waiters" : "");
     }
 
@@ -401,8 +440,14 @@ public final class Inspector {
                         a.id(), a.bytes(), a.usedBytes(), a.bytes() - a.usedBytes(), a.objects().size(),
                         a.note().isEmpty() ? "" : "  (" + a.note() + ")"));
                 for (ObjectView o : a.objects()) {
+                    String type = o.kind().equals("array") ? o.type() + " \u00d7 " + o.length() : o.type();
+                    String what = String.join("  ", java.util.stream.Stream.of(type, o.state())
+                            .filter(x -> !x.isEmpty()).toList());
                     out.append(String.format(Locale.ROOT, "    +%-10d %-9s %,12d bytes  %s%n", o.offset(), o.kind(),
-                            o.bytes(), o.state()));
+                            o.bytes(), what));
+                    if (!o.handle().isEmpty()) {
+                        out.append("                handle ").append(o.handle()).append('\n');
+                    }
                 }
             }
             for (String child : p.children()) {
@@ -426,7 +471,9 @@ public final class Inspector {
                 for (int k = 0; k < a.objects().size(); k++) {
                     ObjectView o = a.objects().get(k);
                     out.append(k == 0 ? "" : ",").append("{\"offset\":").append(o.offset()).append(",\"bytes\":")
-                            .append(o.bytes()).append(",\"kind\":").append(quote(o.kind())).append(",\"state\":")
+                            .append(o.bytes()).append(",\"kind\":").append(quote(o.kind())).append(",\"type\":")
+                            .append(quote(o.type())).append(",\"length\":").append(o.length())
+                            .append(",\"handle\":").append(quote(o.handle())).append(",\"state\":")
                             .append(quote(o.state())).append('}');
                 }
                 out.append("]}");

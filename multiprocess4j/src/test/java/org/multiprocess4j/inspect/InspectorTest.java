@@ -2,12 +2,16 @@ package org.multiprocess4j.inspect;
 
 import org.junit.jupiter.api.Test;
 import org.multiprocess4j.ChildProcess;
+import org.multiprocess4j.Handle;
+import org.multiprocess4j.ProcessEvent;
+import org.multiprocess4j.ProcessRLock;
 import org.multiprocess4j.ProcessLock;
 import org.multiprocess4j.ProcessQueue;
 import org.multiprocess4j.ProcessSemaphore;
 import org.multiprocess4j.sharedctypes.CType;
 import org.multiprocess4j.sharedctypes.DoubleArray;
 import org.multiprocess4j.sharedctypes.IntValue;
+import org.multiprocess4j.sharedctypes.Point;
 import org.multiprocess4j.sharedctypes.SharedCTypes;
 
 import java.util.List;
@@ -39,10 +43,11 @@ class InspectorTest {
             lock.lock();
             try {
                 List<Inspector.ObjectView> objects = objects();
-                assertTrue(objects.stream().anyMatch(o -> o.kind().equals("lock")
-                        && o.state().equals("held by pid " + PID)), objects.toString());
-                assertTrue(objects.stream().anyMatch(o -> o.kind().equals("data") && o.bytes() == 1234 * 8),
+                String holder = "held by pid " + PID + " thread " + Thread.currentThread().threadId();
+                assertTrue(objects.stream().anyMatch(o -> o.kind().equals("lock") && o.state().equals(holder)),
                         objects.toString());
+                assertTrue(objects.stream().anyMatch(o -> o.kind().equals("array") && o.bytes() == 1234 * 8
+                        && o.type().equals("c_double") && o.length() == 1234), objects.toString());
                 assertTrue(objects.stream().anyMatch(o -> o.kind().equals("queue")
                         && o.state().startsWith("2 messages")), objects.toString());
                 assertTrue(objects.stream().anyMatch(o -> o.kind().equals("semaphore")
@@ -50,9 +55,10 @@ class InspectorTest {
                 Inspector.ProcessView me = Inspector.of(PID);
                 assertTrue(Inspector.all().stream().anyMatch(p -> p.pid() == PID), "found among all processes");
                 String text = Inspector.text(List.of(me), false);
-                assertTrue(text.contains("held by pid " + PID), text);
+                assertTrue(text.contains(holder) && text.contains("c_double \u00d7 1234"), text);
                 String json = Inspector.json(List.of(me));
-                assertTrue(json.trim().startsWith("[") && json.contains("\"kind\":\"queue\""), json);
+                assertTrue(json.trim().startsWith("[") && json.contains("\"kind\":\"queue\"")
+                        && json.contains("\"type\":\"c_double\",\"length\":1234,\"handle\":\"mp4j1:"), json);
                 for (Inspector.ArenaView a : me.arenas()) {
                     assertTrue(a.usedBytes() <= a.bytes() && a.id().matches("[0-9a-f]+"), a.toString());
                 }
@@ -60,6 +66,43 @@ class InspectorTest {
                 lock.unlock();
             }
         }
+    }
+
+    @Test
+    void everyObjectShowsItsTypeLengthAndTheHandleItWasMadeWith() {
+        try (IntValue raw = SharedCTypes.rawValue(CType.c_int, 7);
+             var synced = SharedCTypes.value(CType.c_long, 9L, true);
+             var points = SharedCTypes.rawArray(Point.TYPE, 3);
+             var point = SharedCTypes.value(Point.TYPE);
+             var text = SharedCTypes.array(CType.c_char, 16, false);
+             ProcessLock lock = ProcessLock.create();
+             ProcessRLock rlock = ProcessRLock.create();
+             ProcessEvent event = ProcessEvent.create()) {
+            List<Inspector.ObjectView> objects = objects();
+            expect(objects, raw.handle(), "value", "c_int", 1);
+            expect(objects, synced.handle(), "value", "c_long", 1);
+            expect(objects, points.handle(), "array", "struct Point", 3);
+            expect(objects, point.handle(), "struct", "struct Point", 1);
+            expect(objects, text.handle(), "array", "c_char", 16);
+            expect(objects, lock.handle(), "lock", "", 1);
+            expect(objects, rlock.handle(), "rlock", "", 1);
+            expect(objects, event.handle(), "event", "", 1);
+            assertTrue(objects.stream().anyMatch(o -> o.kind().equals("event") && o.state().startsWith("clear")),
+                    objects.toString());
+            // The handle the inspector shows attaches, as the object's own would.
+            String shown = objects.stream().filter(o -> o.handle().equals(raw.handle().toString())).findFirst()
+                    .orElseThrow().handle();
+            try (IntValue again = IntValue.attach(Handle.parse(shown))) {
+                assertEquals(7, again.get());
+            }
+        }
+    }
+
+    private static void expect(List<Inspector.ObjectView> objects, Handle handle, String kind, String type,
+                               long length) {
+        Inspector.ObjectView o = objects.stream().filter(v -> v.handle().equals(handle.toString())).findFirst()
+                .orElseThrow(() -> new AssertionError("no object shows handle " + handle + ": " + objects));
+        assertEquals(List.of(kind, type, length), List.of(o.kind(), o.type(), o.length()), o.toString());
     }
 
     static void holdForever(ProcessLock lock, IntValue held) throws InterruptedException {
@@ -79,11 +122,13 @@ class InspectorTest {
                 assertTrue(System.nanoTime() < deadline, "the child never took the lock");
                 Thread.sleep(2);
             }
-            assertTrue(objects().stream().anyMatch(o -> o.state().equals("held by pid " + child.pid())));
+            assertTrue(objects().stream().anyMatch(o -> o.state().startsWith("held by pid " + child.pid() + " thread ")),
+                    objects().toString());
             child.kill();
             child.join();
             assertTrue(objects().stream().anyMatch(o -> o.kind().equals("lock")
-                    && o.state().startsWith("held by pid " + child.pid() + " (owner dead")), objects().toString());
+                    && o.state().startsWith("held by pid " + child.pid() + " thread ")
+                    && o.state().contains("(owner dead")), objects().toString());
             lock.lock(); // recovered
             lock.unlock();
             assertFalse(objects().stream().anyMatch(o -> o.state().contains("pid " + child.pid())));

@@ -1,0 +1,143 @@
+package org.multiprocess4j.inspect;
+
+import org.multiprocess4j.internal.memory.ArenaRef;
+import org.multiprocess4j.internal.memory.HandleCodec;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+
+/**
+ * Reads a block's descriptor record ({@code docs/FORMAT.md}): {@code count "\n" signature ["\n" lock handle]}, or
+ * {@code "-\n" phrase} for a block of the library's own. The text comes from shared memory another process wrote,
+ * so it is parsed as hostile: anything that does not parse leaves the object as its layout told it.
+ */
+final class Descriptors {
+    private static final Map<Character, String> C_TYPES = Map.ofEntries(Map.entry('c', "c_char"),
+            Map.entry('b', "c_byte"), Map.entry('B', "c_ubyte"), Map.entry('h', "c_short"), Map.entry('H', "c_ushort"),
+            Map.entry('i', "c_int"), Map.entry('I', "c_uint"), Map.entry('l', "c_long"), Map.entry('L', "c_ulong"),
+            Map.entry('q', "c_longlong"), Map.entry('Q', "c_ulonglong"), Map.entry('f', "c_float"),
+            Map.entry('d', "c_double"), Map.entry('u', "c_wchar"), Map.entry('?', "c_bool"));
+    private static final Map<Character, String> KINDS = Map.of('L', "lock", 'R', "rlock", 'C', "condition",
+            'S', "semaphore", 'E', "event", 'B', "barrier", 'Q', "queue");
+
+    private Descriptors() {
+    }
+
+    /**
+     * The object {@code layout} describes, with what its descriptor adds: kind, type, length and, when
+     * {@code creator} is known (the inspected process created the arena), its handle.
+     */
+    static Inspector.ObjectView describe(Inspector.ObjectView layout, ByteBuffer text, int generation,
+                                         ArenaRef creator) {
+        String descriptor;
+        try {
+            descriptor = StandardCharsets.UTF_8.newDecoder().decode(text).toString();
+        } catch (CharacterCodingException e) {
+            return layout;
+        }
+        if (descriptor.chars().anyMatch(c -> c < 0x20 && c != '\n' || c == 0x7F)) {
+            return layout;
+        }
+        String[] parts = descriptor.split("\n", -1);
+        if (parts.length == 2 && parts[0].equals("-")) {
+            return new Inspector.ObjectView(layout.offset(), layout.bytes(), "internal", parts[1], 1, "", "");
+        }
+        if (parts.length < 2 || parts.length > 3 || !parts[0].matches("[0-9]{1,18}") || parts[1].isEmpty()) {
+            return layout;
+        }
+        long count = Long.parseLong(parts[0]);
+        String signature = parts[1];
+        char kind = signature.charAt(0);
+        String name;
+        String type = "";
+        String state = layout.state();
+        if (kind == 'v' || kind == 'a') {
+            String body = signature.substring(1);
+            int at = body.lastIndexOf('@'); // the Java class a structure is viewed with
+            if (at >= 0 && at > body.lastIndexOf('}')) {
+                body = body.substring(0, at);
+            }
+            type = pretty(body);
+            name = kind == 'a' ? "array" : body.startsWith("{") ? "struct" : "value";
+            state = "";
+        } else if (KINDS.containsKey(kind) && signature.length() == 1) {
+            name = KINDS.get(kind);
+            if (!layout.kind().equals(name)) {
+                state = "its memory does not hold a " + name + "'s layout";
+            }
+        } else {
+            return layout;
+        }
+        String handle = "";
+        if (creator != null) {
+            long bytes = count == 0 ? 0 : layout.bytes();
+            handle = HandleCodec.encode(new HandleCodec.HandleData(signature, creator, layout.offset(), generation, 0,
+                    bytes, count));
+            if (parts.length == 3 && parts[2].matches("mp4j1:[\\x21-\\x7E]{1,65530}")) {
+                handle += "+" + parts[2];
+            }
+        }
+        return new Inspector.ObjectView(layout.offset(), layout.bytes(), name, type, kind == 'a' ? count : 1, handle,
+                state);
+    }
+
+    /**
+     * A signature's type in C words: {@code c_int}, {@code struct Point}, {@code union U}, {@code c_double[3]}; the
+     * signature itself when it does not parse.
+     */
+    static String pretty(String signature) {
+        int[] at = {0};
+        String type = type(signature, at);
+        return type != null && at[0] == signature.length() ? type : signature;
+    }
+
+    private static String type(String s, int[] at) {
+        if (at[0] >= s.length()) {
+            return null;
+        }
+        StringBuilder out = new StringBuilder();
+        char c = s.charAt(at[0]);
+        if (c == '{') {
+            int depth = 0;
+            int end = at[0];
+            for (; end < s.length(); end++) {
+                if (s.charAt(end) == '{') {
+                    depth++;
+                } else if (s.charAt(end) == '}' && --depth == 0) {
+                    break;
+                }
+            }
+            if (end == s.length()) {
+                return null;
+            }
+            String inner = s.substring(at[0] + 1, end);
+            int nameEnd = 0;
+            while (nameEnd < inner.length() && inner.charAt(nameEnd) != '|' && inner.charAt(nameEnd) != ';') {
+                nameEnd++;
+            }
+            boolean union = false;
+            if (nameEnd < inner.length() && inner.charAt(nameEnd) == '|') {
+                int rulesEnd = inner.indexOf(';', nameEnd);
+                union = inner.substring(nameEnd + 1, rulesEnd < 0 ? inner.length() : rulesEnd).contains("U");
+            }
+            out.append(union ? "union " : "struct ").append(inner, 0, nameEnd);
+            at[0] = end + 1;
+        } else if (C_TYPES.containsKey(c)) {
+            out.append(C_TYPES.get(c));
+            at[0]++;
+        } else {
+            return null;
+        }
+        while (at[0] < s.length() && s.charAt(at[0]) == '[') {
+            int close = s.indexOf(']', at[0]);
+            if (close < 0 || !s.substring(at[0] + 1, close).matches("[0-9]{1,18}")) {
+                return null;
+            }
+            out.append(s, at[0], close + 1);
+            at[0] = close + 1;
+        }
+        return out.toString();
+    }
+}

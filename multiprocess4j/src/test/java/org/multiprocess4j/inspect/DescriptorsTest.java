@@ -1,0 +1,66 @@
+package org.multiprocess4j.inspect;
+
+import org.junit.jupiter.api.Test;
+import org.multiprocess4j.internal.memory.ArenaRef;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+
+/** A block's descriptor is read as hostile text: what does not parse leaves the object as its layout told it. */
+class DescriptorsTest {
+    private static final Inspector.ObjectView DATA = new Inspector.ObjectView(128, 24, "data", "", 1, "",
+            "a value, array or structure");
+    private static final ArenaRef CREATOR = new ArenaRef(42, 7, 5, 0xabcL, 262144);
+
+    private static Inspector.ObjectView read(String descriptor) {
+        return Descriptors.describe(DATA, ByteBuffer.wrap(descriptor.getBytes(StandardCharsets.UTF_8)), 9, CREATOR);
+    }
+
+    @Test
+    void typesAreShownInCWords() {
+        assertEquals("c_int", Descriptors.pretty("i"));
+        assertEquals("c_double[3][2]", Descriptors.pretty("d[3][2]"));
+        assertEquals("struct Point", Descriptors.pretty("{Point;x:d;y:d}"));
+        assertEquals("union U[4]", Descriptors.pretty("{U|UP1;a:i;b:{In;c:c}}[4]"));
+        assertEquals("struct Outer", Descriptors.pretty("{Outer;in:{Inner;x:i[2]};n:q}"));
+        for (String odd : List.of("", "x", "i[", "i[3", "i[-1]", "{Open;x:i", "ii", "i]")) {
+            assertEquals(odd, Descriptors.pretty(odd), "shown as it is: " + odd);
+        }
+    }
+
+    @Test
+    void aDescriptorGivesKindTypeLengthAndTheHandle() {
+        Inspector.ObjectView array = read("3\na{Point;x:d;y:d}@org.example.Point");
+        assertEquals(List.of("array", "struct Point", 3L), List.of(array.kind(), array.type(), array.length()));
+        assertEquals("mp4j1:42:7:5:abc:262144:128:9:0:24:3:"
+                + "YXtQb2ludDt4OmQ7eTpkfUBvcmcuZXhhbXBsZS5Qb2ludA", array.handle());
+        Inspector.ObjectView synced = read("1\nvq\nmp4j1:42:7:5:abc:262144:64:8:0:64:1:Ug");
+        assertEquals("mp4j1:42:7:5:abc:262144:128:9:0:24:1:dnE+mp4j1:42:7:5:abc:262144:64:8:0:64:1:Ug",
+                synced.handle());
+        Inspector.ObjectView internal = read("-\na child process's status");
+        assertEquals(List.of("internal", "a child process's status", ""), List.of(internal.kind(), internal.type(),
+                internal.handle()));
+        Inspector.ObjectView notALock = read("1\nL");
+        assertEquals("its memory does not hold a lock's layout", notALock.state());
+        Inspector.ObjectView attached = Descriptors.describe(DATA, ByteBuffer.wrap("1\nvi".getBytes(
+                StandardCharsets.UTF_8)), 9, null);
+        assertEquals("", attached.handle(), "no handle for an arena the process did not create");
+    }
+
+    @Test
+    void aDescriptorThatDoesNotParseIsIgnored() {
+        for (String bad : List.of("", "\n", "1", "x\nvi", "-1\nvi", "1\n", "1\nZ", "1\nLL", "1\nvi\nmore\nparts",
+                "99999999999999999999\nai", "1\nv\u0007i", "1\nvi\u001b[2J", "- \nphrase", "-\nphrase\nmore")) {
+            assertSame(DATA, read(bad), "ignored: " + bad.replace("\n", "\\n"));
+        }
+        assertSame(DATA, Descriptors.describe(DATA, ByteBuffer.wrap(new byte[] {'1', '\n', 'v', (byte) 0xC3}), 9,
+                CREATOR), "malformed UTF-8");
+        Inspector.ObjectView hostileLock = read("1\nvi\nmp4j1:\u00e9 nope");
+        assertEquals("mp4j1:42:7:5:abc:262144:128:9:0:24:1:dmk", hostileLock.handle(), "a lock part that is not a "
+                + "handle's text is left out");
+    }
+}
