@@ -65,7 +65,7 @@ public final class SideBySide {
         Map<String, Double> futex = runCProgram(reference.resolve("c_pingpong.c"), "20000");
         Map<String, Double> pySync = parse("python3", reference.resolve("cpython_sync_bench.py").toString(), "3000");
         double[] sync = ProcessMeasurements.syncRoundTrips(5000);
-        double[] queue = ProcessMeasurements.queueFigures(300_000, 5000);
+        double[] queue = ProcessMeasurements.queueFigures(300_000, 500_000, 5000);
         System.out.println("== pools: CPython (" + reference.resolve("cpython_pool_bench.py") + "), then ours");
         Map<String, Double> pyPool = parse("python3", reference.resolve("cpython_pool_bench.py").toString());
         double[] pool = ProcessMeasurements.poolFigures();
@@ -141,6 +141,8 @@ public final class SideBySide {
         run.row("Barrier(2) round (us)", sync[2], "CPython Barrier", pySync.get("barrier2_round"), "", 0, false);
         run.row("queue, small messages (msg/s)", queue[0], "CPython Queue",
                 pySync.get("queue_small_messages_per_second"), ">= 10x", 10, true);
+        run.row("queue, a fresh child's first 300k (msg/s)", queue[2], "CPython Queue",
+                pySync.get("queue_small_messages_first_per_second"), "", 0, true);
         run.row("queue ping-pong round trip (us)", queue[1], "CPython Queue", pySync.get("queue_pingpong_round_trip"),
                 "", 0, false);
         run.row("pool of 2 ready, first result (ms)", pool[0], "CPython Pool(2)", pyPool.get("pool2_ready"),

@@ -11,8 +11,11 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
  * some state, woken by that process itself with no helper thread in between (as two C processes wake each other).
  * Bits 31..1 count the changes, bit 0 says that someone may sleep on the word. A sleeper looks at the state, sets
  * the bit, looks again, and sleeps only while the word still holds what it set; a changer publishes its change,
- * adds 2, and only when the bit was set clears it and wakes every sleeper. So a change nobody waits for costs no
- * system call, and a bit left set by a dead sleeper costs one extra wake. Used by a queue's put and take counts and
+ * then (after a full fence: the release of the lock it changed the state under) looks at the word, and only when
+ * the bit is set adds 2, clears it and wakes every sleeper. So a change nobody waits for costs one read, not an
+ * atomic operation or a system call, and a bit left set by a dead sleeper costs one extra wake. That read suffices:
+ * a sleeper sets the bit with a full fence before its second look, so one whose bit the changer did not see yet
+ * sees the change on that look. Used by a queue's put and take counts and
  * a semaphore's release count (see {@code docs/FORMAT.md}).
  */
 public final class EventCount {
@@ -49,8 +52,14 @@ public final class EventCount {
         }
     }
 
-    /** Counts a change, once it is published, waking the sleepers when the word says there may be some. */
+    /**
+     * Counts a change, once it is published and a full fence has followed (a lock's release), waking the sleepers
+     * when the word says there may be some.
+     */
     public static void advance(MemorySegment segment, long offset) {
+        if (((int) INT.getVolatile(segment, offset) & SLEEPERS) == 0) {
+            return; // no sleeper announced: any that comes will see the change on its second look
+        }
         int before = (int) INT.getAndAdd(segment, offset, 2);
         if ((before & SLEEPERS) != 0) {
             INT.getAndBitwiseAnd(segment, offset, ~SLEEPERS);
