@@ -52,6 +52,25 @@ def _atomics():
     return _lib
 
 
+_fast = None
+SEQ_CST = ctypes.c_int(_SEQ_CST)  # the memory order, made once for the fast paths
+
+
+def fast_paths():
+    """The locks' fast-path functions, compare-and-swap and exchange of 8 bytes, from a handle of their own that
+    declares no argument types: callers pass ctypes objects made once (address, expected box, new value,
+    SEQ_CST), which skips the conversion of every argument (40% of a call)."""
+    global _fast
+    if _fast is None:
+        lib = ctypes.CDLL(require()._name)
+        cas = getattr(lib, "__atomic_compare_exchange_8")
+        cas.restype = ctypes.c_bool
+        exchange = getattr(lib, "__atomic_exchange_8")
+        exchange.restype = ctypes.c_uint64
+        _fast = (cas, exchange)
+    return _fast
+
+
 def require():
     """Loads the atomics now, raising ImportError with what to install when they are missing; returns the
     library, whose functions the locks' fast paths call directly."""

@@ -25,7 +25,6 @@ def _owner_dead(owner):
     return started is None or (started & 0xFFFFFFFF) != owner & 0xFFFFFFFF
 
 
-_SEQ_CST = 5
 _get_ident = threading.get_ident
 
 
@@ -38,21 +37,20 @@ class ProcessLock:
     reads while it holds their lock do not take it again.
 
     The fast path is one compare-and-swap to take the lock and one exchange to release it, each a single call
-    into libatomic; a waiter sleeps on the lock's futex and looks every 5 ms whether the holder still runs.
+    into libatomic with arguments made once; a waiter sleeps on the lock's futex and looks every 5 ms whether the
+    holder still runs.
     """
 
     _kind = KIND_LOCK
 
     def __init__(self, arena, address, handle_text):
-        lib = A.require()
+        self._cas, self._exchange = A.fast_paths()
         self._arena = arena  # keeps the mapping alive
         self._word = address
+        self._word_arg = ctypes.c_void_p(address)
         self._futex = address + 4
         self._handle = handle_text
-        self._cas = getattr(lib, "__atomic_compare_exchange_8")  # getattr: a class body would mangle __names
-        self._exchange = getattr(lib, "__atomic_exchange_8")
-        self._expected = ctypes.c_uint64(0)  # holds 0 between calls: a failed compare-and-swap writes it, the
-        self._expected_at = ctypes.addressof(self._expected)  # slow path resets it
+        self._boxes = {}  # thread ident -> (argument, box): see _box
         self._thread = None
         self.previous_owner_died = False
 
@@ -60,11 +58,17 @@ class ProcessLock:
     def handle(self):
         return self._handle
 
-    def _take_fast(self):
-        return self._cas(self._word, self._expected_at, _SELF[0], _SEQ_CST, _SEQ_CST)
+    def _box(self, me):
+        """Thread me's expected-value box for the fast compare-and-swap, as (argument, box), holding 0 between
+        calls. Each thread has its own: a failed compare-and-swap writes the word it found into the box, and
+        another thread comparing against that word could take a lock that is held."""
+        box = self._boxes.get(me)
+        if box is None:
+            value = ctypes.c_uint64(0)
+            box = self._boxes[me] = (ctypes.c_void_p(ctypes.addressof(value)), value)
+        return box
 
     def _take(self, blocking, timeout):
-        self._expected.value = 0
         me = _SELF[0]
         if timeout is not None and timeout < 0:
             timeout = None
@@ -97,13 +101,16 @@ class ProcessLock:
 
     def acquire(self, block=True, timeout=None):
         """Takes the lock; False when not blocking (or after timeout seconds) it is held elsewhere."""
-        if self._take_fast():
+        me = _get_ident()
+        box = self._boxes.get(me) or self._box(me)
+        if self._cas(self._word_arg, box[0], _SELF_ARG, A.SEQ_CST, A.SEQ_CST):
             died = False
         else:
+            box[1].value = 0
             got, died = self._take(block, timeout)
             if not got:
                 return False
-        self._thread = _get_ident()
+        self._thread = me
         self.previous_owner_died = died
         return True
 
@@ -115,7 +122,7 @@ class ProcessLock:
 
     def _free(self):
         """Frees the shared word: one exchange, and a wake-up when someone announced they sleep."""
-        if self._exchange(self._word, 0, _SEQ_CST) >> 63:  # WAITERS: wake one sleeper
+        if self._exchange(self._word_arg, _ZERO, A.SEQ_CST) >> 63:  # WAITERS: wake one sleeper
             A.futex_wake(self._futex, 1)
 
     def _is_owned(self):
@@ -162,9 +169,11 @@ class ProcessRLock(ProcessLock):
         if self._thread == me:
             self._count += 1
             return True
-        if self._cas(self._word, self._expected_at, _SELF[0], _SEQ_CST, _SEQ_CST):
+        box = self._boxes.get(me) or self._box(me)
+        if self._cas(self._word_arg, box[0], _SELF_ARG, A.SEQ_CST, A.SEQ_CST):
             died = False
         else:
+            box[1].value = 0
             got, died = self._take(block, timeout)
             if not got:
                 return False
@@ -173,14 +182,33 @@ class ProcessRLock(ProcessLock):
         self.previous_owner_died = died
         return True
 
-    def release(self):
+    def release(self, *_exc):
         if self._thread != _get_ident():
             raise RuntimeError("cannot release un-acquired lock")
         count = self._count - 1
         self._count = count
         if count == 0:
             self._thread = None
-            self._free()
+            if self._exchange(self._word_arg, _ZERO, A.SEQ_CST) >> 63:  # WAITERS: wake one sleeper
+                A.futex_wake(self._futex, 1)
+
+    def __enter__(self):
+        # acquire()'s fast paths, inline: a call less on every 'with' (the slow path is acquire's)
+        me = _get_ident()
+        if self._thread == me:
+            self._count += 1
+            return self
+        box = self._boxes.get(me) or self._box(me)
+        if self._cas(self._word_arg, box[0], _SELF_ARG, A.SEQ_CST, A.SEQ_CST):
+            self._thread = me
+            self._count = 1
+            self.previous_owner_died = False
+        else:
+            box[1].value = 0
+            self.acquire()
+        return self
+
+    __exit__ = release
 
     def _release_save(self):
         count, self._count = self._count, 1
@@ -193,11 +221,14 @@ class ProcessRLock(ProcessLock):
 
 
 _SELF = [_self_word()]
+_SELF_ARG = ctypes.c_uint64(_SELF[0])  # the fast paths' argument: the same word
+_ZERO = ctypes.c_uint64(0)
 
 
 def _after_fork():
     F.refresh_self()
     _SELF[0] = _self_word()
+    _SELF_ARG.value = _SELF[0]
 
 
 if hasattr(os, "register_at_fork"):
