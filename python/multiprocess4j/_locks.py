@@ -164,11 +164,13 @@ class ProcessRLock(ProcessLock):
         super().__init__(arena, address, handle_text)
         self._count = 0
 
-    def acquire(self, block=True, timeout=None):
+    def _enter(self, block=True, timeout=None):
+        """Takes the lock (or once more); self, or None when not blocking (or after timeout seconds) it is held
+        elsewhere. It is __enter__ itself, so a 'with' costs no call more than the lock's work."""
         me = _get_ident()
         if self._thread == me:
             self._count += 1
-            return True
+            return self
         box = self._boxes.get(me) or self._box(me)
         if self._cas(self._word_arg, box[0], _SELF_ARG, A.SEQ_CST, A.SEQ_CST):
             died = False
@@ -176,11 +178,16 @@ class ProcessRLock(ProcessLock):
             box[1].value = 0
             got, died = self._take(block, timeout)
             if not got:
-                return False
+                return None
         self._thread = me
         self._count = 1
         self.previous_owner_died = died
-        return True
+        return self
+
+    __enter__ = _enter
+
+    def acquire(self, block=True, timeout=None):
+        return self._enter(block, timeout) is not None
 
     def release(self, *_exc):
         if self._thread != _get_ident():
@@ -191,22 +198,6 @@ class ProcessRLock(ProcessLock):
             self._thread = None
             if self._exchange(self._word_arg, _ZERO, A.SEQ_CST) >> 63:  # WAITERS: wake one sleeper
                 A.futex_wake(self._futex, 1)
-
-    def __enter__(self):
-        # acquire()'s fast paths, inline: a call less on every 'with' (the slow path is acquire's)
-        me = _get_ident()
-        if self._thread == me:
-            self._count += 1
-            return self
-        box = self._boxes.get(me) or self._box(me)
-        if self._cas(self._word_arg, box[0], _SELF_ARG, A.SEQ_CST, A.SEQ_CST):
-            self._thread = me
-            self._count = 1
-            self.previous_owner_died = False
-        else:
-            box[1].value = 0
-            self.acquire()
-        return self
 
     __exit__ = release
 
