@@ -1,5 +1,6 @@
 package org.multiprocess4j;
 
+import org.multiprocess4j.internal.codec.PackedLists;
 import org.multiprocess4j.internal.codec.ValueCodec;
 import org.multiprocess4j.internal.process.Bootstrap;
 
@@ -63,14 +64,18 @@ import java.util.concurrent.TimeoutException;
  * past its timeout, which fails with a {@link TimeoutException}. A task's exception reaches its {@code Future} with
  * the stack trace from the worker. An initializer that throws breaks the pool: its exception fails every task not
  * yet done, and the pool shuts down (where CPython's would start failing workers for ever). Each worker runs one
- * task at a time; the next waits in this JVM until a worker is free. Workers start with
+ * task at a time, and holds at most one more in its queue, which it starts as soon as it has put the result before
+ * (so it never waits for this JVM between tasks); the rest wait in this JVM. A task a killed worker had not yet
+ * taken from its queue is never failed: it runs on another worker. Workers start with
  * {@link ChildProcess.StartMethod#STANDBY}, so replacements start warm.
  *
  * <p>What travels: tasks and functions are serialized once per submission, and one that captures nothing (a
  * method reference such as {@code Example::sumOf}) only once per class, its worker keeping the deserialized
  * copy; arguments and results that are null, boxed primitives, strings, byte arrays or lists of them travel in a
  * compact form without Java serialization (a list comes back as an {@link ArrayList}); anything else is
- * serialized, shared objects in it travelling as their handles.
+ * serialized, shared objects in it travelling as their handles. {@code map} and {@code starmap} pack a chunk whose
+ * items (or results) are all {@code Integer}s, {@code Long}s or {@code Double}s into an array, and return their
+ * results as one unmodifiable list over the chunks' arrays, boxing an element when it is read.
  */
 public final class ProcessPool extends AbstractExecutorService implements AutoCloseable {
 
@@ -265,11 +270,16 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
      */
     private static final byte STATIC_METHOD = 2;
 
-    /** One worker slot: its process, its own task queue, and the task it runs (null when idle). */
+    /**
+     * One worker slot: its process, its own task queue, the task it runs (null when idle) and the one queued behind
+     * it, which the worker starts as soon as it has put the current one's result, without waiting for this JVM to
+     * read that result and hand it another (null when none).
+     */
     private static final class Worker {
         ChildProcess process;
         ProcessQueue<byte[]> tasks;
         PoolTask<?> current;
+        PoolTask<?> next;
         /** When the current task times out (System.nanoTime), or 0. */
         long deadline;
         /** Whether the worker has said it is ready: a task's timeout runs from then on. */
@@ -410,7 +420,7 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
                 for (Object item : items) {
                     out.add(fn.apply(item));
                 }
-                return out;
+                return new Results(out);
             }
             case STARMAP -> {
                 Fn2<Object, Object, Object> fn = (Fn2<Object, Object, Object>) function;
@@ -420,7 +430,7 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
                 for (int i = 0; i < firsts.size(); i++) {
                     out.add(fn.apply(firsts.get(i), seconds.get(i)));
                 }
-                return out;
+                return new Results(out);
             }
             default -> throw new IllegalStateException("a task message of unknown operation " + op);
         }
@@ -474,12 +484,20 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
         };
     }
 
+    /** A chunk's results, written as a list that may be packed ({@link ValueCodec#writeList}). */
+    private record Results(List<Object> values) {
+    }
+
     /** A result message: slot, task id, whether it succeeded, and the value or exception. */
     private static byte[] outcome(int slot, long id, boolean ok, Object outcome) {
-        ValueCodec.Out out = new ValueCodec.Out(64);
+        ValueCodec.Out out = new ValueCodec.Out(outcome instanceof Results r ? 64 + 9 * r.values().size() : 64);
         out.writeInt(slot).writeLong(id).writeByte(ok ? 1 : 0);
         try {
-            ValueCodec.write(out, outcome, ChildProcess::handleOf);
+            if (outcome instanceof Results r) {
+                ValueCodec.writeList(out, r.values(), 0, r.values().size(), ChildProcess::handleOf);
+            } else {
+                ValueCodec.write(out, outcome, ChildProcess::handleOf);
+            }
             return out.toByteArray();
         } catch (IOException | RuntimeException | StackOverflowError e) {
             RuntimeException plain = new IllegalStateException("the task's " + (ok ? "result" : "exception") + " (a "
@@ -551,6 +569,12 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
 
     /** A new task: its message is the id, the operation, the function, and what {@code items} writes. */
     private <T> PoolTask<T> task(byte op, Serializable function, long timeoutNanos, ItemsWriter items) {
+        return task(op, function, timeoutNanos, 0, items);
+    }
+
+    /** A task message: {@code itemsBytes} is about how many bytes the items take, for the buffer's first size. */
+    private <T> PoolTask<T> task(byte op, Serializable function, long timeoutNanos, int itemsBytes,
+                                 ItemsWriter items) {
         Objects.requireNonNull(function, "function");
         StatelessForm known = STATELESS.get(function.getClass());
         if (known != null && !known.examined) {
@@ -587,7 +611,7 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
         synchronized (this) {
             id = nextId++;
         }
-        ValueCodec.Out out = new ValueCodec.Out(bytes.length + 64);
+        ValueCodec.Out out = new ValueCodec.Out(bytes.length + 64 + itemsBytes);
         out.writeLong(id).writeByte(op).writeByte(form).writeBytes(bytes);
         try {
             items.write(out);
@@ -669,10 +693,13 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
         Objects.requireNonNull(items, "items");
         checkChunkSize(chunkSize);
         List<PoolTask<List<R>>> chunks = new ArrayList<>();
-        for (int from = 0; from < items.size(); from += chunkSize) {
-            List<? extends A> chunk = new ArrayList<>(items.subList(from, Math.min(items.size(), from + chunkSize)));
-            PoolTask<List<R>> task = task(MAP, fn, taskTimeoutNanos,
-                    out -> ValueCodec.write(out, chunk, ChildProcess::handleOf));
+        // Each chunk is written from the list itself, by index: one copy first where indexing is slow.
+        List<? extends A> source = items instanceof java.util.RandomAccess ? items : new ArrayList<>(items);
+        for (int from = 0; from < source.size(); from += chunkSize) {
+            int start = from;
+            int end = Math.min(source.size(), from + chunkSize);
+            PoolTask<List<R>> task = task(MAP, fn, taskTimeoutNanos, 9 * (end - start),
+                    out -> ValueCodec.writeList(out, source, start, end, ChildProcess::handleOf));
             task.listener = listener;
             chunks.add(task);
         }
@@ -682,19 +709,19 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
 
     /**
      * Applies {@code fn} to every item in the workers, {@code chunkSize} items per task, and returns the results in
-     * the items' order (Python's {@code Pool.map(fn, items, chunksize)}).
+     * the items' order, as an unmodifiable list (Python's {@code Pool.map(fn, items, chunksize)}).
      *
      * @throws ExecutionException when a chunk failed (its worker's exception as the cause)
      */
     public <A, R> List<R> map(Fn<? super A, ? extends R> fn, List<? extends A> items, int chunkSize)
             throws InterruptedException, ExecutionException {
-        return collectAll(this.<A, R>submitChunks(fn, items, chunkSize, null), items.size());
+        return collectAll(this.<A, R>submitChunks(fn, items, chunkSize, null));
     }
 
     /**
      * Applies {@code fn} to every pair in the workers, {@code chunkSize} pairs per task, and returns the results in
-     * the pairs' order (Python's {@code Pool.starmap(fn, pairs, chunksize)} for two arguments; build the pairs with
-     * {@link Map#entry}, and pass records to {@link #map} for more).
+     * the pairs' order, as an unmodifiable list (Python's {@code Pool.starmap(fn, pairs, chunksize)} for two
+     * arguments; build the pairs with {@link Map#entry}, and pass records to {@link #map} for more).
      *
      * @throws ExecutionException when a chunk failed (its worker's exception as the cause)
      */
@@ -713,22 +740,23 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
                 firsts.add(pair.getKey());
                 seconds.add(pair.getValue());
             }
-            chunks.add(task(STARMAP, fn, taskTimeoutNanos, out -> {
-                ValueCodec.write(out, firsts, ChildProcess::handleOf);
-                ValueCodec.write(out, seconds, ChildProcess::handleOf);
+            chunks.add(task(STARMAP, fn, taskTimeoutNanos, 18 * firsts.size(), out -> {
+                ValueCodec.writeList(out, firsts, 0, firsts.size(), ChildProcess::handleOf);
+                ValueCodec.writeList(out, seconds, 0, seconds.size(), ChildProcess::handleOf);
             }));
         }
         chunks.forEach(this::execute);
-        return collectAll(chunks, pairs.size());
+        return collectAll(chunks);
     }
 
-    private static <R> List<R> collectAll(List<PoolTask<List<R>>> chunks, int size)
+    /** The chunks' results end to end, as one unmodifiable list read through (no element is copied or boxed). */
+    private static <R> List<R> collectAll(List<PoolTask<List<R>>> chunks)
             throws InterruptedException, ExecutionException {
-        List<R> out = new ArrayList<>(size);
+        List<List<R>> parts = new ArrayList<>(chunks.size());
         for (PoolTask<List<R>> chunk : chunks) {
-            out.addAll(chunk.get());
+            parts.add(chunk.get());
         }
-        return out;
+        return PackedLists.concatenation(parts);
     }
 
     /** A chunk's failure, carried through an iterator. */
@@ -806,21 +834,22 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
         dispatch();
     }
 
-    /** Gives pending tasks to idle workers; the caller holds the monitor. */
+    /**
+     * Gives pending tasks to idle workers, then one more to each busy worker that is ready, to start when it has
+     * put its current result; the caller holds the monitor.
+     */
     private void dispatch() {
         if (terminated) {
             return; // the workers are closed
         }
         for (int i = 0; i < workers.length && !pending.isEmpty(); i++) {
             Worker w = workers[i];
-            boolean retiring = maxTasksPerWorker > 0 && w.handed >= maxTasksPerWorker;
-            if (w.current != null || retiring || !w.process.isAlive()) {
+            if (w.current != null || retiring(w) || !w.process.isAlive()) {
                 continue;
             }
-            PoolTask<?> task = pending.poll();
-            if (task.isDone()) {
-                i--; // cancelled while it waited
-                continue;
+            PoolTask<?> task = nextPending();
+            if (task == null) {
+                break;
             }
             // The queue holds this task and, until the worker says it is ready, its initializer: a put never
             // waits, so the monitor is never held while blocked (a stopped worker would hold up the whole pool).
@@ -833,10 +862,24 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
                 continue;
             }
             w.current = task;
-            w.handed++;
             w.deadline = w.ready ? deadline(task) : 0;
-            task.slot = i;
-            send(w, task.message);
+            hand(w, i, task);
+        }
+        for (int i = 0; i < workers.length && !pending.isEmpty(); i++) {
+            Worker w = workers[i];
+            if (w.current == null || w.next != null || !w.ready || retiring(w) || !w.process.isAlive()) {
+                continue; // only behind a running task of a ready worker
+            }
+            PoolTask<?> task = nextPending();
+            if (task == null) {
+                break;
+            }
+            if (w.current.message.length + task.message.length + 8L > w.tasks.capacityBytes()) {
+                pending.addFirst(task); // both would not fit the queue at once: it waits for an idle worker
+                continue;
+            }
+            w.next = task;
+            hand(w, i, task);
         }
         if (shutdown && pending.isEmpty()) {
             for (Worker w : workers) {
@@ -848,12 +891,34 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
         }
     }
 
+    /** Whether {@code w} has been handed as many tasks as a worker may run. */
+    private boolean retiring(Worker w) {
+        return maxTasksPerWorker > 0 && w.handed >= maxTasksPerWorker;
+    }
+
+    /** The first pending task not cancelled meanwhile, taken off the list; null when none. */
+    private PoolTask<?> nextPending() {
+        for (PoolTask<?> task; (task = pending.poll()) != null; ) {
+            if (!task.isDone()) {
+                return task;
+            }
+        }
+        return null;
+    }
+
+    /** Sends {@code task} to worker {@code slot}'s queue. */
+    private void hand(Worker w, int slot, PoolTask<?> task) {
+        w.handed++;
+        task.slot = slot;
+        send(w, task.message);
+    }
+
     /** When {@code task}, starting now, times out; 0 for never. */
     private static long deadline(PoolTask<?> task) {
         return task.timeoutNanos > 0 ? Math.max(1, System.nanoTime() + task.timeoutNanos) : 0;
     }
 
-    /** Puts a message on a worker's queue, which holds one task at a time: there is always room. */
+    /** Puts a message on a worker's queue, which holds at most two tasks and has room for them: it never waits. */
     private static void send(Worker w, byte[] m) {
         try {
             w.tasks.put(m);
@@ -942,7 +1007,9 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
                 return; // a task cancelled or timed out meanwhile
             }
             task = w.current;
-            w.current = null;
+            w.current = w.next; // already started by the worker, if any: its time runs from now
+            w.next = null;
+            w.deadline = w.current == null ? 0 : deadline(w.current);
             dispatch(); // the worker's next task first: it runs while this JVM reads the result
         }
         Object outcome;
@@ -974,10 +1041,13 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
         }
         pending.clear();
         for (Worker w : workers) {
-            if (w.current != null) {
-                w.current.fail(broken);
-                w.current = null;
+            for (PoolTask<?> task : new PoolTask<?>[] {w.current, w.next}) {
+                if (task != null) {
+                    task.fail(broken);
+                }
             }
+            w.current = null;
+            w.next = null;
             w.process.kill();
         }
     }
@@ -989,8 +1059,21 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
                 continue;
             }
             PoolTask<?> task = w.current;
+            PoolTask<?> queued = w.next;
             w.current = null;
-            if (task != null) {
+            w.next = null;
+            // The worker's results were all read before this (it puts them before it can die), so a task queued
+            // behind the current one was never started; nor was the current one if its message is still in the
+            // dead worker's queue (a ready worker killed between two tasks): those go back to be run elsewhere.
+            long untaken = task != null && w.ready ? untaken(w) : 0;
+            if (queued != null) {
+                queued.slot = -1;
+                pending.addFirst(queued);
+            }
+            if (task != null && untaken > (queued == null ? 0 : 1)) {
+                task.slot = -1;
+                pending.addFirst(task);
+            } else if (task != null) {
                 Integer code = w.process.exitCode();
                 task.fail(new WorkerDiedException(w.process.pid(), code == null ? 0 : code));
             }
@@ -998,6 +1081,15 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
                 w.process.close();
                 startWorker(i);
             }
+        }
+    }
+
+    /** How many messages a dead worker's queue still holds: tasks it never took. */
+    private static long untaken(Worker w) {
+        try {
+            return w.tasks.size();
+        } catch (RuntimeException e) {
+            return 0; // unreadable: its tasks count as started, and fail
         }
     }
 

@@ -88,6 +88,18 @@ class ProcessPoolTest {
         return 0;
     }
 
+    /** Submits a task that hangs, and returns once it runs (polling the flag the task sets: a start has no event). */
+    private static Future<Integer> hangingTask(ProcessPool pool) throws InterruptedException {
+        IntValue started = SharedCTypes.rawValue(CType.c_int, 0);
+        Future<Integer> hung = pool.submit(() -> hang(started));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (started.getVolatile() == 0) {
+            assertTrue(System.nanoTime() < deadline, "the task never started");
+            Thread.sleep(2);
+        }
+        return hung;
+    }
+
     @Test
     void aWorkerThatDiesFailsOnlyItsTaskAndIsReplaced() throws Exception {
         try (ProcessPool pool = ProcessPool.create(2)) {
@@ -107,13 +119,7 @@ class ProcessPoolTest {
             }
             assertTrue(!pool.workerPids().contains(died.pid()), "the dead worker was replaced");
 
-            IntValue started = SharedCTypes.rawValue(CType.c_int, 0);
-            Future<Integer> hung = pool.submit(() -> hang(started));
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (started.getVolatile() == 0) {
-                assertTrue(System.nanoTime() < deadline, "the task never started");
-                Thread.sleep(2);
-            }
+            Future<Integer> hung = hangingTask(pool);
             Set<Long> running = new HashSet<>(pool.workerPids());
             assertTrue(hung.cancel(true));
             assertThrows(CancellationException.class, hung::get);
@@ -123,6 +129,37 @@ class ProcessPoolTest {
                 assertTrue(System.nanoTime() < deadline2, "the cancelled task's worker was not replaced");
                 Thread.sleep(5);
             }
+        }
+    }
+
+    private static void signal(long pid, String signal) throws Exception {
+        assertEquals(0, new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).start().waitFor());
+    }
+
+    @Test
+    void aTaskQueuedBehindTheRunningOneOfAKilledWorkerRunsElsewhere() throws Exception {
+        try (ProcessPool pool = ProcessPool.create(1)) {
+            long first = pool.submit(ProcessPoolTest::pid).get(60, TimeUnit.SECONDS); // the worker is ready
+            Future<Integer> running = hangingTask(pool);
+            Future<Long> queued = pool.submit(ProcessPoolTest::pid); // handed to the busy worker, behind the other
+            signal(first, "KILL");
+            ExecutionException e = assertThrows(ExecutionException.class, () -> running.get(60, TimeUnit.SECONDS));
+            assertEquals(first, assertInstanceOf(ProcessPool.WorkerDiedException.class, e.getCause()).pid());
+            long second = queued.get(60, TimeUnit.SECONDS);
+            assertTrue(second > 0 && second != first, "the queued task ran in the replacement, not failed: "
+                    + second);
+        }
+    }
+
+    @Test
+    void aTaskHandedToAWorkerKilledBeforeItTookItRunsElsewhere() throws Exception {
+        try (ProcessPool pool = ProcessPool.create(1)) {
+            long first = pool.submit(ProcessPoolTest::pid).get(60, TimeUnit.SECONDS); // ready, and idle
+            signal(first, "STOP");
+            Future<Long> handed = pool.submit(ProcessPoolTest::pid); // sits in the stopped worker's queue
+            signal(first, "KILL");
+            long second = handed.get(60, TimeUnit.SECONDS);
+            assertTrue(second > 0 && second != first, "never started, so run by the replacement: " + second);
         }
     }
 

@@ -15,11 +15,14 @@ import java.util.function.Function;
 /**
  * Values in a compact tagged form, for messages between processes: what a pool's tasks take and give most often
  * (null, boxed primitives, strings, byte arrays, and lists of them, as {@code map} passes) without the cost of Java
- * serialization, which everything else falls back to. A list comes back as an {@link ArrayList}.
+ * serialization, which everything else falls back to. A list comes back as an {@link ArrayList}; one written by
+ * {@link #writeList} whose elements are all {@code Integer}s, {@code Long}s or {@code Double}s is packed as an
+ * array and comes back as an unmodifiable list over it ({@link PackedLists}).
  *
  * <pre>
  *   NULL | INT i32 | LONG i64 | DOUBLE f64 | TRUE | FALSE | STRING n:i32 utf-8[n] | BYTES n:i32 [n]
  *   | LIST n:i32 value[n] | SERIALIZED n:i32 [n] (Java serialization; shared objects as their handles)
+ *   | INTS n:i32 i32[n] | LONGS n:i32 i64[n] | DOUBLES n:i32 f64[n]
  * </pre>
  *
  * <p>Little-endian. Reading treats the bytes as hostile: every length is checked against what is left, and a
@@ -36,11 +39,14 @@ public final class ValueCodec {
     private static final byte BYTES = 7;
     private static final byte LIST = 8;
     private static final byte SERIALIZED = 9;
+    private static final byte INTS = 10;
+    private static final byte LONGS = 11;
+    private static final byte DOUBLES = 12;
     /** How deep lists may nest in a message read. */
     private static final int MAX_DEPTH = 64;
 
-    private static final VarHandle INTS = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
-    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class,
+    private static final VarHandle INTS_VIEW = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle LONGS_VIEW = MethodHandles.byteArrayViewVarHandle(long[].class,
             ByteOrder.LITTLE_ENDIAN);
 
     private ValueCodec() {
@@ -74,13 +80,13 @@ public final class ValueCodec {
 
         public Out writeInt(int v) {
             int at = reserve(4);
-            INTS.set(bytes, at, v);
+            INTS_VIEW.set(bytes, at, v);
             return this;
         }
 
         public Out writeLong(long v) {
             int at = reserve(8);
-            LONGS.set(bytes, at, v);
+            LONGS_VIEW.set(bytes, at, v);
             return this;
         }
 
@@ -121,11 +127,11 @@ public final class ValueCodec {
         }
 
         public int readInt() throws IOException {
-            return (int) INTS.get(bytes, take(4));
+            return (int) INTS_VIEW.get(bytes, take(4));
         }
 
         public long readLong() throws IOException {
-            return (long) LONGS.get(bytes, take(8));
+            return (long) LONGS_VIEW.get(bytes, take(8));
         }
 
         public byte[] readBytes() throws IOException {
@@ -177,6 +183,16 @@ public final class ValueCodec {
         }
     }
 
+    /** A packed list of {@code kind}, {@code size} bytes an element, read where it lies in the message. */
+    private static List<Object> packed(In in, Class<?> kind, int size) throws IOException {
+        int n = in.readInt();
+        if (n < 0 || n > (in.bytes.length - in.at) / size) {
+            throw new IOException("malformed message: a packed list of " + n + " elements of " + size + " bytes, "
+                    + (in.bytes.length - in.at) + " bytes left");
+        }
+        return new PackedLists.Primitives(kind, in.bytes, in.take((long) n * size), n);
+    }
+
     private static boolean hasUnpairedSurrogate(String s) {
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
@@ -192,8 +208,47 @@ public final class ValueCodec {
     /** A list whose elements may go one by one: one of the JDK's, or ArrayList (a user's subclass is serialized). */
     private static boolean plainList(List<?> list) {
         Class<?> c = list.getClass();
-        return c == ArrayList.class || c.getName().startsWith("java.util.ImmutableCollections$")
+        return c == ArrayList.class || PackedLists.isPacked(list) || c.getName().startsWith("java.util.ImmutableCollections$")
                 || c.getName().equals("java.util.Arrays$ArrayList");
+    }
+
+    /**
+     * Writes elements {@code from} (inclusive) to {@code to} of {@code list} as one list: packed, when they are all
+     * {@code Integer}s, all {@code Long}s or all {@code Double}s; else element by element, as {@link #write} writes a
+     * list. Read back, it is a list of those elements (unmodifiable, when packed).
+     *
+     * @throws IOException when an element must be serialized and cannot be
+     */
+    public static void writeList(Out out, List<?> list, int from, int to, Function<Object, String> handleOf)
+            throws IOException {
+        int n = to - from;
+        Class<?> kind = n == 0 || list.get(from) == null ? null : list.get(from).getClass();
+        for (int i = from + 1; i < to && kind != null; i++) {
+            Object e = list.get(i);
+            if (e == null || e.getClass() != kind) {
+                kind = null;
+            }
+        }
+        if (kind == Integer.class) {
+            out.writeByte(INTS).writeInt(n);
+            int at = out.reserve(Math.multiplyExact(n, 4));
+            for (int i = 0; i < n; i++) {
+                INTS_VIEW.set(out.bytes, at + 4 * i, (int) (Integer) list.get(from + i));
+            }
+        } else if (kind == Long.class || kind == Double.class) {
+            out.writeByte(kind == Long.class ? LONGS : DOUBLES).writeInt(n);
+            int at = out.reserve(Math.multiplyExact(n, 8));
+            for (int i = 0; i < n; i++) {
+                Object e = list.get(from + i);
+                long bits = e instanceof Long l ? l : Double.doubleToRawLongBits((Double) e);
+                LONGS_VIEW.set(out.bytes, at + 8 * i, bits);
+            }
+        } else {
+            out.writeByte(LIST).writeInt(n);
+            for (int i = from; i < to; i++) {
+                write(out, list.get(i), handleOf, 1);
+            }
+        }
     }
 
     /**
@@ -227,6 +282,9 @@ public final class ValueCodec {
                 }
                 yield list;
             }
+            case INTS -> packed(in, Integer.class, 4);
+            case LONGS -> packed(in, Long.class, 8);
+            case DOUBLES -> packed(in, Double.class, 8);
             case SERIALIZED -> {
                 try {
                     yield Bootstrap.deserialize(in.readBytes(), attach);

@@ -79,6 +79,66 @@ class ValueCodecTest {
         assertThrows(IOException.class, () -> ValueCodec.read(new ValueCodec.In(deep), h -> null));
     }
 
+    private static Object roundTripList(List<?> list, int from, int to) throws IOException {
+        ValueCodec.Out out = new ValueCodec.Out(0);
+        ValueCodec.writeList(out, list, from, to, o -> null);
+        return decode(out.toByteArray());
+    }
+
+    @Test
+    void listsOfOneBoxedPrimitiveArePackedAndComeBackAsEqualUnmodifiableLists() throws Exception {
+        List<Object> mixed = Arrays.asList(1, 2L, 3.0, null, "x");
+        for (List<?> list : List.of(List.of(1, -2, Integer.MAX_VALUE), List.of(1L, Long.MIN_VALUE),
+                List.of(0.5, Double.NaN, -0.0), List.of(), mixed, Arrays.asList(1, null, 3), List.of(7))) {
+            Object back = roundTripList(list, 0, list.size());
+            assertEquals(list, back, "as written: " + list);
+            assertEquals(list.hashCode(), back.hashCode());
+        }
+        List<Integer> ints = java.util.stream.IntStream.range(0, 1000).boxed().toList();
+        List<?> range = (List<?>) roundTripList(ints, 100, 300);
+        assertEquals(ints.subList(100, 300), range);
+        assertThrows(UnsupportedOperationException.class, () -> range.remove(0));
+        // Written again (a result passed on to another task), a packed list is a list, not a serialized object.
+        assertEquals(range, decode(encode(range)));
+        assertInstanceOf(ArrayList.class, decode(encode(List.of(1, 2))), "write() never packs");
+        // Serialized, it is an ArrayList of its elements.
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (java.io.ObjectOutputStream o = new java.io.ObjectOutputStream(bytes)) {
+            o.writeObject(range);
+        }
+        try (java.io.ObjectInputStream in = new java.io.ObjectInputStream(
+                new java.io.ByteArrayInputStream(bytes.toByteArray()))) {
+            assertEquals(new ArrayList<>(ints.subList(100, 300)), in.readObject());
+        }
+        // A packed list's count that the bytes cannot hold is refused.
+        for (byte tag : new byte[] {10, 11, 12}) {
+            byte[] lying = {tag, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, 0x0F, 1, 2, 3, 4};
+            assertThrows(IOException.class, () -> decode(lying));
+            byte[] negative = {tag, 0, 0, 0, (byte) 0x80};
+            assertThrows(IOException.class, () -> decode(negative));
+        }
+    }
+
+    @Test
+    void aConcatenationReadsThroughItsPartsWhateverTheirSizes() {
+        List<List<Integer>> parts = List.of(List.of(0, 1, 2), List.of(), List.of(3), List.of(), List.of(),
+                List.of(4, 5, 6, 7));
+        List<Integer> joined = PackedLists.concatenation(parts);
+        assertEquals(List.of(0, 1, 2, 3, 4, 5, 6, 7), joined);
+        for (int i = 0; i < 8; i++) {
+            assertEquals(i, joined.get(i));
+        }
+        assertThrows(IndexOutOfBoundsException.class, () -> joined.get(8));
+        assertThrows(IndexOutOfBoundsException.class, () -> joined.get(-1));
+        List<Integer> even = PackedLists.concatenation(List.of(List.of(0, 1), List.of(2, 3), List.of(4)));
+        assertEquals(List.of(0, 1, 2, 3, 4), even);
+        assertEquals(4, even.get(4));
+        List<Integer> longLast = PackedLists.concatenation(List.of(List.of(0, 1), List.of(2, 3, 4, 5)));
+        assertEquals(5, longLast.get(5));
+        assertEquals(List.of(), PackedLists.concatenation(List.of()));
+        assertEquals(List.of(9), PackedLists.concatenation(List.of(List.of(9))));
+    }
+
     @Test
     void whatUtf8OrTheDepthLimitCannotCarryFallsBackToSerialization() throws IOException {
         assertEquals("a\uD800b\uDC00", decode(encode("a\uD800b\uDC00")), "unpaired surrogates kept");
