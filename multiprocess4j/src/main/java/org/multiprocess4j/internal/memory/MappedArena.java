@@ -22,7 +22,16 @@ import java.security.SecureRandom;
  * happens to any process; the memory lives while some process holds the descriptor or a mapping.
  */
 public final class MappedArena {
-    private static final SecureRandom IDS = new SecureRandom();
+    /**
+     * Random numbers for arena ids and first generations, made when this process first creates something: a
+     * process that only attaches never starts the generator (some 25 ms of a cold JVM).
+     */
+    static final class Ids {
+        static final SecureRandom RANDOM = new SecureRandom();
+
+        private Ids() {
+        }
+    }
 
     private final ArenaRef ref;
     private final MemorySegment memory;
@@ -42,7 +51,7 @@ public final class MappedArena {
     static MappedArena create(Path directory, long size) {
         Platform platform = Platform.current();
         int fd = platform.createUnnamedSharedFile(directory, size);
-        ArenaRef ref = new ArenaRef(CurrentProcess.PID, CurrentProcess.START_TIME, fd, IDS.nextLong(), size);
+        ArenaRef ref = new ArenaRef(CurrentProcess.PID, CurrentProcess.START_TIME, fd, Ids.RANDOM.nextLong(), size);
         MappedArena arena;
         try {
             arena = map(platform.descriptorPath(CurrentProcess.PID, fd), ref, true);

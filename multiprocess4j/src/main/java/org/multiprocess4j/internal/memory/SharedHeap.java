@@ -37,8 +37,12 @@ public final class SharedHeap {
     private static final Map<MappedArena, FreeSpace> SPACES = new IdentityHashMap<>();
     private static final List<MappedArena> SMALL = new ArrayList<>();
     private static long nextArenaSize = FIRST_ARENA;
-    /** Tells apart the successive blocks at one offset; starts anywhere so that processes differ too. */
-    private static int nextGeneration = new java.security.SecureRandom().nextInt();
+    /**
+     * Tells apart the successive blocks at one offset; starts anywhere so that processes differ too, drawn at this
+     * process's first allocation.
+     */
+    private static int nextGeneration;
+    private static boolean generationDrawn;
 
     private SharedHeap() {
     }
@@ -85,6 +89,10 @@ public final class SharedHeap {
         long aligned = roundUp(offset + ArenaLayout.BLOCK_HEADER_SIZE, alignment);
         if (!fresh) {
             arena.memory().asSlice(aligned, size).fill((byte) 0);
+        }
+        if (!generationDrawn) {
+            nextGeneration = MappedArena.Ids.RANDOM.nextInt();
+            generationDrawn = true;
         }
         int generation = nextGeneration++;
         ArenaLayout.writeDescriptor(arena.memory(), aligned, size, described);
