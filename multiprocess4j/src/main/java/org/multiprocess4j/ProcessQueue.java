@@ -61,7 +61,7 @@ public final class ProcessQueue<E> extends AbstractQueue<E> implements BlockingQ
         this.block = block;
         try {
             this.core = new QueueCore(block.segment(), block.arena().arenaId(), block.offset(), block.generation(),
-                    init);
+                    init, () -> handle().toString());
         } catch (RuntimeException e) {
             block.close();
             throw e;

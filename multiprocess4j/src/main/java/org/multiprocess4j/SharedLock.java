@@ -48,7 +48,7 @@ public abstract sealed class SharedLock implements RobustLock, SharedObject perm
     SharedLock(SharedBlock block, boolean reentrant, boolean init) {
         this.block = block;
         this.core = new LockCore(block.segment(), block.arena().arenaId(), block.offset(), block.generation(),
-                reentrant, init);
+                reentrant, init, () -> handle().toString());
     }
 
     /** A block for a new lock of {@code signature} ('L' or 'R'). */

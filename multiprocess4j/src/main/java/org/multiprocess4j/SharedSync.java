@@ -19,7 +19,7 @@ abstract sealed class SharedSync implements SharedObject permits ProcessSemaphor
         this.signature = signature;
         try {
             this.core = new SyncCore(block.segment(), block.arena().arenaId(), block.offset(), block.generation(),
-                    kind, value, bound, init);
+                    kind, value, bound, init, () -> handle().toString());
         } catch (RuntimeException e) {
             block.close();
             throw e;

@@ -78,6 +78,7 @@ class FlightRecorderEventsTest {
             assertEquals(PID, e.getLong("ownerPid"));
             assertTrue(e.getDuration().toMillis() >= 20, "the wait: " + e.getDuration());
             assertTrue(e.getString("lock").contains("+"), e.getString("lock"));
+            assertEquals(lock.handle().toString(), e.getString("handle"));
             assertFalse(e.getStackTrace().getFrames().isEmpty());
         }
     }
@@ -107,6 +108,7 @@ class FlightRecorderEventsTest {
             });
             assertEquals(child.pid(), e.getLong("deadPid"));
             assertEquals(PID, e.getLong("newOwnerPid"));
+            assertEquals(lock.handle().toString(), e.getString("handle"));
             child.close();
         }
     }

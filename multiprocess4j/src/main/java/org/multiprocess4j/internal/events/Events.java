@@ -1,5 +1,7 @@
 package org.multiprocess4j.internal.events;
 
+import java.util.function.Supplier;
+
 /**
  * Fires the library's events. Each method costs a few instructions when no recording enables its event; none is
  * called on a fast path (an uncontended lock never comes here). Until the JVM's flight recorder has started, no
@@ -23,8 +25,17 @@ public final class Events {
         return Long.toHexString(arenaId) + "+" + offset;
     }
 
-    /** A wait for a lock; {@link Wait#end} it. */
-    public static Wait lockWait(long arenaId, long offset, long ownerPid) {
+    /** The handle {@code handle} gives, or why there is none (a lock closed meanwhile). */
+    private static String handleOrWhy(Supplier<String> handle) {
+        try {
+            return handle.get();
+        } catch (RuntimeException e) {
+            return "(no handle: " + e.getMessage() + ")";
+        }
+    }
+
+    /** A wait for a lock, whose object's handle {@code handle} gives; {@link Wait#end} it. */
+    public static Wait lockWait(long arenaId, long offset, long ownerPid, Supplier<String> handle) {
         if (off()) {
             return Wait.NONE;
         }
@@ -33,22 +44,24 @@ public final class Events {
             return Wait.NONE;
         }
         event.begin();
-        return new Wait(event, arenaId, offset, ownerPid);
+        return new Wait(event, arenaId, offset, ownerPid, handle);
     }
 
     /** A lock wait under way. */
     public static final class Wait {
-        static final Wait NONE = new Wait(null, 0, 0, 0);
+        static final Wait NONE = new Wait(null, 0, 0, 0, null);
         private final LockContendedEvent event;
         private final long arenaId;
         private final long offset;
         private final long ownerPid;
+        private final Supplier<String> handle;
 
-        private Wait(LockContendedEvent event, long arenaId, long offset, long ownerPid) {
+        private Wait(LockContendedEvent event, long arenaId, long offset, long ownerPid, Supplier<String> handle) {
             this.event = event;
             this.arenaId = arenaId;
             this.offset = offset;
             this.ownerPid = ownerPid;
+            this.handle = handle;
         }
 
         /** Ends the wait: recorded when it lasted the threshold the recording sets. */
@@ -59,6 +72,7 @@ public final class Events {
             event.end();
             if (event.shouldCommit()) {
                 event.lock = lock(arenaId, offset);
+                event.handle = handleOrWhy(handle);
                 event.ownerPid = ownerPid;
                 event.acquired = acquired;
                 event.commit();
@@ -67,13 +81,15 @@ public final class Events {
     }
 
     /** A lock was taken over from its dead owner. */
-    public static void lockOwnerDied(long arenaId, long offset, long deadPid, long newOwnerPid) {
+    public static void lockOwnerDied(long arenaId, long offset, long deadPid, long newOwnerPid,
+                                     Supplier<String> handle) {
         if (off()) {
             return;
         }
         LockOwnerDiedEvent event = new LockOwnerDiedEvent();
         if (event.shouldCommit()) {
             event.lock = lock(arenaId, offset);
+            event.handle = handleOrWhy(handle);
             event.deadPid = deadPid;
             event.newOwnerPid = newOwnerPid;
             event.commit();

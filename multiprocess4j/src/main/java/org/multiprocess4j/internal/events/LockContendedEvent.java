@@ -17,6 +17,10 @@ final class LockContendedEvent extends jdk.jfr.Event {
     @Description("The lock's block: its arena's id and its offset in the arena, as in its handle")
     String lock;
 
+    @Label("Handle")
+    @Description("The handle of the lock, or of the queue, semaphore, event or barrier whose lock it is")
+    String handle;
+
     @Label("Owner Pid")
     @Description("The process holding the lock when the wait began")
     long ownerPid;

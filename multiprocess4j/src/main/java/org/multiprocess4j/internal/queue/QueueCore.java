@@ -84,15 +84,18 @@ public final class QueueCore {
     private final ConditionCore notFull;
 
     /**
-     * Views a queue block; {@code init} writes a fresh, empty queue into zeroed memory.
+     * Views a queue block; {@code init} writes a fresh, empty queue into zeroed memory. {@code handle} gives the
+     * queue's handle, which names its lock in events and the log.
      *
      * @throws IllegalArgumentException when an attached block does not hold a queue of its size
      */
-    public QueueCore(MemorySegment segment, long arenaId, long offset, int generation, boolean init) {
+    public QueueCore(MemorySegment segment, long arenaId, long offset, int generation, boolean init,
+                     java.util.function.Supplier<String> handle) {
         this.segment = segment;
         this.capacity = segment.byteSize() - HEADER;
         this.ring = segment.asSlice(HEADER, capacity);
-        this.lock = new LockCore(segment.asSlice(LOCK, LockLayout.SIZE), arenaId, offset, generation, false, init);
+        this.lock = new LockCore(segment.asSlice(LOCK, LockLayout.SIZE), arenaId, offset, generation, false, init,
+                handle);
         this.notEmpty = new ConditionCore(segment.asSlice(NOT_EMPTY, ConditionCore.SIZE), init);
         this.notFull = new ConditionCore(segment.asSlice(NOT_FULL, ConditionCore.SIZE), init);
         if (init) {

@@ -12,6 +12,7 @@ import java.lang.ref.ReferenceQueue;
 import java.lang.ref.WeakReference;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
@@ -96,17 +97,21 @@ public final class LockCore {
     private final boolean reentrant;
     private final Key key;
     private final Local local;
+    /** The handle of the object this lock is part of, made when an event or the log names the lock. */
+    private final Supplier<String> handle;
 
     /**
      * Views a lock block; {@code init} writes a fresh lock into zeroed memory. The block is identified by its
      * arena's id, its offset and its generation, so that every view of one lock in this JVM shares one Local: an
      * attached view finds it in a registry; a new lock's own view enters it there only in {@link #share()}, as no
      * other view can exist before the lock's handle does (most locks never leave their process, and the registry
-     * costs a weak reference each).
+     * costs a weak reference each). {@code handle} gives the handle of the object the lock is part of, for the
+     * flight recorder's events and the log.
      */
     public LockCore(MemorySegment segment, long arenaId, long offset, int generation, boolean reentrant,
-                    boolean init) {
+                    boolean init, Supplier<String> handle) {
         this.segment = segment;
+        this.handle = handle;
         this.key = new Key(arenaId, offset, generation);
         this.local = init ? new Local() : local(key, null);
         this.futexAddress = segment.address() + LockLayout.OWNER_HIGH;
@@ -330,7 +335,7 @@ public final class LockCore {
             return false;
         }
         Waiting.prepare(); // contended: the native calls of waiting will be needed, link them meanwhile
-        Events.Wait wait = Events.lockWait(key.arenaId(), key.offset(), ownerPid());
+        Events.Wait wait = Events.lockWait(key.arenaId(), key.offset(), ownerPid(), handle);
         boolean acquired = false;
         try {
             if (!enterGate(start, timeoutNanos, interruptible)) {
@@ -351,9 +356,9 @@ public final class LockCore {
     private void tookOver(long deadOwner) {
         owned(true);
         long deadPid = deadOwner >>> 32;
-        Events.lockOwnerDied(key.arenaId(), key.offset(), deadPid, CurrentProcess.PID);
+        Events.lockOwnerDied(key.arenaId(), key.offset(), deadPid, CurrentProcess.PID, handle);
         // The logger is made only here: System.getLogger costs a JVM ~19 ms the first time.
-        System.getLogger("org.multiprocess4j").log(System.Logger.Level.WARNING, () -> "took lock " + Events.lock(key.arenaId(), key.offset())
+        System.getLogger("org.multiprocess4j").log(System.Logger.Level.WARNING, () -> "took lock " + Events.lock(key.arenaId(), key.offset()) + " (" + handle.get() + ")"
                 + " over from process " + deadPid + ", which died holding it");
     }
 

@@ -39,10 +39,10 @@ public final class SyncCore {
      * @throws IllegalArgumentException when an attached block does not hold {@code kind}
      */
     public SyncCore(MemorySegment segment, long arenaId, long offset, int generation, int kind, long value,
-                    long bound, boolean init) {
+                    long bound, boolean init, java.util.function.Supplier<String> handle) {
         this.segment = segment;
         this.lock = new LockCore(segment.asSlice(SyncLayout.LOCK, LockLayout.SIZE), arenaId, offset, generation,
-                false, init);
+                false, init, handle);
         this.condition = new ConditionCore(segment.asSlice(SyncLayout.CONDITION, ConditionCore.SIZE), init);
         if (init) {
             segment.set(JAVA_LONG, SyncLayout.VALUE, value);
