@@ -3,6 +3,7 @@ import ctypes
 import os
 import threading
 import time
+import weakref
 
 from . import _atomics as A
 from . import _format as F
@@ -52,6 +53,7 @@ class ProcessLock:
         self._handle = handle_text
         self._boxes = {}  # thread ident -> (argument, box): see _box
         self._thread = None
+        _LOCKS.add(self)
         self.previous_owner_died = False
 
     @property
@@ -59,9 +61,10 @@ class ProcessLock:
         return self._handle
 
     def _box(self, me):
-        """Thread me's expected-value box for the fast compare-and-swap, as (argument, box), holding 0 between
-        calls. Each thread has its own: a failed compare-and-swap writes the word it found into the box, and
-        another thread comparing against that word could take a lock that is held."""
+        """Thread me's expected-value box for the fast compare-and-swap, as (argument, box). A failed
+        compare-and-swap writes the word it found into the box, and a compare-and-swap against that word would take
+        a lock that is held: so each thread has its own box, and sets it to 0 right before each compare-and-swap
+        (not after a failed one, which an exception, such as KeyboardInterrupt, or a fork could come between)."""
         box = self._boxes.get(me)
         if box is None:
             value = ctypes.c_uint64(0)
@@ -103,10 +106,10 @@ class ProcessLock:
         """Takes the lock; False when not blocking (or after timeout seconds) it is held elsewhere."""
         me = _get_ident()
         box = self._boxes.get(me) or self._box(me)
+        box[1].value = 0  # before, not after, a failed compare-and-swap: see _box
         if self._cas(self._word_arg, box[0], _SELF_ARG, A.SEQ_CST, A.SEQ_CST):
             died = False
         else:
-            box[1].value = 0
             got, died = self._take(block, timeout)
             if not got:
                 return False
@@ -172,10 +175,10 @@ class ProcessRLock(ProcessLock):
             self._count += 1
             return self
         box = self._boxes.get(me) or self._box(me)
+        box[1].value = 0  # before, not after, a failed compare-and-swap: see _box
         if self._cas(self._word_arg, box[0], _SELF_ARG, A.SEQ_CST, A.SEQ_CST):
             died = False
         else:
-            box[1].value = 0
             got, died = self._take(block, timeout)
             if not got:
                 return None
@@ -216,10 +219,19 @@ _SELF_ARG = ctypes.c_uint64(_SELF[0])  # the fast paths' argument: the same word
 _ZERO = ctypes.c_uint64(0)
 
 
+_LOCKS = weakref.WeakSet()  # every lock of this process, for _after_fork
+
+
 def _after_fork():
+    """In a forked child, which is another process: its identity, and no lock held or box filled by a thread of
+    the parent (the child's threads may get those threads' idents back)."""
     F.refresh_self()
     _SELF[0] = _self_word()
     _SELF_ARG.value = _SELF[0]
+    for lock in list(_LOCKS):
+        lock._thread = None
+        lock._boxes = {}
+        lock._count = 0
 
 
 if hasattr(os, "register_at_fork"):

@@ -1,0 +1,70 @@
+package org.multiprocess4j;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.multiprocess4j.sharedctypes.CType;
+import org.multiprocess4j.sharedctypes.LongArray;
+import org.multiprocess4j.sharedctypes.SharedCTypes;
+
+import java.nio.file.Path;
+import java.time.Duration;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Python's fast path never compares against a held lock's word: after an interrupt, or in a forked child. */
+class PythonLockEdgesTest {
+    private static final Path SCRIPT = Path.of("src", "test", "python", "lock_edges.py");
+
+    @BeforeAll
+    static void needsPython() throws InterruptedException {
+        PythonInteropTest.needsPython();
+    }
+
+    private static void python(String function, Object... args) {
+        try (PythonProcess p = new PythonProcess(SCRIPT, function, args)) {
+            p.start();
+            assertTrue(p.join(Duration.ofSeconds(120)), function + " did not end within 120 s");
+            assertEquals(0, p.exitCode(), function + " failed:\n" + p.exception());
+        }
+    }
+
+    @Test
+    void anAcquireInterruptedAfterItsFailedCompareAndSwapLeavesNoStaleExpectedWord() {
+        for (boolean reentrant : new boolean[] {false, true}) {
+            SharedLock lock = reentrant ? ProcessRLock.create() : ProcessLock.create();
+            LongArray result = SharedCTypes.rawArray(CType.c_long, 2);
+            lock.lock();
+            try {
+                python("interrupted_then_again", lock, result);
+            } finally {
+                lock.unlock();
+            }
+            assertEquals(0, result.get(0), (reentrant ? "ProcessRLock" : "ProcessLock")
+                    + ": Python took the lock this JVM holds");
+        }
+    }
+
+    @Test
+    void aChildForkedWhileAThreadWasBetweenItsCompareAndSwapAndTheResetTakesNoHeldLock() {
+        ProcessLock lock = ProcessLock.create();
+        LongArray result = SharedCTypes.rawArray(CType.c_long, 2);
+        lock.lock();
+        try {
+            python("fork_while_a_thread_is_between", lock, result);
+        } finally {
+            lock.unlock();
+        }
+        assertEquals(0, result.get(0), "the forked child's thread took the lock this JVM holds (ident reused: "
+                + result.get(1) + ")");
+    }
+
+    /** A forked child is another process: it holds none of the locks its parent holds. */
+    @Test
+    void aChildForkedByTheHolderOfARLockDoesNotOwnIt() {
+        ProcessRLock lock = ProcessRLock.create();
+        LongArray result = SharedCTypes.rawArray(CType.c_long, 1);
+        python("fork_while_holding", lock, result);
+        assertEquals(0, result.get(0), "the child re-entered a lock its parent holds");
+    }
+}

@@ -1,0 +1,96 @@
+"""The Python locks where a thread's compare-and-swap box or a fork could leave a held lock looking free."""
+import inspect
+import os
+import sys
+import threading
+
+import multiprocess4j as mp4j
+
+
+def _cas_line(lock):
+    """The line of the fast compare-and-swap in acquire (ProcessLock) or _enter (ProcessRLock)."""
+    fn = type(lock).acquire if type(lock).__name__ == "ProcessLock" else type(lock)._enter
+    src, first = inspect.getsourcelines(fn)
+    return fn.__code__, next(first + i for i, l in enumerate(src) if "self._cas(" in l)
+
+
+def _after_the_cas(lock, action):
+    """A trace function that runs action() at the first line after the fast compare-and-swap returned: where
+    CPython delivers a signal's exception (KeyboardInterrupt), as it checks for them after a call."""
+    code, line = _cas_line(lock)
+    seen = []
+
+    def local(frame, event, arg):
+        if event == "line":
+            if seen:
+                seen.clear()
+                action()
+            elif frame.f_lineno == line:
+                seen.append(1)
+        return local
+
+    return lambda frame, event, arg: local if frame.f_code is code else None
+
+
+def interrupted_then_again(lock, result):
+    """Java holds lock. acquire() is interrupted (KeyboardInterrupt) right after its compare-and-swap failed; the
+    program goes on and tries again: result[0] = 1 when that second try took the lock Java holds."""
+    def interrupt():
+        raise KeyboardInterrupt
+    sys.settrace(_after_the_cas(lock, interrupt))
+    try:
+        lock.acquire(False)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sys.settrace(None)
+    result[0] = 1 if lock.acquire(False) else 0
+
+
+def fork_while_a_thread_is_between(lock, result):
+    """Java holds lock. Thread T's acquire fails its compare-and-swap and is descheduled before it resets its box;
+    the main thread forks. In the child, a new thread (same ident as T, glibc reuses T's stack) tries the lock:
+    result[0] = 1 when it took the lock Java holds, result[1] = 1 when the ident was T's."""
+    paused, forked = threading.Event(), threading.Event()
+
+    def pause():
+        paused.set()
+        forked.wait(10)
+    t_ident = []
+
+    def t_body():
+        t_ident.append(threading.get_ident())
+        threading.settrace(None)
+        sys.settrace(_after_the_cas(lock, pause))
+        lock.acquire(False)
+        sys.settrace(None)
+    t = threading.Thread(target=t_body)
+    t.start()
+    assert paused.wait(10)
+    pid = os.fork()
+    if pid == 0:
+        took = []
+
+        def child():
+            took.append((1 if lock.acquire(False) else 0, 1 if threading.get_ident() == t_ident[0] else 0))
+        c = threading.Thread(target=child)
+        c.start()
+        c.join()
+        os._exit(10 * took[0][0] + took[0][1])
+    forked.set()
+    t.join()
+    _, status = os.waitpid(pid, 0)
+    code = os.waitstatus_to_exitcode(status)
+    result[0] = code // 10
+    result[1] = code % 10
+
+
+def fork_while_holding(lock, result):
+    """This process holds the re-entrant lock and forks: the child is another process, so the lock's word names
+    its parent and the child must not be its owner. result[0] = 1 when the child's acquire(False) said it got it."""
+    with lock:
+        pid = os.fork()
+        if pid == 0:
+            os._exit(1 if lock.acquire(False) else 0)
+        _, status = os.waitpid(pid, 0)
+    result[0] = os.waitstatus_to_exitcode(status)
