@@ -2,6 +2,7 @@ package org.multiprocess4j;
 
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.multiprocess4j.testing.Python;
 import org.multiprocess4j.sharedctypes.CType;
 import org.multiprocess4j.sharedctypes.IntArray;
 import org.multiprocess4j.sharedctypes.IntValue;
@@ -26,7 +27,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * JVM and CPython processes on the same shared objects and the same robust locks: every type both ways, the
@@ -39,21 +39,12 @@ class PythonInteropTest {
 
     @BeforeAll
     static void needsPython() throws InterruptedException {
-        try {
-            Process p = new ProcessBuilder("python3", "-c", "import ctypes, mmap").start();
-            assumeTrue(p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0, "python3 does not run here");
-        } catch (IOException e) {
-            assumeTrue(false, "python3 is not installed here, so the Python interoperation cannot be tested: " + e);
-        }
+        Python.required();
     }
 
     /** Runs {@code function} of the test script with {@code args} and fails with its traceback when it raises. */
     private static void python(String function, Object... args) {
-        try (PythonProcess p = new PythonProcess(SCRIPT, function, args)) {
-            p.start();
-            assertTrue(p.join(Duration.ofSeconds(120)), function + " did not end within 120 s");
-            assertEquals(0, p.exitCode(), function + " failed:\n" + p.exception());
-        }
+        Python.run(SCRIPT, function, args);
     }
 
     private static Map<String, Object> testCase(String name, Object obj, String kind, Object expect, Object write) {

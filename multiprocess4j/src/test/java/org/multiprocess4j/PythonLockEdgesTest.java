@@ -2,15 +2,14 @@ package org.multiprocess4j;
 
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.multiprocess4j.testing.Python;
 import org.multiprocess4j.sharedctypes.CType;
 import org.multiprocess4j.sharedctypes.LongArray;
 import org.multiprocess4j.sharedctypes.SharedCTypes;
 
 import java.nio.file.Path;
-import java.time.Duration;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Python's fast path never compares against a held lock's word: after an interrupt, or in a forked child. */
 class PythonLockEdgesTest {
@@ -18,15 +17,11 @@ class PythonLockEdgesTest {
 
     @BeforeAll
     static void needsPython() throws InterruptedException {
-        PythonInteropTest.needsPython();
+        Python.required();
     }
 
     private static void python(String function, Object... args) {
-        try (PythonProcess p = new PythonProcess(SCRIPT, function, args)) {
-            p.start();
-            assertTrue(p.join(Duration.ofSeconds(120)), function + " did not end within 120 s");
-            assertEquals(0, p.exitCode(), function + " failed:\n" + p.exception());
-        }
+        Python.run(SCRIPT, function, args);
     }
 
     @Test

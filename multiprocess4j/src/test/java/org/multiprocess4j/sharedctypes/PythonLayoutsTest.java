@@ -2,17 +2,12 @@ package org.multiprocess4j.sharedctypes;
 
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.multiprocess4j.PythonProcess;
+import org.multiprocess4j.testing.Python;
 
-import java.io.IOException;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Structures of every layout rule ({@link LayoutRulesTest}'s), attached in Python from their signatures alone:
@@ -24,20 +19,11 @@ class PythonLayoutsTest {
 
     @BeforeAll
     static void needsPython() throws InterruptedException {
-        try {
-            Process p = new ProcessBuilder("python3", "-c", "import ctypes").start();
-            assumeTrue(p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0, "python3 does not run here");
-        } catch (IOException e) {
-            assumeTrue(false, "python3 is not installed here: " + e);
-        }
+        Python.required();
     }
 
     private static void python(String function, Object... args) {
-        try (PythonProcess p = new PythonProcess(SCRIPT, function, args)) {
-            p.start();
-            assertTrue(p.join(Duration.ofSeconds(120)), function + " did not end");
-            assertEquals(0, p.exitCode(), function + " failed:\n" + p.exception());
-        }
+        Python.run(SCRIPT, function, args);
     }
 
     @Test
