@@ -64,9 +64,11 @@ import java.util.concurrent.TimeoutException;
  * past its timeout, which fails with a {@link TimeoutException}. A task's exception reaches its {@code Future} with
  * the stack trace from the worker. An initializer that throws breaks the pool: its exception fails every task not
  * yet done, and the pool shuts down (where CPython's would start failing workers for ever). Each worker runs one
- * task at a time, and holds at most one more in its queue, which it starts as soon as it has put the result before
- * (so it never waits for this JVM between tasks); the rest wait in this JVM. A task a killed worker had not yet
- * taken from its queue is never failed: it runs on another worker. Workers start with
+ * task at a time; a worker running a chunk of a {@code map} or {@code starmap} holds one more chunk in its queue,
+ * which it starts as soon as it has put the result before (so it never waits for this JVM between chunks), and
+ * which counts as started: cancelling it returns false. The rest wait in this JVM. A task a killed worker had not
+ * yet taken from its queue is never failed: it runs on another worker (unless {@code shutdownNow} killed it,
+ * which returns a queued chunk among the tasks never started). Workers start with
  * {@link ChildProcess.StartMethod#STANDBY}, so replacements start warm.
  *
  * <p>What travels: tasks and functions are serialized once per submission, and one that captures nothing (a
@@ -299,6 +301,8 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
     private final ArrayDeque<PoolTask<?>> pending = new ArrayDeque<>();
     private long nextId = 1;
     private boolean shutdown;
+    /** Whether shutdownNow was called: a task a dead worker had not started is then not run elsewhere. */
+    private boolean stoppedNow;
     private boolean terminated;
     /** Why the pool broke (its initializer threw), or null. */
     private IllegalStateException broken;
@@ -516,17 +520,23 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
         final long id;
         final byte[] message;
         final long timeoutNanos;
+        /**
+         * A chunk of a map or starmap: only such a task is queued behind another in a worker, and only behind one
+         * (a task of the user's own might wait for something that a task queued behind it would do).
+         */
+        final boolean chunk;
         int slot = -1;
         /** Where the task goes once done, for imapUnordered; null when nobody listens. */
         BlockingQueue<PoolTask<?>> listener;
 
-        PoolTask(long id, byte[] message, long timeoutNanos) {
+        PoolTask(long id, byte[] message, long timeoutNanos, boolean chunk) {
             super(() -> {
                 throw new IllegalStateException("a pool task runs in a worker, not here");
             });
             this.id = id;
             this.message = message;
             this.timeoutNanos = timeoutNanos;
+            this.chunk = chunk;
         }
 
         void succeed(Object value) {
@@ -557,13 +567,22 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
         /** The caller's own future around this task, run once this task is done; null when none. */
         Runnable wrapper;
 
+        /**
+         * Cancels the task unless it has started: a chunk queued behind another in its worker counts as started
+         * (the worker runs it next, and nothing can take it back), so cancelling it returns false.
+         */
         @Override
         public boolean cancel(boolean mayInterruptIfRunning) {
-            boolean cancelled = super.cancel(mayInterruptIfRunning);
-            if (cancelled) {
-                cancelled(this, mayInterruptIfRunning);
+            synchronized (ProcessPool.this) {
+                if (slot >= 0 && workers[slot].next == this) {
+                    return false;
+                }
+                boolean cancelled = super.cancel(mayInterruptIfRunning);
+                if (cancelled) {
+                    cancelled(this, mayInterruptIfRunning);
+                }
+                return cancelled;
             }
-            return cancelled;
         }
     }
 
@@ -618,7 +637,7 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
         } catch (IOException e) {
             throw new IllegalArgumentException("the items cannot be serialized: " + e, e);
         }
-        return new PoolTask<>(id, out.toByteArray(), timeoutNanos);
+        return new PoolTask<>(id, out.toByteArray(), timeoutNanos, op != CALL);
     }
 
     private static byte[] utf8(String s) {
@@ -867,15 +886,16 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
         }
         for (int i = 0; i < workers.length && !pending.isEmpty(); i++) {
             Worker w = workers[i];
-            if (w.current == null || w.next != null || !w.ready || retiring(w) || !w.process.isAlive()) {
-                continue; // only behind a running task of a ready worker
+            if (w.current == null || !w.current.chunk || w.next != null || !w.ready || retiring(w)
+                    || !w.process.isAlive() || !pending.peek().chunk) {
+                continue; // only a chunk, behind a running chunk of a ready worker
             }
             PoolTask<?> task = nextPending();
             if (task == null) {
                 break;
             }
-            if (w.current.message.length + task.message.length + 8L > w.tasks.capacityBytes()) {
-                pending.addFirst(task); // both would not fit the queue at once: it waits for an idle worker
+            if (!task.chunk || w.current.message.length + task.message.length + 8L > w.tasks.capacityBytes()) {
+                pending.addFirst(task); // waits for an idle worker
                 continue;
             }
             w.next = task;
@@ -1065,8 +1085,8 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
             // The worker's results were all read before this (it puts them before it can die), so a task queued
             // behind the current one was never started; nor was the current one if its message is still in the
             // dead worker's queue (a ready worker killed between two tasks): those go back to be run elsewhere.
-            long untaken = task != null && w.ready ? untaken(w) : 0;
-            if (queued != null) {
+            long untaken = task != null && w.ready && !stoppedNow ? untaken(w) : 0;
+            if (queued != null) { // only while not stopped: shutdownNow takes a queued task back itself
                 queued.slot = -1;
                 pending.addFirst(queued);
             }
@@ -1131,9 +1151,15 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
             return List.of();
         }
         shutdown = true;
+        stoppedNow = true;
         List<Runnable> never = new ArrayList<>(pending);
         pending.clear();
         for (Worker w : workers) {
+            if (w.next != null) { // never started: it was queued behind the running one
+                never.add(w.next);
+                w.next.slot = -1;
+                w.next = null;
+            }
             w.process.kill();
         }
         return never;

@@ -4,6 +4,7 @@ import org.junit.jupiter.api.Test;
 import org.multiprocess4j.sharedctypes.CType;
 import org.multiprocess4j.sharedctypes.DoubleArray;
 import org.multiprocess4j.sharedctypes.IntValue;
+import org.multiprocess4j.sharedctypes.LongArray;
 import org.multiprocess4j.sharedctypes.SharedCTypes;
 
 import java.util.ArrayList;
@@ -136,18 +137,48 @@ class ProcessPoolTest {
         assertEquals(0, new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).start().waitFor());
     }
 
+    /** Chunk 0 says it started and hangs; chunk 1 records the pid of the worker it ran in, and how often. */
+    static long hangOrRecord(Integer item, IntValue started, LongArray ranIn) {
+        if (item == 0) {
+            started.set(1);
+            java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.SECONDS.toNanos(600));
+        }
+        long pid = ProcessHandle.current().pid();
+        ranIn.set(0, pid);
+        ranIn.set(1, ranIn.get(1) + 1);
+        return pid;
+    }
+
     @Test
-    void aTaskQueuedBehindTheRunningOneOfAKilledWorkerRunsElsewhere() throws Exception {
+    void aChunkQueuedBehindTheRunningOneOfAKilledWorkerRunsElsewhere() throws Exception {
         try (ProcessPool pool = ProcessPool.create(1)) {
             long first = pool.submit(ProcessPoolTest::pid).get(60, TimeUnit.SECONDS); // the worker is ready
-            Future<Integer> running = hangingTask(pool);
-            Future<Long> queued = pool.submit(ProcessPoolTest::pid); // handed to the busy worker, behind the other
-            signal(first, "KILL");
-            ExecutionException e = assertThrows(ExecutionException.class, () -> running.get(60, TimeUnit.SECONDS));
+            IntValue started = SharedCTypes.rawValue(CType.c_int, 0);
+            LongArray ranIn = SharedCTypes.rawArray(CType.c_long, 2);
+            Thread mapper = Thread.currentThread();
+            Thread killer = Thread.ofPlatform().start(() -> {
+                try {
+                    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                    while ((started.getVolatile() == 0 || mapper.getState() != Thread.State.WAITING)
+                            && System.nanoTime() < deadline) {
+                        Thread.sleep(2); // a worker's flag in shared memory, and map waiting for its chunks
+                    }
+                    signal(first, "KILL"); // chunk 1 is in its queue, behind chunk 0
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            ExecutionException e = assertThrows(ExecutionException.class,
+                    () -> pool.map(item -> hangOrRecord(item, started, ranIn), List.of(0, 1), 1));
+            killer.join();
             assertEquals(first, assertInstanceOf(ProcessPool.WorkerDiedException.class, e.getCause()).pid());
-            long second = queued.get(60, TimeUnit.SECONDS);
-            assertTrue(second > 0 && second != first, "the queued task ran in the replacement, not failed: "
-                    + second);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (ranIn.get(1) == 0) {
+                assertTrue(System.nanoTime() < deadline, "the queued chunk never ran");
+                Thread.sleep(2);
+            }
+            assertTrue(ranIn.get(0) != first, "the queued chunk ran in the replacement, not in " + first);
+            assertEquals(1, ranIn.get(1), "once");
         }
     }
 
