@@ -37,8 +37,9 @@ final class Descriptors {
         } catch (CharacterCodingException e) {
             return layout;
         }
-        if (descriptor.chars().anyMatch(c -> c < 0x20 && c != '\n' || c == 0x7F)) {
-            return layout;
+        if (descriptor.chars().anyMatch(c -> c != '\n' && (Character.isISOControl(c)
+                || Character.getType(c) == Character.FORMAT))) {
+            return layout; // C0 and C1 controls (CSI among them), bidirectional overrides: kept off a terminal
         }
         String[] parts = descriptor.split("\n", -1);
         if (parts.length == 2 && parts[0].equals("-")) {

@@ -172,6 +172,10 @@ public final class Inspector {
         try {
             String line = new String(Files.readAllBytes(PROC.resolve(pid + "/cmdline")), StandardCharsets.UTF_8)
                     .replace('\0', ' ').trim();
+            // Another program's arguments: no control character (an escape sequence) reaches the terminal.
+            line = line.codePoints().map(c -> Character.isISOControl(c) || Character.getType(c) == Character.FORMAT
+                    ? '?' : c).collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append)
+                    .toString();
             return line.length() > 160 ? line.substring(0, 159) + "\u2026" : line;
         } catch (IOException e) {
             return "?";

@@ -54,7 +54,8 @@ class DescriptorsTest {
     @Test
     void aDescriptorThatDoesNotParseIsIgnored() {
         for (String bad : List.of("", "\n", "1", "x\nvi", "-1\nvi", "1\n", "1\nZ", "1\nLL", "1\nvi\nmore\nparts",
-                "99999999999999999999\nai", "1\nv\u0007i", "1\nvi\u001b[2J", "- \nphrase", "-\nphrase\nmore")) {
+                "99999999999999999999\nai", "1\nv\u0007i", "1\nvi\u001b[2J", "- \nphrase", "-\nphrase\nmore",
+                "-\na \u009b2J phrase", "1\nv{S\u009b;x:i}", "-\nright\u202eto left", "1\nvi\u0085")) {
             assertSame(DATA, read(bad), "ignored: " + bad.replace("\n", "\\n"));
         }
         assertSame(DATA, Descriptors.describe(DATA, ByteBuffer.wrap(new byte[] {'1', '\n', 'v', (byte) 0xC3}), 9,

@@ -40,6 +40,12 @@ public final class PackedLists {
         Object writeReplace() {
             return new ArrayList<>(this);
         }
+
+        /** Never one of these from a stream (it is written as an ArrayList): a stream naming one is forged. */
+        @Serial
+        private void readObject(java.io.ObjectInputStream in) throws java.io.InvalidObjectException {
+            throw new java.io.InvalidObjectException("a packed list is never serialized as itself: " + getClass());
+        }
     }
 
     /**

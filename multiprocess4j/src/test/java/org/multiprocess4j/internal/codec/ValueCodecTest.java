@@ -119,6 +119,33 @@ class ValueCodecTest {
         }
     }
 
+    /**
+     * A serialized value naming a packed list itself is forged (packed lists serialize as ArrayLists): reading it is
+     * an IOException, not a list over no bytes. The stream is written by a twin class whose name differs by one
+     * letter, then renamed.
+     */
+    @Test
+    void aStreamNamingAPackedListIsRefused() throws Exception {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (java.io.ObjectOutputStream o = new java.io.ObjectOutputStream(bytes)) {
+            o.writeObject(new PackedListz.Primitives(0, 3));
+        }
+        byte[] stream = bytes.toByteArray();
+        byte[] twin = PackedListz.class.getName().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] real = PackedLists.class.getName().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        int renamed = 0;
+        for (int i = 0; i + twin.length <= stream.length; i++) {
+            if (Arrays.equals(stream, i, i + twin.length, twin, 0, twin.length)) {
+                System.arraycopy(real, 0, stream, i, real.length);
+                renamed++;
+            }
+        }
+        assertTrue(renamed >= 2, "class names renamed: " + renamed);
+        ValueCodec.Out out = new ValueCodec.Out(0);
+        out.writeByte(9).writeBytes(stream); // SERIALIZED
+        assertThrows(IOException.class, () -> ValueCodec.read(new ValueCodec.In(out.toByteArray()), h -> null));
+    }
+
     @Test
     void aConcatenationReadsThroughItsPartsWhateverTheirSizes() {
         List<List<Integer>> parts = List.of(List.of(0, 1, 2), List.of(), List.of(3), List.of(), List.of(),
@@ -154,5 +181,38 @@ class ValueCodecTest {
         List<Object> self = new ArrayList<>();
         self.add(self);
         assertEquals(1, ((List<?>) decode(encode(self))).size(), "a list that contains itself");
+    }
+}
+
+/** A twin of PackedLists' classes, whose name differs by one letter, to write a stream that names them. */
+final class PackedListz {
+    private PackedListz() {
+    }
+
+    abstract static class Packed<E> extends java.util.AbstractList<E> implements Serializable {
+        @java.io.Serial
+        private static final long serialVersionUID = 1L;
+    }
+
+    static final class Primitives extends Packed<Object> {
+        @java.io.Serial
+        private static final long serialVersionUID = 1L;
+        private final int offset;
+        private final int size;
+
+        Primitives(int offset, int size) {
+            this.offset = offset;
+            this.size = size;
+        }
+
+        @Override
+        public Object get(int index) {
+            return offset;
+        }
+
+        @Override
+        public int size() {
+            return size;
+        }
     }
 }
