@@ -66,7 +66,8 @@ import java.util.concurrent.TimeoutException;
  * yet done, and the pool shuts down (where CPython's would start failing workers for ever). Each worker runs one
  * task at a time; a worker running a chunk of a {@code map} or {@code starmap} holds one more chunk in its queue,
  * which it starts as soon as it has put the result before (so it never waits for this JVM between chunks), and
- * which counts as started: cancelling it returns false. The rest wait in this JVM. A task a killed worker had not
+ * which counts as started: cancelling it returns false (a worker that goes idle while nothing waits here takes such
+ * a chunk back from the other's queue, if it is still there, and runs it). The rest wait in this JVM. A task a killed worker had not
  * yet taken from its queue is never failed: it runs on another worker (unless {@code shutdownNow} killed it,
  * which returns a queued chunk among the tasks never started). Workers start with
  * {@link ChildProcess.StartMethod#STANDBY}, so replacements start warm.
@@ -861,6 +862,9 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
         if (terminated) {
             return; // the workers are closed
         }
+        if (pending.isEmpty() && !shutdown) {
+            takeBackForAnIdleWorker();
+        }
         for (int i = 0; i < workers.length && !pending.isEmpty(); i++) {
             Worker w = workers[i];
             if (w.current != null || retiring(w) || !w.process.isAlive()) {
@@ -908,6 +912,46 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
                     send(w, new ValueCodec.Out(8).writeLong(STOP).toByteArray());
                 }
             }
+        }
+    }
+
+    /**
+     * When a worker is idle and nothing waits here, takes back a chunk another worker holds in its queue but has not
+     * started (it may be stuck behind a slow one, or behind one that waits for it), so that the idle worker runs it.
+     * The queue's lock decides the race with that worker's own take: a message taken back is one it never saw.
+     */
+    private void takeBackForAnIdleWorker() {
+        boolean idle = false;
+        for (Worker w : workers) {
+            idle |= w.current == null && w.ready && !retiring(w) && w.process.isAlive();
+        }
+        for (int i = 0; i < workers.length && idle && pending.isEmpty(); i++) {
+            Worker w = workers[i];
+            if (w.next == null) {
+                continue;
+            }
+            byte[] m = w.tasks.poll(); // the oldest message not taken: the current task's, or the queued one's
+            if (m == null) {
+                continue; // the worker has taken both: the queued one runs there now
+            }
+            long id;
+            try {
+                id = new ValueCodec.In(m).readLong();
+            } catch (IOException e) {
+                continue; // not a task message: cannot happen, as only this JVM puts into the queue
+            }
+            PoolTask<?> back = id == w.next.id ? w.next : w.current;
+            if (back.id != id) {
+                continue;
+            }
+            if (back == w.current) { // not started either: the queued one becomes the worker's current task
+                w.current = w.next;
+                w.deadline = deadline(w.current);
+            }
+            w.next = null;
+            w.handed--;
+            back.slot = -1;
+            pending.addFirst(back);
         }
     }
 

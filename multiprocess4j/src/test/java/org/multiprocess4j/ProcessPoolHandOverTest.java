@@ -197,6 +197,33 @@ class ProcessPoolHandOverTest {
         });
     }
 
+    /** Item 0 waits (at most 60 s) for item 2, which sets {@code e}; 0 when it came, -1 when not. */
+    static int waitForTheLast(Integer item, ProcessEvent e) {
+        if (item == 0) {
+            try {
+                return e.await(Duration.ofSeconds(60)) ? 0 : -1;
+            } catch (InterruptedException x) {
+                return -2;
+            }
+        }
+        if (item == 2) {
+            e.set();
+        }
+        return item;
+    }
+
+    /**
+     * Two workers, three chunks: chunk 2 is queued behind chunk 0, which waits for it. When the other worker goes
+     * idle, it takes chunk 2 back from the first worker's queue and runs it: no chunk is stuck behind another.
+     */
+    @Test
+    void aChunkQueuedBehindOneThatWaitsForItRunsOnTheWorkerThatGoesIdle() throws Exception {
+        withReadyPool(2, pool -> {
+            ProcessEvent e = ProcessEvent.create();
+            assertEquals(List.of(0, 1, 2), pool.map(item -> waitForTheLast(item, e), List.of(0, 1, 2), 1));
+        });
+    }
+
     /** Item 0 says it started and waits (killed meanwhile); any other marks that it ran. */
     static int waitUnlessMarking(Integer item, ProcessEvent started, IntValue ran) {
         if (item == 0) {
