@@ -2,6 +2,9 @@ package org.multiprocess4j;
 
 import org.multiprocess4j.internal.codec.PackedLists;
 import org.multiprocess4j.internal.codec.ValueCodec;
+import org.multiprocess4j.sharedctypes.CType;
+import org.multiprocess4j.sharedctypes.LongArray;
+import org.multiprocess4j.sharedctypes.SharedCTypes;
 import org.multiprocess4j.internal.process.Bootstrap;
 
 import java.io.IOException;
@@ -299,6 +302,8 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
     private final int maxTasksPerWorker;
     private final long taskTimeoutNanos;
     private final ProcessQueue<byte[]> results;
+    /** The id of the task each worker runs now (by slot), which it writes before it starts one: see #runsOther. */
+    private final LongArray running;
     private final ArrayDeque<PoolTask<?>> pending = new ArrayDeque<>();
     private long nextId = 1;
     private boolean shutdown;
@@ -314,6 +319,7 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
         this.taskTimeoutNanos = builder.taskTimeoutNanos;
         this.workers = new Worker[builder.workers];
         this.results = ProcessQueue.create(QUEUE_BYTES);
+        this.running = SharedCTypes.rawArray(CType.c_long, builder.workers);
         for (int i = 0; i < workers.length; i++) {
             workers[i] = new Worker();
             startWorker(i);
@@ -353,8 +359,8 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
             send(w, initializer); // a worker's first message: its initializer
         }
         // Plain arguments only: a serialized one would cost a cold worker the serialization machinery at start.
-        w.process = new ChildProcess(ProcessPool::work, w.tasks, results, (long) slot << 32 | maxTasksPerWorker,
-                initializer != null).daemon(true)
+        long settings = (long) slot << 33 | (initializer != null ? 1L << 32 : 0) | maxTasksPerWorker;
+        w.process = new ChildProcess(ProcessPool::work, w.tasks, results, settings, running).daemon(true)
                 .startMethod(ChildProcess.StartMethod.STANDBY).name("ProcessPool-worker-" + slot);
         w.process.start();
         w.pid = w.process.pid();
@@ -364,12 +370,15 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
 
     /**
      * A worker's loop, in its own JVM: runs the initializer (its queue's first message) when there is one, then
-     * takes a task, runs it, puts its outcome, until told to stop or its {@code maxTasks} are done (0: no limit).
+     * takes a task, writes its id in {@code running}, runs it, puts its outcome, until told to stop or its
+     * {@code maxTasks} are done (0: no limit). {@code settings}: the slot (bits 63..33), whether there is an
+     * initializer (bit 32), {@code maxTasks} (bits 31..0).
      */
-    static void work(ProcessQueue<byte[]> tasks, ProcessQueue<byte[]> results, Long slotAndMaxTasks,
-                     Boolean initialize) throws Exception {
-        int slot = (int) (slotAndMaxTasks >>> 32);
-        int maxTasks = (int) (long) slotAndMaxTasks;
+    static void work(ProcessQueue<byte[]> tasks, ProcessQueue<byte[]> results, Long settings, LongArray running)
+            throws Exception {
+        int slot = (int) (settings >>> 33);
+        boolean initialize = (settings & 1L << 32) != 0;
+        int maxTasks = (int) (long) settings;
         if (initialize) {
             try {
                 ((ChildProcess.Task0) Bootstrap.deserialize(tasks.take(), ChildMain::attach)).run();
@@ -386,6 +395,7 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
             if (id == STOP) {
                 return;
             }
+            running.setVolatile(slot, id); // before it runs: the pool kills for this task only while it is here
             boolean ok;
             Object outcome;
             try {
@@ -994,9 +1004,18 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
 
     private synchronized void cancelled(PoolTask<?> task, boolean interrupt) {
         pending.remove(task);
-        if (interrupt && task.slot >= 0 && workers[task.slot].current == task) {
+        if (interrupt && task.slot >= 0 && workers[task.slot].current == task && !runsOther(task.slot)) {
             workers[task.slot].process.kill(); // the collector sees the death and replaces the worker
         }
+    }
+
+    /**
+     * Whether worker {@code slot} has moved on to the chunk queued behind its current task: the current one ended
+     * (its result is on its way), so killing the worker for it would fail the next one instead.
+     */
+    private boolean runsOther(int slot) {
+        Worker w = workers[slot];
+        return w.next != null && running.getVolatile(slot) == w.next.id;
     }
 
     /** The collector: completes futures from the results queue, and replaces workers that died or timed out. */
@@ -1032,6 +1051,7 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
                         w.tasks.close();
                     }
                     results.close();
+                    running.close();
                     terminated = true;
                     notifyAll();
                     return;
@@ -1160,8 +1180,9 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
     /** Fails the tasks that ran past their timeout and kills their workers, which are then replaced. */
     private void expireTimeouts() {
         long now = System.nanoTime();
-        for (Worker w : workers) {
-            if (w.current != null && w.deadline != 0 && now - w.deadline >= 0) {
+        for (int i = 0; i < workers.length; i++) {
+            Worker w = workers[i];
+            if (w.current != null && w.deadline != 0 && now - w.deadline >= 0 && !runsOther(i)) {
                 // The task stays the worker's current one until the death is seen, so no other goes to it meanwhile.
                 PoolTask<?> task = w.current;
                 w.deadline = 0;

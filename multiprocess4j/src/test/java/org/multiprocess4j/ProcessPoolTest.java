@@ -135,6 +135,18 @@ class ProcessPoolTest {
 
     private static void signal(long pid, String signal) throws Exception {
         assertEquals(0, new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).start().waitFor());
+        if (signal.equals("STOP")) { // delivered asynchronously: wait until the kernel shows it stopped
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (!stopped(pid)) {
+                assertTrue(System.nanoTime() < deadline, "process " + pid + " never stopped");
+                Thread.onSpinWait();
+            }
+        }
+    }
+
+    private static boolean stopped(long pid) throws java.io.IOException {
+        String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/" + pid + "/stat"));
+        return stat.charAt(stat.lastIndexOf(')') + 2) == 'T';
     }
 
     /** Chunk 0 says it started and hangs; chunk 1 records the pid of the worker it ran in, and how often. */
@@ -190,7 +202,8 @@ class ProcessPoolTest {
             Future<Long> handed = pool.submit(ProcessPoolTest::pid); // sits in the stopped worker's queue
             signal(first, "KILL");
             long second = handed.get(60, TimeUnit.SECONDS);
-            assertTrue(second > 0 && second != first, "never started, so run by the replacement: " + second);
+            assertTrue(second > 0 && second != first, "never started, so run by the replacement: " + second
+                    + " (the stopped worker: " + first + ", workers now: " + pool.workerPids() + ")");
         }
     }
 
@@ -331,6 +344,26 @@ class ProcessPoolTest {
         }
         assertThrows(IllegalArgumentException.class,
                 () -> ProcessPool.builder().taskTimeout(java.time.Duration.ofMillis(-1)));
+    }
+
+    @Test
+    void aChunkPastItsTimeoutFailsAndTheChunkQueuedBehindItRunsInTheReplacement() throws Exception {
+        try (ProcessPool pool = ProcessPool.builder().workers(1).taskTimeout(java.time.Duration.ofMillis(500))
+                .build()) {
+            long first = pool.submit(ProcessPoolTest::pid).get(60, TimeUnit.SECONDS); // the worker is ready
+            IntValue started = SharedCTypes.rawValue(CType.c_int, 0);
+            LongArray ranIn = SharedCTypes.rawArray(CType.c_long, 2);
+            ExecutionException e = assertThrows(ExecutionException.class,
+                    () -> pool.map(item -> hangOrRecord(item, started, ranIn), List.of(0, 1), 1));
+            assertInstanceOf(java.util.concurrent.TimeoutException.class, e.getCause());
+            assertTrue(e.getCause().getMessage().contains("pid " + first), e.getCause().getMessage());
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (ranIn.get(1) == 0) {
+                assertTrue(System.nanoTime() < deadline, "the queued chunk never ran");
+                Thread.sleep(2);
+            }
+            assertTrue(ranIn.get(0) != first && ranIn.get(1) == 1, "once, in the replacement: " + ranIn.get(0));
+        }
     }
 
     static String describe(Integer n, String word) {
