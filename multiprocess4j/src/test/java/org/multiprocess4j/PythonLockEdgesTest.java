@@ -20,21 +20,23 @@ class PythonLockEdgesTest {
         Python.required();
     }
 
-    private static void python(String function, Object... args) {
-        Python.run(SCRIPT, function, args);
+    /** Runs {@code function} while this JVM holds {@code lock}; the script writes what it saw into a new array. */
+    private static LongArray whileHeld(SharedLock lock, String function) {
+        LongArray result = SharedCTypes.rawArray(CType.c_long, 2);
+        lock.lock();
+        try {
+            Python.run(SCRIPT, function, lock, result);
+        } finally {
+            lock.unlock();
+        }
+        return result;
     }
 
     @Test
     void anAcquireInterruptedAfterItsFailedCompareAndSwapLeavesNoStaleExpectedWord() {
         for (boolean reentrant : new boolean[] {false, true}) {
-            SharedLock lock = reentrant ? ProcessRLock.create() : ProcessLock.create();
-            LongArray result = SharedCTypes.rawArray(CType.c_long, 2);
-            lock.lock();
-            try {
-                python("interrupted_then_again", lock, result);
-            } finally {
-                lock.unlock();
-            }
+            LongArray result = whileHeld(reentrant ? ProcessRLock.create() : ProcessLock.create(),
+                    "interrupted_then_again");
             assertEquals(0, result.get(0), (reentrant ? "ProcessRLock" : "ProcessLock")
                     + ": Python took the lock this JVM holds");
         }
@@ -42,14 +44,7 @@ class PythonLockEdgesTest {
 
     @Test
     void aChildForkedWhileAThreadWasBetweenItsCompareAndSwapAndTheResetTakesNoHeldLock() {
-        ProcessLock lock = ProcessLock.create();
-        LongArray result = SharedCTypes.rawArray(CType.c_long, 2);
-        lock.lock();
-        try {
-            python("fork_while_a_thread_is_between", lock, result);
-        } finally {
-            lock.unlock();
-        }
+        LongArray result = whileHeld(ProcessLock.create(), "fork_while_a_thread_is_between");
         assertEquals(0, result.get(0), "the forked child's thread took the lock this JVM holds (ident reused: "
                 + result.get(1) + ")");
     }
@@ -59,7 +54,7 @@ class PythonLockEdgesTest {
     void aChildForkedByTheHolderOfARLockDoesNotOwnIt() {
         ProcessRLock lock = ProcessRLock.create();
         LongArray result = SharedCTypes.rawArray(CType.c_long, 1);
-        python("fork_while_holding", lock, result);
+        Python.run(SCRIPT, "fork_while_holding", lock, result);
         assertEquals(0, result.get(0), "the child re-entered a lock its parent holds");
     }
 }
