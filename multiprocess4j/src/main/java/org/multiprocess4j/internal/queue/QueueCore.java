@@ -10,6 +10,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.invoke.VarHandle;
 import java.util.List;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
@@ -90,7 +91,7 @@ public final class QueueCore {
      * @throws IllegalArgumentException when an attached block does not hold a queue of its size
      */
     public QueueCore(MemorySegment segment, long arenaId, long offset, int generation, boolean init,
-                     java.util.function.Supplier<String> handle) {
+                     Supplier<String> handle) {
         this.segment = segment;
         this.capacity = segment.byteSize() - HEADER;
         this.ring = segment.asSlice(HEADER, capacity);

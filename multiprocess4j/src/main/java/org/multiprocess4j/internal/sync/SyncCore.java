@@ -4,6 +4,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.invoke.VarHandle;
 import java.util.concurrent.BrokenBarrierException;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
 
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
@@ -39,7 +40,7 @@ public final class SyncCore {
      * @throws IllegalArgumentException when an attached block does not hold {@code kind}
      */
     public SyncCore(MemorySegment segment, long arenaId, long offset, int generation, int kind, long value,
-                    long bound, boolean init, java.util.function.Supplier<String> handle) {
+                    long bound, boolean init, Supplier<String> handle) {
         this.segment = segment;
         this.lock = new LockCore(segment.asSlice(SyncLayout.LOCK, LockLayout.SIZE), arenaId, offset, generation,
                 false, init, handle);
