@@ -4,6 +4,7 @@ import static org.multiprocess4j.zookeeper.Faults.POOL;
 import static org.multiprocess4j.zookeeper.Faults.direct;
 import static org.multiprocess4j.zookeeper.Faults.member0Port;
 import static org.multiprocess4j.zookeeper.Faults.outcome;
+import static org.multiprocess4j.zookeeper.Faults.through;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -49,7 +50,10 @@ class ClusterEdgeCasesTest {
         System.out.println("[edge] " + s);
     }
 
-    /** Was a bug: the marker node is per Cluster, so another thread's write overwrites it; a retried applied write is applied again. */
+    /**
+     * Was a bug: the marker node is per Cluster, so another thread's write overwrites it; a retried applied write is
+     * applied again.
+     */
     @Test
     void shouldApplyARetriedIncrementOnceWhileAnotherThreadWrites() throws Exception {
         String root = root();
@@ -128,13 +132,15 @@ class ClusterEdgeCasesTest {
         }
     }
 
-    /** Was a bug: a release that fails (connection lost past the bound) leaves the node: the lock is held by nobody, forever. */
+    /**
+     * Was a bug: a release that fails (connection lost past the bound) leaves the node: the lock is held by nobody,
+     * forever.
+     */
     @Test
     void shouldFreeTheLockOfAReleaseCutOffPastTheBound() throws Exception {
         String root = root();
         try (CutProxy proxy = new CutProxy(member0Port());
-             Cluster c = Cluster.connect(ClusterConfig.builder(proxy.connectString()).root(root)
-                     .sessionTimeout(Duration.ofMillis(5000)).operationBound(Duration.ofMillis(1000)).build());
+             Cluster c = through(proxy, root, Duration.ofMillis(5000), Duration.ofMillis(1000));
              Cluster other = Cluster.connect(direct(root))) {
             ClusterLock lock = c.lock("l");
             lock.lock();
@@ -336,7 +342,10 @@ class ClusterEdgeCasesTest {
         }
     }
 
-    /** Was a bug: another thread's release of an unrecorded holding races the holder's first write: a false death report. */
+    /**
+     * Was a bug: another thread's release of an unrecorded holding races the holder's first write: a false death
+     * report.
+     */
     @Test
     void shouldNotReportADeathWhenAnotherThreadReleasesDuringTheFirstWrite() throws Exception {
         String root = root();

@@ -4,6 +4,7 @@ import static org.multiprocess4j.zookeeper.Faults.POOL;
 import static org.multiprocess4j.zookeeper.Faults.direct;
 import static org.multiprocess4j.zookeeper.Faults.member0Port;
 import static org.multiprocess4j.zookeeper.Faults.outcome;
+import static org.multiprocess4j.zookeeper.Faults.through;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -77,14 +78,15 @@ class ClusterRetriesTest {
         assertTrue(lost.await(20, TimeUnit.SECONDS), "LOST reported");
     }
 
-    /** Was a bug: A write that failed past the bound (but was applied) leaves the record standing: the next write is reported applied, never made. */
+    /**
+     * Was a bug: A write that failed past the bound (but was applied) leaves the record standing: the next write is
+     * reported applied, never made.
+     */
     @Test
     void shouldMakeTheNextWriteAfterAnAppliedWriteThatFailedPastTheBound() throws Exception {
         String root = root();
         try (CutProxy proxy = new CutProxy(member0Port());
-             Cluster c = Cluster.connect(ClusterConfig.builder(proxy.connectString()).root(root)
-                     .sessionTimeout(Duration.ofMillis(5000)).connectionTimeout(Duration.ofMillis(500))
-                     .operationBound(Duration.ofMillis(1000)).build());
+             Cluster c = through(proxy, root, Duration.ofMillis(5000), Duration.ofMillis(500), Duration.ofMillis(1000));
              Cluster other = Cluster.connect(direct(root))) {
             ClusterValue a = c.value("a", CType.c_long);
             ClusterValue b = c.value("b", CType.c_long);
@@ -119,14 +121,15 @@ class ClusterRetriesTest {
         }
     }
 
-    /** Was a bug: CONNECTION_LOST/QUORUM_LOST claims "nothing applied" (ClusterLostException's doc), but the write was applied. */
+    /**
+     * Was a bug: CONNECTION_LOST/QUORUM_LOST claims "nothing applied" (ClusterLostException's doc), but the write was
+     * applied.
+     */
     @Test
     void shouldSayAWriteLostPastTheBoundMayHaveBeenApplied() throws Exception {
         String root = root();
         try (CutProxy proxy = new CutProxy(member0Port());
-             Cluster c = Cluster.connect(ClusterConfig.builder(proxy.connectString()).root(root)
-                     .sessionTimeout(Duration.ofMillis(5000)).connectionTimeout(Duration.ofMillis(500))
-                     .operationBound(Duration.ofMillis(1000)).build());
+             Cluster c = through(proxy, root, Duration.ofMillis(5000), Duration.ofMillis(500), Duration.ofMillis(1000));
              Cluster other = Cluster.connect(direct(root))) {
             ClusterCounter n = c.counter("n", 1);
             n.add(1);
@@ -150,14 +153,15 @@ class ClusterRetriesTest {
         }
     }
 
-    /** Was a bug: An applied write whose session ended before its retry: reported as a plain failure (NoNode of the marker). */
+    /**
+     * Was a bug: An applied write whose session ended before its retry: reported as a plain failure (NoNode of the
+     * marker).
+     */
     @Test
     void shouldSayAWriteAppliedBeforeTheSessionExpiredMayHaveBeenApplied() throws Exception {
         String root = root();
         try (CutProxy proxy = new CutProxy(member0Port());
-             Cluster c = Cluster.connect(ClusterConfig.builder(proxy.connectString()).root(root)
-                     .sessionTimeout(Duration.ofMillis(2000)).connectionTimeout(Duration.ofSeconds(2))
-                     .operationBound(Duration.ofSeconds(30)).build());
+             Cluster c = through(proxy, root, Duration.ofMillis(2000), Duration.ofSeconds(2), Duration.ofSeconds(30));
              Cluster other = Cluster.connect(direct(root))) {
             ClusterValue a = c.value("a", CType.c_long);
             CountDownLatch ready = new CountDownLatch(1);
@@ -199,13 +203,15 @@ class ClusterRetriesTest {
         }
     }
 
-    /** Was a bug: LOCK_LOST says "refused" for a write that was applied (its retry found the lock released by another thread). */
+    /**
+     * Was a bug: LOCK_LOST says "refused" for a write that was applied (its retry found the lock released by another
+     * thread).
+     */
     @Test
     void shouldReportAWriteAppliedBeforeItsLockWasLostAsApplied() throws Exception {
         String root = root();
         try (CutProxy proxy = new CutProxy(member0Port());
-             Cluster c = Cluster.connect(ClusterConfig.builder(proxy.connectString()).root(root)
-                     .sessionTimeout(Duration.ofMillis(5000)).operationBound(Duration.ofSeconds(8)).build());
+             Cluster c = through(proxy, root, Duration.ofMillis(5000), Duration.ofSeconds(8));
              Cluster other = Cluster.connect(direct(root))) {
             ClusterLock lock = c.lock("l");
             ClusterValue v = c.value("v", CType.c_long);
@@ -237,12 +243,15 @@ class ClusterRetriesTest {
             writer.join(20_000);
             releaser.join(20_000);
             log("v.set(3) -> " + out.get() + " (v=" + valueOf(other, "v") + "); release -> " + rel.get());
-            assertFalse(out.get() instanceof ClusterLostException e && e.state() == ClusterLostException.State.LOCK_LOST,
-                    "refused, yet applied: " + out.get());
+            assertFalse(out.get() instanceof ClusterLostException e
+                    && e.state() == ClusterLostException.State.LOCK_LOST, "refused, yet applied: " + out.get());
         }
     }
 
-    /** Was a bug: Another thread's lock() of a lost non-re-entrant lock marks the holder's holding released: its writes go unfenced. */
+    /**
+     * Was a bug: Another thread's lock() of a lost non-re-entrant lock marks the holder's holding released: its writes
+     * go unfenced.
+     */
     @Test
     void shouldKeepFencingTheOldHolderWhenAnotherThreadRetakesALostLock() throws Exception {
         String root = root();
@@ -282,7 +291,10 @@ class ClusterRetriesTest {
         }
     }
 
-    /** Was a bug: An inner lock() of a lost re-entrant holding takes a fresh holding; its unlock leaves the outer block unheld and unfenced. */
+    /**
+     * Was a bug: An inner lock() of a lost re-entrant holding takes a fresh holding; its unlock leaves the outer block
+     * unheld and unfenced.
+     */
     @Test
     void shouldRefuseANestedLockAfterTheOuterHoldWasLost() throws Exception {
         String root = root();
@@ -339,7 +351,9 @@ class ClusterRetriesTest {
         }
     }
 
-    /** Was a bug: A lock looked up (not yet taken) in one backend, a value of the same name in another: both accepted. */
+    /**
+     * Was a bug: A lock looked up (not yet taken) in one backend, a value of the same name in another: both accepted.
+     */
     @Test
     void shouldRefuseANameOfAnotherKindAcrossBackends() throws Exception {
         String address = "zookeeper://" + SharedEnsemble.get().connectString() + root() + "?sessionTimeoutMs=5000";
@@ -357,7 +371,10 @@ class ClusterRetriesTest {
         }
     }
 
-    /** Was a bug: A marker deleted by another client: the next write is refused as SESSION_EXPIRED "may have been applied". */
+    /**
+     * Was a bug: A marker deleted by another client: the next write is refused as SESSION_EXPIRED "may have been
+     * applied".
+     */
     @Test
     void shouldWriteWhenAnotherClientDeletedTheMarker() throws Exception {
         String root = root();
@@ -391,7 +408,10 @@ class ClusterRetriesTest {
         }
     }
 
-    /** Was a bug: A holding whose node another client deleted (the lock taken by someone else meanwhile): unlock says nothing. */
+    /**
+     * Was a bug: A holding whose node another client deleted (the lock taken by someone else meanwhile): unlock says
+     * nothing.
+     */
     @Test
     void shouldReportLockLostWhenAnotherClientDeletedTheHoldersNode() throws Exception {
         String root = root();
@@ -415,8 +435,7 @@ class ClusterRetriesTest {
     void shouldLeaveNoNodeWhenAnInterruptCutsTheLocksCreate() throws Exception {
         String root = root();
         try (CutProxy proxy = new CutProxy(member0Port());
-             Cluster c = Cluster.connect(ClusterConfig.builder(proxy.connectString()).root(root)
-                     .sessionTimeout(Duration.ofMillis(5000)).operationBound(Duration.ofSeconds(8)).build());
+             Cluster c = through(proxy, root, Duration.ofMillis(5000), Duration.ofSeconds(8));
              Cluster other = Cluster.connect(direct(root))) {
             ClusterLock lock = c.lock("l");
             lock.lock();
@@ -446,7 +465,10 @@ class ClusterRetriesTest {
         }
     }
 
-    /** Was a bug: Another client sets the lock node's data (a version bump): the holder's next write calls its held lock lost. */
+    /**
+     * Was a bug: Another client sets the lock node's data (a version bump): the holder's next write calls its held lock
+     * lost.
+     */
     @Test
     void shouldReportLockLostWhenAnotherClientChangesTheLockNode() throws Exception {
         String root = root();

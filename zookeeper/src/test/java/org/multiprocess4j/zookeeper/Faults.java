@@ -39,6 +39,17 @@ final class Faults {
         return Integer.parseInt(cs.substring(cs.lastIndexOf(':') + 1));
     }
 
+    /** A client of {@code root} that reaches member 0 only through {@code proxy}; connecting may take 5 s. */
+    static Cluster through(CutProxy proxy, String root, Duration session, Duration bound) {
+        return through(proxy, root, session, Duration.ofSeconds(5), bound);
+    }
+
+    /** A client of {@code root} that reaches member 0 only through {@code proxy}. */
+    static Cluster through(CutProxy proxy, String root, Duration session, Duration connection, Duration bound) {
+        return Cluster.connect(ClusterConfig.builder(proxy.connectString()).root(root).sessionTimeout(session)
+                .connectionTimeout(connection).operationBound(bound).build());
+    }
+
     /** A configuration that reaches every member directly. */
     static ClusterConfig direct(String root) {
         return ClusterConfig.builder(SharedEnsemble.get().connectString()).root(root)
