@@ -314,7 +314,8 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
     private IllegalStateException broken;
 
     private ProcessPool(Builder builder) {
-        this.initializer = builder.initializer;
+        this.initializer = builder.initializer == null ? null
+                : message(builder.initializer.length).writeRaw(builder.initializer).toByteArray();
         this.maxTasksPerWorker = builder.maxTasksPerWorker;
         this.taskTimeoutNanos = builder.taskTimeoutNanos;
         this.workers = new Worker[builder.workers];
@@ -381,16 +382,19 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
         int maxTasks = (int) (long) settings;
         if (initialize) {
             try {
-                ((ChildProcess.Task0) Bootstrap.deserialize(tasks.take(), ChildMain::attach)).run();
+                byte[] m = tasks.takeEncoded(Long.MAX_VALUE);
+                reading(m); // checks its tag
+                ((ChildProcess.Task0) Bootstrap.deserialize(Arrays.copyOfRange(m, 1, m.length), ChildMain::attach))
+                        .run();
             } catch (Throwable t) {
-                results.put(outcome(slot, INITIALIZER_FAILED, false, t));
+                results.putEncoded(outcome(slot, INITIALIZER_FAILED, false, t));
                 return;
             }
         }
-        results.put(outcome(slot, READY, true, null));
+        results.putEncoded(outcome(slot, READY, true, null));
         Map<FunctionKey, Object> stateless = new HashMap<>();
         for (int done = 0; maxTasks == 0 || done < maxTasks; done++) {
-            ValueCodec.In m = new ValueCodec.In(tasks.take());
+            ValueCodec.In m = reading(tasks.takeEncoded(Long.MAX_VALUE));
             long id = m.readLong();
             if (id == STOP) {
                 return;
@@ -399,13 +403,14 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
             boolean ok;
             Object outcome;
             try {
-                outcome = run(m, stateless);
+                outcome = run(m, stateless, slot, id);
                 ok = true;
             } catch (Throwable t) {
                 outcome = t;
                 ok = false;
             }
-            results.put(fitting(outcome(slot, id, ok, outcome), slot, id, results));
+            results.putEncoded(fitting(outcome instanceof Reply r ? r.message() : outcome(slot, id, ok, outcome),
+                    slot, id, results));
         }
     }
 
@@ -421,7 +426,8 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
 
     /** Runs one task message's operation. */
     @SuppressWarnings("unchecked")
-    private static Object run(ValueCodec.In m, Map<FunctionKey, Object> stateless) throws Exception {
+    private static Object run(ValueCodec.In m, Map<FunctionKey, Object> stateless, int slot, long id)
+            throws Exception {
         byte op = m.readByte();
         Object function = function(m, stateless);
         switch (op) {
@@ -431,11 +437,14 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
             case MAP -> {
                 Fn<Object, Object> fn = (Fn<Object, Object>) function;
                 List<?> items = (List<?>) ValueCodec.read(m, ChildMain::attach);
-                List<Object> out = new ArrayList<>(items.size());
-                for (Object item : items) {
-                    out.add(fn.apply(item));
+                // The results go straight into the reply: boxes only as long as fn keeps them, no list of them.
+                ValueCodec.Out out = resultHeader(slot, id, true, 5 + 4 * items.size()); // exact for Integers
+                try {
+                    ValueCodec.writeMapped(out, items, fn, ChildProcess::handleOf);
+                } catch (IOException e) {
+                    throw notSerializable("result", e);
                 }
-                return new Results(out);
+                return new Reply(out.toByteArray());
             }
             case STARMAP -> {
                 Fn2<Object, Object, Object> fn = (Fn2<Object, Object, Object>) function;
@@ -503,10 +512,42 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
     private record Results(List<Object> values) {
     }
 
+    /**
+     * A new message for one of the pool's queues, {@code capacity} bytes for what the caller writes: its first byte
+     * is the queue's tag for a {@code byte[]} element ({@link ProcessQueue#putEncoded}), so it goes into the ring as
+     * it is.
+     */
+    private static ValueCodec.Out message(int capacity) {
+        return new ValueCodec.Out(1 + capacity).writeByte(ProcessQueue.BYTES);
+    }
+
+    /** A message from one of the pool's queues, to be read past its tag. */
+    private static ValueCodec.In reading(byte[] message) throws IOException {
+        if (message.length == 0 || message[0] != ProcessQueue.BYTES) {
+            throw new IOException("malformed message: not a pool message (its first byte is not "
+                    + ProcessQueue.BYTES + ")");
+        }
+        return new ValueCodec.In(message, 1);
+    }
+
+    /** A result message written whole by the task's own code. */
+    private record Reply(byte[] message) {
+    }
+
+    /** Why a task's result (or exception) could not be written. */
+    private static IllegalStateException notSerializable(String what, IOException e) {
+        return new IllegalStateException("the task's " + what + " cannot be serialized: " + e, e);
+    }
+
+    /** A result message's start: slot, task id, whether it succeeded; room for {@code capacity} bytes more. */
+    private static ValueCodec.Out resultHeader(int slot, long id, boolean ok, int capacity) {
+        return message(13 + capacity).writeInt(slot).writeLong(id).writeByte(ok ? 1 : 0);
+    }
+
     /** A result message: slot, task id, whether it succeeded, and the value or exception. */
     private static byte[] outcome(int slot, long id, boolean ok, Object outcome) {
-        ValueCodec.Out out = new ValueCodec.Out(outcome instanceof Results r ? 64 + 9 * r.values().size() : 64);
-        out.writeInt(slot).writeLong(id).writeByte(ok ? 1 : 0);
+        ValueCodec.Out out = resultHeader(slot, id, ok, outcome instanceof Results r ? 16 + 9 * r.values().size()
+                : 64);
         try {
             if (outcome instanceof Results r) {
                 ValueCodec.writeList(out, r.values(), 0, r.values().size(), ChildProcess::handleOf);
@@ -602,7 +643,10 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
         return task(op, function, timeoutNanos, 0, items);
     }
 
-    /** A task message: {@code itemsBytes} is about how many bytes the items take, for the buffer's first size. */
+    /**
+     * A task message: {@code itemsBytes} is about how many bytes the items take, for the buffer's first size (exact
+     * for a chunk of {@code Integer}s, the commonest).
+     */
     private <T> PoolTask<T> task(byte op, Serializable function, long timeoutNanos, int itemsBytes,
                                  ItemsWriter items) {
         Objects.requireNonNull(function, "function");
@@ -641,7 +685,8 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
         synchronized (this) {
             id = nextId++;
         }
-        ValueCodec.Out out = new ValueCodec.Out(bytes.length + 64 + itemsBytes);
+        // Sized for the header and the items' estimate: a message that fills it goes to the queue without a copy.
+        ValueCodec.Out out = message(14 + bytes.length + itemsBytes);
         out.writeLong(id).writeByte(op).writeByte(form).writeBytes(bytes);
         try {
             items.write(out);
@@ -723,17 +768,23 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
         Objects.requireNonNull(items, "items");
         checkChunkSize(chunkSize);
         List<PoolTask<List<R>>> chunks = new ArrayList<>();
-        // Each chunk is written from the list itself, by index: one copy first where indexing is slow.
+        // Each chunk is written from the list itself, by index: one copy first where indexing is slow. Each goes to
+        // the workers as soon as it is written, so that they start while the rest are.
         List<? extends A> source = items instanceof java.util.RandomAccess ? items : new ArrayList<>(items);
-        for (int from = 0; from < source.size(); from += chunkSize) {
-            int start = from;
-            int end = Math.min(source.size(), from + chunkSize);
-            PoolTask<List<R>> task = task(MAP, fn, taskTimeoutNanos, 9 * (end - start),
-                    out -> ValueCodec.writeList(out, source, start, end, ChildProcess::handleOf));
-            task.listener = listener;
-            chunks.add(task);
+        try {
+            for (int from = 0; from < source.size(); from += chunkSize) {
+                int start = from;
+                int end = Math.min(source.size(), from + chunkSize);
+                PoolTask<List<R>> task = task(MAP, fn, taskTimeoutNanos, 5 + 4 * (end - start),
+                        out -> ValueCodec.writeList(out, source, start, end, ChildProcess::handleOf));
+                task.listener = listener;
+                chunks.add(task);
+                execute(task);
+            }
+        } catch (RuntimeException e) { // an item that cannot be sent, or a pool shut down meanwhile
+            chunks.forEach(chunk -> chunk.cancel(false)); // those not started yet do not start
+            throw e;
         }
-        chunks.forEach(this::execute);
         return chunks;
     }
 
@@ -919,7 +970,7 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
             for (Worker w : workers) {
                 if (w.current == null && !w.stopSent && w.process.isAlive()) {
                     w.stopSent = true;
-                    send(w, new ValueCodec.Out(8).writeLong(STOP).toByteArray());
+                    send(w, message(8).writeLong(STOP).toByteArray());
                 }
             }
         }
@@ -940,13 +991,18 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
             if (w.next == null) {
                 continue;
             }
-            byte[] m = w.tasks.poll(); // the oldest message not taken: the current task's, or the queued one's
+            byte[] m; // the oldest message not taken: the current task's, or the queued one's
+            try {
+                m = w.tasks.takeEncoded(0);
+            } catch (InterruptedException e) {
+                throw new IllegalStateException("a take that does not wait was interrupted", e);
+            }
             if (m == null) {
                 continue; // the worker has taken both: the queued one runs there now
             }
             long id;
             try {
-                id = new ValueCodec.In(m).readLong();
+                id = reading(m).readLong();
             } catch (IOException e) {
                 continue; // not a task message: cannot happen, as only this JVM puts into the queue
             }
@@ -995,7 +1051,7 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
     /** Puts a message on a worker's queue, which holds at most two tasks and has room for them: it never waits. */
     private static void send(Worker w, byte[] m) {
         try {
-            w.tasks.put(m);
+            w.tasks.putEncoded(m);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new RejectedExecutionException("interrupted while handing a task to a worker", e);
@@ -1023,7 +1079,7 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
         while (true) {
             byte[] m;
             try {
-                m = results.poll(COLLECT_SLICE_MILLIS, TimeUnit.MILLISECONDS);
+                m = results.takeEncoded(TimeUnit.MILLISECONDS.toNanos(COLLECT_SLICE_MILLIS));
             } catch (InterruptedException e) {
                 return;
             }
@@ -1035,7 +1091,7 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
                     for (int i = 0; i < workers.length; i++) {
                         dead[i] = !workers[i].process.isAlive();
                     }
-                    for (; m != null; m = results.poll()) {
+                    for (; m != null; m = results.takeEncoded(0)) {
                         complete(m);
                     }
                     replaceDead(dead);
@@ -1061,11 +1117,12 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
     }
 
     private void complete(byte[] message) {
-        ValueCodec.In m = new ValueCodec.In(message);
+        ValueCodec.In m;
         int slot;
         long id;
         boolean ok;
         try {
+            m = reading(message);
             slot = m.readInt();
             id = m.readLong();
             ok = m.readByte() == 1;

@@ -47,7 +47,8 @@ import java.util.concurrent.TimeUnit;
  */
 public final class ProcessQueue<E> extends AbstractQueue<E> implements BlockingQueue<E>, SharedObject {
     private static final byte SERIALIZED = 0;
-    private static final byte BYTES = 1;
+    /** The first byte of a {@code byte[]} element's message: see {@link #putEncoded}. */
+    static final byte BYTES = 1;
     private static final byte STRING = 2;
     private static final byte INTEGER = 3;
     private static final byte LONG = 4;
@@ -156,6 +157,27 @@ public final class ProcessQueue<E> extends AbstractQueue<E> implements BlockingQ
             default -> throw new IllegalStateException("the queue holds a message of unknown kind " + m[0]);
         };
         return (E) value;
+    }
+
+    // ---- messages in their encoded form, for this package (the pool's queues) ---------------------------------
+
+    /**
+     * Puts a {@code byte[]} element already encoded: {@link #BYTES}, then its bytes. The pool writes its messages
+     * so, and reads them back with {@link #takeEncoded}, so that no message is copied but into and out of the ring.
+     */
+    void putEncoded(byte[] message) throws InterruptedException {
+        if (message.length == 0 || message[0] != BYTES) {
+            throw new IllegalArgumentException("an encoded byte[] element starts with its tag " + BYTES);
+        }
+        core.put(message, Long.MAX_VALUE, true);
+    }
+
+    /**
+     * The oldest message as it lies in the ring, its tag first, waiting at most {@code timeoutNanos}; null when none
+     * came in time. Whoever reads it checks the tag: any process that has the handle may put into the queue.
+     */
+    byte[] takeEncoded(long timeoutNanos) throws InterruptedException {
+        return core.take(timeoutNanos, timeoutNanos > 0);
     }
 
     // ---- BlockingQueue ----------------------------------------------------------------------------------------

@@ -232,7 +232,28 @@ class ProcessPoolTest {
             assertEquals("no square for -1", e.getCause().getMessage());
             assertThrows(IllegalArgumentException.class, () -> pool.map(ProcessPoolTest::square, items, 0));
             assertEquals(List.of(), pool.map(ProcessPoolTest::square, List.of(), 3));
+            // Results of several kinds in one chunk, and one that cannot travel back.
+            List<Object> mixed = pool.map(ProcessPoolTest::mixedResult, items, 64);
+            assertEquals(items.stream().map(ProcessPoolTest::mixedResult).toList(), mixed);
+            ExecutionException unsendable = assertThrows(ExecutionException.class,
+                    () -> pool.map(x -> x < 5 ? x : new Object(), items, 10));
+            assertTrue(unsendable.getCause().getMessage().contains("cannot be serialized"),
+                    unsendable.getCause().getMessage());
+            // An item that cannot be sent, in a later chunk: refused at once, and the pool goes on.
+            List<Object> unsent = new ArrayList<>(items);
+            unsent.add(new Object());
+            assertThrows(IllegalArgumentException.class, () -> pool.map(x -> x, unsent, 100));
+            assertEquals(squares, pool.map(ProcessPoolTest::square, items, 50));
         }
+    }
+
+    static Object mixedResult(int x) {
+        return switch (x % 4) {
+            case 0 -> x;
+            case 1 -> (long) x;
+            case 2 -> x < 500 ? x : "s" + x;
+            default -> x > 900 ? null : (double) x;
+        };
     }
 
     @Test

@@ -97,9 +97,29 @@ public final class ValueCodec {
             return this;
         }
 
-        /** The bytes written so far. */
+        /** Writes {@code b} as it is, without its length. */
+        public Out writeRaw(byte[] b) {
+            int at = reserve(b.length);
+            System.arraycopy(b, 0, bytes, at, b.length);
+            return this;
+        }
+
+        /**
+         * The bytes written so far: the buffer itself when they fill it (a later write moves to a new one, so the
+         * array returned never changes), else a copy.
+         */
         public byte[] toByteArray() {
-            return Arrays.copyOf(bytes, size);
+            return size == bytes.length ? bytes : Arrays.copyOf(bytes, size);
+        }
+
+        /** How many bytes have been written. */
+        public int size() {
+            return size;
+        }
+
+        /** Forgets what was written from {@code size} on. */
+        private void truncate(int size) {
+            this.size = size;
         }
     }
 
@@ -110,6 +130,16 @@ public final class ValueCodec {
 
         public In(byte[] bytes) {
             this.bytes = bytes;
+        }
+
+        /**
+         * A message that starts {@code from} bytes into {@code bytes}.
+         *
+         * @throws IndexOutOfBoundsException when {@code from} is not within {@code bytes}
+         */
+        public In(byte[] bytes, int from) {
+            this.bytes = bytes;
+            this.at = java.util.Objects.checkIndex(from, bytes.length + 1);
         }
 
         private int take(long count) throws IOException {
@@ -193,6 +223,11 @@ public final class ValueCodec {
         return new PackedLists.Primitives(kind, in.bytes, in.take((long) n * size), n);
     }
 
+    /** A Long's value, or a Double's bits. */
+    private static long bits(Object longOrDouble) {
+        return longOrDouble instanceof Long l ? l : Double.doubleToRawLongBits((Double) longOrDouble);
+    }
+
     private static boolean hasUnpairedSurrogate(String s) {
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
@@ -222,32 +257,98 @@ public final class ValueCodec {
     public static void writeList(Out out, List<?> list, int from, int to, Function<Object, String> handleOf)
             throws IOException {
         int n = to - from;
-        Class<?> kind = n == 0 || list.get(from) == null ? null : list.get(from).getClass();
-        for (int i = from + 1; i < to && kind != null; i++) {
-            Object e = list.get(i);
-            if (e == null || e.getClass() != kind) {
-                kind = null;
+        int start = out.size();
+        Object first = n == 0 ? null : list.get(from);
+        if (first instanceof Integer || first instanceof Long || first instanceof Double) {
+            boolean ints = first instanceof Integer;
+            out.writeByte(ints ? INTS : first instanceof Long ? LONGS : DOUBLES).writeInt(n);
+            int at = out.reserve(Math.multiplyExact(n, ints ? 4 : 8));
+            // One pass, the kind checked as it goes: a list that turns out mixed is written again, element-wise.
+            int i = 0;
+            if (first instanceof Integer) {
+                for (; i < n && list.get(from + i) instanceof Integer e; i++) {
+                    INTS_VIEW.set(out.bytes, at + 4 * i, (int) e);
+                }
+            } else if (first instanceof Long) {
+                for (; i < n && list.get(from + i) instanceof Long e; i++) {
+                    LONGS_VIEW.set(out.bytes, at + 8 * i, (long) e);
+                }
+            } else {
+                for (; i < n && list.get(from + i) instanceof Double e; i++) {
+                    LONGS_VIEW.set(out.bytes, at + 8 * i, Double.doubleToRawLongBits(e));
+                }
             }
+            if (i == n) {
+                return;
+            }
+            out.truncate(start);
         }
-        if (kind == Integer.class) {
-            out.writeByte(INTS).writeInt(n);
-            int at = out.reserve(Math.multiplyExact(n, 4));
-            for (int i = 0; i < n; i++) {
-                INTS_VIEW.set(out.bytes, at + 4 * i, (int) (Integer) list.get(from + i));
+        out.writeByte(LIST).writeInt(n);
+        for (int i = from; i < to; i++) {
+            write(out, list.get(i), handleOf, 1);
+        }
+    }
+
+    /**
+     * Writes {@code fn} applied to each of {@code items}, as {@link #writeList} writes a list of the results, calling
+     * {@code fn} once per item in order. Results of one boxed primitive kind go straight into the packed form, boxed
+     * only as long as {@code fn} keeps them (what a pool's worker does with a chunk).
+     *
+     * @throws IOException when a result must be serialized and cannot be
+     */
+    public static <T> void writeMapped(Out out, List<? extends T> items, Function<? super T, ?> fn,
+                                       Function<Object, String> handleOf) throws IOException {
+        int n = items.size();
+        int start = out.size();
+        Object first = n == 0 ? null : fn.apply(items.get(0));
+        int i = 1;
+        List<Object> results = new ArrayList<>();
+        if (first instanceof Integer || first instanceof Long || first instanceof Double) {
+            boolean ints = first instanceof Integer;
+            out.writeByte(ints ? INTS : first instanceof Long ? LONGS : DOUBLES).writeInt(n);
+            int at = out.reserve(Math.multiplyExact(n, ints ? 4 : 8));
+            // A result of another kind leaves its loop through the branch that keeps it, alone: a box that goes
+            // into the packed form does not escape, and the JIT may then not make it at all.
+            Object e = null;
+            if (ints) {
+                INTS_VIEW.set(out.bytes, at, (int) (Integer) first);
+                for (; i < n; i++) {
+                    Object r = fn.apply(items.get(i));
+                    if (!(r instanceof Integer x)) {
+                        e = r;
+                        break;
+                    }
+                    INTS_VIEW.set(out.bytes, at + 4 * i, (int) x);
+                }
+            } else { // Longs or Doubles, eight bytes each
+                Class<?> kind = first.getClass();
+                LONGS_VIEW.set(out.bytes, at, bits(first));
+                for (; i < n; i++) {
+                    Object r = fn.apply(items.get(i));
+                    if (r == null || r.getClass() != kind) {
+                        e = r;
+                        break;
+                    }
+                    LONGS_VIEW.set(out.bytes, at + 8 * i, bits(r));
+                }
             }
-        } else if (kind == Long.class || kind == Double.class) {
-            out.writeByte(kind == Long.class ? LONGS : DOUBLES).writeInt(n);
-            int at = out.reserve(Math.multiplyExact(n, 8));
-            for (int i = 0; i < n; i++) {
-                Object e = list.get(from + i);
-                long bits = e instanceof Long l ? l : Double.doubleToRawLongBits((Double) e);
-                LONGS_VIEW.set(out.bytes, at + 8 * i, bits);
+            if (i == n) {
+                return;
             }
-        } else {
-            out.writeByte(LIST).writeInt(n);
-            for (int i = from; i < to; i++) {
-                write(out, list.get(i), handleOf, 1);
-            }
+            // Result i is of another kind: the ones before it are read back from the packed form, the rest computed.
+            results.addAll(new PackedLists.Primitives(first.getClass(), out.bytes, at, i));
+            results.add(e);
+            i++;
+            out.truncate(start);
+        } else if (n > 0) {
+            results.add(first);
+        }
+        for (; i < n; i++) {
+            results.add(fn.apply(items.get(i)));
+        }
+        out.writeByte(LIST).writeInt(n);
+        for (Object result : results) {
+            write(out, result, handleOf, 1);
         }
     }
 

@@ -119,6 +119,76 @@ class ValueCodecTest {
         }
     }
 
+    /** A list whose kind changes late (after a packed start) is written again element-wise, whole and in order. */
+    @Test
+    void aListThatTurnsOutMixedLateComesBackAsWritten() throws Exception {
+        List<Object> late = new ArrayList<>();
+        for (int i = 0; i < 500; i++) {
+            late.add(i);
+        }
+        for (Object odd : Arrays.asList(7L, 7.0, "7", null, List.of(7))) {
+            List<Object> list = new ArrayList<>(late);
+            list.add(odd);
+            list.add(8);
+            assertEquals(list, roundTripList(list, 0, list.size()), "ending in " + odd);
+            assertInstanceOf(ArrayList.class, roundTripList(list, 0, list.size()), "not packed: " + odd);
+            assertEquals(late.subList(10, 20), roundTripList(list, 10, 20), "a range of it, read back");
+        }
+    }
+
+    /**
+     * A mapped list is what writeList writes for the results, each item's function called once, in order: packed
+     * while the results are one boxed kind, and element-wise (nothing called again) when a later one is not.
+     */
+    @Test
+    void aMappedListIsTheResultsWithTheFunctionCalledOncePerItem() throws Exception {
+        List<Integer> items = java.util.stream.IntStream.range(0, 300).boxed().toList();
+        List<java.util.function.Function<Integer, Object>> functions = List.of(
+                i -> i * 2, i -> (long) i << 33, i -> i / 4.0, i -> "s" + i,
+                i -> i < 200 ? i : (Object) (long) i, // packed first, then a Long
+                i -> i < 299 ? (Object) (double) i : null, // the very last one differs
+                i -> i == 0 ? "first" : i, // the first one differs
+                i -> i % 2 == 0 ? i : List.of(i));
+        for (var fn : functions) {
+            List<Integer> called = new ArrayList<>();
+            ValueCodec.Out out = new ValueCodec.Out(8);
+            out.writeByte(42); // a header before the list, as a reply has
+            ValueCodec.writeMapped(out, items, (Integer i) -> {
+                called.add(i);
+                return fn.apply(i);
+            }, o -> null);
+            assertEquals(items, called, "each item once, in order");
+            ValueCodec.In in = new ValueCodec.In(out.toByteArray(), 1);
+            assertEquals(items.stream().map(fn).toList(), ValueCodec.read(in, h -> null));
+            assertTrue(in.atEnd());
+        }
+        ValueCodec.Out empty = new ValueCodec.Out(0);
+        ValueCodec.writeMapped(empty, List.of(), x -> x, o -> null);
+        assertEquals(List.of(), ValueCodec.read(new ValueCodec.In(empty.toByteArray()), h -> null));
+        assertThrows(IOException.class, () -> ValueCodec.writeMapped(new ValueCodec.Out(0), List.of(1, 2),
+                x -> x == 1 ? (Object) 1 : new Object(), o -> null), "a result that cannot be serialized");
+    }
+
+    /** A buffer handed out whole is never written again; a message may be read from an offset within it. */
+    @Test
+    void aWholeBufferHandedOutStaysAsItWasAndReadsFromAnOffset() throws IOException {
+        ValueCodec.Out out = new ValueCodec.Out(16);
+        for (int i = 0; i < 4; i++) {
+            out.writeInt(i);
+        }
+        byte[] whole = out.toByteArray();
+        byte[] copy = whole.clone();
+        out.writeInt(99);
+        assertArrayEquals(copy, whole);
+        ValueCodec.In in = new ValueCodec.In(whole, 8);
+        assertEquals(2, in.readInt());
+        assertEquals(3, in.readInt());
+        assertTrue(in.atEnd());
+        assertTrue(new ValueCodec.In(whole, whole.length).atEnd());
+        assertThrows(IndexOutOfBoundsException.class, () -> new ValueCodec.In(whole, whole.length + 1));
+        assertThrows(IndexOutOfBoundsException.class, () -> new ValueCodec.In(whole, -1));
+    }
+
     /**
      * A serialized value naming a packed list itself is forged (packed lists serialize as ArrayLists): reading it is
      * an IOException, not a list over no bytes. The stream is written by a twin class whose name differs by one
