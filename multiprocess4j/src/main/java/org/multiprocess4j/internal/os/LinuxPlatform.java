@@ -75,13 +75,20 @@ final class LinuxPlatform implements Platform {
         final VarHandle errno = layout.varHandle(MemoryLayout.PathElement.groupElement("errno"));
     }
 
-    /** The futex downcall, linked apart from the others: only contended locks need it. */
-    private static final class Futex {
+    /** The futex wait downcall, linked apart from the others: only contended locks and waits need it. */
+    private static final class FutexWait {
         static final MethodHandle SYSCALL = Linker.nativeLinker().downcallHandle(
                 Linker.nativeLinker().defaultLookup().findOrThrow("syscall"),
                 FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT),
                 Linker.Option.firstVariadicArg(1), Linker.Option.captureCallState("errno"));
-        /** Without errno: a wake, on every contended release, needs none and allocates nothing. */
+    }
+
+    /**
+     * The futex wake downcall, without errno: a wake, on every contended release, needs none and allocates
+     * nothing. Linked apart from the wait: a process whose first native call is a wake (a cold child releasing a
+     * lock someone waits for) links only this one on its way.
+     */
+    private static final class FutexWake {
         static final MethodHandle WAKE = Linker.nativeLinker().downcallHandle(
                 Linker.nativeLinker().defaultLookup().findOrThrow("syscall"),
                 FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT),
@@ -220,7 +227,7 @@ final class LinuxPlatform implements Platform {
             MemorySegment timeout = arena.allocate(16, 8);
             timeout.set(JAVA_LONG, 0, timeoutNanos / 1_000_000_000L);
             timeout.set(JAVA_LONG, 8, timeoutNanos % 1_000_000_000L);
-            long result = (long) Futex.SYSCALL.invokeExact(errnoState, SYS_FUTEX, address, FUTEX_WAIT, expected,
+            long result = (long) FutexWait.SYSCALL.invokeExact(errnoState, SYS_FUTEX, address, FUTEX_WAIT, expected,
                     timeout, MemorySegment.NULL, 0);
             if (result == 0) {
                 return WOKEN;
@@ -238,7 +245,7 @@ final class LinuxPlatform implements Platform {
     @Override
     public int futexWake(long address, int count) {
         try {
-            long woken = (long) Futex.WAKE.invokeExact(SYS_FUTEX, address, FUTEX_WAKE, count);
+            long woken = (long) FutexWake.WAKE.invokeExact(SYS_FUTEX, address, FUTEX_WAKE, count);
             return (int) Math.max(0, woken);
         } catch (Throwable t) {
             throw new IllegalStateException("futex wake failed: " + t, t);
@@ -247,8 +254,9 @@ final class LinuxPlatform implements Platform {
 
     @Override
     public void linkWaiting() {
-        MethodHandle unused = Futex.WAKE; // initializes the holder class, which links both futex calls
-        assert unused != null;
+        MethodHandle wait = FutexWait.SYSCALL; // initializes the holder classes, which link the futex calls
+        MethodHandle wake = FutexWake.WAKE;
+        assert wait != null && wake != null;
         processExits();
     }
 
