@@ -578,8 +578,8 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
          */
         final boolean chunk;
         int slot = -1;
-        /** Where the task goes once done, for imapUnordered; null when nobody listens. */
-        BlockingQueue<PoolTask<?>> listener;
+        /** Told once the task is done (imapUnordered, map); null when nobody listens. */
+        java.util.function.Consumer<PoolTask<?>> listener;
 
         PoolTask(long id, byte[] message, long timeoutNanos, boolean chunk) {
             super(() -> {
@@ -612,7 +612,7 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
                 wrapper.run(); // it completes, and tells whoever wrapped this task (see made)
             }
             if (listener != null) {
-                listener.add(this);
+                listener.accept(this);
             }
         }
 
@@ -763,7 +763,8 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
 
     /** Submits {@code items} in chunks of {@code chunkSize}, each a task applying {@code fn} to its items. */
     private <A, R> List<PoolTask<List<R>>> submitChunks(Fn<? super A, ? extends R> fn, List<? extends A> items,
-                                                       int chunkSize, BlockingQueue<PoolTask<?>> listener) {
+                                                       int chunkSize,
+                                                       java.util.function.Consumer<PoolTask<?>> listener) {
         Objects.requireNonNull(fn, "fn");
         Objects.requireNonNull(items, "items");
         checkChunkSize(chunkSize);
@@ -796,7 +797,39 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
      */
     public <A, R> List<R> map(Fn<? super A, ? extends R> fn, List<? extends A> items, int chunkSize)
             throws InterruptedException, ExecutionException {
-        return collectAll(this.<A, R>submitChunks(fn, items, chunkSize, null));
+        Objects.requireNonNull(items, "items");
+        checkChunkSize(chunkSize);
+        AllDone done = new AllDone(items.size() / chunkSize + (items.size() % chunkSize == 0 ? 0 : 1));
+        List<PoolTask<List<R>>> chunks = this.<A, R>submitChunks(fn, items, chunkSize, done);
+        done.await();
+        return collectAll(chunks);
+    }
+
+    /**
+     * Wakes the caller of map once every chunk is done, or one has failed (or was cancelled): it sleeps once, not
+     * once per chunk, while the collector completes them.
+     */
+    private static final class AllDone implements java.util.function.Consumer<PoolTask<?>> {
+        private final java.util.concurrent.CountDownLatch left;
+
+        AllDone(int chunks) {
+            left = new java.util.concurrent.CountDownLatch(chunks);
+        }
+
+        @Override
+        public void accept(PoolTask<?> chunk) {
+            if (chunk.state() == Future.State.SUCCESS) {
+                left.countDown();
+            } else {
+                while (left.getCount() > 0) {
+                    left.countDown(); // the caller reads the chunks in order, and finds why
+                }
+            }
+        }
+
+        void await() throws InterruptedException {
+            left.await();
+        }
     }
 
     /**
@@ -882,7 +915,7 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
      */
     public <A, R> Iterator<R> imapUnordered(Fn<? super A, ? extends R> fn, List<? extends A> items, int chunkSize) {
         BlockingQueue<PoolTask<?>> finished = new LinkedBlockingQueue<>();
-        int count = this.<A, R>submitChunks(fn, items, chunkSize, finished).size();
+        int count = this.<A, R>submitChunks(fn, items, chunkSize, finished::add).size();
         return flatten(count, i -> {
             @SuppressWarnings("unchecked")
             PoolTask<List<R>> chunk = (PoolTask<List<R>>) finished.take();
