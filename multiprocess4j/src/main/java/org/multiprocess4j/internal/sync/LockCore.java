@@ -272,12 +272,15 @@ public final class LockCore {
     }
 
     /**
-     * Takes a lock that guards a few words and is held for microseconds: at once when free or its holder is dead,
-     * else waiting {@code timeoutNanos} but at least {@link Deadlines#LOCK_GRACE_NANOS}, so that even a call that
-     * must not wait (a zero timeout) does not fail for a moment's contention.
+     * Takes a lock that guards a few words and is held for microseconds: at once when free, else waiting
+     * {@code timeoutNanos} but at least {@link Deadlines#LOCK_GRACE_NANOS}, so that even a call that must not wait
+     * (a zero timeout) does not fail for a moment's contention. A dead holder is taken over as {@link #acquire}
+     * takes it over, once a short spin has not seen the lock free: a holder found there is almost always alive and
+     * about to release, and looking in /proc first (a file read) cost a busy queue tens of microseconds per
+     * collision.
      */
     public boolean acquireBriefly(long timeoutNanos, boolean interruptible) throws InterruptedException {
-        return tryAcquireOrRecover() || acquire(Math.max(timeoutNanos, Deadlines.LOCK_GRACE_NANOS), interruptible);
+        return tryAcquire() || acquire(Math.max(timeoutNanos, Deadlines.LOCK_GRACE_NANOS), interruptible);
     }
 
     private boolean reenter() {
