@@ -147,6 +147,8 @@ public final class SideBySide {
                 "", 0, false);
         run.row("pool of 2 ready, first result (ms)", pool[0], "CPython Pool(2)", pyPool.get("pool2_ready"),
                 "< 1x", 1, false);
+        run.row("pool of 2 ready, a standby prepared (ms)", pool[3], "CPython Pool(2)", pyPool.get("pool2_ready"),
+                "", 0, false);
         run.row("pool no-op round trip (us)", pool[1], "CPython Pool.apply", pyPool.get("pool_apply_round_trip"),
                 "<= 0.2x", 0.2, false);
         run.row("pool map, 1M tiny items, chunks of 10k (items/s)", pool[2], "CPython Pool.map",
