@@ -199,6 +199,8 @@ public final class ChildProcess implements AutoCloseable {
 
     /** A training child: its output is discarded and it uses no cache. */
     private boolean quiet;
+    /** Whether a STANDBY start boots the next standby behind this child: see {@link #noStandbyBehind}. */
+    private boolean standbyBehind = true;
     private volatile Process process;
     private SharedBlock status;
     private boolean closed;
@@ -287,6 +289,17 @@ public final class ChildProcess implements AutoCloseable {
     public ChildProcess startMethod(StartMethod method) {
         checkNotStarted("startMethod");
         this.startMethod = Objects.requireNonNull(method, "method");
+        return this;
+    }
+
+    /**
+     * A STANDBY start of this child takes a standby that waits, if any, but boots none behind it; returns this. A
+     * pool's first workers start so: they run for long, and a boot beside them as they warm up would take a core
+     * from their first tasks (the pool's replacements boot one behind them as usual).
+     */
+    ChildProcess noStandbyBehind() {
+        checkNotStarted("noStandbyBehind");
+        standbyBehind = false;
         return this;
     }
 
@@ -405,7 +418,9 @@ public final class ChildProcess implements AutoCloseable {
         Standby standby = startMethod == StartMethod.STANDBY && !quiet ? Standby.claim(command) : null;
         if (standby != null && launch(standby.process(), true, standby.status(), standby.statusFile(), travellingTarget,
                 travelling)) {
-            Standby.bootBehind(command, process, true);
+            if (standbyBehind) {
+                Standby.bootBehind(command, process, true);
+            }
             return;
         }
         SharedBlock statusBlock = SharedBlock.allocate(StatusLayout.SIZE, 8, "-\na child process's status");
@@ -420,7 +435,7 @@ public final class ChildProcess implements AutoCloseable {
             throw new IllegalStateException("cannot start a child JVM: " + e.getMessage(), e);
         }
         launch(spawned, false, statusBlock, statusFile, travellingTarget, travelling);
-        if (startMethod == StartMethod.STANDBY && !quiet) {
+        if (startMethod == StartMethod.STANDBY && !quiet && standbyBehind) {
             Standby.bootBehind(command, spawned, false);
         }
     }

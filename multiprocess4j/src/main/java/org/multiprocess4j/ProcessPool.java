@@ -73,7 +73,10 @@ import java.util.concurrent.TimeoutException;
  * a chunk back from the other's queue, if it is still there, and runs it). The rest wait in this JVM. A task a killed worker had not
  * yet taken from its queue is never failed: it runs on another worker (unless {@code shutdownNow} killed it,
  * which returns a queued chunk among the tasks never started). Workers start with
- * {@link ChildProcess.StartMethod#STANDBY}, so replacements start warm.
+ * {@link ChildProcess.StartMethod#STANDBY}: a worker takes a standby JVM that waits (one booted by
+ * {@link ChildProcess#prepareStandby}, or behind an earlier child), and a replacement boots the next one behind
+ * it, so that the replacements after it start warm. The first workers boot none behind them: a boot beside workers
+ * warming up would take a core from the pool's first tasks.
  *
  * <p>What travels: tasks and functions are serialized once per submission, and one that captures nothing (a
  * method reference such as {@code Example::sumOf}) only once per class, its worker keeping the deserialized
@@ -323,7 +326,7 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
         this.running = SharedCTypes.rawArray(CType.c_long, builder.workers);
         for (int i = 0; i < workers.length; i++) {
             workers[i] = new Worker();
-            startWorker(i);
+            startWorker(i, false);
         }
         Thread.ofPlatform().daemon().name("multiprocess4j pool").start(this::collect);
     }
@@ -347,7 +350,8 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
         return builder().build();
     }
 
-    private void startWorker(int slot) {
+    /** Starts worker {@code slot}: a replacement boots a standby behind it, for the next replacement. */
+    private void startWorker(int slot, boolean replacement) {
         Worker w = workers[slot];
         if (w.tasks != null) {
             w.tasks.close(); // a message the dead worker never took must not run again
@@ -363,6 +367,9 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
         long settings = (long) slot << 33 | (initializer != null ? 1L << 32 : 0) | maxTasksPerWorker;
         w.process = new ChildProcess(ProcessPool::work, w.tasks, results, settings, running).daemon(true)
                 .startMethod(ChildProcess.StartMethod.STANDBY).name("ProcessPool-worker-" + slot);
+        if (!replacement) {
+            w.process.noStandbyBehind();
+        }
         w.process.start();
         w.pid = w.process.pid();
     }
@@ -1253,7 +1260,7 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
             }
             if (broken == null && (!shutdown || !pending.isEmpty())) {
                 w.process.close();
-                startWorker(i);
+                startWorker(i, true);
             }
         }
     }

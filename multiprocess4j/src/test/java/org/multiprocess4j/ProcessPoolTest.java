@@ -101,6 +101,50 @@ class ProcessPoolTest {
         return hung;
     }
 
+    /** The pids of this JVM's children that are standby JVMs (waiting, or booting, to become a child). */
+    private static Set<Long> standbys() {
+        Set<Long> pids = new HashSet<>();
+        ProcessHandle.current().children().forEach(child -> {
+            if (child.info().arguments().map(a -> List.of(a).contains("--standby")).orElse(false)) {
+                pids.add(child.pid());
+            }
+        });
+        return pids;
+    }
+
+    /**
+     * A pool's first workers boot no standby behind them (one would boot beside their first tasks, on the same
+     * cores); a replacement does, for the replacements after it.
+     */
+    @Test
+    void onlyAReplacementBootsAStandbyBehindIt() throws Exception {
+        Set<Long> before = standbys();
+        try (ProcessPool pool = ProcessPool.create(2)) {
+            assertEquals(5, pool.submit(() -> 5).get(60, TimeUnit.SECONDS));
+            // A cold worker's standby would boot 1 s after it started, a warm one's after 50 ms: none may come.
+            long quiet = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(2_000);
+            while (System.nanoTime() < quiet) {
+                Set<Long> now = standbys();
+                now.removeAll(before);
+                assertEquals(Set.of(), now, "a standby booted behind a pool's first workers");
+                Thread.sleep(20);
+            }
+            assertThrows(ExecutionException.class,
+                    () -> pool.submit(ProcessPoolTest::dieHard).get(60, TimeUnit.SECONDS));
+            assertTrue(pool.submit(ProcessPoolTest::pid).get(60, TimeUnit.SECONDS) > 0, "replaced");
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (true) {
+                Set<Long> now = standbys();
+                now.removeAll(before);
+                if (!now.isEmpty()) {
+                    break; // booted behind the replacement
+                }
+                assertTrue(System.nanoTime() < deadline, "no standby booted behind the replacement");
+                Thread.sleep(20);
+            }
+        }
+    }
+
     @Test
     void aWorkerThatDiesFailsOnlyItsTaskAndIsReplaced() throws Exception {
         try (ProcessPool pool = ProcessPool.create(2)) {
