@@ -22,6 +22,7 @@ import java.util.Objects;
 import java.util.concurrent.AbstractExecutorService;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.FutureTask;
@@ -30,6 +31,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.RunnableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 
 /**
  * An {@link java.util.concurrent.ExecutorService} whose tasks run in warm worker JVMs: Python's
@@ -586,7 +588,7 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
         final boolean chunk;
         int slot = -1;
         /** Told once the task is done (imapUnordered, map); null when nobody listens. */
-        java.util.function.Consumer<PoolTask<?>> listener;
+        Consumer<PoolTask<?>> listener;
 
         PoolTask(long id, byte[] message, long timeoutNanos, boolean chunk) {
             super(() -> {
@@ -771,7 +773,7 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
     /** Submits {@code items} in chunks of {@code chunkSize}, each a task applying {@code fn} to its items. */
     private <A, R> List<PoolTask<List<R>>> submitChunks(Fn<? super A, ? extends R> fn, List<? extends A> items,
                                                        int chunkSize,
-                                                       java.util.function.Consumer<PoolTask<?>> listener) {
+                                                       Consumer<PoolTask<?>> listener) {
         Objects.requireNonNull(fn, "fn");
         Objects.requireNonNull(items, "items");
         checkChunkSize(chunkSize);
@@ -816,11 +818,11 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
      * Wakes the caller of map once every chunk is done, or one has failed (or was cancelled): it sleeps once, not
      * once per chunk, while the collector completes them.
      */
-    private static final class AllDone implements java.util.function.Consumer<PoolTask<?>> {
-        private final java.util.concurrent.CountDownLatch left;
+    private static final class AllDone implements Consumer<PoolTask<?>> {
+        private final CountDownLatch left;
 
         AllDone(int chunks) {
-            left = new java.util.concurrent.CountDownLatch(chunks);
+            left = new CountDownLatch(chunks);
         }
 
         @Override

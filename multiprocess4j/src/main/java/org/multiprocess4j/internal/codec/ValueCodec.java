@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 import java.util.function.Function;
 
 /**
@@ -139,7 +140,7 @@ public final class ValueCodec {
          */
         public In(byte[] bytes, int from) {
             this.bytes = bytes;
-            this.at = java.util.Objects.checkIndex(from, bytes.length + 1);
+            this.at = Objects.checkIndex(from, bytes.length + 1);
         }
 
         private int take(long count) throws IOException {
