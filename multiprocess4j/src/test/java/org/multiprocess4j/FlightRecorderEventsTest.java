@@ -140,7 +140,7 @@ class FlightRecorderEventsTest {
     @Test
     void aLockTakenOverFromAKilledHolderIsLoggedAsAWarning() {
         String out = org.multiprocess4j.testing.Jvm.run(TakeOver.class);
-        String deadPid = out.substring(out.lastIndexOf("dead pid ") + 9).trim();
+        String deadPid = out.substring(out.lastIndexOf("dead pid ") + 9).lines().findFirst().orElse("").trim();
         assertTrue(out.contains("WARNING") && out.contains("over from process " + deadPid + ", which died holding it"),
                 out);
     }

@@ -26,7 +26,7 @@ public final class Events {
     }
 
     /** The handle {@code handle} gives, or why there is none (a lock closed meanwhile). */
-    private static String handleOrWhy(Supplier<String> handle) {
+    public static String handleOrWhy(Supplier<String> handle) {
         try {
             return handle.get();
         } catch (RuntimeException e) {

@@ -1,6 +1,7 @@
 package org.multiprocess4j.internal.sync;
 
 import org.multiprocess4j.internal.events.Events;
+import org.multiprocess4j.internal.events.Logs;
 import org.multiprocess4j.internal.os.CurrentProcess;
 import org.multiprocess4j.internal.os.Platform;
 
@@ -360,9 +361,10 @@ public final class LockCore {
         owned(true);
         long deadPid = deadOwner >>> 32;
         Events.lockOwnerDied(key.arenaId(), key.offset(), deadPid, CurrentProcess.PID, handle);
-        // The logger is made only here: System.getLogger costs a JVM ~19 ms the first time.
-        System.getLogger("org.multiprocess4j").log(System.Logger.Level.WARNING, () -> "took lock " + Events.lock(key.arenaId(), key.offset()) + " (" + handle.get() + ")"
-                + " over from process " + deadPid + ", which died holding it");
+        long arenaId = key.arenaId();
+        long offset = key.offset();
+        Logs.warnAside(() -> "took lock " + Events.lock(arenaId, offset) + " (" + Events.handleOrWhy(handle) + ") over "
+                + "from process " + deadPid + ", which died holding it"); // not on this thread, which holds the lock
     }
 
     private boolean enterGate(long start, long timeoutNanos, boolean interruptible) throws InterruptedException {
