@@ -113,15 +113,6 @@ public final class ValueCodec {
             return size == bytes.length ? bytes : Arrays.copyOf(bytes, size);
         }
 
-        /** How many bytes have been written. */
-        public int size() {
-            return size;
-        }
-
-        /** Forgets what was written from {@code size} on. */
-        private void truncate(int size) {
-            this.size = size;
-        }
     }
 
     /** A message being read, refusing to read past its end. */
@@ -258,7 +249,7 @@ public final class ValueCodec {
     public static void writeList(Out out, List<?> list, int from, int to, Function<Object, String> handleOf)
             throws IOException {
         int n = to - from;
-        int start = out.size();
+        int start = out.size; // a list that turns out mixed is written again from here
         Object first = n == 0 ? null : list.get(from);
         if (first instanceof Integer || first instanceof Long || first instanceof Double) {
             boolean ints = first instanceof Integer;
@@ -282,7 +273,7 @@ public final class ValueCodec {
             if (i == n) {
                 return;
             }
-            out.truncate(start);
+            out.size = start;
         }
         out.writeByte(LIST).writeInt(n);
         for (int i = from; i < to; i++) {
@@ -300,7 +291,7 @@ public final class ValueCodec {
     public static <T> void writeMapped(Out out, List<? extends T> items, Function<? super T, ?> fn,
                                        Function<Object, String> handleOf) throws IOException {
         int n = items.size();
-        int start = out.size();
+        int start = out.size; // a list that turns out mixed is written again from here
         Object first = n == 0 ? null : fn.apply(items.get(0));
         int i = 1;
         List<Object> results = new ArrayList<>();
@@ -340,7 +331,7 @@ public final class ValueCodec {
             results.addAll(new PackedLists.Primitives(first.getClass(), out.bytes, at, i));
             results.add(e);
             i++;
-            out.truncate(start);
+            out.size = start;
         } else if (n > 0) {
             results.add(first);
         }
