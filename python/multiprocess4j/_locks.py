@@ -6,10 +6,10 @@ import time
 import weakref
 
 from . import _atomics as A
+from . import _fastlock
 from . import _format as F
 
 WAITERS = 1 << 63
-KIND_LOCK, KIND_RLOCK, KIND_CONDITION = 1, 2, 3
 LOCK_SIZE = 64
 CONDITION_SIZE = 16
 LIVENESS_PERIOD = 0.005  # how often a waiter looks whether the owner still runs
@@ -29,7 +29,7 @@ def _owner_dead(owner):
 _get_ident = threading.get_ident
 
 
-class ProcessLock:
+class ProcessLock(ctypes.Structure):
     """A lock shared with Java's ProcessLock (and every process that attached it).
 
     acquire(block=True, timeout=None) and release() as multiprocessing.Lock; the context-manager protocol holds
@@ -37,14 +37,17 @@ class ProcessLock:
     previous_owner_died: the data it guards may be half-updated. As in Java, the synchronized objects a thread
     reads while it holds their lock do not take it again.
 
-    The fast path is one compare-and-swap to take the lock and one exchange to release it, each a single call
-    into libatomic with arguments made once; a waiter sleeps on the lock's futex and looks every 5 ms whether the
-    holder still runs.
+    Uncontended, `with lock:` is one compare-and-swap and one exchange, made by __enter__ and __exit__ in machine
+    code (_fastlock) where this interpreter runs it, else by single calls into libatomic; a waiter sleeps on the
+    lock's futex and looks every 5 ms whether the holder still runs.
     """
 
-    _kind = KIND_LOCK
+    _fields_ = _fastlock.STATE_FIELDS
+    _rlock = False
+    __hash__ = object.__hash__  # a lock is itself, as other objects are (ctypes makes structures unhashable)
 
     def __init__(self, arena, address, handle_text):
+        super().__init__()
         self._cas, self._exchange = A.fast_paths()
         self._arena = arena  # keeps the mapping alive
         self._word = address
@@ -52,13 +55,17 @@ class ProcessLock:
         self._futex = address + 4
         self._handle = handle_text
         self._boxes = {}  # thread ident -> (argument, box): see _box
-        self._thread = None
+        self._reentrant = self._rlock  # for the machine code
         _LOCKS.add(self)
-        self.previous_owner_died = False
 
     @property
     def handle(self):
         return self._handle
+
+    @property
+    def previous_owner_died(self):
+        """Whether the last acquire took the lock over from a holder that had died holding it."""
+        return bool(self._died)
 
     def _box(self, me):
         """Thread me's expected-value box for the fast compare-and-swap, as (argument, box). A failed
@@ -103,30 +110,51 @@ class ProcessLock:
             woken = A.futex_wait(self._futex, w >> 32, left)
 
     def acquire(self, block=True, timeout=None):
-        """Takes the lock; False when not blocking (or after timeout seconds) it is held elsewhere."""
+        """Takes the lock (a ProcessRLock's holder, once more); False when not blocking (or after timeout seconds)
+        it is held elsewhere."""
+        return self._enter(block, timeout) is not None
+
+    def _enter(self, block=True, timeout=None):
+        """Takes the lock; self, or None when not blocking (or after timeout seconds) it is held elsewhere. It is
+        __enter__ where the machine code does not run, so a 'with' costs no call more than the lock's work."""
         me = _get_ident()
+        if self._rlock and self._thread == me:
+            self._depth += 1
+            return self
         box = self._boxes.get(me) or self._box(me)
         box[1].value = 0  # before, not after, a failed compare-and-swap: see _box
         if self._cas(self._word_arg, box[0], _SELF_ARG, A.SEQ_CST, A.SEQ_CST):
-            died = False
+            if self._died:
+                self._died = 0
         else:
             got, died = self._take(block, timeout)
             if not got:
-                return False
+                return None
+            self._died = died
         self._thread = me
-        self.previous_owner_died = died
-        return True
+        self._depth = 1
+        return self
 
-    def release(self):
-        if self._thread is None:
+    def _exit(self, *_exc):
+        """Releases the lock: a ProcessRLock, once, by the thread that holds it; a ProcessLock, by any thread of
+        the process that holds it (as multiprocessing.Lock)."""
+        if self._rlock:
+            if self._thread != _get_ident():
+                raise RuntimeError("cannot release un-acquired lock")
+            depth = self._depth - 1
+            self._depth = depth
+            if depth:
+                return
+        elif self._thread:
+            self._depth = 0
+        else:
             raise RuntimeError("release of a lock this process does not hold: lock=%s" % self._handle[:80])
-        self._thread = None
-        self._free()
-
-    def _free(self):
-        """Frees the shared word: one exchange, and a wake-up when someone announced they sleep."""
+        self._thread = 0
         if self._exchange(self._word_arg, _ZERO, A.SEQ_CST) >> 63:  # WAITERS: wake one sleeper
             A.futex_wake(self._futex, 1)
+
+    __enter__ = _enter
+    __exit__ = release = _exit  # replaced by the machine code's, where it runs (see the end of this module)
 
     def _is_owned(self):
         """Whether the calling thread holds the lock (a synchronized object then does not take it again)."""
@@ -136,19 +164,14 @@ class ProcessLock:
         """The pid of the process that holds the lock, or 0 when it is free."""
         return (A.load8(self._word) & ~WAITERS) >> 32
 
-    def __enter__(self):
-        self.acquire()
-        return self
-
-    def __exit__(self, *exc):
-        self.release()
-
     def _release_save(self):
-        self.release()
-        return None
+        depth, self._depth = self._depth, 1
+        self._exit()
+        return depth
 
-    def _acquire_restore(self, saved):
+    def _acquire_restore(self, depth):
         self.acquire()
+        self._depth = depth
 
     def __repr__(self):
         return "<%s owner=%d>" % (type(self).__name__, self.owner_pid())
@@ -161,62 +184,30 @@ class ProcessRLock(ProcessLock):
     they find it held by a running owner and sleep until its release wakes them.
     """
 
-    _kind = KIND_RLOCK
+    _rlock = True
 
-    def __init__(self, arena, address, handle_text):
-        super().__init__(arena, address, handle_text)
-        self._count = 0
 
-    def _enter(self, block=True, timeout=None):
-        """Takes the lock (or once more); self, or None when not blocking (or after timeout seconds) it is held
-        elsewhere. It is __enter__ itself, so a 'with' costs no call more than the lock's work."""
-        me = _get_ident()
-        if self._thread == me:
-            self._count += 1
-            return self
-        box = self._boxes.get(me) or self._box(me)
-        box[1].value = 0  # before, not after, a failed compare-and-swap: see _box
-        if self._cas(self._word_arg, box[0], _SELF_ARG, A.SEQ_CST, A.SEQ_CST):
-            died = False
-        else:
-            got, died = self._take(block, timeout)
-            if not got:
-                return None
-        self._thread = me
-        self._count = 1
-        self.previous_owner_died = died
-        return self
+def _enter_slow(lock):
+    """The machine code's __enter__ for every case but a free lock and a holder's re-entry."""
+    if not lock._word:
+        raise RuntimeError("%s made without attaching: use multiprocess4j.attach_lock" % type(lock).__name__)
+    return lock._enter()
 
-    __enter__ = _enter
 
-    def acquire(self, block=True, timeout=None):
-        return self._enter(block, timeout) is not None
+def _exit_slow(lock):
+    """The machine code's __exit__ when the calling thread is not the holder."""
+    lock._exit()
 
-    def release(self, *_exc):
-        if self._thread != _get_ident():
-            raise RuntimeError("cannot release un-acquired lock")
-        count = self._count - 1
-        self._count = count
-        if count == 0:
-            self._thread = None
-            if self._exchange(self._word_arg, _ZERO, A.SEQ_CST) >> 63:  # WAITERS: wake one sleeper
-                A.futex_wake(self._futex, 1)
 
-    __exit__ = release
-
-    def _release_save(self):
-        count, self._count = self._count, 1
-        self.release()
-        return count
-
-    def _acquire_restore(self, count):
-        self.acquire()
-        self._count = count
+def _wake(lock):
+    """The machine code's __exit__ when it freed a word whose sleepers' bit was set."""
+    A.futex_wake(lock._futex, 1)
 
 
 _SELF = [_self_word()]
 _SELF_ARG = ctypes.c_uint64(_SELF[0])  # the fast paths' argument: the same word
 _ZERO = ctypes.c_uint64(0)
+FAST_LOCKS_UNUSED_BECAUSE = _fastlock.install(ProcessLock, _SELF_ARG, _enter_slow, _exit_slow, _wake)
 
 
 _LOCKS = weakref.WeakSet()  # every lock of this process, for _after_fork
@@ -229,9 +220,9 @@ def _after_fork():
     _SELF[0] = _self_word()
     _SELF_ARG.value = _SELF[0]
     for lock in list(_LOCKS):
-        lock._thread = None
+        lock._thread = 0
+        lock._depth = 0
         lock._boxes = {}
-        lock._count = 0
 
 
 if hasattr(os, "register_at_fork"):

@@ -2,6 +2,7 @@
 import ctypes
 
 from . import _format as F
+from . import _locks
 
 
 def _numpy():
@@ -131,6 +132,10 @@ class Synchronized:
     def __init__(self, obj, lock):
         self._obj = obj
         self._lock = lock
+        # Whether to look if the thread holds the lock before taking it: a ProcessLock's holder reads and writes
+        # on without taking it again; and where the locks' machine code does not run, looking costs less than
+        # re-entering a ProcessRLock.
+        self._look = not lock._rlock or _locks.FAST_LOCKS_UNUSED_BECAUSE is not None
         self.acquire = lock.acquire
         self.release = lock.release
 
@@ -148,19 +153,17 @@ class Synchronized:
 
     @property
     def value(self):
-        lock = self._lock
-        if lock._is_owned():  # the thread holds the lock already (with v.get_lock(): ...): read on
+        if self._look and self._lock._is_owned():  # with v.get_lock(): ... holds it already
             return self._obj.value
-        with lock:
+        with self._lock:
             return self._obj.value
 
     @value.setter
     def value(self, v):
-        lock = self._lock
-        if lock._is_owned():
+        if self._look and self._lock._is_owned():
             self._obj.value = v
             return
-        with lock:
+        with self._lock:
             self._obj.value = v
 
     def __repr__(self):

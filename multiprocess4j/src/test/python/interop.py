@@ -102,6 +102,8 @@ def take_after_death(lock, result):
     result[1] = 1 if lock.previous_owner_died else 0
     result[2] = int((time.monotonic() - started) * 1000)
     lock.release()
+    with lock:
+        assert not lock.previous_owner_died, "a take after the recovery still says the owner died"
 
 
 def wait_for_signal(condition, flag, ready):
@@ -126,9 +128,12 @@ def sleep_forever():
         time.sleep(1)
 
 
-def count_in_threads(n, times, threads):
-    """As count, from several threads of this process at once: they wait on the shared word as processes do."""
+def count_in_threads(n, times, threads, machine_code):
+    """As count, from several threads of this process at once: they wait on the shared word as processes do.
+    Raises first unless the locks' machine code runs in this process exactly when machine_code is 1."""
     import threading
+    from multiprocess4j import _locks
+    assert (_locks.FAST_LOCKS_UNUSED_BECAUSE is None) == bool(machine_code), _locks.FAST_LOCKS_UNUSED_BECAUSE
     workers = [threading.Thread(target=count, args=(n, times)) for _ in range(threads)]
     for w in workers:
         w.start()

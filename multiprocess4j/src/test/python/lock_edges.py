@@ -8,8 +8,8 @@ import multiprocess4j as mp4j
 
 
 def _cas_line(lock):
-    """The line of the fast compare-and-swap in acquire (ProcessLock) or _enter (ProcessRLock)."""
-    fn = type(lock).acquire if type(lock).__name__ == "ProcessLock" else type(lock)._enter
+    """The line of the fast compare-and-swap in _enter (which acquire calls)."""
+    fn = type(lock)._enter
     src, first = inspect.getsourcelines(fn)
     return fn.__code__, next(first + i for i, l in enumerate(src) if "self._cas(" in l)
 

@@ -22,7 +22,7 @@ import java.util.zip.CRC32C;
  */
 public final class PythonSources {
     /** Every file of the package, as the jar carries them (a test checks this list against the folder). */
-    public static final List<String> FILES = List.of("__init__.py", "_format.py", "_atomics.py", "_locks.py",
+    public static final List<String> FILES = List.of("__init__.py", "_format.py", "_atomics.py", "_fastlock.py", "_locks.py",
             "_objects.py", "_child.py");
     private static final String RESOURCES = "/org/multiprocess4j/python/multiprocess4j/";
     private static volatile Path root;

@@ -1,0 +1,79 @@
+"""The locks' machine code (multiprocess4j._fastlock): what `with` does there, and every case it hands to Python."""
+import sys
+import threading
+
+from multiprocess4j import _fastlock, _locks
+
+
+def machine_code_listing():
+    """Prints the assembler source of the table, then a line with the table's bytes in hex."""
+    code, _, source = _fastlock.listing()
+    sys.stdout.write(source)
+    sys.stdout.write("# bytes " + code.hex() + "\n")
+
+
+def in_use(expected):
+    """Raises unless the machine code runs in this process exactly when expected is 1."""
+    why = _locks.FAST_LOCKS_UNUSED_BECAUSE
+    assert (why is None) == bool(expected), "machine code in use: %s (expected %d)" % (why or "yes", expected)
+
+
+def references_are_counted(rlock):
+    """Entering returns the lock as a new reference and exiting returns None as one: a loop of them leaves every
+    count where it was (a missed or extra reference shows here as a drift of 20,000)."""
+    lock_refs, none_refs = sys.getrefcount(rlock), sys.getrefcount(None)
+    for _ in range(10_000):
+        with rlock as got:
+            with rlock:
+                pass
+        assert got is rlock
+    del got
+    assert sys.getrefcount(rlock) == lock_refs, (sys.getrefcount(rlock), lock_refs)
+    assert abs(sys.getrefcount(None) - none_refs) < 100, (sys.getrefcount(None), none_refs)
+
+
+def depth_and_errors(rlock, lock):
+    """Re-entry counts; an exception leaves the with block with the lock free; releasing a lock the thread does
+    not hold says so; a ProcessLock is released by another thread of its process, as multiprocessing.Lock."""
+    with rlock:
+        with rlock:
+            assert (rlock._depth, rlock.owner_pid() > 0) == (2, True)
+        assert rlock._depth == 1
+    assert (rlock._depth, rlock._thread, rlock.owner_pid()) == (0, 0, 0)
+    try:
+        with rlock:
+            raise KeyError("inside")
+    except KeyError:
+        pass
+    assert rlock.owner_pid() == 0 and not rlock._is_owned()
+    for target in (rlock, lock):
+        try:
+            target.release()
+            raise AssertionError("release of a free lock passed")
+        except RuntimeError:
+            pass
+    rlock.acquire()
+    errors = []
+
+    def other():
+        try:
+            rlock.release()
+        except RuntimeError as e:
+            errors.append(e)
+    t = threading.Thread(target=other)
+    t.start()
+    t.join()
+    assert len(errors) == 1 and rlock._is_owned(), errors
+    rlock.release()
+    lock.__enter__()
+    t = threading.Thread(target=lock.release)
+    t.start()
+    t.join()
+    assert lock.owner_pid() == 0 and lock._thread == 0 and lock.acquire(False)
+    lock.release()
+    try:
+        with _locks.ProcessRLock.__new__(_locks.ProcessRLock):
+            pass
+        raise AssertionError("a lock made without attaching was taken")
+    except RuntimeError as e:
+        assert "attach_lock" in str(e), e
