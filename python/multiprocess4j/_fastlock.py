@@ -12,9 +12,10 @@ The fast paths are used on Linux x86-64, by a CPython with the GIL and without a
 code succeeds and a self-check at import passes; otherwise (aarch64 included) the locks keep their ctypes paths,
 which do the same things more slowly. MULTIPROCESS4J_FAST_LOCKS=0 in the environment turns them off.
 
-The lock object is a ctypes Structure whose buffer the machine code reads (CDataObject.b_ptr, 16 bytes into the
-object): the shared word's address, the owning thread (pthread_self, which is threading.get_ident()), the depth,
-whether the previous owner died, and whether the lock is re-entrant.
+A lock keeps its state in a LockState, a ctypes structure held in the lock's one slot (16 bytes into the object,
+after the object header); the code reads the structure's buffer (CDataObject.b_ptr, 16 bytes into it): the shared
+word's address, the owning thread (pthread_self, which is threading.get_ident()), the depth, whether the previous
+owner died, and whether the lock is re-entrant.
 """
 import ctypes
 import os
@@ -24,24 +25,31 @@ import sys
 import sysconfig
 import threading
 
-# The lock state the code reads: field names and their offsets in the lock's buffer.
-STATE_FIELDS = [("_word", ctypes.c_void_p),      # 0: the shared 8-byte lock word's address
-                ("_thread", ctypes.c_ulong),     # 8: the owning thread of this process, 0 for none
-                ("_depth", ctypes.c_ssize_t),    # 16: how many times it holds the lock
-                ("_died", ctypes.c_ssize_t),     # 24: whether its acquire took the lock over from a dead owner
-                ("_reentrant", ctypes.c_ssize_t)]  # 32: a ProcessRLock
+
+
+class LockState(ctypes.Structure):
+    """What the code reads and writes of a lock, at these offsets of its buffer."""
+    _fields_ = [("word", ctypes.c_void_p),        # 0: the shared 8-byte lock word's address
+                ("thread", ctypes.c_ulong),       # 8: the owning thread of this process, 0 for none
+                ("depth", ctypes.c_ssize_t),      # 16: how many times it holds the lock
+                ("died", ctypes.c_ssize_t),       # 24: whether its acquire took the lock over from a dead owner
+                ("reentrant", ctypes.c_ssize_t)]  # 32: a ProcessRLock
+
 
 # One row per instruction: machine code | the instruction in GNU as's Intel syntax; a row without '|' is a label.
 X86_64 = """
 enter:
-488b5710             | mov rdx, [rdi+16]          # rdi: the lock; rdx: its state (CDataObject.b_ptr)
+488b5710             | mov rdx, [rdi+16]          # rdi: the lock; rdx: its LockState (the slot)
+4885d2               | test rdx, rdx
+745a                 | jz 3f                      # none (a lock made without its __init__): Python says so
+488b5210             | mov rdx, [rdx+16]          # the LockState's buffer (CDataObject.b_ptr)
 4c8b0a               | mov r9, [rdx]              # the shared word's address
 4d85c9               | test r9, r9
-744e                 | jz 3f                      # none (a lock built without attaching): Python says so
+744e                 | jz 3f                      # no word: the same
 64488b0c2500000000   | mov rcx, fs:[0]            # this thread: pthread_self()
 483b4a08             | cmp rcx, [rdx+8]
 7432                 | je 2f                      # this thread holds it already
-4c8b05b6000000       | mov r8, [rip+self_word]
+4c8b05bd000000       | mov r8, [rip+self_word]
 4d8b00               | mov r8, [r8]               # this process's owner word
 31c0                 | xor eax, eax
 f04d0fb101           | lock cmpxchg [r9], r8      # free (0) -> ours
@@ -59,10 +67,13 @@ c3                   | 4: ret
 48ff4210             | inc qword ptr [rdx+16]
 ebe8                 | jmp 1b
 4889fe               | 3: mov rsi, rdi
-488b3d7c000000       | mov rdi, [rip+enter_slow]
-eb53                 | jmp 6f                     # enter_slow(lock)
+488b3d83000000       | mov rdi, [rip+enter_slow]
+eb5c                 | jmp 6f                     # enter_slow(lock)
 exit:
-488b5710             | mov rdx, [rdi+16]          # METH_FASTCALL: its arguments are not read
+488b5710             | mov rdx, [rdi+16]          # METH_FASTCALL or METH_NOARGS: no argument is read
+4885d2               | test rdx, rdx
+7449                 | jz 5f
+488b5210             | mov rdx, [rdx+16]
 64488b0c2500000000   | mov rcx, fs:[0]
 483b4a08             | cmp rcx, [rdx+8]
 7536                 | jne 5f                     # not this thread's: Python releases or says why not
@@ -74,23 +85,23 @@ exit:
 498701               | xchg [r9], rax             # frees the word
 4885c0               | test rax, rax
 780f                 | js 8f                      # the sleepers' bit (63) was set: wake one
-488b0565000000       | 7: mov rax, [rip+none]     # returns None, a new reference
+488b0563000000       | 7: mov rax, [rip+none]     # returns None, a new reference
 833800               | cmp dword ptr [rax], 0
-7cac                 | jl 4b
+7ca3                 | jl 4b
 ff00                 | inc dword ptr [rax]
 c3                   | ret
 4889fe               | 8: mov rsi, rdi
-488b3d43000000       | mov rdi, [rip+wake]
+488b3d41000000       | mov rdi, [rip+wake]
 eb0a                 | jmp 6f                     # wake(lock)
 4889fe               | 5: mov rsi, rdi
-488b3d2f000000       | mov rdi, [rip+exit_slow]   # exit_slow(lock)
+488b3d2d000000       | mov rdi, [rip+exit_slow]   # exit_slow(lock)
 31d2                 | 6: xor edx, edx
 31c0                 | xor eax, eax
-ff2535000000         | jmp [rip+call_function]    # a tail call: PyObject_CallFunctionObjArgs(function, lock, NULL)
+ff2533000000         | jmp [rip+call_function]    # a tail call: PyObject_CallFunctionObjArgs(function, lock, NULL)
 thread_id:
 64488b3c2500000000   | mov rdi, fs:[0]            # for the self-check: pthread_self() as a Python int
-ff2536000000         | jmp [rip+long_from_unsigned]
-660f1f440000         | .balign 8
+ff2534000000         | jmp [rip+long_from_unsigned]
+0f1f4000             | .balign 8
 self_word:
 0000000000000000     | .quad 0                    # the data the code reads, filled in when the code is mapped
 enter_slow:
@@ -130,7 +141,6 @@ class _MethodDef(ctypes.Structure):
 _METH_NOARGS, _METH_FASTCALL = 0x0004, 0x0080
 _PROT_READ, _PROT_WRITE, _PROT_EXEC = 1, 2, 4
 _MAP_PRIVATE, _MAP_ANONYMOUS = 0x02, 0x20
-_kept = []  # the code's page, method definitions and names: they live as long as the process
 
 
 def _why_not():
@@ -147,7 +157,7 @@ def _why_not():
 
 
 def _map(code):
-    """The code, in a page of its own that is made executable and read-only once written."""
+    """The code, in a page of its own that is made executable and read-only once written (and never unmapped)."""
     libc = ctypes.CDLL(None, use_errno=True)
     libc.mmap.restype = ctypes.c_void_p
     libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int, ctypes.c_int,
@@ -160,21 +170,15 @@ def _map(code):
     ctypes.memmove(page, code, len(code))
     if libc.mprotect(page, size, _PROT_READ | _PROT_EXEC) != 0:
         raise OSError(ctypes.get_errno(), "the code page cannot be made executable")
-    _kept.append(page)
     return page
 
 
-def _builtin(page, offset, name, flags):
-    """A PyMethodDef for the code at page + offset."""
-    definition = _MethodDef(name.encode(), page + offset, flags, None)
-    _kept.append(definition)
-    return definition
-
-
 def install(cls, self_word, enter_slow, exit_slow, wake):
-    """Makes cls's __enter__, __exit__ and release the machine code's (cls is a ctypes Structure whose first
-    fields are STATE_FIELDS; self_word the ctypes c_uint64 holding this process's owner word; the functions are
-    called with the lock for every case the code does not handle). Returns None, or why the code is not used."""
+    """Makes cls's __enter__, __exit__ and release the machine code's. cls has one slot, _state, for its
+    LockState; self_word is the ctypes c_uint64 holding this process's owner word; the functions are called with
+    the lock for every case the code does not handle. Returns None, or why the code is not used. What the code
+    points to is kept by cls itself, so that it lives as long as any lock (a module's globals are cleared at
+    interpreter exit, while a lock may still be used by a finalizer)."""
     why = _why_not()
     if why is not None:
         return why
@@ -183,38 +187,46 @@ def install(cls, self_word, enter_slow, exit_slow, wake):
     address = ctypes.cast(api.PyObject_CallFunctionObjArgs, ctypes.c_void_p).value
     to_long = ctypes.cast(api.PyLong_FromUnsignedLong, ctypes.c_void_p).value
     data = [ctypes.addressof(self_word), id(enter_slow), id(exit_slow), id(wake), address, id(None), to_long]
-    _kept.extend([self_word, enter_slow, exit_slow, wake])
+    kept = [self_word, enter_slow, exit_slow, wake]
     start = labels["self_word"]
     try:
         page = _map(code[:start] + struct.pack("<7Q", *data))
     except OSError as e:
         return str(e)
+
+    def builtin(offset, name, flags):
+        definition = _MethodDef(name.encode(), page + offset, flags, None)
+        kept.append(definition)
+        return ctypes.addressof(definition)
     api.PyDescr_NewMethod.restype = ctypes.py_object
     api.PyDescr_NewMethod.argtypes = [ctypes.py_object, ctypes.c_void_p]
     api.PyCFunction_NewEx.restype = ctypes.py_object
     api.PyCFunction_NewEx.argtypes = [ctypes.c_void_p, ctypes.py_object, ctypes.py_object]
-    thread_id = api.PyCFunction_NewEx(ctypes.addressof(_builtin(page, labels["thread_id"], "thread_id",
-                                                                _METH_NOARGS)), None, None)
+    thread_id = api.PyCFunction_NewEx(builtin(labels["thread_id"], "thread_id", _METH_NOARGS), None, None)
     why = _self_check(cls, thread_id)
     if why is not None:
         return why
     methods = {"__enter__": (labels["enter"], _METH_NOARGS), "__exit__": (labels["exit"], _METH_FASTCALL),
-               "release": (labels["exit"], _METH_FASTCALL)}
+               "release": (labels["exit"], _METH_NOARGS)}
     for name, (offset, flags) in methods.items():
-        setattr(cls, name, api.PyDescr_NewMethod(cls, ctypes.addressof(_builtin(page, offset, name, flags))))
+        setattr(cls, name, api.PyDescr_NewMethod(cls, builtin(offset, name, flags)))
+    cls._machine_code = tuple(kept)
     return None
 
 
 def _self_check(cls, thread_id):
     """Why the code's assumptions fail in this interpreter, or None: fs:[0] is threading.get_ident() (in two
-    threads) and a ctypes object's buffer pointer is where the code reads it."""
+    threads), a lock's slot and a ctypes object's buffer pointer are where the code reads them."""
     seen = []
     other = threading.Thread(target=lambda: seen.append(thread_id() == threading.get_ident()))
     other.start()
     other.join()
     if thread_id() != threading.get_ident() or seen != [True]:
         return "pthread_self() is not at fs:[0] here"
+    state = LockState()
     probe = cls.__new__(cls)
-    if ctypes.c_void_p.from_address(id(probe) + 16).value != ctypes.addressof(probe):
-        return "ctypes objects are laid out differently here"
+    probe._state = state
+    if ctypes.c_void_p.from_address(id(probe) + 16).value != id(state) \
+            or ctypes.c_void_p.from_address(id(state) + 16).value != ctypes.addressof(state):
+        return "objects are laid out differently here"
     return None

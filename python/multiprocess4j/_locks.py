@@ -29,7 +29,7 @@ def _owner_dead(owner):
 _get_ident = threading.get_ident
 
 
-class ProcessLock(ctypes.Structure):
+class ProcessLock:
     """A lock shared with Java's ProcessLock (and every process that attached it).
 
     acquire(block=True, timeout=None) and release() as multiprocessing.Lock; the context-manager protocol holds
@@ -42,12 +42,14 @@ class ProcessLock(ctypes.Structure):
     lock's futex and looks every 5 ms whether the holder still runs.
     """
 
-    _fields_ = _fastlock.STATE_FIELDS
+    __slots__ = ("_state", "__dict__", "__weakref__")  # _state, the one slot, is where the machine code finds it
     _rlock = False
-    __hash__ = object.__hash__  # a lock is itself, as other objects are (ctypes makes structures unhashable)
 
     def __init__(self, arena, address, handle_text):
-        super().__init__()
+        state = _fastlock.LockState()
+        state.word = address
+        state.reentrant = self._rlock
+        self._state = state
         self._cas, self._exchange = A.fast_paths()
         self._arena = arena  # keeps the mapping alive
         self._word = address
@@ -55,7 +57,6 @@ class ProcessLock(ctypes.Structure):
         self._futex = address + 4
         self._handle = handle_text
         self._boxes = {}  # thread ident -> (argument, box): see _box
-        self._reentrant = self._rlock  # for the machine code
         _LOCKS.add(self)
 
     @property
@@ -65,7 +66,7 @@ class ProcessLock(ctypes.Structure):
     @property
     def previous_owner_died(self):
         """Whether the last acquire took the lock over from a holder that had died holding it."""
-        return bool(self._died)
+        return bool(self._state.died)
 
     def _box(self, me):
         """Thread me's expected-value box for the fast compare-and-swap, as (argument, box). A failed
@@ -118,38 +119,40 @@ class ProcessLock(ctypes.Structure):
         """Takes the lock; self, or None when not blocking (or after timeout seconds) it is held elsewhere. It is
         __enter__ where the machine code does not run, so a 'with' costs no call more than the lock's work."""
         me = _get_ident()
-        if self._rlock and self._thread == me:
-            self._depth += 1
+        state = self._state
+        if self._rlock and state.thread == me:
+            state.depth += 1
             return self
         box = self._boxes.get(me) or self._box(me)
         box[1].value = 0  # before, not after, a failed compare-and-swap: see _box
         if self._cas(self._word_arg, box[0], _SELF_ARG, A.SEQ_CST, A.SEQ_CST):
-            if self._died:
-                self._died = 0
+            if state.died:
+                state.died = 0
         else:
             got, died = self._take(block, timeout)
             if not got:
                 return None
-            self._died = died
-        self._thread = me
-        self._depth = 1
+            state.died = died
+        state.thread = me
+        state.depth = 1
         return self
 
     def _exit(self, *_exc):
         """Releases the lock: a ProcessRLock, once, by the thread that holds it; a ProcessLock, by any thread of
         the process that holds it (as multiprocessing.Lock)."""
+        state = self._state
         if self._rlock:
-            if self._thread != _get_ident():
+            if state.thread != _get_ident():
                 raise RuntimeError("cannot release un-acquired lock")
-            depth = self._depth - 1
-            self._depth = depth
+            depth = state.depth - 1
+            state.depth = depth
             if depth:
                 return
-        elif self._thread:
-            self._depth = 0
+        elif state.thread:
+            state.depth = 0
         else:
             raise RuntimeError("release of a lock this process does not hold: lock=%s" % self._handle[:80])
-        self._thread = 0
+        state.thread = 0
         if self._exchange(self._word_arg, _ZERO, A.SEQ_CST) >> 63:  # WAITERS: wake one sleeper
             A.futex_wake(self._futex, 1)
 
@@ -158,20 +161,21 @@ class ProcessLock(ctypes.Structure):
 
     def _is_owned(self):
         """Whether the calling thread holds the lock (a synchronized object then does not take it again)."""
-        return self._thread == _get_ident()
+        return self._state.thread == _get_ident()
 
     def owner_pid(self):
         """The pid of the process that holds the lock, or 0 when it is free."""
         return (A.load8(self._word) & ~WAITERS) >> 32
 
     def _release_save(self):
-        depth, self._depth = self._depth, 1
+        state = self._state
+        depth, state.depth = state.depth, 1
         self._exit()
         return depth
 
     def _acquire_restore(self, depth):
         self.acquire()
-        self._depth = depth
+        self._state.depth = depth
 
     def __repr__(self):
         return "<%s owner=%d>" % (type(self).__name__, self.owner_pid())
@@ -184,12 +188,13 @@ class ProcessRLock(ProcessLock):
     they find it held by a running owner and sleep until its release wakes them.
     """
 
+    __slots__ = ()
     _rlock = True
 
 
 def _enter_slow(lock):
     """The machine code's __enter__ for every case but a free lock and a holder's re-entry."""
-    if not lock._word:
+    if getattr(lock, "_state", None) is None:
         raise RuntimeError("%s made without attaching: use multiprocess4j.attach_lock" % type(lock).__name__)
     return lock._enter()
 
@@ -220,8 +225,8 @@ def _after_fork():
     _SELF[0] = _self_word()
     _SELF_ARG.value = _SELF[0]
     for lock in list(_LOCKS):
-        lock._thread = 0
-        lock._depth = 0
+        lock._state.thread = 0
+        lock._state.depth = 0
         lock._boxes = {}
 
 

@@ -169,8 +169,7 @@ class PythonInteropTest {
         noMachineCode.toFile().setExecutable(true);
         List<ChildProcess> jvms = List.of(new ChildProcess(PythonInteropTest::countInJava, n, times),
                 new ChildProcess(PythonInteropTest::countInJava, n, times));
-        boolean x86 = System.getProperty("os.arch").equals("amd64");
-        List<PythonProcess> pythons = List.of(new PythonProcess(SCRIPT, "count_in_threads", n, times / 2, 2, x86 ? 1 : 0),
+        List<PythonProcess> pythons = List.of(new PythonProcess(SCRIPT, "count_in_threads", n, times / 2, 2, 1),
                 new PythonProcess(SCRIPT, "count_in_threads", n, times / 2, 2, 0).python(noMachineCode.toString()));
         jvms.forEach(ChildProcess::start);
         pythons.forEach(PythonProcess::start);
