@@ -49,7 +49,7 @@ enter:
 64488b0c2500000000   | mov rcx, fs:[0]            # this thread: pthread_self()
 483b4a08             | cmp rcx, [rdx+8]
 7432                 | je 2f                      # this thread holds it already
-4c8b05bd000000       | mov r8, [rip+self_word]
+4c8b056d010000       | mov r8, [rip+self_word]
 4d8b00               | mov r8, [r8]               # this process's owner word
 31c0                 | xor eax, eax
 f04d0fb101           | lock cmpxchg [r9], r8      # free (0) -> ours
@@ -67,7 +67,7 @@ c3                   | 4: ret
 48ff4210             | inc qword ptr [rdx+16]
 ebe8                 | jmp 1b
 4889fe               | 3: mov rsi, rdi
-488b3d83000000       | mov rdi, [rip+enter_slow]
+488b3d33010000       | mov rdi, [rip+enter_slow]
 eb5c                 | jmp 6f                     # enter_slow(lock)
 exit:
 488b5710             | mov rdx, [rdi+16]          # METH_FASTCALL or METH_NOARGS: no argument is read
@@ -85,19 +85,71 @@ exit:
 498701               | xchg [r9], rax             # frees the word
 4885c0               | test rax, rax
 780f                 | js 8f                      # the sleepers' bit (63) was set: wake one
-488b0563000000       | 7: mov rax, [rip+none]     # returns None, a new reference
+488b0513010000       | 7: mov rax, [rip+none]     # returns None, a new reference
 833800               | cmp dword ptr [rax], 0
 7ca3                 | jl 4b
 ff00                 | inc dword ptr [rax]
 c3                   | ret
 4889fe               | 8: mov rsi, rdi
-488b3d41000000       | mov rdi, [rip+wake]
+488b3df1000000       | mov rdi, [rip+wake]
 eb0a                 | jmp 6f                     # wake(lock)
 4889fe               | 5: mov rsi, rdi
-488b3d2d000000       | mov rdi, [rip+exit_slow]   # exit_slow(lock)
+488b3ddd000000       | mov rdi, [rip+exit_slow]   # exit_slow(lock)
 31d2                 | 6: xor edx, edx
 31c0                 | xor eax, eax
-ff2533000000         | jmp [rip+call_function]    # a tail call: PyObject_CallFunctionObjArgs(function, lock, NULL)
+ff25e3000000         | jmp [rip+call_function]    # a tail call: PyObject_CallFunctionObjArgs(function, lock, NULL)
+claim:
+49ba0000000000000080 | movabs r10, 0x8000000000000000  # METH_O (the lock, the word expected): the sleepers' bit
+eb03                 | jmp 9f
+claim_alone:
+4531d2               | xor r10d, r10d             # the same without it: a first try, which woke nobody
+53                   | 9: push rbx
+4154                 | push r12
+4883ec08             | sub rsp, 8                 # the stack aligned to 16 for the call
+4889fb               | mov rbx, rdi
+4d89d4               | mov r12, r10
+4889f7               | mov rdi, rsi
+ff15d6000000         | call [rip+as_unsigned]     # PyLong_AsUnsignedLongLong(expected)
+4883f8ff             | cmp rax, -1
+7512                 | jne 1f
+ff15d2000000         | call [rip+error_occurred]  # -1 may be an error (not an int): PyErr_Occurred()
+4885c0               | test rax, rax
+7570                 | jnz 3f                     # returns NULL: the exception stands
+48c7c0ffffffff       | mov rax, -1
+488b5310             | 1: mov rdx, [rbx+16]
+4885d2               | test rdx, rdx
+744a                 | jz 2f                      # no LockState: not taken
+488b5210             | mov rdx, [rdx+16]
+4c8b0a               | mov r9, [rdx]
+4d85c9               | test r9, r9
+743e                 | jz 2f
+4c8b056a000000       | mov r8, [rip+self_word]
+4d8b00               | mov r8, [r8]
+4d09e0               | or r8, r12
+31c9                 | xor ecx, ecx
+4885c0               | test rax, rax
+0f95c1               | setnz cl                   # the word expected is a dead owner's: it died
+f04d0fb101           | lock cmpxchg [r9], r8      # expected -> ours; what follows records it, with no Python
+7522                 | jne 2f                     # between (a signal's exception cannot come in between)
+48894a18             | mov [rdx+24], rcx
+64488b0c2500000000   | mov rcx, fs:[0]
+48894a08             | mov [rdx+8], rcx
+48c7421001000000     | mov qword ptr [rdx+16], 1
+488b057d000000       | mov rax, [rip+true]        # returns True, a new reference
+eb07                 | jmp 4f
+488b057c000000       | 2: mov rax, [rip+false]    # returns False, a new reference
+4883c408             | 4: add rsp, 8
+415c                 | pop r12
+5b                   | pop rbx
+833800               | cmp dword ptr [rax], 0
+7c02                 | jl 5f
+ff00                 | inc dword ptr [rax]
+c3                   | 5: ret
+31c0                 | 3: xor eax, eax
+4883c408             | add rsp, 8
+415c                 | pop r12
+5b                   | pop rbx
+c3                   | ret
 thread_id:
 64488b3c2500000000   | mov rdi, fs:[0]            # for the self-check: pthread_self() as a Python int
 ff2534000000         | jmp [rip+long_from_unsigned]
@@ -115,6 +167,14 @@ call_function:
 none:
 0000000000000000     | .quad 0
 long_from_unsigned:
+0000000000000000     | .quad 0
+as_unsigned:
+0000000000000000     | .quad 0
+error_occurred:
+0000000000000000     | .quad 0
+true:
+0000000000000000     | .quad 0
+false:
 0000000000000000     | .quad 0
 """
 
@@ -138,7 +198,7 @@ class _MethodDef(ctypes.Structure):
                 ("ml_doc", ctypes.c_char_p)]
 
 
-_METH_NOARGS, _METH_FASTCALL = 0x0004, 0x0080
+_METH_NOARGS, _METH_O, _METH_FASTCALL = 0x0004, 0x0008, 0x0080
 _PROT_READ, _PROT_WRITE, _PROT_EXEC = 1, 2, 4
 _MAP_PRIVATE, _MAP_ANONYMOUS = 0x02, 0x20
 
@@ -185,12 +245,15 @@ def install(cls, self_word, enter_slow, exit_slow, wake):
     code, labels, _ = listing()
     api = ctypes.pythonapi
     address = ctypes.cast(api.PyObject_CallFunctionObjArgs, ctypes.c_void_p).value
-    to_long = ctypes.cast(api.PyLong_FromUnsignedLong, ctypes.c_void_p).value
-    data = [ctypes.addressof(self_word), id(enter_slow), id(exit_slow), id(wake), address, id(None), to_long]
+    functions = [ctypes.cast(f, ctypes.c_void_p).value for f in
+                 (api.PyObject_CallFunctionObjArgs, api.PyLong_FromUnsignedLong, api.PyLong_AsUnsignedLongLong,
+                  api.PyErr_Occurred)]
+    data = [ctypes.addressof(self_word), id(enter_slow), id(exit_slow), id(wake), functions[0], id(None),
+            functions[1], functions[2], functions[3], id(True), id(False)]
     kept = [self_word, enter_slow, exit_slow, wake]
     start = labels["self_word"]
     try:
-        page = _map(code[:start] + struct.pack("<7Q", *data))
+        page = _map(code[:start] + struct.pack("<%dQ" % len(data), *data))
     except OSError as e:
         return str(e)
 
@@ -207,7 +270,8 @@ def install(cls, self_word, enter_slow, exit_slow, wake):
     if why is not None:
         return why
     methods = {"__enter__": (labels["enter"], _METH_NOARGS), "__exit__": (labels["exit"], _METH_FASTCALL),
-               "release": (labels["exit"], _METH_NOARGS)}
+               "release": (labels["exit"], _METH_NOARGS), "_claim": (labels["claim"], _METH_O),
+               "_claim_alone": (labels["claim_alone"], _METH_O)}
     for name, (offset, flags) in methods.items():
         setattr(cls, name, api.PyDescr_NewMethod(cls, builtin(offset, name, flags)))
     cls._machine_code = tuple(kept)

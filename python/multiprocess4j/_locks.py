@@ -69,17 +69,45 @@ class ProcessLock:
         return bool(self._state.died)
 
     def _box(self, me):
-        """Thread me's expected-value box for the fast compare-and-swap, as (argument, box). A failed
+        """Thread me's expected-value box for the ctypes compare-and-swap, as (argument, box). A failed
         compare-and-swap writes the word it found into the box, and a compare-and-swap against that word would take
-        a lock that is held: so each thread has its own box, and sets it to 0 right before each compare-and-swap
-        (not after a failed one, which an exception, such as KeyboardInterrupt, or a fork could come between)."""
+        a lock that is held: so each thread has its own box, and sets it right before each compare-and-swap (not
+        after a failed one, which an exception, such as KeyboardInterrupt, or a fork could come between)."""
         box = self._boxes.get(me)
         if box is None:
             value = ctypes.c_uint64(0)
             box = self._boxes[me] = (ctypes.c_void_p(ctypes.addressof(value)), value)
         return box
 
+    def _claim_alone(self, expected):
+        """Takes the lock if its word holds expected, making it this thread's: True when it did. The machine
+        code's _claim_alone replaces it where it runs, and there the taking and its record are one step, which
+        no exception can come between; here a KeyboardInterrupt landing right after the compare-and-swap can
+        leave the lock held and unrecorded, as CPython's pure-Python locks can."""
+        me = _get_ident()
+        box = self._boxes.get(me) or self._box(me)
+        box[1].value = expected  # before, not after, a failed compare-and-swap: see _box
+        if not self._cas(self._word_arg, box[0], _SELF_ARG, A.SEQ_CST, A.SEQ_CST):
+            return False
+        state = self._state
+        state.thread = me
+        state.depth = 1
+        state.died = expected != 0
+        return True
+
+    def _claim(self, expected):
+        """_claim_alone, the sleepers' bit set in the word taken: others may still sleep on it."""
+        if not A.cas8(self._word, expected, _SELF[0] | WAITERS):
+            return False
+        state = self._state
+        state.thread = _get_ident()
+        state.depth = 1
+        state.died = expected != 0
+        return True
+
     def _take(self, blocking, timeout):
+        """Waits for the lock and takes it (_claim records it); False when not blocking (or after timeout
+        seconds) it is held elsewhere."""
         me = _SELF[0]
         if timeout is not None and timeout < 0:
             timeout = None
@@ -89,21 +117,21 @@ class ProcessLock:
         while True:
             w = A.load8(self._word)
             if w == 0:
-                if A.cas8(self._word, 0, me | WAITERS):  # others may still sleep: keep the bit
-                    return True, False
+                if self._claim(0):
+                    return True
                 continue
             owner = w & ~WAITERS
             now = time.monotonic()
             if owner != me and now - last_look >= LIVENESS_PERIOD:
                 last_look = now
                 if _owner_dead(owner):
-                    if A.cas8(self._word, w, me | WAITERS):  # the whole word compared: one recoverer wins
-                        return True, True
+                    if self._claim(w):  # the whole word compared: one recoverer wins, and is told
+                        return True
                     continue
             if not blocking or (deadline is not None and now >= deadline):
                 if woken:
                     A.futex_wake(self._futex, 1)  # a wake-up taken but not used goes to the next sleeper
-                return False, False
+                return False
             if not w & WAITERS:
                 A.cas8(self._word, w, w | WAITERS)  # announces a sleeper
                 continue
@@ -113,29 +141,30 @@ class ProcessLock:
     def acquire(self, block=True, timeout=None):
         """Takes the lock (a ProcessRLock's holder, once more); False when not blocking (or after timeout seconds)
         it is held elsewhere."""
-        return self._enter(block, timeout) is not None
+        return self._enter_undone_on_error(block, timeout) is not None
 
     def _enter(self, block=True, timeout=None):
-        """Takes the lock; self, or None when not blocking (or after timeout seconds) it is held elsewhere. It is
-        __enter__ where the machine code does not run, so a 'with' costs no call more than the lock's work."""
-        me = _get_ident()
+        """Takes the lock; self, or None when not blocking (or after timeout seconds) it is held elsewhere."""
         state = self._state
-        if self._rlock and state.thread == me:
+        if self._rlock and state.thread == _get_ident():
             state.depth += 1
             return self
-        box = self._boxes.get(me) or self._box(me)
-        box[1].value = 0  # before, not after, a failed compare-and-swap: see _box
-        if self._cas(self._word_arg, box[0], _SELF_ARG, A.SEQ_CST, A.SEQ_CST):
-            if state.died:
-                state.died = 0
-        else:
-            got, died = self._take(block, timeout)
-            if not got:
-                return None
-            state.died = died
-        state.thread = me
-        state.depth = 1
-        return self
+        if self._claim_alone(0) or self._take(block, timeout):
+            return self
+        return None
+
+    def _enter_undone_on_error(self, block=True, timeout=None):
+        """_enter, undone when an exception (a signal handler's KeyboardInterrupt) comes after it took the lock
+        but before its caller could know: a lock taken and never released would block every process."""
+        state = self._state
+        me = _get_ident()
+        depth = state.depth if state.thread == me else 0
+        try:
+            return self._enter(block, timeout)
+        except BaseException:
+            if state.thread == me and state.depth > depth:
+                self._exit()
+            raise
 
     def _exit(self, *_exc):
         """Releases the lock: a ProcessRLock, once, by the thread that holds it; a ProcessLock, by any thread of
@@ -156,8 +185,8 @@ class ProcessLock:
         if self._exchange(self._word_arg, _ZERO, A.SEQ_CST) >> 63:  # WAITERS: wake one sleeper
             A.futex_wake(self._futex, 1)
 
-    __enter__ = _enter
-    __exit__ = release = _exit  # replaced by the machine code's, where it runs (see the end of this module)
+    __enter__ = _enter_undone_on_error
+    __exit__ = release = _exit  # these, _claim and _claim_alone are the machine code's where it runs
 
     def _is_owned(self):
         """Whether the calling thread holds the lock (a synchronized object then does not take it again)."""
@@ -196,7 +225,7 @@ def _enter_slow(lock):
     """The machine code's __enter__ for every case but a free lock and a holder's re-entry."""
     if getattr(lock, "_state", None) is None:
         raise RuntimeError("%s made without attaching: use multiprocess4j.attach_lock" % type(lock).__name__)
-    return lock._enter()
+    return lock._enter_undone_on_error()
 
 
 def _exit_slow(lock):

@@ -113,3 +113,57 @@ def used_after_reload_and_at_exit():
     the interpreter once the memory was reused)."""
     done = subprocess.run([sys.executable, "-c", _AT_EXIT], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0 and "used at exit" in done.stdout, (done.returncode, done.stdout, done.stderr)
+
+
+def interrupted_while_contended(lock, seconds):
+    """This process and a forked child take lock in turn for the given seconds while a timer raises
+    KeyboardInterrupt in this one every 0.2 ms, wherever it is: in a with block, or waiting, or taking, or
+    releasing. The machine code takes and records, and releases, in one step each, and a slow path that took the
+    lock undoes it when the exception comes before its caller knew: so afterwards neither process holds the lock.
+    (The ctypes paths have windows a signal can hit: where the machine code cannot run, this says so and passes.)"""
+    if _locks.FAST_LOCKS_UNUSED_BECAUSE is not None:
+        in_use()
+        print("interrupted_while_contended: not run, the machine code is not used:", _locks.FAST_LOCKS_UNUSED_BECAUSE)
+        return
+    import os
+    import signal
+    import time
+    child = os.fork()
+    if child == 0:
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            if not lock.acquire(timeout=5):
+                os._exit(4)  # the parent left it held
+            lock.release()
+        os._exit(0)
+    armed = [False]
+
+    def interrupt(signum, frame):
+        if armed[0]:
+            armed[0] = False
+            raise KeyboardInterrupt
+    signal.signal(signal.SIGALRM, interrupt)
+    signal.setitimer(signal.ITIMER_REAL, 0.0002, 0.0002)
+    interrupts = 0
+    end = time.monotonic() + seconds
+    try:
+        while time.monotonic() < end:
+            try:
+                armed[0] = True
+                with lock:
+                    with lock:
+                        pass
+                armed[0] = False
+            except KeyboardInterrupt:
+                interrupts += 1
+    finally:
+        armed[0] = False
+        signal.setitimer(signal.ITIMER_REAL, 0)
+    _, status = os.waitpid(child, 0)
+    state = lock._state
+    assert (state.thread, state.depth, os.waitstatus_to_exitcode(status)) == (0, 0, 0), \
+        "this thread, depth, the child's exit code (4: the lock was left held): %r after %d interrupts" \
+        % ((state.thread, state.depth, os.waitstatus_to_exitcode(status)), interrupts)
+    assert lock.owner_pid() != os.getpid() and lock.acquire(timeout=10), "left held after %d interrupts" % interrupts
+    lock.release()
+    assert interrupts > 100, "only %d interrupts came" % interrupts

@@ -1,35 +1,43 @@
-"""The Python locks where a thread's compare-and-swap box or a fork could leave a held lock looking free."""
+"""The Python locks' ctypes paths, where a thread's compare-and-swap box or a fork could leave a held lock looking
+free. (Their machine code has no box: PythonLockEdgesTest runs these without it.)"""
 import inspect
 import os
 import sys
 import threading
 
 import multiprocess4j as mp4j
+from multiprocess4j import _locks
 
 
-def _cas_line(lock):
-    """The line of the fast compare-and-swap in _enter (which acquire calls)."""
-    fn = type(lock)._enter
+def _cas_line():
+    """The line of the box's compare-and-swap in _claim_alone, the first try of acquire."""
+    fn = _locks.ProcessLock._claim_alone
+    assert inspect.isfunction(fn), "the locks run their machine code here: these tests are for the ctypes paths"
     src, first = inspect.getsourcelines(fn)
     return fn.__code__, next(first + i for i, l in enumerate(src) if "self._cas(" in l)
 
 
-def _after_the_cas(lock, action):
-    """A trace function that runs action() at the first line after the fast compare-and-swap returned: where
-    CPython delivers a signal's exception (KeyboardInterrupt), as it checks for them after a call."""
-    code, line = _cas_line(lock)
+def _after_the_cas(action):
+    """A trace function that runs action() at the first line after the box's compare-and-swap returned: where
+    CPython delivers a signal's exception (KeyboardInterrupt), as it checks for them after a call. Its fired
+    attribute lists each time it ran action."""
+    code, line = _cas_line()
     seen = []
 
     def local(frame, event, arg):
         if event == "line":
             if seen:
                 seen.clear()
+                tracer.fired.append(1)
                 action()
             elif frame.f_lineno == line:
                 seen.append(1)
         return local
 
-    return lambda frame, event, arg: local if frame.f_code is code else None
+    def tracer(frame, event, arg):
+        return local if frame.f_code is code else None
+    tracer.fired = []
+    return tracer
 
 
 def interrupted_then_again(lock, result):
@@ -37,13 +45,15 @@ def interrupted_then_again(lock, result):
     program goes on and tries again: result[0] = 1 when that second try took the lock Java holds."""
     def interrupt():
         raise KeyboardInterrupt
-    sys.settrace(_after_the_cas(lock, interrupt))
+    tracer = _after_the_cas(interrupt)
+    sys.settrace(tracer)
     try:
         lock.acquire(False)
     except KeyboardInterrupt:
         pass
     finally:
         sys.settrace(None)
+    assert tracer.fired, "the compare-and-swap was never reached"
     result[0] = 1 if lock.acquire(False) else 0
 
 
@@ -61,7 +71,7 @@ def fork_while_a_thread_is_between(lock, result):
     def t_body():
         t_ident.append(threading.get_ident())
         threading.settrace(None)
-        sys.settrace(_after_the_cas(lock, pause))
+        sys.settrace(_after_the_cas(pause))
         lock.acquire(False)
         sys.settrace(None)
     t = threading.Thread(target=t_body)

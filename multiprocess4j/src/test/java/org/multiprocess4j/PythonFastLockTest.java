@@ -85,6 +85,11 @@ class PythonFastLockTest {
     }
 
     @Test
+    void keyboardInterruptsAnywhereInContendedWithBlocksLeaveNoLockHeld() {
+        Python.run(SCRIPT, "interrupted_while_contended", ProcessRLock.create(), 1.0);
+    }
+
+    @Test
     void theCodesDataOutlivesAReloadAndTheInterpretersTeardown() {
         Python.run(SCRIPT, "used_after_reload_and_at_exit");
     }

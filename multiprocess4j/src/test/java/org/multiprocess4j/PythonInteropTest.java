@@ -15,7 +15,6 @@ import org.multiprocess4j.sharedctypes.StructArray;
 
 import java.io.IOException;
 import java.math.BigInteger;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -161,16 +160,13 @@ class PythonInteropTest {
      * the other with their ctypes paths, which machines without it use.
      */
     @Test
-    void twoJvmsAndTwoPythonProcessesOneWithTwoThreadsCountExactly() throws IOException {
+    void twoJvmsAndTwoPythonProcessesEachWithTwoThreadsCountExactly() {
         IntValue n = SharedCTypes.value(CType.c_int, 0);
         int times = 10_000;
-        Path noMachineCode = Files.createTempFile("python-no-machine-code", ".sh");
-        Files.writeString(noMachineCode, "#!/bin/sh\nMULTIPROCESS4J_FAST_LOCKS=0 exec python3 \"$@\"\n");
-        noMachineCode.toFile().setExecutable(true);
         List<ChildProcess> jvms = List.of(new ChildProcess(PythonInteropTest::countInJava, n, times),
                 new ChildProcess(PythonInteropTest::countInJava, n, times));
         List<PythonProcess> pythons = List.of(new PythonProcess(SCRIPT, "count_in_threads", n, times / 2, 2, 1),
-                new PythonProcess(SCRIPT, "count_in_threads", n, times / 2, 2, 0).python(noMachineCode.toString()));
+                new PythonProcess(SCRIPT, "count_in_threads", n, times / 2, 2, 0).python(Python.withoutMachineCode()));
         jvms.forEach(ChildProcess::start);
         pythons.forEach(PythonProcess::start);
         for (ChildProcess c : jvms) {
@@ -182,7 +178,6 @@ class PythonInteropTest {
             assertEquals(0, p.exitCode(), p.exception());
             p.close();
         }
-        Files.delete(noMachineCode);
         assertEquals(4 * times, n.get());
     }
 

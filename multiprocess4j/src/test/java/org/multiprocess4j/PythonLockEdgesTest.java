@@ -11,7 +11,10 @@ import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-/** Python's fast path never compares against a held lock's word: after an interrupt, or in a forked child. */
+/**
+ * The Python locks' ctypes paths (machines without their machine code) never compare against a held lock's word:
+ * after an interrupt, or in a forked child.
+ */
 class PythonLockEdgesTest {
     private static final Path SCRIPT = Path.of("src", "test", "python", "lock_edges.py");
 
@@ -25,7 +28,7 @@ class PythonLockEdgesTest {
         LongArray result = SharedCTypes.rawArray(CType.c_long, 2);
         lock.lock();
         try {
-            Python.run(SCRIPT, function, lock, result);
+            Python.runWithoutMachineCode(SCRIPT, function, lock, result);
         } finally {
             lock.unlock();
         }
@@ -55,6 +58,8 @@ class PythonLockEdgesTest {
         ProcessRLock lock = ProcessRLock.create();
         LongArray result = SharedCTypes.rawArray(CType.c_long, 1);
         Python.run(SCRIPT, "fork_while_holding", lock, result);
+        assertEquals(0, result.get(0), "the child re-entered a lock its parent holds (machine code)");
+        Python.runWithoutMachineCode(SCRIPT, "fork_while_holding", lock, result);
         assertEquals(0, result.get(0), "the child re-entered a lock its parent holds");
     }
 }
