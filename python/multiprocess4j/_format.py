@@ -140,6 +140,44 @@ def refresh_self():
 
 # ---- arenas ----------------------------------------------------------------------------------------------------
 
+HUGE_PAGE = 2 << 20
+_PROT_NONE, _MAP_FIXED = 0, 0x10  # Linux's values, which the mmap module does not export
+_libc = None
+
+
+def _map_shared(fd, size):
+    """The arena's mapping, read and write, as a writable buffer. One of a huge page or more is placed at an
+    address aligned to 2 MiB, as its file offsets are, so that the huge pages its creating JVM moved it onto are
+    mapped as such (a numpy sum of 100M doubles: 50 ms unaligned, 45 aligned; 70 on small pages). Where that
+    mapping fails, a plain mmap."""
+    if size >= HUGE_PAGE and sys.platform.startswith("linux"):
+        global _libc
+        try:
+            if _libc is None:
+                libc = ctypes.CDLL(None, use_errno=True)
+                libc.mmap.restype = ctypes.c_void_p
+                libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int, ctypes.c_int,
+                                      ctypes.c_long]
+                libc.munmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t]
+                _libc = libc
+            failed = ctypes.c_void_p(-1).value
+            reserved = _libc.mmap(None, size + HUGE_PAGE, _PROT_NONE, mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS,
+                                  -1, 0)
+            if reserved not in (None, failed):
+                start = (reserved + HUGE_PAGE - 1) & -HUGE_PAGE
+                mapped = _libc.mmap(start, size, mmap.PROT_READ | mmap.PROT_WRITE, mmap.MAP_SHARED | _MAP_FIXED, fd, 0)
+                if start > reserved:
+                    _libc.munmap(reserved, start - reserved)
+                if reserved + size + HUGE_PAGE > start + size:
+                    _libc.munmap(start + size, reserved + size + HUGE_PAGE - start - size)
+                if mapped == start:
+                    return (ctypes.c_char * size).from_address(start)  # never unmapped, as arenas never are
+                _libc.munmap(start, size)
+        except (OSError, AttributeError):
+            pass
+    return mmap.mmap(fd, size, mmap.MAP_SHARED, mmap.PROT_READ | mmap.PROT_WRITE)
+
+
 class Arena:
     """One mapped arena, checked against the handle that named it; shared by every object attached from it."""
 
@@ -163,7 +201,7 @@ class Arena:
                            % (handle.arena_size, path, st.st_size))
             if handle.arena_size < HEADER_SIZE:
                 raise _bad(handle.text, "names an arena smaller than its header")
-            self.map = mmap.mmap(fd, handle.arena_size, mmap.MAP_SHARED, mmap.PROT_READ | mmap.PROT_WRITE)
+            self.map = _map_shared(fd, handle.arena_size)
         finally:
             os.close(fd)
         self.address = ctypes.addressof(ctypes.c_char.from_buffer(self.map))

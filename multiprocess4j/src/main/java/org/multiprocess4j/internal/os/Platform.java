@@ -1,6 +1,7 @@
 package org.multiprocess4j.internal.os;
 
 import java.nio.file.Path;
+import java.util.function.Supplier;
 
 /**
  * Everything the library asks of the operating system, behind one interface so that a port to another OS
@@ -84,4 +85,17 @@ public interface Platform {
      * that forbids it): callers then look at {@link #processStartTime} from time to time instead.
      */
     ProcessExits processExits();
+
+    /** The size of the huge pages {@link #prepareHugePages} moves a file onto. */
+    long HUGE_PAGE = 2L << 20;
+
+    /**
+     * Prepares moving the first {@code size} bytes of shared file {@code fd} onto huge pages, so that every process
+     * mapping them reads them through fewer, larger pages: maps them now (the mapping keeps the file, whatever
+     * becomes of {@code fd}), and returns the slow part, to be run on another thread, which copies them into huge
+     * pages (Linux 6.1 on: {@code MADV_COLLAPSE}, which a tmpfs mounted without huge pages allows too) and unmaps.
+     * Best effort: the returned work says why it moved nothing, or returns null; this returns null where the
+     * system cannot map.
+     */
+    Supplier<String> prepareHugePages(int fd, long size);
 }
