@@ -233,64 +233,83 @@ def _map(code):
     return page
 
 
-def install(cls, self_word, enter_slow, exit_slow, wake):
-    """Makes cls's __enter__, __exit__ and release the machine code's. cls has one slot, _state, for its
-    LockState; self_word is the ctypes c_uint64 holding this process's owner word; the functions are called with
-    the lock for every case the code does not handle. Returns None, or why the code is not used. What the code
-    points to is kept by cls itself, so that it lives as long as any lock (a module's globals are cleared at
-    interpreter exit, while a lock may still be used by a finalizer)."""
+class MachineCode:
+    """The code, mapped, with what it points to; install() gives classes its methods."""
+
+    def __init__(self, page, labels, kept):
+        self._page = page
+        self._labels = labels
+        self._kept = kept  # method definitions, the slow-path functions, the owner word
+        self._definitions = {}
+
+    _METHODS = {"__enter__": ("enter", _METH_NOARGS), "__exit__": ("exit", _METH_FASTCALL),
+                "release": ("exit", _METH_NOARGS), "_claim": ("claim", _METH_O),
+                "_claim_alone": ("claim_alone", _METH_O)}
+
+    def _definition(self, name):
+        """The PyMethodDef of a method, made once."""
+        definition = self._definitions.get(name)
+        if definition is None:
+            label, flags = self._METHODS[name]
+            definition = self._definitions[name] = _MethodDef(name.encode(), self._page + self._labels[label],
+                                                              flags, None)
+            self._kept.append(definition)
+        return ctypes.addressof(definition)
+
+    def install(self, cls, names):
+        """Makes cls's methods of these names the code's. An instance of cls holds a lock's LockState in its one
+        slot, _state (the lock classes, and the objects that a `with` locks by their lock); the functions the code
+        calls for what it does not handle take such an instance. What the code points to is kept by cls, so that it
+        lives as long as any instance does (a module's globals are cleared at interpreter exit, while a finalizer
+        may still take a lock). Returns None, or why cls cannot have them."""
+        state = LockState()
+        probe = cls.__new__(cls)
+        probe._state = state
+        if ctypes.c_void_p.from_address(id(probe) + 16).value != id(state) \
+                or ctypes.c_void_p.from_address(id(state) + 16).value != ctypes.addressof(state):
+            return "objects are laid out differently here"
+        api = ctypes.pythonapi
+        api.PyDescr_NewMethod.restype = ctypes.py_object
+        api.PyDescr_NewMethod.argtypes = [ctypes.py_object, ctypes.c_void_p]
+        for name in names:
+            setattr(cls, name, api.PyDescr_NewMethod(cls, self._definition(name)))
+        cls._machine_code = self
+        return None
+
+
+def load(self_word, enter_slow, exit_slow, wake):
+    """(the MachineCode, None), or (None, why the code is not used here). self_word is the ctypes c_uint64 holding
+    this process's owner word; enter_slow, exit_slow and wake are called with the instance for every case the code
+    does not handle."""
     why = _why_not()
     if why is not None:
-        return why
+        return None, why
     code, labels, _ = listing()
     api = ctypes.pythonapi
-    address = ctypes.cast(api.PyObject_CallFunctionObjArgs, ctypes.c_void_p).value
     functions = [ctypes.cast(f, ctypes.c_void_p).value for f in
                  (api.PyObject_CallFunctionObjArgs, api.PyLong_FromUnsignedLong, api.PyLong_AsUnsignedLongLong,
                   api.PyErr_Occurred)]
     data = [ctypes.addressof(self_word), id(enter_slow), id(exit_slow), id(wake), functions[0], id(None),
             functions[1], functions[2], functions[3], id(True), id(False)]
-    kept = [self_word, enter_slow, exit_slow, wake]
-    start = labels["self_word"]
     try:
-        page = _map(code[:start] + struct.pack("<%dQ" % len(data), *data))
+        page = _map(code[:labels["self_word"]] + struct.pack("<%dQ" % len(data), *data))
     except OSError as e:
-        return str(e)
-
-    def builtin(offset, name, flags):
-        definition = _MethodDef(name.encode(), page + offset, flags, None)
-        kept.append(definition)
-        return ctypes.addressof(definition)
-    api.PyDescr_NewMethod.restype = ctypes.py_object
-    api.PyDescr_NewMethod.argtypes = [ctypes.py_object, ctypes.c_void_p]
+        return None, str(e)
+    thread_id = _MethodDef(b"thread_id", page + labels["thread_id"], _METH_NOARGS, None)
     api.PyCFunction_NewEx.restype = ctypes.py_object
     api.PyCFunction_NewEx.argtypes = [ctypes.c_void_p, ctypes.py_object, ctypes.py_object]
-    thread_id = api.PyCFunction_NewEx(builtin(labels["thread_id"], "thread_id", _METH_NOARGS), None, None)
-    why = _self_check(cls, thread_id)
+    why = _thread_check(api.PyCFunction_NewEx(ctypes.addressof(thread_id), None, None))
     if why is not None:
-        return why
-    methods = {"__enter__": (labels["enter"], _METH_NOARGS), "__exit__": (labels["exit"], _METH_FASTCALL),
-               "release": (labels["exit"], _METH_NOARGS), "_claim": (labels["claim"], _METH_O),
-               "_claim_alone": (labels["claim_alone"], _METH_O)}
-    for name, (offset, flags) in methods.items():
-        setattr(cls, name, api.PyDescr_NewMethod(cls, builtin(offset, name, flags)))
-    cls._machine_code = tuple(kept)
-    return None
+        return None, why
+    return MachineCode(page, labels, [self_word, enter_slow, exit_slow, wake, thread_id]), None
 
 
-def _self_check(cls, thread_id):
-    """Why the code's assumptions fail in this interpreter, or None: fs:[0] is threading.get_ident() (in two
-    threads), a lock's slot and a ctypes object's buffer pointer are where the code reads them."""
+def _thread_check(thread_id):
+    """Why fs:[0] is not threading.get_ident() (in two threads) here, or None."""
     seen = []
     other = threading.Thread(target=lambda: seen.append(thread_id() == threading.get_ident()))
     other.start()
     other.join()
     if thread_id() != threading.get_ident() or seen != [True]:
         return "pthread_self() is not at fs:[0] here"
-    state = LockState()
-    probe = cls.__new__(cls)
-    probe._state = state
-    if ctypes.c_void_p.from_address(id(probe) + 16).value != id(state) \
-            or ctypes.c_void_p.from_address(id(state) + 16).value != ctypes.addressof(state):
-        return "objects are laid out differently here"
     return None

@@ -221,27 +221,41 @@ class ProcessRLock(ProcessLock):
     _rlock = True
 
 
-def _enter_slow(lock):
-    """The machine code's __enter__ for every case but a free lock and a holder's re-entry."""
-    if getattr(lock, "_state", None) is None:
-        raise RuntimeError("%s made without attaching: use multiprocess4j.attach_lock" % type(lock).__name__)
-    return lock._enter_undone_on_error()
+def _enter_slow(obj):
+    """The machine code's __enter__ for every case but a free lock and a holder's re-entry (obj: a lock, or an
+    object that a `with` locks by its lock, _lock)."""
+    if getattr(obj, "_state", None) is None:
+        raise RuntimeError("%s made without attaching: use multiprocess4j.attach_lock" % type(obj).__name__)
+    getattr(obj, "_lock", obj)._enter_undone_on_error()
+    return obj
 
 
-def _exit_slow(lock):
+def _exit_slow(obj):
     """The machine code's __exit__ when the calling thread is not the holder."""
-    lock._exit()
+    getattr(obj, "_lock", obj)._exit()
 
 
-def _wake(lock):
+def _wake(obj):
     """The machine code's __exit__ when it freed a word whose sleepers' bit was set."""
-    A.futex_wake(lock._futex, 1)
+    A.futex_wake(getattr(obj, "_lock", obj)._futex, 1)
 
 
 _SELF = [_self_word()]
 _SELF_ARG = ctypes.c_uint64(_SELF[0])  # the fast paths' argument: the same word
 _ZERO = ctypes.c_uint64(0)
-FAST_LOCKS_UNUSED_BECAUSE = _fastlock.install(ProcessLock, _SELF_ARG, _enter_slow, _exit_slow, _wake)
+_CODE, FAST_LOCKS_UNUSED_BECAUSE = _fastlock.load(_SELF_ARG, _enter_slow, _exit_slow, _wake)
+if _CODE is not None:
+    FAST_LOCKS_UNUSED_BECAUSE = _CODE.install(ProcessLock, ["__enter__", "__exit__", "release", "_claim",
+                                                            "_claim_alone"])
+
+
+def with_by_machine_code(cls):
+    """Gives cls, whose instances lock by a lock (_lock) and hold its LockState in their one slot (_state), the
+    machine code's __enter__ and __exit__ where it runs: then no Python frame comes between the lock taken and the
+    `with` body, where a signal's KeyboardInterrupt would leave it held. Returns cls."""
+    if _CODE is not None and FAST_LOCKS_UNUSED_BECAUSE is None:
+        _CODE.install(cls, ["__enter__", "__exit__"])
+    return cls
 
 
 _LOCKS = weakref.WeakSet()  # every lock of this process, for _after_fork
@@ -263,6 +277,7 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_after_fork)
 
 
+@with_by_machine_code
 class ProcessCondition:
     """A condition bound to a shared lock, interoperating with Java's ProcessCondition.
 
@@ -271,8 +286,11 @@ class ProcessCondition:
     predicate, or use wait_for.
     """
 
+    __slots__ = ("_state", "__dict__", "__weakref__")  # _state: the lock's, for the machine code's with
+
     def __init__(self, lock, arena, address, handle_text):
         A.require()
+        self._state = lock._state
         self._lock = lock
         self._arena = arena
         self._seq = address
@@ -284,10 +302,11 @@ class ProcessCondition:
         return self._handle
 
     def __enter__(self):
-        return self._lock.__enter__()
+        self._lock._enter_undone_on_error()
+        return self
 
     def __exit__(self, *exc):
-        return self._lock.__exit__(*exc)
+        self._lock._exit()
 
     def acquire(self, *args, **kwargs):
         return self._lock.acquire(*args, **kwargs)

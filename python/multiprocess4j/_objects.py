@@ -126,10 +126,14 @@ class SharedArray:
         return "<%s of %d %s>" % (type(self).__name__, self._count, self._type.__name__)
 
 
+@_locks.with_by_machine_code
 class Synchronized:
     """A synchronized shared value: every .value access takes the object's lock, as multiprocessing's does."""
 
+    __slots__ = ("_state", "__dict__", "__weakref__")  # _state: the lock's, for the machine code's with
+
     def __init__(self, obj, lock):
+        object.__setattr__(self, "_state", lock._state)
         self._obj = obj
         self._lock = lock
         # Whether to look if the thread holds the lock before taking it: a ProcessLock's holder reads and writes
@@ -146,10 +150,11 @@ class Synchronized:
         return self._obj
 
     def __enter__(self):
-        return self._lock.__enter__()
+        self._lock._enter_undone_on_error()
+        return self
 
     def __exit__(self, *exc):
-        return self._lock.__exit__(*exc)
+        self._lock._exit()
 
     @property
     def value(self):

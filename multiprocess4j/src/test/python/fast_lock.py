@@ -167,3 +167,46 @@ def interrupted_while_contended(lock, seconds):
     assert lock.owner_pid() != os.getpid() and lock.acquire(timeout=10), "left held after %d interrupts" % interrupts
     lock.release()
     assert interrupts > 100, "only %d interrupts came" % interrupts
+
+
+def interrupted_wrappers(value, condition, seconds):
+    """`with value:` (a synchronized value) and `with condition:` under a KeyboardInterrupt every 50 us: their
+    __enter__ and __exit__ are the machine code's too, so no Python frame lies between the lock taken and the with
+    body (where the interrupts now land), and neither leaves its lock held."""
+    if _locks.FAST_LOCKS_UNUSED_BECAUSE is not None:
+        in_use()
+        print("interrupted_wrappers: not run, the machine code is not used:", _locks.FAST_LOCKS_UNUSED_BECAUSE)
+        return
+    import os
+    import signal
+    import time
+    armed = [False]
+
+    def interrupt(signum, frame):
+        if armed[0]:
+            armed[0] = False
+            raise KeyboardInterrupt
+    signal.signal(signal.SIGALRM, interrupt)
+    signal.setitimer(signal.ITIMER_REAL, 0.00005, 0.00005)
+    interrupts = 0
+    try:
+        for target in (value, condition):
+            end = time.monotonic() + seconds / 2
+            while time.monotonic() < end:
+                try:
+                    armed[0] = True
+                    with target:
+                        _nothing()
+                    armed[0] = False
+                except KeyboardInterrupt:
+                    interrupts += 1
+                lock = target.get_lock() if target is value else target._lock
+                assert lock.owner_pid() != os.getpid(), "%r left held after %d interrupts" % (target, interrupts)
+    finally:
+        armed[0] = False
+        signal.setitimer(signal.ITIMER_REAL, 0)
+    assert interrupts > 100, "only %d interrupts came" % interrupts
+
+
+def _nothing():
+    """A call: where CPython delivers a pending signal's exception."""

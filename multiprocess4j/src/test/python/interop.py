@@ -145,7 +145,9 @@ def count_in_threads(n, times, threads, machine_code):
 
 def huge_pages(array):
     """A 64 MiB Java array: its elements are i * 7, and, where the kernel moves shared memory onto huge pages
-    (Linux 6.1 on), this process maps its pages whole within 60 s (its creating JVM moves them behind its back)."""
+    (Linux 6.1 on), this process maps its pages whole within 60 s (its creating JVM moves them behind its back).
+    Pages this process touched before they moved may stay mapped piecewise: between looks it drops its page
+    tables (MADV_DONTNEED, which a shared mapping refills from the file) so that it maps them afresh."""
     import ctypes
     import platform
     base = ctypes.addressof(array._obj)
@@ -162,6 +164,10 @@ def huge_pages(array):
         if pmd >= 32 << 10 or not wanted:
             break
         assert time.monotonic() < deadline, "still on small pages after 60 s (ShmemPmdMapped %d kB)" % pmd
+        del values
+        libc = ctypes.CDLL(None)
+        libc.madvise.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
+        assert libc.madvise(start, ctypes.sizeof(arena.map), 4) == 0  # MADV_DONTNEED
         time.sleep(0.05)
     if not wanted:
         print("huge_pages: Linux %s moves no shared memory onto huge pages; the elements were checked" %

@@ -2,6 +2,8 @@ package org.multiprocess4j;
 
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.multiprocess4j.sharedctypes.CType;
+import org.multiprocess4j.sharedctypes.SharedCTypes;
 import org.multiprocess4j.testing.Python;
 
 import java.io.IOException;
@@ -87,6 +89,12 @@ class PythonFastLockTest {
     @Test
     void keyboardInterruptsAnywhereInContendedWithBlocksLeaveNoLockHeld() {
         Python.run(SCRIPT, "interrupted_while_contended", ProcessRLock.create(), 1.0);
+    }
+
+    @Test
+    void keyboardInterruptsInWithBlocksOfSynchronizedValuesAndConditionsLeaveNoLockHeld() {
+        Python.run(SCRIPT, "interrupted_wrappers", SharedCTypes.value(CType.c_int, 0),
+                ProcessLock.create().newCondition(), 1.0);
     }
 
     @Test

@@ -13,7 +13,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.SecureRandom;
-import java.util.function.Supplier;
 
 /**
  * One shared-memory file mapped into this process: either created here (this process holds its descriptor,
@@ -38,6 +37,8 @@ public final class MappedArena {
     private final MemorySegment memory;
     private final Arena mapping;
     private final boolean created;
+    /** The move of this arena onto huge pages, or null; set by create before the arena is published. */
+    private HugePageMoves.Move move;
     /** Blocks and views that still use this mapping; guarded by {@link ArenaRegistry}. */
     int users;
 
@@ -55,9 +56,10 @@ public final class MappedArena {
 
     /**
      * Creates, reserves and maps a new arena of {@code size} bytes (header included) in {@code directory}. One of
-     * {@link #HUGE_PAGES_FROM} bytes or more is then moved onto huge pages by a thread of its own, as the memory a
-     * program allocates is, so that scans of a large array, here or in any process that maps it, walk 2 MiB
-     * pages, not 4 KiB ones (numpy's sum of 100M doubles: 70 ms -> 45 ms, as over numpy's own array).
+     * {@link #HUGE_PAGES_FROM} bytes or more is then moved onto huge pages behind its creation (HugePageMoves), as
+     * the memory a program allocates is, so that a scan of a large array in a process that maps it at a 2 MiB
+     * boundary (Python does) walks 2 MiB pages, not 4 KiB ones (numpy's sum of 100M doubles: 62 ms -> 44 ms, as
+     * over numpy's own array).
      */
     static MappedArena create(Path directory, long size) {
         Platform platform = Platform.current();
@@ -72,22 +74,9 @@ public final class MappedArena {
         }
         ArenaLayout.write(arena.memory, ref);
         if (size >= HUGE_PAGES_FROM && !"false".equals(System.getProperty(HUGE_PAGES_PROPERTY))) {
-            moveOntoHugePages(platform, fd, size, ref.arenaId());
+            arena.move = HugePageMoves.start(platform, fd, size, ref.arenaId());
         }
         return arena;
-    }
-
-    private static void moveOntoHugePages(Platform platform, int fd, long size, long arenaId) {
-        Supplier<String> move = platform.prepareHugePages(fd, size);
-        if (move != null) {
-            Thread.ofPlatform().daemon().name("multiprocess4j-huge-pages").start(() -> {
-                String failed = move.get();
-                if (failed != null) {
-                    System.getLogger("org.multiprocess4j").log(System.Logger.Level.DEBUG, () -> "arena "
-                            + Long.toHexString(arenaId) + " stays on small pages: " + failed);
-                }
-            });
-        }
     }
 
     /** Maps the arena another process created, checking that it is the very one the reference names. */
@@ -149,6 +138,9 @@ public final class MappedArena {
     }
 
     void unmap() {
+        if (move != null) {
+            move.cancel();
+        }
         mapping.close();
         if (created) {
             Platform.current().close(ref.fd());

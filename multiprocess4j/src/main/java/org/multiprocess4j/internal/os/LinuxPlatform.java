@@ -14,7 +14,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.HexFormat;
-import java.util.function.Supplier;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
@@ -287,10 +286,10 @@ final class LinuxPlatform implements Platform {
     }
 
     @Override
-    public Supplier<String> prepareHugePages(int fd, long size) {
+    public long mapAlignedToHugePages(int fd, long size) {
         long span = size & -HUGE_PAGE;
         if (span == 0) {
-            return null;
+            return 0;
         }
         try {
             // Huge pages need the mapping's address and the file's offsets to agree modulo 2 MiB: so an address
@@ -298,34 +297,36 @@ final class LinuxPlatform implements Platform {
             long reserved = (long) HugePages.MMAP.invokeExact(0L, span + HUGE_PAGE, PROT_NONE, MAP_PRIVATE_ANONYMOUS,
                     -1, 0L);
             if (reserved == -1) {
-                return null;
+                return 0;
             }
             long start = (reserved + HUGE_PAGE - 1) & -HUGE_PAGE;
             long mapped = (long) HugePages.MMAP.invokeExact(start, span, PROT_READ_WRITE, MAP_SHARED | MAP_FIXED,
                     fd, 0L);
             unmap(reserved, start - reserved);
-            unmap(start + span, reserved + span + HUGE_PAGE - (start + span));
+            unmap(start + span, reserved + HUGE_PAGE - start);
             if (mapped != start) {
                 unmap(start, span);
-                return null;
+                return 0;
             }
-            return () -> {
-                try (Arena arena = Arena.ofConfined()) {
-                    MemorySegment errnoState = arena.allocate(Libc.ERRNO.layout);
-                    int result = (int) HugePages.MADVISE.invokeExact(errnoState, start, span, MADV_COLLAPSE);
-                    return result == 0 ? null : failure("madvise(MADV_COLLAPSE)", errno(errnoState)).getMessage();
-                } catch (Throwable t) {
-                    return "madvise(MADV_COLLAPSE) failed: " + t;
-                } finally {
-                    unmap(start, span);
-                }
-            };
+            return start;
         } catch (Throwable t) {
-            return null;
+            return 0;
         }
     }
 
-    private static void unmap(long address, long length) {
+    @Override
+    public String collapseIntoHugePages(long address, long length) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment errnoState = arena.allocate(Libc.ERRNO.layout);
+            int result = (int) HugePages.MADVISE.invokeExact(errnoState, address, length, MADV_COLLAPSE);
+            return result == 0 ? null : failure("madvise(MADV_COLLAPSE)", errno(errnoState)).getMessage();
+        } catch (Throwable t) {
+            return "madvise(MADV_COLLAPSE) failed: " + t;
+        }
+    }
+
+    @Override
+    public void unmap(long address, long length) {
         if (length > 0) {
             try {
                 int unused = (int) HugePages.MUNMAP.invokeExact(address, length);

@@ -1,7 +1,6 @@
 package org.multiprocess4j.internal.os;
 
 import java.nio.file.Path;
-import java.util.function.Supplier;
 
 /**
  * Everything the library asks of the operating system, behind one interface so that a port to another OS
@@ -86,16 +85,23 @@ public interface Platform {
      */
     ProcessExits processExits();
 
-    /** The size of the huge pages {@link #prepareHugePages} moves a file onto. */
+    /** The size of the huge pages {@link #collapseIntoHugePages} moves memory onto. */
     long HUGE_PAGE = 2L << 20;
 
     /**
-     * Prepares moving the first {@code size} bytes of shared file {@code fd} onto huge pages, so that every process
-     * mapping them reads them through fewer, larger pages: maps them now (the mapping keeps the file, whatever
-     * becomes of {@code fd}), and returns the slow part, to be run on another thread, which copies them into huge
-     * pages (Linux 6.1 on: {@code MADV_COLLAPSE}, which a tmpfs mounted without huge pages allows too) and unmaps.
-     * Best effort: the returned work says why it moved nothing, or returns null; this returns null where the
-     * system cannot map.
+     * Maps the first {@code size} bytes of shared file {@code fd}, rounded down to whole huge pages, at an address
+     * aligned to a huge page, as {@link #collapseIntoHugePages} needs: returns the address, or 0 where it cannot.
+     * The mapping keeps the file, whatever becomes of {@code fd}, until {@link #unmap}.
      */
-    Supplier<String> prepareHugePages(int fd, long size);
+    long mapAlignedToHugePages(int fd, long size);
+
+    /**
+     * Copies {@code length} bytes at {@code address}, huge-page aligned, of a mapping {@link #mapAlignedToHugePages}
+     * made onto huge pages, for every process that maps the file (Linux 6.1 on: {@code MADV_COLLAPSE}, which a
+     * tmpfs mounted without huge pages allows too). Best effort: null, or why it did not.
+     */
+    String collapseIntoHugePages(long address, long length);
+
+    /** Unmaps {@code length} bytes at {@code address} that {@link #mapAlignedToHugePages} mapped. */
+    void unmap(long address, long length);
 }
