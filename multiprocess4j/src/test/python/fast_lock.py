@@ -1,7 +1,10 @@
 """The locks' machine code (multiprocess4j._fastlock): what `with` does there, and every case it hands to Python."""
+import os
+import signal
 import subprocess
 import sys
 import threading
+import time
 
 from multiprocess4j import _fastlock, _locks
 
@@ -115,19 +118,47 @@ def used_after_reload_and_at_exit():
     assert done.returncode == 0 and "used at exit" in done.stdout, (done.returncode, done.stdout, done.stderr)
 
 
+class _Interrupts:
+    """A KeyboardInterrupt every period seconds, from a SIGALRM handler, while armed (each disarms it)."""
+
+    def __init__(self, period):
+        self.period = period
+        self.armed = False
+        self.count = 0
+
+    def _interrupt(self, signum, frame):
+        if self.armed:
+            self.armed = False
+            self.count += 1
+            raise KeyboardInterrupt
+
+    def __enter__(self):
+        signal.signal(signal.SIGALRM, self._interrupt)
+        signal.setitimer(signal.ITIMER_REAL, self.period, self.period)
+        return self
+
+    def __exit__(self, *exc):
+        self.armed = False
+        signal.setitimer(signal.ITIMER_REAL, 0)
+
+
+def _skipped_without_machine_code(name):
+    """True, having said so, where the machine code is not used (and may not be: in_use checks)."""
+    if _locks.FAST_LOCKS_UNUSED_BECAUSE is None:
+        return False
+    in_use()
+    print("%s: not run, the machine code is not used: %s" % (name, _locks.FAST_LOCKS_UNUSED_BECAUSE))
+    return True
+
+
 def interrupted_while_contended(lock, seconds):
     """This process and a forked child take lock in turn for the given seconds while a timer raises
     KeyboardInterrupt in this one every 0.2 ms, wherever it is: in a with block, or waiting, or taking, or
     releasing. The machine code takes and records, and releases, in one step each, and a slow path that took the
     lock undoes it when the exception comes before its caller knew: so afterwards neither process holds the lock.
     (The ctypes paths have windows a signal can hit: where the machine code cannot run, this says so and passes.)"""
-    if _locks.FAST_LOCKS_UNUSED_BECAUSE is not None:
-        in_use()
-        print("interrupted_while_contended: not run, the machine code is not used:", _locks.FAST_LOCKS_UNUSED_BECAUSE)
+    if _skipped_without_machine_code("interrupted_while_contended"):
         return
-    import os
-    import signal
-    import time
     child = os.fork()
     if child == 0:
         end = time.monotonic() + seconds
@@ -136,29 +167,18 @@ def interrupted_while_contended(lock, seconds):
                 os._exit(4)  # the parent left it held
             lock.release()
         os._exit(0)
-    armed = [False]
-
-    def interrupt(signum, frame):
-        if armed[0]:
-            armed[0] = False
-            raise KeyboardInterrupt
-    signal.signal(signal.SIGALRM, interrupt)
-    signal.setitimer(signal.ITIMER_REAL, 0.0002, 0.0002)
-    interrupts = 0
-    end = time.monotonic() + seconds
-    try:
+    with _Interrupts(0.0002) as interrupts:
+        end = time.monotonic() + seconds
         while time.monotonic() < end:
             try:
-                armed[0] = True
+                interrupts.armed = True
                 with lock:
                     with lock:
                         pass
-                armed[0] = False
+                interrupts.armed = False
             except KeyboardInterrupt:
-                interrupts += 1
-    finally:
-        armed[0] = False
-        signal.setitimer(signal.ITIMER_REAL, 0)
+                pass
+    interrupts = interrupts.count
     _, status = os.waitpid(child, 0)
     state = lock._state
     assert (state.thread, state.depth, os.waitstatus_to_exitcode(status)) == (0, 0, 0), \
@@ -173,39 +193,23 @@ def interrupted_wrappers(value, condition, seconds):
     """`with value:` (a synchronized value) and `with condition:` under a KeyboardInterrupt every 50 us: their
     __enter__ and __exit__ are the machine code's too, so no Python frame lies between the lock taken and the with
     body (where the interrupts now land), and neither leaves its lock held."""
-    if _locks.FAST_LOCKS_UNUSED_BECAUSE is not None:
-        in_use()
-        print("interrupted_wrappers: not run, the machine code is not used:", _locks.FAST_LOCKS_UNUSED_BECAUSE)
+    if _skipped_without_machine_code("interrupted_wrappers"):
         return
-    import os
-    import signal
-    import time
-    armed = [False]
-
-    def interrupt(signum, frame):
-        if armed[0]:
-            armed[0] = False
-            raise KeyboardInterrupt
-    signal.signal(signal.SIGALRM, interrupt)
-    signal.setitimer(signal.ITIMER_REAL, 0.00005, 0.00005)
-    interrupts = 0
-    try:
+    with _Interrupts(0.00005) as interrupts:
         for target in (value, condition):
             end = time.monotonic() + seconds / 2
             while time.monotonic() < end:
                 try:
-                    armed[0] = True
+                    interrupts.armed = True
                     with target:
                         _nothing()
-                    armed[0] = False
+                    interrupts.armed = False
                 except KeyboardInterrupt:
-                    interrupts += 1
+                    pass
                 lock = target.get_lock() if target is value else target._lock
-                assert lock.owner_pid() != os.getpid(), "%r left held after %d interrupts" % (target, interrupts)
-    finally:
-        armed[0] = False
-        signal.setitimer(signal.ITIMER_REAL, 0)
-    assert interrupts > 100, "only %d interrupts came" % interrupts
+                assert lock.owner_pid() != os.getpid(), "%r left held after %d interrupts" % (target,
+                                                                                        interrupts.count)
+    assert interrupts.count > 100, "only %d interrupts came" % interrupts.count
 
 
 def _nothing():
