@@ -71,20 +71,42 @@ final class HugePageMoves {
             }
         }
 
-        private void run() {
-            String failed = null;
-            for (long at = 0; at < length && failed == null && begin(); at += PIECE) {
-                try {
-                    failed = platform.collapseIntoHugePages(address + at, Math.min(PIECE, length - at));
-                } finally {
-                    end();
+        /**
+         * Moves the pieces in order. A piece whose pages are in use (the program writing them as they move) or
+         * that finds no huge page free is tried again after 5, 10, 20, 40 and 80 ms, then left on small pages;
+         * a kernel that cannot move any ends the move.
+         */
+        private void run() throws InterruptedException {
+            long moved = 0;
+            int result = Platform.COLLAPSED;
+            try {
+                for (long at = 0; at < length && result != Platform.NEVER_COLLAPSED; at += PIECE) {
+                    long piece = Math.min(PIECE, length - at);
+                    result = Platform.COLLAPSE_LATER;
+                    for (int attempt = 0; attempt < 6 && result == Platform.COLLAPSE_LATER; attempt++) {
+                        if (attempt > 0) {
+                            Thread.sleep(5L << (attempt - 1));
+                        }
+                        if (!begin()) {
+                            return;
+                        }
+                        try {
+                            result = platform.collapseIntoHugePages(address + at, piece);
+                        } finally {
+                            end();
+                        }
+                    }
+                    moved += result == Platform.COLLAPSED ? piece : 0;
                 }
+            } finally {
+                release();
             }
-            release();
-            if (failed != null) {
-                String why = failed;
+            if (moved < length) {
+                long small = length - moved;
+                boolean never = result == Platform.NEVER_COLLAPSED;
                 System.getLogger("org.multiprocess4j").log(System.Logger.Level.DEBUG, () -> "arena "
-                        + Long.toHexString(arenaId) + " stays on small pages: " + why);
+                        + Long.toHexString(arenaId) + ": " + small + " of " + length + " bytes stay on small pages"
+                        + (never ? " (this kernel moves no shared memory onto huge pages)" : ""));
             }
         }
     }

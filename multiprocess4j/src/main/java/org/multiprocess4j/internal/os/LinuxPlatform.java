@@ -38,6 +38,7 @@ final class LinuxPlatform implements Platform {
     private static final int ENOSPC = 28;
     private static final int EEXIST = 17;
     private static final int EAGAIN = 11;
+    private static final int ENOMEM = 12;
     private static final int ETIMEDOUT = 110;
 
     private static final int FUTEX_WAIT = 0;
@@ -315,13 +316,17 @@ final class LinuxPlatform implements Platform {
     }
 
     @Override
-    public String collapseIntoHugePages(long address, long length) {
+    public int collapseIntoHugePages(long address, long length) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment errnoState = arena.allocate(Libc.ERRNO.layout);
             int result = (int) HugePages.MADVISE.invokeExact(errnoState, address, length, MADV_COLLAPSE);
-            return result == 0 ? null : failure("madvise(MADV_COLLAPSE)", errno(errnoState)).getMessage();
+            if (result == 0) {
+                return COLLAPSED;
+            }
+            int errno = errno(errnoState);
+            return errno == EAGAIN || errno == ENOMEM ? COLLAPSE_LATER : NEVER_COLLAPSED;
         } catch (Throwable t) {
-            return "madvise(MADV_COLLAPSE) failed: " + t;
+            return NEVER_COLLAPSED;
         }
     }
 

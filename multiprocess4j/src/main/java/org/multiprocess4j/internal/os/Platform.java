@@ -95,12 +95,20 @@ public interface Platform {
      */
     long mapAlignedToHugePages(int fd, long size);
 
+    /** {@link #collapseIntoHugePages}: done. */
+    int COLLAPSED = 0;
+    /** {@link #collapseIntoHugePages}: not now (pages in use, or no huge page free): a later try may succeed. */
+    int COLLAPSE_LATER = 1;
+    /** {@link #collapseIntoHugePages}: never (the kernel cannot, or refuses). */
+    int NEVER_COLLAPSED = 2;
+
     /**
      * Copies {@code length} bytes at {@code address}, huge-page aligned, of a mapping {@link #mapAlignedToHugePages}
      * made onto huge pages, for every process that maps the file (Linux 6.1 on: {@code MADV_COLLAPSE}, which a
-     * tmpfs mounted without huge pages allows too). Best effort: null, or why it did not.
+     * tmpfs mounted without huge pages allows too). Best effort: {@link #COLLAPSED}, {@link #COLLAPSE_LATER} or
+     * {@link #NEVER_COLLAPSED}.
      */
-    String collapseIntoHugePages(long address, long length);
+    int collapseIntoHugePages(long address, long length);
 
     /** Unmaps {@code length} bytes at {@code address} that {@link #mapAlignedToHugePages} mapped. */
     void unmap(long address, long length);
