@@ -131,12 +131,13 @@ final class HugePageMoves {
         return move;
     }
 
+    /** The worker: it never ends, so that every queued move's mapping is let go (an interrupt is ignored). */
     private static void work() {
         while (true) {
             try {
                 QUEUE.take().run();
             } catch (InterruptedException e) {
-                return;
+                // nobody but this class knows the thread; a move cut short by it has let its mapping go
             } catch (RuntimeException e) {
                 System.getLogger("org.multiprocess4j").log(System.Logger.Level.DEBUG, "huge-page move failed", e);
             }
