@@ -38,41 +38,54 @@ class LockState(ctypes.Structure):
 
 # One row per instruction: machine code | the instruction in GNU as's Intel syntax; a row without '|' is a label.
 X86_64 = """
+enter_true:
+41ba01000000         | mov r10d, 1                # METH_NOARGS: as enter, returning True (a wrapper's, as multiprocessing's)
+eb03                 | jmp 0f
 enter:
-488b5710             | mov rdx, [rdi+16]          # rdi: the lock; rdx: its LockState (the slot)
+4531d2               | xor r10d, r10d             # METH_NOARGS: returns the object itself
+488b5710             | 0: mov rdx, [rdi+16]       # rdi: the object; rdx: the LockState in its slot
 4885d2               | test rdx, rdx
-745a                 | jz 3f                      # none (a lock made without its __init__): Python says so
+7473                 | jz 3f                      # none (made without its __init__): Python says so
+488b0515020000       | mov rax, [rip+state_type]
+483b4208             | cmp rax, [rdx+8]
+7566                 | jne 3f                     # something else put in the slot: the same
 488b5210             | mov rdx, [rdx+16]          # the LockState's buffer (CDataObject.b_ptr)
 4c8b0a               | mov r9, [rdx]              # the shared word's address
 4d85c9               | test r9, r9
-744e                 | jz 3f                      # no word: the same
+745a                 | jz 3f                      # no word: the same
 64488b0c2500000000   | mov rcx, fs:[0]            # this thread: pthread_self()
 483b4a08             | cmp rcx, [rdx+8]
-7432                 | je 2f                      # this thread holds it already
-4c8b056d010000       | mov r8, [rip+self_word]
+743e                 | je 2f                      # this thread holds it already
+4c8b0595010000       | mov r8, [rip+self_word]
 4d8b00               | mov r8, [r8]               # this process's owner word
 31c0                 | xor eax, eax
 f04d0fb101           | lock cmpxchg [r9], r8      # free (0) -> ours
-752c                 | jne 3f                     # held, or free with sleepers' bit: Python waits or retries
+7538                 | jne 3f                     # held, or free with sleepers' bit: Python waits or retries
 48894a08             | mov [rdx+8], rcx           # the owning thread
 48c7421001000000     | mov qword ptr [rdx+16], 1  # depth 1
 48c7421800000000     | mov qword ptr [rdx+24], 0  # the previous owner did not die
-4889f8               | 1: mov rax, rdi            # returns the lock, a new reference
-833800               | cmp dword ptr [rax], 0     # (an immortal object, 3.12 on, reads negative: left alone)
+4889f8               | 1: mov rax, rdi            # returns the object, or True, a new reference
+4585d2               | test r10d, r10d
+7407                 | jz 5f
+488b05ae010000       | mov rax, [rip+true]
+833800               | 5: cmp dword ptr [rax], 0  # (an immortal object, 3.12 on, reads negative: left alone)
 7c02                 | jl 4f
 ff00                 | inc dword ptr [rax]
 c3                   | 4: ret
 48837a2000           | 2: cmp qword ptr [rdx+32], 0
 7406                 | je 3f                      # a ProcessLock held by this thread: Python blocks, as Lock does
 48ff4210             | inc qword ptr [rdx+16]
-ebe8                 | jmp 1b
+ebdc                 | jmp 1b
 4889fe               | 3: mov rsi, rdi
-488b3d33010000       | mov rdi, [rip+enter_slow]
-eb5c                 | jmp 6f                     # enter_slow(lock)
+488b3d4f010000       | mov rdi, [rip+enter_slow]
+eb69                 | jmp 6f                     # enter_slow(object)
 exit:
 488b5710             | mov rdx, [rdi+16]          # METH_FASTCALL or METH_NOARGS: no argument is read
 4885d2               | test rdx, rdx
-7449                 | jz 5f
+7456                 | jz 5f
+488b058d010000       | mov rax, [rip+state_type]
+483b4208             | cmp rax, [rdx+8]
+7549                 | jne 5f
 488b5210             | mov rdx, [rdx+16]
 64488b0c2500000000   | mov rcx, fs:[0]
 483b4a08             | cmp rcx, [rdx+8]
@@ -85,19 +98,19 @@ exit:
 498701               | xchg [r9], rax             # frees the word
 4885c0               | test rax, rax
 780f                 | js 8f                      # the sleepers' bit (63) was set: wake one
-488b0513010000       | 7: mov rax, [rip+none]     # returns None, a new reference
+488b0522010000       | 7: mov rax, [rip+none]     # returns None, a new reference
 833800               | cmp dword ptr [rax], 0
-7ca3                 | jl 4b
+7c96                 | jl 4b
 ff00                 | inc dword ptr [rax]
 c3                   | ret
 4889fe               | 8: mov rsi, rdi
-488b3df1000000       | mov rdi, [rip+wake]
+488b3d00010000       | mov rdi, [rip+wake]
 eb0a                 | jmp 6f                     # wake(lock)
 4889fe               | 5: mov rsi, rdi
-488b3ddd000000       | mov rdi, [rip+exit_slow]   # exit_slow(lock)
+488b3dec000000       | mov rdi, [rip+exit_slow]   # exit_slow(lock)
 31d2                 | 6: xor edx, edx
 31c0                 | xor eax, eax
-ff25e3000000         | jmp [rip+call_function]    # a tail call: PyObject_CallFunctionObjArgs(function, lock, NULL)
+ff25f2000000         | jmp [rip+call_function]    # a tail call: PyObject_CallFunctionObjArgs(function, lock, NULL)
 claim:
 49ba0000000000000080 | movabs r10, 0x8000000000000000  # METH_O (the lock, the word expected): the sleepers' bit
 eb03                 | jmp 9f
@@ -109,21 +122,24 @@ claim_alone:
 4889fb               | mov rbx, rdi
 4d89d4               | mov r12, r10
 4889f7               | mov rdi, rsi
-ff15d6000000         | call [rip+as_unsigned]     # PyLong_AsUnsignedLongLong(expected)
+ff15e5000000         | call [rip+as_unsigned]     # PyLong_AsUnsignedLongLong(expected)
 4883f8ff             | cmp rax, -1
 7512                 | jne 1f
-ff15d2000000         | call [rip+error_occurred]  # -1 may be an error (not an int): PyErr_Occurred()
+ff15e1000000         | call [rip+error_occurred]  # -1 may be an error (not an int): PyErr_Occurred()
 4885c0               | test rax, rax
-7570                 | jnz 3f                     # returns NULL: the exception stands
+757d                 | jnz 3f                     # returns NULL: the exception stands
 48c7c0ffffffff       | mov rax, -1
 488b5310             | 1: mov rdx, [rbx+16]
 4885d2               | test rdx, rdx
-744a                 | jz 2f                      # no LockState: not taken
+7457                 | jz 2f                      # no LockState: not taken
+4c8b05dd000000       | mov r8, [rip+state_type]
+4c3b4208             | cmp r8, [rdx+8]
+754a                 | jne 2f
 488b5210             | mov rdx, [rdx+16]
 4c8b0a               | mov r9, [rdx]
 4d85c9               | test r9, r9
 743e                 | jz 2f
-4c8b056a000000       | mov r8, [rip+self_word]
+4c8b056c000000       | mov r8, [rip+self_word]
 4d8b00               | mov r8, [r8]
 4d09e0               | or r8, r12
 31c9                 | xor ecx, ecx
@@ -135,9 +151,9 @@ f04d0fb101           | lock cmpxchg [r9], r8      # expected -> ours; what follo
 64488b0c2500000000   | mov rcx, fs:[0]
 48894a08             | mov [rdx+8], rcx
 48c7421001000000     | mov qword ptr [rdx+16], 1
-488b057d000000       | mov rax, [rip+true]        # returns True, a new reference
+488b057f000000       | mov rax, [rip+true]        # returns True, a new reference
 eb07                 | jmp 4f
-488b057c000000       | 2: mov rax, [rip+false]    # returns False, a new reference
+488b057e000000       | 2: mov rax, [rip+false]    # returns False, a new reference
 4883c408             | 4: add rsp, 8
 415c                 | pop r12
 5b                   | pop rbx
@@ -152,8 +168,8 @@ c3                   | 5: ret
 c3                   | ret
 thread_id:
 64488b3c2500000000   | mov rdi, fs:[0]            # for the self-check: pthread_self() as a Python int
-ff2534000000         | jmp [rip+long_from_unsigned]
-0f1f4000             | .balign 8
+ff2536000000         | jmp [rip+long_from_unsigned]
+660f1f440000         | .balign 8
 self_word:
 0000000000000000     | .quad 0                    # the data the code reads, filled in when the code is mapped
 enter_slow:
@@ -175,6 +191,8 @@ error_occurred:
 true:
 0000000000000000     | .quad 0
 false:
+0000000000000000     | .quad 0
+state_type:
 0000000000000000     | .quad 0
 """
 
@@ -242,37 +260,38 @@ class MachineCode:
         self._kept = kept  # method definitions, the slow-path functions, the owner word
         self._definitions = {}
 
-    _METHODS = {"__enter__": ("enter", _METH_NOARGS), "__exit__": ("exit", _METH_FASTCALL),
-                "release": ("exit", _METH_NOARGS), "_claim": ("claim", _METH_O),
-                "_claim_alone": ("claim_alone", _METH_O)}
+    _FLAGS = {"enter": _METH_NOARGS, "enter_true": _METH_NOARGS, "exit": _METH_FASTCALL, "exit_noargs": _METH_NOARGS,
+              "claim": _METH_O, "claim_alone": _METH_O}
 
-    def _definition(self, name):
-        """The PyMethodDef of a method, made once."""
-        definition = self._definitions.get(name)
+    def _definition(self, name, entry):
+        """The PyMethodDef of method name at entry (exit_noargs: exit, taking no arguments), made once."""
+        definition = self._definitions.get((name, entry))
         if definition is None:
-            label, flags = self._METHODS[name]
-            definition = self._definitions[name] = _MethodDef(name.encode(), self._page + self._labels[label],
-                                                              flags, None)
+            label = "exit" if entry == "exit_noargs" else entry
+            definition = self._definitions[name, entry] = _MethodDef(
+                name.encode(), self._page + self._labels[label], self._FLAGS[entry], None)
             self._kept.append(definition)
         return ctypes.addressof(definition)
 
-    def install(self, cls, names):
-        """Makes cls's methods of these names the code's. An instance of cls holds a lock's LockState in its one
-        slot, _state (the lock classes, and the objects that a `with` locks by their lock); the functions the code
-        calls for what it does not handle take such an instance. What the code points to is kept by cls, so that it
-        lives as long as any instance does (a module's globals are cleared at interpreter exit, while a finalizer
-        may still take a lock). Returns None, or why cls cannot have them."""
+    def install(self, cls, slot, methods):
+        """Makes cls's methods the code's: methods maps a method's name to its entry (enter, enter_true, exit,
+        exit_noargs, claim, claim_alone). An instance of cls holds a lock's LockState in its one slot, named slot
+        (the lock classes, and the objects that a `with` locks by their lock); the functions the code calls for
+        what it does not handle take such an instance. What the code points to is kept by cls, so that it lives as
+        long as any instance does (a module's globals are cleared at interpreter exit, while a finalizer may still
+        take a lock). Returns None, or why cls cannot have them."""
         state = LockState()
         probe = cls.__new__(cls)
-        probe._state = state
+        object.__setattr__(probe, slot, state)
         if ctypes.c_void_p.from_address(id(probe) + 16).value != id(state) \
-                or ctypes.c_void_p.from_address(id(state) + 16).value != ctypes.addressof(state):
+                or ctypes.c_void_p.from_address(id(state) + 16).value != ctypes.addressof(state) \
+                or ctypes.c_void_p.from_address(id(state) + 8).value != id(LockState):
             return "objects are laid out differently here"
         api = ctypes.pythonapi
         api.PyDescr_NewMethod.restype = ctypes.py_object
         api.PyDescr_NewMethod.argtypes = [ctypes.py_object, ctypes.c_void_p]
-        for name in names:
-            setattr(cls, name, api.PyDescr_NewMethod(cls, self._definition(name)))
+        for name, entry in methods.items():
+            setattr(cls, name, api.PyDescr_NewMethod(cls, self._definition(name, entry)))
         cls._machine_code = self
         return None
 
@@ -290,7 +309,7 @@ def load(self_word, enter_slow, exit_slow, wake):
                  (api.PyObject_CallFunctionObjArgs, api.PyLong_FromUnsignedLong, api.PyLong_AsUnsignedLongLong,
                   api.PyErr_Occurred)]
     data = [ctypes.addressof(self_word), id(enter_slow), id(exit_slow), id(wake), functions[0], id(None),
-            functions[1], functions[2], functions[3], id(True), id(False)]
+            functions[1], functions[2], functions[3], id(True), id(False), id(LockState)]
     try:
         page = _map(code[:labels["self_word"]] + struct.pack("<%dQ" % len(data), *data))
     except OSError as e:

@@ -43,6 +43,7 @@ class ProcessLock:
     """
 
     __slots__ = ("_state", "__dict__", "__weakref__")  # _state, the one slot, is where the machine code finds it
+    _state_slot = "_state"
     _rlock = False
 
     def __init__(self, arena, address, handle_text):
@@ -223,21 +224,20 @@ class ProcessRLock(ProcessLock):
 
 def _enter_slow(obj):
     """The machine code's __enter__ for every case but a free lock and a holder's re-entry (obj: a lock, or an
-    object that a `with` locks by its lock, _lock)."""
-    if getattr(obj, "_state", None) is None:
-        raise RuntimeError("%s made without attaching: use multiprocess4j.attach_lock" % type(obj).__name__)
-    getattr(obj, "_lock", obj)._enter_undone_on_error()
-    return obj
+    object that a `with` locks by its lock, _lock): returns what __enter__ returns."""
+    lock = _lock_of(obj)
+    lock._enter_undone_on_error()
+    return obj if lock is obj else True
 
 
 def _exit_slow(obj):
     """The machine code's __exit__ when the calling thread is not the holder."""
-    getattr(obj, "_lock", obj)._exit()
+    _lock_of(obj)._exit()
 
 
 def _wake(obj):
     """The machine code's __exit__ when it freed a word whose sleepers' bit was set."""
-    A.futex_wake(getattr(obj, "_lock", obj)._futex, 1)
+    A.futex_wake(_lock_of(obj)._futex, 1)
 
 
 _SELF = [_self_word()]
@@ -245,17 +245,31 @@ _SELF_ARG = ctypes.c_uint64(_SELF[0])  # the fast paths' argument: the same word
 _ZERO = ctypes.c_uint64(0)
 _CODE, FAST_LOCKS_UNUSED_BECAUSE = _fastlock.load(_SELF_ARG, _enter_slow, _exit_slow, _wake)
 if _CODE is not None:
-    FAST_LOCKS_UNUSED_BECAUSE = _CODE.install(ProcessLock, ["__enter__", "__exit__", "release", "_claim",
-                                                            "_claim_alone"])
+    FAST_LOCKS_UNUSED_BECAUSE = _CODE.install(ProcessLock, "_state", {
+        "__enter__": "enter", "__exit__": "exit", "release": "exit_noargs", "_claim": "claim",
+        "_claim_alone": "claim_alone"})
 
 
 def with_by_machine_code(cls):
-    """Gives cls, whose instances lock by a lock (_lock) and hold its LockState in their one slot (_state), the
-    machine code's __enter__ and __exit__ where it runs: then no Python frame comes between the lock taken and the
-    `with` body, where a signal's KeyboardInterrupt would leave it held. Returns cls."""
+    """Gives cls, whose instances lock by a lock (_lock) and hold its LockState in their one slot (named by the
+    class attribute _state_slot), the machine code's __enter__ (which returns True, as multiprocessing's wrappers
+    do) and __exit__ where it runs: then no Python frame comes between the lock taken and the `with` body, where a
+    signal's KeyboardInterrupt would leave it held. Returns cls."""
     if _CODE is not None and FAST_LOCKS_UNUSED_BECAUSE is None:
-        _CODE.install(cls, ["__enter__", "__exit__"])
+        _CODE.install(cls, cls._state_slot, {"__enter__": "enter_true", "__exit__": "exit"})
     return cls
+
+
+def _lock_of(obj):
+    """The lock a `with` on obj takes, after checking that obj's slot holds that lock's state, which the machine
+    code reads (it hands an object whose slot holds anything else to Python, which says so here)."""
+    lock = obj if isinstance(obj, ProcessLock) else getattr(obj, "_lock", None)
+    state = getattr(obj, type(obj)._state_slot, None)
+    if not isinstance(lock, ProcessLock) or not isinstance(state, _fastlock.LockState) or state is not getattr(
+            lock, "_state", None):
+        raise RuntimeError("%s made without attaching, or its lock state replaced: attach it with "
+                           "multiprocess4j.attach_lock or attach" % type(obj).__name__)
+    return lock
 
 
 _LOCKS = weakref.WeakSet()  # every lock of this process, for _after_fork
@@ -286,11 +300,12 @@ class ProcessCondition:
     predicate, or use wait_for.
     """
 
-    __slots__ = ("_state", "__dict__", "__weakref__")  # _state: the lock's, for the machine code's with
+    __slots__ = ("__lock_state", "__dict__", "__weakref__")  # the lock's state, for the machine code's with
+    _state_slot = "_ProcessCondition__lock_state"
 
     def __init__(self, lock, arena, address, handle_text):
         A.require()
-        self._state = lock._state
+        self.__lock_state = lock._state
         self._lock = lock
         self._arena = arena
         self._seq = address
@@ -303,7 +318,7 @@ class ProcessCondition:
 
     def __enter__(self):
         self._lock._enter_undone_on_error()
-        return self
+        return True
 
     def __exit__(self, *exc):
         self._lock._exit()

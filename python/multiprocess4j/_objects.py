@@ -128,12 +128,14 @@ class SharedArray:
 
 @_locks.with_by_machine_code
 class Synchronized:
-    """A synchronized shared value: every .value access takes the object's lock, as multiprocessing's does."""
+    """A synchronized shared value: every .value access takes the object's lock, as multiprocessing's does, and
+    `with v:` holds it (giving True, as multiprocessing's wrappers do)."""
 
-    __slots__ = ("_state", "__dict__", "__weakref__")  # _state: the lock's, for the machine code's with
+    __slots__ = ("__lock_state", "__dict__", "__weakref__")  # the lock's state, for the machine code's with
+    _state_slot = "_Synchronized__lock_state"  # (a name no structure field takes)
 
     def __init__(self, obj, lock):
-        object.__setattr__(self, "_state", lock._state)
+        object.__setattr__(self, "_Synchronized__lock_state", lock._state)
         self._obj = obj
         self._lock = lock
         # Whether to look if the thread holds the lock before taking it: a ProcessLock's holder reads and writes
@@ -151,7 +153,7 @@ class Synchronized:
 
     def __enter__(self):
         self._lock._enter_undone_on_error()
-        return self
+        return True
 
     def __exit__(self, *exc):
         self._lock._exit()

@@ -214,3 +214,25 @@ def interrupted_wrappers(value, condition, seconds):
 
 def _nothing():
     """A call: where CPython delivers a pending signal's exception."""
+
+
+def wrappers_return_true_and_replaced_states_are_refused(value, condition):
+    """`with value as x` and `with condition as x` give True, as multiprocessing's wrappers do (a lock's gives the
+    lock); an object whose lock-state slot holds anything else is refused with an error, never followed (the
+    machine code checks the slot's type), and a structure field named _state stays the field."""
+    with value as x, condition as y:
+        assert (x, y) == (True, True), (x, y)
+    lock = condition._lock
+    for target in (value, condition, lock):
+        slot = type(target)._state_slot
+        kept = getattr(target, slot)
+        object.__setattr__(target, slot, 2.0)
+        try:
+            with target:
+                raise AssertionError("entered with a replaced lock state: %r" % target)
+        except RuntimeError as e:
+            assert "lock state replaced" in str(e), e
+        finally:
+            object.__setattr__(target, slot, kept)
+        with target:
+            pass

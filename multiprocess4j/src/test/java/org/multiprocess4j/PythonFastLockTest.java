@@ -98,6 +98,12 @@ class PythonFastLockTest {
     }
 
     @Test
+    void wrappersGiveTrueAndAReplacedLockStateIsRefused() {
+        Python.run(SCRIPT, "wrappers_return_true_and_replaced_states_are_refused", SharedCTypes.value(CType.c_int, 0),
+                ProcessRLock.create().newCondition());
+    }
+
+    @Test
     void theCodesDataOutlivesAReloadAndTheInterpretersTeardown() {
         Python.run(SCRIPT, "used_after_reload_and_at_exit");
     }
