@@ -144,24 +144,23 @@ class ProcessLock:
         it is held elsewhere."""
         return self._enter_undone_on_error(block, timeout) is not None
 
-    def _enter(self, block=True, timeout=None):
-        """Takes the lock; self, or None when not blocking (or after timeout seconds) it is held elsewhere."""
-        state = self._state
-        if self._rlock and state.thread == _get_ident():
-            state.depth += 1
-            return self
-        if self._claim_alone(0) or self._take(block, timeout):
-            return self
-        return None
-
     def _enter_undone_on_error(self, block=True, timeout=None):
-        """_enter, undone when an exception (a signal handler's KeyboardInterrupt) comes after it took the lock
-        but before its caller could know: a lock taken and never released would block every process."""
+        """Takes the lock (a ProcessRLock's holder, once more); self, or None when not blocking (or after timeout
+        seconds) it is held elsewhere. Undone when an exception (a signal handler's KeyboardInterrupt) comes after
+        it took the lock but before its caller could know: a lock taken and never released would block every
+        process."""
         state = self._state
         me = _get_ident()
-        depth = state.depth if state.thread == me else 0
+        depth = 0
+        if state.thread == me:
+            if self._rlock:
+                state.depth += 1
+                return self
+            depth = state.depth  # a ProcessLock this thread holds: it waits, as Lock does
         try:
-            return self._enter(block, timeout)
+            if self._claim_alone(0) or self._take(block, timeout):
+                return self
+            return None
         except BaseException:
             if state.thread == me and state.depth > depth:
                 self._exit()
