@@ -457,11 +457,14 @@ public final class SharedCTypes {
             throw e;
         }
         long base = data.view();
-        return switch (type) {
-            case StructType<?> s when kind == 'v' -> s.viewOwning(block, base, lock, false);
-            case CType<?, ?> c when kind == 'v' -> c.kind.valueFactory.create(c, block, base, lock, false);
-            default -> newArrayObject(type, block, base, data.count(), stride, lock, false);
-        };
+        // instanceof, not a pattern switch: a child attaching its arguments would pay the switch's bootstrap
+        if (kind == 'v' && type instanceof StructType<?> s) {
+            return s.viewOwning(block, base, lock, false);
+        }
+        if (kind == 'v' && type instanceof CType<?, ?> c) {
+            return c.kind.valueFactory.create(c, block, base, lock, false);
+        }
+        return newArrayObject(type, block, base, data.count(), stride, lock, false);
     }
 
     static <T> T attachAs(Handle handle, Class<T> expected) {
@@ -559,11 +562,14 @@ public final class SharedCTypes {
 
     private static SharedArray newArrayObject(DataType element, SharedBlock block, long base, long length,
                                               long stride, SharedLock lock, boolean ownsLock) {
-        return switch (element) {
-            case CType<?, ?> c -> c.kind.arrayFactory.create(c, block, base, length, stride, null, lock, ownsLock);
-            case StructType<?> s -> new StructArray<>(s, block, base, length, stride, lock, ownsLock);
-            case ArrayType a -> new NestedArray(a, block, base, length, stride, null, lock, ownsLock);
-        };
+        // instanceof, not a pattern switch: a child attaching its arguments would pay the switch's bootstrap
+        if (element instanceof CType<?, ?> c) {
+            return c.kind.arrayFactory.create(c, block, base, length, stride, null, lock, ownsLock);
+        }
+        if (element instanceof StructType<?> s) {
+            return new StructArray<>(s, block, base, length, stride, lock, ownsLock);
+        }
+        return new NestedArray((ArrayType) element, block, base, length, stride, null, lock, ownsLock);
     }
 
     /**

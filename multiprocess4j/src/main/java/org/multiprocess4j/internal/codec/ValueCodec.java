@@ -186,22 +186,28 @@ public final class ValueCodec {
      */
     private static void write(Out out, Object value, Function<Object, String> handleOf, int depth)
             throws IOException {
-        switch (value) {
-            case null -> out.writeByte(NULL);
-            case Integer i -> out.writeByte(INT).writeInt(i);
-            case Long l -> out.writeByte(LONG).writeLong(l);
-            case Double d -> out.writeByte(DOUBLE).writeLong(Double.doubleToRawLongBits(d));
-            case Boolean b -> out.writeByte(b ? TRUE : FALSE);
-            case String s when !hasUnpairedSurrogate(s) ->
-                    out.writeByte(STRING).writeBytes(s.getBytes(StandardCharsets.UTF_8));
-            case byte[] b -> out.writeByte(BYTES).writeBytes(b);
-            case List<?> list when plainList(list) && depth < MAX_DEPTH - 1 -> {
-                out.writeByte(LIST).writeInt(list.size());
-                for (Object element : list) {
-                    write(out, element, handleOf, depth + 1);
-                }
+        // instanceof, not a pattern switch: a cold worker's first result would pay the switch's bootstrap
+        if (value == null) {
+            out.writeByte(NULL);
+        } else if (value instanceof Integer i) {
+            out.writeByte(INT).writeInt(i);
+        } else if (value instanceof Long l) {
+            out.writeByte(LONG).writeLong(l);
+        } else if (value instanceof Double d) {
+            out.writeByte(DOUBLE).writeLong(Double.doubleToRawLongBits(d));
+        } else if (value instanceof Boolean b) {
+            out.writeByte(b ? TRUE : FALSE);
+        } else if (value instanceof String s && !hasUnpairedSurrogate(s)) {
+            out.writeByte(STRING).writeBytes(s.getBytes(StandardCharsets.UTF_8));
+        } else if (value instanceof byte[] b) {
+            out.writeByte(BYTES).writeBytes(b);
+        } else if (value instanceof List<?> list && plainList(list) && depth < MAX_DEPTH - 1) {
+            out.writeByte(LIST).writeInt(list.size());
+            for (Object element : list) {
+                write(out, element, handleOf, depth + 1);
             }
-            default -> out.writeByte(SERIALIZED).writeBytes(Bootstrap.serialize(value, handleOf));
+        } else {
+            out.writeByte(SERIALIZED).writeBytes(Bootstrap.serialize(value, handleOf));
         }
     }
 

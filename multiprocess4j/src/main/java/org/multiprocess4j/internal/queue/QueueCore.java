@@ -12,7 +12,6 @@ import java.util.List;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
-import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
@@ -155,18 +154,21 @@ public final class QueueCore {
     private void write(long at, byte[] bytes, int from, int length) {
         long pos = at % capacity;
         int first = (int) Math.min(length, capacity - pos);
-        MemorySegment.copy(bytes, from, ring, JAVA_BYTE, pos, first);
+        // From a segment over the array: the array form's type switch costs a cold process's first put a class
+        MemorySegment source = MemorySegment.ofArray(bytes);
+        MemorySegment.copy(source, from, ring, pos, first);
         if (first < length) {
-            MemorySegment.copy(bytes, from + first, ring, JAVA_BYTE, 0, length - first);
+            MemorySegment.copy(source, from + first, ring, 0, length - first);
         }
     }
 
     private void read(long at, byte[] into, int length) {
         long pos = at % capacity;
         int first = (int) Math.min(length, capacity - pos);
-        MemorySegment.copy(ring, JAVA_BYTE, pos, into, 0, first);
+        MemorySegment target = MemorySegment.ofArray(into);
+        MemorySegment.copy(ring, pos, target, 0, first);
         if (first < length) {
-            MemorySegment.copy(ring, JAVA_BYTE, 0, into, first, length - first);
+            MemorySegment.copy(ring, 0, target, first, length - first);
         }
     }
 

@@ -150,7 +150,20 @@ public final class LockCore {
         private boolean sleeping;
     }
 
+    /**
+     * A lock word's identity. Its {@code equals} and {@code hashCode} are written out: a record's generated ones
+     * are bootstrapped at first use, some 8 classes spun, which a child attaching its first lock would pay.
+     */
     private record Key(long arenaId, long offset, int generation) {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Key k && k.arenaId == arenaId && k.offset == offset && k.generation == generation;
+        }
+
+        @Override
+        public int hashCode() {
+            return (Long.hashCode(arenaId) * 31 + Long.hashCode(offset)) * 31 + generation;
+        }
     }
 
     /** Counts a death as a wake-up of the Local, so that its parked gate holder looks again at once. */
