@@ -31,6 +31,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.RunnableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 
 /**
@@ -247,6 +248,10 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
     private static final byte STARMAP = 3;
     /** How often the collector looks at the workers when no result comes: deaths and timeouts are seen within it. */
     private static final long COLLECT_SLICE_MILLIS = 20;
+    /** How often the collector looks at the results while a worker warms up (see {@link #nextResult}). */
+    private static final long BOOT_POLL_NANOS = 200_000;
+    /** How long after a worker's start the collector looks rather than sleeps, at most. */
+    private static final long BOOT_POLL_LIMIT_NANOS = 1_000_000_000;
     /**
      * Per function class, how its functions travel when they capture nothing, or null when they may: a lambda's
      * class keeps what it captures in instance fields, so one with none captures nothing, whatever its instance.
@@ -295,6 +300,10 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
         long deadline;
         /** Whether the worker has said it is ready: a task's timeout runs from then on. */
         boolean ready;
+        /** When its process was started (System.nanoTime). */
+        long started;
+        /** Whether it has put a message past its ready one: it has warmed up (see {@link #nextResult}). */
+        boolean answered;
         /** Its process's pid, kept for after the pool has closed the process. */
         long pid;
         /** Tasks handed to this process. */
@@ -362,6 +371,7 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
         w.stopSent = false;
         w.handed = 0;
         w.ready = false;
+        w.answered = false;
         if (initializer != null) {
             send(w, initializer); // a worker's first message: its initializer
         }
@@ -372,6 +382,7 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
         if (!replacement) {
             w.process.noStandbyBehind();
         }
+        w.started = System.nanoTime();
         w.process.start();
         w.pid = w.process.pid();
     }
@@ -1121,7 +1132,7 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
         while (true) {
             byte[] m;
             try {
-                m = results.takeEncoded(TimeUnit.MILLISECONDS.toNanos(COLLECT_SLICE_MILLIS));
+                m = nextResult();
             } catch (InterruptedException e) {
                 return;
             }
@@ -1158,6 +1169,42 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
         }
     }
 
+    /**
+     * The next result message, or null after a slice without one. While a worker warms up the collector looks at
+     * the results every {@link #BOOT_POLL_NANOS} rather than sleeping on them: a put then has no sleeper to wake, so
+     * a cold worker reaches its first result without linking the futex call (20-40 ms of a cold JVM on two cores;
+     * it links it later, when it first waits for a task). Once every worker has put a result past its ready message,
+     * or {@link #BOOT_POLL_LIMIT_NANOS} after the last start (a long initializer, or no task yet), it sleeps again.
+     */
+    private byte[] nextResult() throws InterruptedException {
+        long slice = TimeUnit.MILLISECONDS.toNanos(COLLECT_SLICE_MILLIS);
+        long start = System.nanoTime();
+        if (!warmingUp(start)) {
+            return results.takeEncoded(slice);
+        }
+        byte[] m;
+        while ((m = results.takeEncodedIfFree()) == null) {
+            if (System.nanoTime() - start >= slice) {
+                return null;
+            }
+            LockSupport.parkNanos(BOOT_POLL_NANOS);
+            if (Thread.interrupted()) {
+                throw new InterruptedException();
+            }
+        }
+        return m;
+    }
+
+    /** Whether a worker started less than {@link #BOOT_POLL_LIMIT_NANOS} before {@code now} has not answered yet. */
+    private synchronized boolean warmingUp(long now) {
+        for (Worker w : workers) {
+            if (w != null && w.process != null && !w.answered && now - w.started < BOOT_POLL_LIMIT_NANOS) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private void complete(byte[] message) {
         ValueCodec.In m;
         int slot;
@@ -1184,6 +1231,7 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
             }
             return;
         }
+        w.answered = true;
         PoolTask<?> task = null;
         if (id != INITIALIZER_FAILED) {
             if (w.current == null || w.current.id != id) {

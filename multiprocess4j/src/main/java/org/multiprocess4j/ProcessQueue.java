@@ -180,6 +180,14 @@ public final class ProcessQueue<E> extends AbstractQueue<E> implements BlockingQ
         return core.take(timeoutNanos, timeoutNanos > 0);
     }
 
+    /**
+     * As {@link #takeEncoded} with no wait at all: null unless a message is there and the lock is free now. It
+     * announces no waiter, so that whoever puts or holds the lock has nobody to wake.
+     */
+    byte[] takeEncodedIfFree() {
+        return core.takeIfFree();
+    }
+
     // ---- BlockingQueue ----------------------------------------------------------------------------------------
 
     /**

@@ -271,6 +271,31 @@ public final class QueueCore {
         return message;
     }
 
+    /**
+     * Takes the oldest message when there is one and the lock is free now, else returns null at once. It neither
+     * waits nor announces a waiter, so that the process putting or holding the lock has nobody to wake.
+     */
+    public byte[] takeIfFree() {
+        if (!ready(false, 0) || !lock.tryAcquireOrRecover()) {
+            return null;
+        }
+        byte[] message;
+        try {
+            if (lock.previousOwnerDied()) {
+                recount();
+            }
+            if (get(TAIL) == get(HEAD)) {
+                return null;
+            }
+            message = takeOne();
+            notFull.signal(lock);
+        } finally {
+            lock.release();
+        }
+        EventCount.advance(segment, TAKE_COUNT);
+        return message;
+    }
+
     /** Copies the oldest record out and only then advances past it; the caller holds the lock. */
     private byte[] takeOne() {
         long head = get(HEAD);
