@@ -1,5 +1,6 @@
 package org.multiprocess4j;
 
+import org.multiprocess4j.internal.os.CurrentProcess;
 import org.multiprocess4j.internal.process.AotTraining;
 import org.multiprocess4j.internal.process.Bootstrap;
 import org.multiprocess4j.internal.process.ParentWatch;
@@ -140,6 +141,18 @@ final class ChildMain {
     static void train(String targetClass) {
         useAValue();
         AotTraining.run(targetClass);
+    }
+
+    /**
+     * The target of the child whose run makes the pool workers' ahead-of-time cache: a worker's life up to its
+     * second task, in this JVM ({@link ProcessPool#rehearse}), then the class that made the first pool is loaded
+     * (its tasks are likely its own methods and lambdas). A cold worker then finds every class it loads before its
+     * first result in the cache.
+     */
+    static void trainPoolWorker(String poolMaker) throws Exception {
+        ParentWatch.start(CurrentProcess.PID, CurrentProcess.START_TIME); // a worker's watch, on a parent that stays
+        ProcessPool.rehearse();
+        AotTraining.run(poolMaker);
     }
 
     /** Creates a value, attaches it through its handle as a child attaches its arguments, and uses it. */

@@ -201,6 +201,8 @@ public final class ChildProcess implements AutoCloseable {
     private boolean quiet;
     /** Whether a STANDBY start boots the next standby behind this child: see {@link #noStandbyBehind}. */
     private boolean standbyBehind = true;
+    /** The ahead-of-time cache a cold start of this child maps: see {@link #asPoolWorker}. */
+    private AotCache.Profile coldProfile = AotCache.Profile.CHILD;
     private volatile Process process;
     private SharedBlock status;
     private boolean closed;
@@ -303,6 +305,17 @@ public final class ChildProcess implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Makes this child a pool worker: started cold, it maps the pool workers' ahead-of-time cache, which holds what
+     * a worker does before its first result (see {@code AotCache.Profile}); a standby, booted for any child, is
+     * taken as any child takes it.
+     */
+    ChildProcess asPoolWorker() {
+        checkNotStarted("asPoolWorker");
+        coldProfile = AotCache.Profile.POOL_WORKER;
+        return this;
+    }
+
     /** How the child's JVM comes to be. */
     public StartMethod startMethod() {
         return startMethod;
@@ -317,7 +330,8 @@ public final class ChildProcess implements AutoCloseable {
      */
     public static boolean prepareStandby(Duration timeout) throws InterruptedException {
         Objects.requireNonNull(timeout, "timeout");
-        return Standby.prepare(new ChildProcess((Task0) () -> { }).command(null), timeout);
+        return Standby.prepare(new ChildProcess((Task0) () -> { }).command(null, AotCache.Profile.CHILD, true),
+                timeout);
     }
 
     private static StartMethod defaultStartMethod() {
@@ -414,7 +428,9 @@ public final class ChildProcess implements AutoCloseable {
                         + "non-serializable value?): " + e, e);
             }
         }
-        List<String> command = command(travellingTarget);
+        boolean ownCache = coldProfile != AotCache.Profile.CHILD;
+        // A child of a profile of its own looks for a standby without having a child's cache trained for it
+        List<String> command = command(travellingTarget, AotCache.Profile.CHILD, !ownCache);
         Standby standby = startMethod == StartMethod.STANDBY && !quiet ? Standby.claim(command) : null;
         if (standby != null && launch(standby.process(), true, standby.status(), standby.statusFile(), travellingTarget,
                 travelling)) {
@@ -429,7 +445,8 @@ public final class ChildProcess implements AutoCloseable {
         Process spawned;
         try {
             ProcessBuilder.Redirect output = quiet ? ProcessBuilder.Redirect.DISCARD : ProcessBuilder.Redirect.INHERIT;
-            spawned = new ProcessBuilder(command).redirectOutput(output).redirectError(output).start();
+            List<String> cold = ownCache ? command(travellingTarget, coldProfile, true) : command;
+            spawned = new ProcessBuilder(cold).redirectOutput(output).redirectError(output).start();
         } catch (IOException e) {
             statusBlock.close();
             throw new IllegalStateException("cannot start a child JVM: " + e.getMessage(), e);
@@ -478,7 +495,11 @@ public final class ChildProcess implements AutoCloseable {
         }
     }
 
-    private List<String> command(Bootstrap.Target travellingTarget) {
+    /**
+     * The child's command, with the options of the {@code profile}'s ahead-of-time cache when there is one; when
+     * there is none, and {@code train}, a training child starts to make it.
+     */
+    private List<String> command(Bootstrap.Target travellingTarget, AotCache.Profile profile, boolean train) {
         boolean named = ChildProcess.class.getModule().isNamed();
         List<String> command = new ArrayList<>(List.of(JAVA,
                 "--enable-native-access=" + (named ? "org.multiprocess4j" : "ALL-UNNAMED"),
@@ -488,7 +509,8 @@ public final class ChildProcess implements AutoCloseable {
         String classPath = System.getProperty("java.class.path");
         if (!quiet && (modulePath == null || modulePath.isEmpty()) && !AotCache.conflicts(jvmOptions)) {
             String targetClass = travellingTarget instanceof Bootstrap.StaticMethod m ? m.className() : "";
-            command.addAll(AotCache.options(classPath, options -> startTraining(options, targetClass)));
+            command.addAll(AotCache.options(classPath, profile,
+                    train ? options -> startTraining(options, profile, targetClass) : null));
         }
         command.addAll(INHERITED);
         command.addAll(passedProperties);
@@ -518,16 +540,34 @@ public final class ChildProcess implements AutoCloseable {
     }
 
     /**
-     * Starts the quiet child whose exit writes the ahead-of-time cache (see {@code AotCache}), loading the class of
-     * the first child's target so that children running it again find it in the cache. It is not a daemon: a
-     * short-lived parent must not kill it before the cache is written, or every run would train again.
+     * Starts the quiet child whose exit writes the {@code profile}'s ahead-of-time cache (see {@code AotCache}):
+     * for a child, loading the class of the first child's target so that children running it again find it in the
+     * cache. It is not a daemon: a short-lived parent must not kill it before the cache is written, or every run
+     * would train again.
      */
-    private static java.util.concurrent.CompletableFuture<?> startTraining(List<String> options, String targetClass) {
-        ChildProcess training = new ChildProcess(ChildMain::train, targetClass).name("multiprocess4j-aot-training")
-                .jvmOptions(options.toArray(String[]::new));
+    private static java.util.concurrent.CompletableFuture<?> startTraining(List<String> options,
+                                                                          AotCache.Profile profile,
+                                                                          String targetClass) {
+        ChildProcess training = (profile == AotCache.Profile.POOL_WORKER
+                ? new ChildProcess(ChildMain::trainPoolWorker, callerOutsideTheLibrary())
+                : new ChildProcess(ChildMain::train, targetClass))
+                .name("multiprocess4j-aot-training").jvmOptions(options.toArray(String[]::new));
         training.quiet = true;
         training.start();
         return training.process.onExit();
+    }
+
+    /**
+     * The name of the nearest class on the current stack that comes from the class path but not from the library's
+     * own jar (or classes directory), or "" when there is none.
+     */
+    private static String callerOutsideTheLibrary() {
+        java.security.CodeSource library = ChildProcess.class.getProtectionDomain().getCodeSource();
+        return StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE).walk(frames -> frames
+                .map(StackWalker.StackFrame::getDeclaringClass)
+                .filter(c -> c.getProtectionDomain().getCodeSource() != null
+                        && !c.getProtectionDomain().getCodeSource().equals(library))
+                .map(Class::getName).findFirst().orElse(""));
     }
 
     /** The handle of a shared object nested in a serialized argument, which travels as that handle; else null. */

@@ -378,7 +378,7 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
         // Plain arguments only: a serialized one would cost a cold worker the serialization machinery at start.
         long settings = (long) slot << 33 | (initializer != null ? 1L << 32 : 0) | maxTasksPerWorker;
         w.process = new ChildProcess(ProcessPool::work, w.tasks, results, settings, running).daemon(true)
-                .startMethod(ChildProcess.StartMethod.STANDBY).name("ProcessPool-worker-" + slot);
+                .startMethod(ChildProcess.StartMethod.STANDBY).name("ProcessPool-worker-" + slot).asPoolWorker();
         if (!replacement) {
             w.process.noStandbyBehind();
         }
@@ -432,6 +432,51 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
             results.putEncoded(fitting(outcome instanceof Reply r ? r.message() : outcome(slot, id, ok, outcome),
                     slot, id, results));
         }
+    }
+
+    /**
+     * A worker's life up to its second task, in this JVM, for the ahead-of-time cache that cold workers start from
+     * (see {@code ChildMain.trainPoolWorker}): its queues and array attached by handle as a worker attaches its
+     * arguments; then, in a thread of its own, the worker's loop says it is ready, runs a task that calls a static
+     * method, waits for the next one, runs it too and stops, while this thread waits for each answer: so the
+     * futex calls are linked in both directions.
+     */
+    static void rehearse() throws Exception {
+        try (ProcessQueue<byte[]> tasks = ProcessQueue.create(64 << 10);
+             ProcessQueue<byte[]> results = ProcessQueue.create(64 << 10);
+             LongArray running = SharedCTypes.rawArray(CType.c_long, 1)) {
+            @SuppressWarnings("unchecked")
+            ProcessQueue<byte[]> workerTasks = (ProcessQueue<byte[]>) ChildMain.attach(tasks.handle().toString());
+            @SuppressWarnings("unchecked")
+            ProcessQueue<byte[]> workerResults = (ProcessQueue<byte[]>) ChildMain.attach(
+                    results.handle().toString());
+            LongArray workerRunning = (LongArray) ChildMain.attach(running.handle().toString());
+            Thread worker = Thread.ofPlatform().daemon().name("rehearsed worker").start(() -> {
+                try (workerTasks; workerResults; workerRunning) {
+                    work(workerTasks, workerResults, 0L, workerRunning);
+                } catch (Exception e) {
+                    throw new IllegalStateException("the rehearsed worker failed", e);
+                }
+            });
+            Task<Object> noOp = ProcessPool::rehearsedTask;
+            for (long id = READY; id <= 2; id = id == READY ? 1 : id + 1) {
+                if (id != READY) {
+                    tasks.putEncoded(taskMessage(id, CALL, noOp, 0, out -> { }));
+                }
+                byte[] answer = results.takeEncoded(TimeUnit.SECONDS.toNanos(30));
+                ValueCodec.In outcome = answer == null ? null : reading(answer);
+                if (outcome == null || outcome.readInt() != 0 || outcome.readLong() != id || outcome.readByte() != 1) {
+                    throw new IllegalStateException("the rehearsed worker did not answer " + id + " with a success");
+                }
+            }
+            tasks.putEncoded(message(8).writeLong(STOP).toByteArray());
+            worker.join(Duration.ofSeconds(30));
+        }
+    }
+
+    /** The task of {@link #rehearse}. */
+    private static Object rehearsedTask() {
+        return null;
     }
 
     /** {@code message}, or in its place a failure saying why it is too large for the results queue. */
@@ -670,6 +715,15 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
     private <T> PoolTask<T> task(byte op, Serializable function, long timeoutNanos, int itemsBytes,
                                  ItemsWriter items) {
         Objects.requireNonNull(function, "function");
+        long id;
+        synchronized (this) {
+            id = nextId++;
+        }
+        return new PoolTask<>(id, taskMessage(id, op, function, itemsBytes, items), timeoutNanos, op != CALL);
+    }
+
+    /** A task's message: its id, the operation, the function, and what {@code items} writes. */
+    private static byte[] taskMessage(long id, byte op, Serializable function, int itemsBytes, ItemsWriter items) {
         StatelessForm known = STATELESS.get(function.getClass());
         if (known != null && !known.examined) {
             known.staticMethod = Bootstrap.staticMethodOf(function);
@@ -701,10 +755,6 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
                 }
             }
         }
-        long id;
-        synchronized (this) {
-            id = nextId++;
-        }
         // Sized for the header and the items' estimate: a message that fills it goes to the queue without a copy.
         ValueCodec.Out out = message(14 + bytes.length + itemsBytes);
         out.writeLong(id).writeByte(op).writeByte(form).writeBytes(bytes);
@@ -713,7 +763,7 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
         } catch (IOException e) {
             throw new IllegalArgumentException("the items cannot be serialized: " + e, e);
         }
-        return new PoolTask<>(id, out.toByteArray(), timeoutNanos, op != CALL);
+        return out.toByteArray();
     }
 
     private static byte[] utf8(String s) {

@@ -6,6 +6,7 @@ import org.multiprocess4j.sharedctypes.DoubleArray;
 import org.multiprocess4j.sharedctypes.IntValue;
 import org.multiprocess4j.sharedctypes.LongArray;
 import org.multiprocess4j.sharedctypes.SharedCTypes;
+import org.multiprocess4j.testing.ShmDirectory;
 
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -36,6 +37,13 @@ class ProcessPoolTest {
             s += a.get(i);
         }
         return s;
+    }
+
+    @Test
+    void theRehearsalThatTrainsTheWorkersCacheRunsAWorkersLife() throws Exception {
+        Set<String> before = ShmDirectory.entries();
+        ProcessPool.rehearse(); // throws when the worker does not say it is ready, or a task does not succeed
+        assertEquals(before, ShmDirectory.entries());
     }
 
     @Test

@@ -23,7 +23,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import java.util.zip.CRC32C;
 
@@ -31,6 +30,10 @@ import java.util.zip.CRC32C;
  * An ahead-of-time cache (JEP 483/514) for child JVMs, made automatically: the first child started with a given
  * JDK and class path has one training child run in the background; once its cache exists, later children map it
  * and start faster. Set the system property {@value #PROPERTY} to {@code false} to turn it off.
+ *
+ * <p>There is one cache per {@link Profile}: what a child does first decides what its cache should hold. The JVM
+ * loads every class of its cache as it boots, so a cache trained on more than a child needs costs it start-up:
+ * plain children get one trained on a shared value, pool workers one trained on a worker's whole first task.
  *
  * <p>Where: the directory the system property {@value #DIRECTORY_PROPERTY} names, else
  * {@code $XDG_CACHE_HOME/multiprocess4j} or {@code ~/.cache/multiprocess4j}. The directory is used only when it is
@@ -55,12 +58,14 @@ public final class AotCache {
             "-XX:AOT", "-XX:+AutoCreateSharedArchive", "-XX:ArchiveClassesAtExit", "-XX:-UseSharedSpaces",
             "-XX:+UseSharedSpaces", "-XX:SharedClassListFile", "-XX:DumpLoadedClassList", "-XX:+RecordDynamicDumpInfo");
     private static final String SUFFIX = ".aot";
-    private static final int KEPT = 4;
-    /** Training runs once per JVM, and once more after each damaged cache found, up to this many times. */
+    private static final int KEPT = 6;
+    /** Training runs once per JVM and profile, and again after each damaged cache found, up to this many times. */
     private static final int MAX_TRAININGS = 3;
 
-    private static final AtomicBoolean TRAINING = new AtomicBoolean();
-    private static int trainings;
+    /** The keys whose training runs now, or whose cache is not yet published. */
+    private static final Set<String> TRAINING = ConcurrentHashMap.newKeySet();
+    /** The trainings this JVM has started, by key. */
+    private static final ConcurrentHashMap<String, Integer> TRAININGS = new ConcurrentHashMap<>();
     /** Caches checked by this JVM, with the attributes they had then. */
     private static final ConcurrentHashMap<Path, Checked> CHECKED = new ConcurrentHashMap<>();
     /** The cache last found for each key, checked again (one stat) before each use instead of listed again. */
@@ -75,6 +80,20 @@ public final class AotCache {
     }
 
     private AotCache() {
+    }
+
+    /** What a child does first, and so which cache it starts from. */
+    public enum Profile {
+        /** A child: its cache is trained on a shared value and the first child's target class. */
+        CHILD(""),
+        /** A process pool's worker: its cache is trained on a worker's queues, first task and wait for the next. */
+        POOL_WORKER("pool-worker");
+
+        private final String keyPart;
+
+        Profile(String keyPart) {
+            this.keyPart = keyPart;
+        }
     }
 
     /**
@@ -93,12 +112,13 @@ public final class AotCache {
     }
 
     /**
-     * The options that make a child use the cache, or none when it is not there (yet, or at all). When it is
-     * missing, the first call of this JVM asks {@code trainer} to start a training child with the options it is
-     * given, and publishes the cache once it is written.
+     * The options that make a child use the {@code profile}'s cache, or none when it is not there (yet, or at all).
+     * When it is missing, the first call of this JVM asks {@code trainer} (unless null) to start a training child
+     * with the options it is given, and publishes the cache once it is written.
      */
-    public static List<String> options(String classPath, Function<List<String>, CompletableFuture<?>> trainer) {
-        String key = key(classPath);
+    public static List<String> options(String classPath, Profile profile,
+                                       Function<List<String>, CompletableFuture<?>> trainer) {
+        String key = key(classPath, profile);
         Path known = key == null ? null : FOUND.get(key);
         if (known != null && isIntact(known, key)) {
             return List.of("-XX:AOTCache=" + known, "-Xlog:aot=off", "-Xlog:cds=off");
@@ -116,16 +136,18 @@ public final class AotCache {
             FOUND.put(key, cache);
             return List.of("-XX:AOTCache=" + cache, "-Xlog:aot=off", "-Xlog:cds=off");
         }
-        startTraining(dir, key, trainer);
+        if (trainer != null) {
+            startTraining(dir, key, trainer);
+        }
         return List.of();
     }
 
     private static void startTraining(Path dir, String key, Function<List<String>, CompletableFuture<?>> trainer) {
         synchronized (AotCache.class) {
-            if (trainings >= MAX_TRAININGS || !TRAINING.compareAndSet(false, true)) {
+            if (TRAININGS.getOrDefault(key, 0) >= MAX_TRAININGS || !TRAINING.add(key)) {
                 return;
             }
-            trainings++;
+            TRAININGS.merge(key, 1, Integer::sum);
         }
         Path partial = dir.resolve(key + "." + ProcessHandle.current().pid() + ".tmp");
         try {
@@ -139,18 +161,18 @@ public final class AotCache {
 
     /** Whether a training child of this JVM is running or its cache not yet published: for tests. */
     static boolean training() {
-        return TRAINING.get();
+        return !TRAINING.isEmpty();
     }
 
-    /** The digest naming the cache of this JDK and class path, or null when no cache can be used. */
-    static String key(String classPath) {
+    /** The digest naming the cache of this JDK, class path and profile, or null when no cache can be used. */
+    static String key(String classPath, Profile profile) {
         if (!Boolean.parseBoolean(System.getProperty(PROPERTY, "true")) || classPath == null || classPath.isEmpty()) {
             return null;
         }
         try {
             MessageDigest digest = MessageDigest.getInstance("SHA-256");
-            digest.update((System.getProperty("java.home") + "\n" + System.getProperty("java.vm.version") + "\n")
-                    .getBytes(StandardCharsets.UTF_8));
+            digest.update((System.getProperty("java.home") + "\n" + System.getProperty("java.vm.version") + "\n"
+                    + profile.keyPart + "\n").getBytes(StandardCharsets.UTF_8));
             for (String entry : classPath.split(File.pathSeparator)) {
                 Path file = Path.of(entry);
                 if (!entry.endsWith(".jar") || !Files.isRegularFile(file)) {
@@ -268,7 +290,7 @@ public final class AotCache {
         return String.format("%08x", crc.getValue());
     }
 
-    /** Keeps the {@value #KEPT} most recent caches: each rebuilt class path leaves one behind. */
+    /** Keeps the {@value #KEPT} most recent caches: each rebuilt class path leaves one behind per profile. */
     private static void removeOldCaches(Path dir) throws IOException {
         try (var files = Files.list(dir)) {
             List<Path> caches = files.filter(f -> f.getFileName().toString().endsWith(SUFFIX))
@@ -342,7 +364,7 @@ public final class AotCache {
             } catch (IOException | InterruptedException e) {
                 log("the ahead-of-time cache could not be published: " + e);
             } finally {
-                TRAINING.set(false);
+                TRAINING.remove(key);
             }
         });
     }

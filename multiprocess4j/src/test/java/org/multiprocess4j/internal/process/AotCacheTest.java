@@ -13,8 +13,11 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import static org.multiprocess4j.internal.process.AotCache.Profile.CHILD;
+import static org.multiprocess4j.internal.process.AotCache.Profile.POOL_WORKER;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -30,11 +33,11 @@ class AotCacheTest {
 
     @Test
     void appliesOnlyToClassPathsOfJars(@TempDir Path dir) throws IOException {
-        assertNull(AotCache.key(dir.toString()), "a directory on the class path");
-        assertNull(AotCache.key(""), "no class path");
+        assertNull(AotCache.key(dir.toString(), CHILD), "a directory on the class path");
+        assertNull(AotCache.key("", CHILD), "no class path");
         Path jar = Files.writeString(dir.resolve("app.jar"), "not really a jar");
-        assertNull(AotCache.key(jar + ":" + dir), "a jar and a directory");
-        assertNotNull(AotCache.key(jar.toString()), "jars alone");
+        assertNull(AotCache.key(jar + ":" + dir, CHILD), "a jar and a directory");
+        assertNotNull(AotCache.key(jar.toString(), CHILD), "jars alone");
     }
 
     @Test
@@ -85,25 +88,48 @@ class AotCacheTest {
 
     @Test
     void trainsOncePublishesWithAChecksumAndReplacesADamagedCache(@TempDir Path dir) throws Exception {
-        Path cacheDir = Files.createDirectory(dir.resolve("cache"), PosixFilePermissions.asFileAttribute(
-                PosixFilePermissions.fromString("rwx------")));
-        System.setProperty(AotCache.DIRECTORY_PROPERTY, cacheDir.toString());
+        Path cacheDir = useCacheDirectoryIn(dir);
         Path jar = Files.writeString(dir.resolve("app.jar"), "stand-in jar");
         AtomicInteger trainings = new AtomicInteger();
-        List<String> first = AotCache.options(jar.toString(), options -> fakeTraining(options, trainings));
+        List<String> first = AotCache.options(jar.toString(), CHILD, options -> fakeTraining(options, trainings));
         assertEquals(List.of(), first, "no cache before training");
-        AotCache.options(jar.toString(), options -> fakeTraining(options, trainings));
+        AotCache.options(jar.toString(), CHILD, options -> fakeTraining(options, trainings));
         assertEquals(1, trainings.get(), "training runs once at a time");
         Path cache = awaitCache(cacheDir);
         String name = cache.getFileName().toString();
-        assertEquals(AotCache.key(jar.toString()) + "-" + AotCache.checksum(cache) + ".aot", name);
-        assertEquals("-XX:AOTCache=" + cache, AotCache.options(jar.toString(), options -> null).getFirst());
+        assertEquals(AotCache.key(jar.toString(), CHILD) + "-" + AotCache.checksum(cache) + ".aot", name);
+        assertEquals("-XX:AOTCache=" + cache, AotCache.options(jar.toString(), CHILD, options -> null).getFirst());
 
         Files.writeString(cache, "assembled cache 0".replace('0', 'O')); // one damaged byte
-        assertEquals(List.of(), AotCache.options(jar.toString(), options -> fakeTraining(options, trainings)));
+        assertEquals(List.of(), AotCache.options(jar.toString(), CHILD, options -> fakeTraining(options, trainings)));
         assertFalse(Files.exists(cache), "the damaged cache is deleted");
         assertEquals(2, trainings.get(), "and made again");
         assertTrue(Files.isRegularFile(awaitCache(cacheDir)));
+    }
+
+    @Test
+    void eachProfileHasACacheOfItsOwnAndTrainsOnlyWhenAsked(@TempDir Path dir) throws Exception {
+        Path cacheDir = useCacheDirectoryIn(dir);
+        Path jar = Files.writeString(dir.resolve("app.jar"), "stand-in jar");
+        assertNotEquals(AotCache.key(jar.toString(), CHILD), AotCache.key(jar.toString(), POOL_WORKER));
+        AtomicInteger trainings = new AtomicInteger();
+        assertEquals(List.of(), AotCache.options(jar.toString(), CHILD, null));
+        assertEquals(0, trainings.get(), "no trainer, no training");
+        assertEquals(List.of(), AotCache.options(jar.toString(), POOL_WORKER,
+                options -> fakeTraining(options, trainings)));
+        Path poolCache = awaitCache(cacheDir);
+        assertTrue(poolCache.getFileName().toString().startsWith(AotCache.key(jar.toString(), POOL_WORKER) + "-"));
+        assertEquals(List.of(), AotCache.options(jar.toString(), CHILD, null), "a pool worker's cache is not a child's");
+        assertEquals("-XX:AOTCache=" + poolCache, AotCache.options(jar.toString(), POOL_WORKER, null).getFirst());
+        assertEquals(1, trainings.get());
+    }
+
+    /** Makes an owner-only cache directory in {@code dir} the one the cache uses. */
+    private static Path useCacheDirectoryIn(Path dir) throws IOException {
+        Path cacheDir = Files.createDirectory(dir.resolve("cache"), PosixFilePermissions.asFileAttribute(
+                PosixFilePermissions.fromString("rwx------")));
+        System.setProperty(AotCache.DIRECTORY_PROPERTY, cacheDir.toString());
+        return cacheDir;
     }
 
     private static CompletableFuture<?> fakeTraining(List<String> options, AtomicInteger trainings) {
