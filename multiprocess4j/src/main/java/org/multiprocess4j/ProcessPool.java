@@ -302,7 +302,7 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
         boolean ready;
         /** When its process was started (System.nanoTime). */
         long started;
-        /** Whether it has put a message past its ready one: it has warmed up (see {@link #nextResult}). */
+        /** Whether it has put a message past its ready one (see {@link #nextResult}). */
         boolean answered;
         /** Its process's pid, kept for after the pool has closed the process. */
         long pid;
@@ -1222,9 +1222,11 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
     /**
      * The next result message, or null after a slice without one. While a worker warms up the collector looks at
      * the results every {@link #BOOT_POLL_NANOS} rather than sleeping on them: a put then has no sleeper to wake, so
-     * a cold worker reaches its first result without linking the futex call (20-40 ms of a cold JVM on two cores;
-     * it links it later, when it first waits for a task). Once every worker has put a result past its ready message,
-     * or {@link #BOOT_POLL_LIMIT_NANOS} after the last start (a long initializer, or no task yet), it sleeps again.
+     * a cold worker says it is ready and puts its first result without linking the futex call (20-40 ms of a cold
+     * JVM on two cores, which would also slow the other workers' start); it links it later, when it first waits for
+     * a task. The collector sleeps again once every worker is ready and has answered the task it was handed, or
+     * {@link #BOOT_POLL_LIMIT_NANOS} after the last start (a long initializer): looking costs each result up to that
+     * period, where a wake costs microseconds.
      */
     private byte[] nextResult() throws InterruptedException {
         long slice = TimeUnit.MILLISECONDS.toNanos(COLLECT_SLICE_MILLIS);
@@ -1245,10 +1247,14 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
         return m;
     }
 
-    /** Whether a worker started less than {@link #BOOT_POLL_LIMIT_NANOS} before {@code now} has not answered yet. */
+    /**
+     * Whether a worker started less than {@link #BOOT_POLL_LIMIT_NANOS} before {@code now} is not ready yet, or has
+     * not answered the task it was handed.
+     */
     private synchronized boolean warmingUp(long now) {
         for (Worker w : workers) {
-            if (w != null && w.process != null && !w.answered && now - w.started < BOOT_POLL_LIMIT_NANOS) {
+            if (w != null && w.process != null && now - w.started < BOOT_POLL_LIMIT_NANOS
+                    && (!w.ready || w.current != null && !w.answered)) {
                 return true;
             }
         }
