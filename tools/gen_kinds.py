@@ -764,9 +764,17 @@ def gen_kind_enum():
         n = k["name"]
         lo, hi = k.get("bounds", ("0", "0"))
         of = OF[k["layout"]]
-        cases.append(f"    {n.upper()}({k['layout']}, {'true' if 'bounds' in k else 'false'}, {lo}, {hi}, {n}Value::new, "
-                     f"{n}Array::new,\n            (o, n, t, at, size, l) -> new {n}Field(o, n, t, at, size, (ValueLayout.{of}) l))")
+        cases.append(f"    {n.upper()}({k['layout']}, {'true' if 'bounds' in k else 'false'}, {lo}, {hi})")
+    values = "".join(f"            case {k['name'].upper()} -> new {k['name']}Value(type, block, base, lock, ownsLock);\n"
+                     for k in KINDS)
+    arrays = "".join(f"            case {k['name'].upper()} -> new {k['name']}Array(type, block, base, length, stride, layout, lock, "
+                     f"ownsLock);\n" for k in KINDS)
+    fields = "".join(f"            case {k['name'].upper()} -> new {k['name']}Field(owner, name, type, offset, structSize, "
+                     f"(ValueLayout.{OF[k['layout']]}) layout);\n" for k in KINDS)
     return f"""{HEADER}package org.multiprocess4j.sharedctypes;
+
+import org.multiprocess4j.SharedLock;
+import org.multiprocess4j.internal.memory.SharedBlock;
 
 import java.lang.foreign.ValueLayout;
 
@@ -778,7 +786,10 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
-/** The storage classes of the C primitive types, with the constructors of their typed objects. */
+/**
+ * The storage classes of the C primitive types, and the constructors of their typed objects: called through
+ * switches, not method references, whose bootstraps would cost a cold JVM's first shared object some 40 classes.
+ */
 enum Kind {{
 {(","+chr(10)).join(cases)};
 
@@ -789,19 +800,32 @@ enum Kind {{
     final long min;
     /** The largest value of an integer type; for the 64-bit unsigned type, -1 stands for 2<sup>64</sup>-1. */
     final long max;
-    final ValueFactory valueFactory;
-    final ArrayFactory arrayFactory;
-    final FieldFactory fieldFactory;
 
-    Kind(ValueLayout layout, boolean integral, long min, long max, ValueFactory valueFactory,
-         ArrayFactory arrayFactory, FieldFactory fieldFactory) {{
+    Kind(ValueLayout layout, boolean integral, long min, long max) {{
         this.layout = layout;
         this.integral = integral;
         this.min = min;
         this.max = max;
-        this.valueFactory = valueFactory;
-        this.arrayFactory = arrayFactory;
-        this.fieldFactory = fieldFactory;
+    }}
+
+    /** A value object of this kind over {{@code block}} at {{@code base}}. */
+    SharedValue newValue(CType<?, ?> type, SharedBlock block, long base, SharedLock lock, boolean ownsLock) {{
+        return switch (this) {{
+{values}        }};
+    }}
+
+    /** An array object of this kind over {{@code block}} from {{@code base}}. */
+    SharedArray newArray(CType<?, ?> type, SharedBlock block, long base, long length, long stride,
+                         ValueLayout layout, SharedLock lock, boolean ownsLock) {{
+        return switch (this) {{
+{arrays}        }};
+    }}
+
+    /** A structure field of this kind. */
+    Field newField(StructType<?> owner, String name, DataType type, long offset, long structSize,
+                   ValueLayout layout) {{
+        return switch (this) {{
+{fields}        }};
     }}
 
     /** The integer range as error messages state it: {{@code -128..127}}, {{@code 0..18446744073709551615}}. */
@@ -820,24 +844,6 @@ enum Kind {{
     }}
 
     private static final String[] C_NAMES = {{{", ".join('"' + k["c"] + '"' for k in KINDS)}}};
-
-    @FunctionalInterface
-    interface ValueFactory {{
-        SharedValue create(CType<?, ?> type, org.multiprocess4j.internal.memory.SharedBlock block, long base,
-                org.multiprocess4j.SharedLock lock, boolean ownsLock);
-    }}
-
-    @FunctionalInterface
-    interface ArrayFactory {{
-        SharedArray create(CType<?, ?> type, org.multiprocess4j.internal.memory.SharedBlock block, long base,
-                long length, long stride, ValueLayout layout, org.multiprocess4j.SharedLock lock, boolean ownsLock);
-    }}
-
-    @FunctionalInterface
-    interface FieldFactory {{
-        Field create(StructType<?> owner, String name, DataType type, long offset, long structSize,
-                ValueLayout layout);
-    }}
 }}
 """
 

@@ -462,7 +462,7 @@ public final class SharedCTypes {
             return s.viewOwning(block, base, lock, false);
         }
         if (kind == 'v' && type instanceof CType<?, ?> c) {
-            return c.kind.valueFactory.create(c, block, base, lock, false);
+            return c.kind.newValue(c, block, base, lock, false);
         }
         return newArrayObject(type, block, base, data.count(), stride, lock, false);
     }
@@ -548,7 +548,7 @@ public final class SharedCTypes {
     static SharedArray arrayView(DataType element, SharedBlock block, long base, long length, ValueLayout layout,
                                  SharedLock lock) {
         return switch (element) {
-            case CType<?, ?> c -> c.kind.arrayFactory.create(c, block, base, length, c.byteSize(), layout, lock,
+            case CType<?, ?> c -> c.kind.newArray(c, block, base, length, c.byteSize(), layout, lock,
                     false);
             case ArrayType a -> new NestedArray(a, block, base, length, a.byteSize(), layout, lock, false);
             case StructType<?> s -> new StructArray<>(s, block, base, length, s.byteSize(), lock, false);
@@ -564,7 +564,7 @@ public final class SharedCTypes {
                                               long stride, SharedLock lock, boolean ownsLock) {
         // instanceof, not a pattern switch: a child attaching its arguments would pay the switch's bootstrap
         if (element instanceof CType<?, ?> c) {
-            return c.kind.arrayFactory.create(c, block, base, length, stride, null, lock, ownsLock);
+            return c.kind.newArray(c, block, base, length, stride, null, lock, ownsLock);
         }
         if (element instanceof StructType<?> s) {
             return new StructArray<>(s, block, base, length, stride, lock, ownsLock);
@@ -592,7 +592,7 @@ public final class SharedCTypes {
             block.close();
             throw e;
         }
-        return cast(type.kind.valueFactory.create(type, block, 0, lock, ownsLock));
+        return cast(type.kind.newValue(type, block, 0, lock, ownsLock));
     }
 
     private static <S extends Struct<S>> S newStruct(StructType<S> type, List<?> fieldValues, SharedLock lock,

@@ -233,7 +233,7 @@ public final class StructType<S extends Struct<S>> extends DataType {
 
     private Field fieldFor(String name, DataType type, long offset, ValueLayout layout) {
         return switch (type) {
-            case CType<?, ?> c -> c.kind.fieldFactory.create(this, name, type, offset, size, layout);
+            case CType<?, ?> c -> c.kind.newField(this, name, type, offset, size, layout);
             case StructType<?> s -> new StructField<>(this, name, s, offset, size);
             case ArrayType a -> new ArrayField(this, name, a, offset, size, layout);
         };

@@ -47,39 +47,57 @@ final class LinuxPlatform implements Platform {
     private LinuxPlatform() {
     }
 
-    /** Downcalls, linked when the holder class is first touched. */
+    /**
+     * Downcalls, each in a holder of its own and linked when that holder is first touched: a cold JVM spends some
+     * 5 ms on each link (the first one, and the first one capturing {@code errno}, 20-40 ms more), and making a
+     * shared file needs only {@code open} and {@code posix_fallocate}.
+     */
     private static final class Libc {
         static final Linker LINKER = Linker.nativeLinker();
-        static final ErrnoLayout ERRNO = new ErrnoLayout();
-        static final MethodHandle OPEN = LINKER.downcallHandle(
-                LINKER.defaultLookup().findOrThrow("open"),
-                FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT),
-                Linker.Option.firstVariadicArg(2), Linker.Option.captureCallState("errno"));
-        static final MethodHandle POSIX_FALLOCATE = LINKER.downcallHandle(
-                LINKER.defaultLookup().findOrThrow("posix_fallocate"),
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG));
-        static final MethodHandle UNLINK = LINKER.downcallHandle(
-                LINKER.defaultLookup().findOrThrow("unlink"),
-                FunctionDescriptor.of(JAVA_INT, ADDRESS));
-        static final MethodHandle CLOSE = LINKER.downcallHandle(
-                LINKER.defaultLookup().findOrThrow("close"),
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-        static final MethodHandle STRERROR = LINKER.downcallHandle(
-                LINKER.defaultLookup().findOrThrow("strerror"),
-                FunctionDescriptor.of(ADDRESS.withTargetLayout(MemoryLayout.sequenceLayout(256, ValueLayout.JAVA_BYTE)),
-                        JAVA_INT));
+
+        static MethodHandle link(String name, FunctionDescriptor descriptor, Linker.Option... options) {
+            return LINKER.downcallHandle(LINKER.defaultLookup().findOrThrow(name), descriptor, options);
+        }
     }
 
-    /** The layout of the captured {@code errno}, kept apart so that its var handle is built once. */
+    /** {@code open}, without {@code errno}: a call that fails is made again by {@link OpenWithErrno} to learn why. */
+    private static final class Open {
+        static final MethodHandle OPEN = Libc.link("open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT),
+                Linker.Option.firstVariadicArg(2));
+    }
+
+    private static final class OpenWithErrno {
+        static final MethodHandle OPEN = Libc.link("open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT),
+                Linker.Option.firstVariadicArg(2), Linker.Option.captureCallState("errno"));
+    }
+
+    private static final class Fallocate {
+        static final MethodHandle POSIX_FALLOCATE = Libc.link("posix_fallocate",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG));
+    }
+
+    private static final class Unlink {
+        static final MethodHandle UNLINK = Libc.link("unlink", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    }
+
+    private static final class Close {
+        static final MethodHandle CLOSE = Libc.link("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    }
+
+    private static final class StrError {
+        static final MethodHandle STRERROR = Libc.link("strerror", FunctionDescriptor.of(
+                ADDRESS.withTargetLayout(MemoryLayout.sequenceLayout(256, ValueLayout.JAVA_BYTE)), JAVA_INT));
+    }
+
+    /** The layout of the captured {@code errno}, with its var handle: made when a call first captures it. */
     private static final class ErrnoLayout {
-        final MemoryLayout layout = Linker.Option.captureStateLayout();
-        final VarHandle errno = layout.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+        static final MemoryLayout LAYOUT = Linker.Option.captureStateLayout();
+        static final VarHandle ERRNO = LAYOUT.varHandle(MemoryLayout.PathElement.groupElement("errno"));
     }
 
     /** The futex wait downcall, linked apart from the others: only contended locks and waits need it. */
     private static final class FutexWait {
-        static final MethodHandle SYSCALL = Linker.nativeLinker().downcallHandle(
-                Linker.nativeLinker().defaultLookup().findOrThrow("syscall"),
+        static final MethodHandle SYSCALL = Libc.link("syscall",
                 FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT),
                 Linker.Option.firstVariadicArg(1), Linker.Option.captureCallState("errno"));
     }
@@ -90,23 +108,18 @@ final class LinuxPlatform implements Platform {
      * lock someone waits for) links only this one on its way.
      */
     private static final class FutexWake {
-        static final MethodHandle WAKE = Linker.nativeLinker().downcallHandle(
-                Linker.nativeLinker().defaultLookup().findOrThrow("syscall"),
+        static final MethodHandle WAKE = Libc.link("syscall",
                 FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT),
                 Linker.Option.firstVariadicArg(1));
     }
 
     /** The calls that move a large file onto huge pages, linked when the first one is. */
     private static final class HugePages {
-        static final MethodHandle MMAP = Libc.LINKER.downcallHandle(
-                Libc.LINKER.defaultLookup().findOrThrow("mmap"),
+        static final MethodHandle MMAP = Libc.link("mmap",
                 FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG));
-        static final MethodHandle MADVISE = Libc.LINKER.downcallHandle(
-                Libc.LINKER.defaultLookup().findOrThrow("madvise"),
+        static final MethodHandle MADVISE = Libc.link("madvise",
                 FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT), Linker.Option.captureCallState("errno"));
-        static final MethodHandle MUNMAP = Libc.LINKER.downcallHandle(
-                Libc.LINKER.defaultLookup().findOrThrow("munmap"),
-                FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG));
+        static final MethodHandle MUNMAP = Libc.link("munmap", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG));
     }
 
     private static final int PROT_NONE = 0;
@@ -130,16 +143,20 @@ final class LinuxPlatform implements Platform {
             throw new IllegalArgumentException("size must be positive: size=" + size);
         }
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment errnoState = arena.allocate(Libc.ERRNO.layout);
-            int fd = open(arena, errnoState, directory.toString(), O_TMPFILE | O_RDWR | O_CLOEXEC);
+            int flags = O_TMPFILE | O_RDWR | O_CLOEXEC;
+            int fd = (int) Open.OPEN.invokeExact(arena.allocateFrom(directory.toString()), flags, OWNER_ONLY);
             if (fd < 0) {
+                MemorySegment errnoState = arena.allocate(ErrnoLayout.LAYOUT);
+                fd = open(arena, errnoState, directory.toString(), flags); // again, to learn why
                 int errno = errno(errnoState);
-                if (errno != EOPNOTSUPP && errno != EISDIR) {
+                if (fd < 0 && errno != EOPNOTSUPP && errno != EISDIR) {
                     throw failure("open(" + directory + ", O_TMPFILE)", errno);
                 }
-                fd = createAndUnlink(arena, errnoState, directory);
+                if (fd < 0) {
+                    fd = createAndUnlink(arena, errnoState, directory);
+                }
             }
-            int error = (int) Libc.POSIX_FALLOCATE.invokeExact(fd, 0L, size);
+            int error = (int) Fallocate.POSIX_FALLOCATE.invokeExact(fd, 0L, size);
             if (error != 0) {
                 close(fd);
                 if (error == ENOSPC) {
@@ -166,7 +183,7 @@ final class LinuxPlatform implements Platform {
             String path = directory.resolve("mp4j-" + HexFormat.of().formatHex(name)).toString();
             int fd = open(arena, errnoState, path, O_CREAT | O_EXCL | O_NOFOLLOW | O_RDWR | O_CLOEXEC);
             if (fd >= 0) {
-                int unused = (int) Libc.UNLINK.invokeExact(arena.allocateFrom(path));
+                int unused = (int) Unlink.UNLINK.invokeExact(arena.allocateFrom(path));
                 assert unused == 0 || unused == -1;
                 return fd;
             }
@@ -179,17 +196,17 @@ final class LinuxPlatform implements Platform {
     }
 
     private static int open(Arena arena, MemorySegment errnoState, String path, int flags) throws Throwable {
-        return (int) Libc.OPEN.invokeExact(errnoState, arena.allocateFrom(path), flags, OWNER_ONLY);
+        return (int) OpenWithErrno.OPEN.invokeExact(errnoState, arena.allocateFrom(path), flags, OWNER_ONLY);
     }
 
     private static int errno(MemorySegment errnoState) {
-        return (int) Libc.ERRNO.errno.get(errnoState, 0L);
+        return (int) ErrnoLayout.ERRNO.get(errnoState, 0L);
     }
 
     private static IllegalStateException failure(String call, int errno) {
         String text;
         try {
-            MemorySegment message = (MemorySegment) Libc.STRERROR.invokeExact(errno);
+            MemorySegment message = (MemorySegment) StrError.STRERROR.invokeExact(errno);
             text = message.getString(0);
         } catch (Throwable t) {
             text = "error " + errno;
@@ -214,7 +231,7 @@ final class LinuxPlatform implements Platform {
     @Override
     public void close(int fd) {
         try {
-            int unused = (int) Libc.CLOSE.invokeExact(fd);
+            int unused = (int) Close.CLOSE.invokeExact(fd);
             assert unused == 0 || unused == -1;
         } catch (Throwable t) {
             throw new IllegalStateException("close(" + fd + ") failed: " + t, t);
@@ -244,7 +261,7 @@ final class LinuxPlatform implements Platform {
     @Override
     public int futexWait(long address, int expected, long timeoutNanos) {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment errnoState = arena.allocate(Libc.ERRNO.layout);
+            MemorySegment errnoState = arena.allocate(ErrnoLayout.LAYOUT);
             MemorySegment timeout = arena.allocate(16, 8);
             timeout.set(JAVA_LONG, 0, timeoutNanos / 1_000_000_000L);
             timeout.set(JAVA_LONG, 8, timeoutNanos % 1_000_000_000L);
@@ -318,7 +335,7 @@ final class LinuxPlatform implements Platform {
     @Override
     public int collapseIntoHugePages(long address, long length) {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment errnoState = arena.allocate(Libc.ERRNO.layout);
+            MemorySegment errnoState = arena.allocate(ErrnoLayout.LAYOUT);
             int result = (int) HugePages.MADVISE.invokeExact(errnoState, address, length, MADV_COLLAPSE);
             if (result == 0) {
                 return COLLAPSED;
@@ -349,6 +366,6 @@ final class LinuxPlatform implements Platform {
 
     /** The layout that holds a captured errno, for the other downcalls of this package. */
     static MemoryLayout errnoLayout() {
-        return Libc.ERRNO.layout;
+        return ErrnoLayout.LAYOUT;
     }
 }

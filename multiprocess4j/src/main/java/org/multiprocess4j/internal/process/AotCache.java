@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -73,9 +74,24 @@ public final class AotCache {
     /** Reasons already logged, so that each is said once. */
     private static final Set<String> LOGGED = ConcurrentHashMap.newKeySet();
 
+    /**
+     * A cache file's attributes when it was checked. Its {@code equals} and {@code hashCode} are written out: a
+     * record's generated ones are bootstrapped at first use, some 11 classes spun on a parent's first child.
+     */
     private record Checked(long size, long modified, Object fileKey) {
         static Checked of(BasicFileAttributes a) {
             return new Checked(a.size(), a.lastModifiedTime().toMillis(), a.fileKey());
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Checked c && c.size == size && c.modified == modified
+                    && Objects.equals(c.fileKey, fileKey);
+        }
+
+        @Override
+        public int hashCode() {
+            return (Long.hashCode(size) * 31 + Long.hashCode(modified)) * 31 + Objects.hashCode(fileKey);
         }
     }
 
