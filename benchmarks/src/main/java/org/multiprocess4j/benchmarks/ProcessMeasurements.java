@@ -98,9 +98,14 @@ final class ProcessMeasurements {
      */
     static double[] startJoinMillisBesideCPython(Path reference) throws IOException, InterruptedException {
         runNoop(ChildProcess.StartMethod.SPAWN);
-        // The first child has the ahead-of-time cache made in the background; let that finish, as it does once
-        // per class path, before measuring the children that use it.
+        // The first child has the ahead-of-time cache made in the background, and a pool in a JVM of its own has
+        // the pool workers' one made; let that finish, as it does once per class path, before measuring the
+        // children that use them (this JVM's first pool is measured cold, as CPython's is: see poolFigures).
+        Process poolOnce = new ProcessBuilder(ProcessHandle.current().info().command().orElseThrow(),
+                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+                PoolOnce.class.getName()).inheritIO().start();
         Thread.sleep(15_000);
+        poolOnce.waitFor();
         return interleaved(ChildProcess.StartMethod.SPAWN, "spawn", reference);
     }
 
@@ -336,12 +341,24 @@ final class ProcessMeasurements {
         return null;
     }
 
+    /** A pool's first use, in a JVM of its own, which then stays while the pool workers' cache is made. */
+    static final class PoolOnce {
+        public static void main(String[] args) throws Exception {
+            try (ProcessPool pool = ProcessPool.create(1)) {
+                pool.submit(ProcessMeasurements::poolNoop).get();
+            }
+            Thread.sleep(14_000); // this JVM publishes the cache its pool's first worker had trained
+        }
+    }
+
     static int tiny(int x) {
         return x + 1;
     }
 
     /**
-     * A pool of 2: milliseconds until made and a first result is back, a no-op submit-to-result round trip in
+     * A pool of 2, this JVM's first (its pool code cold, as CPython's pool module is when cpython_pool_bench.py
+     * makes its pool; its workers cold JVMs starting from the pool workers' cache): milliseconds until made and a
+     * first result is back, a no-op submit-to-result round trip in
      * microseconds (after 1,000: the steady state, once this JVM and the workers have compiled the path; CPython
      * has nothing to compile), and map of a tiny function over 1,000,000 items in chunks of 10,000 in items per
      * second, as cpython_pool_bench.py measures CPython's Pool; then the milliseconds until a second pool is made
