@@ -54,7 +54,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * when owned by the current user and writable by nobody else; {@code -Dmultiprocess4j.aot=false} turns it off). A
  * cache is checked against the checksum recorded when it was written before this JVM's first child uses it; a
  * damaged one is deleted and made again. A child whose JVM options choose class sharing themselves
- * ({@code -Xshare:off}, {@code -XX:SharedArchiveFile=...}) starts without it.
+ * ({@code -Xshare:off}, {@code -XX:SharedArchiveFile=...}) starts without it. {@link ProcessPool} workers have a
+ * cache of their own, made by a child that rehearses a worker's first tasks and loads the class that made the
+ * first pool: the JVM loads all of a cache's classes as it boots, so one cache holding both would slow every child.
  *
  * <p>Arguments: shared objects (values, arrays, structures, locks, conditions) travel as their handles and are
  * attached again in the child, to the same memory; any other argument must be {@link Serializable} and travels by
