@@ -75,6 +75,8 @@ public final class QueueCore {
      * which died meanwhile is made up for within this time.
      */
     private static final long SLICE_NANOS = 20_000_000;
+    /** How often {@link #takeIfFree} looks whether a holder of the lock has died, at most. */
+    private static final long RECOVERY_LOOK_NANOS = 20_000_000;
 
     private final MemorySegment segment;
     private final MemorySegment ring;
@@ -82,6 +84,8 @@ public final class QueueCore {
     private final LockCore lock;
     private final ConditionCore notEmpty;
     private final ConditionCore notFull;
+    /** When {@link #takeIfFree} last looked whether the lock's holder has died (System.nanoTime). */
+    private volatile long lastRecoveryLook = System.nanoTime() - RECOVERY_LOOK_NANOS;
 
     /**
      * Views a queue block; {@code init} writes a fresh, empty queue into zeroed memory. {@code handle} gives the
@@ -273,11 +277,23 @@ public final class QueueCore {
 
     /**
      * Takes the oldest message when there is one and the lock is free now, else returns null at once. It neither
-     * waits nor announces a waiter, so that the process putting or holding the lock has nobody to wake.
+     * waits nor announces a waiter, so that the process putting or holding the lock has nobody to wake. A holder
+     * found there is looked at in /proc (and taken over when dead) at most every {@link #RECOVERY_LOOK_NANOS}: a
+     * caller looking every few hundred microseconds would otherwise read /proc at each collision with a live one.
      */
     public byte[] takeIfFree() {
-        if (!ready(false, 0) || !lock.tryAcquireOrRecover()) {
+        if (!ready(false, 0)) {
             return null;
+        }
+        if (!lock.tryAcquire()) {
+            long now = System.nanoTime();
+            if (now - lastRecoveryLook < RECOVERY_LOOK_NANOS) {
+                return null;
+            }
+            lastRecoveryLook = now;
+            if (!lock.tryAcquireOrRecover()) {
+                return null;
+            }
         }
         byte[] message;
         try {
