@@ -205,6 +205,8 @@ public final class ChildProcess implements AutoCloseable {
     private boolean standbyBehind = true;
     /** The ahead-of-time cache a cold start of this child maps: see {@link #asPoolWorker}. */
     private AotCache.Profile coldProfile = AotCache.Profile.CHILD;
+    /** For a pool worker, the class whose methods the pool workers' cache should hold, or "". */
+    private String poolMaker = "";
     private volatile Process process;
     private SharedBlock status;
     private boolean closed;
@@ -309,12 +311,14 @@ public final class ChildProcess implements AutoCloseable {
 
     /**
      * Makes this child a pool worker: started cold, it maps the pool workers' ahead-of-time cache, which holds what
-     * a worker does before its first result (see {@code AotCache.Profile}); a standby, booted for any child, is
-     * taken as any child takes it.
+     * a worker does before its first result and the classes of {@code poolMaker} (the class that made the pool,
+     * whose methods are likely its tasks; "" for none), see {@code AotCache.Profile}; a standby, booted for any
+     * child, is taken as any child takes it.
      */
-    ChildProcess asPoolWorker() {
+    ChildProcess asPoolWorker(String poolMaker) {
         checkNotStarted("asPoolWorker");
         coldProfile = AotCache.Profile.POOL_WORKER;
+        this.poolMaker = Objects.requireNonNull(poolMaker, "poolMaker");
         return this;
     }
 
@@ -510,7 +514,8 @@ public final class ChildProcess implements AutoCloseable {
         String modulePath = System.getProperty("jdk.module.path");
         String classPath = System.getProperty("java.class.path");
         if (!quiet && (modulePath == null || modulePath.isEmpty()) && !AotCache.conflicts(jvmOptions)) {
-            String targetClass = travellingTarget instanceof Bootstrap.StaticMethod m ? m.className() : "";
+            String targetClass = profile == AotCache.Profile.POOL_WORKER ? poolMaker
+                    : travellingTarget instanceof Bootstrap.StaticMethod m ? m.className() : "";
             command.addAll(AotCache.options(classPath, profile,
                     train ? options -> startTraining(options, profile, targetClass) : null));
         }
@@ -542,34 +547,21 @@ public final class ChildProcess implements AutoCloseable {
     }
 
     /**
-     * Starts the quiet child whose exit writes the {@code profile}'s ahead-of-time cache (see {@code AotCache}):
-     * for a child, loading the class of the first child's target so that children running it again find it in the
-     * cache. It is not a daemon: a short-lived parent must not kill it before the cache is written, or every run
-     * would train again.
+     * Starts the quiet child whose exit writes the {@code profile}'s ahead-of-time cache (see {@code AotCache}),
+     * loading {@code targetClass} (the first child's target's class, or the first pool's maker) so that children
+     * using it again find it in the cache. It is not a daemon: a short-lived parent must not kill it before the
+     * cache is written, or every run would train again.
      */
     private static java.util.concurrent.CompletableFuture<?> startTraining(List<String> options,
                                                                           AotCache.Profile profile,
                                                                           String targetClass) {
         ChildProcess training = (profile == AotCache.Profile.POOL_WORKER
-                ? new ChildProcess(ChildMain::trainPoolWorker, callerOutsideTheLibrary())
+                ? new ChildProcess(ChildMain::trainPoolWorker, targetClass)
                 : new ChildProcess(ChildMain::train, targetClass))
                 .name("multiprocess4j-aot-training").jvmOptions(options.toArray(String[]::new));
         training.quiet = true;
         training.start();
         return training.process.onExit();
-    }
-
-    /**
-     * The name of the nearest class on the current stack that comes from the class path but not from the library's
-     * own jar (or classes directory), or "" when there is none.
-     */
-    private static String callerOutsideTheLibrary() {
-        java.security.CodeSource library = ChildProcess.class.getProtectionDomain().getCodeSource();
-        return StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE).walk(frames -> frames
-                .map(StackWalker.StackFrame::getDeclaringClass)
-                .filter(c -> c.getProtectionDomain().getCodeSource() != null
-                        && !c.getProtectionDomain().getCodeSource().equals(library))
-                .map(Class::getName).findFirst().orElse(""));
     }
 
     /** The handle of a shared object nested in a serialized argument, which travels as that handle; else null. */

@@ -6,10 +6,12 @@ import org.multiprocess4j.sharedctypes.CType;
 import org.multiprocess4j.sharedctypes.LongArray;
 import org.multiprocess4j.sharedctypes.SharedCTypes;
 import org.multiprocess4j.internal.process.Bootstrap;
+import org.multiprocess4j.internal.sync.EventCount;
 
 import java.io.IOException;
 import java.io.Serial;
 import java.io.Serializable;
+import java.security.CodeSource;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -33,6 +35,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.stream.Stream;
 
 /**
  * An {@link java.util.concurrent.ExecutorService} whose tasks run in warm worker JVMs: Python's
@@ -81,7 +85,7 @@ import java.util.function.Consumer;
  * it, so that the replacements after it start warm. The first workers boot none behind them: a boot beside workers
  * warming up would take a core from the pool's first tasks. A worker that starts cold maps an ahead-of-time cache
  * of the pool workers' own (made once per class path, in the background, by a child that rehearses a worker's
- * first tasks; see {@link ChildProcess}), and while a worker boots or owes its first answer, this JVM looks at the
+ * first tasks; see {@link ChildProcess}), and while a worker boots or owes its first two answers, this JVM looks at the
  * results every 200 microseconds rather than sleeping on them, so that the cold worker has nobody to wake.
  *
  * <p>What travels: tasks and functions are serialized once per submission, and one that captures nothing (a
@@ -305,8 +309,8 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
         boolean ready;
         /** When its process was started (System.nanoTime). */
         long started;
-        /** Whether it has put a message past its ready one (see {@link #nextResult}). */
-        boolean answered;
+        /** The messages it has put past its ready one, counted up to 2 (see {@link #nextResult}). */
+        int answers;
         /** Its process's pid, kept for after the pool has closed the process. */
         long pid;
         /** Tasks handed to this process. */
@@ -315,6 +319,8 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
     }
 
     private final Worker[] workers;
+    /** The class that made this pool (see {@link #maker}). */
+    private final String maker;
     private final byte[] initializer;
     private final int maxTasksPerWorker;
     private final long taskTimeoutNanos;
@@ -335,6 +341,7 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
                 : message(builder.initializer.length).writeRaw(builder.initializer).toByteArray();
         this.maxTasksPerWorker = builder.maxTasksPerWorker;
         this.taskTimeoutNanos = builder.taskTimeoutNanos;
+        this.maker = maker(); // here, on the caller's thread: a replacement may be the first to start cold
         this.workers = new Worker[builder.workers];
         this.results = ProcessQueue.create(QUEUE_BYTES);
         this.running = SharedCTypes.rawArray(CType.c_long, builder.workers);
@@ -343,6 +350,32 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
             startWorker(i, false);
         }
         Thread.ofPlatform().daemon().name("multiprocess4j pool").start(this::collect);
+    }
+
+    /**
+     * The class that makes a pool: the nearest on the current stack that comes from the class path but not from the
+     * library's own jar (or classes directory), or "" when there is none. Its methods are likely the pool's tasks,
+     * so the pool workers' cache holds them (see {@link ChildProcess#asPoolWorker}).
+     */
+    static String maker() {
+        return StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE).walk(new Maker());
+    }
+
+    /** The walk of {@link #maker}. A class, not a lambda: a cold JVM would pay the lambda's bootstrap. */
+    private static final class Maker implements Function<Stream<StackWalker.StackFrame>, String> {
+        private static final CodeSource LIBRARY = ProcessPool.class.getProtectionDomain().getCodeSource();
+
+        @Override
+        public String apply(Stream<StackWalker.StackFrame> frames) {
+            for (Iterator<StackWalker.StackFrame> i = frames.iterator(); i.hasNext(); ) {
+                Class<?> c = i.next().getDeclaringClass();
+                CodeSource source = c.getProtectionDomain().getCodeSource();
+                if (source != null && !source.equals(LIBRARY)) {
+                    return c.getName();
+                }
+            }
+            return "";
+        }
     }
 
     /** Settings for a new pool: Python's {@code Pool(processes, initializer, initargs, maxtasksperchild)}. */
@@ -374,14 +407,14 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
         w.stopSent = false;
         w.handed = 0;
         w.ready = false;
-        w.answered = false;
+        w.answers = 0;
         if (initializer != null) {
             send(w, initializer); // a worker's first message: its initializer
         }
         // Plain arguments only: a serialized one would cost a cold worker the serialization machinery at start.
         long settings = (long) slot << 33 | (initializer != null ? 1L << 32 : 0) | maxTasksPerWorker;
         w.process = new ChildProcess(ProcessPool::work, w.tasks, results, settings, running).daemon(true)
-                .startMethod(ChildProcess.StartMethod.STANDBY).name("ProcessPool-worker-" + slot).asPoolWorker();
+                .startMethod(ChildProcess.StartMethod.STANDBY).name("ProcessPool-worker-" + slot).asPoolWorker(maker);
         if (!replacement) {
             w.process.noStandbyBehind();
         }
@@ -434,6 +467,11 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
             }
             results.putEncoded(fitting(outcome instanceof Reply r ? r.message() : outcome(slot, id, ok, outcome),
                     slot, id, results));
+            if (done == 0) {
+                // On a thread of its own, while this one takes and runs the next task: the collector looks for
+                // this worker's first two answers (see nextResult); the third may have to wake it.
+                EventCount.prepare();
+            }
         }
     }
 
@@ -1225,11 +1263,13 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
     /**
      * The next result message, or null after a slice without one. While a worker warms up the collector looks at
      * the results every {@link #BOOT_POLL_NANOS} rather than sleeping on them: a put then has no sleeper to wake, so
-     * a cold worker says it is ready and puts its first result without linking the futex call (20-40 ms of a cold
-     * JVM on two cores, which would also slow the other workers' start); it links it later, when it first waits for
-     * a task. The collector sleeps again once every worker is ready and has answered the task it was handed, or
-     * {@link #BOOT_POLL_LIMIT_NANOS} after the last start (a long initializer): looking costs each result up to that
-     * period, where a wake costs microseconds.
+     * a cold worker says it is ready and puts its first two results without linking the futex calls on its way
+     * (20-40 ms each in a cold JVM on two cores, which would also slow the other workers' start). It has them
+     * linked on a thread of its own once its first result is out: a worker given tasks one after another still
+     * waits for that link at its second or third (a pool of one here: results ~65 ms after the start, then 3-40,
+     * 4-30 and 1-5 ms after each other; the link is 30-40 ms of one of them). The collector sleeps again once every
+     * worker is ready and has answered twice or has no task, or {@link #BOOT_POLL_LIMIT_NANOS} after the last start
+     * (a long initializer): looking costs each result up to that period, where a wake costs microseconds.
      */
     private byte[] nextResult() throws InterruptedException {
         long slice = TimeUnit.MILLISECONDS.toNanos(COLLECT_SLICE_MILLIS);
@@ -1252,12 +1292,12 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
 
     /**
      * Whether a worker started less than {@link #BOOT_POLL_LIMIT_NANOS} before {@code now} is not ready yet, or has
-     * not answered the task it was handed.
+     * a task and has not answered twice.
      */
     private synchronized boolean warmingUp(long now) {
         for (Worker w : workers) {
             if (w != null && w.process != null && now - w.started < BOOT_POLL_LIMIT_NANOS
-                    && (!w.ready || w.current != null && !w.answered)) {
+                    && (!w.ready || w.current != null && w.answers < 2)) {
                 return true;
             }
         }
@@ -1290,7 +1330,7 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
             }
             return;
         }
-        w.answered = true;
+        w.answers = Math.min(w.answers + 1, 2);
         PoolTask<?> task = null;
         if (id != INITIALIZER_FAILED) {
             if (w.current == null || w.current.id != id) {

@@ -40,6 +40,11 @@ class ProcessPoolTest {
     }
 
     @Test
+    void thePoolWorkersCacheIsTrainedOnTheClassThatMadeThePool() {
+        assertEquals(ProcessPoolTest.class.getName(), ProcessPool.maker(), "the nearest class not the library's");
+    }
+
+    @Test
     void theRehearsalThatTrainsTheWorkersCacheRunsAWorkersLife() throws Exception {
         Set<String> before = ShmDirectory.entries();
         ProcessPool.rehearse(); // throws when the worker does not say it is ready, or a task does not succeed

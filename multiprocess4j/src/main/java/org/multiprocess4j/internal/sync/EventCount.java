@@ -53,6 +53,14 @@ public final class EventCount {
     }
 
     /**
+     * Links the native calls of sleeping and waking now, on a daemon thread (once per JVM), as a contended lock
+     * does: for a process that will soon sleep or wake another, so that no thread of it links them on its way.
+     */
+    public static void prepare() {
+        Waiting.prepare();
+    }
+
+    /**
      * Counts a change, once it is published and a full fence has followed (a lock's release), waking the sleepers
      * when the word says there may be some.
      */
