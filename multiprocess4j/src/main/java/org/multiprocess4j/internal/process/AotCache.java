@@ -59,7 +59,9 @@ public final class AotCache {
             "-XX:AOT", "-XX:+AutoCreateSharedArchive", "-XX:ArchiveClassesAtExit", "-XX:-UseSharedSpaces",
             "-XX:+UseSharedSpaces", "-XX:SharedClassListFile", "-XX:DumpLoadedClassList", "-XX:+RecordDynamicDumpInfo");
     private static final String SUFFIX = ".aot";
-    private static final int KEPT = 6;
+    private static final int KEPT = 4;
+    /** How long a training's configuration file may go unchanged before it is taken for a killed one's. */
+    private static final long STALE_TRAINING_MILLIS = 10 * 60 * 1000;
     /** Training runs once per JVM and profile, and again after each damaged cache found, up to this many times. */
     private static final int MAX_TRAININGS = 3;
 
@@ -180,7 +182,10 @@ public final class AotCache {
         return !TRAINING.isEmpty();
     }
 
-    /** The digest naming the cache of this JDK, class path and profile, or null when no cache can be used. */
+    /**
+     * The name of the cache of this JDK, class path and profile (a digest, after the profile's name but for
+     * {@link Profile#CHILD}'s), or null when no cache can be used.
+     */
     static String key(String classPath, Profile profile) {
         if (!Boolean.parseBoolean(System.getProperty(PROPERTY, "true")) || classPath == null || classPath.isEmpty()) {
             return null;
@@ -197,7 +202,8 @@ public final class AotCache {
                 digest.update((file.toAbsolutePath() + "\n" + Files.size(file) + "\n"
                         + Files.getLastModifiedTime(file).toMillis() + "\n").getBytes(StandardCharsets.UTF_8));
             }
-            return HexFormat.of().formatHex(digest.digest(), 0, 16);
+            String hex = HexFormat.of().formatHex(digest.digest(), 0, 16);
+            return profile.keyPart.isEmpty() ? hex : profile.keyPart + "-" + hex;
         } catch (IOException | NoSuchAlgorithmException | RuntimeException e) {
             return null;
         }
@@ -306,15 +312,41 @@ public final class AotCache {
         return String.format("%08x", crc.getValue());
     }
 
-    /** Keeps the {@value #KEPT} most recent caches: each rebuilt class path leaves one behind per profile. */
-    private static void removeOldCaches(Path dir) throws IOException {
+    /**
+     * Keeps the {@value #KEPT} most recent caches of each profile (each rebuilt class path leaves one behind), and
+     * deletes what trainings killed before their cache was written left: a configuration file, and the partial
+     * cache beside it, that nothing has changed for {@link #STALE_TRAINING_MILLIS} (a training takes seconds).
+     */
+    static void removeOldCaches(Path dir) throws IOException {
+        List<Path> all;
         try (var files = Files.list(dir)) {
-            List<Path> caches = files.filter(f -> f.getFileName().toString().endsWith(SUFFIX))
-                    .sorted(Comparator.comparing(AotCache::modified).reversed()).toList();
+            all = files.sorted(Comparator.comparing(AotCache::modified).reversed()).toList();
+        }
+        for (Profile profile : Profile.values()) {
+            List<Path> caches = all.stream().filter(f -> f.getFileName().toString().endsWith(SUFFIX)
+                    && profileOf(f.getFileName().toString()) == profile).toList();
             for (Path old : caches.subList(Math.min(KEPT, caches.size()), caches.size())) {
                 Files.deleteIfExists(old);
             }
         }
+        long now = System.currentTimeMillis();
+        for (Path f : all) {
+            String name = f.getFileName().toString();
+            if (name.endsWith(".tmp.config") && now - modified(f) > STALE_TRAINING_MILLIS) {
+                Files.deleteIfExists(f.resolveSibling(name.substring(0, name.length() - ".config".length())));
+                Files.deleteIfExists(f);
+            }
+        }
+    }
+
+    /** The profile whose cache a file of the cache directory is, by its name. */
+    private static Profile profileOf(String name) {
+        for (Profile profile : Profile.values()) {
+            if (!profile.keyPart.isEmpty() && name.startsWith(profile.keyPart + "-")) {
+                return profile;
+            }
+        }
+        return Profile.CHILD;
     }
 
     private static long modified(Path file) {

@@ -124,6 +124,37 @@ class AotCacheTest {
         assertEquals(1, trainings.get());
     }
 
+    @Test
+    void keepsTheNewestCachesOfEachProfileAndRemovesWhatKilledTrainingsLeft(@TempDir Path dir) throws Exception {
+        Path cacheDir = useCacheDirectoryIn(dir);
+        long now = System.currentTimeMillis();
+        List<Path> child = new java.util.ArrayList<>();
+        List<Path> pool = new java.util.ArrayList<>();
+        for (int i = 0; i < 6; i++) { // i = 0 the newest
+            child.add(aged(cacheDir.resolve("c" + i + "-00000000.aot"), now - i * 1000));
+            pool.add(aged(cacheDir.resolve("pool-worker-p" + i + "-00000000.aot"), now - i * 1000 - 500));
+        }
+        Path staleConfig = aged(cacheDir.resolve("k.123.tmp.config"), now - 11 * 60 * 1000);
+        Path stalePartial = aged(cacheDir.resolve("k.123.tmp"), now - 11 * 60 * 1000);
+        Path runningConfig = aged(cacheDir.resolve("k.456.tmp.config"), now - 5000);
+        Path runningPartial = aged(cacheDir.resolve("k.456.tmp"), now - 5000);
+        Path finishedPartial = aged(cacheDir.resolve("k.789.tmp"), now - 11 * 60 * 1000); // to adopt
+        AotCache.removeOldCaches(cacheDir);
+        for (int i = 0; i < 6; i++) {
+            assertEquals(i < 4, Files.exists(child.get(i)), "child cache " + i);
+            assertEquals(i < 4, Files.exists(pool.get(i)), "pool worker cache " + i);
+        }
+        assertFalse(Files.exists(staleConfig) || Files.exists(stalePartial), "a killed training's files");
+        assertTrue(Files.exists(runningConfig) && Files.exists(runningPartial), "a running training's files");
+        assertTrue(Files.exists(finishedPartial), "a finished training's cache, not yet published");
+    }
+
+    private static Path aged(Path file, long modifiedMillis) throws IOException {
+        Files.writeString(file, file.getFileName().toString());
+        Files.setLastModifiedTime(file, java.nio.file.attribute.FileTime.fromMillis(modifiedMillis));
+        return file;
+    }
+
     /** Makes an owner-only cache directory in {@code dir} the one the cache uses. */
     private static Path useCacheDirectoryIn(Path dir) throws IOException {
         Path cacheDir = Files.createDirectory(dir.resolve("cache"), PosixFilePermissions.asFileAttribute(
