@@ -353,9 +353,10 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
     }
 
     /**
-     * The class that makes a pool: the nearest on the current stack that comes from the class path but not from the
-     * library's own jar (or classes directory), or "" when there is none. Its methods are likely the pool's tasks,
-     * so the pool workers' cache holds them (see {@link ChildProcess#asPoolWorker}).
+     * The class that makes a pool: the nearest on the current stack that is not the JDK's or the library's own (a
+     * class of the library's jar, or classes directory, in one of its packages: an application may be packed into
+     * one jar with it), or "" when there is none. Its methods are likely the pool's tasks, so the pool workers'
+     * cache holds them (see {@link ChildProcess#asPoolWorker}).
      */
     static String maker() {
         return StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE).walk(new Maker());
@@ -370,11 +371,17 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
             for (Iterator<StackWalker.StackFrame> i = frames.iterator(); i.hasNext(); ) {
                 Class<?> c = i.next().getDeclaringClass();
                 CodeSource source = c.getProtectionDomain().getCodeSource();
-                if (source != null && !source.equals(LIBRARY)) {
+                if (source != null && !(source.equals(LIBRARY) && isLibraryPackage(c.getPackageName()))) {
                     return c.getName();
                 }
             }
             return "";
+        }
+
+        private static boolean isLibraryPackage(String name) {
+            return name.equals("org.multiprocess4j") || name.startsWith("org.multiprocess4j.internal.")
+                    || name.equals("org.multiprocess4j.sharedctypes") || name.equals("org.multiprocess4j.coordination")
+                    || name.equals("org.multiprocess4j.inspect");
         }
     }
 
