@@ -62,6 +62,8 @@ public final class AotCache {
     private static final int KEPT = 4;
     /** How long a training's configuration file may go unchanged before it is taken for a killed one's. */
     private static final long STALE_TRAINING_MILLIS = 10 * 60 * 1000;
+    /** How long a finished partial cache waits to be adopted by a JVM of its class path before it is removed. */
+    private static final long UNADOPTED_MILLIS = 24 * 60 * 60 * 1000;
     /** Training runs once per JVM and profile, and again after each damaged cache found, up to this many times. */
     private static final int MAX_TRAININGS = 3;
 
@@ -315,7 +317,8 @@ public final class AotCache {
     /**
      * Keeps the {@value #KEPT} most recent caches of each profile (each rebuilt class path leaves one behind), and
      * deletes what trainings killed before their cache was written left: a configuration file, and the partial
-     * cache beside it, that nothing has changed for {@link #STALE_TRAINING_MILLIS} (a training takes seconds).
+     * cache beside it, that nothing has changed for {@link #STALE_TRAINING_MILLIS} (a training takes seconds); and
+     * a finished partial cache that no JVM of its class path has adopted within {@link #UNADOPTED_MILLIS}.
      */
     static void removeOldCaches(Path dir) throws IOException {
         List<Path> all;
@@ -334,6 +337,9 @@ public final class AotCache {
             String name = f.getFileName().toString();
             if (name.endsWith(".tmp.config") && now - modified(f) > STALE_TRAINING_MILLIS) {
                 Files.deleteIfExists(f.resolveSibling(name.substring(0, name.length() - ".config".length())));
+                Files.deleteIfExists(f);
+            } else if (name.endsWith(".tmp") && now - modified(f) > UNADOPTED_MILLIS
+                    && !Files.exists(f.resolveSibling(name + ".config"))) {
                 Files.deleteIfExists(f);
             }
         }

@@ -139,6 +139,7 @@ class AotCacheTest {
         Path runningConfig = aged(cacheDir.resolve("k.456.tmp.config"), now - 5000);
         Path runningPartial = aged(cacheDir.resolve("k.456.tmp"), now - 5000);
         Path finishedPartial = aged(cacheDir.resolve("k.789.tmp"), now - 11 * 60 * 1000); // to adopt
+        Path forgottenPartial = aged(cacheDir.resolve("old.321.tmp"), now - 25 * 60 * 60 * 1000L);
         AotCache.removeOldCaches(cacheDir);
         for (int i = 0; i < 6; i++) {
             assertEquals(i < 4, Files.exists(child.get(i)), "child cache " + i);
@@ -147,6 +148,7 @@ class AotCacheTest {
         assertFalse(Files.exists(staleConfig) || Files.exists(stalePartial), "a killed training's files");
         assertTrue(Files.exists(runningConfig) && Files.exists(runningPartial), "a running training's files");
         assertTrue(Files.exists(finishedPartial), "a finished training's cache, not yet published");
+        assertFalse(Files.exists(forgottenPartial), "one that no JVM adopted within a day");
     }
 
     private static Path aged(Path file, long modifiedMillis) throws IOException {
