@@ -292,10 +292,15 @@ final class LinuxPlatform implements Platform {
 
     @Override
     public void linkWaiting() {
+        linkFutexCalls();
+        processExits();
+    }
+
+    @Override
+    public void linkFutexCalls() {
         MethodHandle wait = FutexWait.SYSCALL; // initializes the holder classes, which link the futex calls
         MethodHandle wake = FutexWake.WAKE;
         assert wait != null && wake != null;
-        processExits();
     }
 
     @Override

@@ -79,6 +79,9 @@ public interface Platform {
      */
     void linkWaiting();
 
+    /** Links, now, {@link #futexWait} and {@link #futexWake} alone: what sleeping on an event count needs. */
+    void linkFutexCalls();
+
     /**
      * The kernel's notice of process exits, or null where the kernel offers none (Linux before 5.3, or a sandbox
      * that forbids it): callers then look at {@link #processStartTime} from time to time instead.

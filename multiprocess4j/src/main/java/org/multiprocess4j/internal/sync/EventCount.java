@@ -2,6 +2,7 @@ package org.multiprocess4j.internal.sync;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.VarHandle;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 
 import static java.lang.foreign.ValueLayout.JAVA_INT;
@@ -23,6 +24,8 @@ public final class EventCount {
     private static final int SLEEPERS = 1;
     /** The longest single sleep: an interrupt, and a changer that does not count, are seen within it. */
     private static final long SLICE_NANOS = 2_000_000;
+    /** Whether {@link #prepare} has started linking. */
+    private static final AtomicBoolean PREPARED = new AtomicBoolean();
 
     private EventCount() {
     }
@@ -53,11 +56,14 @@ public final class EventCount {
     }
 
     /**
-     * Links the native calls of sleeping and waking now, on a daemon thread (once per JVM), as a contended lock
-     * does: for a process that will soon sleep or wake another, so that no thread of it links them on its way.
+     * Links the native calls of sleeping and waking now, on a daemon thread (once per JVM): for a process that will
+     * soon sleep on an event count or wake another, so that no thread of it links them on its way. Only those two:
+     * what a contended lock links beside them (watching processes' exits) would cost a cold process as much again.
      */
     public static void prepare() {
-        Waiting.prepare();
+        if (!PREPARED.getAndSet(true)) {
+            Thread.ofPlatform().daemon().name("multiprocess4j-link").start(Waiting.PLATFORM::linkFutexCalls);
+        }
     }
 
     /**
