@@ -359,8 +359,8 @@ final class ProcessMeasurements {
      * A pool of 2, this JVM's first (its pool code cold, as CPython's pool module is when cpython_pool_bench.py
      * makes its pool; its workers cold JVMs starting from the pool workers' cache): milliseconds until made and a
      * first result is back, a no-op submit-to-result round trip in
-     * microseconds (after 1,000: the steady state, once this JVM and the workers have compiled the path; CPython
-     * has nothing to compile), and map of a tiny function over 1,000,000 items in chunks of 10,000 in items per
+     * microseconds (after 1,000 tasks and a second: the steady state, once this JVM and the workers have compiled
+     * the path; CPython has nothing to compile), and map of a tiny function over 1,000,000 items in chunks of 10,000 in items per
      * second, as cpython_pool_bench.py measures CPython's Pool; then the milliseconds until a second pool is made
      * and has a first result when a standby JVM was prepared before it ({@link ChildProcess#prepareStandby}).
      */
@@ -370,7 +370,9 @@ final class ProcessMeasurements {
         try (ProcessPool pool = ProcessPool.create(2)) {
             pool.submit(ProcessMeasurements::poolNoop).get();
             double ready = (System.nanoTime() - start) / 1e6;
-            for (int i = 0; i < 1000; i++) {
+            // Warm-up: 1,000 tasks and at least a second of the pool's life (a cold worker now links its futex calls
+            // and compiles its loop during its first tasks, rather than before its first result).
+            for (int i = 0; i < 1000 || System.nanoTime() - start < 1_000_000_000L; i++) {
                 pool.submit(ProcessMeasurements::poolNoop).get();
             }
             int n = 2000;
