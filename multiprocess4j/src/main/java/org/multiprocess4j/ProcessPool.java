@@ -507,18 +507,22 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
                 }
             });
             Task<Object> noOp = ProcessPool::rehearsedTask;
-            for (long id = READY; id <= 2; id = id == READY ? 1 : id + 1) {
-                if (id != READY) {
-                    tasks.putEncoded(taskMessage(id, CALL, noOp, 0, out -> { }));
-                }
-                byte[] answer = results.takeEncoded(TimeUnit.SECONDS.toNanos(30));
-                ValueCodec.In outcome = answer == null ? null : reading(answer);
-                if (outcome == null || outcome.readInt() != 0 || outcome.readLong() != id || outcome.readByte() != 1) {
-                    throw new IllegalStateException("the rehearsed worker did not answer " + id + " with a success");
-                }
+            expectSuccess(results, READY);
+            for (long id = 1; id <= 2; id++) {
+                tasks.putEncoded(taskMessage(id, CALL, noOp, 0, out -> { }));
+                expectSuccess(results, id);
             }
             tasks.putEncoded(message(8).writeLong(STOP).toByteArray());
             worker.join(Duration.ofSeconds(30));
+        }
+    }
+
+    /** Takes the rehearsed worker's next answer, which must be a success for task {@code id}. */
+    private static void expectSuccess(ProcessQueue<byte[]> results, long id) throws Exception {
+        byte[] answer = results.takeEncoded(TimeUnit.SECONDS.toNanos(30));
+        ValueCodec.In outcome = answer == null ? null : reading(answer);
+        if (outcome == null || outcome.readInt() != 0 || outcome.readLong() != id || outcome.readByte() != 1) {
+            throw new IllegalStateException("the rehearsed worker did not answer " + id + " with a success");
         }
     }
 

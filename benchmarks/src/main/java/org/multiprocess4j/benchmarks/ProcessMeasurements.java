@@ -358,11 +358,11 @@ final class ProcessMeasurements {
     /**
      * A pool of 2, this JVM's first (its pool code cold, as CPython's pool module is when cpython_pool_bench.py
      * makes its pool; its workers cold JVMs starting from the pool workers' cache): milliseconds until made and a
-     * first result is back, a no-op submit-to-result round trip in
-     * microseconds (after 1,000 tasks and a second: the steady state, once this JVM and the workers have compiled
-     * the path; CPython has nothing to compile), and map of a tiny function over 1,000,000 items in chunks of 10,000 in items per
-     * second, as cpython_pool_bench.py measures CPython's Pool; then the milliseconds until a second pool is made
-     * and has a first result when a standby JVM was prepared before it ({@link ChildProcess#prepareStandby}).
+     * first result is back, a no-op submit-to-result round trip in microseconds (after 1,000 tasks and a second:
+     * the steady state, once this JVM and the workers have compiled the path; CPython has nothing to compile), and
+     * map of a tiny function over 1,000,000 items in chunks of 10,000 in items per second, as cpython_pool_bench.py
+     * measures CPython's Pool; then the milliseconds until a second pool is made and has a first result when a
+     * standby JVM was prepared before it ({@link ChildProcess#prepareStandby}).
      */
     static double[] poolFigures() throws Exception {
         double[] figures;

@@ -119,7 +119,8 @@ class AotCacheTest {
                 options -> fakeTraining(options, trainings)));
         Path poolCache = awaitCache(cacheDir);
         assertTrue(poolCache.getFileName().toString().startsWith(AotCache.key(jar.toString(), POOL_WORKER) + "-"));
-        assertEquals(List.of(), AotCache.options(jar.toString(), CHILD, null), "a pool worker's cache is not a child's");
+        assertEquals(List.of(), AotCache.options(jar.toString(), CHILD, null),
+                "a pool worker's cache is not a child's");
         assertEquals("-XX:AOTCache=" + poolCache, AotCache.options(jar.toString(), POOL_WORKER, null).getFirst());
         assertEquals(1, trainings.get());
     }
