@@ -13,7 +13,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * lock's word at once, so that one of them takes the lock over. An owner is named as in the lock word: its pid in
  * the high half, the low 32 bits of its start time in the low half.
  *
- * <p>Where the kernel offers no such notice ({@link #AVAILABLE} false), waiters look at {@code /proc} every
+ * <p>Where the kernel offers no such notice ({@link #available} false), waiters look at {@code /proc} every
  * {@link Waiting#LIVENESS_PERIOD_NANOS} instead.
  */
 /* Implementation overview
@@ -30,9 +30,20 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class DeathWatch {
     private static final Platform PLATFORM = Platform.current();
-    private static final ProcessExits EXITS = PLATFORM.processExits();
+
+    /**
+     * The kernel's notices of deaths, linked on first use: {@link #isKnownDead} and {@link #looksDead}, which a
+     * lock's first collision with a live holder may call, need none of it (linking its calls costs a cold JVM
+     * tens of milliseconds).
+     */
+    private static final class Kernel {
+        static final ProcessExits EXITS = PLATFORM.processExits();
+    }
+
     /** Whether the kernel tells this JVM of deaths. */
-    static final boolean AVAILABLE = EXITS != null;
+    static boolean available() {
+        return Kernel.EXITS != null;
+    }
     /** Owner processes watched at most at once; past that, waiters fall back to looking. */
     private static final int MAX_WATCHED = 4096;
     private static final int RECENTLY_DEAD = 1024;
@@ -86,7 +97,7 @@ final class DeathWatch {
         if (owner >>> 32 == CurrentProcess.PID) {
             return looksDead(owner) ? DEAD : UNWATCHED; // this process, or a dead one that had its pid
         }
-        if (!AVAILABLE || closed) {
+        if (!available() || closed) {
             return UNWATCHED;
         }
         if (isKnownDead(owner)) {
@@ -143,13 +154,13 @@ final class DeathWatch {
         }
         boolean watched;
         try {
-            watched = EXITS.watch(pid, owner);
+            watched = Kernel.EXITS.watch(pid, owner);
         } catch (IllegalStateException e) {
             ENTRIES.remove(owner, fresh); // out of descriptors, say: this waiter looks instead
             return null;
         }
         if (!watched || looksDead(owner)) { // checked after the pidfd exists: see the overview
-            EXITS.unwatch(owner);
+            Kernel.EXITS.unwatch(owner);
             died(owner);
             return null;
         }
@@ -166,7 +177,7 @@ final class DeathWatch {
 
     private static void run() {
         while (!closed) {
-            for (long owner : EXITS.await()) {
+            for (long owner : Kernel.EXITS.await()) {
                 died(owner);
             }
         }
@@ -189,8 +200,8 @@ final class DeathWatch {
     /** Ends the watcher thread, at JVM exit. */
     static void close() {
         closed = true;
-        if (AVAILABLE) {
-            EXITS.interrupt();
+        if (available()) {
+            Kernel.EXITS.interrupt();
         }
     }
 }

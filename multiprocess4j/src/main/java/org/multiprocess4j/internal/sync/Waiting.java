@@ -61,7 +61,7 @@ final class Waiting {
 
     /** The longest a helper sleeps before it looks again, on its own. */
     static long maxSleepNanos() {
-        return DeathWatch.AVAILABLE ? SAFETY_NANOS : LIVENESS_PERIOD_NANOS;
+        return DeathWatch.available() ? SAFETY_NANOS : LIVENESS_PERIOD_NANOS;
     }
 
     /** Runs {@code sleep} on a helper; false when the JVM is exiting and nothing more may sleep. */

@@ -2,6 +2,7 @@ package org.multiprocess4j.internal.queue;
 
 import org.junit.jupiter.api.Test;
 import org.multiprocess4j.internal.sync.LockLayout;
+import org.multiprocess4j.testing.Jvm;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -10,6 +11,7 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -56,9 +58,7 @@ class QueueCoreTest {
             }
             assertEquals(live, block.get(JAVA_LONG, QueueCore.LOCK + LockLayout.OWNER), "and keeps it");
 
-            Process ended = new ProcessBuilder("true").start();
-            long dead = holder(ended.pid()) ^ 1; // its start time, even if the pid is reused, no longer matches
-            ended.waitFor();
+            long dead = endedHolder();
             block.set(JAVA_LONG, QueueCore.LOCK + LockLayout.OWNER, dead);
             byte[] taken = null;
             long deadline = System.nanoTime() + 5_000_000_000L;
@@ -68,6 +68,53 @@ class QueueCoreTest {
             }
             assertArrayEquals(new byte[] {7}, taken, "taken over from the dead holder");
             assertEquals(0, block.get(JAVA_LONG, QueueCore.LOCK + LockLayout.OWNER), "and released");
+        }
+    }
+
+    @Test
+    void aTakeIfFreeThatMeetsAHolderLinksNoNativeCall() {
+        // The pool's collector polls so while cold workers start: in a JVM new to waiting, the kernel's exit
+        // notices (pidfd, epoll) would cost it tens of milliseconds of linking, with a result waiting.
+        String loaded = Jvm.runWith(java.util.List.of("-Xlog:class+load"), Collision.class);
+        assertTrue(loaded.contains("collided"), loaded);
+        assertFalse(loaded.contains("LinuxProcessExits"), "the exit notices were linked");
+    }
+
+    /** Meets a live holder, then a dead one, with takeIfFree: what a collector does while workers warm up. */
+    static final class Collision {
+        public static void main(String[] args) throws Exception {
+            try (Arena arena = Arena.ofShared()) {
+                MemorySegment block = arena.allocate(QueueCore.HEADER + 4096, QueueCore.ALIGNMENT);
+                QueueCore queue = new QueueCore(block, 1, 0, 1, true, () -> "test queue");
+                queue.put(new byte[] {7}, Long.MAX_VALUE, false);
+                block.set(JAVA_LONG, QueueCore.LOCK + LockLayout.OWNER,
+                        holder(ProcessHandle.current().parent().orElseThrow().pid()));
+                if (queue.takeIfFree() != null) {
+                    throw new AssertionError("took from under a live holder");
+                }
+                block.set(JAVA_LONG, QueueCore.LOCK + LockLayout.OWNER, endedHolder());
+                long deadline = System.nanoTime() + 5_000_000_000L;
+                while (queue.takeIfFree() == null) {
+                    if (System.nanoTime() > deadline) {
+                        throw new AssertionError("never took over from a dead holder");
+                    }
+                    Thread.onSpinWait();
+                }
+                System.out.println("collided");
+            }
+        }
+    }
+
+    /**
+     * The lock word of a holder that has ended: a process read while it runs (once it has ended, its /proc entry
+     * may be gone), then ended; its start time is altered too, so that a reuse of its pid cannot match it.
+     */
+    private static long endedHolder() throws Exception {
+        Process sleeper = new ProcessBuilder("sleep", "60").start();
+        try {
+            return holder(sleeper.pid()) ^ 1;
+        } finally {
+            sleeper.destroyForcibly().waitFor();
         }
     }
 
