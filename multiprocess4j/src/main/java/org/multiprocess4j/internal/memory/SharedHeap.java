@@ -161,7 +161,9 @@ public final class SharedHeap {
                         + Long.toHexString(ref.arenaId()) + " of this process was released");
             }
             arena = MappedArena.attach(ref);
-            Events.arena("attached", ref.arenaId(), ref.size(), "of process " + ref.creatorPid());
+            if (Events.on()) { // the description is made only for a recording: see Events
+                Events.arena("attached", ref.arenaId(), ref.size(), "of process " + ref.creatorPid());
+            }
             ARENAS.put(ref.arenaId(), arena);
         } else if (!arena.ref().equals(ref)) {
             throw new IllegalStateException("arena does not match the handle: handle=" + ref + " mapped="
@@ -180,8 +182,11 @@ public final class SharedHeap {
         SPACES.remove(arena);
         SMALL.remove(arena);
         arena.unmap();
-        Events.arena("freed", arena.ref().arenaId(), arena.ref().size(), arena.ref().creatorPid() == CurrentProcess.PID
-                ? "this process's" : "of process " + arena.ref().creatorPid());
+        if (Events.on()) {
+            Events.arena("freed", arena.ref().arenaId(), arena.ref().size(),
+                    arena.ref().creatorPid() == CurrentProcess.PID ? "this process's"
+                            : "of process " + arena.ref().creatorPid());
+        }
     }
 
     private static long roundUp(long value, long alignment) {
