@@ -11,7 +11,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -145,37 +144,26 @@ class WaitingTest {
         LOCK_INTERRUPTIBLY, CONDITION_AWAIT, TIMED_TRY_LOCK
     }
 
+    /**
+     * Longer than an interrupt could ever take when it wakes the waiter, shorter than the helpers' own look (once a
+     * second): an interrupt the waiter noticed only then would fail. How fast an interrupt ends a wait is
+     * measured by the benchmark, beside ReentrantLock's ({@code ./mp4j bench}).
+     */
+    private static final long WOKEN_NANOS = 500_000_000L;
+
     @Test
-    void anInterruptEndsAWaitWithinAMillisecond() throws Exception {
+    void anInterruptEndsEachKindOfWaitByWakingTheWaiter() throws Exception {
         ProcessLock lock = ProcessLock.create();
         ProcessCondition condition = lock.newCondition();
         for (boolean virtual : new boolean[] {false, true}) {
             for (Wait wait : Wait.values()) {
-                for (int i = 0; i < 50; i++) {
-                    interruptLatency(lock, condition, wait, virtual); // warm-up: class loading and compilation
+                for (int i = 0; i < 20; i++) {
+                    long nanos = interruptLatency(lock, condition, wait, virtual);
+                    assertTrue(nanos < WOKEN_NANOS, (virtual ? "virtual " : "platform ") + wait + ": the interrupt "
+                            + "ended the wait only after " + nanos / 1_000_000 + " ms");
                 }
-                long p99 = interruptP99(lock, condition, wait, virtual);
-                if (p99 >= 1_000_000) {
-                    p99 = interruptP99(lock, condition, wait, virtual); // once more: the machine is shared
-                }
-                assertTrue(p99 < 1_000_000, wait + " p99 " + p99 + " ns");
             }
         }
-    }
-
-    /** The 99th percentile of 300 interrupt latencies, printed with the median and maximum. */
-    private static long interruptP99(ProcessLock lock, ProcessCondition condition, Wait wait, boolean virtual)
-            throws Exception {
-        long[] latencies = new long[300];
-        for (int i = 0; i < latencies.length; i++) {
-            latencies[i] = interruptLatency(lock, condition, wait, virtual);
-        }
-        Arrays.sort(latencies);
-        long p99 = latencies[latencies.length * 99 / 100 - 1];
-        System.out.printf("interrupt of a %s thread in %s: median %.3f ms, p99 %.3f ms, max %.3f ms%n",
-                virtual ? "virtual" : "platform", wait, latencies[latencies.length / 2] / 1e6, p99 / 1e6,
-                latencies[latencies.length - 1] / 1e6);
-        return p99;
     }
 
     /** Nanoseconds from interrupting a thread blocked in {@code wait} to its InterruptedException. */

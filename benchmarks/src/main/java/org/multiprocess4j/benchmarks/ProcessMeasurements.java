@@ -257,6 +257,51 @@ final class ProcessMeasurements {
     }
 
     /**
+     * The 99th percentile, in milliseconds, of the time from interrupting a platform thread blocked in
+     * {@code lockInterruptibly()} to its InterruptedException, for a process lock and for the JDK's ReentrantLock,
+     * each over 1,000 interrupts after 200 of warm-up.
+     */
+    static double[] interruptP99Millis() throws Exception {
+        ProcessLock ours = ProcessLock.create();
+        try {
+            return new double[] {interruptP99(ours), interruptP99(new java.util.concurrent.locks.ReentrantLock())};
+        } finally {
+            ours.close();
+        }
+    }
+
+    private static double interruptP99(java.util.concurrent.locks.Lock lock) throws Exception {
+        long[] nanos = new long[1000];
+        for (int i = -200; i < nanos.length; i++) {
+            long[] thrownAt = new long[1];
+            lock.lock();
+            Thread waiter = Thread.ofPlatform().start(() -> {
+                try {
+                    lock.lockInterruptibly();
+                    lock.unlock();
+                } catch (InterruptedException e) {
+                    thrownAt[0] = System.nanoTime();
+                }
+            });
+            while (waiter.getState() != Thread.State.WAITING && waiter.getState() != Thread.State.TIMED_WAITING) {
+                Thread.onSpinWait();
+            }
+            long interruptedAt = System.nanoTime();
+            waiter.interrupt();
+            waiter.join();
+            lock.unlock();
+            if (thrownAt[0] == 0) {
+                throw new AssertionError("the wait ended without its InterruptedException");
+            }
+            if (i >= 0) {
+                nanos[i] = thrownAt[0] - interruptedAt;
+            }
+        }
+        java.util.Arrays.sort(nanos);
+        return nanos[nanos.length * 99 / 100 - 1] / 1e6;
+    }
+
+    /**
      * Round trips between this JVM and a child JVM: an event ping-pong, a semaphore ping-pong and a barrier of
      * two, as cpython_sync_bench.py measures CPython's.
      */

@@ -65,6 +65,7 @@ public final class SideBySide {
         Map<String, Double> futex = runCProgram(reference.resolve("c_pingpong.c"), "20000");
         Map<String, Double> pySync = parse("python3", reference.resolve("cpython_sync_bench.py").toString(), "3000");
         double[] sync = ProcessMeasurements.syncRoundTrips(5000);
+        double[] interrupt = ProcessMeasurements.interruptP99Millis();
         double[] queue = ProcessMeasurements.queueFigures(300_000, 500_000, 5000);
         System.out.println("== pools: CPython (" + reference.resolve("cpython_pool_bench.py") + "), then ours");
         Map<String, Double> pyPool = parse("python3", reference.resolve("cpython_pool_bench.py").toString());
@@ -139,6 +140,8 @@ public final class SideBySide {
         run.row("Semaphore ping-pong round trip (us)", sync[1], "CPython Semaphore",
                 pySync.get("semaphore_pingpong_round_trip"), "", 0, false);
         run.row("Barrier(2) round (us)", sync[2], "CPython Barrier", pySync.get("barrier2_round"), "", 0, false);
+        run.row("interrupt ends a lock wait, p99 (ms)", interrupt[0], "ReentrantLock", interrupt[1], "< 1 ms", 0,
+                false);
         run.row("queue, small messages (msg/s)", queue[0], "CPython Queue",
                 pySync.get("queue_small_messages_per_second"), ">= 10x", 10, true);
         run.row("queue, a fresh child's first 300k (msg/s)", queue[2], "CPython Queue",
