@@ -12,7 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.security.SecureRandom;
+import java.util.SplittableRandom;
 
 /**
  * One shared-memory file mapped into this process: either created here (this process holds its descriptor,
@@ -23,13 +23,24 @@ import java.security.SecureRandom;
  */
 public final class MappedArena {
     /**
-     * Random numbers for arena ids and first generations, made when this process first creates something: a
-     * process that only attaches never starts the generator (some 25 ms of a cold JVM).
+     * Random numbers for arena ids and first generations, made when this process first creates something. An id
+     * keeps a stale handle from matching a new arena at the same descriptor, in this process or another, so ids
+     * must differ between processes, not stay secret (a process of the creator's user may open the arena anyway,
+     * and no other may): a generator seeded from the kernel's random source, not SecureRandom, whose provider
+     * set-up costs a cold JVM about 25 ms (3 ms this way).
      */
     static final class Ids {
-        static final SecureRandom RANDOM = new SecureRandom();
+        private static final SplittableRandom RANDOM = new SplittableRandom(Platform.current().randomSeed());
 
         private Ids() {
+        }
+
+        static synchronized long nextLong() {
+            return RANDOM.nextLong();
+        }
+
+        static synchronized int nextInt() {
+            return RANDOM.nextInt();
         }
     }
 
@@ -64,7 +75,7 @@ public final class MappedArena {
     static MappedArena create(Path directory, long size) {
         Platform platform = Platform.current();
         int fd = platform.createUnnamedSharedFile(directory, size);
-        ArenaRef ref = new ArenaRef(CurrentProcess.PID, CurrentProcess.START_TIME, fd, Ids.RANDOM.nextLong(), size);
+        ArenaRef ref = new ArenaRef(CurrentProcess.PID, CurrentProcess.START_TIME, fd, Ids.nextLong(), size);
         MappedArena arena;
         try {
             arena = map(platform.descriptorPath(CurrentProcess.PID, fd), ref, true);

@@ -91,7 +91,7 @@ public final class SharedHeap {
             arena.memory().asSlice(aligned, size).fill((byte) 0);
         }
         if (!generationDrawn) {
-            nextGeneration = MappedArena.Ids.RANDOM.nextInt();
+            nextGeneration = MappedArena.Ids.nextInt();
             generationDrawn = true;
         }
         int generation = nextGeneration++;

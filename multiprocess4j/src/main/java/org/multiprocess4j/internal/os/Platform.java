@@ -34,6 +34,12 @@ public interface Platform {
      */
     int createUnnamedSharedFile(Path directory, long size);
 
+    /**
+     * Eight bytes from the kernel's random source: a seed for numbers that must differ between processes (ids), not
+     * stay secret.
+     */
+    long randomSeed();
+
     /** A path through which another process of the same user reopens descriptor {@code fd} of process {@code pid}. */
     Path descriptorPath(long pid, int fd);
 
