@@ -67,7 +67,8 @@ import java.util.stream.Stream;
  * }
  * }
  *
- * <p>Worker death is survived: a worker killed (SIGKILL, {@code System.exit}, out of memory) fails only the task
+ * <p>Worker death is survived: a worker killed (SIGKILL, {@code System.exit}, out of memory: a task that throws
+ * {@link OutOfMemoryError} ends its worker with {@link #OUT_OF_MEMORY_EXIT_STATUS}) fails only the task
  * it was running, with a {@link WorkerDiedException} naming the worker's pid and how it ended, and the pool starts
  * a replacement and goes on (CPython's {@code Pool} hangs for ever then, and {@code ProcessPoolExecutor} breaks the
  * whole pool). {@code cancel(true)} of a running task ends its worker, which is replaced; so does a task that runs
@@ -113,6 +114,12 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
     public interface Fn2<A, B, R> extends java.util.function.BiFunction<A, B, R>, Serializable {
     }
 
+    /**
+     * The exit status of a worker whose task ran out of memory: it ends rather than go on in a JVM that may be broken
+     * anywhere (HotSpot's {@code -XX:+ExitOnOutOfMemoryError} uses the same).
+     */
+    public static final int OUT_OF_MEMORY_EXIT_STATUS = 3;
+
     /** Why a task failed: the worker running it ended. */
     public static final class WorkerDiedException extends RuntimeException {
         @Serial
@@ -122,7 +129,8 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
 
         WorkerDiedException(long pid, int exitCode) {
             super("the worker running this task (pid " + pid + ") ended " + (exitCode < 0 ? "by signal " + -exitCode
-                    : "with exit code " + exitCode) + " before the task finished");
+                    : "with exit code " + exitCode + (exitCode == OUT_OF_MEMORY_EXIT_STATUS
+                    ? " (as a worker that runs out of memory does)" : "")) + " before the task finished");
             this.pid = pid;
             this.exitCode = exitCode;
         }
@@ -469,6 +477,10 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
                 outcome = run(m, stateless, slot, id);
                 ok = true;
             } catch (Throwable t) {
+                if (outOfMemory(t)) {
+                    // A JVM out of memory may be broken anywhere: the worker ends, and the pool replaces it.
+                    Runtime.getRuntime().halt(OUT_OF_MEMORY_EXIT_STATUS);
+                }
                 outcome = t;
                 ok = false;
             }
@@ -480,6 +492,16 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
                 EventCount.prepare();
             }
         }
+    }
+
+    /** Whether {@code t}, or one of its first causes, is an {@link OutOfMemoryError}. */
+    private static boolean outOfMemory(Throwable t) {
+        for (int depth = 0; t != null && depth < 8; t = t.getCause(), depth++) {
+            if (t instanceof OutOfMemoryError) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
@@ -620,6 +642,9 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
             try {
                 return method.invoke(null);
             } catch (java.lang.reflect.InvocationTargetException e) {
+                if (e.getCause() instanceof Error error) {
+                    throw error; // as the method reference itself would have thrown it
+                }
                 throw e.getCause() instanceof Exception x ? x : new ExecutionException(e.getCause());
             }
         };
@@ -735,6 +760,8 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
 
         /** The caller's own future around this task, run once this task is done; null when none. */
         Runnable wrapper;
+        /** Whether {@link #execute} has taken it (a task runs once); guarded by the pool. */
+        boolean queued;
 
         /**
          * Cancels the task unless it has started: a chunk queued behind another in its worker counts as started
@@ -1048,24 +1075,29 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
     @Override
     public synchronized void execute(Runnable command) {
         Objects.requireNonNull(command, "command");
+        PoolTask<?> last = made.get();
+        made.remove(); // only the execute right after its newTaskFor, on the same thread, may take it
         if (broken != null) {
             throw new RejectedExecutionException(broken.getMessage(), broken);
         }
         if (shutdown) {
             throw new RejectedExecutionException("the pool is shut down");
         }
-        PoolTask<?> last = made.get();
-        made.remove();
         PoolTask<?> task;
         if (command instanceof PoolTask<?> t) {
             task = t;
         } else if (command instanceof RunnableFuture<?> && !(command instanceof Serializable) && last != null
-                && !last.isDone()) {
-            task = last;
+                && !last.queued && !last.isDone()) {
+            task = last; // made for this wrapper and never queued: see made
             task.wrapper = command;
         } else {
             task = (PoolTask<?>) newTaskFor(command, null);
+            made.remove();
         }
+        if (task.queued) {
+            throw new IllegalArgumentException("the task was given to the pool already: command=" + command);
+        }
+        task.queued = true;
         pending.add(task);
         dispatch();
     }
@@ -1466,7 +1498,12 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
         dispatch();
     }
 
-    /** Accepts no new task, kills the workers (their tasks fail) and returns the tasks that never started. */
+    /**
+     * Accepts no new task, kills the workers (their tasks fail with a {@link WorkerDiedException}) and returns the
+     * tasks that never started, cancelled: their futures throw {@link java.util.concurrent.CancellationException}
+     * and running one does nothing (as with {@code ForkJoinPool}, and CPython's {@code cancel_futures}: a pool task
+     * runs in a worker, and no worker is left).
+     */
     @Override
     public synchronized List<Runnable> shutdownNow() {
         if (terminated) {
@@ -1474,7 +1511,7 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
         }
         shutdown = true;
         stoppedNow = true;
-        List<Runnable> never = new ArrayList<>(pending);
+        List<PoolTask<?>> never = new ArrayList<>(pending);
         pending.clear();
         for (Worker w : workers) {
             if (w.next != null) { // never started: it was queued behind the running one
@@ -1484,7 +1521,10 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
             }
             w.process.kill();
         }
-        return never;
+        for (PoolTask<?> task : never) {
+            task.cancel(false); // nobody waits for ever on a task no worker will run
+        }
+        return new ArrayList<>(never);
     }
 
     @Override

@@ -8,6 +8,7 @@ import org.multiprocess4j.sharedctypes.LongArray;
 import org.multiprocess4j.sharedctypes.SharedCTypes;
 import org.multiprocess4j.testing.ShmDirectory;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -20,6 +21,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -92,8 +94,17 @@ class ProcessPoolTest {
     }
 
     static int dieHard() {
-        Runtime.getRuntime().halt(3);
+        Runtime.getRuntime().halt(5);
         return 0;
+    }
+
+    /** Asks for more memory than any heap has. */
+    static int exhaustMemory() {
+        long[][] hoard = new long[64][];
+        for (int i = 0; i < hoard.length; i++) {
+            hoard[i] = new long[Integer.MAX_VALUE - 8];
+        }
+        return hoard.length;
     }
 
     static int hang(IntValue started) throws InterruptedException {
@@ -166,7 +177,7 @@ class ProcessPoolTest {
                     () -> pool.submit(ProcessPoolTest::dieHard).get(60, TimeUnit.SECONDS));
             ProcessPool.WorkerDiedException died = assertInstanceOf(ProcessPool.WorkerDiedException.class,
                     e.getCause());
-            assertEquals(3, died.exitCode());
+            assertEquals(5, died.exitCode());
             assertTrue(before.contains(died.pid()), e.getCause().getMessage());
             List<Future<Long>> after = new ArrayList<>();
             for (int i = 0; i < 6; i++) {
@@ -550,6 +561,62 @@ class ProcessPoolTest {
     @org.junit.jupiter.api.Tag("soak")
     void soakTasksOfWorkersKilledAtRandomPoints() throws Exception {
         killWorkersAtRandomPoints(200);
+    }
+
+    @Test
+    void aTaskOutOfMemoryEndsItsWorkerWhichIsReplaced() throws Exception {
+        try (ProcessPool pool = ProcessPool.create(1)) {
+            long before = pool.workerPids().get(0);
+            ExecutionException e = assertThrows(ExecutionException.class,
+                    () -> pool.submit(ProcessPoolTest::exhaustMemory).get(60, TimeUnit.SECONDS));
+            ProcessPool.WorkerDiedException died = assertInstanceOf(ProcessPool.WorkerDiedException.class,
+                    e.getCause());
+            assertEquals(before, died.pid());
+            assertEquals(ProcessPool.OUT_OF_MEMORY_EXIT_STATUS, died.exitCode());
+            assertTrue(died.getMessage().contains("pid " + before) && died.getMessage().contains("out of memory"),
+                    died.getMessage());
+            long after = pool.submit(ProcessPoolTest::pid).get(60, TimeUnit.SECONDS);
+            assertTrue(after != before, "the next task runs in a replacement");
+        }
+    }
+
+    @Test
+    void aFutureTaskIsRefusedEvenAfterAPlainRunnableWasExecuted() throws Exception {
+        try (ProcessPool pool = ProcessPool.create(1);
+             IntValue ran = SharedCTypes.rawValue(CType.c_int, 0)) {
+            ProcessEvent done = ProcessEvent.create();
+            pool.execute((Runnable & java.io.Serializable) () -> {
+                ran.getAndAdd(1);
+                done.set();
+            });
+            java.util.concurrent.FutureTask<Integer> local = new java.util.concurrent.FutureTask<>(() -> 1);
+            IllegalArgumentException refused = assertThrows(IllegalArgumentException.class, () -> pool.execute(local));
+            assertTrue(refused.getMessage().contains("Serializable"), refused.getMessage());
+            assertTrue(done.await(Duration.ofSeconds(60)), "the runnable never ran");
+            assertEquals(7, pool.submit(() -> 7).get(60, TimeUnit.SECONDS));
+            assertEquals(1, ran.get(), "the runnable ran once");
+            assertFalse(local.isDone(), "the refused task ran nowhere");
+            Future<Integer> submitted = pool.submit(() -> 8);
+            assertThrows(IllegalArgumentException.class, () -> pool.execute((Runnable) submitted),
+                    "a task is given to the pool once");
+            assertEquals(8, submitted.get(60, TimeUnit.SECONDS));
+        }
+    }
+
+    @Test
+    void shutdownNowCancelsTheTasksItReturns() throws Exception {
+        ProcessPool pool = ProcessPool.create(1);
+        Future<Integer> hung = hangingTask(pool);
+        Future<Integer> waiting = pool.submit(() -> 1);
+        List<Runnable> never = pool.shutdownNow();
+        assertEquals(List.of(waiting), never);
+        assertTrue(waiting.isCancelled(), "nobody waits for ever on a task no worker will run");
+        assertThrows(CancellationException.class, waiting::get);
+        never.get(0).run(); // does nothing, as a cancelled FutureTask's run
+        assertTrue(waiting.isCancelled());
+        ExecutionException e = assertThrows(ExecutionException.class, () -> hung.get(60, TimeUnit.SECONDS));
+        assertInstanceOf(ProcessPool.WorkerDiedException.class, e.getCause());
+        assertTrue(pool.awaitTermination(60, TimeUnit.SECONDS));
     }
 
     @Test
