@@ -55,6 +55,12 @@ public final class ProcessQueue<E> extends AbstractQueue<E> implements BlockingQ
     private static final byte DOUBLE = 5;
     private static final byte BOOLEAN = 6;
 
+    /**
+     * The largest ring {@link #create} makes: 128 TiB, far past any shared-memory file system (a ring that does not
+     * fit is refused by the allocation, saying how much room there is).
+     */
+    public static final long MAX_CAPACITY_BYTES = 1L << 47;
+
     private final SharedBlock block;
     private final QueueCore core;
 
@@ -72,11 +78,12 @@ public final class ProcessQueue<E> extends AbstractQueue<E> implements BlockingQ
     /**
      * A queue whose ring holds {@code capacityBytes} bytes of messages.
      *
-     * @throws IllegalArgumentException unless {@code capacityBytes} is at least 64
+     * @throws IllegalArgumentException unless {@code capacityBytes} is from 64 to {@link #MAX_CAPACITY_BYTES}
      */
     public static <E> ProcessQueue<E> create(long capacityBytes) {
-        if (capacityBytes < 64 || capacityBytes > Long.MAX_VALUE - QueueCore.HEADER) {
-            throw new IllegalArgumentException("capacityBytes must be at least 64: capacityBytes=" + capacityBytes);
+        if (capacityBytes < 64 || capacityBytes > MAX_CAPACITY_BYTES) {
+            throw new IllegalArgumentException("capacityBytes must be from 64 to 2^47 (" + MAX_CAPACITY_BYTES
+                    + "): capacityBytes=" + capacityBytes);
         }
         return new ProcessQueue<>(SharedBlock.allocate(QueueCore.HEADER + capacityBytes, QueueCore.ALIGNMENT,
                 "1\nQ"), true);
@@ -252,13 +259,86 @@ public final class ProcessQueue<E> extends AbstractQueue<E> implements BlockingQ
         return drainTo(c, Integer.MAX_VALUE);
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The messages are taken off the queue at once, then added to {@code c} in order. One that cannot be read
+     * here (its class is missing, or its {@code readObject} throws) is lost, and its exception thrown once the others
+     * are in {@code c}; an exception from {@code c.add} loses the messages not added yet, as
+     * {@link BlockingQueue#drainTo} allows.
+     */
     @Override
     public int drainTo(Collection<? super E> c, int maxElements) {
         Objects.requireNonNull(c, "c");
         if (c == this) {
             throw new IllegalArgumentException("a queue cannot drain into itself");
         }
-        return core.drain(maxElements, m -> c.add(decode(m)));
+        RuntimeException[] unreadable = new RuntimeException[1];
+        int drained = core.drain(maxElements, m -> {
+            E element;
+            try {
+                element = decode(m);
+            } catch (RuntimeException e) {
+                if (unreadable[0] == null) {
+                    unreadable[0] = e;
+                } else {
+                    unreadable[0].addSuppressed(e);
+                }
+                return;
+            }
+            c.add(element);
+        });
+        if (unreadable[0] != null) {
+            throw unreadable[0];
+        }
+        return drained;
+    }
+
+    /**
+     * Not supported: a process queue gives up its messages only from its head ({@link #take}, {@link #poll},
+     * {@link #drainTo}); so are {@code removeAll}, {@code retainAll}, {@code removeIf} and the iterator's
+     * {@code remove}.
+     *
+     * @throws UnsupportedOperationException always
+     */
+    @Override
+    public boolean remove(Object o) {
+        throw removeFromTheMiddle();
+    }
+
+    /**
+     * Not supported: see {@link #remove(Object)}.
+     *
+     * @throws UnsupportedOperationException always
+     */
+    @Override
+    public boolean removeAll(Collection<?> c) {
+        throw removeFromTheMiddle();
+    }
+
+    /**
+     * Not supported: see {@link #remove(Object)}.
+     *
+     * @throws UnsupportedOperationException always
+     */
+    @Override
+    public boolean retainAll(Collection<?> c) {
+        throw removeFromTheMiddle();
+    }
+
+    /**
+     * Not supported: see {@link #remove(Object)}.
+     *
+     * @throws UnsupportedOperationException always
+     */
+    @Override
+    public boolean removeIf(java.util.function.Predicate<? super E> filter) {
+        throw removeFromTheMiddle();
+    }
+
+    private static UnsupportedOperationException removeFromTheMiddle() {
+        return new UnsupportedOperationException("a ProcessQueue gives up its messages only from its head: "
+                + "take(), poll() or drainTo()");
     }
 
     @Override
@@ -266,10 +346,26 @@ public final class ProcessQueue<E> extends AbstractQueue<E> implements BlockingQ
         return (int) Math.min(Integer.MAX_VALUE, core.count());
     }
 
-    /** A snapshot of the elements, oldest first; its {@code remove} is not supported. */
+    /** A snapshot of the elements, oldest first; its {@code remove} is not supported (see {@link #remove(Object)}). */
     @Override
     public Iterator<E> iterator() {
-        return core.snapshot().stream().<E>map(ProcessQueue::decode).toList().iterator();
+        Iterator<E> snapshot = core.snapshot().stream().<E>map(ProcessQueue::decode).toList().iterator();
+        return new Iterator<>() {
+            @Override
+            public boolean hasNext() {
+                return snapshot.hasNext();
+            }
+
+            @Override
+            public E next() {
+                return snapshot.next();
+            }
+
+            @Override
+            public void remove() {
+                throw removeFromTheMiddle();
+            }
+        };
     }
 
     /** The ring's size in bytes. */

@@ -70,6 +70,57 @@ class ProcessQueueTest {
         }
     }
 
+    /** Cannot be read back: its readObject throws. */
+    static final class Unreadable implements java.io.Serializable {
+        @java.io.Serial
+        private static final long serialVersionUID = 1L;
+
+        @java.io.Serial
+        private void readObject(java.io.ObjectInputStream in) throws java.io.IOException {
+            throw new java.io.IOException("not readable here");
+        }
+    }
+
+    @Test
+    void anUnreadableMessageLosesOnlyItselfInADrain() {
+        try (ProcessQueue<Object> q = ProcessQueue.create(4096)) {
+            q.addAll(List.of("a", new Unreadable(), "c", new Unreadable(), "d"));
+            List<Object> out = new ArrayList<>();
+            RuntimeException e = assertThrows(RuntimeException.class, () -> q.drainTo(out));
+            assertTrue(e.getMessage().contains("cannot be deserialized"), e.getMessage());
+            assertEquals(1, e.getSuppressed().length, "the second unreadable one is told too");
+            assertEquals(List.of("a", "c", "d"), out, "the readable messages all arrive, in order");
+            assertTrue(q.isEmpty());
+        }
+    }
+
+    @Test
+    void removalsFromTheMiddleAndBadCapacitiesAreRefusedClearly() {
+        try (ProcessQueue<String> q = ProcessQueue.create(4096)) {
+            q.addAll(List.of("a", "b"));
+            for (org.junit.jupiter.api.function.Executable removal : List.<org.junit.jupiter.api.function.Executable>of(
+                    () -> q.remove("b"), () -> q.removeAll(List.of("a")), () -> q.retainAll(List.of("a")),
+                    () -> q.removeIf("b"::equals), () -> {
+                        var it = q.iterator();
+                        it.next();
+                        it.remove();
+                    })) {
+                UnsupportedOperationException refused = assertThrows(UnsupportedOperationException.class, removal);
+                assertTrue(refused.getMessage().contains("only from its head"), refused.getMessage());
+            }
+            assertEquals(List.of("a", "b"), new ArrayList<>(q), "nothing was removed");
+        }
+        for (long capacity : new long[] {63, -1, ProcessQueue.MAX_CAPACITY_BYTES + 1, Long.MAX_VALUE,
+                Long.MAX_VALUE - 192}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> ProcessQueue.create(capacity));
+            assertTrue(e.getMessage().contains("from 64 to 2^47") && e.getMessage().contains("=" + capacity),
+                    e.getMessage());
+        }
+        NullPointerException e = assertThrows(NullPointerException.class, () -> ProcessQueue.attach(null));
+        assertEquals("handle", e.getMessage());
+    }
+
     /** A message that proves itself: producer, index, and a checksum of both over a payload of varying length. */
     static byte[] message(int producer, long index) {
         byte[] m = new byte[16 + (int) (index % 50)];

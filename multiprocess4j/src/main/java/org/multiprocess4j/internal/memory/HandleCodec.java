@@ -67,6 +67,7 @@ public final class HandleCodec {
 
     /** The decoded form of a handle object (of the public handle class), decoded when it was made. */
     public static HandleData decoded(Object handle) {
+        java.util.Objects.requireNonNull(handle, "handle");
         return access.data(handle); // an instance exists, so its class has registered
     }
 

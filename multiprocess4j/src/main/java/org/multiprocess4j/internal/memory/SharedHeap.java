@@ -52,6 +52,9 @@ public final class SharedHeap {
         return Path.of(System.getProperty(DIRECTORY_PROPERTY, "/dev/shm"));
     }
 
+    /** The largest block {@link #allocate} makes: 256 TiB, far past any shared-memory file system. */
+    static final long MAX_BLOCK = 1L << 48;
+
     /**
      * A new block of {@code size} bytes aligned to {@code alignment} (a power of two), zeroed: a dedicated arena is
      * zero when created, space reused in a shared one is cleared here. Its descriptor record says what it holds
@@ -59,6 +62,10 @@ public final class SharedHeap {
      */
     static synchronized Allocation allocate(long size, long alignment, String descriptor) {
         Platform.current(); // where the library does not run, this names the OS: before any class needs it
+        if (size < 0 || size > MAX_BLOCK) { // past it, the sizes below would overflow
+            throw new IllegalArgumentException("a shared object of " + size + " bytes is more than shared memory "
+                    + "can hold (2^48 bytes at most)");
+        }
         byte[] described = descriptor.getBytes(StandardCharsets.UTF_8);
         if (described.length > ArenaLayout.MAX_DESCRIPTOR) {
             described = ("-\nan object whose descriptor of " + described.length + " bytes is too long to keep")
