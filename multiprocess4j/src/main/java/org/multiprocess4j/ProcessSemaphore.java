@@ -30,7 +30,14 @@ import java.time.Duration;
  * {@code release} of a bounded semaphore leaves it exact (the next process to use it recomputes its free permits
  * from the permits held); of an unbounded one it may lose the permit it was taking or giving, never make one up.
  * A bounded semaphore refuses a release that would give it more permits than it started with (Python's
- * {@code ValueError}).
+ * {@code ValueError}); any semaphore refuses one that would give it more than {@code Integer.MAX_VALUE} permits
+ * (as {@code java.util.concurrent.Semaphore} does).
+ *
+ * <p>What a process holds is what it acquired less what it released itself (never below zero). So the dead
+ * holders' count and its reclaim suit a semaphore that guards a section, each process releasing what it acquired;
+ * a semaphore used to signal (one process acquires, another releases) leaves each acquirer counted as holding what
+ * it took once it ends, and a reclaim would then add permits nobody lost. The same holds for the recount a bounded
+ * semaphore makes after a process died inside {@code acquire} or {@code release}.
  */
 public final class ProcessSemaphore extends SharedSync {
 
@@ -118,7 +125,8 @@ public final class ProcessSemaphore extends SharedSync {
      * Gives {@code permits} permits back.
      *
      * @throws IllegalArgumentException when {@code permits} is not positive
-     * @throws IllegalStateException when a bounded semaphore would exceed its permits
+     * @throws IllegalStateException when a bounded semaphore would exceed its permits, or any semaphore
+     *                               {@code Integer.MAX_VALUE}
      */
     public void release(int permits) {
         if (permits < 1) {
@@ -137,7 +145,10 @@ public final class ProcessSemaphore extends SharedSync {
         return core.bound() >= 0;
     }
 
-    /** The permits held by processes that no longer run (among the processes the semaphore records). */
+    /**
+     * The permits held by processes that no longer run (among the processes the semaphore records): see the class
+     * comment for what a process holds.
+     */
     public int permitsHeldByDeadProcesses() {
         return (int) core.deadHoldersPermits(false);
     }

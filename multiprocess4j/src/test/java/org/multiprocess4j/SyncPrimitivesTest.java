@@ -114,6 +114,12 @@ class SyncPrimitivesTest {
             assertFalse(slots.isBounded());
             slots.release();
             assertEquals(3, slots.availablePermits(), "an unbounded semaphore takes extra releases");
+            IllegalStateException overflow = assertThrows(IllegalStateException.class,
+                    () -> slots.release(Integer.MAX_VALUE));
+            assertTrue(overflow.getMessage().contains("permits=" + Integer.MAX_VALUE), overflow.getMessage());
+            assertEquals(3, slots.availablePermits(), "the refused release changed nothing");
+            slots.release(Integer.MAX_VALUE - 3);
+            assertEquals(Integer.MAX_VALUE, slots.availablePermits());
         }
     }
 

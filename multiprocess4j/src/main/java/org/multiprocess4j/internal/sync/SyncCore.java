@@ -215,6 +215,10 @@ public final class SyncCore {
                 throw new IllegalStateException("a bounded semaphore was released more times than it was acquired: "
                         + "it would hold " + (value + n) + " permits, more than its " + bound);
             }
+            if (value + n > Integer.MAX_VALUE) {
+                throw new IllegalStateException("a semaphore holds at most " + Integer.MAX_VALUE + " permits: it "
+                        + "holds " + value + ", and a release of permits=" + n + " would exceed that");
+            }
             addHolder(-n); // before the count: a death between them loses these permits, never makes one up
             set(SyncLayout.VALUE, value + n);
             condition.signalAll(lock);
