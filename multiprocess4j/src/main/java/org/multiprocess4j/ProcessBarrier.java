@@ -20,7 +20,9 @@ import java.util.concurrent.TimeoutException;
  * about 20 ms), as {@code CyclicBarrier} breaks when a waiting thread is interrupted, and so does a party that dies
  * inside the barrier's own bookkeeping. A timeout or an interrupt of one waiter breaks it too. A broken barrier
  * stays broken until {@link #reset()}. (A party that dies before it arrives cannot be told from a slow one: give
- * {@code await} a timeout where that matters.)
+ * {@code await} a timeout where that matters.) The barrier watches the processes of its first 64 waiting parties;
+ * a barrier of more parties works as well, but the death of a waiting party beyond those is seen only through a
+ * timeout.
  */
 public final class ProcessBarrier extends SharedSync {
 
