@@ -352,10 +352,33 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
         this.maker = maker(); // here, on the caller's thread: a replacement may be the first to start cold
         this.workers = new Worker[builder.workers];
         this.results = ProcessQueue.create(QUEUE_BYTES);
-        this.running = SharedCTypes.rawArray(CType.c_long, builder.workers);
-        for (int i = 0; i < workers.length; i++) {
-            workers[i] = new Worker();
-            startWorker(i, false);
+        try {
+            this.running = SharedCTypes.rawArray(CType.c_long, builder.workers);
+        } catch (RuntimeException | Error e) {
+            results.close();
+            throw e;
+        }
+        try {
+            for (int i = 0; i < workers.length; i++) {
+                workers[i] = new Worker();
+                startWorker(i, false);
+            }
+        } catch (RuntimeException | Error e) { // a JVM or a queue that could not be made: nothing is left behind
+            for (Worker w : workers) {
+                if (w != null && w.process != null) {
+                    if (w.process.isAlive()) {
+                        w.process.kill();
+                        w.process.join();
+                    }
+                    w.process.close();
+                }
+                if (w != null && w.tasks != null) {
+                    w.tasks.close();
+                }
+            }
+            running.close();
+            results.close();
+            throw e;
         }
         Thread.ofPlatform().daemon().name("multiprocess4j pool").start(this::collect);
     }
@@ -942,7 +965,8 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
      * Applies {@code fn} to every item in the workers, {@code chunkSize} items per task, and returns the results in
      * the items' order, as an unmodifiable list (Python's {@code Pool.map(fn, items, chunksize)}).
      *
-     * @throws ExecutionException when a chunk failed (its worker's exception as the cause)
+     * @throws ExecutionException when a chunk failed (its worker's exception as the cause); the chunks not started
+     *                            then are cancelled, as they are when this thread is interrupted
      */
     public <A, R> List<R> map(Fn<? super A, ? extends R> fn, List<? extends A> items, int chunkSize)
             throws InterruptedException, ExecutionException {
@@ -950,8 +974,7 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
         checkChunkSize(chunkSize);
         AllDone done = new AllDone(items.size() / chunkSize + (items.size() % chunkSize == 0 ? 0 : 1));
         List<PoolTask<List<R>>> chunks = this.<A, R>submitChunks(fn, items, chunkSize, done);
-        done.await();
-        return collectAll(chunks);
+        return collectAll(chunks, done);
     }
 
     /**
@@ -986,7 +1009,8 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
      * the pairs' order, as an unmodifiable list (Python's {@code Pool.starmap(fn, pairs, chunksize)} for two
      * arguments; build the pairs with {@link Map#entry}, and pass records to {@link #map} for more).
      *
-     * @throws ExecutionException when a chunk failed (its worker's exception as the cause)
+     * @throws ExecutionException when a chunk failed (its worker's exception as the cause); the chunks not started
+     *                            then are cancelled, as they are when this thread is interrupted
      */
     public <A, B, R> List<R> starmap(Fn2<? super A, ? super B, ? extends R> fn,
                                      List<? extends Map.Entry<? extends A, ? extends B>> pairs, int chunkSize)
@@ -1008,18 +1032,36 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
                 ValueCodec.writeList(out, seconds, 0, seconds.size(), ChildProcess::handleOf);
             }));
         }
-        chunks.forEach(this::execute);
-        return collectAll(chunks);
+        try {
+            chunks.forEach(this::execute);
+        } catch (RuntimeException e) { // a pool shut down meanwhile
+            chunks.forEach(chunk -> chunk.cancel(false)); // those not started yet do not start
+            throw e;
+        }
+        return collectAll(chunks, null);
     }
 
-    /** The chunks' results end to end, as one unmodifiable list read through (no element is copied or boxed). */
-    private static <R> List<R> collectAll(List<PoolTask<List<R>>> chunks)
+    /**
+     * The chunks' results end to end, as one unmodifiable list read through (no element is copied or boxed), once
+     * {@code done} (when not null) says they are all done. When this thread is interrupted meanwhile, or a chunk
+     * failed, the chunks not started yet are cancelled (as {@code invokeAll} cancels its unfinished tasks; a
+     * running one finishes, and its result is dropped).
+     */
+    private static <R> List<R> collectAll(List<PoolTask<List<R>>> chunks, AllDone done)
             throws InterruptedException, ExecutionException {
-        List<List<R>> parts = new ArrayList<>(chunks.size());
-        for (PoolTask<List<R>> chunk : chunks) {
-            parts.add(chunk.get());
+        try {
+            if (done != null) {
+                done.await();
+            }
+            List<List<R>> parts = new ArrayList<>(chunks.size());
+            for (PoolTask<List<R>> chunk : chunks) {
+                parts.add(chunk.get());
+            }
+            return PackedLists.concatenation(parts);
+        } catch (InterruptedException | ExecutionException | RuntimeException e) {
+            chunks.forEach(chunk -> chunk.cancel(false));
+            throw e;
         }
-        return PackedLists.concatenation(parts);
     }
 
     /** A chunk's failure, carried through an iterator. */

@@ -619,6 +619,69 @@ class ProcessPoolTest {
         assertTrue(pool.awaitTermination(60, TimeUnit.SECONDS));
     }
 
+    /** This JVM's children that run a child's main, neither as a standby nor as a training run. */
+    private static Set<Long> childJvms() {
+        Set<Long> pids = new HashSet<>();
+        ProcessHandle.current().children().forEach(p -> {
+            List<String> args = List.of(p.info().arguments().orElse(new String[0]));
+            if (args.contains(ChildMain.class.getName()) && !args.contains("--standby")
+                    && args.stream().noneMatch(a -> a.startsWith("-XX:AOTCacheOutput"))) {
+                pids.add(p.pid());
+            }
+        });
+        return pids;
+    }
+
+    @Test
+    void aPoolThatCannotStartAllItsWorkersLeavesNothingBehind() throws Exception {
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("mp4j-pool");
+        Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=10m", "tmpfs", dir.toString())
+                .redirectErrorStream(true).start();
+        org.junit.jupiter.api.Assumptions.assumeTrue(mount.waitFor() == 0, "mounting a 10 MiB tmpfs needs root");
+        String property = org.multiprocess4j.internal.memory.SharedHeap.DIRECTORY_PROPERTY;
+        String old = System.getProperty(property);
+        Set<Long> before = childJvms();
+        try {
+            System.setProperty(property, dir.toString());
+            // Room for the results queue and one worker's task queue (4 MiB each), not for the second's.
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> ProcessPool.create(2));
+            assertTrue(e.getMessage().contains(dir.toString()), e.getMessage());
+            assertEquals(before, childJvms(), "the worker that had started was ended");
+            java.nio.file.FileStore store = java.nio.file.Files.getFileStore(dir);
+            assertEquals(store.getTotalSpace(), store.getUsableSpace(), "every queue and array was freed");
+        } finally {
+            if (old == null) {
+                System.clearProperty(property);
+            } else {
+                System.setProperty(property, old);
+            }
+            new ProcessBuilder("umount", "-l", dir.toString()).start().waitFor(); // lazily: even if still held
+            java.nio.file.Files.deleteIfExists(dir);
+        }
+    }
+
+    /** Counts its run; item 0 fails. */
+    static int countOrFail(Integer item, IntValue runs) {
+        runs.getAndAdd(1);
+        if (item == 0) {
+            throw new IllegalStateException("chunk 0 fails");
+        }
+        return item;
+    }
+
+    @Test
+    void aFailedChunkCancelsTheChunksOfItsMapNotStartedYet() throws Exception {
+        try (ProcessPool pool = ProcessPool.create(1);
+             IntValue runs = SharedCTypes.rawValue(CType.c_int, 0)) {
+            List<Integer> items = java.util.stream.IntStream.range(0, 200).boxed().toList();
+            ExecutionException e = assertThrows(ExecutionException.class,
+                    () -> pool.map(item -> countOrFail(item, runs), items, 1));
+            assertTrue(e.getCause().getMessage().contains("chunk 0 fails"), e.getCause().getMessage());
+            assertEquals(1, pool.submit(() -> 1).get(60, TimeUnit.SECONDS)); // behind whatever was handed out
+            assertTrue(runs.get() < 20, runs.get() + " of 200 chunks ran after the first had failed");
+        }
+    }
+
     @Test
     void invokeAnyAndACompletionServiceWork() throws Exception {
         try (ProcessPool pool = ProcessPool.create(2)) {
