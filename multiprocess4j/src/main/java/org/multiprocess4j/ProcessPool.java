@@ -1024,6 +1024,10 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
             List<Object> seconds = new ArrayList<>();
             for (Map.Entry<? extends A, ? extends B> pair : pairs.subList(from, Math.min(pairs.size(),
                     from + chunkSize))) {
+                if (pair == null) {
+                    throw new NullPointerException("pairs must not hold null (a pair may hold nulls): pairs["
+                            + pairs.indexOf(null) + "] is null");
+                }
                 firsts.add(pair.getKey());
                 seconds.add(pair.getValue());
             }

@@ -471,6 +471,10 @@ class ProcessPoolTest {
             for (int i = 0; i < 100; i++) {
                 assertEquals(i + " x" + i, out.get(i));
             }
+            pairs.set(50, null);
+            NullPointerException e = assertThrows(NullPointerException.class,
+                    () -> pool.starmap(ProcessPoolTest::describe, pairs, 7));
+            assertTrue(e.getMessage().contains("pairs[50] is null"), e.getMessage());
         }
     }
 
