@@ -68,9 +68,9 @@ import java.util.stream.Stream;
  * }
  *
  * <p>Worker death is survived: a worker killed (SIGKILL, {@code System.exit}, out of memory: a task that throws
- * {@link OutOfMemoryError} ends its worker with {@link #OUT_OF_MEMORY_EXIT_STATUS}) fails only the task
- * it was running, with a {@link WorkerDiedException} naming the worker's pid and how it ended, and the pool starts
- * a replacement and goes on (CPython's {@code Pool} hangs for ever then, and {@code ProcessPoolExecutor} breaks the
+ * {@link OutOfMemoryError} ends its worker with {@link #OUT_OF_MEMORY_EXIT_STATUS}) fails only the task it was
+ * running, with a {@link WorkerDiedException} naming the worker's pid and how it ended, and the pool starts a
+ * replacement and goes on (CPython's {@code Pool} hangs for ever then, and {@code ProcessPoolExecutor} breaks the
  * whole pool). {@code cancel(true)} of a running task ends its worker, which is replaced; so does a task that runs
  * past its timeout, which fails with a {@link TimeoutException}. A task's exception reaches its {@code Future} with
  * the stack trace from the worker. An initializer that throws breaks the pool: its exception fails every task not
@@ -78,9 +78,9 @@ import java.util.stream.Stream;
  * task at a time; a worker running a chunk of a {@code map} or {@code starmap} holds one more chunk in its queue,
  * which it starts as soon as it has put the result before (so it never waits for this JVM between chunks), and
  * which counts as started: cancelling it returns false (a worker that goes idle while nothing waits here takes such
- * a chunk back from the other's queue, if it is still there, and runs it). The rest wait in this JVM. A task a killed worker had not
- * yet taken from its queue is never failed: it runs on another worker (unless {@code shutdownNow} killed it,
- * which returns a queued chunk among the tasks never started). Workers start with
+ * a chunk back from the other's queue, if it is still there, and runs it). The rest wait in this JVM. A task a
+ * killed worker had not yet taken from its queue is never failed: it runs on another worker (unless
+ * {@code shutdownNow} killed it, which returns a queued chunk among the tasks never started). Workers start with
  * {@link ChildProcess.StartMethod#STANDBY}: a worker takes a standby JVM that waits (one booted by
  * {@link ChildProcess#prepareStandby}, or behind an earlier child), and a replacement boots the next one behind
  * it, so that the replacements after it start warm. The first workers boot none behind them: a boot beside workers
@@ -186,8 +186,8 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
                         + "that is not Serializable?): " + e, e);
             }
             if (bytes.length + 4L > QUEUE_BYTES / 2) {
-                throw new IllegalArgumentException("the initializer is " + bytes.length + " bytes serialized, more than "
-                        + "half a worker's queue (" + QUEUE_BYTES / 2 + "): give it large data in shared memory");
+                throw new IllegalArgumentException("the initializer is " + bytes.length + " bytes serialized, more "
+                        + "than half a worker's queue (" + QUEUE_BYTES / 2 + "): give it large data in shared memory");
             }
             this.initializer = bytes;
             return this;
