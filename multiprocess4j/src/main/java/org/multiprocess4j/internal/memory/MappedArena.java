@@ -76,18 +76,40 @@ public final class MappedArena {
         Platform platform = Platform.current();
         int fd = platform.createUnnamedSharedFile(directory, size);
         ArenaRef ref = new ArenaRef(CurrentProcess.PID, CurrentProcess.START_TIME, fd, Ids.nextLong(), size);
+        boolean huge = size >= HUGE_PAGES_FROM && !"false".equals(System.getProperty(HUGE_PAGES_PROPERTY));
         MappedArena arena;
         try {
-            arena = map(platform.descriptorPath(CurrentProcess.PID, fd), ref, true);
+            arena = huge ? mapAligned(platform, fd, ref) : null;
+            if (arena == null) {
+                arena = map(platform.descriptorPath(CurrentProcess.PID, fd), ref, true);
+            }
         } catch (RuntimeException e) {
             platform.close(fd);
             throw e;
         }
         ArenaLayout.write(arena.memory, ref);
-        if (size >= HUGE_PAGES_FROM && !"false".equals(System.getProperty(HUGE_PAGES_PROPERTY))) {
+        if (huge) {
             arena.move = HugePageMoves.start(platform, fd, size, ref.arenaId());
         }
         return arena;
+    }
+
+    /**
+     * Maps a new large arena at a 2 MiB boundary, so that once it is moved onto huge pages this process's own scans
+     * walk them as such (mapped where the kernel likes, they are reached through 4 KiB entries: a sum of 100M
+     * doubles took 106-127 ms that way, 105-107 ms aligned, in one scratch run); null where it cannot, and the
+     * caller maps it as any other. Processes that attach map it as any other (a Python one aligns its own mapping).
+     */
+    private static MappedArena mapAligned(Platform platform, int fd, ArenaRef ref) {
+        long address = platform.mapAligned(fd, ref.size());
+        if (address == 0) {
+            return null;
+        }
+        Arena mapping = Arena.ofShared();
+        long length = ref.size();
+        MemorySegment memory = MemorySegment.ofAddress(address).reinterpret(length, mapping,
+                unmapped -> platform.unmap(address, length));
+        return new MappedArena(ref, memory, mapping, true);
     }
 
     /** Maps the arena another process created, checking that it is the very one the reference names. */

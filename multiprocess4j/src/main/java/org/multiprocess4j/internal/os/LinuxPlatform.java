@@ -123,6 +123,7 @@ final class LinuxPlatform implements Platform {
         static final MethodHandle MUNMAP = Libc.link("munmap", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG));
     }
 
+    private static final long PAGE = 4096;
     private static final int PROT_NONE = 0;
     private static final int PROT_READ_WRITE = 3;
     private static final int MAP_SHARED = 0x01;
@@ -328,8 +329,13 @@ final class LinuxPlatform implements Platform {
 
     @Override
     public long mapAlignedToHugePages(int fd, long size) {
-        long span = size & -HUGE_PAGE;
-        if (span == 0) {
+        return mapAligned(fd, size & -HUGE_PAGE);
+    }
+
+    @Override
+    public long mapAligned(int fd, long length) {
+        long span = (length + PAGE - 1) & -PAGE;
+        if (span <= 0) {
             return 0;
         }
         try {

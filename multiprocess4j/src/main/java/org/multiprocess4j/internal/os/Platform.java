@@ -104,6 +104,13 @@ public interface Platform {
      */
     long mapAlignedToHugePages(int fd, long size);
 
+    /**
+     * Maps the first {@code length} bytes of shared file {@code fd} (to the end of its last page) at an address
+     * aligned to a huge page: returns the address, or 0 where it cannot. The mapping keeps the file, whatever becomes
+     * of {@code fd}, until {@link #unmap} of {@code length} bytes.
+     */
+    long mapAligned(int fd, long length);
+
     /** {@link #collapseIntoHugePages}: done. */
     int COLLAPSED = 0;
     /** {@link #collapseIntoHugePages}: not now (pages in use, or no huge page free): a later try may succeed. */
@@ -119,6 +126,6 @@ public interface Platform {
      */
     int collapseIntoHugePages(long address, long length);
 
-    /** Unmaps {@code length} bytes at {@code address} that {@link #mapAlignedToHugePages} mapped. */
+    /** Unmaps {@code length} bytes at {@code address} that {@link #mapAlignedToHugePages} or {@link #mapAligned} mapped. */
     void unmap(long address, long length);
 }

@@ -32,6 +32,34 @@ class HugePageMovesTest {
         return inodes;
     }
 
+    /** The start addresses of this process's mappings of the shared-memory file with inode {@code inode}. */
+    private static Set<Long> mappingStarts(String inode) throws IOException {
+        Set<Long> starts = new TreeSet<>();
+        for (String line : Files.readAllLines(Path.of("/proc/self/maps"))) {
+            String[] f = line.trim().split("\\s+");
+            if (f.length >= 6 && f[4].equals(inode) && f[5].startsWith(SharedHeap.directory().toString())) {
+                starts.add(Long.parseUnsignedLong(f[0].substring(0, f[0].indexOf('-')), 16));
+            }
+        }
+        return starts;
+    }
+
+    @Test
+    void aLargeArrayIsMappedByItsCreatorAtAHugePageBoundary() throws IOException {
+        Set<String> before = mappedSharedFiles();
+        try (LongArray array = SharedCTypes.rawArray(CType.c_long, (MappedArena.HUGE_PAGES_FROM >> 3) * 2)) {
+            Set<String> added = mappedSharedFiles();
+            added.removeAll(before);
+            assertEquals(1, added.size(), "one new file: " + added);
+            Set<Long> starts = mappingStarts(added.iterator().next());
+            assertTrue(!starts.isEmpty() && starts.stream().allMatch(a -> a % (2L << 20) == 0),
+                    "every mapping of the array's file starts at a 2 MiB boundary: " + starts.stream()
+                            .map(Long::toHexString).toList());
+            array.set(array.length() - 1, 7);
+            assertEquals(7, array.get(array.length() - 1));
+        }
+    }
+
     @Test
     void closingALargeArrayWhileItMovesLetsEveryMappingOfItGo() throws IOException {
         Set<String> before = mappedSharedFiles();
