@@ -15,6 +15,7 @@ import java.util.concurrent.TimeoutException;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -280,6 +281,39 @@ class SyncPrimitivesTest {
                 assertEquals(0, one.await(), "a barrier of one passes at once");
             }
             assertThrows(IllegalArgumentException.class, () -> ProcessBarrier.create(0));
+        }
+    }
+
+    @Test
+    void aResetBreaksTheRoundItsPartiesWaitIn() throws Exception {
+        try (ProcessBarrier barrier = ProcessBarrier.create(2)) {
+            java.util.concurrent.CompletableFuture<Object> waiter = new java.util.concurrent.CompletableFuture<>();
+            Thread party = Thread.ofPlatform().start(() -> {
+                try {
+                    waiter.complete(barrier.await(Duration.ofSeconds(60)));
+                } catch (Exception e) {
+                    waiter.complete(e);
+                }
+            });
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (barrier.getNumberWaiting() == 0) {
+                assertTrue(System.nanoTime() < deadline, "the party never waited");
+                Thread.onSpinWait();
+            }
+            barrier.reset();
+            assertInstanceOf(BrokenBarrierException.class, waiter.get(60, TimeUnit.SECONDS),
+                    "as CyclicBarrier.reset: the waiting party's round is broken");
+            party.join();
+            assertFalse(barrier.isBroken(), "the next round is whole");
+            Thread other = Thread.ofPlatform().start(() -> {
+                try {
+                    barrier.await(Duration.ofSeconds(60));
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            barrier.await(Duration.ofSeconds(60));
+            other.join();
         }
     }
 }

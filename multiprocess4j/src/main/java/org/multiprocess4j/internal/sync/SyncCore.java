@@ -404,11 +404,11 @@ public final class SyncCore {
                     }
                     throw e;
                 }
+                if (get(SyncLayout.BROKEN) == generation + 1) {
+                    throw new BrokenBarrierException(); // this round broke: a reset, abort, timeout or death
+                }
                 if (get(SyncLayout.GENERATION) != generation) {
                     return parties - arrived;
-                }
-                if (brokenNow()) {
-                    throw new BrokenBarrierException();
                 }
                 if (Deadlines.left(deadline) <= 0) {
                     breakBarrier();
