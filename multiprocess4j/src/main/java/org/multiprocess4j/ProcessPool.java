@@ -1078,26 +1078,68 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
         }
     }
 
-    /** The results of the chunks taken from {@code next}, in the order it gives them. */
+    /**
+     * The results of the chunks taken from {@code next}, in the order it gives them: one per item, so that
+     * {@code hasNext} knows without waiting. {@code next} waits for the chunk it reads from; a failed chunk's
+     * {@code next} throws a {@link ChunkFailed} whose cause is its ExecutionException, and the following calls go on
+     * with the next chunk (the failed one's items have no results); an interrupt while waiting throws one whose
+     * cause is the InterruptedException, with the thread's interrupt kept, and a later call waits again.
+     */
     private static <R> Iterator<R> flatten(int chunks, ChunkSource<R> next) {
-        return java.util.stream.IntStream.range(0, chunks).boxed().<R>flatMap(i -> {
-            try {
-                return next.chunk(i).get().stream();
-            } catch (InterruptedException | ExecutionException e) {
-                throw new ChunkFailed(e);
+        return new Iterator<>() {
+            private int taken;
+            private Iterator<R> current = java.util.Collections.emptyIterator();
+            private PoolTask<List<R>> waiting;
+
+            @Override
+            public boolean hasNext() {
+                return current.hasNext() || waiting != null || taken < chunks;
             }
-        }).iterator();
+
+            @Override
+            public R next() {
+                while (!current.hasNext()) {
+                    if (waiting == null) {
+                        if (taken == chunks) {
+                            throw new java.util.NoSuchElementException();
+                        }
+                        try {
+                            waiting = next.chunk(taken);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                            throw new ChunkFailed(e);
+                        }
+                        taken++;
+                    }
+                    PoolTask<List<R>> chunk = waiting;
+                    try {
+                        List<R> results = chunk.get();
+                        waiting = null;
+                        current = results.iterator();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new ChunkFailed(e);
+                    } catch (ExecutionException | java.util.concurrent.CancellationException e) {
+                        waiting = null;
+                        throw new ChunkFailed(e);
+                    }
+                }
+                return current.next();
+            }
+        };
     }
 
     @FunctionalInterface
     private interface ChunkSource<R> {
-        Future<List<R>> chunk(int index) throws InterruptedException;
+        PoolTask<List<R>> chunk(int index) throws InterruptedException;
     }
 
     /**
      * As {@link #map}, streaming: the results come in the items' order as their chunks finish (Python's
      * {@code imap}). A failed chunk surfaces as a {@link RuntimeException} from {@code next()} whose cause is the
-     * {@link ExecutionException}.
+     * {@link ExecutionException}, and the next {@code next()} goes on with the chunk after it; {@code hasNext()}
+     * never waits or throws. An interrupt while {@code next()} waits throws one whose cause is the
+     * {@link InterruptedException}, the thread's interrupt kept.
      */
     public <A, R> Iterator<R> imap(Fn<? super A, ? extends R> fn, List<? extends A> items, int chunkSize) {
         List<PoolTask<List<R>>> chunks = this.<A, R>submitChunks(fn, items, chunkSize, null);

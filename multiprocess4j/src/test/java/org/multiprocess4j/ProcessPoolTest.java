@@ -298,6 +298,23 @@ class ProcessPoolTest {
             ExecutionException e = assertThrows(ExecutionException.class,
                     () -> pool.map(ProcessPoolTest::square, List.of(1, -1, 2), 1));
             assertEquals("no square for -1", e.getCause().getMessage());
+            // imap: hasNext neither waits nor throws; the failed chunk's next() throws, and the rest follow.
+            java.util.Iterator<Integer> failing = pool.imap(ProcessPoolTest::square, List.of(1, -1, 2), 1);
+            assertTrue(failing.hasNext());
+            assertEquals(1, failing.next());
+            assertTrue(failing.hasNext());
+            RuntimeException failed = assertThrows(RuntimeException.class, failing::next);
+            assertEquals("no square for -1", failed.getCause().getCause().getMessage());
+            assertTrue(failing.hasNext());
+            assertEquals(4, failing.next());
+            assertFalse(failing.hasNext());
+            assertThrows(java.util.NoSuchElementException.class, failing::next);
+            java.util.Iterator<Integer> waited = pool.imap(ProcessPoolTest::slowSquare, List.of(3), 1);
+            Thread.currentThread().interrupt();
+            RuntimeException interrupted = assertThrows(RuntimeException.class, waited::next);
+            assertInstanceOf(InterruptedException.class, interrupted.getCause());
+            assertTrue(Thread.interrupted(), "the interrupt is kept");
+            assertEquals(9, waited.next(), "a later next() waits again");
             assertThrows(IllegalArgumentException.class, () -> pool.map(ProcessPoolTest::square, items, 0));
             assertEquals(List.of(), pool.map(ProcessPoolTest::square, List.of(), 3));
             // Results of several kinds in one chunk, and one that cannot travel back.
@@ -313,6 +330,11 @@ class ProcessPoolTest {
             assertThrows(IllegalArgumentException.class, () -> pool.map(x -> x, unsent, 100));
             assertEquals(squares, pool.map(ProcessPoolTest::square, items, 50));
         }
+    }
+
+    static int slowSquare(int x) {
+        java.util.concurrent.locks.LockSupport.parkNanos(200_000_000L);
+        return x * x;
     }
 
     static Object mixedResult(int x) {
