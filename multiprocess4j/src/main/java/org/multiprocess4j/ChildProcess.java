@@ -727,7 +727,8 @@ public final class ChildProcess implements AutoCloseable {
 
     @Override
     public String toString() {
-        String state = process == null ? "initial" : process.isAlive() ? "started" : "stopped exitcode=" + exitCode();
+        String state = closed ? "closed" : process == null ? "initial" : process.isAlive() ? "started"
+                : "stopped exitcode=" + exitCode();
         return "<ChildProcess name='" + name + "' " + state + (daemon ? " daemon" : "") + ">";
     }
 }

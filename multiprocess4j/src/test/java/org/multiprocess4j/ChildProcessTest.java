@@ -144,6 +144,9 @@ class ChildProcessTest {
         assertTrue(p.toString().contains("sleeper"));
         p.kill();
         p.join();
+        assertTrue(p.toString().contains("stopped exitcode=-9"), p.toString());
+        p.close();
+        assertTrue(p.toString().contains("closed"), "toString never throws: " + p);
     }
 
     @Test
