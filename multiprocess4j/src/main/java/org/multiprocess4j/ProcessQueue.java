@@ -96,8 +96,8 @@ public final class ProcessQueue<E> extends AbstractQueue<E> implements BlockingQ
      */
     public static <E> ProcessQueue<E> attach(Handle handle) {
         HandleCodec.HandleData data = HandleCodec.decoded(handle);
-        if (!data.signature().equals("Q") || data.view() != 0 || data.count() != 1 || data.lock() != null
-                || data.bytes() <= QueueCore.HEADER || data.block() % QueueCore.ALIGNMENT != 0) {
+        if (!data.signature().equals("Q") || data.view() != 0 || data.count() != 1 || data.stride() != 0
+                || data.lock() != null || data.bytes() <= QueueCore.HEADER || data.block() % QueueCore.ALIGNMENT != 0) {
             throw new IllegalArgumentException("handle does not name a ProcessQueue: handle=" + handle);
         }
         return new ProcessQueue<>(SharedBlock.attach(data.arena(), data.block(), data.generation()), false);

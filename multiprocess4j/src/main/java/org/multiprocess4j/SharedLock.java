@@ -65,7 +65,8 @@ public abstract sealed class SharedLock implements RobustLock, SharedObject perm
     public static SharedLock attach(Handle handle) {
         HandleCodec.HandleData data = HandleCodec.decoded(handle);
         String sig = data.signature();
-        if (!sig.equals("L") && !sig.equals("R") || data.bytes() != LockLayout.SIZE || data.view() != 0) {
+        if (!sig.equals("L") && !sig.equals("R") || data.bytes() != LockLayout.SIZE || data.view() != 0
+                || data.count() != 1 || data.stride() != 0 || data.lock() != null) {
             throw new IllegalArgumentException("handle does not name a ProcessLock or ProcessRLock: handle=" + handle);
         }
         if (data.block() % LockLayout.ALIGNMENT != 0) {

@@ -35,7 +35,7 @@ abstract sealed class SharedSync implements SharedObject permits ProcessSemaphor
     static SharedBlock attachBlock(Handle handle, char signature, String what) {
         HandleCodec.HandleData data = HandleCodec.decoded(handle);
         if (!data.signature().equals(String.valueOf(signature)) || data.bytes() != SyncLayout.SIZE
-                || data.view() != 0 || data.count() != 1 || data.lock() != null) {
+                || data.view() != 0 || data.count() != 1 || data.stride() != 0 || data.lock() != null) {
             throw new IllegalArgumentException("handle does not name a " + what + ": handle=" + handle);
         }
         if (data.block() % SyncLayout.ALIGNMENT != 0) {

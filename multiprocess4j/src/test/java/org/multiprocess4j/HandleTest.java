@@ -72,4 +72,47 @@ class HandleTest {
             assertTrue(e.getMessage().contains("names no kind of object"), e.getMessage());
         }
     }
+
+    /** {@code text} with field {@code index} (0: the prefix) replaced by {@code value}. */
+    private static String withField(String text, int index, String value) {
+        String[] f = text.split(":", -1);
+        f[index] = value;
+        return String.join(":", f);
+    }
+
+    @Test
+    void shouldTakeOnlyWhatTheFormatSays() {
+        try (IntValue v = SharedCTypes.rawValue(CType.c_int, 1);
+             ProcessLock lock = ProcessLock.create();
+             ProcessEvent event = ProcessEvent.create()) {
+            String text = v.handle().toString();
+            String[] f = text.split(":");
+            String arabicPid = f[1].chars().mapToObj(c -> String.valueOf((char) ('\u0660' + c - '0')))
+                    .collect(java.util.stream.Collectors.joining());
+            for (String bad : new String[] {withField(text, 1, arabicPid), withField(text, 1, "+" + f[1]),
+                    withField(text, 4, f[4].toUpperCase(java.util.Locale.ROOT).replace("0X", "")),
+                    withField(text, 4, f[4] + "0000000000000000")}) {
+                if (bad.equals(text)) {
+                    continue; // an arena id with no letter has no upper case
+                }
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Handle.parse(bad));
+                assertTrue(e.getMessage().contains("handle='"), e.getMessage());
+            }
+            try (SharedObject one = SharedCTypes.rawValue(CType.c_byte)) { // its type needs no alignment
+                String[] b = one.handle().toString().split(":");
+                long off = Long.parseLong(b[6]) + 1;
+                String misaligned = withField(one.handle().toString(), 6, Long.toString(off));
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                        () -> SharedCTypes.attach(Handle.parse(misaligned)));
+                assertTrue(e.getMessage().contains("offset=" + off) && e.getMessage().contains("multiple of 8"),
+                        e.getMessage());
+            }
+            String lockWithLock = lock.handle() + "+" + lock.handle();
+            assertThrows(IllegalArgumentException.class, () -> ProcessLock.attach(Handle.parse(lockWithLock)));
+            String[] g = event.handle().toString().split(":", -1);
+            g[10] = "1/8";
+            String strided = String.join(":", g);
+            assertThrows(IllegalArgumentException.class, () -> ProcessEvent.attach(Handle.parse(strided)));
+        }
+    }
 }

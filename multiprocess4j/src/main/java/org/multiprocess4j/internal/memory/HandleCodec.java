@@ -154,6 +154,9 @@ public final class HandleCodec {
             throw bad(whole, "must have " + FIELDS + " ':'-separated fields starting with " + PREFIX);
         }
         try {
+            if (!lowerHex(f[4])) {
+                throw bad(whole, "has an arena id that is not 1 to 16 lower-case hexadecimal digits");
+            }
             ArenaRef arena = new ArenaRef(positive(f[1]), positive(f[2]), Math.toIntExact(positive(f[3])),
                     Long.parseUnsignedLong(f[4], 16), positive(f[5]));
             String signature;
@@ -171,19 +174,49 @@ public final class HandleCodec {
             if (slash >= 0 && stride == 0) {
                 throw bad(whole, "has a stride of 0; a contiguous array's handle has none");
             }
-            return new HandleData(signature, arena, positive(f[6]), Integer.parseUnsignedInt(f[7]), positive(f[8]),
-                    positive(f[9]), count, stride, lock, lockData);
+            return new HandleData(signature, arena, positive(f[6]), Integer.parseUnsignedInt(digits(f[7])),
+                    positive(f[8]), positive(f[9]), count, stride, lock, lockData);
         } catch (NumberFormatException | ArithmeticException e) {
             throw bad(whole, "has a field that is not a number in range (" + e.getMessage() + ")");
         }
     }
 
     private static long positive(String field) {
-        long value = Long.parseLong(field);
+        long value = Long.parseLong(digits(field));
         if (value < 0) {
             throw new NumberFormatException("negative: " + field);
         }
         return value;
+    }
+
+    /**
+     * {@code field}, if it is ASCII decimal digits only, as the format's {@code DIGIT}s are ({@code Long.parseLong}
+     * would take a sign, and any script's digits, which would give one object texts that compare unequal).
+     */
+    private static String digits(String field) {
+        if (field.isEmpty() || field.length() > 20) {
+            throw new NumberFormatException("not 1 to 20 digits: '" + field + "'");
+        }
+        for (int i = 0; i < field.length(); i++) {
+            char c = field.charAt(i);
+            if (c < '0' || c > '9') {
+                throw new NumberFormatException("not a decimal digit: '" + c + "' in '" + field + "'");
+            }
+        }
+        return field;
+    }
+
+    private static boolean lowerHex(String field) {
+        if (field.isEmpty() || field.length() > 16) {
+            return false;
+        }
+        for (int i = 0; i < field.length(); i++) {
+            char c = field.charAt(i);
+            if ((c < '0' || c > '9') && (c < 'a' || c > 'f')) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static IllegalArgumentException bad(String text, String rule) {

@@ -78,6 +78,10 @@ public final class SharedBlock {
             throw new IllegalArgumentException("block lies outside its arena: offset=" + offset + " arena size="
                     + ref.size() + " (header " + ArenaLayout.HEADER_SIZE + " bytes)");
         }
+        if (offset % SharedHeap.ALIGNMENT != 0) {
+            throw new IllegalArgumentException("no block starts there: offset=" + offset + " is not a multiple of "
+                    + SharedHeap.ALIGNMENT + ", as every block's is");
+        }
         MappedArena mapped = SharedHeap.acquire(ref);
         try {
             long size = ArenaLayout.liveBlockSize(mapped.memory(), offset, generation);
