@@ -206,8 +206,16 @@ final class ChildMain {
 
     /** Calls the static method a method reference names; what it throws is thrown as is. */
     private static void invokeStatic(Bootstrap.StaticMethod target, Object[] arguments) throws Throwable {
+        Method method = staticMethod(target);
+        Class<?>[] types = method.getParameterTypes();
+        for (int i = 0; i < types.length && i < arguments.length; i++) {
+            if (arguments[i] == null && types[i].isPrimitive()) { // as the method reference would unbox it
+                throw new NullPointerException("argument " + i + " of " + target.className() + "."
+                        + target.method() + " is null, and its parameter is a " + types[i]);
+            }
+        }
         try {
-            staticMethod(target).invoke(null, arguments);
+            method.invoke(null, arguments);
         } catch (InvocationTargetException e) {
             throw e.getCause();
         }

@@ -61,6 +61,22 @@ class ChildProcessTest {
         Thread.sleep(600_000);
     }
 
+    static void takesAnInt(int x) {
+        System.out.println(x);
+    }
+
+    @Test
+    void aNullGivenToAPrimitiveParameterFailsAsTheCallWouldInOneProcess() {
+        ChildProcess p = new ChildProcess((ChildProcess.Task1<Integer>) ChildProcessTest::takesAnInt, null);
+        p.start();
+        p.join();
+        assertEquals(ChildMain.THREW_EXIT_STATUS, p.exitCode());
+        NullPointerException e = assertInstanceOf(NullPointerException.class, p.exception());
+        assertTrue(e.getMessage().contains("argument 0") && e.getMessage().contains("takesAnInt")
+                && e.getMessage().contains("int"), e.getMessage());
+        p.close();
+    }
+
     static void touchAll(SharedLock lock, ProcessCondition condition, CharArray text, DoubleArray values,
                          List<String> plain) {
         try (var _ = lock.hold()) {
