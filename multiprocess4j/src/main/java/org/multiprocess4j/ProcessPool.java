@@ -955,7 +955,7 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
                 execute(task);
             }
         } catch (RuntimeException e) { // an item that cannot be sent, or a pool shut down meanwhile
-            chunks.forEach(chunk -> chunk.cancel(false)); // those not started yet do not start
+            cancelNotStarted(chunks);
             throw e;
         }
         return chunks;
@@ -1039,10 +1039,15 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
         try {
             chunks.forEach(this::execute);
         } catch (RuntimeException e) { // a pool shut down meanwhile
-            chunks.forEach(chunk -> chunk.cancel(false)); // those not started yet do not start
+            cancelNotStarted(chunks);
             throw e;
         }
         return collectAll(chunks, null);
+    }
+
+    /** Cancels the chunks that have not started: they never start; one that has runs on, its result dropped. */
+    private static void cancelNotStarted(List<? extends PoolTask<?>> chunks) {
+        chunks.forEach(chunk -> chunk.cancel(false));
     }
 
     /**
@@ -1063,7 +1068,7 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
             }
             return PackedLists.concatenation(parts);
         } catch (InterruptedException | ExecutionException | RuntimeException e) {
-            chunks.forEach(chunk -> chunk.cancel(false));
+            cancelNotStarted(chunks);
             throw e;
         }
     }
