@@ -435,9 +435,12 @@ public final class ChildProcess implements AutoCloseable {
             }
         }
         boolean ownCache = coldProfile != AotCache.Profile.CHILD;
-        // A child of a profile of its own looks for a standby without having a child's cache trained for it
-        List<String> command = command(travellingTarget, AotCache.Profile.CHILD, !ownCache);
-        Standby standby = startMethod == StartMethod.STANDBY && !quiet ? Standby.claim(command) : null;
+        boolean standbys = startMethod == StartMethod.STANDBY && !quiet;
+        // A child of a profile of its own looks for a standby without having a child's cache trained for it, and
+        // needs a child's command only to claim one or to boot one behind it (a pool's first workers do neither)
+        List<String> command = ownCache && !(standbys && (standbyBehind || Standby.anyWaiting())) ? null
+                : command(travellingTarget, AotCache.Profile.CHILD, !ownCache);
+        Standby standby = standbys && command != null ? Standby.claim(command) : null;
         if (standby != null && launch(standby.process(), true, standby.status(), standby.statusFile(), travellingTarget,
                 travelling)) {
             if (standbyBehind) {
@@ -458,7 +461,7 @@ public final class ChildProcess implements AutoCloseable {
             throw new IllegalStateException("cannot start a child JVM: " + e.getMessage(), e);
         }
         launch(spawned, false, statusBlock, statusFile, travellingTarget, travelling);
-        if (startMethod == StartMethod.STANDBY && !quiet && standbyBehind) {
+        if (standbys && standbyBehind) {
             Standby.bootBehind(command, spawned, false);
         }
     }

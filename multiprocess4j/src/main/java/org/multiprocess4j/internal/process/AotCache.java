@@ -6,6 +6,8 @@ import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryIteratorException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -14,8 +16,6 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HexFormat;
@@ -46,7 +46,7 @@ import java.util.zip.CRC32C;
  * <p>Integrity: a damaged cache makes the JVM that maps it crash, on every start. So each cache file carries the
  * CRC-32C of its bytes in its name, {@code <key>-<crc>.aot}, computed when it is published; this JVM checks it
  * once before the first child uses the file (and again whenever the file's size or modification time changes),
- * deletes a file that does not match, and trains a new one. {@code <key>} is a digest of the JDK, the class path
+ * deletes a file that does not match, and trains a new one. {@code <key>} is a hash of the JDK, the class path
  * and every class-path file's size and modification time, so a rebuilt jar gets a new cache.
  */
 public final class AotCache {
@@ -185,7 +185,7 @@ public final class AotCache {
     }
 
     /**
-     * The name of the cache of this JDK, class path and profile (a digest, after the profile's name but for
+     * The name of the cache of this JDK, class path and profile (a {@link KeyHash}, after the profile's name but for
      * {@link Profile#CHILD}'s), or null when no cache can be used.
      */
     static String key(String classPath, Profile profile) {
@@ -193,21 +193,50 @@ public final class AotCache {
             return null;
         }
         try {
-            MessageDigest digest = MessageDigest.getInstance("SHA-256");
-            digest.update((System.getProperty("java.home") + "\n" + System.getProperty("java.vm.version") + "\n"
-                    + profile.keyPart + "\n").getBytes(StandardCharsets.UTF_8));
+            KeyHash hash = new KeyHash();
+            hash.add(System.getProperty("java.home") + "\n" + System.getProperty("java.vm.version") + "\n"
+                    + profile.keyPart + "\n");
             for (String entry : classPath.split(File.pathSeparator)) {
                 Path file = Path.of(entry);
                 if (!entry.endsWith(".jar") || !Files.isRegularFile(file)) {
                     return null;
                 }
-                digest.update((file.toAbsolutePath() + "\n" + Files.size(file) + "\n"
-                        + Files.getLastModifiedTime(file).toMillis() + "\n").getBytes(StandardCharsets.UTF_8));
+                hash.add(file.toAbsolutePath() + "\n" + Files.size(file) + "\n"
+                        + Files.getLastModifiedTime(file).toMillis() + "\n");
             }
-            String hex = HexFormat.of().formatHex(digest.digest(), 0, 16);
+            String hex = hash.hex();
             return profile.keyPart.isEmpty() ? hex : profile.keyPart + "-" + hex;
-        } catch (IOException | NoSuchAlgorithmException | RuntimeException e) {
+        } catch (IOException | RuntimeException e) {
             return null;
+        }
+    }
+
+    /**
+     * A 128-bit hash of text, as 32 hex digits: two FNV-1a lanes of different primes, each finished by MurmurHash3's
+     * mix. It names a cache and guards nothing (the directory's ownership does, and the JVM refuses a cache made for
+     * another class path), so it need not be a cryptographic digest, whose provider set-up costs a JVM's first
+     * child some 10 ms.
+     */
+    static final class KeyHash {
+        private long first = 0xcbf29ce484222325L;
+        private long second = 0x6c62272e07bb0142L;
+
+        void add(String text) {
+            for (byte b : text.getBytes(StandardCharsets.UTF_8)) {
+                first = (first ^ (b & 0xff)) * 0x100000001b3L;
+                second = (second ^ (b & 0xff)) * 0x9e3779b97f4a7c15L;
+            }
+        }
+
+        String hex() {
+            HexFormat hex = HexFormat.of();
+            return hex.toHexDigits(mix(first)) + hex.toHexDigits(mix(second ^ first));
+        }
+
+        private static long mix(long z) {
+            z = (z ^ (z >>> 33)) * 0xff51afd7ed558ccdL;
+            z = (z ^ (z >>> 33)) * 0xc4ceb9fe1a85ec53L;
+            return z ^ (z >>> 33);
         }
     }
 
@@ -256,15 +285,24 @@ public final class AotCache {
         return null;
     }
 
-    /** The newest cache of {@code key} whose checksum holds; deletes those that do not. */
+    /**
+     * The newest cache of {@code key} whose checksum holds; deletes those that do not. (A loop, not a stream: on a
+     * JVM's first child, each lambda's bootstrap would cost it a millisecond.)
+     */
     private static Path findChecked(Path dir, String key) {
-        List<Path> candidates;
-        try (var files = Files.list(dir)) {
-            candidates = files.filter(f -> f.getFileName().toString().startsWith(key + "-")
-                    && f.getFileName().toString().endsWith(SUFFIX))
-                    .sorted(Comparator.comparing(AotCache::modified).reversed()).toList();
-        } catch (IOException e) {
+        List<Path> candidates = new ArrayList<>();
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
+            for (Path f : files) {
+                String name = f.getFileName().toString();
+                if (name.startsWith(key) && name.startsWith("-", key.length()) && name.endsWith(SUFFIX)) {
+                    candidates.add(f);
+                }
+            }
+        } catch (IOException | DirectoryIteratorException e) {
             return null;
+        }
+        if (candidates.size() > 1) {
+            candidates.sort(Comparator.comparing(AotCache::modified).reversed());
         }
         for (Path cache : candidates) {
             if (isIntact(cache, key)) {

@@ -57,6 +57,11 @@ public final class Standby {
         this.statusFile = statusFile;
     }
 
+    /** Whether any standby is waiting to be claimed. */
+    public static boolean anyWaiting() {
+        return !WAITING.isEmpty();
+    }
+
     /**
      * The standby waiting for {@code command}, claimed for one child; or null when none was waiting. The caller
      * then has the next one boot with {@link #bootBehind}.

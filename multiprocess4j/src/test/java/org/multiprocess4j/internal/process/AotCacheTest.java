@@ -7,6 +7,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -38,6 +39,24 @@ class AotCacheTest {
         Path jar = Files.writeString(dir.resolve("app.jar"), "not really a jar");
         assertNull(AotCache.key(jar + ":" + dir, CHILD), "a jar and a directory");
         assertNotNull(AotCache.key(jar.toString(), CHILD), "jars alone");
+    }
+
+    @Test
+    void aRebuiltJarGetsAnotherKey(@TempDir Path dir) throws IOException {
+        Path jar = Files.writeString(dir.resolve("app.jar"), "version 1");
+        Path other = Files.writeString(dir.resolve("lib.jar"), "a library");
+        String key = AotCache.key(jar.toString(), CHILD);
+        assertTrue(key.matches("[0-9a-f]{32}"), key);
+        assertEquals(key, AotCache.key(jar.toString(), CHILD), "the same class path, unchanged");
+        assertNotEquals(key, AotCache.key(jar + ":" + other, CHILD), "another jar on the class path");
+        assertNotEquals(key, AotCache.key(other + ":" + jar, CHILD), "another order");
+        Files.writeString(jar, "version 2");
+        Files.setLastModifiedTime(jar, FileTime.fromMillis(1_000_000_000_000L));
+        String sameSizeNewTime = AotCache.key(jar.toString(), CHILD);
+        assertNotEquals(key, sameSizeNewTime, "rewritten");
+        Files.writeString(jar, "version 2, longer");
+        Files.setLastModifiedTime(jar, FileTime.fromMillis(1_000_000_000_000L));
+        assertNotEquals(sameSizeNewTime, AotCache.key(jar.toString(), CHILD), "the same time, another size");
     }
 
     @Test
@@ -154,7 +173,7 @@ class AotCacheTest {
 
     private static Path aged(Path file, long modifiedMillis) throws IOException {
         Files.writeString(file, file.getFileName().toString());
-        Files.setLastModifiedTime(file, java.nio.file.attribute.FileTime.fromMillis(modifiedMillis));
+        Files.setLastModifiedTime(file, FileTime.fromMillis(modifiedMillis));
         return file;
     }
 
