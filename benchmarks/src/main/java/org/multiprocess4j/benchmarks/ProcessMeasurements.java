@@ -401,12 +401,30 @@ final class ProcessMeasurements {
     }
 
     /**
+     * Items per second of {@code pool} mapping {@link #tiny} over {@code items}: the median of five maps, after
+     * {@code first} more.
+     */
+    private static double medianMapRate(ProcessPool pool, List<Integer> items, int first) throws Exception {
+        double[] rates = new double[5];
+        for (int i = -first; i < rates.length; i++) {
+            long start = System.nanoTime();
+            pool.map(ProcessMeasurements::tiny, items, 10_000);
+            if (i >= 0) {
+                rates[i] = items.size() / ((System.nanoTime() - start) / 1e9);
+            }
+        }
+        java.util.Arrays.sort(rates);
+        return rates[2];
+    }
+
+    /**
      * A pool of 2, this JVM's first (its pool code cold, as CPython's pool module is when cpython_pool_bench.py
      * makes its pool; its workers cold JVMs starting from the pool workers' cache): milliseconds until made and a
      * first result is back, a no-op submit-to-result round trip in microseconds (after 1,000 tasks and a second:
      * the steady state, once this JVM and the workers have compiled the path; CPython has nothing to compile), and
      * map of a tiny function over 1,000,000 items in chunks of 10,000 in items per second, as cpython_pool_bench.py
-     * measures CPython's Pool; then the milliseconds until a second pool is made and has a first result when a
+     * measures CPython's Pool (after two maps, and again once maps have run for 3 s: the steady state, once the three
+     * JVMs have compiled the path); then the milliseconds until a second pool is made and has a first result when a
      * standby JVM was prepared before it ({@link ChildProcess#prepareStandby}).
      */
     static double[] poolFigures() throws Exception {
@@ -427,17 +445,13 @@ final class ProcessMeasurements {
             }
             double roundTrip = (System.nanoTime() - start) / 1e3 / n;
             List<Integer> items = java.util.stream.IntStream.range(0, 1_000_000).boxed().toList();
-            double[] rates = new double[5];
-            for (int i = -2; i < rates.length; i++) { // as cpython_pool_bench.py: two maps, then the median of five
-                start = System.nanoTime();
+            long mapsBegan = System.nanoTime();
+            double perSecond = medianMapRate(pool, items, 2); // as cpython_pool_bench.py: two maps, then five
+            while (System.nanoTime() - mapsBegan < 3_000_000_000L) { // then, as it does too, the steady state
                 pool.map(ProcessMeasurements::tiny, items, 10_000);
-                if (i >= 0) {
-                    rates[i] = 1_000_000 / ((System.nanoTime() - start) / 1e9);
-                }
             }
-            java.util.Arrays.sort(rates);
-            double perSecond = rates[2];
-            figures = new double[]{ready, roundTrip, perSecond, Double.NaN};
+            double steady = medianMapRate(pool, items, 0);
+            figures = new double[]{ready, roundTrip, perSecond, Double.NaN, steady};
         }
         if (!ChildProcess.prepareStandby(java.time.Duration.ofSeconds(30))) {
             throw new AssertionError("no standby got ready");
