@@ -212,8 +212,8 @@ public final class AotCache {
     }
 
     /**
-     * A 128-bit hash of text, as 32 hex digits: two FNV-1a lanes of different primes, each finished by MurmurHash3's
-     * mix. It names a cache and guards nothing (the directory's ownership does, and the JVM refuses a cache made for
+     * A 128-bit hash of text, as 32 hex digits: two FNV-1a lanes of different primes, finished by MurmurHash3's mix
+     * (the second with the first folded in). It names a cache and guards nothing (the directory's ownership does, and the JVM refuses a cache made for
      * another class path), so it need not be a cryptographic digest, whose provider set-up costs a JVM's first
      * child some 10 ms.
      */
