@@ -282,6 +282,44 @@ class ProcessPoolTest {
         return x * x;
     }
 
+    /** Many threads, platform and virtual, each waiting for its own tasks: every one gets its own outcome. */
+    @Test
+    void threadsWaitingForTheirTasksEachGetTheirOwnOutcome() throws Exception {
+        try (ProcessPool pool = ProcessPool.create(2)) {
+            List<Thread> threads = new ArrayList<>();
+            List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+            for (int t = 0; t < 6; t++) {
+                int base = t * 1000;
+                Runnable waiter = () -> {
+                    try {
+                        for (int i = 0; i < 150; i++) {
+                            int x = base + i;
+                            Future<Integer> f = i % 10 == 0 ? pool.submit(() -> fail("item " + x))
+                                    : pool.submit(() -> square(x));
+                            if (i % 10 == 0) {
+                                ExecutionException e = assertThrows(ExecutionException.class,
+                                        () -> f.get(60, TimeUnit.SECONDS));
+                                assertEquals("item " + x, e.getCause().getMessage());
+                            } else {
+                                assertEquals(x * x, i % 2 == 0 ? f.get() : f.get(60, TimeUnit.SECONDS));
+                            }
+                        }
+                    } catch (Throwable e) {
+                        failures.add(e);
+                    }
+                };
+                threads.add(t < 4 ? Thread.ofPlatform().start(waiter) : Thread.ofVirtual().start(waiter));
+            }
+            for (Thread t : threads) {
+                t.join(Duration.ofSeconds(120));
+            }
+            assertEquals(List.of(), failures);
+            Future<Integer> slow = pool.submit(() -> slowSquare(7));
+            assertThrows(java.util.concurrent.TimeoutException.class, () -> slow.get(1, TimeUnit.MICROSECONDS));
+            assertEquals(49, slow.get(60, TimeUnit.SECONDS));
+        }
+    }
+
     @Test
     void mapAndImapRunChunksInWorkersAndKeepOrderWhereAsked() throws Exception {
         try (ProcessPool pool = ProcessPool.create(2)) {
