@@ -195,6 +195,11 @@ public final class ProcessQueue<E> extends AbstractQueue<E> implements BlockingQ
         return core.takeIfFree();
     }
 
+    /** Whether the queue looks empty, read without its lock (see {@link QueueCore#looksEmpty}). */
+    boolean looksEmpty() {
+        return core.looksEmpty();
+    }
+
     // ---- BlockingQueue ----------------------------------------------------------------------------------------
 
     /**

@@ -370,6 +370,11 @@ public final class QueueCore {
         }
     }
 
+    /** Whether the ring looks empty, read without the lock: a hint, for one about to take under a lock of its own. */
+    public boolean looksEmpty() {
+        return !ready(false, 0);
+    }
+
     /** The messages in the queue now. */
     public long count() {
         return lockedRead(COUNT);
