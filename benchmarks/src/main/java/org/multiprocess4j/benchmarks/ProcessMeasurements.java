@@ -420,8 +420,8 @@ final class ProcessMeasurements {
     /**
      * A pool of 2, this JVM's first (its pool code cold, as CPython's pool module is when cpython_pool_bench.py
      * makes its pool; its workers cold JVMs starting from the pool workers' cache): milliseconds until made and a
-     * first result is back, a no-op submit-to-result round trip in microseconds (after 1,000 tasks and a second:
-     * the steady state, once this JVM and the workers have compiled the path; CPython has nothing to compile), and
+     * first result is back, a no-op submit-to-result round trip in microseconds (after 1,000 tasks and 3 s: the
+     * steady state, once this JVM and the workers have compiled the path; CPython has nothing to compile), and
      * map of a tiny function over 1,000,000 items in chunks of 10,000 in items per second, as cpython_pool_bench.py
      * measures CPython's Pool (after two maps, and again once maps have run for 3 s: the steady state, once the three
      * JVMs have compiled the path); then the milliseconds until a second pool is made and has a first result when a
@@ -433,9 +433,10 @@ final class ProcessMeasurements {
         try (ProcessPool pool = ProcessPool.create(2)) {
             pool.submit(ProcessMeasurements::poolNoop).get();
             double ready = (System.nanoTime() - start) / 1e6;
-            // Warm-up: 1,000 tasks and at least a second of the pool's life (a cold worker now links its futex calls
-            // and compiles its loop during its first tasks, rather than before its first result).
-            for (int i = 0; i < 1000 || System.nanoTime() - start < 1_000_000_000L; i++) {
+            // Warm-up: 1,000 tasks and at least 3 s of the pool's life, as the maps' steady state below (a cold worker
+            // links its futex calls and compiles its loop during its first tasks, rather than before its first result,
+            // and this JVM's compiler threads share the two cores with the round trips for a second or two more).
+            for (int i = 0; i < 1000 || System.nanoTime() - start < 3_000_000_000L; i++) {
                 pool.submit(ProcessMeasurements::poolNoop).get();
             }
             int n = 2000;
