@@ -1480,7 +1480,9 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
      * waits for that link at its second or third (a pool of one here: results ~65 ms after the start, then 3-40,
      * 4-30 and 1-5 ms after each other; the link is 30-40 ms of one of them). The collector sleeps again once every
      * worker is ready and has answered twice or has no task, or {@link #BOOT_POLL_LIMIT_NANOS} after the last start
-     * (a long initializer): looking costs each result up to that period, where a wake costs microseconds.
+     * (a long initializer): looking costs each result up to that period, where a wake costs microseconds. While a
+     * caller takes the results itself ({@link #collectWhileWaiting}) the collector parks for a slice instead, so
+     * that it neither spins beside that caller nor is woken by each put; the last such caller unparks it.
      */
     private byte[] nextResult() throws InterruptedException {
         long slice = TimeUnit.MILLISECONDS.toNanos(COLLECT_SLICE_MILLIS);
