@@ -555,16 +555,14 @@ public final class ChildProcess implements AutoCloseable {
      * using it again find it in the cache. It is not a daemon: a short-lived parent must not kill it before the
      * cache is written, or every run would train again.
      */
-    private static java.util.concurrent.CompletableFuture<?> startTraining(List<String> options,
-                                                                          AotCache.Profile profile,
-                                                                          String targetClass) {
+    private static ProcessHandle startTraining(List<String> options, AotCache.Profile profile, String targetClass) {
         ChildProcess training = (profile == AotCache.Profile.POOL_WORKER
                 ? new ChildProcess(ChildMain::trainPoolWorker, targetClass)
                 : new ChildProcess(ChildMain::train, targetClass))
                 .name("multiprocess4j-aot-training").jvmOptions(options.toArray(String[]::new));
         training.quiet = true;
         training.start();
-        return training.process.onExit();
+        return training.process.toHandle();
     }
 
     /** The handle of a shared object nested in a serialized argument, which travels as that handle; else null. */

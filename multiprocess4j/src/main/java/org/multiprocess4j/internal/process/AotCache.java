@@ -1,5 +1,7 @@
 package org.multiprocess4j.internal.process;
 
+import org.multiprocess4j.internal.os.Platform;
+
 import java.io.File;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
@@ -8,6 +10,7 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryIteratorException;
 import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -17,12 +20,12 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import java.util.zip.CRC32C;
@@ -48,6 +51,12 @@ import java.util.zip.CRC32C;
  * once before the first child uses the file (and again whenever the file's size or modification time changes),
  * deletes a file that does not match, and trains a new one. {@code <key>} is a hash of the JDK, the class path
  * and every class-path file's size and modification time, so a rebuilt jar gets a new cache.
+ *
+ * <p>One training at a time per cache, across processes: the JVM that starts one first creates
+ * {@code <key>.training} (exclusively) and writes in it the training child's pid and start time. Another JVM that
+ * finds that file while the child lives, or while a training's assembly of the cache runs, starts none and takes
+ * the cache once it is there; a file whose child is gone is taken over. A finished training whose cache is not the
+ * one published (two that raced) is deleted by the next JVM that looks the cache up.
  */
 public final class AotCache {
     /** The system property that turns the cache off when {@code false}. */
@@ -59,6 +68,10 @@ public final class AotCache {
             "-XX:AOT", "-XX:+AutoCreateSharedArchive", "-XX:ArchiveClassesAtExit", "-XX:-UseSharedSpaces",
             "-XX:+UseSharedSpaces", "-XX:SharedClassListFile", "-XX:DumpLoadedClassList", "-XX:+RecordDynamicDumpInfo");
     private static final String SUFFIX = ".aot";
+    /** The suffix of the file that says who trains a key's cache (see the class comment). */
+    private static final String MARKER_SUFFIX = ".training";
+    /** How long a claim may stay empty (its creator writes the training child's pid in it) before it is stale. */
+    private static final long MARKER_WRITE_MILLIS = 30_000;
     private static final int KEPT = 4;
     /** How long a training's configuration file may go unchanged before it is taken for a killed one's. */
     private static final long STALE_TRAINING_MILLIS = 10 * 60 * 1000;
@@ -133,11 +146,12 @@ public final class AotCache {
 
     /**
      * The options that make a child use the {@code profile}'s cache, or none when it is not there (yet, or at all).
-     * When it is missing, the first call of this JVM asks {@code trainer} (unless null) to start a training child
-     * with the options it is given, and publishes the cache once it is written.
+     * When it is missing and no process trains it, this JVM asks {@code trainer} (unless null) to start a training
+     * child with the options it is given (it returns that child's handle), and publishes the cache once it is
+     * written.
      */
     public static List<String> options(String classPath, Profile profile,
-                                       Function<List<String>, CompletableFuture<?>> trainer) {
+                                       Function<List<String>, ProcessHandle> trainer) {
         String key = key(classPath, profile);
         Path known = key == null ? null : FOUND.get(key);
         if (known != null && isIntact(known, key)) {
@@ -162,20 +176,106 @@ public final class AotCache {
         return List.of();
     }
 
-    private static void startTraining(Path dir, String key, Function<List<String>, CompletableFuture<?>> trainer) {
+    /** Starts a training of {@code key}'s cache, unless this JVM or another process trains it already. */
+    private static void startTraining(Path dir, String key, Function<List<String>, ProcessHandle> trainer) {
         synchronized (AotCache.class) {
             if (TRAININGS.getOrDefault(key, 0) >= MAX_TRAININGS || !TRAINING.add(key)) {
                 return;
             }
-            TRAININGS.merge(key, 1, Integer::sum);
         }
+        Path marker = dir.resolve(key + MARKER_SUFFIX);
+        if (!claim(dir, key, marker)) {
+            TRAINING.remove(key);
+            return;
+        }
+        TRAININGS.merge(key, 1, Integer::sum);
         Path partial = dir.resolve(key + "." + ProcessHandle.current().pid() + ".tmp");
+        ProcessHandle training;
         try {
-            trainer.apply(List.of("-XX:AOTCacheOutput=" + partial, "-Xlog:aot=off", "-Xlog:cds=off"))
-                    .whenComplete((exit, failure) -> publishWhenAssembled(partial, dir, key));
+            training = Objects.requireNonNull(trainer.apply(
+                    List.of("-XX:AOTCacheOutput=" + partial, "-Xlog:aot=off", "-Xlog:cds=off")), "training child");
         } catch (RuntimeException e) {
             log("the ahead-of-time cache training child could not start: " + e);
-            publishWhenAssembled(partial, dir, key);
+            publishWhenAssembled(partial, dir, key, marker, "");
+            return;
+        }
+        String owner = training.pid() + " " + Platform.current().processStartTime(training.pid());
+        try {
+            Files.writeString(marker, owner);
+        } catch (IOException e) {
+            // The claim stays empty: others take it for a training that has just begun, for MARKER_WRITE_MILLIS.
+        }
+        training.onExit().whenComplete((exit, failure) -> publishWhenAssembled(partial, dir, key, marker, owner));
+    }
+
+    /**
+     * Makes {@code marker} this JVM's: true when it created it, or took it over from a training that is over
+     * (see {@link #underway}); false when another process trains, or the file cannot be made.
+     */
+    private static boolean claim(Path dir, String key, Path marker) {
+        for (int attempt = 0; attempt < 2; attempt++) {
+            try {
+                Files.createFile(marker);
+                return true;
+            } catch (FileAlreadyExistsException e) {
+                if (underway(dir, key, marker)) {
+                    return false;
+                }
+                try {
+                    Files.deleteIfExists(marker); // two JVMs may both take a stale one over: a rare second training
+                } catch (IOException ignored) {
+                    return false;
+                }
+            } catch (IOException | RuntimeException e) {
+                return false;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Whether the training that {@code marker} names still runs: its child lives (the pid and start time written
+     * in it), or the marker is younger than {@link #MARKER_WRITE_MILLIS} and not written yet, or an assembly of a
+     * cache of {@code key} runs (its configuration file is younger than {@link #STALE_TRAINING_MILLIS}). The file
+     * is read as untrusted: anything but two numbers is no training.
+     */
+    static boolean underway(Path dir, String key, Path marker) {
+        long now = System.currentTimeMillis();
+        try (DirectoryStream<Path> configurations = Files.newDirectoryStream(dir, key + ".*.tmp.config")) {
+            for (Path configuration : configurations) {
+                if (now - modified(configuration) < STALE_TRAINING_MILLIS) {
+                    return true;
+                }
+            }
+        } catch (IOException | DirectoryIteratorException e) {
+            return false;
+        }
+        return markerLive(marker, now);
+    }
+
+    /** Whether {@code marker} names a living training child, or is empty and younger than MARKER_WRITE_MILLIS. */
+    private static boolean markerLive(Path marker, long now) {
+        byte[] content;
+        try (FileChannel channel = FileChannel.open(marker, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+            ByteBuffer buffer = ByteBuffer.allocate(64);
+            while (buffer.hasRemaining() && channel.read(buffer) > 0) {
+                // up to 64 bytes: a pid and a start time take fewer
+            }
+            content = Arrays.copyOf(buffer.array(), buffer.position());
+        } catch (IOException e) {
+            return false;
+        }
+        if (content.length == 0) {
+            return now - modified(marker) < MARKER_WRITE_MILLIS;
+        }
+        String[] fields = new String(content, StandardCharsets.US_ASCII).split(" ", -1);
+        try {
+            long pid = Long.parseLong(fields[0]);
+            long startTime = Long.parseLong(fields[1]);
+            return fields.length == 2 && pid > 0 && startTime >= 0
+                    && Platform.current().processStartTime(pid) == startTime;
+        } catch (NumberFormatException | ArrayIndexOutOfBoundsException e) {
+            return false;
         }
     }
 
@@ -213,9 +313,9 @@ public final class AotCache {
 
     /**
      * A 128-bit hash of text, as 32 hex digits: two FNV-1a lanes of different primes, finished by MurmurHash3's mix
-     * (the second with the first folded in). It names a cache and guards nothing (the directory's ownership does, and the JVM refuses a cache made for
-     * another class path), so it need not be a cryptographic digest, whose provider set-up costs a JVM's first
-     * child some 10 ms.
+     * (the second with the first folded in). It names a cache and guards nothing (the directory's ownership does,
+     * and the JVM refuses a cache made for another class path), so it need not be a cryptographic digest, whose
+     * provider set-up costs a JVM's first child some 10 ms.
      */
     static final class KeyHash {
         private long first = 0xcbf29ce484222325L;
@@ -291,11 +391,14 @@ public final class AotCache {
      */
     private static Path findChecked(Path dir, String key) {
         List<Path> candidates = new ArrayList<>();
+        List<Path> partials = new ArrayList<>();
         try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
             for (Path f : files) {
                 String name = f.getFileName().toString();
                 if (name.startsWith(key) && name.startsWith("-", key.length()) && name.endsWith(SUFFIX)) {
                     candidates.add(f);
+                } else if (name.startsWith(key) && name.startsWith(".", key.length()) && name.endsWith(".tmp")) {
+                    partials.add(f);
                 }
             }
         } catch (IOException | DirectoryIteratorException e) {
@@ -306,10 +409,27 @@ public final class AotCache {
         }
         for (Path cache : candidates) {
             if (isIntact(cache, key)) {
+                deleteFinished(partials);
                 return cache;
             }
         }
         return null;
+    }
+
+    /**
+     * Deletes the finished trainings among {@code partials} (no assembly runs for them: their configuration file is
+     * gone) of a key whose cache is published: they lost a race to publish, and no JVM would adopt them.
+     */
+    private static void deleteFinished(List<Path> partials) {
+        for (Path partial : partials) {
+            try {
+                if (!Files.exists(partial.resolveSibling(partial.getFileName() + ".config"))) {
+                    Files.deleteIfExists(partial);
+                }
+            } catch (IOException ignored) {
+                // Gone meanwhile, or not ours to delete: removeOldCaches deletes it within a day.
+            }
+        }
     }
 
     /** Whether {@code cache} is ours and holds the bytes its name's checksum promises; deletes it if not. */
@@ -356,7 +476,8 @@ public final class AotCache {
      * Keeps the {@value #KEPT} most recent caches of each profile (each rebuilt class path leaves one behind), and
      * deletes what trainings killed before their cache was written left: a configuration file, and the partial
      * cache beside it, that nothing has changed for {@link #STALE_TRAINING_MILLIS} (a training takes seconds); and
-     * a finished partial cache that no JVM of its class path has adopted within {@link #UNADOPTED_MILLIS}.
+     * a finished partial cache that no JVM of its class path has adopted within {@link #UNADOPTED_MILLIS}; and a
+     * training's claim whose training is over.
      */
     static void removeOldCaches(Path dir) throws IOException {
         List<Path> all;
@@ -378,6 +499,8 @@ public final class AotCache {
                 Files.deleteIfExists(f);
             } else if (name.endsWith(".tmp") && now - modified(f) > UNADOPTED_MILLIS
                     && !Files.exists(f.resolveSibling(name + ".config"))) {
+                Files.deleteIfExists(f);
+            } else if (name.endsWith(MARKER_SUFFIX) && !markerLive(f, now)) {
                 Files.deleteIfExists(f);
             }
         }
@@ -411,13 +534,17 @@ public final class AotCache {
         }
     }
 
-    /** Publishes a cache whose training outlived the JVM that started it. */
+    /** Publishes a cache whose training outlived the JVM that started it, and deletes that training's claim. */
     private static void adoptFinishedTraining(Path dir, String key) {
         try (var files = Files.list(dir)) {
             for (Path partial : files.filter(f -> f.getFileName().toString().startsWith(key + ".")
                     && f.getFileName().toString().endsWith(".tmp")).toList()) {
                 if (!Files.exists(partial.resolveSibling(partial.getFileName() + ".config"))) {
                     publish(partial, dir, key);
+                    Path marker = dir.resolve(key + MARKER_SUFFIX);
+                    if (!markerLive(marker, System.currentTimeMillis())) {
+                        Files.deleteIfExists(marker);
+                    }
                     return;
                 }
             }
@@ -432,10 +559,11 @@ public final class AotCache {
     }
 
     /**
-     * Moves the finished cache into place. The training JVM hands the assembly of the cache to a JVM of its own,
-     * which may still run when the training JVM has exited; it is done when its configuration file is gone.
+     * Moves the finished cache into place, then gives up the claim {@code marker} when it still holds {@code owner}.
+     * The training JVM hands the assembly of the cache to a JVM of its own, which may still run when the training
+     * JVM has exited; it is done when its configuration file is gone.
      */
-    private static void publishWhenAssembled(Path partial, Path dir, String key) {
+    private static void publishWhenAssembled(Path partial, Path dir, String key, Path marker, String owner) {
         Path configuration = partial.resolveSibling(partial.getFileName() + ".config");
         Thread.ofPlatform().daemon().name("multiprocess4j-aot-publish").start(() -> {
             try {
@@ -456,9 +584,21 @@ public final class AotCache {
             } catch (IOException | InterruptedException e) {
                 log("the ahead-of-time cache could not be published: " + e);
             } finally {
+                release(marker, owner);
                 TRAINING.remove(key);
             }
         });
+    }
+
+    /** Deletes {@code marker} when it holds {@code owner} (an empty one is this JVM's too): not another's claim. */
+    private static void release(Path marker, String owner) {
+        try {
+            if (Files.size(marker) <= 64 && Files.readString(marker, StandardCharsets.US_ASCII).equals(owner)) {
+                Files.deleteIfExists(marker);
+            }
+        } catch (IOException | RuntimeException ignored) {
+            // Gone, or taken over by another JVM: not ours to delete.
+        }
     }
 
     private static void log(String message) {

@@ -3,6 +3,7 @@ package org.multiprocess4j.internal.process;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.multiprocess4j.testing.Jvm;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -10,7 +11,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -160,6 +161,8 @@ class AotCacheTest {
         Path runningPartial = aged(cacheDir.resolve("k.456.tmp"), now - 5000);
         Path finishedPartial = aged(cacheDir.resolve("k.789.tmp"), now - 11 * 60 * 1000); // to adopt
         Path forgottenPartial = aged(cacheDir.resolve("old.321.tmp"), now - 25 * 60 * 60 * 1000L);
+        Path deadClaim = Files.writeString(cacheDir.resolve("k.training"), "4194305 0");
+        Path youngEmptyClaim = Files.writeString(cacheDir.resolve("j.training"), "");
         AotCache.removeOldCaches(cacheDir);
         for (int i = 0; i < 6; i++) {
             assertEquals(i < 4, Files.exists(child.get(i)), "child cache " + i);
@@ -169,6 +172,141 @@ class AotCacheTest {
         assertTrue(Files.exists(runningConfig) && Files.exists(runningPartial), "a running training's files");
         assertTrue(Files.exists(finishedPartial), "a finished training's cache, not yet published");
         assertFalse(Files.exists(forgottenPartial), "one that no JVM adopted within a day");
+        assertFalse(Files.exists(deadClaim), "a claim whose training child is gone");
+        assertTrue(Files.exists(youngEmptyClaim), "a claim just made, its child's pid not written yet");
+    }
+
+    @Test
+    void aTrainingThatAnotherProcessRunsIsNotStartedAgainUntilItsChildIsGone(@TempDir Path dir) throws Exception {
+        Path cacheDir = useCacheDirectoryIn(dir);
+        Path jar = Files.writeString(dir.resolve("app.jar"), "stand-in jar");
+        String key = AotCache.key(jar.toString(), CHILD);
+        Process otherTraining = new ProcessBuilder("sleep", "60").start();
+        try {
+            long pid = otherTraining.pid();
+            Path marker = Files.writeString(cacheDir.resolve(key + ".training"),
+                    pid + " " + Files.readString(Path.of("/proc/" + pid + "/stat")).split("\\) ")[1].split(" ")[19]);
+            AtomicInteger trainings = new AtomicInteger();
+            assertEquals(List.of(), AotCache.options(jar.toString(), CHILD, o -> fakeTraining(o, trainings)));
+            assertEquals(0, trainings.get(), "another process trains this cache");
+            assertTrue(Files.exists(marker));
+
+            otherTraining.destroyForcibly();
+            assertTrue(otherTraining.waitFor(30, TimeUnit.SECONDS));
+            assertEquals(List.of(), AotCache.options(jar.toString(), CHILD, o -> fakeTraining(o, trainings)));
+            assertEquals(1, trainings.get(), "its child is gone: this JVM trains");
+            awaitCache(cacheDir);
+            assertFalse(Files.exists(marker), "the claim is given up once the cache is published");
+        } finally {
+            otherTraining.destroyForcibly();
+        }
+    }
+
+    @Test
+    void aClaimIsReadAsUntrustedAndAnEmptyOneHoldsOnlyWhileYoung(@TempDir Path dir) throws Exception {
+        Path cacheDir = useCacheDirectoryIn(dir);
+        long now = System.currentTimeMillis();
+        AtomicInteger trainings = new AtomicInteger();
+        String[][] cases = { // content, age in seconds, whether a training is taken to run
+                {"", "1", "true"}, {"", "31", "false"}, {"garbage", "1", "false"}, {"1 2 3", "1", "false"},
+                {"-5 0", "1", "false"}, {"99999999999999999999 0", "1", "false"}, {"4194305 12", "1", "false"},
+                {"x".repeat(1 << 20), "1", "false"}};
+        for (int i = 0; i < cases.length; i++) {
+            Path jar = Files.writeString(dir.resolve("app" + i + ".jar"), "stand-in jar " + i);
+            String key = AotCache.key(jar.toString(), CHILD);
+            Path marker = aged(cacheDir.resolve(key + ".training"), now - Long.parseLong(cases[i][1]) * 1000);
+            Files.writeString(marker, cases[i][0]);
+            Files.setLastModifiedTime(marker, FileTime.fromMillis(now - Long.parseLong(cases[i][1]) * 1000));
+            boolean underway = Boolean.parseBoolean(cases[i][2]);
+            assertEquals(underway, AotCache.underway(cacheDir, key, marker), "case " + i);
+            int before = trainings.get();
+            AotCache.options(jar.toString(), CHILD, options -> fakeTraining(options, trainings));
+            assertEquals(underway ? before : before + 1, trainings.get(), "case " + i);
+            if (!underway) {
+                awaitCache(cacheDir);
+                assertFalse(Files.exists(marker), "case " + i + ": the claim taken over, and given up");
+            }
+        }
+    }
+
+    @Test
+    void anAssemblyUnderwayCountsAsATraining(@TempDir Path dir) throws Exception {
+        Path cacheDir = useCacheDirectoryIn(dir);
+        Path jar = Files.writeString(dir.resolve("app.jar"), "stand-in jar");
+        String key = AotCache.key(jar.toString(), CHILD);
+        // No process has pid 4194305 (past the kernel's limit): the claim's training child is gone.
+        Path marker = Files.writeString(cacheDir.resolve(key + ".training"), "4194305 0");
+        Path configuration = aged(cacheDir.resolve(key + ".4242.tmp.config"), System.currentTimeMillis() - 1000);
+        AtomicInteger trainings = new AtomicInteger();
+        assertTrue(AotCache.underway(cacheDir, key, marker));
+        assertEquals(List.of(), AotCache.options(jar.toString(), CHILD, options -> fakeTraining(options, trainings)));
+        assertEquals(0, trainings.get());
+        Files.setLastModifiedTime(configuration, FileTime.fromMillis(System.currentTimeMillis() - 11 * 60 * 1000));
+        assertFalse(AotCache.underway(cacheDir, key, marker), "an assembly unchanged for 10 minutes was killed");
+    }
+
+    @Test
+    void aTrainingThatLostTheRaceToPublishIsDeletedByTheNextLookUp(@TempDir Path dir) throws Exception {
+        Path cacheDir = useCacheDirectoryIn(dir);
+        Path jar = Files.writeString(dir.resolve("app.jar"), "stand-in jar");
+        String key = AotCache.key(jar.toString(), CHILD);
+        AtomicInteger trainings = new AtomicInteger();
+        AotCache.options(jar.toString(), CHILD, options -> fakeTraining(options, trainings));
+        Path cache = awaitCache(cacheDir);
+        Path lost = Files.writeString(cacheDir.resolve(key + ".4242.tmp"), "assembled cache, second");
+        Path assembling = Files.writeString(cacheDir.resolve(key + ".4343.tmp"), "half a cache");
+        Path itsConfiguration = Files.writeString(cacheDir.resolve(key + ".4343.tmp.config"), "configuration");
+        assertEquals("-XX:AOTCache=" + cache, AotCache.options(jar.toString(), CHILD, null).getFirst());
+        assertFalse(Files.exists(lost), "a finished training whose cache was not published");
+        assertTrue(Files.exists(assembling) && Files.exists(itsConfiguration), "an assembly that still runs");
+    }
+
+    @Test
+    void aTrainingThatOutlivedItsJvmIsAdoptedAndItsClaimDeleted(@TempDir Path dir) throws Exception {
+        Path cacheDir = useCacheDirectoryIn(dir);
+        Path jar = Files.writeString(dir.resolve("app.jar"), "stand-in jar");
+        String key = AotCache.key(jar.toString(), CHILD);
+        Files.writeString(cacheDir.resolve(key + ".4242.tmp"), "assembled cache");
+        // No process has pid 4194305 (past the kernel's limit): the claim's training child is gone.
+        Path marker = Files.writeString(cacheDir.resolve(key + ".training"), "4194305 0");
+        AtomicInteger trainings = new AtomicInteger();
+        List<String> options = AotCache.options(jar.toString(), CHILD, o -> fakeTraining(o, trainings));
+        assertEquals(0, trainings.get());
+        Path cache = cacheDir.resolve(key + "-" + AotCache.checksum(Path.of(options.getFirst()
+                .substring("-XX:AOTCache=".length()))) + ".aot");
+        assertEquals("-XX:AOTCache=" + cache, options.getFirst());
+        assertFalse(Files.exists(marker), "the claim of a training that is over");
+    }
+
+    @Test
+    void twoJvmsThatMissTheCacheAtOnceTrainItOnce(@TempDir Path dir) throws Exception {
+        Path cacheDir = useCacheDirectoryIn(dir);
+        Path jar = Files.writeString(dir.resolve("app.jar"), "stand-in jar");
+        Path go = dir.resolve("go");
+        List<Process> jvms = List.of(
+                Jvm.start(TrainingRace.class, cacheDir.toString(), jar.toString(), go.toString()),
+                Jvm.start(TrainingRace.class, cacheDir.toString(), jar.toString(), go.toString()));
+        try {
+            for (Process jvm : jvms) {
+                assertEquals("ready", Jvm.readLine(jvm));
+            }
+            Files.writeString(go, "go");
+            List<String> said = new java.util.ArrayList<>();
+            for (Process jvm : jvms) {
+                said.add(Jvm.readLine(jvm));
+                assertTrue(jvm.waitFor(60, TimeUnit.SECONDS));
+                assertEquals(0, jvm.exitValue());
+            }
+            assertEquals(1, said.stream().filter("trained"::equals).count(), said.toString());
+            assertEquals(1, said.stream().filter("found it trained"::equals).count(), said.toString());
+            try (var files = Files.list(cacheDir)) {
+                List<String> left = files.map(f -> f.getFileName().toString()).sorted().toList();
+                assertEquals(1, left.size(), "one cache, and nothing of a training: " + left);
+                assertTrue(left.getFirst().endsWith(".aot"), left.toString());
+            }
+        } finally {
+            jvms.forEach(Jvm::kill9);
+        }
     }
 
     private static Path aged(Path file, long modifiedMillis) throws IOException {
@@ -185,16 +323,17 @@ class AotCacheTest {
         return cacheDir;
     }
 
-    private static CompletableFuture<?> fakeTraining(List<String> options, AtomicInteger trainings) {
+    /** A training's stand-in: writes a cache where the options say, and returns a child that has nothing to do. */
+    static ProcessHandle fakeTraining(List<String> options, AtomicInteger trainings) {
         trainings.incrementAndGet();
         String output = options.getFirst().substring("-XX:AOTCacheOutput=".length());
         try {
             // Each training's cache differs, so that a rebuilt one has a name of its own.
             Files.writeString(Path.of(output), "assembled cache " + (trainings.get() - 1));
+            return new ProcessBuilder("true").start().toHandle();
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
-        return CompletableFuture.completedFuture(null);
     }
 
     /** Waits until a cache is published in {@code dir} and the training that made it has finished. */
