@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BrokenBarrierException;
+import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -281,6 +282,63 @@ class SyncPrimitivesTest {
                 assertEquals(0, one.await(), "a barrier of one passes at once");
             }
             assertThrows(IllegalArgumentException.class, () -> ProcessBarrier.create(0));
+        }
+    }
+
+    static void awaitAndSay(ProcessBarrier barrier, IntValue outcome) {
+        try {
+            barrier.await(Duration.ofSeconds(60));
+            outcome.set(1);
+        } catch (BrokenBarrierException e) {
+            outcome.set(2);
+        } catch (Exception e) {
+            outcome.set(3);
+        }
+    }
+
+    @Test
+    void anInterruptedPartyBreaksTheRoundEvenAsItsLastArrivalAsCyclicBarrierDoes() throws Exception {
+        CyclicBarrier reference = new CyclicBarrier(2);
+        Thread waiting = Thread.ofPlatform().start(() -> {
+            try {
+                reference.await(60, TimeUnit.SECONDS);
+            } catch (Exception expected) {
+                // broken by the interrupted party
+            }
+        });
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (reference.getNumberWaiting() == 0) {
+            assertTrue(System.nanoTime() < deadline, "the thread never waited");
+            Thread.sleep(2);
+        }
+        Thread.currentThread().interrupt();
+        assertThrows(InterruptedException.class, reference::await, "CyclicBarrier");
+        assertTrue(reference.isBroken());
+        waiting.join();
+
+        try (ProcessBarrier barrier = ProcessBarrier.create(2)) {
+            IntValue outcome = SharedCTypes.rawValue(CType.c_int, 0);
+            ChildProcess party = new ChildProcess(SyncPrimitivesTest::awaitAndSay, barrier, outcome);
+            party.start();
+            while (barrier.getNumberWaiting() == 0) {
+                assertTrue(System.nanoTime() < deadline, "the child never waited at the barrier");
+                Thread.sleep(2);
+            }
+            Thread.currentThread().interrupt();
+            assertThrows(InterruptedException.class, barrier::await, "the last to arrive, interrupted");
+            assertFalse(Thread.interrupted(), "the exception took the interrupt");
+            joinOk(party);
+            assertEquals(2, outcome.get(), "the party waiting in the child got BrokenBarrierException");
+            assertTrue(barrier.isBroken());
+        }
+        CyclicBarrier referenceOfOne = new CyclicBarrier(1);
+        Thread.currentThread().interrupt();
+        assertThrows(InterruptedException.class, referenceOfOne::await, "CyclicBarrier of one party");
+        assertTrue(referenceOfOne.isBroken());
+        try (ProcessBarrier one = ProcessBarrier.create(1)) { // its lock free: taken at once, then the interrupt seen
+            Thread.currentThread().interrupt();
+            assertThrows(InterruptedException.class, one::await, "a barrier of one party");
+            assertTrue(one.isBroken());
         }
     }
 

@@ -375,12 +375,23 @@ public final class SyncCore {
     public long awaitBarrier(long timeoutNanos) throws InterruptedException, BrokenBarrierException,
             TimeoutException {
         long deadline = Deadlines.after(timeoutNanos);
-        if (!lock(deadline, true)) {
+        boolean locked;
+        try {
+            locked = lock(deadline, true);
+        } catch (InterruptedException e) {
+            breakWithinGrace(); // as CyclicBarrier, whose parties take its lock uninterruptibly, then look
+            throw e;
+        }
+        if (!locked) { // held past the timeout and its grace: by a stopped process, which keeps the round whole
             throw new TimeoutException("the barrier's lock was not free within the timeout");
         }
         try {
             if (brokenNow()) {
                 throw new BrokenBarrierException();
+            }
+            if (Thread.interrupted()) { // interrupted before it arrived: as CyclicBarrier, it breaks the round
+                breakBarrier();
+                throw new InterruptedException();
             }
             long generation = get(SyncLayout.GENERATION);
             long parties = get(SyncLayout.BOUND);
@@ -421,6 +432,28 @@ public final class SyncCore {
             }
         } finally {
             lock.release();
+        }
+    }
+
+    /**
+     * Breaks the current generation for a party interrupted while it waited for the lock, once the lock comes
+     * within its grace ({@link Deadlines#LOCK_GRACE_NANOS}); a holder stopped past that keeps the round whole.
+     */
+    private void breakWithinGrace() {
+        boolean locked;
+        try {
+            locked = lock(Deadlines.after(0), false);
+        } catch (InterruptedException impossible) {
+            return; // an uninterruptible wait
+        }
+        if (locked) {
+            try {
+                if (!brokenNow()) {
+                    breakBarrier();
+                }
+            } finally {
+                lock.release();
+            }
         }
     }
 
