@@ -49,7 +49,10 @@ import java.util.zip.CRC32C;
  * <p>Integrity: a damaged cache makes the JVM that maps it crash, on every start. So each cache file carries the
  * CRC-32C of its bytes in its name, {@code <key>-<crc>.aot}, computed when it is published; this JVM checks it
  * once before the first child uses the file (and again whenever the file's size or modification time changes),
- * deletes a file that does not match, and trains a new one. {@code <key>} is a hash of the JDK, the class path
+ * deletes a file that does not match, and trains a new one. Reading 15 MB costs a JVM's first child ~7 ms here,
+ * so a file that matched has a record beside it, {@code <key>-<crc>.aot.verified}: its size, inode, device and
+ * change time to the nanosecond, which any write to it, or a file put in its place, changes (a change time cannot
+ * be set back). A later JVM that finds the record true of the file skips the read. {@code <key>} is a hash of the JDK, the class path
  * and every class-path file's size and modification time, so a rebuilt jar gets a new cache.
  *
  * <p>One training at a time per cache, across processes: the JVM that starts one first creates
@@ -68,6 +71,8 @@ public final class AotCache {
             "-XX:AOT", "-XX:+AutoCreateSharedArchive", "-XX:ArchiveClassesAtExit", "-XX:-UseSharedSpaces",
             "-XX:+UseSharedSpaces", "-XX:SharedClassListFile", "-XX:DumpLoadedClassList", "-XX:+RecordDynamicDumpInfo");
     private static final String SUFFIX = ".aot";
+    /** The suffix, after a cache's name, of the record that it was checked (see the class comment). */
+    private static final String VERIFIED_SUFFIX = ".verified";
     /** The suffix of the file that says who trains a key's cache (see the class comment). */
     private static final String MARKER_SUFFIX = ".training";
     /** How long a claim may stay empty (its creator writes the training child's pid in it) before it is stale. */
@@ -444,12 +449,17 @@ public final class AotCache {
             String name = cache.getFileName().toString();
             String recorded = name.substring(key.length() + 1, name.length() - SUFFIX.length());
             String problem = !attributes.isRegularFile() ? "is not a regular file" : unsafeBecause(cache);
-            if (problem == null && !recorded.equals(checksum(cache))) {
-                problem = "is damaged: its bytes do not match the checksum recorded when it was written";
+            if (problem == null && !verifiedBefore(cache)) {
+                if (!recorded.equals(checksum(cache))) {
+                    problem = "is damaged: its bytes do not match the checksum recorded when it was written";
+                } else {
+                    recordVerified(cache);
+                }
             }
             if (problem != null) {
                 log("deleted the ahead-of-time cache " + cache + ", which " + problem + "; a new one will be made");
                 Files.deleteIfExists(cache);
+                Files.deleteIfExists(verifiedRecord(cache));
                 CHECKED.remove(cache);
                 return false;
             }
@@ -458,6 +468,52 @@ public final class AotCache {
         } catch (IOException | RuntimeException e) {
             return false;
         }
+    }
+
+    /**
+     * Whether the record beside {@code cache} says that it was checked as it is now: same size, inode, device and
+     * change time. The record is read as untrusted: anything but that exact text is no record.
+     */
+    static boolean verifiedBefore(Path cache) {
+        try (FileChannel channel = FileChannel.open(verifiedRecord(cache), StandardOpenOption.READ,
+                LinkOption.NOFOLLOW_LINKS)) {
+            ByteBuffer buffer = ByteBuffer.allocate(128);
+            while (buffer.hasRemaining() && channel.read(buffer) > 0) {
+                // a record takes fewer than 128 bytes: a longer file is no record
+            }
+            return buffer.hasRemaining() && new String(buffer.array(), 0, buffer.position(),
+                    StandardCharsets.US_ASCII).equals(identity(cache));
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    /** Writes the record that {@code cache} was checked as it is now; without one, the next JVM checks it again. */
+    private static void recordVerified(Path cache) {
+        Path record = verifiedRecord(cache);
+        Path partial = record.resolveSibling(record.getFileName() + "." + ProcessHandle.current().pid());
+        try {
+            Files.writeString(partial, identity(cache), StandardCharsets.US_ASCII);
+            Files.move(partial, record, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException | RuntimeException e) {
+            try {
+                Files.deleteIfExists(partial);
+            } catch (IOException ignored) {
+                // left for removeOldCaches
+            }
+        }
+    }
+
+    private static Path verifiedRecord(Path cache) {
+        return cache.resolveSibling(cache.getFileName() + VERIFIED_SUFFIX);
+    }
+
+    /** A file's size, inode, device and change time in nanoseconds, as the text of its record. */
+    private static String identity(Path file) throws IOException {
+        var attributes = Files.readAttributes(file, "unix:size,ino,dev,ctime", LinkOption.NOFOLLOW_LINKS);
+        long changed = ((java.nio.file.attribute.FileTime) attributes.get("ctime"))
+                .to(java.util.concurrent.TimeUnit.NANOSECONDS);
+        return attributes.get("size") + " " + attributes.get("ino") + " " + attributes.get("dev") + " " + changed;
     }
 
     /** The CRC-32C of a file's bytes, as eight hex digits. */
@@ -476,8 +532,8 @@ public final class AotCache {
      * Keeps the {@value #KEPT} most recent caches of each profile (each rebuilt class path leaves one behind), and
      * deletes what trainings killed before their cache was written left: a configuration file, and the partial
      * cache beside it, that nothing has changed for {@link #STALE_TRAINING_MILLIS} (a training takes seconds); and
-     * a finished partial cache that no JVM of its class path has adopted within {@link #UNADOPTED_MILLIS}; and a
-     * training's claim whose training is over.
+     * a finished partial cache that no JVM of its class path has adopted within {@link #UNADOPTED_MILLIS}; a
+     * training's claim whose training is over; and a record of a check whose cache is gone, or half written.
      */
     static void removeOldCaches(Path dir) throws IOException {
         List<Path> all;
@@ -489,6 +545,7 @@ public final class AotCache {
                     && profileOf(f.getFileName().toString()) == profile).toList();
             for (Path old : caches.subList(Math.min(KEPT, caches.size()), caches.size())) {
                 Files.deleteIfExists(old);
+                Files.deleteIfExists(verifiedRecord(old));
             }
         }
         long now = System.currentTimeMillis();
@@ -502,6 +559,11 @@ public final class AotCache {
                 Files.deleteIfExists(f);
             } else if (name.endsWith(MARKER_SUFFIX) && !markerLive(f, now)) {
                 Files.deleteIfExists(f);
+            } else if (name.endsWith(SUFFIX + VERIFIED_SUFFIX) && !Files.exists(f.resolveSibling(
+                    name.substring(0, name.length() - VERIFIED_SUFFIX.length())), LinkOption.NOFOLLOW_LINKS)) {
+                Files.deleteIfExists(f); // the record of a cache that is gone
+            } else if (name.contains(SUFFIX + VERIFIED_SUFFIX + ".") && now - modified(f) > STALE_TRAINING_MILLIS) {
+                Files.deleteIfExists(f); // a record being written when its JVM was killed
             }
         }
     }
@@ -555,7 +617,9 @@ public final class AotCache {
 
     /** Moves a finished cache into place under the name that records its checksum. */
     private static void publish(Path partial, Path dir, String key) throws IOException {
-        Files.move(partial, dir.resolve(key + "-" + checksum(partial) + SUFFIX), StandardCopyOption.ATOMIC_MOVE);
+        Path cache = dir.resolve(key + "-" + checksum(partial) + SUFFIX);
+        Files.move(partial, cache, StandardCopyOption.ATOMIC_MOVE);
+        recordVerified(cache); // after the move, which changes the file's change time
     }
 
     /**

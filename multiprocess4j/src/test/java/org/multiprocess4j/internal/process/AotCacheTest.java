@@ -128,6 +128,39 @@ class AotCacheTest {
     }
 
     @Test
+    void aCheckedCacheHasARecordTrueOnlyOfTheFileAsItWasChecked(@TempDir Path dir) throws Exception {
+        Path cacheDir = useCacheDirectoryIn(dir);
+        Path jar = Files.writeString(dir.resolve("app.jar"), "stand-in jar");
+        AtomicInteger trainings = new AtomicInteger();
+        AotCache.options(jar.toString(), CHILD, o -> fakeTraining(o, trainings));
+        Path cache = awaitCache(cacheDir);
+        Path record = cache.resolveSibling(cache.getFileName() + ".verified");
+        assertTrue(Files.isRegularFile(record), "written when the cache was published");
+        assertTrue(AotCache.verifiedBefore(cache));
+
+        Files.write(cache, Files.readAllBytes(cache)); // the same bytes, but written: its change time moves
+        assertFalse(AotCache.verifiedBefore(cache), "a written file is checked again");
+        assertEquals("-XX:AOTCache=" + cache, AotCache.options(jar.toString(), CHILD, null).getFirst());
+        assertTrue(AotCache.verifiedBefore(cache), "checked again, and recorded");
+
+        String text = Files.readString(record);
+        for (String forged : List.of("", text + " ", text.replace(' ', '\t'), "x".repeat(1 << 16), text + "\n")) {
+            Files.writeString(record, forged);
+            assertFalse(AotCache.verifiedBefore(cache), "a record that is not exactly the file's: " + forged.length());
+        }
+        Files.delete(record);
+        Files.writeString(record.resolveSibling(record.getFileName() + ".999"), text); // a killed writer's
+        assertFalse(AotCache.verifiedBefore(cache));
+        Files.setLastModifiedTime(record.resolveSibling(record.getFileName() + ".999"),
+                FileTime.fromMillis(System.currentTimeMillis() - 11 * 60 * 1000));
+        Path orphan = Files.writeString(cacheDir.resolve("gone-00000000.aot.verified"), text);
+        AotCache.removeOldCaches(cacheDir);
+        assertFalse(Files.exists(record.resolveSibling(record.getFileName() + ".999")), "a half-written record");
+        assertFalse(Files.exists(orphan), "the record of a cache that is gone");
+        assertTrue(Files.exists(cache));
+    }
+
+    @Test
     void eachProfileHasACacheOfItsOwnAndTrainsOnlyWhenAsked(@TempDir Path dir) throws Exception {
         Path cacheDir = useCacheDirectoryIn(dir);
         Path jar = Files.writeString(dir.resolve("app.jar"), "stand-in jar");
@@ -301,8 +334,9 @@ class AotCacheTest {
             assertEquals(1, said.stream().filter("found it trained"::equals).count(), said.toString());
             try (var files = Files.list(cacheDir)) {
                 List<String> left = files.map(f -> f.getFileName().toString()).sorted().toList();
-                assertEquals(1, left.size(), "one cache, and nothing of a training: " + left);
-                assertTrue(left.getFirst().endsWith(".aot"), left.toString());
+                assertEquals(2, left.size(), "one cache and its record, and nothing of a training: " + left);
+                assertTrue(left.get(0).endsWith(".aot") && left.get(1).equals(left.get(0) + ".verified"),
+                        left.toString());
             }
         } finally {
             jvms.forEach(Jvm::kill9);
