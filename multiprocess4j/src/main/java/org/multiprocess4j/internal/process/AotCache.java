@@ -596,14 +596,20 @@ public final class AotCache {
         }
     }
 
-    /** Publishes a cache whose training outlived the JVM that started it, and deletes that training's claim. */
+    /**
+     * Publishes a cache whose training outlived the JVM that started it, and deletes that training's claim; nothing
+     * while the claim's training child runs (its cache is not finished).
+     */
     private static void adoptFinishedTraining(Path dir, String key) {
+        Path marker = dir.resolve(key + MARKER_SUFFIX);
+        if (Files.exists(marker, LinkOption.NOFOLLOW_LINKS) && markerLive(marker, System.currentTimeMillis())) {
+            return;
+        }
         try (var files = Files.list(dir)) {
             for (Path partial : files.filter(f -> f.getFileName().toString().startsWith(key + ".")
                     && f.getFileName().toString().endsWith(".tmp")).toList()) {
                 if (!Files.exists(partial.resolveSibling(partial.getFileName() + ".config"))) {
                     publish(partial, dir, key);
-                    Path marker = dir.resolve(key + MARKER_SUFFIX);
                     if (!markerLive(marker, System.currentTimeMillis())) {
                         Files.deleteIfExists(marker);
                     }

@@ -312,6 +312,29 @@ class AotCacheTest {
     }
 
     @Test
+    void aCacheIsNotAdoptedWhileItsTrainingChildRuns(@TempDir Path dir) throws Exception {
+        Path cacheDir = useCacheDirectoryIn(dir);
+        Path jar = Files.writeString(dir.resolve("app.jar"), "stand-in jar");
+        String key = AotCache.key(jar.toString(), CHILD);
+        Process training = new ProcessBuilder("sleep", "60").start();
+        try {
+            long pid = training.pid();
+            Path marker = Files.writeString(cacheDir.resolve(key + ".training"),
+                    pid + " " + Files.readString(Path.of("/proc/" + pid + "/stat")).split("\\) ")[1].split(" ")[19]);
+            Path partial = Files.writeString(cacheDir.resolve(key + ".4242.tmp"), "half a cache");
+            assertEquals(List.of(), AotCache.options(jar.toString(), CHILD, null));
+            assertTrue(Files.exists(partial) && Files.exists(marker), "left to the training");
+            training.destroyForcibly();
+            assertTrue(training.waitFor(30, TimeUnit.SECONDS));
+            assertTrue(AotCache.options(jar.toString(), CHILD, null).getFirst().startsWith("-XX:AOTCache="),
+                    "adopted once the training child is gone");
+            assertFalse(Files.exists(marker));
+        } finally {
+            training.destroyForcibly();
+        }
+    }
+
+    @Test
     void twoJvmsThatMissTheCacheAtOnceTrainItOnce(@TempDir Path dir) throws Exception {
         Path cacheDir = useCacheDirectoryIn(dir);
         Path jar = Files.writeString(dir.resolve("app.jar"), "stand-in jar");

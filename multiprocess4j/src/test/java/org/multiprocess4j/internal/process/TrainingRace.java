@@ -7,8 +7,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * One of two JVMs that miss a cache at the same moment: says "ready", waits for the go file, looks the cache up
- * with a stand-in training that takes 3 s, then says whether it trained, and ends once the cache is published and
- * its own training, if any, is over. Arguments: the cache directory, the jar, the go file.
+ * with a stand-in training that writes its cache after 3 s, then says whether it trained, and ends once the cache
+ * is published and its own training, if any, is over. Arguments: the cache directory, the jar, the go file.
  */
 final class TrainingRace {
     private TrainingRace() {
@@ -27,9 +27,9 @@ final class TrainingRace {
         AtomicInteger trainings = new AtomicInteger();
         List<String> options = AotCache.options(jar, AotCache.Profile.CHILD, o -> {
             trainings.incrementAndGet();
-            try {
-                Files.writeString(Path.of(o.getFirst().substring("-XX:AOTCacheOutput=".length())), "assembled cache");
-                return new ProcessBuilder("sleep", "3").start().toHandle();
+            try { // as a real training, it writes the cache as it ends
+                return new ProcessBuilder("sh", "-c", "sleep 3; printf 'assembled cache' > \"$0\"",
+                        o.getFirst().substring("-XX:AOTCacheOutput=".length())).start().toHandle();
             } catch (java.io.IOException e) {
                 throw new IllegalStateException(e);
             }
