@@ -216,9 +216,7 @@ class AotCacheTest {
         String key = AotCache.key(jar.toString(), CHILD);
         Process otherTraining = new ProcessBuilder("sleep", "60").start();
         try {
-            long pid = otherTraining.pid();
-            Path marker = Files.writeString(cacheDir.resolve(key + ".training"),
-                    pid + " " + Files.readString(Path.of("/proc/" + pid + "/stat")).split("\\) ")[1].split(" ")[19]);
+            Path marker = claimOf(cacheDir, key, otherTraining);
             AtomicInteger trainings = new AtomicInteger();
             assertEquals(List.of(), AotCache.options(jar.toString(), CHILD, o -> fakeTraining(o, trainings)));
             assertEquals(0, trainings.get(), "another process trains this cache");
@@ -318,9 +316,7 @@ class AotCacheTest {
         String key = AotCache.key(jar.toString(), CHILD);
         Process training = new ProcessBuilder("sleep", "60").start();
         try {
-            long pid = training.pid();
-            Path marker = Files.writeString(cacheDir.resolve(key + ".training"),
-                    pid + " " + Files.readString(Path.of("/proc/" + pid + "/stat")).split("\\) ")[1].split(" ")[19]);
+            Path marker = claimOf(cacheDir, key, training);
             Path partial = Files.writeString(cacheDir.resolve(key + ".4242.tmp"), "half a cache");
             assertEquals(List.of(), AotCache.options(jar.toString(), CHILD, null));
             assertTrue(Files.exists(partial) && Files.exists(marker), "left to the training");
@@ -364,6 +360,13 @@ class AotCacheTest {
         } finally {
             jvms.forEach(Jvm::kill9);
         }
+    }
+
+    /** The claim on {@code key}'s training that a JVM whose training child is {@code child} writes. */
+    private static Path claimOf(Path cacheDir, String key, Process child) throws IOException {
+        String stat = Files.readString(Path.of("/proc/" + child.pid() + "/stat"));
+        String startTime = stat.substring(stat.lastIndexOf(')') + 2).split(" ")[19];
+        return Files.writeString(cacheDir.resolve(key + ".training"), child.pid() + " " + startTime);
     }
 
     private static Path aged(Path file, long modifiedMillis) throws IOException {
