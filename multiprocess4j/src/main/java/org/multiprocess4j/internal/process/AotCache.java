@@ -20,7 +20,6 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
@@ -77,6 +76,8 @@ public final class AotCache {
     private static final String MARKER_SUFFIX = ".training";
     /** How long a claim may stay empty (its creator writes the training child's pid in it) before it is stale. */
     private static final long MARKER_WRITE_MILLIS = 30_000;
+    /** The most bytes a claim or a record of a check may hold: each takes fewer. */
+    private static final int SMALL_FILE_BYTES = 127;
     private static final int KEPT = 4;
     /** How long a training's configuration file may go unchanged before it is taken for a killed one's. */
     private static final long STALE_TRAINING_MILLIS = 10 * 60 * 1000;
@@ -260,20 +261,14 @@ public final class AotCache {
 
     /** Whether {@code marker} names a living training child, or is empty and younger than MARKER_WRITE_MILLIS. */
     private static boolean markerLive(Path marker, long now) {
-        byte[] content;
-        try (FileChannel channel = FileChannel.open(marker, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
-            ByteBuffer buffer = ByteBuffer.allocate(64);
-            while (buffer.hasRemaining() && channel.read(buffer) > 0) {
-                // up to 64 bytes: a pid and a start time take fewer
-            }
-            content = Arrays.copyOf(buffer.array(), buffer.position());
-        } catch (IOException e) {
+        String content = readSmall(marker);
+        if (content == null) {
             return false;
         }
-        if (content.length == 0) {
+        if (content.isEmpty()) {
             return now - modified(marker) < MARKER_WRITE_MILLIS;
         }
-        String[] fields = new String(content, StandardCharsets.US_ASCII).split(" ", -1);
+        String[] fields = content.split(" ", -1);
         try {
             long pid = Long.parseLong(fields[0]);
             long startTime = Long.parseLong(fields[1]);
@@ -475,16 +470,35 @@ public final class AotCache {
      * change time. The record is read as untrusted: anything but that exact text is no record.
      */
     static boolean verifiedBefore(Path cache) {
-        try (FileChannel channel = FileChannel.open(verifiedRecord(cache), StandardOpenOption.READ,
-                LinkOption.NOFOLLOW_LINKS)) {
-            ByteBuffer buffer = ByteBuffer.allocate(128);
-            while (buffer.hasRemaining() && channel.read(buffer) > 0) {
-                // a record takes fewer than 128 bytes: a longer file is no record
-            }
-            return buffer.hasRemaining() && new String(buffer.array(), 0, buffer.position(),
-                    StandardCharsets.US_ASCII).equals(identity(cache));
+        String record = readSmall(verifiedRecord(cache));
+        try {
+            return record != null && record.equals(identity(cache));
         } catch (IOException | RuntimeException e) {
             return false;
+        }
+    }
+
+    /**
+     * The text of a claim or a record, read as untrusted: null unless it is a regular file (not a link, nor a FIFO
+     * whose open would wait for a writer) of at most {@link #SMALL_FILE_BYTES} bytes.
+     */
+    private static String readSmall(Path file) {
+        try {
+            BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class,
+                    LinkOption.NOFOLLOW_LINKS);
+            if (!attributes.isRegularFile() || attributes.size() > SMALL_FILE_BYTES) {
+                return null;
+            }
+            try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+                ByteBuffer buffer = ByteBuffer.allocate(SMALL_FILE_BYTES + 1);
+                while (buffer.hasRemaining() && channel.read(buffer) > 0) {
+                    // at most one byte past the limit: a longer file is none of ours
+                }
+                return buffer.position() > SMALL_FILE_BYTES ? null
+                        : new String(buffer.array(), 0, buffer.position(), StandardCharsets.US_ASCII);
+            }
+        } catch (IOException | RuntimeException e) {
+            return null;
         }
     }
 
@@ -608,7 +622,8 @@ public final class AotCache {
         try (var files = Files.list(dir)) {
             for (Path partial : files.filter(f -> f.getFileName().toString().startsWith(key + ".")
                     && f.getFileName().toString().endsWith(".tmp")).toList()) {
-                if (!Files.exists(partial.resolveSibling(partial.getFileName() + ".config"))) {
+                if (!Files.exists(partial.resolveSibling(partial.getFileName() + ".config"))
+                        && Files.isRegularFile(partial, LinkOption.NOFOLLOW_LINKS)) { // a FIFO's read would wait
                     publish(partial, dir, key);
                     if (!markerLive(marker, System.currentTimeMillis())) {
                         Files.deleteIfExists(marker);
@@ -663,7 +678,7 @@ public final class AotCache {
     /** Deletes {@code marker} when it holds {@code owner} (an empty one is this JVM's too): not another's claim. */
     private static void release(Path marker, String owner) {
         try {
-            if (Files.size(marker) <= 64 && Files.readString(marker, StandardCharsets.US_ASCII).equals(owner)) {
+            if (owner.equals(readSmall(marker))) {
                 Files.deleteIfExists(marker);
             }
         } catch (IOException | RuntimeException ignored) {

@@ -149,6 +149,15 @@ class AotCacheTest {
             assertFalse(AotCache.verifiedBefore(cache), "a record that is not exactly the file's: " + forged.length());
         }
         Files.delete(record);
+        Files.createSymbolicLink(record, cacheDir.resolve("elsewhere"));
+        Files.writeString(cacheDir.resolve("elsewhere"), text);
+        assertFalse(AotCache.verifiedBefore(cache), "a link is no record");
+        Files.delete(record);
+        assertEquals(0, new ProcessBuilder("mkfifo", record.toString()).start().waitFor());
+        assertFalse(AotCache.verifiedBefore(cache), "a FIFO is no record, and is not opened: that would wait");
+        assertFalse(AotCache.underway(cacheDir, "none", record), "nor a claim");
+        Files.delete(record);
+        Files.delete(cacheDir.resolve("elsewhere"));
         Files.writeString(record.resolveSibling(record.getFileName() + ".999"), text); // a killed writer's
         assertFalse(AotCache.verifiedBefore(cache));
         Files.setLastModifiedTime(record.resolveSibling(record.getFileName() + ".999"),
@@ -297,6 +306,8 @@ class AotCacheTest {
         Path cacheDir = useCacheDirectoryIn(dir);
         Path jar = Files.writeString(dir.resolve("app.jar"), "stand-in jar");
         String key = AotCache.key(jar.toString(), CHILD);
+        assertEquals(0, new ProcessBuilder("mkfifo", cacheDir.resolve(key + ".4141.tmp").toString()).start()
+                .waitFor()); // not a cache, and not opened: its read would wait
         Files.writeString(cacheDir.resolve(key + ".4242.tmp"), "assembled cache");
         // No process has pid 4194305 (past the kernel's limit): the claim's training child is gone.
         Path marker = Files.writeString(cacheDir.resolve(key + ".training"), "4194305 0");
