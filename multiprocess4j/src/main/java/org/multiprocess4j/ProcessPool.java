@@ -628,7 +628,7 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
                 for (int i = 0; i < firsts.size(); i++) {
                     out.add(fn.apply(firsts.get(i), seconds.get(i)));
                 }
-                return new Results(out);
+                return new ChunkResults(out);
             }
             default -> throw new IllegalStateException("a task message of unknown operation " + op);
         }
@@ -686,7 +686,7 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
     }
 
     /** A chunk's results, written as a list that may be packed ({@link ValueCodec#writeList}). */
-    private record Results(List<Object> values) {
+    private record ChunkResults(List<Object> values) {
     }
 
     /**
@@ -723,10 +723,10 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
 
     /** A result message: slot, task id, whether it succeeded, and the value or exception. */
     private static byte[] outcome(int slot, long id, boolean ok, Object outcome) {
-        ValueCodec.Out out = resultHeader(slot, id, ok, outcome instanceof Results r ? 16 + 9 * r.values().size()
+        ValueCodec.Out out = resultHeader(slot, id, ok, outcome instanceof ChunkResults r ? 16 + 9 * r.values().size()
                 : 64);
         try {
-            if (outcome instanceof Results r) {
+            if (outcome instanceof ChunkResults r) {
                 ValueCodec.writeList(out, r.values(), 0, r.values().size(), ChildProcess::handleOf);
             } else {
                 ValueCodec.write(out, outcome, ChildProcess::handleOf);
@@ -1108,25 +1108,55 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
     }
 
     /**
-     * The results of the chunks taken from {@code next}, in the order it gives them: one per item, so that
-     * {@code hasNext} knows without waiting. {@code next} waits for the chunk it reads from; a failed chunk's
+     * The results of {@link #imap} or {@link #imapUnordered}, as they come: an iterator that can be closed when the
+     * rest of its results are not wanted. {@code close()} cancels the chunks no worker has started (one running, or
+     * queued behind a running one, finishes, and its results are dropped), so that the pool's workers go on with
+     * other tasks; after it, {@code hasNext()} is false. Closing is optional: an iterator read to its end has
+     * nothing left to cancel.
+     *
+     * @param <R> the results' type
+     */
+    public interface Results<R> extends Iterator<R>, AutoCloseable {
+        /** Cancels the chunks not started yet; the results not read are dropped. Closing again does nothing. */
+        @Override
+        void close();
+    }
+
+    /**
+     * The results of the {@code all} chunks, taken from {@code next} in the order it gives them: one per item, so
+     * that {@code hasNext} knows without waiting. {@code next} waits for the chunk it reads from; a failed chunk's
      * {@code next} throws a {@link ChunkFailed} whose cause is its ExecutionException, and the following calls go on
      * with the next chunk (the failed one's items have no results); an interrupt while waiting throws one whose
      * cause is the InterruptedException, with the thread's interrupt kept, and a later call waits again.
      */
-    private static <R> Iterator<R> flatten(int chunks, ChunkSource<R> next) {
-        return new Iterator<>() {
+    private static <R> Results<R> flatten(List<PoolTask<List<R>>> all, ChunkSource<R> next) {
+        int chunks = all.size();
+        return new Results<>() {
             private int taken;
             private Iterator<R> current = java.util.Collections.emptyIterator();
             private PoolTask<List<R>> waiting;
+            private boolean closed;
 
             @Override
             public boolean hasNext() {
-                return current.hasNext() || waiting != null || taken < chunks;
+                return !closed && (current.hasNext() || waiting != null || taken < chunks);
+            }
+
+            @Override
+            public void close() {
+                if (!closed) {
+                    closed = true;
+                    current = java.util.Collections.emptyIterator();
+                    waiting = null;
+                    cancelNotStarted(all);
+                }
             }
 
             @Override
             public R next() {
+                if (closed) {
+                    throw new java.util.NoSuchElementException("the results were closed");
+                }
                 while (!current.hasNext()) {
                     if (waiting == null) {
                         if (taken == chunks) {
@@ -1168,21 +1198,23 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
      * {@code imap}). A failed chunk surfaces as a {@link RuntimeException} from {@code next()} whose cause is the
      * {@link ExecutionException}, and the next {@code next()} goes on with the chunk after it; {@code hasNext()}
      * never waits or throws. An interrupt while {@code next()} waits throws one whose cause is the
-     * {@link InterruptedException}, the thread's interrupt kept.
+     * {@link InterruptedException}, the thread's interrupt kept. Closing the results cancels the chunks not started
+     * (see {@link Results}): {@code try (var results = pool.imap(...)) { ... break; ... }} stops the work a loop
+     * leaves early, which Python's {@code imap} runs to its end.
      */
-    public <A, R> Iterator<R> imap(Fn<? super A, ? extends R> fn, List<? extends A> items, int chunkSize) {
+    public <A, R> Results<R> imap(Fn<? super A, ? extends R> fn, List<? extends A> items, int chunkSize) {
         List<PoolTask<List<R>>> chunks = this.<A, R>submitChunks(fn, items, chunkSize, null);
-        return flatten(chunks.size(), chunks::get);
+        return flatten(chunks, chunks::get);
     }
 
     /**
      * As {@link #imap}, in the order the chunks finish (Python's {@code imap_unordered}); each chunk's results stay
      * in their items' order.
      */
-    public <A, R> Iterator<R> imapUnordered(Fn<? super A, ? extends R> fn, List<? extends A> items, int chunkSize) {
+    public <A, R> Results<R> imapUnordered(Fn<? super A, ? extends R> fn, List<? extends A> items, int chunkSize) {
         BlockingQueue<PoolTask<?>> finished = new LinkedBlockingQueue<>();
-        int count = this.<A, R>submitChunks(fn, items, chunkSize, finished::add).size();
-        return flatten(count, i -> {
+        List<PoolTask<List<R>>> chunks = this.<A, R>submitChunks(fn, items, chunkSize, finished::add);
+        return flatten(chunks, i -> {
             @SuppressWarnings("unchecked")
             PoolTask<List<R>> chunk = (PoolTask<List<R>>) finished.take();
             return chunk;

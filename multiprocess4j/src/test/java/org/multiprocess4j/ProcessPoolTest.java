@@ -370,6 +370,46 @@ class ProcessPoolTest {
         }
     }
 
+    static int countThenWait(Integer item, IntValue ran, ProcessEvent gate) {
+        ran.incrementAndGet();
+        try {
+            if (item > 0 && !gate.await(Duration.ofSeconds(60))) {
+                throw new IllegalStateException("the gate never opened");
+            }
+        } catch (InterruptedException e) {
+            throw new IllegalStateException(e);
+        }
+        return item;
+    }
+
+    @Test
+    void closingImapResultsCancelsTheChunksNotStarted() throws Exception {
+        try (ProcessPool pool = ProcessPool.create(1);
+             IntValue ran = SharedCTypes.rawValue(CType.c_int, 0);
+             ProcessEvent gate = ProcessEvent.create()) {
+            List<Integer> items = java.util.stream.IntStream.range(0, 100).boxed().toList();
+            for (boolean ordered : List.of(true, false)) {
+                ran.set(0);
+                gate.clear();
+                ProcessPool.Results<Integer> results;
+                try (ProcessPool.Results<Integer> r = ordered ? pool.imap(x -> countThenWait(x, ran, gate), items, 1)
+                        : pool.imapUnordered(x -> countThenWait(x, ran, gate), items, 1)) {
+                    results = r;
+                    assertEquals(0, r.next(), "item 0 does not wait at the gate");
+                    assertTrue(r.hasNext());
+                }
+                assertFalse(results.hasNext(), "closed");
+                assertThrows(java.util.NoSuchElementException.class, results::next);
+                results.close(); // again: nothing
+                gate.set();
+                assertEquals(7, pool.submit(() -> 7).get(60, TimeUnit.SECONDS), "the pool goes on");
+                // The worker ran item 1 (at the gate when closed) and perhaps item 2, queued behind it; no other.
+                assertTrue(ran.get() >= 2 && ran.get() <= 3, (ordered ? "imap" : "imapUnordered") + " ran "
+                        + ran.get() + " of 100 chunks");
+            }
+        }
+    }
+
     static int slowSquare(int x) {
         java.util.concurrent.locks.LockSupport.parkNanos(200_000_000L);
         return x * x;
