@@ -202,7 +202,8 @@ public final class AotCache {
                     List.of("-XX:AOTCacheOutput=" + partial, "-Xlog:aot=off", "-Xlog:cds=off")), "training child");
         } catch (RuntimeException e) {
             log("the ahead-of-time cache training child could not start: " + e);
-            publishWhenAssembled(partial, dir, key, marker, "");
+            release(marker, ""); // no training: another JVM may try
+            TRAINING.remove(key);
             return;
         }
         String owner = training.pid() + " " + Platform.current().processStartTime(training.pid());

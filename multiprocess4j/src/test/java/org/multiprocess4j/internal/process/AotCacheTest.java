@@ -243,6 +243,21 @@ class AotCacheTest {
     }
 
     @Test
+    void aTrainingThatCannotStartLeavesNoClaimAndIsTriedAgain(@TempDir Path dir) throws Exception {
+        Path cacheDir = useCacheDirectoryIn(dir);
+        Path jar = Files.writeString(dir.resolve("app.jar"), "stand-in jar");
+        String key = AotCache.key(jar.toString(), CHILD);
+        assertEquals(List.of(), AotCache.options(jar.toString(), CHILD, o -> {
+            throw new IllegalStateException("no JVM to start");
+        }));
+        assertFalse(Files.exists(cacheDir.resolve(key + ".training")), "no claim left");
+        AtomicInteger trainings = new AtomicInteger();
+        AotCache.options(jar.toString(), CHILD, o -> fakeTraining(o, trainings));
+        assertEquals(1, trainings.get(), "tried again");
+        awaitCache(cacheDir);
+    }
+
+    @Test
     void aClaimIsReadAsUntrustedAndAnEmptyOneHoldsOnlyWhileYoung(@TempDir Path dir) throws Exception {
         Path cacheDir = useCacheDirectoryIn(dir);
         long now = System.currentTimeMillis();
