@@ -78,6 +78,9 @@ public final class AotCache {
     private static final long MARKER_WRITE_MILLIS = 30_000;
     /** The most bytes a claim or a record of a check may hold: each takes fewer. */
     private static final int SMALL_FILE_BYTES = 127;
+    /** The mode of every file this class writes, as of the directory: owner-only, whatever the umask. */
+    private static final java.nio.file.attribute.FileAttribute<Set<java.nio.file.attribute.PosixFilePermission>>
+            OWNER_ONLY = PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"));
     private static final int KEPT = 4;
     /** How long a training's configuration file may go unchanged before it is taken for a killed one's. */
     private static final long STALE_TRAINING_MILLIS = 10 * 60 * 1000;
@@ -222,7 +225,7 @@ public final class AotCache {
     private static boolean claim(Path dir, String key, Path marker) {
         for (int attempt = 0; attempt < 2; attempt++) {
             try {
-                Files.createFile(marker);
+                Files.createFile(marker, OWNER_ONLY);
                 return true;
             } catch (FileAlreadyExistsException e) {
                 if (underway(dir, key, marker)) {
@@ -230,8 +233,10 @@ public final class AotCache {
                 }
                 try {
                     Files.deleteIfExists(marker); // two JVMs may both take a stale one over: a rare second training
-                } catch (IOException ignored) {
-                    return false;
+                } catch (IOException notDeleted) { // a directory by that name, say: trainings go on, unclaimed
+                    log("the ahead-of-time cache directory holds " + marker + ", which is no training's claim and "
+                            + "cannot be removed (" + notDeleted + "): JVMs may train a cache at the same time");
+                    return true;
                 }
             } catch (IOException | RuntimeException e) {
                 return false;
@@ -250,7 +255,7 @@ public final class AotCache {
         long now = System.currentTimeMillis();
         try (DirectoryStream<Path> configurations = Files.newDirectoryStream(dir, key + ".*.tmp.config")) {
             for (Path configuration : configurations) {
-                if (now - modified(configuration) < STALE_TRAINING_MILLIS) {
+                if (age(configuration, now) < STALE_TRAINING_MILLIS) {
                     return true;
                 }
             }
@@ -267,7 +272,7 @@ public final class AotCache {
             return false;
         }
         if (content.isEmpty()) {
-            return now - modified(marker) < MARKER_WRITE_MILLIS;
+            return age(marker, now) < MARKER_WRITE_MILLIS;
         }
         String[] fields = content.split(" ", -1);
         try {
@@ -509,6 +514,7 @@ public final class AotCache {
         Path partial = record.resolveSibling(record.getFileName() + "." + ProcessHandle.current().pid());
         try {
             Files.writeString(partial, identity(cache), StandardCharsets.US_ASCII);
+            Files.setPosixFilePermissions(partial, OWNER_ONLY.value());
             Files.move(partial, record, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException | RuntimeException e) {
             try {
@@ -548,39 +554,70 @@ public final class AotCache {
      * deletes what trainings killed before their cache was written left: a configuration file, and the partial
      * cache beside it, that nothing has changed for {@link #STALE_TRAINING_MILLIS} (a training takes seconds); and
      * a finished partial cache that no JVM of its class path has adopted within {@link #UNADOPTED_MILLIS}; a
-     * training's claim whose training is over; and a record of a check whose cache is gone, or half written.
+     * training's claim whose training is over; and a record of a check whose cache is gone, or half written. Only
+     * files named as this class names them are looked at (see {@link OwnNames}): the directory may hold others. A
+     * file that cannot be deleted is left, and the others are still looked at.
      */
     static void removeOldCaches(Path dir) throws IOException {
         List<Path> all;
         try (var files = Files.list(dir)) {
-            all = files.sorted(Comparator.comparing(AotCache::modified).reversed()).toList();
+            all = files.filter(f -> OwnNames.PATTERN.matcher(f.getFileName().toString()).matches())
+                    .sorted(Comparator.comparing(AotCache::modified).reversed()).toList();
         }
         for (Profile profile : Profile.values()) {
             List<Path> caches = all.stream().filter(f -> f.getFileName().toString().endsWith(SUFFIX)
                     && profileOf(f.getFileName().toString()) == profile).toList();
             for (Path old : caches.subList(Math.min(KEPT, caches.size()), caches.size())) {
-                Files.deleteIfExists(old);
-                Files.deleteIfExists(verifiedRecord(old));
+                deleteQuietly(old);
+                deleteQuietly(verifiedRecord(old));
             }
         }
         long now = System.currentTimeMillis();
         for (Path f : all) {
             String name = f.getFileName().toString();
-            if (name.endsWith(".tmp.config") && now - modified(f) > STALE_TRAINING_MILLIS) {
-                Files.deleteIfExists(f.resolveSibling(name.substring(0, name.length() - ".config".length())));
-                Files.deleteIfExists(f);
-            } else if (name.endsWith(".tmp") && now - modified(f) > UNADOPTED_MILLIS
+            if (name.endsWith(".tmp.config") && age(f, now) > STALE_TRAINING_MILLIS) {
+                deleteQuietly(f.resolveSibling(name.substring(0, name.length() - ".config".length())));
+                deleteQuietly(f);
+            } else if (name.endsWith(".tmp") && age(f, now) > UNADOPTED_MILLIS
                     && !Files.exists(f.resolveSibling(name + ".config"))) {
-                Files.deleteIfExists(f);
+                deleteQuietly(f);
             } else if (name.endsWith(MARKER_SUFFIX) && !markerLive(f, now)) {
-                Files.deleteIfExists(f);
+                deleteQuietly(f);
             } else if (name.endsWith(SUFFIX + VERIFIED_SUFFIX) && !Files.exists(f.resolveSibling(
                     name.substring(0, name.length() - VERIFIED_SUFFIX.length())), LinkOption.NOFOLLOW_LINKS)) {
-                Files.deleteIfExists(f); // the record of a cache that is gone
-            } else if (name.contains(SUFFIX + VERIFIED_SUFFIX + ".") && now - modified(f) > STALE_TRAINING_MILLIS) {
-                Files.deleteIfExists(f); // a record being written when its JVM was killed
+                deleteQuietly(f); // the record of a cache that is gone
+            } else if (name.contains(SUFFIX + VERIFIED_SUFFIX + ".") && age(f, now) > STALE_TRAINING_MILLIS) {
+                deleteQuietly(f); // a record being written when its JVM was killed
             }
         }
+    }
+
+    /**
+     * The names this class gives files: {@code <key>-<crc>.aot} and its record {@code .verified} (and
+     * {@code .verified.<pid>} while written), {@code <key>.<pid>.tmp} and {@code .tmp.config}, {@code <key>.training},
+     * where a key is 32 hex digits after its profile's name. A holder class: only the clean-up compiles it.
+     */
+    private static final class OwnNames {
+        static final java.util.regex.Pattern PATTERN = java.util.regex.Pattern.compile(
+                "(pool-worker-)?[0-9a-f]{32}(-[0-9a-f]{8}\\.aot(\\.verified(\\.[0-9]+)?)?|\\.[0-9]+\\.tmp(\\.config)?"
+                        + "|\\.training)");
+    }
+
+    private static void deleteQuietly(Path file) {
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException ignored) {
+            // A directory by that name, or not ours to delete: left as it is.
+        }
+    }
+
+    /**
+     * How old a file is by its modification time; one dated more than a second ahead (the clock set back since)
+     * counts as ancient, so that it holds nothing up until the clock catches up.
+     */
+    private static long age(Path file, long now) {
+        long age = now - modified(file);
+        return age < -1000 ? Long.MAX_VALUE : Math.max(age, 0);
     }
 
     /** The profile whose cache a file of the cache directory is, by its name. */
@@ -639,6 +676,9 @@ public final class AotCache {
 
     /** Moves a finished cache into place under the name that records its checksum. */
     private static void publish(Path partial, Path dir, String key) throws IOException {
+        // Owner-only, as the directory: the JVM writes it as the umask says (0664 under 002), which the check of
+        // each cache before use would refuse, and the cache be trained again by every JVM.
+        Files.setPosixFilePermissions(partial, OWNER_ONLY.value());
         Path cache = dir.resolve(key + "-" + checksum(partial) + SUFFIX);
         Files.move(partial, cache, StandardCopyOption.ATOMIC_MOVE);
         recordVerified(cache); // after the move, which changes the file's change time

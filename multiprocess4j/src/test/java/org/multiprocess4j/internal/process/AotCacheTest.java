@@ -162,7 +162,7 @@ class AotCacheTest {
         assertFalse(AotCache.verifiedBefore(cache));
         Files.setLastModifiedTime(record.resolveSibling(record.getFileName() + ".999"),
                 FileTime.fromMillis(System.currentTimeMillis() - 11 * 60 * 1000));
-        Path orphan = Files.writeString(cacheDir.resolve("gone-00000000.aot.verified"), text);
+        Path orphan = Files.writeString(cacheDir.resolve(key(7) + "-00000000.aot.verified"), text);
         AotCache.removeOldCaches(cacheDir);
         assertFalse(Files.exists(record.resolveSibling(record.getFileName() + ".999")), "a half-written record");
         assertFalse(Files.exists(orphan), "the record of a cache that is gone");
@@ -194,17 +194,29 @@ class AotCacheTest {
         List<Path> child = new java.util.ArrayList<>();
         List<Path> pool = new java.util.ArrayList<>();
         for (int i = 0; i < 6; i++) { // i = 0 the newest
-            child.add(aged(cacheDir.resolve("c" + i + "-00000000.aot"), now - i * 1000));
-            pool.add(aged(cacheDir.resolve("pool-worker-p" + i + "-00000000.aot"), now - i * 1000 - 500));
+            child.add(aged(cacheDir.resolve(key(i) + "-00000000.aot"), now - i * 1000));
+            pool.add(aged(cacheDir.resolve("pool-worker-" + key(10 + i) + "-00000000.aot"), now - i * 1000 - 500));
         }
-        Path staleConfig = aged(cacheDir.resolve("k.123.tmp.config"), now - 11 * 60 * 1000);
-        Path stalePartial = aged(cacheDir.resolve("k.123.tmp"), now - 11 * 60 * 1000);
-        Path runningConfig = aged(cacheDir.resolve("k.456.tmp.config"), now - 5000);
-        Path runningPartial = aged(cacheDir.resolve("k.456.tmp"), now - 5000);
-        Path finishedPartial = aged(cacheDir.resolve("k.789.tmp"), now - 11 * 60 * 1000); // to adopt
-        Path forgottenPartial = aged(cacheDir.resolve("old.321.tmp"), now - 25 * 60 * 60 * 1000L);
-        Path deadClaim = Files.writeString(cacheDir.resolve("k.training"), "4194305 0");
-        Path youngEmptyClaim = Files.writeString(cacheDir.resolve("j.training"), "");
+        String k = key(100);
+        Path staleConfig = aged(cacheDir.resolve(k + ".123.tmp.config"), now - 11 * 60 * 1000);
+        Path stalePartial = aged(cacheDir.resolve(k + ".123.tmp"), now - 11 * 60 * 1000);
+        Path runningConfig = aged(cacheDir.resolve(k + ".456.tmp.config"), now - 5000);
+        Path runningPartial = aged(cacheDir.resolve(k + ".456.tmp"), now - 5000);
+        Path finishedPartial = aged(cacheDir.resolve(k + ".789.tmp"), now - 11 * 60 * 1000); // to adopt
+        Path forgottenPartial = aged(cacheDir.resolve(key(101) + ".321.tmp"), now - 25 * 60 * 60 * 1000L);
+        Path futurePartial = aged(cacheDir.resolve(key(102) + ".321.tmp"), now + 24 * 60 * 60 * 1000L);
+        Path deadClaim = Files.writeString(cacheDir.resolve(k + ".training"), "4194305 0");
+        Path youngEmptyClaim = Files.writeString(cacheDir.resolve(key(103) + ".training"), "");
+        Path futureEmptyClaim = aged(cacheDir.resolve(key(104) + ".training"), now + 24 * 60 * 60 * 1000L);
+        Files.writeString(futureEmptyClaim, "");
+        Files.setLastModifiedTime(futureEmptyClaim, FileTime.fromMillis(now + 24 * 60 * 60 * 1000L));
+        Path claimDirectory = Files.createDirectories(cacheDir.resolve(key(105) + ".training").resolve("x"));
+        List<Path> foreign = List.of( // named as ours are not: another program's, left alone
+                aged(cacheDir.resolve("notes.training"), now - 25 * 60 * 60 * 1000L),
+                aged(cacheDir.resolve("report.aot.verified"), now - 25 * 60 * 60 * 1000L),
+                aged(cacheDir.resolve("backup.aot.verified.tar"), now - 25 * 60 * 60 * 1000L),
+                aged(cacheDir.resolve("old.321.tmp"), now - 25 * 60 * 60 * 1000L),
+                aged(cacheDir.resolve(key(106).toUpperCase() + ".1.tmp"), now - 25 * 60 * 60 * 1000L));
         AotCache.removeOldCaches(cacheDir);
         for (int i = 0; i < 6; i++) {
             assertEquals(i < 4, Files.exists(child.get(i)), "child cache " + i);
@@ -214,8 +226,27 @@ class AotCacheTest {
         assertTrue(Files.exists(runningConfig) && Files.exists(runningPartial), "a running training's files");
         assertTrue(Files.exists(finishedPartial), "a finished training's cache, not yet published");
         assertFalse(Files.exists(forgottenPartial), "one that no JVM adopted within a day");
+        assertFalse(Files.exists(futurePartial), "one dated a day ahead: the clock was set back");
         assertFalse(Files.exists(deadClaim), "a claim whose training child is gone");
         assertTrue(Files.exists(youngEmptyClaim), "a claim just made, its child's pid not written yet");
+        assertFalse(Files.exists(futureEmptyClaim), "an empty claim dated a day ahead");
+        assertTrue(Files.exists(claimDirectory), "a directory is not deleted, and the clean-up goes on");
+        for (Path f : foreign) {
+            assertTrue(Files.exists(f), f.getFileName().toString());
+        }
+    }
+
+    /** Looks the cache of {@code jar} up with a stand-in trainer, which must train once and publish. */
+    private static void assertTrainsOnce(Path cacheDir, Path jar, String why) throws Exception {
+        AtomicInteger trainings = new AtomicInteger();
+        AotCache.options(jar.toString(), CHILD, o -> fakeTraining(o, trainings));
+        assertEquals(1, trainings.get(), why);
+        awaitCache(cacheDir);
+    }
+
+    /** A key as the cache names them: 32 hex digits. */
+    private static String key(int n) {
+        return String.format("%032x", n);
     }
 
     @Test
@@ -251,10 +282,54 @@ class AotCacheTest {
             throw new IllegalStateException("no JVM to start");
         }));
         assertFalse(Files.exists(cacheDir.resolve(key + ".training")), "no claim left");
+        assertTrainsOnce(cacheDir, jar, "tried again");
+    }
+
+    @Test
+    void aCacheWrittenUnderAGroupWritableUmaskIsPublishedOwnerOnlyAndUsed(@TempDir Path dir) throws Exception {
+        Path cacheDir = useCacheDirectoryIn(dir);
+        Path jar = Files.writeString(dir.resolve("app.jar"), "stand-in jar");
         AtomicInteger trainings = new AtomicInteger();
-        AotCache.options(jar.toString(), CHILD, o -> fakeTraining(o, trainings));
-        assertEquals(1, trainings.get(), "tried again");
-        awaitCache(cacheDir);
+        AotCache.options(jar.toString(), CHILD, o -> {
+            ProcessHandle training = fakeTraining(o, trainings);
+            try { // as the JVM writes it under umask 002
+                Files.setPosixFilePermissions(Path.of(o.getFirst().substring("-XX:AOTCacheOutput=".length())),
+                        PosixFilePermissions.fromString("rw-rw-r--"));
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+            return training;
+        });
+        Path cache = awaitCache(cacheDir);
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(cache)));
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(
+                cache.resolveSibling(cache.getFileName() + ".verified"))), "its record too");
+        assertEquals("-XX:AOTCache=" + cache, AotCache.options(jar.toString(), CHILD, null).getFirst());
+        assertEquals(1, trainings.get());
+    }
+
+    @Test
+    void aClaimThatIsADirectoryIsSaidAndTrainingGoesOn(@TempDir Path dir) throws Exception {
+        Path cacheDir = useCacheDirectoryIn(dir);
+        Path jar = Files.writeString(dir.resolve("app.jar"), "stand-in jar");
+        String key = AotCache.key(jar.toString(), CHILD);
+        Files.createDirectories(cacheDir.resolve(key + ".training").resolve("x"));
+        assertTrainsOnce(cacheDir, jar, "trained, unclaimed");
+    }
+
+    @Test
+    void aClaimDatedAheadOfTheClockHoldsNothingUp(@TempDir Path dir) throws Exception {
+        Path cacheDir = useCacheDirectoryIn(dir);
+        Path jar = Files.writeString(dir.resolve("app.jar"), "stand-in jar");
+        String key = AotCache.key(jar.toString(), CHILD);
+        long dayAhead = System.currentTimeMillis() + 24 * 60 * 60 * 1000L;
+        Path marker = aged(cacheDir.resolve(key + ".training"), dayAhead);
+        Files.writeString(marker, "");
+        Files.setLastModifiedTime(marker, FileTime.fromMillis(dayAhead));
+        Path configuration = aged(cacheDir.resolve(key + ".4242.tmp.config"), dayAhead);
+        assertFalse(AotCache.underway(cacheDir, key, marker), "an empty claim and a configuration dated a day ahead");
+        assertTrainsOnce(cacheDir, jar, "trained");
+        assertFalse(Files.exists(configuration), "taken for a killed training's, and cleaned");
     }
 
     @Test
