@@ -20,10 +20,10 @@ import java.util.concurrent.TimeoutException;
  * about 20 ms), as {@code CyclicBarrier} breaks when a waiting thread is interrupted, and so does a party that dies
  * inside the barrier's own bookkeeping. A timeout or an interrupt of one party breaks it too, as in
  * {@code CyclicBarrier}: an interrupt that comes before the party arrives included (an interrupted thread that
- * would be the last to arrive breaks the round rather than completing it). The one exception: a party whose
- * bookkeeping lock a stopped process holds for longer than the timeout and a 50 ms grace gets its
- * {@link TimeoutException} without breaking the round, which it cannot touch. A broken barrier
- * stays broken until {@link #reset()}. (A party that dies before it arrives cannot be told from a slow one: give
+ * would be the last to arrive breaks the round rather than completing it). A party that times out or is
+ * interrupted while a stopped or starved process holds the barrier's bookkeeping lock gets its exception on time
+ * (after the timeout, and a 50 ms grace for the lock), and the round breaks as soon as the lock is free. A broken
+ * barrier stays broken until {@link #reset()}. (A party that dies before it arrives cannot be told from a slow one: give
  * {@code await} a timeout where that matters.) The barrier watches the processes of its first 64 waiting parties;
  * a barrier of more parties works as well, but the death of a waiting party beyond those is seen only through a
  * timeout.

@@ -375,14 +375,16 @@ public final class SyncCore {
     public long awaitBarrier(long timeoutNanos) throws InterruptedException, BrokenBarrierException,
             TimeoutException {
         long deadline = Deadlines.after(timeoutNanos);
+        long round = read(SyncLayout.GENERATION); // the round this party would arrive in, for a break without it
         boolean locked;
         try {
             locked = lock(deadline, true);
         } catch (InterruptedException e) {
-            breakWithinGrace(); // as CyclicBarrier, whose parties take its lock uninterruptibly, then look
+            breakRound(round, true); // as CyclicBarrier, whose parties take its lock uninterruptibly, then look
             throw e;
         }
-        if (!locked) { // held past the timeout and its grace: by a stopped process, which keeps the round whole
+        if (!locked) { // held past the timeout and its grace: a stopped or starved holder
+            breakRound(round, false);
             throw new TimeoutException("the barrier's lock was not free within the timeout");
         }
         try {
@@ -436,24 +438,42 @@ public final class SyncCore {
     }
 
     /**
-     * Breaks the current generation for a party interrupted while it waited for the lock, once the lock comes
-     * within its grace ({@link Deadlines#LOCK_GRACE_NANOS}); a holder stopped past that keeps the round whole.
+     * Breaks {@code round} for a party that timed out or was interrupted before it could take the lock: now, when
+     * {@code waitNow} and the lock comes within its grace ({@link Deadlines#LOCK_GRACE_NANOS}); else on a thread
+     * of its own as soon as the lock is free, so that the caller's exception is not late and the parties waiting
+     * in the round are told all the same. A round that has ended meanwhile is left as it is.
      */
-    private void breakWithinGrace() {
+    private void breakRound(long round, boolean waitNow) {
+        if (waitNow && breakIfCurrent(round, Deadlines.after(0))) {
+            return;
+        }
+        Thread.ofVirtual().name("multiprocess4j barrier break").start(() -> {
+            try {
+                breakIfCurrent(round, Long.MAX_VALUE);
+            } catch (RuntimeException closed) {
+                // The barrier was closed meanwhile: nobody waits in it.
+            }
+        });
+    }
+
+    /** Takes the lock by {@code deadline}, then breaks {@code round} if it is still current; false if not taken. */
+    private boolean breakIfCurrent(long round, long deadline) {
         boolean locked;
         try {
-            locked = lock(Deadlines.after(0), false);
+            locked = lock(deadline, false);
         } catch (InterruptedException impossible) {
-            return; // an uninterruptible wait
+            return false; // an uninterruptible wait
         }
-        if (locked) {
-            try {
-                if (!brokenNow()) {
-                    breakBarrier();
-                }
-            } finally {
-                lock.release();
+        if (!locked) {
+            return false;
+        }
+        try {
+            if (get(SyncLayout.GENERATION) == round && !brokenNow()) {
+                breakBarrier();
             }
+            return true;
+        } finally {
+            lock.release();
         }
     }
 
