@@ -80,8 +80,11 @@ import java.util.stream.Stream;
  * which it starts as soon as it has put the result before (so it never waits for this JVM between chunks), and
  * which counts as started: cancelling it returns false (a worker that goes idle while nothing waits here takes such
  * a chunk back from the other's queue, if it is still there, and runs it). The rest wait in this JVM. A task a
- * killed worker had not yet taken from its queue is never failed: it runs on another worker (unless
- * {@code shutdownNow} killed it, which returns a queued chunk among the tasks never started). Workers start with
+ * killed worker had not yet taken from its queue is never failed once that worker had said it was ready: it runs
+ * on another worker (unless {@code shutdownNow} killed it, which returns a queued chunk among the tasks never
+ * started). A worker that dies before it is ready (its JVM killed as it starts, a JVM that cannot start, an
+ * initializer that ends its JVM) fails the task handed to it, with the same exception: a pool whose workers
+ * cannot start says so, rather than starting them for ever. Workers start with
  * {@link ChildProcess.StartMethod#STANDBY}: a worker takes a standby JVM that waits (one booted by
  * {@link ChildProcess#prepareStandby}, or behind an earlier child), and a replacement boots the next one behind
  * it, so that the replacements after it start warm. The first workers boot none behind them: a boot beside workers
@@ -129,7 +132,7 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
         private final int exitCode;
 
         WorkerDiedException(long pid, int exitCode) {
-            super("the worker running this task (pid " + pid + ") ended " + (exitCode < 0 ? "by signal " + -exitCode
+            super("the worker given this task (pid " + pid + ") ended " + (exitCode < 0 ? "by signal " + -exitCode
                     : "with exit code " + exitCode + (exitCode == OUT_OF_MEMORY_EXIT_STATUS
                     ? " (as a worker that runs out of memory does)" : "")) + " before the task finished");
             this.pid = pid;
@@ -271,7 +274,7 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
      * halfway, 200 us no better than 50).
      */
     private static final long CALLER_COLLECTS_NANOS = 50_000;
-    /** How often the collector looks at the results while a worker warms up (see {@link #nextResult}). */
+    /** How often the collector looks at the results while a worker warms up (see {@link #awaitResult}). */
     private static final long BOOT_POLL_NANOS = 200_000;
     /** How long after a worker's start the collector looks rather than sleeps, at most. */
     private static final long BOOT_POLL_LIMIT_NANOS = 1_000_000_000;
@@ -325,7 +328,7 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
         boolean ready;
         /** When its process was started (System.nanoTime). */
         long started;
-        /** The messages it has put past its ready one, counted up to 2 (see {@link #nextResult}). */
+        /** The messages it has put past its ready one, counted up to 2 (see {@link #awaitResult}). */
         int answers;
         /** Its process's pid, kept for after the pool has closed the process. */
         long pid;
@@ -523,7 +526,7 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
                     slot, id, results));
             if (done == 0) {
                 // On a thread of its own, while this one takes and runs the next task: the collector looks for
-                // this worker's first two answers (see nextResult); the third may have to wake it.
+                // this worker's first two answers (see awaitResult); the third may have to wake it.
                 EventCount.prepare();
             }
         }
@@ -1384,14 +1387,13 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
         return task.timeoutNanos > 0 ? Math.max(1, System.nanoTime() + task.timeoutNanos) : 0;
     }
 
-    /** Puts a message on a worker's queue, which holds at most two tasks and has room for them: it never waits. */
+    /**
+     * Puts a message on a worker's queue, which holds at most two tasks and has room for them: it waits only for the
+     * queue's lock, whatever the calling thread's interrupt (the caller's, kept for it: a hand-over cut short would
+     * leave the worker's slot holding a task the worker never gets).
+     */
     private static void send(Worker w, byte[] m) {
-        try {
-            w.tasks.putEncoded(m);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new RejectedExecutionException("interrupted while handing a task to a worker", e);
-        }
+        w.tasks.putEncodedUninterruptibly(m);
     }
 
     private synchronized void cancelled(PoolTask<?> task, boolean interrupt) {
@@ -1413,21 +1415,22 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
     /** The collector: completes futures from the results queue, and replaces workers that died or timed out. */
     private void collect() {
         while (true) {
-            byte[] m;
             try {
-                m = nextResult();
+                awaitResult();
             } catch (InterruptedException e) {
                 return;
             }
             synchronized (this) {
                 try {
                     // Deaths first, results after: a worker puts its last result before it exits, so a death seen
-                    // here has its results in the queue by now, and only a task with none is failed.
+                    // here has its results in the queue by now, and only a task with none is failed. Results are
+                    // taken here, under the monitor, as the callers take theirs: so they are completed in the
+                    // order the workers put them (a worker's queued task is its current one's successor).
                     boolean[] dead = new boolean[workers.length];
                     for (int i = 0; i < workers.length; i++) {
                         dead[i] = !workers[i].process.isAlive();
                     }
-                    for (; m != null; m = results.takeEncoded(0)) {
+                    for (byte[] m; (m = results.takeEncoded(0)) != null; ) {
                         complete(m);
                     }
                     replaceDead(dead);
@@ -1459,14 +1462,14 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
     /**
      * Takes results in the caller's thread while it waits for {@code task}, for up to {@link #CALLER_COLLECTS_NANOS}
      * (or {@code timeoutNanos}, when shorter): a result then goes from the worker to the waiting thread directly,
-     * and the collector stands aside meanwhile (see {@link #nextResult}). A result is taken and completed under
+     * and the collector stands aside meanwhile (see {@link #awaitResult}). A result is taken and completed under
      * this pool's monitor, as the collector does, so that a worker's death is never seen between the two.
      */
     private void collectWhileWaiting(PoolTask<?> task, long timeoutNanos) {
         if (task.isDone()) {
             return;
         }
-        long until = System.nanoTime() + Math.min(CALLER_COLLECTS_NANOS, timeoutNanos);
+        long until = System.nanoTime() + Math.max(0, Math.min(CALLER_COLLECTS_NANOS, timeoutNanos));
         callersCollecting.incrementAndGet();
         try {
             while (!task.isDone() && System.nanoTime() - until < 0) {
@@ -1504,42 +1507,40 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
     }
 
     /**
-     * The next result message, or null after a slice without one. While a worker warms up the collector looks at
-     * the results every {@link #BOOT_POLL_NANOS} rather than sleeping on them: a put then has no sleeper to wake, so
-     * a cold worker says it is ready and puts its first two results without linking the futex calls on its way
-     * (20-40 ms each in a cold JVM on two cores, which would also slow the other workers' start). It has them
-     * linked on a thread of its own once its first result is out: a worker given tasks one after another still
-     * waits for that link at its second or third (a pool of one here: results ~65 ms after the start, then 3-40,
-     * 4-30 and 1-5 ms after each other; the link is 30-40 ms of one of them). The collector sleeps again once every
-     * worker is ready and has answered twice or has no task, or {@link #BOOT_POLL_LIMIT_NANOS} after the last start
-     * (a long initializer): looking costs each result up to that period, where a wake costs microseconds. While a
-     * caller takes the results itself ({@link #collectWhileWaiting}) the collector parks for a slice instead, so
-     * that it neither spins beside that caller nor is woken by each put; the last such caller unparks it.
+     * Waits until a result looks to be there, or a slice has passed, without taking it: the collector takes results
+     * under the pool's monitor, as a caller does ({@link #collectWhileWaiting}), so that no two threads complete a
+     * worker's results out of the order it put them. While a worker warms up the collector looks every
+     * {@link #BOOT_POLL_NANOS} rather than sleeping on the queue: a put then has no sleeper to wake, so a cold worker
+     * says it is ready and puts its first two results without linking the futex calls on its way (20-40 ms each in a
+     * cold JVM on two cores, which would also slow the other workers' start). It has them linked on a thread of its
+     * own once its first result is out: a worker given tasks one after another still waits for that link at its
+     * second or third (a pool of one here: results ~65 ms after the start, then 3-40, 4-30 and 1-5 ms after each
+     * other; the link is 30-40 ms of one of them). The collector sleeps again once every worker is ready and has
+     * answered twice or has no task, or {@link #BOOT_POLL_LIMIT_NANOS} after the last start (a long initializer):
+     * looking costs each result up to that period, where a wake costs microseconds. While a caller takes the results
+     * itself the collector parks for a slice instead, so that it neither spins beside that caller nor is woken by
+     * each put; the last such caller unparks it.
      */
-    private byte[] nextResult() throws InterruptedException {
+    private void awaitResult() throws InterruptedException {
         long slice = TimeUnit.MILLISECONDS.toNanos(COLLECT_SLICE_MILLIS);
         if (callersCollecting.get() > 0) {
             LockSupport.parkNanos(slice); // the last caller to stop collecting unparks this thread
             if (Thread.interrupted()) {
                 throw new InterruptedException();
             }
-            return results.takeEncodedIfFree();
+            return;
         }
         long start = System.nanoTime();
         if (!warmingUp(start)) {
-            return results.takeEncoded(slice);
+            results.awaitEncoded(slice);
+            return;
         }
-        byte[] m;
-        while ((m = results.takeEncodedIfFree()) == null) {
-            if (System.nanoTime() - start >= slice) {
-                return null;
-            }
+        while (results.looksEmpty() && System.nanoTime() - start < slice) {
             LockSupport.parkNanos(BOOT_POLL_NANOS);
             if (Thread.interrupted()) {
                 throw new InterruptedException();
             }
         }
-        return m;
     }
 
     /**

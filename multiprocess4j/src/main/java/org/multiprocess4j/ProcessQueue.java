@@ -173,10 +173,27 @@ public final class ProcessQueue<E> extends AbstractQueue<E> implements BlockingQ
      * so, and reads them back with {@link #takeEncoded}, so that no message is copied but into and out of the ring.
      */
     void putEncoded(byte[] message) throws InterruptedException {
+        checkEncoded(message);
+        core.put(message, Long.MAX_VALUE, true);
+    }
+
+    /**
+     * As {@link #putEncoded}, whatever the calling thread's interrupt, which stays set: for a put that must not be
+     * cut short, into a queue known to have room.
+     */
+    void putEncodedUninterruptibly(byte[] message) {
+        checkEncoded(message);
+        try {
+            core.put(message, Long.MAX_VALUE, false);
+        } catch (InterruptedException impossible) {
+            throw new IllegalStateException("an uninterruptible put was interrupted", impossible);
+        }
+    }
+
+    private static void checkEncoded(byte[] message) {
         if (message.length == 0 || message[0] != BYTES) {
             throw new IllegalArgumentException("an encoded byte[] element starts with its tag " + BYTES);
         }
-        core.put(message, Long.MAX_VALUE, true);
     }
 
     /**
@@ -198,6 +215,11 @@ public final class ProcessQueue<E> extends AbstractQueue<E> implements BlockingQ
     /** Whether the queue looks empty, read without its lock (see {@link QueueCore#looksEmpty}). */
     boolean looksEmpty() {
         return core.looksEmpty();
+    }
+
+    /** Waits until a message looks to be there, without taking it (see {@link QueueCore#awaitMessage}). */
+    boolean awaitEncoded(long timeoutNanos) throws InterruptedException {
+        return core.awaitMessage(timeoutNanos);
     }
 
     // ---- BlockingQueue ----------------------------------------------------------------------------------------

@@ -410,6 +410,98 @@ class ProcessPoolTest {
         }
     }
 
+    @Test
+    void everyResultOfManyOneItemChunksArrivesWhileCallersTakeResultsThemselves() throws Exception {
+        try (ProcessPool pool = ProcessPool.create(1)) {
+            pool.submit(() -> 1).get(60, TimeUnit.SECONDS);
+            List<Integer> items = java.util.stream.IntStream.range(0, 5000).boxed().toList();
+            java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+            java.util.concurrent.CompletableFuture<Object> beside = new java.util.concurrent.CompletableFuture<>();
+            Thread other = Thread.ofPlatform().start(() -> { // a second caller taking results off the same queue
+                try {
+                    while (!stop.get()) {
+                        assertEquals(2, pool.submit(() -> 2).get(60, TimeUnit.SECONDS));
+                    }
+                    beside.complete("ok");
+                } catch (Throwable e) {
+                    beside.complete(e);
+                }
+            });
+            java.util.concurrent.CompletableFuture<List<Integer>> streamed = java.util.concurrent.CompletableFuture
+                    .supplyAsync(() -> {
+                        List<Integer> out = new ArrayList<>();
+                        pool.imap(ProcessPoolTest::square, items, 1).forEachRemaining(out::add);
+                        return out;
+                    }, runnable -> Thread.ofPlatform().start(runnable));
+            try {
+                // Each worker's results are completed in the order it put them, whichever thread takes them: a
+                // chunk's result taken before the one ahead of it was dropped, and the imap waited for ever.
+                assertEquals(items.stream().map(ProcessPoolTest::square).toList(), streamed.get(90, TimeUnit.SECONDS));
+                assertEquals(squareList(items), pool.map(ProcessPoolTest::square, items, 1));
+            } finally {
+                stop.set(true);
+                other.join(Duration.ofSeconds(60));
+            }
+            assertEquals("ok", beside.get(60, TimeUnit.SECONDS));
+        }
+    }
+
+    private static List<Integer> squareList(List<Integer> items) {
+        return items.stream().map(ProcessPoolTest::square).toList();
+    }
+
+    static int length(byte[] bytes) {
+        return bytes.length;
+    }
+
+    @Test
+    void aCallersInterruptNeitherLosesATaskNorStopsThePool() throws Exception {
+        try (ProcessPool pool = ProcessPool.create(1)) {
+            byte[] megabyte = new byte[1 << 20];
+            List<byte[]> items = java.util.Collections.nCopies(60, megabyte);
+            List<Integer> lengths = new ArrayList<>();
+            try (ProcessPool.Results<Integer> results = pool.imap(ProcessPoolTest::length, items, 1)) {
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+                while (results.hasNext()) {
+                    assertTrue(System.nanoTime() < deadline, "only " + lengths.size() + " of 60 results came");
+                    Thread.currentThread().interrupt(); // each wait, and each hand-over of the next chunk, interrupted
+                    try {
+                        lengths.add(results.next());
+                    } catch (RuntimeException e) {
+                        assertInstanceOf(InterruptedException.class, e.getCause());
+                    }
+                    Thread.interrupted();
+                }
+            }
+            assertEquals(java.util.Collections.nCopies(60, 1 << 20), lengths);
+            Thread.currentThread().interrupt();
+            Future<Integer> handed = pool.submit(() -> 5); // an interrupted caller hands its task over all the same
+            assertTrue(Thread.interrupted(), "and keeps its interrupt");
+            assertEquals(5, handed.get(60, TimeUnit.SECONDS));
+        }
+    }
+
+    @Test
+    void aGetWithTheMostNegativeTimeoutTimesOutAtOnce() throws Exception {
+        try (ProcessPool pool = ProcessPool.create(1); ProcessEvent gate = ProcessEvent.create()) {
+            Future<Boolean> waiting = pool.submit(() -> gate.await(Duration.ofSeconds(60)));
+            try {
+                for (long timeout : new long[]{Long.MIN_VALUE, -Long.MAX_VALUE, -1, 0}) {
+                    long start = System.nanoTime();
+                    assertThrows(java.util.concurrent.TimeoutException.class,
+                            () -> waiting.get(timeout, TimeUnit.NANOSECONDS));
+                    assertThrows(java.util.concurrent.TimeoutException.class,
+                            () -> waiting.get(timeout, TimeUnit.DAYS));
+                    long tookMillis = (System.nanoTime() - start) / 1_000_000;
+                    assertTrue(tookMillis < 5_000, timeout + ": " + tookMillis + " ms");
+                }
+            } finally {
+                gate.set();
+            }
+            assertTrue(waiting.get(60, TimeUnit.SECONDS));
+        }
+    }
+
     static int slowSquare(int x) {
         java.util.concurrent.locks.LockSupport.parkNanos(200_000_000L);
         return x * x;

@@ -375,6 +375,18 @@ public final class QueueCore {
         return !ready(false, 0);
     }
 
+    /**
+     * Waits, without taking it, until a message looks to be there, at most {@code timeoutNanos} and for a platform
+     * thread at most {@link #DIRECT_NANOS} (a virtual thread only spins a little): for one that takes under a lock
+     * of its own, and so may not wait inside a take. True when a message looks to be there.
+     */
+    public boolean awaitMessage(long timeoutNanos) throws InterruptedException {
+        long deadline = Deadlines.after(timeoutNanos);
+        spinWhile(false, 0);
+        sleepWhile(false, 0, deadline, true);
+        return ready(false, 0);
+    }
+
     /** The messages in the queue now. */
     public long count() {
         return lockedRead(COUNT);
