@@ -1115,7 +1115,8 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
      * rest of its results are not wanted. {@code close()} cancels the chunks no worker has started (one running, or
      * queued behind a running one, finishes, and its results are dropped), so that the pool's workers go on with
      * other tasks; after it, {@code hasNext()} is false. Closing is optional: an iterator read to its end has
-     * nothing left to cancel.
+     * nothing left to cancel. Another thread may close it: a {@code next()} waiting meanwhile throws a
+     * {@link RuntimeException} whose cause is the chunk's {@link java.util.concurrent.CancellationException}.
      *
      * @param <R> the results' type
      */
@@ -1138,7 +1139,7 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
             private int taken;
             private Iterator<R> current = java.util.Collections.emptyIterator();
             private PoolTask<List<R>> waiting;
-            private boolean closed;
+            private volatile boolean closed; // may be set by another thread than the reader's
 
             @Override
             public boolean hasNext() {
