@@ -280,7 +280,7 @@ public final class AotCache {
             long startTime = Long.parseLong(fields[1]);
             return fields.length == 2 && pid > 0 && startTime >= 0
                     && Platform.current().processStartTime(pid) == startTime;
-        } catch (NumberFormatException | ArrayIndexOutOfBoundsException e) {
+        } catch (RuntimeException e) { // not two numbers, or a /proc entry of an odd form: no training of ours
             return false;
         }
     }
