@@ -109,7 +109,7 @@ class AotCacheTest {
     @Test
     void trainsOncePublishesWithAChecksumAndReplacesADamagedCache(@TempDir Path dir) throws Exception {
         Path cacheDir = useCacheDirectoryIn(dir);
-        Path jar = Files.writeString(dir.resolve("app.jar"), "stand-in jar");
+        Path jar = standInJar(dir);
         AtomicInteger trainings = new AtomicInteger();
         List<String> first = AotCache.options(jar.toString(), CHILD, options -> fakeTraining(options, trainings));
         assertEquals(List.of(), first, "no cache before training");
@@ -130,7 +130,7 @@ class AotCacheTest {
     @Test
     void aCheckedCacheHasARecordTrueOnlyOfTheFileAsItWasChecked(@TempDir Path dir) throws Exception {
         Path cacheDir = useCacheDirectoryIn(dir);
-        Path jar = Files.writeString(dir.resolve("app.jar"), "stand-in jar");
+        Path jar = standInJar(dir);
         AtomicInteger trainings = new AtomicInteger();
         AotCache.options(jar.toString(), CHILD, o -> fakeTraining(o, trainings));
         Path cache = awaitCache(cacheDir);
@@ -172,7 +172,7 @@ class AotCacheTest {
     @Test
     void eachProfileHasACacheOfItsOwnAndTrainsOnlyWhenAsked(@TempDir Path dir) throws Exception {
         Path cacheDir = useCacheDirectoryIn(dir);
-        Path jar = Files.writeString(dir.resolve("app.jar"), "stand-in jar");
+        Path jar = standInJar(dir);
         assertNotEquals(AotCache.key(jar.toString(), CHILD), AotCache.key(jar.toString(), POOL_WORKER));
         AtomicInteger trainings = new AtomicInteger();
         assertEquals(List.of(), AotCache.options(jar.toString(), CHILD, null));
@@ -252,7 +252,7 @@ class AotCacheTest {
     @Test
     void aTrainingThatAnotherProcessRunsIsNotStartedAgainUntilItsChildIsGone(@TempDir Path dir) throws Exception {
         Path cacheDir = useCacheDirectoryIn(dir);
-        Path jar = Files.writeString(dir.resolve("app.jar"), "stand-in jar");
+        Path jar = standInJar(dir);
         String key = AotCache.key(jar.toString(), CHILD);
         Process otherTraining = new ProcessBuilder("sleep", "60").start();
         try {
@@ -262,8 +262,7 @@ class AotCacheTest {
             assertEquals(0, trainings.get(), "another process trains this cache");
             assertTrue(Files.exists(marker));
 
-            otherTraining.destroyForcibly();
-            assertTrue(otherTraining.waitFor(30, TimeUnit.SECONDS));
+            end(otherTraining);
             assertEquals(List.of(), AotCache.options(jar.toString(), CHILD, o -> fakeTraining(o, trainings)));
             assertEquals(1, trainings.get(), "its child is gone: this JVM trains");
             awaitCache(cacheDir);
@@ -276,7 +275,7 @@ class AotCacheTest {
     @Test
     void aTrainingThatCannotStartLeavesNoClaimAndIsTriedAgain(@TempDir Path dir) throws Exception {
         Path cacheDir = useCacheDirectoryIn(dir);
-        Path jar = Files.writeString(dir.resolve("app.jar"), "stand-in jar");
+        Path jar = standInJar(dir);
         String key = AotCache.key(jar.toString(), CHILD);
         assertEquals(List.of(), AotCache.options(jar.toString(), CHILD, o -> {
             throw new IllegalStateException("no JVM to start");
@@ -288,7 +287,7 @@ class AotCacheTest {
     @Test
     void aCacheWrittenUnderAGroupWritableUmaskIsPublishedOwnerOnlyAndUsed(@TempDir Path dir) throws Exception {
         Path cacheDir = useCacheDirectoryIn(dir);
-        Path jar = Files.writeString(dir.resolve("app.jar"), "stand-in jar");
+        Path jar = standInJar(dir);
         AtomicInteger trainings = new AtomicInteger();
         AotCache.options(jar.toString(), CHILD, o -> {
             ProcessHandle training = fakeTraining(o, trainings);
@@ -311,7 +310,7 @@ class AotCacheTest {
     @Test
     void aClaimThatIsADirectoryIsSaidAndTrainingGoesOn(@TempDir Path dir) throws Exception {
         Path cacheDir = useCacheDirectoryIn(dir);
-        Path jar = Files.writeString(dir.resolve("app.jar"), "stand-in jar");
+        Path jar = standInJar(dir);
         String key = AotCache.key(jar.toString(), CHILD);
         Files.createDirectories(cacheDir.resolve(key + ".training").resolve("x"));
         assertTrainsOnce(cacheDir, jar, "trained, unclaimed");
@@ -320,7 +319,7 @@ class AotCacheTest {
     @Test
     void aClaimDatedAheadOfTheClockHoldsNothingUp(@TempDir Path dir) throws Exception {
         Path cacheDir = useCacheDirectoryIn(dir);
-        Path jar = Files.writeString(dir.resolve("app.jar"), "stand-in jar");
+        Path jar = standInJar(dir);
         String key = AotCache.key(jar.toString(), CHILD);
         long dayAhead = System.currentTimeMillis() + 24 * 60 * 60 * 1000L;
         Path marker = aged(cacheDir.resolve(key + ".training"), dayAhead);
@@ -362,7 +361,7 @@ class AotCacheTest {
     @Test
     void anAssemblyUnderwayCountsAsATraining(@TempDir Path dir) throws Exception {
         Path cacheDir = useCacheDirectoryIn(dir);
-        Path jar = Files.writeString(dir.resolve("app.jar"), "stand-in jar");
+        Path jar = standInJar(dir);
         String key = AotCache.key(jar.toString(), CHILD);
         // No process has pid 4194305 (past the kernel's limit): the claim's training child is gone.
         Path marker = Files.writeString(cacheDir.resolve(key + ".training"), "4194305 0");
@@ -378,7 +377,7 @@ class AotCacheTest {
     @Test
     void aTrainingThatLostTheRaceToPublishIsDeletedByTheNextLookUp(@TempDir Path dir) throws Exception {
         Path cacheDir = useCacheDirectoryIn(dir);
-        Path jar = Files.writeString(dir.resolve("app.jar"), "stand-in jar");
+        Path jar = standInJar(dir);
         String key = AotCache.key(jar.toString(), CHILD);
         AtomicInteger trainings = new AtomicInteger();
         AotCache.options(jar.toString(), CHILD, options -> fakeTraining(options, trainings));
@@ -394,7 +393,7 @@ class AotCacheTest {
     @Test
     void aTrainingThatOutlivedItsJvmIsAdoptedAndItsClaimDeleted(@TempDir Path dir) throws Exception {
         Path cacheDir = useCacheDirectoryIn(dir);
-        Path jar = Files.writeString(dir.resolve("app.jar"), "stand-in jar");
+        Path jar = standInJar(dir);
         String key = AotCache.key(jar.toString(), CHILD);
         assertEquals(0, new ProcessBuilder("mkfifo", cacheDir.resolve(key + ".4141.tmp").toString()).start()
                 .waitFor()); // not a cache, and not opened: its read would wait
@@ -413,7 +412,7 @@ class AotCacheTest {
     @Test
     void aCacheIsNotAdoptedWhileItsTrainingChildRuns(@TempDir Path dir) throws Exception {
         Path cacheDir = useCacheDirectoryIn(dir);
-        Path jar = Files.writeString(dir.resolve("app.jar"), "stand-in jar");
+        Path jar = standInJar(dir);
         String key = AotCache.key(jar.toString(), CHILD);
         Process training = new ProcessBuilder("sleep", "60").start();
         try {
@@ -421,8 +420,7 @@ class AotCacheTest {
             Path partial = Files.writeString(cacheDir.resolve(key + ".4242.tmp"), "half a cache");
             assertEquals(List.of(), AotCache.options(jar.toString(), CHILD, null));
             assertTrue(Files.exists(partial) && Files.exists(marker), "left to the training");
-            training.destroyForcibly();
-            assertTrue(training.waitFor(30, TimeUnit.SECONDS));
+            end(training);
             assertTrue(AotCache.options(jar.toString(), CHILD, null).getFirst().startsWith("-XX:AOTCache="),
                     "adopted once the training child is gone");
             assertFalse(Files.exists(marker));
@@ -434,7 +432,7 @@ class AotCacheTest {
     @Test
     void twoJvmsThatMissTheCacheAtOnceTrainItOnce(@TempDir Path dir) throws Exception {
         Path cacheDir = useCacheDirectoryIn(dir);
-        Path jar = Files.writeString(dir.resolve("app.jar"), "stand-in jar");
+        Path jar = standInJar(dir);
         Path go = dir.resolve("go");
         List<Process> jvms = List.of(
                 Jvm.start(TrainingRace.class, cacheDir.toString(), jar.toString(), go.toString()),
@@ -461,6 +459,17 @@ class AotCacheTest {
         } finally {
             jvms.forEach(Jvm::kill9);
         }
+    }
+
+    /** A jar of the class path whose cache a test looks up: the cache's key needs only its path, size and time. */
+    private static Path standInJar(Path dir) throws IOException {
+        return Files.writeString(dir.resolve("app.jar"), "stand-in jar");
+    }
+
+    /** Kills a stand-in training child and waits until it is gone. */
+    private static void end(Process child) throws InterruptedException {
+        child.destroyForcibly();
+        assertTrue(child.waitFor(30, TimeUnit.SECONDS));
     }
 
     /** The claim on {@code key}'s training that a JVM whose training child is {@code child} writes. */
