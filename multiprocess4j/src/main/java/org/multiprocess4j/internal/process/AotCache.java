@@ -666,12 +666,29 @@ public final class AotCache {
                     if (!markerLive(marker, System.currentTimeMillis())) {
                         Files.deleteIfExists(marker);
                     }
+                    removeOldCachesAside(dir); // the training's JVM ended before it could
                     return;
                 }
             }
         } catch (IOException ignored) {
             // Another process adopted it first, or the directory is unreadable: no cache this time.
         }
+    }
+
+    /**
+     * {@link #removeOldCaches} on a thread of its own, off the child's start: a JVM that ends meanwhile leaves the
+     * rest to the next publication.
+     */
+    private static void removeOldCachesAside(Path dir) {
+        Thread.ofPlatform().daemon().name("multiprocess4j-aot-clean-up").start(() -> {
+            try {
+                removeOldCaches(dir);
+            } catch (NoSuchFileException gone) {
+                // The directory was removed meanwhile: nothing is left to clean.
+            } catch (IOException | RuntimeException e) {
+                log("old ahead-of-time caches could not be removed: " + e);
+            }
+        });
     }
 
     /** Moves a finished cache into place under the name that records its checksum. */

@@ -395,6 +395,11 @@ class AotCacheTest {
         Path cacheDir = useCacheDirectoryIn(dir);
         Path jar = standInJar(dir);
         String key = AotCache.key(jar.toString(), CHILD);
+        long now = System.currentTimeMillis();
+        List<Path> older = new java.util.ArrayList<>(); // earlier builds' caches, the newest first
+        for (int i = 0; i < 5; i++) {
+            older.add(aged(cacheDir.resolve(key(i) + "-00000000.aot"), now - (i + 1) * 60_000));
+        }
         assertEquals(0, new ProcessBuilder("mkfifo", cacheDir.resolve(key + ".4141.tmp").toString()).start()
                 .waitFor()); // not a cache, and not opened: its read would wait
         Files.writeString(cacheDir.resolve(key + ".4242.tmp"), "assembled cache");
@@ -407,6 +412,15 @@ class AotCacheTest {
                 .substring("-XX:AOTCache=".length()))) + ".aot");
         assertEquals("-XX:AOTCache=" + cache, options.getFirst());
         assertFalse(Files.exists(marker), "the claim of a training that is over");
+        // The adopting JVM cleans up as the training's would have: the four newest caches stay, the adopted one too.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (Files.exists(older.get(3)) && System.nanoTime() - deadline < 0) {
+            Thread.onSpinWait();
+        }
+        assertTrue(Files.exists(cache));
+        for (int i = 0; i < older.size(); i++) {
+            assertEquals(i < 3, Files.exists(older.get(i)), "an earlier build's cache, " + (i + 1) + " back");
+        }
     }
 
     @Test
