@@ -17,7 +17,8 @@ import java.util.concurrent.TimeoutException;
  * {@link BrokenBarrierException}. It is cyclic: once all parties have arrived it is ready for the next round.
  *
  * <p>Deaths are never a silent hang: a party that dies while it waits breaks the barrier for the others (within
- * about 20 ms), as {@code CyclicBarrier} breaks when a waiting thread is interrupted, and so does a party that dies
+ * about 20 ms for those waiting with it; with none, the next party to arrive, {@link #isBroken()} or
+ * {@link #getNumberWaiting()} finds it so), as {@code CyclicBarrier} breaks when a waiting thread is interrupted, and so does a party that dies
  * inside the barrier's own bookkeeping. A timeout or an interrupt of one party breaks it too, as in
  * {@code CyclicBarrier}: an interrupt that comes before the party arrives included (an interrupted thread that
  * would be the last to arrive breaks the round rather than completing it). A party that times out or is
@@ -91,7 +92,7 @@ public final class ProcessBarrier extends SharedSync {
 
     /** The parties waiting now. */
     public int getNumberWaiting() {
-        return (int) core.value();
+        return (int) core.barrierWaiting();
     }
 
     /** Whether the barrier is broken. */

@@ -53,6 +53,11 @@ public final class ProcessCondition implements Condition, SharedObject {
         SharedBlock block = null;
         try {
             block = SharedBlock.attach(data.arena(), data.block(), data.generation());
+            if (block.segment().byteSize() != ConditionCore.SIZE) {
+                throw new IllegalArgumentException("handle's block is not a condition's: it holds "
+                        + block.segment().byteSize() + " bytes, a condition " + ConditionCore.SIZE + ", handle="
+                        + handle);
+            }
             return new ProcessCondition(lock, block, false);
         } catch (RuntimeException e) {
             if (block != null) {
@@ -104,7 +109,9 @@ public final class ProcessCondition implements Condition, SharedObject {
 
     @Override
     public boolean awaitUntil(Date deadline) throws InterruptedException {
-        return awaitNanos(TimeUnit.MILLISECONDS.toNanos(deadline.getTime() - System.currentTimeMillis())) > 0;
+        long now = System.currentTimeMillis();
+        long millis = deadline.getTime() < now ? 0 : deadline.getTime() - now; // no overflow at Long.MIN_VALUE
+        return awaitNanos(TimeUnit.MILLISECONDS.toNanos(millis)) > 0;
     }
 
     @Override

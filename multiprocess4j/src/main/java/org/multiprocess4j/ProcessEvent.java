@@ -8,7 +8,9 @@ import java.time.Duration;
 /**
  * A flag that processes wait for: Python's {@code multiprocessing.Event}, in shared memory. {@link #set()} wakes
  * every waiter, in every process; {@link #clear()} lowers the flag; {@link #await(Duration)} waits until it is
- * raised. Python's names: {@code set}, {@code clear}, {@code is_set}, {@code wait(timeout)}.
+ * raised. Python's names: {@code set}, {@code clear}, {@code is_set}, {@code wait(timeout)}. As there, a waiter
+ * returns the flag as it finds it when woken: a {@code set()} that a {@code clear()} follows at once still wakes
+ * every waiter, and {@code await(Duration)} then returns false before its timeout.
  *
  * {@snippet :
  * ProcessEvent ready = ProcessEvent.create();
@@ -55,16 +57,21 @@ public final class ProcessEvent extends SharedSync {
         return core.value() != 0;
     }
 
-    /** Waits until the flag is raised. */
+    /** Waits until the flag is raised (or raised and lowered again: see the class comment). */
     public void await() throws InterruptedException {
         core.awaitFlag(Long.MAX_VALUE, true);
     }
 
-    /** Waits at most {@code timeout} until the flag is raised; the flag then (false: timed out). */
+    /**
+     * Waits at most {@code timeout} until the flag is raised; the flag then (false: timed out, or woken by a
+     * {@code set()} that a {@code clear()} followed).
+     */
     public boolean await(Duration timeout) throws InterruptedException {
         Events.TimedWait wait = Events.timedWait();
-        boolean set = core.awaitFlag(Timeouts.nanos(timeout), true);
-        if (!set) {
+        long nanos = Timeouts.nanos(timeout);
+        long start = System.nanoTime();
+        boolean set = core.awaitFlag(nanos, true);
+        if (!set && System.nanoTime() - start >= nanos) {
             wait.timedOut("ProcessEvent " + handle());
         }
         return set;

@@ -100,7 +100,14 @@ public final class ProcessQueue<E> extends AbstractQueue<E> implements BlockingQ
                 || data.lock() != null || data.bytes() <= QueueCore.HEADER || data.block() % QueueCore.ALIGNMENT != 0) {
             throw new IllegalArgumentException("handle does not name a ProcessQueue: handle=" + handle);
         }
-        return new ProcessQueue<>(SharedBlock.attach(data.arena(), data.block(), data.generation()), false);
+        SharedBlock block = SharedBlock.attach(data.arena(), data.block(), data.generation());
+        if (block.segment().byteSize() != data.bytes()) {
+            long size = block.segment().byteSize();
+            block.close();
+            throw new IllegalArgumentException("handle's block is not the queue it names: it holds " + size
+                    + " bytes, the handle says " + data.bytes() + ", handle=" + handle);
+        }
+        return new ProcessQueue<>(block, false);
     }
 
     @Override

@@ -42,7 +42,14 @@ abstract sealed class SharedSync implements SharedObject permits ProcessSemaphor
             throw new IllegalArgumentException("handle's " + what + " is not aligned: offset " + data.block()
                     + " is not a multiple of " + SyncLayout.ALIGNMENT + ", handle=" + handle);
         }
-        return SharedBlock.attach(data.arena(), data.block(), data.generation());
+        SharedBlock block = SharedBlock.attach(data.arena(), data.block(), data.generation());
+        if (block.segment().byteSize() != SyncLayout.SIZE) {
+            long size = block.segment().byteSize();
+            block.close();
+            throw new IllegalArgumentException("handle's block is not a " + what + "'s: it holds " + size
+                    + " bytes, a " + what + " " + SyncLayout.SIZE + ", handle=" + handle);
+        }
+        return block;
     }
 
     @Override

@@ -2,7 +2,9 @@ package org.multiprocess4j.internal.sync;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.VarHandle;
+import java.util.Map;
 import java.util.concurrent.BrokenBarrierException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 
@@ -28,10 +30,20 @@ public final class SyncCore {
     private static final VarHandle LONG = JAVA_LONG.varHandle();
     private static final VarHandle INT = JAVA_INT.varHandle();
     private static final long SLICE_NANOS = 20_000_000;
+    /**
+     * The threads of this JVM that wait on each block, through any view of it: a close through one view must see
+     * the waiters of another, whose memory it would free under them.
+     */
+    private static final Map<Block, Integer> WAITING = new ConcurrentHashMap<>();
+
+    /** A block's identity in this JVM's {@link #WAITING}. */
+    private record Block(long arenaId, long offset, int generation) {
+    }
 
     private final MemorySegment segment;
     private final LockCore lock;
     private final ConditionCore condition;
+    private final Block block;
 
     /**
      * Views a block; {@code init} writes a fresh one of {@code kind} into zeroed memory, with {@code value} and
@@ -42,6 +54,7 @@ public final class SyncCore {
     public SyncCore(MemorySegment segment, long arenaId, long offset, int generation, int kind, long value,
                     long bound, boolean init, Supplier<String> handle) {
         this.segment = segment;
+        this.block = new Block(arenaId, offset, generation);
         this.lock = new LockCore(segment.asSlice(SyncLayout.LOCK, LockLayout.SIZE), arenaId, offset, generation,
                 false, init, handle);
         this.condition = new ConditionCore(segment.asSlice(SyncLayout.CONDITION, ConditionCore.SIZE), init);
@@ -52,10 +65,28 @@ public final class SyncCore {
         } else {
             int found = (int) INT.getAcquire(segment, SyncLayout.KIND); // pairs with the release above
             if (found != kind) {
-                throw new IllegalArgumentException("handle's memory does not hold the expected kind: expected="
-                        + kind + " found=" + found);
+                throw new IllegalArgumentException("handle's memory holds " + kindName(found) + ", not "
+                        + kindName(kind) + ": handle=" + handle.get());
             }
         }
+    }
+
+    private static String kindName(int kind) {
+        return switch (kind) {
+            case SyncLayout.KIND_SEMAPHORE -> "a semaphore";
+            case SyncLayout.KIND_EVENT -> "an event";
+            case SyncLayout.KIND_BARRIER -> "a barrier";
+            default -> "no semaphore, event or barrier (kind " + kind + ")";
+        };
+    }
+
+    /** Counts the calling thread among the block's waiters in this JVM until {@link #leaveWait}. */
+    private void enterWait() {
+        WAITING.merge(block, 1, Integer::sum);
+    }
+
+    private void leaveWait() {
+        WAITING.computeIfPresent(block, (b, n) -> n == 1 ? null : n - 1);
     }
 
     // ---- the lock around every operation ----------------------------------------------------------------------
@@ -102,14 +133,22 @@ public final class SyncCore {
 
     /** Waits on the condition, holding the lock, while the value is 0; false when the deadline passes first. */
     private boolean awaitNonZero(long deadline, boolean interruptible) throws InterruptedException {
-        while (get(SyncLayout.VALUE) == 0) {
-            long left = Deadlines.left(deadline);
-            if (left <= 0) {
-                return false;
-            }
-            condition.await(lock, Math.min(left, SLICE_NANOS), interruptible);
+        if (get(SyncLayout.VALUE) != 0) {
+            return true;
         }
-        return true;
+        enterWait();
+        try {
+            while (get(SyncLayout.VALUE) == 0) {
+                long left = Deadlines.left(deadline);
+                if (left <= 0) {
+                    return false;
+                }
+                condition.await(lock, Math.min(left, SLICE_NANOS), interruptible);
+            }
+            return true;
+        } finally {
+            leaveWait();
+        }
     }
 
     // ---- the holder table -------------------------------------------------------------------------------------
@@ -241,8 +280,16 @@ public final class SyncCore {
         for (int i = 0; i < FLAG_SPINS && read(SyncLayout.VALUE) <= 0; i++) {
             Thread.onSpinWait();
         }
-        EventCount.sleepUntil(segment, SyncLayout.FLAG, () -> read(SyncLayout.VALUE) > 0,
-                Math.min(deadline, Deadlines.after(PERMIT_DIRECT_NANOS)), interruptible);
+        if (read(SyncLayout.VALUE) > 0) {
+            return;
+        }
+        enterWait();
+        try {
+            EventCount.sleepUntil(segment, SyncLayout.FLAG, () -> read(SyncLayout.VALUE) > 0,
+                    Math.min(deadline, Deadlines.after(PERMIT_DIRECT_NANOS)), interruptible);
+        } finally {
+            leaveWait();
+        }
     }
 
     /** The free permits (a semaphore), the flag (an event), the parties waiting (a barrier): read without the lock. */
@@ -278,10 +325,17 @@ public final class SyncCore {
 
     // ---- event --------------------------------------------------------------------------------------------------
 
-    /** Sets or clears an event's flag; setting wakes every waiter. */
+    /**
+     * Sets or clears an event's flag. A set is counted (in the generation field, which only barriers use besides),
+     * and wakes every waiter, which returns the flag as it finds it then: so a set followed at once by a clear
+     * wakes them all, and they return false, as the waiters of Python's {@code multiprocessing.Event} do.
+     */
     public void setFlag(boolean flag) {
         lockUninterruptibly();
         try {
+            if (flag) {
+                LONG.setVolatile(segment, SyncLayout.GENERATION, get(SyncLayout.GENERATION) + 1); // read unlocked
+            }
             set(SyncLayout.VALUE, flag ? 1 : 0);
             INT.setRelease(segment, SyncLayout.FLAG, flag ? 1 : 0); // publishes the flag to futex sleepers
             if (flag) {
@@ -301,10 +355,13 @@ public final class SyncCore {
 
     /**
      * A platform thread's wait for an event: on the flag's own futex word, woken by the setter directly (no
-     * dispatcher in between), as two C processes wake each other.
+     * dispatcher in between), as two C processes wake each other. It ends when the flag is set or the count of
+     * sets has changed (a set that a clear followed before this thread looked, or ran between its look and its
+     * sleep: then at the end of that slice).
      */
     private boolean awaitFlagDirectly(long timeoutNanos, boolean interruptible) throws InterruptedException {
         long address = segment.address() + SyncLayout.FLAG;
+        long sets = read(SyncLayout.GENERATION);
         for (int i = 0; i < FLAG_SPINS; i++) {
             if ((int) INT.getAcquire(segment, SyncLayout.FLAG) != 0) { // pairs with setFlag's release
                 return true;
@@ -313,8 +370,12 @@ public final class SyncCore {
         }
         long deadline = Deadlines.after(timeoutNanos);
         boolean interrupted = false;
+        enterWait();
         try {
             while ((int) INT.getAcquire(segment, SyncLayout.FLAG) == 0) {
+                if (read(SyncLayout.GENERATION) != sets) {
+                    return (int) INT.getAcquire(segment, SyncLayout.FLAG) != 0;
+                }
                 long left = Deadlines.left(deadline);
                 if (left <= 0) {
                     return false;
@@ -329,13 +390,17 @@ public final class SyncCore {
             }
             return true;
         } finally {
+            leaveWait();
             if (interrupted) {
                 Thread.currentThread().interrupt();
             }
         }
     }
 
-    /** Waits until an event's flag is set, at most {@code timeoutNanos}; the flag then. */
+    /**
+     * Waits until an event is set, at most {@code timeoutNanos}; the flag then (false after a set that a clear
+     * followed before this thread looked, as after a timeout).
+     */
     public boolean awaitFlag(long timeoutNanos, boolean interruptible) throws InterruptedException {
         if (read(SyncLayout.VALUE) != 0) {
             return true;
@@ -348,7 +413,23 @@ public final class SyncCore {
             return read(SyncLayout.VALUE) != 0;
         }
         try {
-            return awaitNonZero(deadline, interruptible);
+            long sets = get(SyncLayout.GENERATION);
+            if (get(SyncLayout.VALUE) != 0) {
+                return true;
+            }
+            enterWait();
+            try {
+                while (get(SyncLayout.VALUE) == 0 && get(SyncLayout.GENERATION) == sets) {
+                    long left = Deadlines.left(deadline);
+                    if (left <= 0) {
+                        return false;
+                    }
+                    condition.await(lock, Math.min(left, SLICE_NANOS), interruptible);
+                }
+                return get(SyncLayout.VALUE) != 0;
+            } finally {
+                leaveWait();
+            }
         } finally {
             lock.release();
         }
@@ -398,6 +479,9 @@ public final class SyncCore {
             long generation = get(SyncLayout.GENERATION);
             long parties = get(SyncLayout.BOUND);
             long arrived = get(SyncLayout.VALUE) + 1;
+            if (arrived == parties && breakIfAPartyDied()) { // died waiting, with nobody else there to see it
+                throw new BrokenBarrierException();
+            }
             addHolder(1);
             set(SyncLayout.VALUE, arrived);
             if (arrived == parties) {
@@ -407,34 +491,53 @@ public final class SyncCore {
                 condition.signalAll(lock);
                 return 0;
             }
-            while (true) {
-                long left = Deadlines.left(deadline);
-                try {
-                    condition.await(lock, Math.min(Math.max(left, 0), SLICE_NANOS), true);
-                } catch (InterruptedException e) {
-                    if (get(SyncLayout.GENERATION) == generation && !brokenNow()) {
-                        breakBarrier();
-                    }
-                    throw e;
-                }
-                if (get(SyncLayout.BROKEN) == generation + 1) {
-                    throw new BrokenBarrierException(); // this round broke: a reset, abort, timeout or death
-                }
-                if (get(SyncLayout.GENERATION) != generation) {
-                    return parties - arrived;
-                }
-                if (Deadlines.left(deadline) <= 0) {
-                    breakBarrier();
-                    throw new TimeoutException("not all " + parties + " parties arrived within the timeout");
-                }
-                if (deadHolders(false) > 0) {
-                    breakBarrier();
-                    throw new BrokenBarrierException();
-                }
+            enterWait();
+            try {
+                return awaitRound(generation, parties, arrived, deadline);
+            } finally {
+                leaveWait();
             }
         } finally {
             lock.release();
         }
+    }
+
+    /** A party's wait, holding the lock, for the end of round {@code generation}, which it arrived in. */
+    private long awaitRound(long generation, long parties, long arrived, long deadline) throws InterruptedException,
+            BrokenBarrierException, TimeoutException {
+        while (true) {
+            long left = Deadlines.left(deadline);
+            try {
+                condition.await(lock, Math.min(Math.max(left, 0), SLICE_NANOS), true);
+            } catch (InterruptedException e) {
+                if (get(SyncLayout.GENERATION) == generation && !brokenNow()) {
+                    breakBarrier();
+                }
+                throw e;
+            }
+            if (get(SyncLayout.BROKEN) == generation + 1) {
+                throw new BrokenBarrierException(); // this round broke: a reset, abort, timeout or death
+            }
+            if (get(SyncLayout.GENERATION) != generation) {
+                return parties - arrived;
+            }
+            if (Deadlines.left(deadline) <= 0) {
+                breakBarrier();
+                throw new TimeoutException("not all " + parties + " parties arrived within the timeout");
+            }
+            if (breakIfAPartyDied()) {
+                throw new BrokenBarrierException();
+            }
+        }
+    }
+
+    /** Breaks the round, holding the lock, when a party waiting in it no longer runs; whether it did. */
+    private boolean breakIfAPartyDied() {
+        if (!brokenNow() && get(SyncLayout.VALUE) > 0 && deadHolders(false) > 0) {
+            breakBarrier();
+            return true;
+        }
+        return false;
     }
 
     /**
@@ -477,11 +580,23 @@ public final class SyncCore {
         }
     }
 
-    /** Whether the barrier's current generation is broken. */
+    /** Whether the barrier's current generation is broken (a party that died waiting breaks it now). */
     public boolean isBroken() {
         lockUninterruptibly();
         try {
+            breakIfAPartyDied();
             return brokenNow();
+        } finally {
+            lock.release();
+        }
+    }
+
+    /** The parties waiting at the barrier (a party that died waiting breaks the round now, and none are). */
+    public long barrierWaiting() {
+        lockUninterruptibly();
+        try {
+            breakIfAPartyDied();
+            return get(SyncLayout.VALUE);
         } finally {
             lock.release();
         }
@@ -515,6 +630,6 @@ public final class SyncCore {
 
     /** The threads of this process that wait on the block: a close with waiters is refused. */
     public int localWaiters() {
-        return lock.localWaiters() + condition.localWaiters();
+        return lock.localWaiters() + WAITING.getOrDefault(block, 0);
     }
 }

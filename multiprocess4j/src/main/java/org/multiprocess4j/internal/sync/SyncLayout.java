@@ -15,7 +15,8 @@ package org.multiprocess4j.internal.sync;
  *
  * <p>Every field after the condition is read and written only under the block's lock, so plain accesses suffice
  * there; the lock's release publishes them. {@code value} is a semaphore's free permits, an event's flag (0 or 1),
- * a barrier's count of parties arrived in this generation; {@code bound} a bounded semaphore's initial permits
+ * a barrier's count of parties arrived in this generation; {@code generation} a barrier's completed rounds, an
+ * event's count of sets; {@code bound} a bounded semaphore's initial permits
  * (-1 for an unbounded one), a barrier's parties. A holder entry is a process identity (pid in the high half, the
  * low 32 bits of its start time in the low half; 0 for a free entry) and a count: a semaphore's permits that
  * process holds, a barrier's arrival (1) in this generation; {@code untracked} the permits held while the table
@@ -29,7 +30,10 @@ public final class SyncLayout {
     static final long LOCK = 0;
     static final long CONDITION = 64;
     public static final long KIND = 80;
-    /** An event's flag again, as a futex word that platform threads sleep on: 1 set, 0 clear. */
+    /**
+     * An event's flag again, as a futex word that platform threads sleep on: 1 set, 0 clear (they look at the
+     * count of sets, in {@link #GENERATION}, when woken). A semaphore's release count ({@link EventCount}).
+     */
     static final long FLAG = 84;
     public static final long VALUE = 88;
     public static final long BOUND = 96;

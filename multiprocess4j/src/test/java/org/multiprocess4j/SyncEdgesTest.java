@@ -1,0 +1,190 @@
+package org.multiprocess4j;
+
+import org.junit.jupiter.api.Test;
+import org.multiprocess4j.sharedctypes.CType;
+import org.multiprocess4j.sharedctypes.IntValue;
+import org.multiprocess4j.sharedctypes.SharedCTypes;
+
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.Date;
+import java.util.concurrent.BrokenBarrierException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The edges of semaphores, events, barriers and conditions: wake-ups a waiter must not miss, closes that must be
+ * refused, deaths nobody waits to see, past deadlines and handles of another kind.
+ */
+class SyncEdgesTest {
+
+    /** Waits until {@code thread} runs {@code method} (Class.method): it is then past its checks, waiting. */
+    private static void awaitInStack(Thread thread, String method) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (Arrays.stream(thread.getStackTrace()).noneMatch(f -> method.equals(
+                f.getClassName().substring(f.getClassName().lastIndexOf('.') + 1) + "." + f.getMethodName()))) {
+            assertTrue(System.nanoTime() - deadline < 0, "the thread never reached " + method);
+            Thread.sleep(1);
+        }
+    }
+
+    /** A thread of the kind asked for, completing {@code result} with what {@code wait} returns or throws. */
+    private static Thread waiter(boolean virtual, CompletableFuture<Object> result, Waiter wait) {
+        Runnable body = () -> {
+            try {
+                result.complete(wait.run());
+            } catch (Throwable t) {
+                result.complete(t);
+            }
+        };
+        return virtual ? Thread.ofVirtual().start(body) : Thread.ofPlatform().daemon().start(body);
+    }
+
+    private interface Waiter {
+        Object run() throws Exception;
+    }
+
+    @Test
+    void aSetThatAClearFollowsAtOnceWakesEveryWaiterAsPythonsDoes() throws Exception {
+        for (boolean virtual : new boolean[] {false, true}) {
+            try (ProcessEvent event = ProcessEvent.create()) {
+                CompletableFuture<Object> timed = new CompletableFuture<>();
+                CompletableFuture<Object> untimed = new CompletableFuture<>();
+                Thread a = waiter(virtual, timed, () -> event.await(Duration.ofSeconds(100)));
+                Thread b = waiter(virtual, untimed, () -> {
+                    event.await();
+                    return "returned";
+                });
+                String method = virtual ? "ConditionCore.await" : "Waiting.sleepHere"; // asleep, not looking
+                awaitInStack(a, method);
+                awaitInStack(b, method);
+                event.set();
+                event.clear();
+                // Either returns within the 30 s here only when woken: its timeout is 100 s, the other has none. The
+                // flag it returns is the one it found: false, or true when it looked before the clear.
+                assertInstanceOf(Boolean.class, timed.get(30, TimeUnit.SECONDS), "virtual=" + virtual);
+                assertEquals("returned", untimed.get(30, TimeUnit.SECONDS), "virtual=" + virtual);
+                assertFalse(event.isSet());
+                assertFalse(event.await(Duration.ofMillis(5)), "a clear event still times out");
+            }
+        }
+    }
+
+    @Test
+    void closeIsRefusedWhileAThreadWaitsThroughAnyViewOfThisProcess() throws Exception {
+        try (ProcessEvent event = ProcessEvent.create()) {
+            CompletableFuture<Object> woken = new CompletableFuture<>();
+            awaitInStack(waiter(false, woken, () -> event.await(Duration.ofSeconds(100))), "SyncCore.awaitFlagDirectly");
+            IllegalStateException refused = assertThrows(IllegalStateException.class, event::close);
+            assertTrue(refused.getMessage().contains("1 thread(s) of this process wait"), refused.getMessage());
+            event.set();
+            assertEquals(true, woken.get(30, TimeUnit.SECONDS));
+        }
+        try (ProcessSemaphore semaphore = ProcessSemaphore.create(0)) {
+            CompletableFuture<Object> got = new CompletableFuture<>();
+            awaitInStack(waiter(false, got, () -> semaphore.tryAcquire(Duration.ofSeconds(100))), "SyncCore.sleepUntilPermit");
+            assertThrows(IllegalStateException.class, semaphore::close, "a platform thread asleep on the count");
+            semaphore.release();
+            assertEquals(true, got.get(30, TimeUnit.SECONDS));
+        }
+        ProcessBarrier barrier = ProcessBarrier.create(2);
+        try (ProcessBarrier view = ProcessBarrier.attach(barrier.handle())) {
+            CompletableFuture<Object> outcome = new CompletableFuture<>();
+            awaitInStack(waiter(true, outcome, () -> view.await(Duration.ofSeconds(100))), "SyncCore.awaitRound");
+            assertThrows(IllegalStateException.class, barrier::close,
+                    "the creator's close would free the memory under a waiter on another view");
+            barrier.abort();
+            assertInstanceOf(BrokenBarrierException.class, outcome.get(30, TimeUnit.SECONDS));
+        }
+        barrier.close();
+    }
+
+    static void arriveAndHang(ProcessBarrier barrier, IntValue arrived) throws Exception {
+        arrived.incrementAndGet();
+        barrier.await();
+        Thread.sleep(600_000);
+    }
+
+    @Test
+    void aWaitingPartyThatDiesBreaksTheBarrierWhenNobodyElseWaits() throws Exception {
+        try (ProcessBarrier barrier = ProcessBarrier.create(2);
+             IntValue arrived = SharedCTypes.rawValue(CType.c_int, 0)) {
+            for (int round = 0; round < 2; round++) { // found dead by isBroken, then by the next arrival
+                ChildProcess doomed = new ChildProcess(SyncEdgesTest::arriveAndHang, barrier, arrived).daemon(true);
+                doomed.start();
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                while (barrier.getNumberWaiting() < 1) {
+                    assertTrue(System.nanoTime() - deadline < 0 && doomed.isAlive(), "the child never waited");
+                    Thread.sleep(2);
+                }
+                // The child counts itself, then waits, freeing the barrier's lock, which isBroken takes: so the
+                // child dies asleep (a death inside the lock breaks the barrier another way).
+                assertFalse(barrier.isBroken());
+                doomed.kill();
+                doomed.join();
+                if (round == 0) {
+                    assertTrue(barrier.isBroken(), "a party died waiting");
+                    assertEquals(0, barrier.getNumberWaiting());
+                } else {
+                    assertThrows(BrokenBarrierException.class, () -> barrier.await(Duration.ofSeconds(30)),
+                            "the last arrival must not pass with a dead party");
+                }
+                assertThrows(BrokenBarrierException.class, barrier::await, "broken until reset");
+                barrier.reset();
+                assertFalse(barrier.isBroken());
+            }
+        }
+    }
+
+    @Test
+    void aConditionWaitUntilAPastDateReturnsFalseAtOnce() throws Exception {
+        try (ProcessLock lock = ProcessLock.create()) {
+            ProcessCondition condition = lock.newCondition();
+            lock.lock();
+            try {
+                assertFalse(condition.awaitUntil(new Date(Long.MIN_VALUE)), "no overflow into a far future");
+                assertFalse(condition.awaitUntil(new Date(0)));
+                assertFalse(condition.awaitUntil(new Date(System.currentTimeMillis() - 1000)));
+            } finally {
+                lock.unlock();
+            }
+            condition.close();
+        }
+    }
+
+    /** {@code handle} with field {@code index} (of its colon-separated fields) replaced by {@code value}. */
+    private static Handle withField(Handle handle, int index, String value) {
+        String[] fields = handle.toString().split(":", -1);
+        fields[index] = value;
+        return Handle.parse(String.join(":", fields));
+    }
+
+    private static String signature(String s) {
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(s.getBytes());
+    }
+
+    @Test
+    void aHandleRelabelledAsAnotherKindIsRefusedAndNamesWhatItHolds() {
+        try (ProcessLock lock = ProcessLock.create(); ProcessSemaphore semaphore = ProcessSemaphore.create(1)) {
+            Handle lockAsEvent = withField(withField(lock.handle(), 11, signature("E")), 9, "1152");
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> ProcessEvent.attach(lockAsEvent));
+            assertTrue(e.getMessage().contains("64 bytes") && e.getMessage().contains(lockAsEvent.toString()),
+                    e.getMessage());
+            Handle lockAsQueue = withField(withField(lock.handle(), 11, signature("Q")), 9, "4096");
+            e = assertThrows(IllegalArgumentException.class, () -> ProcessQueue.attach(lockAsQueue));
+            assertTrue(e.getMessage().contains("64 bytes"), e.getMessage());
+            Handle semaphoreAsEvent = withField(semaphore.handle(), 11, signature("E"));
+            e = assertThrows(IllegalArgumentException.class, () -> ProcessEvent.attach(semaphoreAsEvent));
+            assertTrue(e.getMessage().contains("holds a semaphore, not an event"), e.getMessage());
+            assertTrue(semaphore.tryAcquire(), "the semaphore is untouched");
+        }
+    }
+}
