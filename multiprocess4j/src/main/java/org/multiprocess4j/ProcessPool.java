@@ -334,6 +334,8 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
         long pid;
         /** Tasks handed to this process. */
         int handed;
+        /** Whether shutdownNow took back the task queued behind the current one, whose message stays queued. */
+        boolean tookBackNext;
         boolean stopSent;
     }
 
@@ -458,6 +460,7 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
         }
         w.tasks = ProcessQueue.create(QUEUE_BYTES);
         w.stopSent = false;
+        w.tookBackNext = false;
         w.handed = 0;
         w.ready = false;
         w.answers = 0;
@@ -735,14 +738,29 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
                 ValueCodec.write(out, outcome, ChildProcess::handleOf);
             }
             return out.toByteArray();
-        } catch (IOException | RuntimeException | StackOverflowError e) {
-            RuntimeException plain = new IllegalStateException("the task's " + (ok ? "result" : "exception") + " (a "
-                    + (outcome == null ? "null" : outcome.getClass().getName()) + ") cannot be serialized: " + e);
+        } catch (IOException | RuntimeException | Error e) { // a class's writeObject may throw anything
+            if (outOfMemory(e)) {
+                Runtime.getRuntime().halt(OUT_OF_MEMORY_EXIT_STATUS); // as a task's own: see work
+            }
+            RuntimeException plain = new IllegalStateException("the task's " + (ok ? "result" : "exception") + " ("
+                    + describe(outcome) + ") cannot be serialized: " + e);
             if (outcome instanceof Throwable t) {
                 plain.setStackTrace(t.getStackTrace());
             }
             return outcome(slot, id, false, plain);
         }
+    }
+
+    /** An exception as its {@code toString} says, when that works; any other object by its class. */
+    private static String describe(Object outcome) {
+        if (outcome instanceof Throwable t) {
+            try {
+                return t.toString();
+            } catch (RuntimeException | StackOverflowError e) {
+                // an exception's own getMessage threw: its class must do
+            }
+        }
+        return outcome == null ? "null" : "a " + outcome.getClass().getName();
     }
 
     // ---- in this JVM --------------------------------------------------------------------------------------------
@@ -774,7 +792,7 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
         void succeed(Object value) {
             @SuppressWarnings("unchecked")
             T t = (T) value;
-            set(t);
+            set(given != null ? given : t);
         }
 
         void fail(Throwable t) {
@@ -800,6 +818,10 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
 
         @Override
         protected void done() {
+            if (unobserved && state() == State.FAILED) {
+                System.getLogger(ProcessPool.class.getName()).log(System.Logger.Level.WARNING,
+                        "a task given to execute() failed", exceptionNow());
+            }
             if (wrapper != null) {
                 wrapper.run(); // it completes, and tells whoever wrapped this task (see made)
             }
@@ -810,6 +832,10 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
 
         /** The caller's own future around this task, run once this task is done; null when none. */
         Runnable wrapper;
+        /** The result that {@code submit(Runnable, result)} was given, for a success; null for the worker's own. */
+        T given;
+        /** Whether nobody holds its future ({@code execute}): a failure is then logged, as a thread pool's is. */
+        boolean unobserved;
         /** Whether {@link #execute} has taken it (a task runs once); guarded by the pool. */
         boolean queued;
 
@@ -907,6 +933,7 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
 
     @Override
     protected <T> RunnableFuture<T> newTaskFor(Callable<T> callable) {
+        Objects.requireNonNull(callable, "task");
         if (!(callable instanceof Serializable function)) {
             throw new IllegalArgumentException("a pool task must be Serializable (a ProcessPool.Task, or a lambda "
                     + "cast to Callable & Serializable): task=" + callable);
@@ -926,14 +953,18 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
 
     @Override
     protected <T> RunnableFuture<T> newTaskFor(Runnable runnable, T value) {
+        Objects.requireNonNull(runnable, "task");
         if (!(runnable instanceof Serializable)) {
             throw new IllegalArgumentException("a pool task must be Serializable: task=" + runnable);
         }
         Runnable r = runnable;
-        return newTaskFor((Task<T>) () -> {
+        PoolTask<T> task = task(CALL, (Task<T>) () -> {
             r.run();
-            return value;
-        });
+            return null;
+        }, taskTimeoutNanos, out -> { });
+        task.given = value; // this very object is the future's result, as the JDK's: it never travels
+        made.set(task);
+        return task;
     }
 
     /** Submits a task that runs in a worker JVM. */
@@ -1225,6 +1256,14 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
         });
     }
 
+    /**
+     * Runs {@code command}, a {@code Serializable} {@code Runnable}, in a worker. Nobody holds a future of a plain
+     * {@code Runnable} given here: what it throws is logged (a warning of this class's logger), as a thread pool's
+     * thread reports it.
+     *
+     * @throws RejectedExecutionException when the pool is shut down
+     * @throws IllegalArgumentException when {@code command} is not {@code Serializable}
+     */
     @Override
     public synchronized void execute(Runnable command) {
         Objects.requireNonNull(command, "command");
@@ -1245,6 +1284,7 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
             task.wrapper = command;
         } else {
             task = (PoolTask<?>) newTaskFor(command, null);
+            task.unobserved = true;
             made.remove();
         }
         if (task.queued) {
@@ -1649,12 +1689,15 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
             // The worker's results were all read before this (it puts them before it can die), so a task queued
             // behind the current one was never started; nor was the current one if its message is still in the
             // dead worker's queue (a ready worker killed between two tasks): those go back to be run elsewhere.
-            long untaken = task != null && w.ready && !stoppedNow ? untaken(w) : 0;
+            long untaken = task != null && (w.ready || stoppedNow) ? untaken(w) : 0;
             if (queued != null) { // only while not stopped: shutdownNow takes a queued task back itself
                 queued.slot = -1;
                 pending.addFirst(queued);
             }
-            if (task != null && untaken > (queued == null ? 0 : 1)) {
+            if (task != null && stoppedNow && untaken > (w.tookBackNext ? 1 : 0)) {
+                task.slot = -1; // shutdownNow killed it before it took this task (one handed as it booted, say)
+                task.cancel(false);
+            } else if (task != null && untaken > (queued == null ? 0 : 1)) {
                 task.slot = -1;
                 pending.addFirst(task);
             } else if (task != null) {
@@ -1710,8 +1753,9 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
     }
 
     /**
-     * Accepts no new task, kills the workers (their tasks fail with a {@link WorkerDiedException}) and returns the
-     * tasks that never started, cancelled: their futures throw {@link java.util.concurrent.CancellationException}
+     * Accepts no new task, kills the workers (their tasks fail with a {@link WorkerDiedException}; one a worker
+     * had been handed but not taken yet, as it booted, is cancelled once its death is seen) and returns the tasks
+     * that never started, cancelled: their futures throw {@link java.util.concurrent.CancellationException}
      * and running one does nothing (as with {@code ForkJoinPool}, and CPython's {@code cancel_futures}: a pool task
      * runs in a worker, and no worker is left).
      */
@@ -1726,6 +1770,7 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
         pending.clear();
         for (Worker w : workers) {
             if (w.next != null) { // never started: it was queued behind the running one
+                w.tookBackNext = true;
                 never.add(w.next);
                 w.next.slot = -1;
                 w.next = null;
@@ -1750,9 +1795,13 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
 
     @Override
     public synchronized boolean awaitTermination(long timeout, TimeUnit unit) throws InterruptedException {
-        long deadline = System.nanoTime() + unit.toNanos(timeout);
+        long nanos = unit.toNanos(timeout);
+        if (nanos <= 0) {
+            return terminated; // and no deadline to overflow
+        }
+        long start = System.nanoTime();
         while (!terminated) {
-            long left = deadline - System.nanoTime();
+            long left = nanos - (System.nanoTime() - start);
             if (left <= 0) {
                 return false;
             }

@@ -241,6 +241,21 @@ public final class ProcessQueue<E> extends AbstractQueue<E> implements BlockingQ
         core.put(encode(e), Long.MAX_VALUE, true);
     }
 
+    /**
+     * Adds {@code e} if there is room now.
+     *
+     * @throws IllegalStateException when the queue is full
+     * @throws IllegalArgumentException when {@code e} cannot be encoded or is larger than the ring
+     */
+    @Override
+    public boolean add(E e) {
+        if (offer(e)) {
+            return true;
+        }
+        throw new IllegalStateException("the queue is full: " + size() + " messages in its ring of "
+                + capacityBytes() + " bytes, handle=" + handle());
+    }
+
     @Override
     public boolean offer(E e) {
         try {
@@ -304,8 +319,10 @@ public final class ProcessQueue<E> extends AbstractQueue<E> implements BlockingQ
     @Override
     public int drainTo(Collection<? super E> c, int maxElements) {
         Objects.requireNonNull(c, "c");
-        if (c == this) {
-            throw new IllegalArgumentException("a queue cannot drain into itself");
+        if (c == this || c instanceof ProcessQueue<?> q && q.block.arena().arenaId() == block.arena().arenaId()
+                && q.block.offset() == block.offset()) {
+            throw new IllegalArgumentException("a queue cannot drain into itself (nor into another view of it): c="
+                    + c);
         }
         RuntimeException[] unreadable = new RuntimeException[1];
         int drained = core.drain(maxElements, m -> {

@@ -44,7 +44,8 @@ class ProcessQueueTest {
             assertNull(q.poll(20, TimeUnit.MILLISECONDS), "an empty queue times out");
             assertThrows(NullPointerException.class, () -> q.offer(null));
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> q.put(new byte[5000]));
-            assertTrue(e.getMessage().contains("does not fit a queue of 4096 bytes"), e.getMessage());
+            assertTrue(e.getMessage().contains("does not fit a queue of 4096 bytes")
+                    && e.getMessage().contains("4091 of payload"), e.getMessage());
             assertThrows(IllegalArgumentException.class, () -> q.offer(new Object()));
             assertEquals(Handle.Kind.QUEUE, q.handle().kind());
         }
@@ -58,7 +59,13 @@ class ProcessQueueTest {
                 n++;
             }
             assertEquals(7, n);
+            IllegalStateException full = assertThrows(IllegalStateException.class, () -> q.add(99));
+            assertTrue(full.getMessage().contains("7 messages in its ring of 64 bytes"), full.getMessage());
             assertFalse(q.offer(99, 20, TimeUnit.MILLISECONDS), "a full queue times out");
+            try (ProcessQueue<Integer> view = ProcessQueue.attach(q.handle())) {
+                assertThrows(IllegalArgumentException.class, () -> q.drainTo(view), "another view of itself");
+            }
+            assertEquals(7, q.size());
             List<Integer> out = new ArrayList<>();
             assertEquals(3, q.drainTo(out, 3));
             assertEquals(List.of(0, 1, 2), out);

@@ -184,8 +184,10 @@ public final class QueueCore {
     public boolean put(byte[] message, long timeoutNanos, boolean interruptible) throws InterruptedException {
         long record = 4L + message.length;
         if (record > capacity) {
-            throw new IllegalArgumentException("message of " + message.length + " bytes does not fit a queue of "
-                    + capacity + " bytes (at most " + (capacity - 4) + " bytes per message)");
+            throw new IllegalArgumentException("a message of " + message.length + " bytes (its encoding's tag byte "
+                    + "included) does not fit a queue of " + capacity + " bytes: a message takes 4 more, so at most "
+                    + (capacity - 4) + " bytes with its tag, " + (capacity - 5) + " of payload (a byte[]'s, a "
+                    + "String's UTF-8)");
         }
         long deadline = Deadlines.after(timeoutNanos);
         if (timeoutNanos > 0) {
