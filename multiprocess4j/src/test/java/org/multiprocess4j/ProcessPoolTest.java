@@ -921,6 +921,28 @@ class ProcessPoolTest {
         }
     }
 
+    /** Throws an Error while it is written. */
+    static final class Unwritable implements java.io.Serializable {
+        @java.io.Serial
+        private static final long serialVersionUID = 1L;
+
+        @java.io.Serial
+        private void writeObject(java.io.ObjectOutputStream out) {
+            throw new AssertionError("not writable here");
+        }
+    }
+
+    /** An exception that carries such a value. */
+    static final class CarriesUnwritable extends Exception {
+        @java.io.Serial
+        private static final long serialVersionUID = 1L;
+        final Unwritable field = new Unwritable();
+
+        CarriesUnwritable(String message) {
+            super(message);
+        }
+    }
+
     @Test
     void resultsThatCannotTravelFailOnlyTheirTaskAndTheWorkerGoesOn() throws Exception {
         try (ProcessPool pool = ProcessPool.create(1)) {
@@ -932,6 +954,15 @@ class ProcessPoolTest {
             ExecutionException unreadable = assertThrows(ExecutionException.class,
                     () -> pool.submit(() -> (Object) new Unreadable()).get(60, TimeUnit.SECONDS));
             assertInstanceOf(IllegalStateException.class, unreadable.getCause());
+            // An Error thrown while a result or an exception is written (a class's writeObject may) fails its task.
+            ExecutionException unwritable = assertThrows(ExecutionException.class,
+                    () -> pool.submit(() -> (Object) new Unwritable()).get(60, TimeUnit.SECONDS));
+            assertInstanceOf(IllegalStateException.class, unwritable.getCause());
+            unwritable = assertThrows(ExecutionException.class, () -> pool.submit(() -> {
+                throw new CarriesUnwritable("the original message");
+            }).get(60, TimeUnit.SECONDS));
+            assertTrue(unwritable.getCause().getMessage().contains("the original message"),
+                    unwritable.getCause().getMessage());
             List<?> selfish = pool.submit(() -> {
                 List<Object> l = new ArrayList<>();
                 l.add(l);
