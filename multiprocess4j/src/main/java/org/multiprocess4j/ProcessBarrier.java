@@ -18,7 +18,8 @@ import java.util.concurrent.TimeoutException;
  *
  * <p>Deaths are never a silent hang: a party that dies while it waits breaks the barrier for the others (within
  * about 20 ms for those waiting with it; with none, the next party to arrive, {@link #isBroken()} or
- * {@link #getNumberWaiting()} finds it so), as {@code CyclicBarrier} breaks when a waiting thread is interrupted, and so does a party that dies
+ * {@link #getNumberWaiting()} finds it so, though the last arrival passes a party that had waited less than 20 ms,
+ * as if it had died just after the round), as {@code CyclicBarrier} breaks when a waiting thread is interrupted, and so does a party that dies
  * inside the barrier's own bookkeeping. A timeout or an interrupt of one party breaks it too, as in
  * {@code CyclicBarrier}: an interrupt that comes before the party arrives included (an interrupted thread that
  * would be the last to arrive breaks the round rather than completing it). A party that times out or is

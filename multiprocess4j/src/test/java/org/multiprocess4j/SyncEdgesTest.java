@@ -127,6 +127,9 @@ class SyncEdgesTest {
                 // The child counts itself, then waits, freeing the barrier's lock, which isBroken takes: so the
                 // child dies asleep (a death inside the lock breaks the barrier another way).
                 assertFalse(barrier.isBroken());
+                // The last arrival looks only at parties that have waited 20 ms (a slice, as the waiters look): a
+                // death sooner after an arrival may count as after the round.
+                Thread.sleep(25);
                 doomed.kill();
                 doomed.join();
                 if (round == 0) {

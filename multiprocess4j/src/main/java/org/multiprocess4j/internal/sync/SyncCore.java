@@ -479,7 +479,12 @@ public final class SyncCore {
             long generation = get(SyncLayout.GENERATION);
             long parties = get(SyncLayout.BOUND);
             long arrived = get(SyncLayout.VALUE) + 1;
-            if (arrived == parties && breakIfAPartyDied()) { // died waiting, with nobody else there to see it
+            if (arrived == 1) {
+                set(SyncLayout.FIRST_ARRIVAL, System.nanoTime());
+            } else if (arrived == parties && System.nanoTime() - get(SyncLayout.FIRST_ARRIVAL) >= SLICE_NANOS
+                    && breakIfAPartyDied()) {
+                // A party died waiting, with nobody else there to see it. (One that waited less than a slice is
+                // not looked at, as the waiters look once a slice: its death counts as after the round.)
                 throw new BrokenBarrierException();
             }
             addHolder(1);

@@ -40,6 +40,12 @@ public final class SyncLayout {
     static final long GENERATION = 104;
     static final long BROKEN = 112;
     static final long UNTRACKED = 120;
+    /**
+     * A barrier's use of {@link #UNTRACKED}: when its round's first party arrived (CLOCK_MONOTONIC nanoseconds, as
+     * {@code System.nanoTime} reads it in every process), so that the last looks at the waiting parties' lives only
+     * once they have waited a slice.
+     */
+    static final long FIRST_ARRIVAL = UNTRACKED;
     static final long HOLDERS = 128;
     static final int HOLDER_ENTRIES = 64;
     static final long HOLDER_SIZE = 16;
