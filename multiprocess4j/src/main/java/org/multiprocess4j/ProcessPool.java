@@ -1697,7 +1697,7 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
             if (task != null && stoppedNow && untaken > (w.tookBackNext ? 1 : 0)) {
                 task.slot = -1; // shutdownNow killed it before it took this task (one handed as it booted, say)
                 task.cancel(false);
-            } else if (task != null && untaken > (queued == null ? 0 : 1)) {
+            } else if (task != null && !stoppedNow && untaken > (queued == null ? 0 : 1)) {
                 task.slot = -1;
                 pending.addFirst(task);
             } else if (task != null) {
