@@ -5,8 +5,11 @@ import org.multiprocess4j.internal.memory.SharedBlock;
 import org.multiprocess4j.internal.events.Events;
 import org.multiprocess4j.internal.sync.ConditionCore;
 
+import java.time.Duration;
 import java.util.Date;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.concurrent.locks.Condition;
 
 /**
@@ -112,6 +115,39 @@ public final class ProcessCondition implements Condition, SharedObject {
         long now = System.currentTimeMillis();
         long millis = deadline.getTime() < now ? 0 : deadline.getTime() - now; // no overflow at Long.MIN_VALUE
         return awaitNanos(TimeUnit.MILLISECONDS.toNanos(millis)) > 0;
+    }
+
+    /**
+     * Waits until {@code predicate} holds, at most {@code timeout}: Python's {@code wait_for(predicate, timeout)}.
+     * The predicate is evaluated holding the lock, at once and after each wake-up (spurious ones included), and its
+     * last value is returned: false when the timeout passed first.
+     *
+     * @throws IllegalMonitorStateException when the current thread does not hold the lock
+     * @throws InterruptedException when the thread is interrupted while waiting
+     */
+    public boolean awaitFor(BooleanSupplier predicate, Duration timeout) throws InterruptedException {
+        Objects.requireNonNull(predicate, "predicate");
+        long nanos = Timeouts.nanos(Objects.requireNonNull(timeout, "timeout"));
+        if (!lock.isHeldByCurrentThread()) {
+            throw new IllegalMonitorStateException("awaitFor on a condition whose lock the current thread does "
+                    + "not hold");
+        }
+        long start = System.nanoTime();
+        boolean result = predicate.getAsBoolean();
+        while (!result) {
+            long left = nanos == Long.MAX_VALUE ? Long.MAX_VALUE : nanos - (System.nanoTime() - start);
+            if (left <= 0) {
+                break;
+            }
+            awaitNanos(left);
+            result = predicate.getAsBoolean();
+        }
+        return result;
+    }
+
+    /** Waits as long as it takes until {@code predicate} holds: Python's {@code wait_for(predicate)}. */
+    public void awaitFor(BooleanSupplier predicate) throws InterruptedException {
+        awaitFor(predicate, Duration.ofNanos(Long.MAX_VALUE));
     }
 
     @Override

@@ -79,7 +79,10 @@ public final class ProcessSemaphore extends SharedSync {
         return new ProcessSemaphore(attachBlock(handle, 'S', "ProcessSemaphore"), 0, 0, false);
     }
 
-    /** Takes a permit, waiting as long as it takes. */
+    /**
+     * Takes a permit, waiting as long as it takes. An interrupt ends only a wait, as the locks' do: a permit free
+     * at once is taken whatever the thread's interrupt status, which stays as it was.
+     */
     public void acquire() throws InterruptedException {
         core.acquirePermit(Long.MAX_VALUE, true);
     }
@@ -102,7 +105,10 @@ public final class ProcessSemaphore extends SharedSync {
         }
     }
 
-    /** Takes a permit, waiting at most {@code timeout}; false when none came in time. */
+    /**
+     * Takes a permit, waiting at most {@code timeout}; false when none came in time. An interrupt ends only a wait,
+     * as in {@link #acquire()}.
+     */
     public boolean tryAcquire(Duration timeout) throws InterruptedException {
         Events.TimedWait wait = Events.timedWait();
         boolean acquired = core.acquirePermit(Timeouts.nanos(timeout), true);

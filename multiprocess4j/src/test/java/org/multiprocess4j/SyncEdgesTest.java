@@ -162,6 +162,36 @@ class SyncEdgesTest {
         }
     }
 
+    @Test
+    void awaitForWaitsUntilThePredicateHoldsAsPythonsWaitFor() throws Exception {
+        try (ProcessLock lock = ProcessLock.create(); IntValue value = SharedCTypes.rawValue(CType.c_int, 0)) {
+            ProcessCondition condition = lock.newCondition();
+            assertThrows(IllegalMonitorStateException.class, () -> condition.awaitFor(() -> true, Duration.ZERO));
+            lock.lock();
+            try {
+                assertTrue(condition.awaitFor(() -> true, Duration.ZERO), "true at once: no wait");
+                assertFalse(condition.awaitFor(() -> value.get() == 3, Duration.ofMillis(20)), "timed out");
+                Thread setter = Thread.ofPlatform().start(() -> { // each step waits for the lock awaitFor frees
+                    for (int i = 1; i <= 3; i++) {
+                        lock.lock();
+                        try {
+                            value.set(i);
+                            condition.signalAll();
+                        } finally {
+                            lock.unlock();
+                        }
+                    }
+                });
+                assertTrue(condition.awaitFor(() -> value.get() == 3, Duration.ofSeconds(100)));
+                condition.awaitFor(() -> value.get() == 3);
+                setter.join();
+            } finally {
+                lock.unlock();
+            }
+            condition.close();
+        }
+    }
+
     /** {@code handle} with field {@code index} (of its colon-separated fields) replaced by {@code value}. */
     private static Handle withField(Handle handle, int index, String value) {
         String[] fields = handle.toString().split(":", -1);
