@@ -15,6 +15,10 @@ import java.util.concurrent.TimeoutException;
  * {@link #abort()}, {@code reset()}, {@code parties}, {@code n_waiting} and {@code broken} are {@link #reset()},
  * {@link #getParties()}, {@link #getNumberWaiting()} and {@link #isBroken()}; {@code BrokenBarrierError} is
  * {@link BrokenBarrierException}. It is cyclic: once all parties have arrived it is ready for the next round.
+ * Python's {@code action} and default {@code timeout} (and {@code CyclicBarrier}'s action) have no place here, as a
+ * barrier attached by its handle in another process could not bring them: pass the timeout to each
+ * {@link #await(Duration)}, and let the party whose {@code await} returns 0 (the last to arrive) run the action,
+ * after the others are released rather than before.
  *
  * <p>Deaths are never a silent hang: a party that dies while it waits breaks the barrier for the others (within
  * about 20 ms for those waiting with it; with none, the next party to arrive, {@link #isBroken()} or
