@@ -84,6 +84,7 @@ final class ChildMain {
             t.printStackTrace();
             System.err.flush();
             status.report(StatusLayout.THREW, serialize(t));
+            awaitOtherNonDaemonThreads();
             System.exit(THREW_EXIT_STATUS);
         }
         System.out.flush();
@@ -251,21 +252,61 @@ final class ChildMain {
         };
     }
 
+    /**
+     * {@code t} serialized; when it cannot be (a class's own writeObject may throw anything), a
+     * {@link RuntimeException} with its text, the reason and its stack trace in its place.
+     */
     private static byte[] serialize(Throwable t) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
-            out.writeObject(t);
-        } catch (IOException e) {
-            bytes.reset();
-            RuntimeException plain = new RuntimeException(t.toString());
+        try {
+            return serialized(t);
+        } catch (IOException | RuntimeException | Error e) {
+            RuntimeException plain = new RuntimeException(describe(t) + " (which could not be serialized: " + e
+                    + ")");
             plain.setStackTrace(t.getStackTrace());
-            try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
-                out.writeObject(plain);
-            } catch (IOException impossible) {
+            try {
+                return serialized(plain);
+            } catch (IOException | RuntimeException | Error impossible) {
                 return new byte[0];
             }
         }
+    }
+
+    private static byte[] serialized(Object o) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
+            out.writeObject(o);
+        }
         return bytes.toByteArray();
+    }
+
+    /** What {@code t.toString()} says, or its class when that throws. */
+    private static String describe(Throwable t) {
+        try {
+            return t.toString();
+        } catch (RuntimeException | StackOverflowError e) {
+            return t.getClass().getName();
+        }
+    }
+
+    /**
+     * Waits until the threads that keep a JVM alive (not daemons) have ended, but this one: a child whose target
+     * threw ends once they have, with status 1, as CPython's child joins its threads before it exits.
+     */
+    private static void awaitOtherNonDaemonThreads() {
+        Thread self = Thread.currentThread();
+        for (boolean waited = true; waited; ) {
+            waited = false;
+            for (Thread t : Thread.getAllStackTraces().keySet()) {
+                if (t != self && !t.isDaemon() && t.isAlive()) {
+                    try {
+                        t.join();
+                    } catch (InterruptedException e) {
+                        return; // nobody interrupts the child's main thread but to end it
+                    }
+                    waited = true;
+                }
+            }
+        }
     }
 
 }

@@ -74,7 +74,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>Ending: a child whose target returns exits with 0 once the non-daemon threads the target started have ended
  * (as a CPython child joins its threads); one whose target throws prints the stack trace to its
- * stderr and exits with 1, and {@link #exception()} returns that exception after {@link #join()}. A child killed
+ * stderr and exits with 1 once those threads have ended too, and {@link #exception()} returns that exception after
+ * {@link #join()}. A child killed
  * by signal N has exit code -N, as in Python. A daemon child ends within about 20 ms of its parent's end, however
  * the parent ends (SIGKILL included, also while the child is still starting, and also while the dead parent waits
  * to be reaped): the parent's pid and start time travel with the target, so the child never mistakes another
@@ -208,6 +209,8 @@ public final class ChildProcess implements AutoCloseable {
     /** For a pool worker, the class whose methods the pool workers' cache should hold, or "". */
     private String poolMaker = "";
     private volatile Process process;
+    /** The signal {@link #kill()} or {@link #terminate()} sent while the child ran (the last), or 0. */
+    private volatile int signalSent;
     private SharedBlock status;
     private boolean closed;
 
@@ -402,9 +405,8 @@ public final class ChildProcess implements AutoCloseable {
         Process started = process;
         started.onExit().thenRun(() -> {
             if (Events.on()) {
-                int code = started.exitValue();
                 Events.childProcess("ended", started.pid(), name, describeTarget(), startMethod.name(), 0,
-                        code > 128 && code <= 128 + 64 && !endedByItself() ? -(code - 128) : code);
+                        exitCodeOf(started.exitValue(), endedByItself()));
             }
         });
     }
@@ -413,6 +415,16 @@ public final class ChildProcess implements AutoCloseable {
     private String describeTarget() {
         return Bootstrap.staticMethodOf(target) instanceof Bootstrap.StaticMethod m ? m.className() + "." + m.method()
                 : target.getClass().getName();
+    }
+
+    /**
+     * The exit code of a child whose JVM ended with {@code status}: the JDK reports a death by signal N as 128 + N,
+     * and so it reads unless the child reported its end itself ({@code reported}: a {@code System.exit} or a
+     * return, whose status is its own), or it is the signal this object sent.
+     */
+    private int exitCodeOf(int status, boolean reported) {
+        int signal = status - 128;
+        return signal > 0 && signal <= 64 && (!reported || signal == signalSent) ? -signal : status;
     }
 
     /** Whether the child reported its end (so an exit status over 128 is its own, not a signal's). */
@@ -616,7 +628,9 @@ public final class ChildProcess implements AutoCloseable {
     }
 
     /**
-     * The exit code: null while running, the status the child exited with, or -N when signal N killed it.
+     * The exit code: null while running, the status the child exited with, or -N when signal N killed it. (The
+     * JDK reports both alike, a death by signal N as the status 128 + N: a status from 129 to 192 that the child
+     * did not report itself, as {@code Runtime.halt(n)} does not, reads as a signal's.)
      *
      * @throws IllegalStateException when not started
      */
@@ -625,9 +639,7 @@ public final class ChildProcess implements AutoCloseable {
         if (p.isAlive()) {
             return null;
         }
-        int code = p.exitValue();
-        int state = StatusLayout.state(status.segment());
-        return !StatusLayout.reported(state) && code > 128 ? -(code - 128) : code;
+        return exitCodeOf(p.exitValue(), StatusLayout.reported(StatusLayout.state(status.segment())));
     }
 
     /**
@@ -647,7 +659,10 @@ public final class ChildProcess implements AutoCloseable {
         try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(
                 StatusLayout.exception(status.segment())))) {
             return (Throwable) in.readObject();
-        } catch (IOException | ClassNotFoundException | ClassCastException e) {
+        } catch (IOException | ClassNotFoundException | RuntimeException | Error e) { // readObject runs its code
+            if (e instanceof VirtualMachineError fatal) {
+                throw fatal;
+            }
             return new RuntimeException("the child threw an exception that cannot be read here: " + e);
         }
     }
@@ -667,7 +682,11 @@ public final class ChildProcess implements AutoCloseable {
      * @throws IllegalStateException when not started
      */
     public void terminate() {
-        started("terminate").destroy();
+        Process p = started("terminate");
+        if (p.isAlive()) {
+            signalSent = 15;
+        }
+        p.destroy();
     }
 
     /**
@@ -676,7 +695,11 @@ public final class ChildProcess implements AutoCloseable {
      * @throws IllegalStateException when not started
      */
     public void kill() {
-        started("kill").destroyForcibly();
+        Process p = started("kill");
+        if (p.isAlive()) {
+            signalSent = 9;
+        }
+        p.destroyForcibly();
     }
 
     /**

@@ -185,9 +185,12 @@ public final class Standby {
 
     /** Whether the standby has booted and waits for its bootstrap, waiting at most {@code timeout} for that. */
     public boolean awaitReady(Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
+        // Saturated: Duration.toNanos overflows past 292 years, and a deadline past Long.MAX_VALUE would too.
+        long nanos = timeout.isNegative() ? 0
+                : timeout.compareTo(Duration.ofNanos(Long.MAX_VALUE)) >= 0 ? Long.MAX_VALUE : timeout.toNanos();
+        long start = System.nanoTime();
         while (StatusLayout.state(status.segment()) != StatusLayout.READY) {
-            if (!process.isAlive() || System.nanoTime() - deadline >= 0) {
+            if (!process.isAlive() || System.nanoTime() - start >= nanos) {
                 return false;
             }
             Thread.sleep(1);
