@@ -152,6 +152,16 @@ public final class ProcessQueue<E> extends AbstractQueue<E> implements BlockingQ
 
     @SuppressWarnings("unchecked")
     private static <E> E decode(byte[] m) {
+        int expected = m.length == 0 ? -1 : switch (m[0]) { // a tag, and for a number exactly its bytes after it
+            case INTEGER -> 5;
+            case LONG, DOUBLE -> 9;
+            case BOOLEAN -> 2;
+            default -> m.length;
+        };
+        if (m.length != expected) {
+            throw new IllegalStateException("the queue's memory is damaged: a message of " + m.length + " bytes"
+                    + (m.length == 0 ? "" : " with tag " + m[0]));
+        }
         ByteBuffer payload = ByteBuffer.wrap(m, 1, m.length - 1).order(ByteOrder.LITTLE_ENDIAN);
         Object value = switch (m[0]) {
             case BYTES -> java.util.Arrays.copyOfRange(m, 1, m.length);

@@ -120,10 +120,48 @@ public final class QueueCore {
         if (!lock.acquireBriefly(Deadlines.left(deadline), interruptible)) {
             return false;
         }
-        if (lock.previousOwnerDied()) {
-            recount(); // the dead holder may have stopped between publishing a record and counting it
-        }
+        checkLocked();
         return true;
+    }
+
+    /**
+     * What a holder of the lock does before it reads the queue: it counts the records again after a death inside
+     * an update, and checks that head and tail bound at most a ring of records. Damaged memory (a stray write, a
+     * hostile process) is an {@link IllegalStateException} that releases the lock, never a wait for ever under it
+     * or an index out of bounds.
+     */
+    private void checkLocked() {
+        try {
+            long head = get(HEAD);
+            long tail = get(TAIL);
+            if (head < 0 || tail - head < 0 || tail - head > capacity) {
+                throw damaged("head " + head + " and tail " + tail + " do not bound a ring of " + capacity + " bytes");
+            }
+            if (lock.previousOwnerDied()) {
+                recount(); // the dead holder may have stopped between publishing a record and counting it
+            }
+        } catch (RuntimeException | Error e) {
+            lock.release();
+            throw e;
+        }
+    }
+
+    private static IllegalStateException damaged(String what) {
+        return new IllegalStateException("the queue's memory is damaged: " + what);
+    }
+
+    /**
+     * The length of the record at byte count {@code at}, checked to lie between it and {@code tail}: a message
+     * holds its tag at least, and no more than the ring holds.
+     */
+    private int recordLength(long at, long tail) {
+        byte[] length = new byte[4];
+        read(at, length, 4);
+        int n = (length[0] & 0xFF) | (length[1] & 0xFF) << 8 | (length[2] & 0xFF) << 16 | (length[3] & 0xFF) << 24;
+        if (n < 1 || n > capacity - 4 || 4L + n > tail - at) {
+            throw damaged("a record of " + n + " bytes at " + at + ", the tail at " + tail);
+        }
+        return n;
     }
 
     private void lockUninterruptibly() {
@@ -137,11 +175,9 @@ public final class QueueCore {
     /** Counts the records between head and tail again. */
     private void recount() {
         long count = 0;
-        byte[] length = new byte[4];
-        for (long at = get(HEAD); at < get(TAIL); count++) {
-            read(at, length, 4);
-            at += 4 + ((length[0] & 0xFF) | (length[1] & 0xFF) << 8 | (length[2] & 0xFF) << 16
-                    | (length[3] & 0xFF) << 24);
+        long tail = get(TAIL);
+        for (long at = get(HEAD); at < tail; count++) { // each record advances by 5 bytes at least
+            at += 4 + recordLength(at, tail);
         }
         set(COUNT, count);
     }
@@ -297,11 +333,9 @@ public final class QueueCore {
                 return null;
             }
         }
+        checkLocked();
         byte[] message;
         try {
-            if (lock.previousOwnerDied()) {
-                recount();
-            }
             if (get(TAIL) == get(HEAD)) {
                 return null;
             }
@@ -317,12 +351,7 @@ public final class QueueCore {
     /** Copies the oldest record out and only then advances past it; the caller holds the lock. */
     private byte[] takeOne() {
         long head = get(HEAD);
-        byte[] length = new byte[4];
-        read(head, length, 4);
-        int n = (length[0] & 0xFF) | (length[1] & 0xFF) << 8 | (length[2] & 0xFF) << 16 | (length[3] & 0xFF) << 24;
-        if (n < 0 || n > capacity - 4 || 4L + n > get(TAIL) - head) {
-            throw new IllegalStateException("the queue's memory is damaged: a record of " + n + " bytes at " + head);
-        }
+        int n = recordLength(head, get(TAIL));
         byte[] message = new byte[n];
         read(head + 4, message, n);
         set(HEAD, head + 4 + n); // a death before it leaves the message for the next consumer
@@ -356,11 +385,9 @@ public final class QueueCore {
         lockUninterruptibly();
         try {
             List<byte[]> messages = new java.util.ArrayList<>();
-            byte[] length = new byte[4];
-            for (long at = get(HEAD); at < get(TAIL); ) {
-                read(at, length, 4);
-                int n = (length[0] & 0xFF) | (length[1] & 0xFF) << 8 | (length[2] & 0xFF) << 16
-                        | (length[3] & 0xFF) << 24;
+            long tail = get(TAIL);
+            for (long at = get(HEAD); at < tail; ) {
+                int n = recordLength(at, tail);
                 byte[] message = new byte[n];
                 read(at + 4, message, n);
                 messages.add(message);
@@ -391,7 +418,16 @@ public final class QueueCore {
 
     /** The messages in the queue now. */
     public long count() {
-        return lockedRead(COUNT);
+        lockUninterruptibly();
+        try {
+            long count = get(COUNT);
+            if (count < 0 || count > (get(TAIL) - get(HEAD)) / 5) { // a message takes 5 bytes at least
+                throw damaged("it counts " + count + " messages in " + (get(TAIL) - get(HEAD)) + " bytes");
+            }
+            return count;
+        } finally {
+            lock.release();
+        }
     }
 
     /** The bytes free now. */
@@ -399,15 +435,6 @@ public final class QueueCore {
         lockUninterruptibly();
         try {
             return capacity - (get(TAIL) - get(HEAD));
-        } finally {
-            lock.release();
-        }
-    }
-
-    private long lockedRead(long field) {
-        lockUninterruptibly();
-        try {
-            return get(field);
         } finally {
             lock.release();
         }

@@ -71,6 +71,50 @@ class QueueCoreTest {
         }
     }
 
+    /**
+     * A queue whose memory something else wrote over (a stray write, a hostile process): every operation says it is
+     * damaged and frees the lock, none waits for ever holding it (as a count again of records that do not advance
+     * would), reads out of bounds or reports a count that cannot be.
+     */
+    @Test
+    void damagedMemoryIsAClearErrorAndNeverAWaitUnderTheLock() throws Exception {
+        try (Arena arena = Arena.ofShared()) {
+            MemorySegment block = arena.allocate(QueueCore.HEADER + 1024, QueueCore.ALIGNMENT);
+            QueueCore queue = new QueueCore(block, 1, 0, 1, true, () -> "test queue");
+            queue.put(new byte[] {1, 2, 3}, Long.MAX_VALUE, false);
+            queue.put(new byte[] {4}, Long.MAX_VALUE, false);
+            long lengthWord = QueueCore.HEADER; // the first record's length, at ring position 0
+            for (int badLength : new int[] {-4, 0, 2000, Integer.MAX_VALUE}) {
+                block.set(JAVA_INT, lengthWord, badLength);
+                block.set(JAVA_LONG, QueueCore.LOCK + LockLayout.OWNER, endedHolder()); // died inside an update
+                assertDamaged(() -> queue.take(0, false), "length " + badLength + ", counted again at take");
+                assertEquals(0, block.get(JAVA_LONG, QueueCore.LOCK + LockLayout.OWNER), "the lock is free again");
+                assertDamaged(queue::snapshot, "length " + badLength + ", read by a snapshot");
+                assertDamaged(() -> queue.drain(10, m -> { }), "length " + badLength + ", drained");
+            }
+            block.set(JAVA_INT, lengthWord, 3);
+            assertEquals(2, queue.snapshot().size(), "mended, it reads again");
+            long tail = block.get(JAVA_LONG, QueueCore.TAIL);
+            block.set(JAVA_LONG, QueueCore.TAIL, 1L << 60);
+            assertDamaged(queue::free, "a tail past the ring");
+            block.set(JAVA_LONG, QueueCore.TAIL, tail);
+            block.set(JAVA_LONG, QueueCore.HEAD, -8);
+            assertDamaged(() -> queue.take(0, false), "a head before the ring");
+            block.set(JAVA_LONG, QueueCore.HEAD, 0);
+            block.set(JAVA_LONG, QueueCore.COUNT, -5);
+            assertDamaged(queue::count, "a negative count");
+            block.set(JAVA_LONG, QueueCore.COUNT, 2);
+            assertArrayEquals(new byte[] {1, 2, 3}, queue.take(0, false));
+            assertEquals(1, queue.count());
+        }
+    }
+
+    private static void assertDamaged(org.junit.jupiter.api.function.Executable operation, String what) {
+        IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                operation, what);
+        assertTrue(e.getMessage().startsWith("the queue's memory is damaged"), what + ": " + e.getMessage());
+    }
+
     @Test
     void aTakeIfFreeThatMeetsAHolderLinksNoNativeCall() {
         // The pool's collector polls so while cold workers start: in a JVM new to waiting, the kernel's exit
