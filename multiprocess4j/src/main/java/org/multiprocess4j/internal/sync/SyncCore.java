@@ -96,14 +96,54 @@ public final class SyncCore {
         if (!lock.acquireBriefly(Deadlines.left(deadline), interruptible)) {
             return false;
         }
-        if (lock.previousOwnerDied()) {
-            if (kind() == SyncLayout.KIND_BARRIER) {
-                breakBarrier(); // a party died inside an update: the count may be torn
-            } else if (kind() == SyncLayout.KIND_SEMAPHORE && get(SyncLayout.BOUND) >= 0) {
-                repairBoundedSemaphore();
+        try {
+            if (lock.previousOwnerDied()) {
+                if (kind() == SyncLayout.KIND_BARRIER) {
+                    breakBarrier(); // a party died inside an update: the count may be torn
+                } else if (kind() == SyncLayout.KIND_SEMAPHORE && get(SyncLayout.BOUND) >= 0) {
+                    repairBoundedSemaphore();
+                }
             }
+            checkState();
+        } catch (RuntimeException | Error e) {
+            lock.release();
+            throw e;
         }
         return true;
+    }
+
+    /**
+     * Checks, holding the lock, that the state is one the object can be in: memory that something else wrote over
+     * (a stray write, a hostile process) is an {@link IllegalStateException}, never a count cut to an int or a
+     * negative number of permits.
+     */
+    private void checkState() {
+        long value = get(SyncLayout.VALUE);
+        long bound = get(SyncLayout.BOUND);
+        boolean possible = switch (kind()) {
+            case SyncLayout.KIND_SEMAPHORE -> value >= 0 && value <= Integer.MAX_VALUE && bound >= -1
+                    && bound <= Integer.MAX_VALUE && (bound < 0 || value <= bound) && get(SyncLayout.UNTRACKED) >= 0;
+            case SyncLayout.KIND_EVENT -> value == 0 || value == 1;
+            case SyncLayout.KIND_BARRIER -> bound >= 1 && bound <= Integer.MAX_VALUE && value >= 0 && value < bound;
+            default -> true;
+        };
+        if (!possible) {
+            throw damaged("it holds " + value + " (its bound " + bound + "), which " + kindName(kind())
+                    + " cannot");
+        }
+    }
+
+    private static IllegalStateException damaged(String what) {
+        return new IllegalStateException("the shared memory is damaged: " + what);
+    }
+
+    /** A holder entry's count, checked: a process holds at most as many permits as a semaphore can. */
+    private long holderCount(long entry) {
+        long count = get(entry + 8);
+        if (count < 0 || count > Integer.MAX_VALUE) {
+            throw damaged("a holder entry counts " + count);
+        }
+        return count;
     }
 
     private void lockUninterruptibly() {
@@ -161,7 +201,7 @@ public final class SyncCore {
             long at = SyncLayout.HOLDERS + i * SyncLayout.HOLDER_SIZE;
             long id = get(at);
             if (id == self) {
-                long count = Math.max(0, get(at + 8) + delta);
+                long count = Math.max(0, holderCount(at) + delta);
                 set(at + 8, count);
                 if (count == 0) {
                     set(at, 0);
@@ -191,7 +231,7 @@ public final class SyncCore {
             long at = SyncLayout.HOLDERS + i * SyncLayout.HOLDER_SIZE;
             long id = get(at);
             if (id != 0 && id != LockCore.SELF && DeathWatch.looksDead(id)) {
-                total += get(at + 8);
+                total += holderCount(at);
                 if (clear) {
                     set(at + 8, 0);
                     set(at, 0);
@@ -211,7 +251,7 @@ public final class SyncCore {
         for (int i = 0; i < SyncLayout.HOLDER_ENTRIES; i++) {
             long at = SyncLayout.HOLDERS + i * SyncLayout.HOLDER_SIZE;
             if (get(at) != 0) {
-                held += get(at + 8);
+                held += holderCount(at);
             }
         }
         set(SyncLayout.VALUE, Math.max(0, get(SyncLayout.BOUND) - held));
@@ -292,9 +332,16 @@ public final class SyncCore {
         }
     }
 
-    /** The free permits (a semaphore), the flag (an event), the parties waiting (a barrier): read without the lock. */
+    /**
+     * The free permits (a semaphore), the flag (an event), the parties waiting (a barrier): read without the lock,
+     * and checked to fit an int.
+     */
     public long value() {
-        return read(SyncLayout.VALUE);
+        long value = read(SyncLayout.VALUE);
+        if (value < 0 || value > Integer.MAX_VALUE) {
+            throw damaged("it holds " + value + ", which " + kindName(kind()) + " cannot");
+        }
+        return value;
     }
 
     /** The bound: a bounded semaphore's initial permits (-1 for an unbounded one), a barrier's parties. */
