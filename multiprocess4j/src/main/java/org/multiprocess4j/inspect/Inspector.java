@@ -248,7 +248,9 @@ public final class Inspector {
 
     /**
      * Finds the live blocks: after each one, the next 8-byte-aligned tag of a live block. The file is read through a
-     * window of {@link #WINDOW} bytes, so an arena of any size (a hostile one too) costs bounded memory.
+     * window of {@link #WINDOW} bytes, so an arena of any size (a hostile one too) costs bounded memory, and at most
+     * {@link #MAX_GAP} bytes between blocks are looked through, so it costs bounded time too (a live block is
+     * stepped over whatever its size: an arena's free space is its only gap, 4 MiB at most in a real one).
      */
     private static ArenaView walk(FileChannel file, String id, long size, ArenaRef creator) throws IOException {
         List<ObjectView> objects = new ArrayList<>();
@@ -256,16 +258,23 @@ public final class Inspector {
         String note = "";
         Window window = new Window(file, size);
         long at = ArenaLayout.HEADER_SIZE;
+        long gaps = 0;
         while (at + ArenaLayout.BLOCK_HEADER_SIZE <= size) {
+            if (gaps > MAX_GAP) {
+                note = "more than " + MAX_GAP + " bytes without a block: not read past " + at;
+                break;
+            }
             long tag = window.getLong(at);
             if ((tag & 0xFFFF_FFFF_0000_0000L) != ArenaLayout.BLOCK_LIVE) {
                 at += 8;
+                gaps += 8;
                 continue;
             }
             long blockOffset = at + ArenaLayout.BLOCK_HEADER_SIZE;
             long bytes = window.getLong(at + 8);
             if (bytes <= 0 || bytes > size - blockOffset) {
                 at += 8; // not a block header after all (or a damaged one): look further
+                gaps += 8;
                 continue;
             }
             if (objects.size() == MAX_OBJECTS) {
@@ -292,6 +301,8 @@ public final class Inspector {
 
     /** How much of a block {@link #describe} reads: the largest header it looks at. */
     private static final int DESCRIBED = (int) Math.max(SyncLayout.SIZE, QueueCore.HEADER);
+    /** The most bytes between blocks that a walk looks through, all the gaps of an arena together. */
+    private static final long MAX_GAP = 64L << 20;
     /** The bytes of an arena read at a time while walking it. */
     private static final int WINDOW = 1 << 20;
 
