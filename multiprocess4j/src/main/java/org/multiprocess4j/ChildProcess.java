@@ -286,7 +286,8 @@ public final class ChildProcess implements AutoCloseable {
 
     /**
      * Makes this a daemon, which ends within about 20 ms of its parent's end (SIGKILL of the parent included);
-     * returns this.
+     * returns this. Unlike Python's, a daemon may start children of its own (a pool worker's task may use a pool):
+     * its daemon children end with it in turn, and the others outlive it, as any child outlives its parent.
      */
     public ChildProcess daemon(boolean daemon) {
         checkNotStarted("daemon");
@@ -365,6 +366,7 @@ public final class ChildProcess implements AutoCloseable {
      * out); returns this. Properties named {@code multiprocess4j.*} pass without asking.
      */
     public ChildProcess passProperties(String... names) {
+        Objects.requireNonNull(names, "names");
         checkNotStarted("passProperties");
         for (String name : names) {
             String value = System.getProperty(Objects.requireNonNull(name, "name"));
@@ -377,9 +379,11 @@ public final class ChildProcess implements AutoCloseable {
 
     /**
      * Adds JVM options for the child, such as {@code -Xmx256m} or {@code -Dkey=value}, after those it inherits
-     * (so they win); returns this.
+     * (so they win); returns this. They are the JVM's to check: {@code start()} does not wait for the child's JVM
+     * to boot, so one that refuses an option ends with the JVM's status (1) and says why on its error output.
      */
     public ChildProcess jvmOptions(String... options) {
+        Objects.requireNonNull(options, "options");
         checkNotStarted("jvmOptions");
         for (String option : options) {
             jvmOptions.add(Objects.requireNonNull(option, "option"));
@@ -603,7 +607,8 @@ public final class ChildProcess implements AutoCloseable {
     }
 
     /**
-     * Waits for the child to end.
+     * Waits for the child to end, through interrupts, as Python's {@code join()} does (the interrupt status is kept
+     * for the caller to see).
      *
      * @throws IllegalStateException when not started
      */
@@ -612,12 +617,15 @@ public final class ChildProcess implements AutoCloseable {
     }
 
     /**
-     * Waits at most {@code timeout} for the child to end.
+     * Waits at most {@code timeout} for the child to end; an interrupt ends the wait early (the interrupt status is
+     * kept).
      *
      * @return true when it has ended
      * @throws IllegalStateException when not started
+     * @throws NullPointerException when {@code timeout} is null
      */
     public boolean join(Duration timeout) {
+        Objects.requireNonNull(timeout, "timeout");
         return Exits.await(started("join"), timeout);
     }
 
