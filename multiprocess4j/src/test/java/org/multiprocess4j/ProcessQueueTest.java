@@ -88,6 +88,38 @@ class ProcessQueueTest {
         }
     }
 
+    /**
+     * A record that its kind's tag says cannot be (a peer's stray write): the queue's memory is damaged, said so,
+     * rather than an index or a buffer out of bounds.
+     */
+    @Test
+    void aMessageItsTagDisownsIsDamageNotAnIndexError() throws Exception {
+        try (ProcessQueue<Object> q = ProcessQueue.create(4096)) {
+            org.multiprocess4j.internal.queue.QueueCore raw = rawView(q);
+            for (byte[] m : List.of(new byte[] {3, 1}, new byte[] {4, 1, 2}, new byte[] {5}, new byte[] {6})) {
+                assertTrue(raw.put(m, 0, false));
+                IllegalStateException e = assertThrows(IllegalStateException.class, q::poll, "tag " + m[0]);
+                assertTrue(e.getMessage().startsWith("the queue's memory is damaged"), e.getMessage());
+            }
+            q.put(42);
+            assertEquals(42, q.take(), "and it goes on");
+        }
+    }
+
+    /** The queue's memory seen as a peer maps it, through the creator's descriptor, with no ProcessQueue on it. */
+    private static org.multiprocess4j.internal.queue.QueueCore rawView(ProcessQueue<?> q) throws java.io.IOException {
+        String[] f = q.handle().toString().split(":"); // mp4j1:pid:start:fd:arena id:arena size:block:generation:...
+        java.lang.foreign.MemorySegment arena;
+        try (java.nio.channels.FileChannel file = java.nio.channels.FileChannel.open(java.nio.file.Path.of("/proc",
+                f[1], "fd", f[3]), java.nio.file.StandardOpenOption.READ, java.nio.file.StandardOpenOption.WRITE)) {
+            arena = file.map(java.nio.channels.FileChannel.MapMode.READ_WRITE, 0, Long.parseLong(f[5]),
+                    java.lang.foreign.Arena.ofAuto());
+        }
+        long block = Long.parseLong(f[6]);
+        return new org.multiprocess4j.internal.queue.QueueCore(arena.asSlice(block, Long.parseLong(f[9])),
+                Long.parseUnsignedLong(f[4], 16), block, Integer.parseUnsignedInt(f[7]), false, () -> "a raw view");
+    }
+
     @Test
     void anUnreadableMessageLosesOnlyItselfInADrain() {
         try (ProcessQueue<Object> q = ProcessQueue.create(4096)) {
