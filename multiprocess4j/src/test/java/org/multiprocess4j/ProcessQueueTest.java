@@ -88,6 +88,18 @@ class ProcessQueueTest {
         }
     }
 
+    @Test
+    void aUseAfterCloseSaysWhichQueueWasClosed() {
+        ProcessQueue<String> q = ProcessQueue.create(4096);
+        String handle = q.handle().toString();
+        q.close();
+        for (org.junit.jupiter.api.function.Executable use : List.<org.junit.jupiter.api.function.Executable>of(
+                () -> q.offer("x"), q::poll, q::size, () -> q.take(), () -> q.put("y"))) {
+            IllegalStateException e = assertThrows(IllegalStateException.class, use);
+            assertTrue(e.getMessage().contains(handle) && e.getMessage().contains("was closed"), e.getMessage());
+        }
+    }
+
     /**
      * A record that its kind's tag says cannot be (a peer's stray write): the queue's memory is damaged, said so,
      * rather than an index or a buffer out of bounds.

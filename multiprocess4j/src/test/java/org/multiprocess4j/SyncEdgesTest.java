@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.Date;
+import java.util.List;
 import java.util.concurrent.BrokenBarrierException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -159,6 +160,25 @@ class SyncEdgesTest {
                 lock.unlock();
             }
             condition.close();
+        }
+    }
+
+    @Test
+    void aUseAfterCloseSaysWhichObjectWasClosed() throws Exception {
+        ProcessSemaphore semaphore = ProcessSemaphore.create(1);
+        ProcessEvent event = ProcessEvent.create();
+        ProcessBarrier barrier = ProcessBarrier.create(2);
+        String[] handles = {semaphore.handle().toString(), event.handle().toString(), barrier.handle().toString()};
+        semaphore.close();
+        event.close();
+        barrier.close();
+        List<org.junit.jupiter.api.function.Executable> uses = List.of(semaphore::tryAcquire, semaphore::release,
+                semaphore::availablePermits, event::set, event::isSet, () -> event.await(Duration.ofSeconds(1)),
+                barrier::isBroken, () -> barrier.await(Duration.ofSeconds(1)));
+        for (int i = 0; i < uses.size(); i++) {
+            IllegalStateException e = assertThrows(IllegalStateException.class, uses.get(i), "use " + i);
+            String handle = handles[i < 3 ? 0 : i < 6 ? 1 : 2];
+            assertTrue(e.getMessage().contains(handle) && e.getMessage().contains("was closed"), e.getMessage());
         }
     }
 

@@ -84,6 +84,8 @@ public final class QueueCore {
     private final LockCore lock;
     private final ConditionCore notEmpty;
     private final ConditionCore notFull;
+    /** The queue's handle, for the message of a use after close. */
+    private final Supplier<String> handle;
     /** When {@link #takeIfFree} last looked whether the lock's holder has died (System.nanoTime). */
     private volatile long lastRecoveryLook = System.nanoTime() - RECOVERY_LOOK_NANOS;
 
@@ -96,6 +98,7 @@ public final class QueueCore {
     public QueueCore(MemorySegment segment, long arenaId, long offset, int generation, boolean init,
                      Supplier<String> handle) {
         this.segment = segment;
+        this.handle = handle;
         this.capacity = segment.byteSize() - HEADER;
         this.ring = segment.asSlice(HEADER, capacity);
         this.lock = new LockCore(segment.asSlice(LOCK, LockLayout.SIZE), arenaId, offset, generation, false, init,
@@ -117,7 +120,13 @@ public final class QueueCore {
     }
 
     private boolean lock(long deadline, boolean interruptible) throws InterruptedException {
-        if (!lock.acquireBriefly(Deadlines.left(deadline), interruptible)) {
+        boolean locked;
+        try {
+            locked = lock.acquireBriefly(Deadlines.left(deadline), interruptible);
+        } catch (IllegalStateException e) {
+            throw closedOr(e);
+        }
+        if (!locked) {
             return false;
         }
         checkLocked();
@@ -268,8 +277,19 @@ public final class QueueCore {
 
     /** Whether the ring, read without the lock, has a message (or, with {@code forRoom}, room for {@code bytes}). */
     private boolean ready(boolean forRoom, long bytes) {
-        long used = (long) LONG.getVolatile(segment, TAIL) - (long) LONG.getVolatile(segment, HEAD);
+        long used;
+        try {
+            used = (long) LONG.getVolatile(segment, TAIL) - (long) LONG.getVolatile(segment, HEAD);
+        } catch (IllegalStateException e) {
+            throw closedOr(e);
+        }
         return forRoom ? capacity - used >= bytes : used != 0;
+    }
+
+    /** {@code e}, or when this view's memory is closed, an exception that says which queue was. */
+    private IllegalStateException closedOr(IllegalStateException e) {
+        return segment.scope().isAlive() ? e : new IllegalStateException("the queue " + handle.get() + " was closed "
+                + "in this process: it cannot be used after close()", e);
     }
 
     /**

@@ -44,6 +44,10 @@ public final class SyncCore {
     private final LockCore lock;
     private final ConditionCore condition;
     private final Block block;
+    /** The object's handle, for the message of a use after close. */
+    private final Supplier<String> handle;
+    /** Its kind, for the same message: the memory that says it is gone then. */
+    private final int kindOf;
 
     /**
      * Views a block; {@code init} writes a fresh one of {@code kind} into zeroed memory, with {@code value} and
@@ -55,6 +59,8 @@ public final class SyncCore {
                     long bound, boolean init, Supplier<String> handle) {
         this.segment = segment;
         this.block = new Block(arenaId, offset, generation);
+        this.handle = handle;
+        this.kindOf = kind;
         this.lock = new LockCore(segment.asSlice(SyncLayout.LOCK, LockLayout.SIZE), arenaId, offset, generation,
                 false, init, handle);
         this.condition = new ConditionCore(segment.asSlice(SyncLayout.CONDITION, ConditionCore.SIZE), init);
@@ -93,7 +99,13 @@ public final class SyncCore {
 
     /** Takes the block's lock before {@code deadline}; false when it passes first. */
     private boolean lock(long deadline, boolean interruptible) throws InterruptedException {
-        if (!lock.acquireBriefly(Deadlines.left(deadline), interruptible)) {
+        boolean locked;
+        try {
+            locked = lock.acquireBriefly(Deadlines.left(deadline), interruptible);
+        } catch (IllegalStateException e) {
+            throw closedOr(e);
+        }
+        if (!locked) {
             return false;
         }
         try {
@@ -168,7 +180,21 @@ public final class SyncCore {
 
     /** A field read without the lock: the lock's release published it. */
     private long read(long field) {
-        return (long) LONG.getVolatile(segment, field);
+        try {
+            return (long) LONG.getVolatile(segment, field);
+        } catch (IllegalStateException e) {
+            throw closedOr(e);
+        }
+    }
+
+    /** {@code e}, or when this view's memory is closed, an exception that says which object was. */
+    private IllegalStateException closedOr(IllegalStateException e) {
+        if (segment.scope().isAlive()) {
+            return e;
+        }
+        String name = kindName(kindOf);
+        return new IllegalStateException(Character.toUpperCase(name.charAt(0)) + name.substring(1) + ", "
+                + handle.get() + ", was closed in this process: it cannot be used after close()", e);
     }
 
     /** Waits on the condition, holding the lock, while the value is 0; false when the deadline passes first. */
