@@ -120,13 +120,7 @@ public final class QueueCore {
     }
 
     private boolean lock(long deadline, boolean interruptible) throws InterruptedException {
-        boolean locked;
-        try {
-            locked = lock.acquireBriefly(Deadlines.left(deadline), interruptible);
-        } catch (IllegalStateException e) {
-            throw closedOr(e);
-        }
-        if (!locked) {
+        if (!lock.acquireBriefly(Deadlines.left(deadline), interruptible)) {
             return false;
         }
         checkLocked();

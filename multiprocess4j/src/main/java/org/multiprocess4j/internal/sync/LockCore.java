@@ -294,7 +294,16 @@ public final class LockCore {
      * collision.
      */
     public boolean acquireBriefly(long timeoutNanos, boolean interruptible) throws InterruptedException {
-        return tryAcquire() || acquire(Math.max(timeoutNanos, Deadlines.LOCK_GRACE_NANOS), interruptible);
+        try {
+            return tryAcquire() || acquire(Math.max(timeoutNanos, Deadlines.LOCK_GRACE_NANOS), interruptible);
+        } catch (IllegalStateException e) {
+            if (segment.scope().isAlive()) {
+                throw e;
+            }
+            // The object this lock guards was closed: say which (the FFM runtime's message names nothing).
+            throw new IllegalStateException(Events.handleOrWhy(handle) + " was closed in this process: it cannot "
+                    + "be used after close()", e);
+        }
     }
 
     private boolean reenter() {

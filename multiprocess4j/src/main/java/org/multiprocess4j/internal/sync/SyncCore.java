@@ -99,13 +99,7 @@ public final class SyncCore {
 
     /** Takes the block's lock before {@code deadline}; false when it passes first. */
     private boolean lock(long deadline, boolean interruptible) throws InterruptedException {
-        boolean locked;
-        try {
-            locked = lock.acquireBriefly(Deadlines.left(deadline), interruptible);
-        } catch (IllegalStateException e) {
-            throw closedOr(e);
-        }
-        if (!locked) {
+        if (!lock.acquireBriefly(Deadlines.left(deadline), interruptible)) {
             return false;
         }
         try {
