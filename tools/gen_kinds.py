@@ -393,7 +393,7 @@ public final class {cls} extends {base_cls} implements Iterable<{k['box']}> {{
         checkRange("from", from, count);
         Objects.checkFromIndexSize(dstFrom, count, dst.length);
         SharedLock l = lock;
-        if (l == null) {{
+        if (l == null || l.isHeldByCurrentThread()) {{
             read(from, dst, dstFrom, count);
             return;
         }}
@@ -419,7 +419,7 @@ public final class {cls} extends {base_cls} implements Iterable<{k['box']}> {{
         Objects.checkFromIndexSize(srcFrom, count, src.length);
         checkRange("to", to, count);
 {validate}        SharedLock l = lock;
-        if (l == null) {{
+        if (l == null || l.isHeldByCurrentThread()) {{
             write(src, srcFrom, to, count);
             return;
         }}
@@ -545,21 +545,17 @@ EXTRA_ARRAY = {
      */
     public byte[] value() {
         SharedLock l = lock;
-        if (l != null) {
-            l.lock();
-        }
+        boolean took = Locks.take(l);
         try {
             long end = 0;
             while (end < length && rawAt(end * stride) != 0) {
                 end++;
             }
-            byte[] bytes = new byte[(int) end];
+            byte[] bytes = new byte[javaLength(end)];
             read(0, bytes, 0, bytes.length);
             return bytes;
         } finally {
-            if (l != null) {
-                l.unlock();
-            }
+            Locks.release(l, took);
         }
     }
 
@@ -575,18 +571,14 @@ EXTRA_ARRAY = {
                     + ": bytes.length=" + bytes.length);
         }
         SharedLock l = lock;
-        if (l != null) {
-            l.lock();
-        }
+        boolean took = Locks.take(l);
         try {
             write(bytes, 0, 0, bytes.length);
             if (bytes.length < length) {
                 rawAt(bytes.length * stride, (byte) 0);
             }
         } finally {
-            if (l != null) {
-                l.unlock();
-            }
+            Locks.release(l, took);
         }
     }
 
@@ -626,9 +618,7 @@ EXTRA_ARRAY = {
     /** The code points up to the first NUL, or all of them, as a String: ctypes' {@code value} of a {@code c_wchar} array. */
     public String value() {
         SharedLock l = lock;
-        if (l != null) {
-            l.lock();
-        }
+        boolean took = Locks.take(l);
         try {
             StringBuilder text = new StringBuilder();
             for (long i = 0; i < length; i++) {
@@ -640,9 +630,7 @@ EXTRA_ARRAY = {
             }
             return text.toString();
         } finally {
-            if (l != null) {
-                l.unlock();
-            }
+            Locks.release(l, took);
         }
     }
 
@@ -658,18 +646,14 @@ EXTRA_ARRAY = {
                     + ": text has " + codePoints.length + " code points");
         }
         SharedLock l = lock;
-        if (l != null) {
-            l.lock();
-        }
+        boolean took = Locks.take(l);
         try {
             write(codePoints, 0, 0, codePoints.length);
             if (codePoints.length < length) {
                 rawAt(codePoints.length * stride, 0);
             }
         } finally {
-            if (l != null) {
-                l.unlock();
-            }
+            Locks.release(l, took);
         }
     }
 """,

@@ -117,7 +117,7 @@ public final class BoolArray extends SharedArray implements Iterable<Boolean> {
         checkRange("from", from, count);
         Objects.checkFromIndexSize(dstFrom, count, dst.length);
         SharedLock l = lock;
-        if (l == null) {
+        if (l == null || l.isHeldByCurrentThread()) {
             read(from, dst, dstFrom, count);
             return;
         }
@@ -146,7 +146,7 @@ public final class BoolArray extends SharedArray implements Iterable<Boolean> {
         Objects.checkFromIndexSize(srcFrom, count, src.length);
         checkRange("to", to, count);
         SharedLock l = lock;
-        if (l == null) {
+        if (l == null || l.isHeldByCurrentThread()) {
             write(src, srcFrom, to, count);
             return;
         }

@@ -117,7 +117,7 @@ public final class ByteArray extends SharedArray implements Iterable<Byte> {
         checkRange("from", from, count);
         Objects.checkFromIndexSize(dstFrom, count, dst.length);
         SharedLock l = lock;
-        if (l == null) {
+        if (l == null || l.isHeldByCurrentThread()) {
             read(from, dst, dstFrom, count);
             return;
         }
@@ -150,7 +150,7 @@ public final class ByteArray extends SharedArray implements Iterable<Byte> {
         Objects.checkFromIndexSize(srcFrom, count, src.length);
         checkRange("to", to, count);
         SharedLock l = lock;
-        if (l == null) {
+        if (l == null || l.isHeldByCurrentThread()) {
             write(src, srcFrom, to, count);
             return;
         }

@@ -117,7 +117,7 @@ public final class CharArray extends SharedArray implements Iterable<Byte> {
         checkRange("from", from, count);
         Objects.checkFromIndexSize(dstFrom, count, dst.length);
         SharedLock l = lock;
-        if (l == null) {
+        if (l == null || l.isHeldByCurrentThread()) {
             read(from, dst, dstFrom, count);
             return;
         }
@@ -150,7 +150,7 @@ public final class CharArray extends SharedArray implements Iterable<Byte> {
         Objects.checkFromIndexSize(srcFrom, count, src.length);
         checkRange("to", to, count);
         SharedLock l = lock;
-        if (l == null) {
+        if (l == null || l.isHeldByCurrentThread()) {
             write(src, srcFrom, to, count);
             return;
         }
@@ -278,21 +278,17 @@ public final class CharArray extends SharedArray implements Iterable<Byte> {
      */
     public byte[] value() {
         SharedLock l = lock;
-        if (l != null) {
-            l.lock();
-        }
+        boolean took = Locks.take(l);
         try {
             long end = 0;
             while (end < length && rawAt(end * stride) != 0) {
                 end++;
             }
-            byte[] bytes = new byte[(int) end];
+            byte[] bytes = new byte[javaLength(end)];
             read(0, bytes, 0, bytes.length);
             return bytes;
         } finally {
-            if (l != null) {
-                l.unlock();
-            }
+            Locks.release(l, took);
         }
     }
 
@@ -308,18 +304,14 @@ public final class CharArray extends SharedArray implements Iterable<Byte> {
                     + ": bytes.length=" + bytes.length);
         }
         SharedLock l = lock;
-        if (l != null) {
-            l.lock();
-        }
+        boolean took = Locks.take(l);
         try {
             write(bytes, 0, 0, bytes.length);
             if (bytes.length < length) {
                 rawAt(bytes.length * stride, (byte) 0);
             }
         } finally {
-            if (l != null) {
-                l.unlock();
-            }
+            Locks.release(l, took);
         }
     }
 

@@ -157,7 +157,7 @@ public abstract sealed class SharedArray extends SharedData
     public final Object getValue(long index) {
         Objects.checkIndex(index, length);
         SharedLock l = lock;
-        if (l == null) {
+        if (l == null || l.isHeldByCurrentThread()) {
             return loadAt(index * stride);
         }
         l.lock();
@@ -177,7 +177,7 @@ public abstract sealed class SharedArray extends SharedData
     public final void setValue(long index, Object value) {
         Objects.checkIndex(index, length);
         SharedLock l = lock;
-        if (l == null) {
+        if (l == null || l.isHeldByCurrentThread()) {
             storeAt(index * stride, value, "value");
             return;
         }
@@ -193,9 +193,7 @@ public abstract sealed class SharedArray extends SharedData
     public final List<Object> toList() {
         int n = javaLength(length);
         SharedLock l = lock;
-        if (l != null) {
-            l.lock();
-        }
+        boolean took = Locks.take(l);
         try {
             List<Object> values = new ArrayList<>(n);
             for (int i = 0; i < n; i++) {
@@ -203,9 +201,7 @@ public abstract sealed class SharedArray extends SharedData
             }
             return values;
         } finally {
-            if (l != null) {
-                l.unlock();
-            }
+            Locks.release(l, took);
         }
     }
 

@@ -669,17 +669,13 @@ public final class SharedCTypes {
                 copyBytes(source.lock, source.segment, 0, block.segment(), 0, bytes);
             } else {
                 SharedLock l = source.lock;
-                if (l != null) {
-                    l.lock();
-                }
+                boolean took = Locks.take(l);
                 try {
                     for (long i = 0; i < source.length(); i++) {
                         MemorySegment.copy(source.segment, i * source.stride, block.segment(), i * size, size);
                     }
                 } finally {
-                    if (l != null) {
-                        l.unlock();
-                    }
+                    Locks.release(l, took);
                 }
             }
         } catch (RuntimeException e) {
@@ -691,15 +687,11 @@ public final class SharedCTypes {
 
     private static void copyBytes(SharedLock lock, MemorySegment from, long fromOffset, MemorySegment to,
                                   long toOffset, long bytes) {
-        if (lock != null) {
-            lock.lock();
-        }
+        boolean took = Locks.take(lock);
         try {
             MemorySegment.copy(from, fromOffset, to, toOffset, bytes);
         } finally {
-            if (lock != null) {
-                lock.unlock();
-            }
+            Locks.release(lock, took);
         }
     }
 

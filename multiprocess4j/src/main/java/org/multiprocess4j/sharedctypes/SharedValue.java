@@ -27,7 +27,7 @@ public abstract sealed class SharedValue extends SharedData
     /** The value, boxed as the typed {@code get()} returns it; takes the lock when synchronized. */
     public final Object getValue() {
         SharedLock l = lock;
-        if (l == null) {
+        if (l == null || l.isHeldByCurrentThread()) {
             return type.load(segment, 0);
         }
         l.lock();
@@ -45,7 +45,7 @@ public abstract sealed class SharedValue extends SharedData
      */
     public final void setValue(Object value) {
         SharedLock l = lock;
-        if (l == null) {
+        if (l == null || l.isHeldByCurrentThread()) {
             type.store(segment, 0, value, "value");
             return;
         }

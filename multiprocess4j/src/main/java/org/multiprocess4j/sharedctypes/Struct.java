@@ -155,17 +155,13 @@ public abstract class Struct<S extends Struct<S>> implements SharedObject {
     public final List<Object> fieldValues() {
         checkBound();
         SharedLock l = lock;
-        if (l != null) {
-            l.lock();
-        }
+        boolean took = Locks.take(l);
         try {
             @SuppressWarnings("unchecked")
             List<Object> values = (List<Object>) type.load(segment, offset); // a fresh list of its own
             return values;
         } finally {
-            if (l != null) {
-                l.unlock();
-            }
+            Locks.release(l, took);
         }
     }
 

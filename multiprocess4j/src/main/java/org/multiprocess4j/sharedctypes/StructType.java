@@ -361,15 +361,11 @@ public final class StructType<S extends Struct<S>> extends DataType {
             throw new IllegalArgumentException("value must be a " + this + ": value=" + source);
         }
         SharedLock l = target.lock;
-        if (l != null) {
-            l.lock();
-        }
+        boolean took = Locks.take(l);
         try {
             MemorySegment.copy(source.segment, source.offset, target.segment, target.offset + fieldOffset, size);
         } finally {
-            if (l != null) {
-                l.unlock();
-            }
+            Locks.release(l, took);
         }
     }
 

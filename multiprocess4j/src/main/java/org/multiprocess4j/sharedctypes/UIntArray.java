@@ -177,7 +177,7 @@ public final class UIntArray extends SharedArray implements Iterable<Long> {
         checkRange("from", from, count);
         Objects.checkFromIndexSize(dstFrom, count, dst.length);
         SharedLock l = lock;
-        if (l == null) {
+        if (l == null || l.isHeldByCurrentThread()) {
             read(from, dst, dstFrom, count);
             return;
         }
@@ -212,7 +212,7 @@ public final class UIntArray extends SharedArray implements Iterable<Long> {
             }
         }
         SharedLock l = lock;
-        if (l == null) {
+        if (l == null || l.isHeldByCurrentThread()) {
             write(src, srcFrom, to, count);
             return;
         }

@@ -159,7 +159,7 @@ public final class ULongArray extends SharedArray implements Iterable<Long> {
         checkRange("from", from, count);
         Objects.checkFromIndexSize(dstFrom, count, dst.length);
         SharedLock l = lock;
-        if (l == null) {
+        if (l == null || l.isHeldByCurrentThread()) {
             read(from, dst, dstFrom, count);
             return;
         }
@@ -192,7 +192,7 @@ public final class ULongArray extends SharedArray implements Iterable<Long> {
         Objects.checkFromIndexSize(srcFrom, count, src.length);
         checkRange("to", to, count);
         SharedLock l = lock;
-        if (l == null) {
+        if (l == null || l.isHeldByCurrentThread()) {
             write(src, srcFrom, to, count);
             return;
         }

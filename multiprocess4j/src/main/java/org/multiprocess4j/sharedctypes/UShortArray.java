@@ -126,7 +126,7 @@ public final class UShortArray extends SharedArray implements Iterable<Integer> 
         checkRange("from", from, count);
         Objects.checkFromIndexSize(dstFrom, count, dst.length);
         SharedLock l = lock;
-        if (l == null) {
+        if (l == null || l.isHeldByCurrentThread()) {
             read(from, dst, dstFrom, count);
             return;
         }
@@ -161,7 +161,7 @@ public final class UShortArray extends SharedArray implements Iterable<Integer> 
             }
         }
         SharedLock l = lock;
-        if (l == null) {
+        if (l == null || l.isHeldByCurrentThread()) {
             write(src, srcFrom, to, count);
             return;
         }

@@ -126,7 +126,7 @@ public final class WCharArray extends SharedArray implements Iterable<Integer> {
         checkRange("from", from, count);
         Objects.checkFromIndexSize(dstFrom, count, dst.length);
         SharedLock l = lock;
-        if (l == null) {
+        if (l == null || l.isHeldByCurrentThread()) {
             read(from, dst, dstFrom, count);
             return;
         }
@@ -161,7 +161,7 @@ public final class WCharArray extends SharedArray implements Iterable<Integer> {
             }
         }
         SharedLock l = lock;
-        if (l == null) {
+        if (l == null || l.isHeldByCurrentThread()) {
             write(src, srcFrom, to, count);
             return;
         }
@@ -282,9 +282,7 @@ public final class WCharArray extends SharedArray implements Iterable<Integer> {
     /** The code points up to the first NUL, or all of them, as a String: ctypes' {@code value} of a {@code c_wchar} array. */
     public String value() {
         SharedLock l = lock;
-        if (l != null) {
-            l.lock();
-        }
+        boolean took = Locks.take(l);
         try {
             StringBuilder text = new StringBuilder();
             for (long i = 0; i < length; i++) {
@@ -296,9 +294,7 @@ public final class WCharArray extends SharedArray implements Iterable<Integer> {
             }
             return text.toString();
         } finally {
-            if (l != null) {
-                l.unlock();
-            }
+            Locks.release(l, took);
         }
     }
 
@@ -314,18 +310,14 @@ public final class WCharArray extends SharedArray implements Iterable<Integer> {
                     + ": text has " + codePoints.length + " code points");
         }
         SharedLock l = lock;
-        if (l != null) {
-            l.lock();
-        }
+        boolean took = Locks.take(l);
         try {
             write(codePoints, 0, 0, codePoints.length);
             if (codePoints.length < length) {
                 rawAt(codePoints.length * stride, 0);
             }
         } finally {
-            if (l != null) {
-                l.unlock();
-            }
+            Locks.release(l, took);
         }
     }
 }
