@@ -76,6 +76,10 @@ public final class ArrayType extends DataType {
 
     /** Stores the elements, the primitive ones with {@code layout} when it is given (a packed or swapped field). */
     void store(MemorySegment segment, long offset, Object value, String param, ValueLayout layout) {
+        if (value == null) {
+            throw new IllegalArgumentException(param + " must be an array or collection for " + this + ": " + param
+                    + "=null");
+        }
         List<?> values = Initializers.asList(value);
         if (values == null) {
             throw new IllegalArgumentException(param + " must be an array or collection for " + this + ": " + param

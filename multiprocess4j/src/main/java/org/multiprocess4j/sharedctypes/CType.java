@@ -270,7 +270,13 @@ public final class CType<V extends SharedValue, A extends SharedArray> extends D
 
     private double floating(Object value, String param) {
         if (value instanceof Number n && !(value instanceof BigInteger)) {
-            return n.doubleValue();
+            double d = n.doubleValue();
+            if (Double.isInfinite(d) && !(value instanceof Double || value instanceof Float)) {
+                // a BigDecimal past a double's range: an infinity the caller never asked for
+                throw new IllegalArgumentException(param + " out of range for " + name + ": " + param + "=" + value
+                        + ", must be within +-" + Double.MAX_VALUE);
+            }
+            return d;
         }
         throw wrongType(value, param, "a number");
     }

@@ -92,7 +92,7 @@ public abstract sealed class SharedArray extends SharedData
             throw new IllegalArgumentException("step must be >= 1 (Java's index rules: no negative steps): step="
                     + step);
         }
-        return (to - from + step - 1) / step;
+        return to == from ? 0 : (to - from - 1) / step + 1; // no overflow, whatever the step
     }
 
     /** The stride of a slice of {@code n} elements taking every {@code step}-th one. */

@@ -358,7 +358,7 @@ public final class SharedCTypes {
                 copyBytes(v.lock, v.segment, 0, c.segment, 0, v.segment.byteSize());
                 yield cast(c);
             }
-            case SharedArray a -> cast(copyOf(a, a.elementType(), null, false));
+            case SharedArray a -> cast(newArray(a.elementType(), a.length(), a, null, false));
             case Struct<?> s -> {
                 Struct<?> c = newStruct(s.structType(), List.of(), null, false);
                 copyBytes(s.lock, s.segment, s.offset, c.segment, c.offset, s.type.byteSize());
@@ -610,12 +610,15 @@ public final class SharedCTypes {
 
     private static SharedArray newArray(DataType type, long size, Object initializer, SharedLock lock,
                                         boolean ownsLock) {
-        if (initializer instanceof SharedArray source && source.elementType().signature().equals(type.signature())) {
+        if (initializer instanceof SharedArray source && source.elementType().signature().equals(type.signature())
+                && source.layout == null) {
             return copyOf(source, type, lock, ownsLock);
         }
         List<?> values = null;
         if (initializer instanceof SharedArray source) {
-            initializer = source.toList(); // another element type: element by element, each value checked
+            // Another element type, or the same in another byte order (an array field of a big-endian structure,
+            // whose bytes a native array would read swapped): element by element, each value checked.
+            initializer = source.toList();
         }
         if (initializer != null) {
             if (initializer instanceof String text && type == CType.c_wchar) {

@@ -29,6 +29,8 @@ import java.util.function.Supplier;
  */
 public final class StructType<S extends Struct<S>> extends DataType {
     private static final Map<Class<?>, StructType<?>> BY_CLASS = new ConcurrentHashMap<>();
+    /** The most bytes a structure may span: as much as one block of shared memory can (2^48). */
+    private static final long MAX_BYTES = 1L << 48;
 
     private final Class<?> javaClass;
     private final Supplier<S> factory;
@@ -93,6 +95,10 @@ public final class StructType<S extends Struct<S>> extends DataType {
                         : Math.min(type.byteAlignment(), rules.pack());
                 long at = (bitPos + 7) / 8;
                 at = (at + fieldAlign - 1) / fieldAlign * fieldAlign;
+                if (type.byteSize() > MAX_BYTES - at) {
+                    throw new IllegalArgumentException("field " + spec.name() + " (" + type + ", " + type.byteSize()
+                            + " bytes) ends past " + MAX_BYTES + " bytes, more than shared memory can hold");
+                }
                 offsets[i] = at;
                 bitPos = Math.multiplyExact(at + type.byteSize(), 8);
                 align = Math.max(align, fieldAlign);

@@ -110,6 +110,11 @@ class LayoutRulesTest {
                 field("d", c_double.array(2)));
     }
 
+    static final class BigRows extends Struct<BigRows> {
+        static final StructType<BigRows> TYPE = StructType.define(BigRows::new, LayoutRules.STRUCTURE.bigEndian(),
+                field("g", c_short.array(2).array(2)));
+    }
+
     /** Structures, and an array of them, that packing leaves at odd offsets: their own fields read in place. */
     static final class PackedNest extends Struct<PackedNest> {
         static final StructType<PackedNest> TYPE = StructType.define(PackedNest::new,
@@ -251,6 +256,19 @@ class LayoutRulesTest {
         try (Struct<?> s = SharedCTypes.rawValue(BigArrays.TYPE, new byte[]{'c'}, List.of(-1, 2, 0x01020304),
                 List.of(1.5, -2.0))) {
             actual.add(bytes(s));
+            // A copy of a big-endian array field is a native array of the same values, as Python's copy() gives
+            IntArray v = BigArrays.TYPE.field("v", ArrayField.class).get(s);
+            try (IntArray copied = SharedCTypes.copy(v); IntArray initialized = SharedCTypes.rawArray(CType.c_int, v)) {
+                assertEquals(List.of(-1, 2, 0x01020304), copied.toList());
+                assertEquals(List.of(-1, 2, 0x01020304), initialized.toList());
+            }
+        }
+        try (BigRows s = SharedCTypes.rawValue(BigRows.TYPE, List.of(List.of(1, 2), List.of(0x0102, 7)))) {
+            NestedArray g = BigRows.TYPE.field("g", ArrayField.class).get(s); // rows of big-endian shorts
+            try (NestedArray copied = SharedCTypes.copy(g)) {
+                assertEquals(List.of(List.of((short) 1, (short) 2), List.of((short) 0x0102, (short) 7)),
+                        copied.toList());
+            }
         }
         try (PackedNest n = SharedCTypes.rawValue(PackedNest.TYPE)) { // through the nested types' own accessors
             PackedNest.TYPE.field("c", CharField.class).set(n, (byte) 'c');
