@@ -231,6 +231,18 @@ public final class Cluster implements AutoCloseable {
         return client;
     }
 
+    /** Whether {@link #close()} was called. */
+    boolean isClosed() {
+        return client.getState() == CuratorFrameworkState.STOPPED;
+    }
+
+    /** @throws IllegalStateException when this connection is closed */
+    void checkOpen() {
+        if (isClosed()) {
+            throw new IllegalStateException("this Cluster connection to " + config.connectString() + " is closed");
+        }
+    }
+
     void held(ClusterLock.Holding holding) {
         holdings.add(holding);
         threadHoldings.get().add(holding);
@@ -485,10 +497,7 @@ public final class Cluster implements AutoCloseable {
         boolean interrupted = Thread.interrupted();
         try {
             while (true) {
-                if (client.getState() == CuratorFrameworkState.STOPPED) {
-                    throw new IllegalStateException("this Cluster connection to " + config.connectString()
-                            + " is closed");
-                }
+                checkOpen();
                 try {
                     return op.run();
                 } catch (InterruptedException e) {

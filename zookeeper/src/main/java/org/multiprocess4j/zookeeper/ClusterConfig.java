@@ -9,7 +9,10 @@ import java.util.Objects;
  *
  * <p>Defaults: root path {@code /multiprocess4j}; session timeout 15 s (the server clamps it to between 2 and 20
  * of its ticks); connection timeout 5 s; operation bound 15 s (an operation is retried through connection loss
- * for this long, every 50 ms ({@link Builder#retryInterval}), then fails with {@link ClusterLostException}); no
+ * for this long, every 50 ms ({@link Builder#retryInterval}, which may not exceed it), then fails with
+ * {@link ClusterLostException}: the bound is the retries', and the waits for the connection come on top, so
+ * operations behind a proxy that refused every connection ended after 7-17 s with a bound of 5 s and a connection
+ * timeout of 1-5 s); no
  * authentication and the open ACL ({@code world:anyone} with all permissions), as ZooKeeper's own default. With {@link Builder#digest digest} credentials, everything
  * the client creates gets the creator-only ACL ({@code auth} scheme, all permissions): only clients that
  * authenticate as the same user reach it.
@@ -188,11 +191,16 @@ public final class ClusterConfig {
 
         /** The configuration. */
         public ClusterConfig build() {
+            if (retryInterval.compareTo(operationBound) > 0) {
+                throw new IllegalArgumentException("retryInterval must not exceed operationBound, within which the "
+                        + "retries are made: retryInterval=" + retryInterval + ", operationBound=" + operationBound);
+            }
             return new ClusterConfig(this);
         }
 
         private static Duration positive(String name, Duration d) {
-            if (d == null || d.toMillis() < 1 || d.toMillis() > Integer.MAX_VALUE) {
+            // Compared as durations: toMillis() overflows past 292 million years, either way.
+            if (d == null || d.compareTo(Duration.ofMillis(1)) < 0 || d.compareTo(Duration.ofMillis(Integer.MAX_VALUE)) > 0) {
                 throw new IllegalArgumentException(name + " must be within 1.." + Integer.MAX_VALUE + " ms: "
                         + name + "=" + d);
             }

@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 
@@ -128,9 +129,15 @@ public final class ClusterLock implements RobustLock {
         }
     }
 
-    /** Acquires the lock, waiting at most {@code time}; false when it timed out. */
+    /**
+     * Acquires the lock, waiting at most {@code time}; false when it timed out. While the ensemble cannot be
+     * reached the wait is the connection's, not this one's: each step waits for the connection and is retried for
+     * the operation bound ({@link ClusterConfig}), so a {@code tryLock} of 500 ms took 17 s to end with a
+     * {@link ClusterLostException} behind a proxy refusing every connection (5 s bound, 5 s connection timeout).
+     */
     @Override
     public boolean tryLock(long time, TimeUnit unit) throws InterruptedException {
+        Objects.requireNonNull(unit, "unit");
         return acquire(Math.max(0, unit.toNanos(time)), true);
     }
 
@@ -258,8 +265,9 @@ public final class ClusterLock implements RobustLock {
      */
     public long fencingToken() {
         Holding h = holding;
-        if (h == null) {
-            throw new IllegalMonitorStateException("ClusterLock '" + name + "' is not held by this JVM");
+        if (h == null || cluster.isClosed()) {
+            throw new IllegalMonitorStateException("ClusterLock '" + name + "' is not held by this JVM"
+                    + (h == null ? "" : ": its Cluster connection is closed, and with it the session that held it"));
         }
         return h.token;
     }
@@ -290,7 +298,7 @@ public final class ClusterLock implements RobustLock {
     @Override
     public boolean isHeldByCurrentThread() {
         Holding h = holding;
-        return h != null && h.thread == Thread.currentThread() && !h.isLost();
+        return h != null && h.thread == Thread.currentThread() && !h.isLost() && !cluster.isClosed();
     }
 
     /** Conditions are not provided by cluster locks. */
@@ -563,10 +571,18 @@ public final class ClusterLock implements RobustLock {
         /** Releases this acquisition; a second call does nothing. */
         @Override
         public synchronized void close() {
-            if (!closed) {
-                closed = true;
-                lock.unlock(holding);
+            if (closed) {
+                return;
             }
+            try {
+                lock.unlock(holding);
+            } catch (IllegalMonitorStateException notTheHolder) {
+                throw notTheHolder; // another thread's call: the holder's own close still releases it
+            } catch (RuntimeException e) {
+                closed = true; // lost, say: released all the same, and a second call does nothing
+                throw e;
+            }
+            closed = true;
         }
     }
 }

@@ -69,7 +69,9 @@ public final class ClusterSemaphore {
      */
     public Permit tryAcquire(Duration timeout) throws InterruptedException {
         Objects.requireNonNull(timeout, "timeout");
-        Lease lease = call(() -> semaphore.acquire(Math.max(0, timeout.toNanos()), TimeUnit.NANOSECONDS));
+        long nanos = timeout.isNegative() ? 0 // saturated: toNanos() overflows past 292 years
+                : timeout.compareTo(Duration.ofNanos(Long.MAX_VALUE)) >= 0 ? Long.MAX_VALUE : timeout.toNanos();
+        Lease lease = call(() -> semaphore.acquire(nanos, TimeUnit.NANOSECONDS));
         return lease == null ? null : new Permit(lease);
     }
 
@@ -79,6 +81,7 @@ public final class ClusterSemaphore {
     }
 
     private Lease call(Cluster.Operation<Lease> op) throws InterruptedException {
+        cluster.checkOpen(); // Curator's recipe would answer a closed client with a NullPointerException, or null
         try {
             return op.run();
         } catch (InterruptedException e) {

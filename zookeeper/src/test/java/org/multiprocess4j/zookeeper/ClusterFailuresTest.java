@@ -90,6 +90,18 @@ class ClusterFailuresTest {
         assertThrows(IllegalArgumentException.class, () -> b.root("/trailing/"));
         assertThrows(IllegalArgumentException.class, () -> b.sessionTimeout(Duration.ZERO));
         assertThrows(IllegalArgumentException.class, () -> b.retryInterval(Duration.ofMillis(-1)));
+        for (Duration extreme : new Duration[] {Duration.ofSeconds(Long.MAX_VALUE), Duration.ofSeconds(Long.MIN_VALUE),
+                Duration.ofSeconds(Long.MAX_VALUE, 999_999_999)}) { // toMillis() of these overflows
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> b.sessionTimeout(extreme));
+            assertTrue(e.getMessage().startsWith("sessionTimeout must be within"), e.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> b.operationBound(extreme));
+        }
+        IllegalArgumentException longer = assertThrows(IllegalArgumentException.class,
+                () -> ClusterConfig.builder("a:1").operationBound(Duration.ofSeconds(1))
+                        .retryInterval(Duration.ofSeconds(20)).build());
+        assertTrue(longer.getMessage().startsWith("retryInterval must not exceed operationBound"),
+                longer.getMessage());
         assertEquals(Duration.ofMillis(50), b.build().retryInterval(), "the stated default");
         assertThrows(IllegalArgumentException.class, () -> b.digest("a:b", "x"));
     }

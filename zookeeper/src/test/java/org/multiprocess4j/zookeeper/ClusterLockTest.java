@@ -2,6 +2,8 @@ package org.multiprocess4j.zookeeper;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -50,6 +52,47 @@ class ClusterLockTest {
         Workers.Worker w = new Workers.Worker(args.toArray(String[]::new));
         workers.add(w);
         return w;
+    }
+
+    @Test
+    void aReleaseFromAnotherThreadLeavesTheHoldersOwnAndAClosedClusterHoldsNothing() throws Exception {
+        ClusterLock rlock = cluster.rlock("r");
+        ClusterLock.Held held = rlock.hold();
+        java.util.concurrent.CompletableFuture<Throwable> other = new java.util.concurrent.CompletableFuture<>();
+        Thread.ofPlatform().start(() -> {
+            try {
+                held.close();
+                other.complete(null);
+            } catch (Throwable t) {
+                other.complete(t);
+            }
+        }).join();
+        assertTrue(other.get() instanceof IllegalMonitorStateException, String.valueOf(other.get()));
+        held.close(); // the holder's own: it releases
+        assertFalse(rlock.isHeldByCurrentThread());
+        try (Cluster second = Cluster.connect(SharedEnsemble.config(root.substring("/test/".length())))) {
+            assertTrue(second.rlock("r").tryLock(30, java.util.concurrent.TimeUnit.SECONDS), "released");
+            second.rlock("r").unlock();
+        }
+
+        ClusterLock lock = cluster.lock("l");
+        ClusterSemaphore semaphore = cluster.semaphore("s", 1);
+        lock.lock();
+        cluster.close();
+        assertFalse(lock.isHeldByCurrentThread(), "the session that held it is closed");
+        assertThrows(IllegalMonitorStateException.class, lock::fencingToken);
+        IllegalStateException closed = assertThrows(IllegalStateException.class, semaphore::acquire);
+        assertTrue(closed.getMessage().endsWith("is closed"), closed.getMessage());
+        assertThrows(IllegalStateException.class, () -> semaphore.tryAcquire(Duration.ofSeconds(1)));
+    }
+
+    @Test
+    void aSemaphoreWaitsAsLongAsADurationHolds() throws Exception {
+        ClusterSemaphore semaphore = cluster.semaphore("s", 1);
+        try (ClusterSemaphore.Permit permit = semaphore.tryAcquire(Duration.ofSeconds(Long.MAX_VALUE))) {
+            assertNotNull(permit);
+            assertNull(semaphore.tryAcquire(Duration.ofSeconds(Long.MIN_VALUE)), "a negative timeout does not wait");
+        }
     }
 
     @Test
