@@ -86,7 +86,8 @@ public record BitField(StructType<?> owner, String name, CType<?, ?> type, long 
     static void checkBitType(String owner, String name, DataType type) {
         if (!(type instanceof CType<?, ?> c) || !c.kind.integral || c.kind == Kind.CHAR || c.kind == Kind.WCHAR) {
             throw new IllegalArgumentException("a bit field's type must be a C integer type (c_byte .. c_ulonglong, "
-                    + "signed or unsigned), as in C and ctypes: field " + owner + "." + name + " has type=" + type);
+                    + "signed or unsigned; c_bool bit fields, which C and ctypes allow, are not offered here: a "
+                    + "c_ubyte field of 1 bit holds the same): field " + owner + "." + name + " has type=" + type);
         }
     }
 
