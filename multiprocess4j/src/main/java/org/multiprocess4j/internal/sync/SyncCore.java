@@ -400,12 +400,12 @@ public final class SyncCore {
     public void setFlag(boolean flag) {
         lockUninterruptibly();
         try {
-            if (flag) {
-                LONG.setVolatile(segment, SyncLayout.GENERATION, get(SyncLayout.GENERATION) + 1); // read unlocked
-            }
             set(SyncLayout.VALUE, flag ? 1 : 0);
             INT.setRelease(segment, SyncLayout.FLAG, flag ? 1 : 0); // publishes the flag to futex sleepers
             if (flag) {
+                // Counted after the flag: a sleeper that sees the count move must see this flag too (or a clear
+                // after it), never the flag from before the set.
+                LONG.setVolatile(segment, SyncLayout.GENERATION, get(SyncLayout.GENERATION) + 1);
                 condition.signalAll(lock); // virtual threads wait on the condition
             }
         } finally {
@@ -423,12 +423,12 @@ public final class SyncCore {
     /**
      * A platform thread's wait for an event: on the flag's own futex word, woken by the setter directly (no
      * dispatcher in between), as two C processes wake each other. It ends when the flag is set or the count of
-     * sets has changed (a set that a clear followed before this thread looked, or ran between its look and its
-     * sleep: then at the end of that slice).
+     * sets has moved past {@code sets}, read as the wait began (a set that a clear followed before this thread
+     * looked, or ran between its look and its sleep: then at the end of that slice).
      */
-    private boolean awaitFlagDirectly(long timeoutNanos, boolean interruptible) throws InterruptedException {
+    private boolean awaitFlagDirectly(long sets, long timeoutNanos, boolean interruptible)
+            throws InterruptedException {
         long address = segment.address() + SyncLayout.FLAG;
-        long sets = read(SyncLayout.GENERATION);
         for (int i = 0; i < FLAG_SPINS; i++) {
             if ((int) INT.getAcquire(segment, SyncLayout.FLAG) != 0) { // pairs with setFlag's release
                 return true;
@@ -469,18 +469,19 @@ public final class SyncCore {
      * followed before this thread looked, as after a timeout).
      */
     public boolean awaitFlag(long timeoutNanos, boolean interruptible) throws InterruptedException {
+        // The count of sets first, the flag after: a set this wait does not count is one made after it began.
+        long sets = read(SyncLayout.GENERATION);
         if (read(SyncLayout.VALUE) != 0) {
             return true;
         }
         if (!Thread.currentThread().isVirtual()) {
-            return awaitFlagDirectly(timeoutNanos, interruptible);
+            return awaitFlagDirectly(sets, timeoutNanos, interruptible);
         }
         long deadline = Deadlines.after(timeoutNanos);
         if (!lock(deadline, interruptible)) {
             return read(SyncLayout.VALUE) != 0;
         }
         try {
-            long sets = get(SyncLayout.GENERATION);
             if (get(SyncLayout.VALUE) != 0) {
                 return true;
             }
