@@ -46,8 +46,8 @@ public final class SyncCore {
     private final Block block;
     /** The object's handle, for the message of a use after close. */
     private final Supplier<String> handle;
-    /** Its kind, for the same message: the memory that says it is gone then. */
-    private final int kindOf;
+    /** Its kind, as the block says (checked when attached): kept here, readable after close too. */
+    private final int kind;
 
     /**
      * Views a block; {@code init} writes a fresh one of {@code kind} into zeroed memory, with {@code value} and
@@ -60,7 +60,7 @@ public final class SyncCore {
         this.segment = segment;
         this.block = new Block(arenaId, offset, generation);
         this.handle = handle;
-        this.kindOf = kind;
+        this.kind = kind;
         this.lock = new LockCore(segment.asSlice(SyncLayout.LOCK, LockLayout.SIZE), arenaId, offset, generation,
                 false, init, handle);
         this.condition = new ConditionCore(segment.asSlice(SyncLayout.CONDITION, ConditionCore.SIZE), init);
@@ -161,7 +161,7 @@ public final class SyncCore {
     }
 
     private int kind() {
-        return segment.get(JAVA_INT, SyncLayout.KIND);
+        return kind;
     }
 
     private long get(long field) {
@@ -186,7 +186,7 @@ public final class SyncCore {
         if (segment.scope().isAlive()) {
             return e;
         }
-        String name = kindName(kindOf);
+        String name = kindName(kind);
         return new IllegalStateException(Character.toUpperCase(name.charAt(0)) + name.substring(1) + ", "
                 + handle.get() + ", was closed in this process: it cannot be used after close()", e);
     }
