@@ -280,7 +280,7 @@ final class ChildMain {
     }
 
     /** What {@code t.toString()} says, or its class when that throws. */
-    private static String describe(Throwable t) {
+    static String describe(Throwable t) {
         try {
             return t.toString();
         } catch (RuntimeException | StackOverflowError e) {

@@ -751,16 +751,10 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
         }
     }
 
-    /** An exception as its {@code toString} says, when that works; any other object by its class. */
+    /** An exception as {@link ChildMain#describe} says it; any other object by its class. */
     private static String describe(Object outcome) {
-        if (outcome instanceof Throwable t) {
-            try {
-                return t.toString();
-            } catch (RuntimeException | StackOverflowError e) {
-                // an exception's own getMessage threw: its class must do
-            }
-        }
-        return outcome == null ? "null" : "a " + outcome.getClass().getName();
+        return outcome instanceof Throwable t ? ChildMain.describe(t)
+                : outcome == null ? "null" : "a " + outcome.getClass().getName();
     }
 
     // ---- in this JVM --------------------------------------------------------------------------------------------

@@ -275,16 +275,11 @@ public final class QueueCore {
         try {
             used = (long) LONG.getVolatile(segment, TAIL) - (long) LONG.getVolatile(segment, HEAD);
         } catch (IllegalStateException e) {
-            throw closedOr(e);
+            throw LockCore.closedOr(segment, handle, e);
         }
         return forRoom ? capacity - used >= bytes : used != 0;
     }
 
-    /** {@code e}, or when this view's memory is closed, an exception that says which queue was. */
-    private IllegalStateException closedOr(IllegalStateException e) {
-        return segment.scope().isAlive() ? e : new IllegalStateException("the queue " + handle.get() + " was closed "
-                + "in this process: it cannot be used after close()", e);
-    }
 
     /**
      * A platform thread's first wait: asleep on the put (or take) count word while the ring looks empty (or too full

@@ -297,13 +297,18 @@ public final class LockCore {
         try {
             return tryAcquire() || acquire(Math.max(timeoutNanos, Deadlines.LOCK_GRACE_NANOS), interruptible);
         } catch (IllegalStateException e) {
-            if (segment.scope().isAlive()) {
-                throw e;
-            }
-            // The object this lock guards was closed: say which (the FFM runtime's message names nothing).
-            throw new IllegalStateException(Events.handleOrWhy(handle) + " was closed in this process: it cannot "
-                    + "be used after close()", e);
+            throw closedOr(segment, handle, e);
         }
+    }
+
+    /**
+     * {@code e}, or when {@code segment}'s memory is closed, an exception that says which object was (the FFM
+     * runtime's own message names nothing): the object whose handle {@code handle} gives.
+     */
+    public static IllegalStateException closedOr(MemorySegment segment, Supplier<String> handle,
+                                                 IllegalStateException e) {
+        return segment.scope().isAlive() ? e : new IllegalStateException(Events.handleOrWhy(handle)
+                + " was closed in this process: it cannot be used after close()", e);
     }
 
     private boolean reenter() {

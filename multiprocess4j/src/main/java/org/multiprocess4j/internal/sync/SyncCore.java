@@ -177,19 +177,10 @@ public final class SyncCore {
         try {
             return (long) LONG.getVolatile(segment, field);
         } catch (IllegalStateException e) {
-            throw closedOr(e);
+            throw LockCore.closedOr(segment, handle, e);
         }
     }
 
-    /** {@code e}, or when this view's memory is closed, an exception that says which object was. */
-    private IllegalStateException closedOr(IllegalStateException e) {
-        if (segment.scope().isAlive()) {
-            return e;
-        }
-        String name = kindName(kind);
-        return new IllegalStateException(Character.toUpperCase(name.charAt(0)) + name.substring(1) + ", "
-                + handle.get() + ", was closed in this process: it cannot be used after close()", e);
-    }
 
     /** Waits on the condition, holding the lock, while the value is 0; false when the deadline passes first. */
     private boolean awaitNonZero(long deadline, boolean interruptible) throws InterruptedException {
