@@ -414,7 +414,8 @@ class AotCacheTest {
         assertFalse(Files.exists(marker), "the claim of a training that is over");
         // The adopting JVM cleans up as the training's would have: the four newest caches stay, the adopted one too.
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (Files.exists(older.get(3)) && System.nanoTime() - deadline < 0) {
+        // The clean-up deletes the oldest last (newest first, past the four kept): when it is gone, all are.
+        while (Files.exists(older.get(4)) && System.nanoTime() - deadline < 0) {
             Thread.onSpinWait();
         }
         assertTrue(Files.exists(cache));
