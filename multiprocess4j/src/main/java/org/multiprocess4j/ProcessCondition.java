@@ -14,6 +14,9 @@ import java.util.concurrent.locks.Condition;
 
 /**
  * A {@link Condition} shared between processes, bound to a {@link SharedLock}: from {@link SharedLock#newCondition()}.
+ * Python's {@code multiprocessing.Condition}, with Java's names: {@code wait(timeout)} is {@link #await(long, TimeUnit)},
+ * {@code wait_for} is {@link #awaitFor(BooleanSupplier, Duration)}, {@code notify()} and {@code notify(n)} are
+ * {@link #signal()} and {@link #signal(int)}, {@code notify_all()} is {@link #signalAll()}.
  *
  * <p>Guarantees: a signal wakes at least one thread that was waiting when it was sent, in any process; no signal
  * is lost between a waiter's release of the lock and its sleep. Spurious wake-ups can happen, as {@code Condition}
@@ -153,6 +156,27 @@ public final class ProcessCondition implements Condition, SharedObject {
     @Override
     public void signal() {
         core.signal(lock.core);
+    }
+
+    /**
+     * Wakes {@code n} waiters, of any process, or all when fewer wait: Python's {@code notify(n)}. As {@code n}
+     * calls of {@link #signal()} (each an atomic addition, and a wake-up call where a JVM sleeps on the condition):
+     * to wake every waiter, {@link #signalAll()} costs one. Zero wakes none.
+     *
+     * @throws IllegalArgumentException when {@code n} is negative
+     * @throws IllegalMonitorStateException when the current thread does not hold the lock
+     */
+    public void signal(int n) {
+        if (n < 0) {
+            throw new IllegalArgumentException("n must not be negative: n=" + n);
+        }
+        if (!lock.isHeldByCurrentThread()) {
+            throw new IllegalMonitorStateException("signal on a condition whose lock the current thread does not "
+                    + "hold");
+        }
+        for (int i = 0; i < n; i++) {
+            core.signal(lock.core);
+        }
     }
 
     @Override

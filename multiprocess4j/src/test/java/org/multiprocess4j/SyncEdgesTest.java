@@ -2,6 +2,7 @@ package org.multiprocess4j;
 
 import org.junit.jupiter.api.Test;
 import org.multiprocess4j.sharedctypes.CType;
+import org.multiprocess4j.sharedctypes.IntArray;
 import org.multiprocess4j.sharedctypes.IntValue;
 import org.multiprocess4j.sharedctypes.SharedCTypes;
 
@@ -238,6 +239,77 @@ class SyncEdgesTest {
             } finally {
                 lock.unlock();
             }
+            condition.close();
+        }
+    }
+
+    /** Waits once on {@code condition}, counted in [0] under the lock before it waits, and its wake-up in [1]. */
+    static void awaitOnce(ProcessLock lock, ProcessCondition condition, IntArray counts) {
+        lock.lock();
+        try {
+            counts.set(0, counts.get(0) + 1);
+            condition.awaitUninterruptibly();
+            counts.set(1, counts.get(1) + 1);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Two threads of this JVM, a platform and a virtual one, each {@link #awaitOnce}. */
+    static void twoWaitOnce(ProcessLock lock, ProcessCondition condition, IntArray counts) throws Exception {
+        Thread platform = Thread.ofPlatform().start(() -> awaitOnce(lock, condition, counts));
+        Thread virtual = Thread.ofVirtual().start(() -> awaitOnce(lock, condition, counts));
+        platform.join();
+        virtual.join();
+    }
+
+    @Test
+    void signalOfNWakesNWaitersAcrossProcessesAsPythonsNotifyOfN() throws Exception {
+        try (ProcessLock lock = ProcessLock.create(); IntArray counts = SharedCTypes.rawArray(CType.c_int, 2)) {
+            ProcessCondition condition = lock.newCondition();
+            assertThrows(IllegalMonitorStateException.class, () -> condition.signal(0), "the lock is not held");
+            ChildProcess child = new ChildProcess(SyncEdgesTest::twoWaitOnce, lock, condition, counts);
+            child.start();
+            Thread local = Thread.ofPlatform().start(() -> {
+                try {
+                    twoWaitOnce(lock, condition, counts);
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            lock.lock();
+            try {
+                while (counts.get(0) < 4) { // each counted itself under the lock, so waits once it is free
+                    lock.unlock();
+                    assertTrue(System.nanoTime() - deadline < 0 && child.isAlive(), "the waiters never waited");
+                    Thread.sleep(2);
+                    lock.lock();
+                }
+                IllegalArgumentException negative = assertThrows(IllegalArgumentException.class,
+                        () -> condition.signal(-1));
+                assertEquals("n must not be negative: n=-1", negative.getMessage());
+                condition.signal(0);
+                condition.signal(3);
+            } finally {
+                lock.unlock();
+            }
+            // At least three wake (a spurious wake-up more is allowed, as for Condition); one stays while no
+            // signal comes, which a look after the three cannot prove, so the count is checked only from below.
+            while (counts.getVolatile(1) < 3) {
+                assertTrue(System.nanoTime() - deadline < 0, "signal(3) woke " + counts.getVolatile(1));
+                Thread.sleep(2);
+            }
+            lock.lock();
+            try {
+                condition.signalAll();
+            } finally {
+                lock.unlock();
+            }
+            local.join();
+            child.join();
+            assertEquals(0, child.exitCode());
+            assertEquals(4, counts.get(1));
             condition.close();
         }
     }

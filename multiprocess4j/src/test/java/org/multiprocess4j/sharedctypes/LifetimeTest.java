@@ -60,6 +60,65 @@ class LifetimeTest {
         }
     }
 
+    /**
+     * Makes an array, says "ready", and once a line comes (its file shrunk meanwhile) reads it: prints the class of
+     * what its reads threw, or "read" when they threw nothing.
+     */
+    public static final class ShrunkReader {
+        public static void main(String[] args) throws IOException {
+            DoubleArray array = SharedCTypes.rawArray(CType.c_double, 1 << 16);
+            for (int i = 0; i < array.length(); i++) {
+                array.set(i, 1.0);
+            }
+            System.out.println("ready");
+            System.out.flush();
+            new java.io.BufferedReader(new java.io.InputStreamReader(System.in)).readLine();
+            String outcome = "read";
+            try {
+                double sum = 0;
+                for (int round = 0; round < 100; round++) {
+                    for (int i = 0; i < array.length(); i++) {
+                        sum += array.get(i);
+                    }
+                }
+                outcome += " " + sum;
+            } catch (Throwable t) {
+                outcome = t.getClass().getName();
+            }
+            System.out.println(outcome);
+        }
+    }
+
+    @Test
+    void anArenaFileShrunkByAnotherProcessIsAnErrorInTheReaderNotItsDeath() throws Exception {
+        // README, "No SIGBUS": the JVM turns the fault into an InternalError and goes on (C and Python die).
+        Process reader = Jvm.start(ShrunkReader.class);
+        assertEquals("ready", Jvm.readLine(reader));
+        int shrunk = 0;
+        try (var fds = Files.list(Path.of("/proc", Long.toString(reader.pid()), "fd"))) {
+            for (Path fd : fds.toList()) {
+                String target;
+                try {
+                    target = Files.readSymbolicLink(fd).toString();
+                } catch (IOException e) {
+                    continue; // closed meanwhile
+                }
+                if (target.startsWith("/dev/shm/") && Files.size(fd) >= (8 << 16)) {
+                    try (var file = java.nio.channels.FileChannel.open(fd, java.nio.file.StandardOpenOption.WRITE)) {
+                        file.truncate(0);
+                        shrunk++;
+                    }
+                }
+            }
+        }
+        assertEquals(1, shrunk, "the array's arena file");
+        reader.getOutputStream().write('\n');
+        reader.getOutputStream().flush();
+        assertEquals("java.lang.InternalError", Jvm.readLine(reader));
+        assertTrue(reader.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), "the reader ends");
+        assertEquals(0, reader.exitValue(), "the reader's JVM lives on after the fault");
+    }
+
     @Test
     void killingTheCreatorLeavesNothingAndTheAttachedMemoryStaysReadable() {
         Process creator = Jvm.start(Creator.class);
