@@ -119,7 +119,7 @@ public final class ClusterConfig {
         }
 
         /**
-         * The path under which named objects live: absolute, without a trailing slash.
+         * The path under which named objects live: absolute, without a trailing slash, outside {@code /zookeeper}.
          *
          * @throws IllegalArgumentException when it is not such a path
          */
@@ -127,6 +127,10 @@ public final class ClusterConfig {
             if (root == null || !root.matches("(/[A-Za-z0-9_.\\-]+)+") || root.matches(".*/\\.{1,2}(/.*)?")) {
                 throw new IllegalArgumentException("root must be an absolute path of names made of letters, digits,"
                         + " '_', '.' and '-' (not '.' or '..'), without a trailing slash: root=\"" + root + "\"");
+            }
+            if (root.equals("/zookeeper") || root.startsWith("/zookeeper/")) {
+                throw new IllegalArgumentException("root must not be in /zookeeper, ZooKeeper's own subtree (quotas "
+                        + "and configuration): root=\"" + root + "\"");
             }
             this.root = root;
             return this;

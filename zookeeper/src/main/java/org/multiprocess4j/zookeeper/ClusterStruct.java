@@ -115,9 +115,10 @@ public final class ClusterStruct extends ClusterData {
         String[] parts = path.split("\\.", -1);
         for (int p = 0; p < parts.length; p++) {
             String part = parts[p];
-            int index = -1;
+            int index = 0;
+            boolean indexed = part.endsWith("]") && part.indexOf('[') > 0;
             String fieldName = part;
-            if (part.endsWith("]") && part.indexOf('[') > 0) {
+            if (indexed) {
                 fieldName = part.substring(0, part.indexOf('['));
                 try {
                     index = Integer.parseInt(part.substring(part.indexOf('[') + 1, part.length() - 1));
@@ -139,11 +140,11 @@ public final class ClusterStruct extends ClusterData {
             }
             offset += field.offset();
             DataType t = field.type();
-            if (index >= 0) {
+            if (indexed) {
                 if (!(t instanceof ArrayType array)) {
                     throw noField(path, "'" + fieldName + "' is not an array");
                 }
-                if (index >= array.length()) {
+                if (index < 0 || index >= array.length()) {
                     throw new IndexOutOfBoundsException("index must be within 0.." + (array.length() - 1)
                             + ": field=\"" + path + "\"");
                 }

@@ -111,6 +111,8 @@ class ClusterDataTest {
             assertThrows(IllegalArgumentException.class, () -> s.get(bad), bad);
         }
         assertThrows(IndexOutOfBoundsException.class, () -> s.get("samples[4]"));
+        assertEquals("index must be within 0..3: field=\"samples[-1]\"",
+                assertThrows(IndexOutOfBoundsException.class, () -> s.get("samples[-1]")).getMessage());
         assertThrows(UnsupportedOperationException.class, () -> s.get("a.x"));
         assertThrows(IllegalArgumentException.class, () -> cluster.struct("segment", Point.TYPE));
     }

@@ -88,6 +88,11 @@ class ClusterFailuresTest {
         ClusterConfig.Builder b = ClusterConfig.builder("a:1");
         assertThrows(IllegalArgumentException.class, () -> b.root("relative"));
         assertThrows(IllegalArgumentException.class, () -> b.root("/trailing/"));
+        assertEquals("root must not be in /zookeeper, ZooKeeper's own subtree (quotas and configuration): "
+                + "root=\"/zookeeper/quota\"", assertThrows(IllegalArgumentException.class,
+                () -> b.root("/zookeeper/quota")).getMessage());
+        assertThrows(IllegalArgumentException.class, () -> b.root("/zookeeper"));
+        b.root("/zookeeper2"); // only ZooKeeper's own subtree is refused
         assertThrows(IllegalArgumentException.class, () -> b.sessionTimeout(Duration.ZERO));
         assertThrows(IllegalArgumentException.class, () -> b.retryInterval(Duration.ofMillis(-1)));
         for (Duration extreme : new Duration[] {Duration.ofSeconds(Long.MAX_VALUE), Duration.ofSeconds(Long.MIN_VALUE),
