@@ -119,7 +119,7 @@ public final class ClusterLock implements RobustLock {
         acquire(Long.MAX_VALUE, true);
     }
 
-    /** Acquires the lock if no other acquisition is ahead now. */
+    /** Acquires the lock if no other acquisition is ahead now; false too while the ensemble cannot be reached. */
     @Override
     public boolean tryLock() {
         try {
@@ -131,9 +131,10 @@ public final class ClusterLock implements RobustLock {
 
     /**
      * Acquires the lock, waiting at most {@code time}; false when it timed out. While the ensemble cannot be
-     * reached the wait is the connection's, not this one's: each step waits for the connection and is retried for
-     * the operation bound ({@link ClusterConfig}), so a {@code tryLock} of 500 ms took 17 s to end with a
-     * {@link ClusterLostException} behind a proxy refusing every connection (5 s bound, 5 s connection timeout).
+     * reached, it waits for the connection until {@code time} has passed and then returns false, as for a lock
+     * held by another (a place it had taken in the queue is deleted once the connection is back, or with the
+     * session): {@code lock()} would throw {@link ClusterLostException} after the operation bound instead. Only a
+     * connection lost during one of its calls holds it up to the operation bound ({@link ClusterConfig}).
      */
     @Override
     public boolean tryLock(long time, TimeUnit unit) throws InterruptedException {
@@ -345,11 +346,17 @@ public final class ClusterLock implements RobustLock {
         long deadline = nanos == Long.MAX_VALUE ? Long.MAX_VALUE : System.nanoTime() + nanos;
         String what = "acquire lock '" + name + "'";
         CuratorFramework client = cluster.client();
+        if (!reachableBy(client, deadline)) {
+            return false;
+        }
         String node = cluster.call(what, () -> client.create().creatingParentsIfNeeded().withProtection()
                 .withMode(CreateMode.EPHEMERAL_SEQUENTIAL).forPath(dir + "/lock-"));
         boolean done = false;
         try {
             while (true) {
+                if (!reachableBy(client, deadline)) {
+                    return false;
+                }
                 Stat parent = new Stat();
                 List<String> children = cluster.call(what,
                         () -> client.getChildren().storingStatIn(parent).forPath(dir));
@@ -377,7 +384,15 @@ public final class ClusterLock implements RobustLock {
                 }
                 CountDownLatch gone = new CountDownLatch(1);
                 String ahead = dir + "/" + children.get(index - 1);
-                Watcher watcher = e -> gone.countDown();
+                // A timed wait sleeps through a lost connection (the watch is set again when it is back; its
+                // deadline ends it otherwise): woken at once, its next call would wait out the operation bound.
+                boolean timed = deadline != Long.MAX_VALUE;
+                Watcher watcher = e -> {
+                    if (!timed || e.getType() != Watcher.Event.EventType.None
+                            || e.getState() == Watcher.Event.KeeperState.Expired) {
+                        gone.countDown();
+                    }
+                };
                 boolean watching = cluster.call(what, () -> {
                     try {
                         client.getData().usingWatcher(watcher).forPath(ahead);
@@ -399,12 +414,32 @@ public final class ClusterLock implements RobustLock {
             if (!done) {
                 String abandoned = node;
                 try {
-                    cluster.call(what, () -> client.delete().guaranteed().forPath(abandoned));
+                    if (client.getZookeeperClient().isConnected()) {
+                        cluster.call(what, () -> client.delete().guaranteed().forPath(abandoned));
+                    } else { // not to wait out the operation bound: Curator retries it until the connection is back
+                        cluster.call(what, () -> client.delete().guaranteed().inBackground().forPath(abandoned));
+                    }
                 } catch (RuntimeException e) {
                     // the guaranteed delete goes on in the background; the session's end deletes it anyway
                 }
             }
         }
+    }
+
+    /**
+     * Whether the ensemble can be reached, waiting for the connection until {@code deadline} at most: a timed
+     * acquisition gives up at its deadline, as for a busy lock, rather than wait out the operation bound in calls
+     * that cannot succeed. An acquisition without a deadline goes on (its calls then end it with
+     * {@link ClusterLostException}).
+     */
+    private static boolean reachableBy(CuratorFramework client, long deadline) throws InterruptedException {
+        if (deadline == Long.MAX_VALUE || client.getZookeeperClient().isConnected()) {
+            return true;
+        }
+        long left = deadline - System.nanoTime();
+        // Only a timed tryLock, which is interruptible, has time left here: tryLock() has none.
+        return left > 0 && client.blockUntilConnected((int) Math.max(1, Math.min(Integer.MAX_VALUE,
+                TimeUnit.NANOSECONDS.toMillis(left))), TimeUnit.MILLISECONDS);
     }
 
     private static boolean await(CountDownLatch latch, long nanos, boolean interruptible)

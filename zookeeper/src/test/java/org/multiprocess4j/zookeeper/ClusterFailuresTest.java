@@ -48,6 +48,54 @@ class ClusterFailuresTest {
     }
 
     @Test
+    void aTimedTryLockWhileTheEnsembleIsUnreachableGivesUpAtItsDeadlineAndLeavesNoPlaceInTheQueue()
+            throws Exception {
+        String root = Faults.root("unreachable-trylock");
+        try (CutProxy proxy = new CutProxy(Faults.member0Port());
+             Cluster far = Faults.through(proxy, root, Duration.ofSeconds(20), Duration.ofSeconds(5));
+             Cluster near = Cluster.connect(Faults.direct(root))) {
+            ClusterLock theirs = near.lock("l");
+            theirs.lock();
+            ClusterLock mine = far.lock("l");
+            java.util.concurrent.CompletableFuture<Object> queued = new java.util.concurrent.CompletableFuture<>();
+            Thread waiter = Thread.ofPlatform().daemon().start(() -> {
+                long start = System.nanoTime();
+                try {
+                    boolean took = mine.tryLock(3, java.util.concurrent.TimeUnit.SECONDS);
+                    queued.complete(took + " after " + (System.nanoTime() - start) / 1_000_000_000 + " s");
+                } catch (Throwable t) {
+                    queued.complete(t);
+                }
+            });
+            // Cut once it waits for the holder ahead (its place taken, its watch set), not amid a call.
+            long deadline = System.nanoTime() + 60_000_000_000L;
+            while (java.util.Arrays.stream(waiter.getStackTrace()).noneMatch(f -> f.getClassName().endsWith(
+                    "ClusterLock") && f.getMethodName().equals("await"))) {
+                assertTrue(System.nanoTime() - deadline < 0 && !queued.isDone(), "never queued: " + queued);
+                Thread.sleep(5);
+            }
+            proxy.refuse(true);
+            proxy.cutAll();
+            // It used to wait out the operation bound (5 s) in each call and throw ClusterLostException.
+            Object outcome = queued.get(60, java.util.concurrent.TimeUnit.SECONDS);
+            assertTrue(outcome.equals("false after 3 s") || outcome.equals("false after 4 s"), outcome.toString());
+            long start = System.nanoTime();
+            assertEquals(false, mine.tryLock(500, java.util.concurrent.TimeUnit.MILLISECONDS));
+            assertEquals(false, mine.tryLock());
+            long took = (System.nanoTime() - start) / 1_000_000;
+            assertTrue(took < 2_000, "a tryLock of 500 ms, then one of none, took " + took + " ms");
+            proxy.refuse(false);
+            theirs.unlock();
+            // The place it had taken is deleted once it reconnects; its session, kept alive by the reconnection,
+            // would never end, so a place left behind would bar the lock for ever.
+            assertTrue(theirs.tryLock(15, java.util.concurrent.TimeUnit.SECONDS), "the queue is free again");
+            theirs.unlock();
+            assertTrue(mine.tryLock(15, java.util.concurrent.TimeUnit.SECONDS), "and reachable again");
+            mine.unlock();
+        }
+    }
+
+    @Test
     void shouldFailWithConnectionLostWhenNoMemberAnswers() {
         ClusterConfig config = ClusterConfig.builder("127.0.0.1:1").connectionTimeout(Duration.ofMillis(500)).build();
         ClusterLostException e = assertThrows(ClusterLostException.class, () -> Cluster.connect(config));
