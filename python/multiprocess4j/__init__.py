@@ -15,7 +15,7 @@ import ctypes
 from . import _format as F
 from ._format import AttachError
 from ._locks import ProcessCondition, ProcessLock, ProcessRLock
-from ._objects import SharedArray, Synchronized, SynchronizedArray, SynchronizedStructure
+from ._objects import SharedArray, Synchronized, SynchronizedArray, SynchronizedStructure, synchronized_structure
 
 __all__ = ["attach", "attach_lock", "AttachError", "ProcessLock", "ProcessRLock", "ProcessCondition",
            "SharedArray", "Synchronized", "SynchronizedArray", "SynchronizedStructure"]
@@ -24,8 +24,10 @@ __version__ = "0.2.0"
 
 def _lock_from(h):
     """The lock a decoded handle (its own, or a lock part) names, attached."""
-    if h.kind not in "LR":
-        raise F._bad(h.text, "does not name a ProcessLock or ProcessRLock (kind '%s')" % h.kind)
+    if h.signature not in ("L", "R"):
+        raise F._bad(h.text, "does not name a ProcessLock or ProcessRLock (signature '%s')" % F._shown(h.signature))
+    if h.lock is not None:
+        raise F._bad(h.text, "names a lock with a lock part of its own")
     if h.nbytes != 64 or h.view != 0 or h.count != 1 or h.block % 64 != 0 or h.stride:
         raise F._bad(h.text, "names a lock with a bad size or alignment")
     arena = F.Arena.of(h)
@@ -92,7 +94,7 @@ def attach(handle):
         if lock is None:
             return obj
         if issubclass(ctype, (ctypes.Structure, ctypes.Union)):
-            return SynchronizedStructure(obj, lock)
+            return synchronized_structure(obj, lock)
         return Synchronized(obj, lock)
     obj = SharedArray(arena, at, ctype, h.count, h.stride, h.text)
     return obj if lock is None else SynchronizedArray(obj, lock)

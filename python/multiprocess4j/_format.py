@@ -7,8 +7,11 @@ import base64
 import ctypes
 import mmap
 import os
+import re
+import stat as _stat
 import struct as _struct
 import sys
+import weakref
 
 PREFIX = "mp4j1"
 FIELDS = 12
@@ -47,8 +50,13 @@ class Handle:
         return self.signature[0]
 
 
+def _digits(text, most):
+    """Whether text is 1 to most ASCII digits (int() would take other scripts' digits, and slowly, many)."""
+    return 0 < len(text) <= most and text.isascii() and text.isdigit()
+
+
 def _number(field, text, whole):
-    if not field.isdigit() or not field.isascii():
+    if not _digits(field, 19):
         raise _bad(whole, "has a field that is not a number in range: " + repr(field[:40]))
     value = int(field)
     if value > 2 ** 63 - 1:
@@ -67,12 +75,9 @@ def _decode_one(own, whole, lock):
     h.fd = _number(f[3], f[3], whole)
     if h.fd > 2 ** 31 - 1:
         raise _bad(whole, "has a descriptor out of range")
-    try:
-        h.arena_id = int(f[4], 16)
-    except ValueError:
-        raise _bad(whole, "has an arena id that is not hexadecimal") from None
-    if not f[4].isascii() or h.arena_id >= 2 ** 64 or f[4].startswith(("-", "+")):
-        raise _bad(whole, "has an arena id out of range")
+    if not _LOWER_HEX.fullmatch(f[4]):
+        raise _bad(whole, "has an arena id that is not 1 to 16 lower-case hexadecimal digits")
+    h.arena_id = int(f[4], 16)
     h.arena_size = _number(f[5], f[5], whole)
     h.block = _number(f[6], f[6], whole)
     h.generation = _number(f[7], f[7], whole)
@@ -94,6 +99,9 @@ def _decode_one(own, whole, lock):
         raise _bad(whole, "has a signature that names no kind of object (one of %s)" % KINDS)
     h.lock = lock
     return h
+
+
+_LOWER_HEX = re.compile("[0-9a-f]{1,16}")
 
 
 def decode(text):
@@ -171,17 +179,22 @@ def _map_shared(fd, size):
                 if reserved + size + HUGE_PAGE > start + size:
                     _libc.munmap(start + size, reserved + size + HUGE_PAGE - start - size)
                 if mapped == start:
-                    return (ctypes.c_char * size).from_address(start)  # never unmapped, as arenas never are
-                _libc.munmap(start, size)
+                    # Unmapped when the last object made from it goes (each keeps it, as from_buffer does).
+                    buffer = type("_Mapping", (ctypes.c_char * size,), {}).from_address(start)
+                    weakref.finalize(buffer, _libc.munmap, start, size)
+                    return buffer
+                if mapped not in (None, failed):
+                    _libc.munmap(mapped, size)
         except (OSError, AttributeError):
             pass
     return mmap.mmap(fd, size, mmap.MAP_SHARED, mmap.PROT_READ | mmap.PROT_WRITE)
 
 
 class Arena:
-    """One mapped arena, checked against the handle that named it; shared by every object attached from it."""
+    """One mapped arena, checked against the handle that named it; shared by every object attached from it, and
+    unmapped once none uses it (objects keep their arena, or the mapping itself, alive)."""
 
-    _open = {}
+    _open = weakref.WeakValueDictionary()
 
     def __init__(self, handle):
         path = "/proc/%d/fd/%d" % (handle.pid, handle.fd)
@@ -189,21 +202,23 @@ class Arena:
         if started != handle.start_time:
             raise _bad(handle.text, "names a creator that no longer runs (pid %d, start time %d; now %s): the "
                                     "creating process owns the memory" % (handle.pid, handle.start_time, started))
+        if handle.arena_size < HEADER_SIZE:
+            raise _bad(handle.text, "names an arena smaller than its header")
+        self._check_file(handle, path, os.stat, path)  # before opening: a device or a pipe is never opened
         try:
-            fd = os.open(path, os.O_RDWR | os.O_CLOEXEC | getattr(os, "O_NOFOLLOW", 0) * 0)
+            fd = os.open(path, os.O_RDWR | os.O_CLOEXEC | os.O_NOCTTY | os.O_NONBLOCK)
         except OSError as e:
             raise _bad(handle.text, "names an arena that cannot be opened (%s: %s)" % (path, e.strerror)) from None
         try:
-            st = os.fstat(fd)
-            import stat as _stat
-            if not _stat.S_ISREG(st.st_mode) or st.st_size != handle.arena_size:
-                raise _bad(handle.text, "names a file that is not an arena of %d bytes (%s has %d)"
-                           % (handle.arena_size, path, st.st_size))
-            if handle.arena_size < HEADER_SIZE:
-                raise _bad(handle.text, "names an arena smaller than its header")
-            self.map = _map_shared(fd, handle.arena_size)
+            self._check_file(handle, path, os.fstat, fd)  # the file opened, whatever the link named meanwhile
+            try:
+                self.map = _map_shared(fd, handle.arena_size)
+            except OSError as e:
+                raise _bad(handle.text, "names a file that cannot be mapped (%s: %s)" % (path, e.strerror)) from None
         finally:
             os.close(fd)
+        self.fd = handle.fd
+        self.size = handle.arena_size
         self.address = ctypes.addressof(ctypes.c_char.from_buffer(self.map))
         magic, version, header, pid, start, arena_id, size = _struct.unpack_from("<QIIQQQQ", self.map, 0)
         expected = (MAGIC, VERSION, HEADER_SIZE, handle.pid, handle.start_time, handle.arena_id, handle.arena_size)
@@ -213,6 +228,17 @@ class Arena:
                 raise _bad(handle.text, "names an arena whose %s does not match: handle=%d arena=%d"
                            % (name, want, found))
 
+    @staticmethod
+    def _check_file(handle, path, stat, target):
+        try:
+            st = stat(target)
+        except OSError as e:
+            raise _bad(handle.text, "names an arena that cannot be opened (%s: %s)" % (path, e.strerror)) from None
+        if not _stat.S_ISREG(st.st_mode) or st.st_size != handle.arena_size:
+            raise _bad(handle.text, "names a file that is not an arena of %d bytes (%s: %s of %d bytes)"
+                       % (handle.arena_size, path, "a file" if _stat.S_ISREG(st.st_mode) else "not a file",
+                          st.st_size))
+
     @classmethod
     def of(cls, handle):
         key = (handle.pid, handle.start_time, handle.arena_id)
@@ -220,6 +246,10 @@ class Arena:
         if arena is None:
             arena = cls(handle)
             cls._open[key] = arena
+        elif arena.fd != handle.fd or arena.size != handle.arena_size:
+            raise _bad(handle.text, "names arena %x with descriptor %d and size %d, which is open here with "
+                       "descriptor %d and size %d" % (handle.arena_id, handle.fd, handle.arena_size, arena.fd,
+                                                      arena.size))
         return arena
 
     def check_block(self, handle):
@@ -245,6 +275,8 @@ PRIMITIVES = {
 }
 
 _structs = {}
+MAX_STRUCTS = 1024
+BIT_FIELD_TYPES = tuple(PRIMITIVES[c] for c in "bBhHiIlLqQ")  # as the Java library allows
 
 
 class _Reader:
@@ -280,12 +312,15 @@ class _Reader:
             self.at += 1
             length = self.until("]")
             self.take("]")
-            if not length.isdigit() or int(length) > 2 ** 31 - 1:
+            if not _digits(length, 10) or int(length) > 2 ** 31 - 1:
                 self.fail("has a bad array length")
             dims += 1
             if dims > MAX_DIMENSIONS:
                 self.fail("has more than %d array dimensions" % MAX_DIMENSIONS)
-            base = base * int(length)
+            try:
+                base = base * int(length)
+            except (OverflowError, ValueError, MemoryError):
+                self.fail("has an array larger than this process can address")
         return base
 
     def primitive(self):
@@ -313,7 +348,7 @@ class _Reader:
                 union, i = True, i + 1
             if rules[i:i + 1] == "P":
                 j = i + 1
-                while j < len(rules) and rules[j].isdigit():
+                while j < len(rules) and rules[j] in "0123456789":
                     j += 1
                 pack, i = int(rules[i + 1:j] or "0"), j
                 if pack not in (1, 2, 4, 8, 16):
@@ -327,14 +362,18 @@ class _Reader:
             self.at += 1
             field = self.until(":")
             self.take(":")
-            if not field.isidentifier():
-                self.fail("names a field that is not an identifier")
+            if not field.isidentifier() or (field.startswith("_") and field.endswith("_")):
+                self.fail("names a field that is not an identifier, or one ctypes keeps for itself (_name_)")
+            if field in (f[0] for f in fields):
+                self.fail("names field %s twice" % field)
             ftype = self.type()
             if self.peek() == "/":
                 self.at += 1
                 bits = self.until(";}")
-                if not bits.isdigit() or not 1 <= int(bits) <= 64:
-                    self.fail("has a bad bit field width")
+                if ftype not in BIT_FIELD_TYPES:
+                    self.fail("has a bit field of a type that is not an integer type (%s)" % ftype.__name__)
+                if not _digits(bits, 2) or not 1 <= int(bits) <= 8 * ctypes.sizeof(ftype):
+                    self.fail("has a bit field width that is not from 1 to the bits of its type")
                 fields.append((field, ftype, int(bits)))
             else:
                 fields.append((field, ftype))
@@ -343,12 +382,17 @@ class _Reader:
         signature = self.text[start:self.at]
         cls = _structs.get(signature)
         if cls is None:
-            cls = _make_struct(name, union, pack, order, fields)
+            try:
+                cls = _make_struct(name, union, pack, order, fields)
+            except (TypeError, ValueError, OverflowError, AttributeError) as e:
+                self.fail("ctypes cannot make (%s)" % e)
             problem = _differs_from_c(cls, union, pack, order == ">", fields)
             if problem:
                 raise _bad(self.handle, "has a structure %s that this Python's ctypes lays out differently from C "
                                         "(%s): Python's ctypes follows C's bit-field placement only in newer "
                                         "versions" % (name, problem))
+            if len(_structs) >= MAX_STRUCTS:  # hostile handles must not grow it without end
+                _structs.clear()
             _structs[signature] = cls
         return cls
 

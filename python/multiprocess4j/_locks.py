@@ -1,5 +1,7 @@
 """ProcessLock and ProcessRLock: the robust locks of docs/FORMAT.md, interoperating with Java's."""
 import ctypes
+import math
+import numbers
 import os
 import threading
 import time
@@ -110,8 +112,6 @@ class ProcessLock:
         """Waits for the lock and takes it (_claim records it); False when not blocking (or after timeout
         seconds) it is held elsewhere."""
         me = _SELF[0]
-        if timeout is not None and timeout < 0:
-            timeout = None
         deadline = None if timeout is None else time.monotonic() + timeout
         last_look = 0.0
         woken = False
@@ -142,7 +142,7 @@ class ProcessLock:
     def acquire(self, block=True, timeout=None):
         """Takes the lock (a ProcessRLock's holder, once more); False when not blocking (or after timeout seconds)
         it is held elsewhere."""
-        return self._enter_undone_on_error(block, timeout) is not None
+        return self._enter_undone_on_error(block, _seconds(timeout)) is not None
 
     def _enter_undone_on_error(self, block=True, timeout=None):
         """Takes the lock (a ProcessRLock's holder, once more); self, or None when not blocking (or after timeout
@@ -271,6 +271,18 @@ def _lock_of(obj):
     return lock
 
 
+def _seconds(timeout):
+    """A timeout in seconds as multiprocessing.Lock takes it: None waits for ever, a negative one is 0; NaN, which
+    would wait for ever, is refused."""
+    if timeout is None:
+        return None
+    if not isinstance(timeout, numbers.Real):
+        raise TypeError("timeout must be a number of seconds or None, not %s" % type(timeout).__name__)
+    if math.isnan(timeout):
+        raise ValueError("timeout must be a number of seconds or None, not NaN")
+    return max(0.0, float(timeout))
+
+
 _LOCKS = weakref.WeakSet()  # every lock of this process, for _after_fork
 
 
@@ -330,6 +342,7 @@ class ProcessCondition:
 
     def wait(self, timeout=None):
         """Releases the lock, sleeps until notified (or timeout seconds), takes the lock again. False on timeout."""
+        timeout = _seconds(timeout)
         seen = A.load4(self._seq) & ~1
         deadline = None if timeout is None else time.monotonic() + timeout
         saved = self._lock._release_save()
@@ -349,7 +362,12 @@ class ProcessCondition:
         finally:
             self._lock._acquire_restore(saved)
 
+    def _check_owned(self, what):
+        if not self._lock._is_owned():
+            raise RuntimeError("cannot %s on un-acquired lock" % what)  # as threading.Condition
+
     def wait_for(self, predicate, timeout=None):
+        timeout = _seconds(timeout)
         deadline = None if timeout is None else time.monotonic() + timeout
         result = predicate()
         while not result:
@@ -362,6 +380,7 @@ class ProcessCondition:
 
     def notify(self, n=1):
         """Wakes at least one waiter, if there is one (any process, Java or Python)."""
+        self._check_owned("notify")
         for _ in range(n):
             old = A.fetch_add4(self._seq, 2)
             if old & 1 and A.futex_wake(self._seq, 1) == 0:
@@ -369,6 +388,7 @@ class ProcessCondition:
                 A.futex_wake(self._seq, 0x7FFFFFFF)
 
     def notify_all(self):
+        self._check_owned("notify")
         A.fetch_add4(self._broadcasts, 1)
         old = A.fetch_add4(self._seq, 2)
         if old & 1:

@@ -1,5 +1,6 @@
 """Shared values, arrays and structures attached from handles, as multiprocessing.sharedctypes shapes them."""
 import ctypes
+import operator
 
 from . import _format as F
 from . import _locks
@@ -11,6 +12,9 @@ def _numpy():
     except ImportError:
         raise ImportError("as_numpy() needs numpy, which is not installed here") from None
     return numpy
+
+
+_COMPOSITE = (ctypes.Structure, ctypes.Union, ctypes.Array)
 
 
 class SharedArray:
@@ -38,8 +42,10 @@ class SharedArray:
         return self._type.from_buffer(self._arena.map, self._offset + i * self._stride)
 
     def _index(self, i):
-        if not isinstance(i, int):
-            raise TypeError("indices must be integers or slices, not %s" % type(i).__name__)
+        try:
+            i = operator.index(i)
+        except TypeError:
+            raise TypeError("indices must be integers or slices, not %s" % type(i).__name__) from None
         if i < 0:
             i += self._count
         if not 0 <= i < self._count:
@@ -51,9 +57,10 @@ class SharedArray:
             return self._obj[i]
         if isinstance(i, slice):
             values = [self[k] for k in range(*i.indices(self._count))]
-            return b"".join(values) if self._type is ctypes.c_char else values
+            return (b"".join(values) if self._type is ctypes.c_char else "".join(values)
+                    if self._type is ctypes.c_wchar else values)
         element = self._element(self._index(i))
-        return element if issubclass(self._type, (ctypes.Structure, ctypes.Union, ctypes.Array)) else element.value
+        return element if issubclass(self._type, _COMPOSITE) else element.value
 
     def __setitem__(self, i, value):
         if self._obj is not None:
@@ -68,10 +75,15 @@ class SharedArray:
                 self[k] = v
             return
         element = self._element(self._index(i))
-        if isinstance(value, (ctypes.Structure, ctypes.Union, ctypes.Array)):
-            ctypes.memmove(ctypes.addressof(element), ctypes.addressof(value), ctypes.sizeof(self._type))
-        else:
+        if not issubclass(self._type, _COMPOSITE):
             element.value = value
+            return
+        # As a ctypes array's element: an instance of the element's type, or a tuple for a structure's fields.
+        if isinstance(value, tuple) and issubclass(self._type, (ctypes.Structure, ctypes.Union)):
+            value = self._type(*value)
+        if type(value) is not self._type:
+            raise TypeError("expected %s instance, got %s" % (self._type.__name__, type(value).__name__))
+        ctypes.memmove(ctypes.addressof(element), ctypes.addressof(value), ctypes.sizeof(self._type))
 
     def __iter__(self):
         for i in range(self._count):
@@ -145,6 +157,13 @@ class Synchronized:
         self.acquire = lock.acquire
         self.release = lock.release
 
+    def _locked(self, action, *args):
+        """action(*args) under the lock, which a thread that holds it already does not take again."""
+        if self._look and self._lock._is_owned():
+            return action(*args)
+        with self._lock:
+            return action(*args)
+
     def get_lock(self):
         return self._lock
 
@@ -178,43 +197,35 @@ class Synchronized:
 
 
 class SynchronizedArray(Synchronized):
-    """A synchronized shared array: each index or slice access takes the lock."""
+    """A synchronized shared array: each index or slice access takes the lock (unless this thread holds it)."""
 
     def __len__(self):
         return len(self._obj)
 
     def __getitem__(self, i):
-        with self._lock:
-            return self._obj[i]
+        return self._locked(self._obj.__getitem__, i)
 
     def __setitem__(self, i, value):
-        with self._lock:
-            self._obj[i] = value
+        self._locked(self._obj.__setitem__, i, value)
 
     def __iter__(self):
-        with self._lock:
-            items = self._obj[:]
-        return iter(items)
+        return iter(self._locked(self._obj.__getitem__, slice(None)))
 
     @property
     def value(self):
-        with self._lock:
-            return self._obj.value
+        return self._locked(getattr, self._obj, "value")
 
     @value.setter
     def value(self, v):
-        with self._lock:
-            self._obj.value = v
+        self._locked(setattr, self._obj, "value", v)
 
     @property
     def raw(self):
-        with self._lock:
-            return self._obj.raw
+        return self._locked(getattr, self._obj, "raw")
 
     @raw.setter
     def raw(self, v):
-        with self._lock:
-            self._obj.raw = v
+        self._locked(setattr, self._obj, "raw", v)
 
     def as_numpy(self):
         """A numpy view of the memory: its accesses do not take the lock (hold get_lock() around them)."""
@@ -222,19 +233,37 @@ class SynchronizedArray(Synchronized):
 
 
 class SynchronizedStructure(Synchronized):
-    """A synchronized structure: reading or writing a field takes the lock (nested structures and arrays come
-    back as views of the raw memory, as multiprocessing's synchronized wrapper gives them)."""
+    """A synchronized structure: reading or writing a field takes the lock, unless this thread holds it (nested
+    structures and arrays come back as views of the raw memory, as multiprocessing's synchronized wrapper gives
+    them). Each field is a property of a class made for the structure type; a field named as the wrapper's own
+    attributes (acquire, release, get_lock, get_obj) is reached through get_obj()."""
 
-    def __getattr__(self, name):
-        obj = self.__dict__.get("_obj")
-        if obj is None or name not in {f[0] for f in type(obj)._fields_}:
-            raise AttributeError(name)
-        with self._lock:
-            return getattr(obj, name)
+    def __repr__(self):
+        return "<SynchronizedStructure wrapper for %r>" % (self._obj,)
 
-    def __setattr__(self, name, value):
-        if name.startswith("_") or name in ("acquire", "release"):
-            object.__setattr__(self, name, value)
-            return
-        with self._lock:
-            setattr(self._obj, name, value)
+
+_WRAPPER_NAMES = frozenset(("_obj", "_lock", "_look", "acquire", "release", "get_lock", "get_obj"))
+_synchronized_classes = {}
+
+
+def _locked_field(name):
+    def get(self):
+        return self._locked(getattr, self._obj, name)
+
+    def put(self, value):
+        self._locked(setattr, self._obj, name, value)
+
+    return property(get, put, doc="field %s, under the lock" % name)
+
+
+def synchronized_structure(obj, lock):
+    """A SynchronizedStructure for a ctypes structure (or union) obj, guarded by lock."""
+    kind = type(obj)
+    cls = _synchronized_classes.get(kind)
+    if cls is None:
+        fields = {f[0]: _locked_field(f[0]) for f in kind._fields_ if f[0] not in _WRAPPER_NAMES}
+        cls = type("Synchronized" + kind.__name__, (SynchronizedStructure,), fields)
+        if len(_synchronized_classes) >= F.MAX_STRUCTS:  # as the structure types: bounded
+            _synchronized_classes.clear()
+        _synchronized_classes[kind] = cls
+    return cls(obj, lock)

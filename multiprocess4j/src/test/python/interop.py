@@ -185,3 +185,103 @@ def _pmd_mapped_kb(start):
             elif inside and line.startswith("ShmemPmdMapped:"):
                 return int(line.split()[1])
     return 0
+
+
+def edges(value, big, segments, sync_array, sync_segment, lock, condition):
+    """Hostile handles refused as AttachError; ctypes' rules for strided views; synchronized objects read under
+    their own ProcessLock; timeouts as multiprocessing.Lock takes them; mappings that end with their objects."""
+    import base64
+    import gc
+    import threading
+
+    def sig(text):
+        return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+    def with_field(handle, i, text):
+        f = handle.split(":")
+        f[i] = text
+        return ":".join(f)
+
+    kept = mp4j.attach(value)  # its arena stays open here
+    arena_id = value.split(":")[4]
+    hostile = [with_field(value, 1, "9" * 5000), with_field(value, 4, "0x" + arena_id),
+               with_field(value, 4, " " + arena_id), with_field(value, 4, "_".join(arena_id)),
+               with_field(value, 3, "0"), with_field(value, 5, str(10 ** 12))]
+    hostile += [with_field(value, 11, sig(s)) for s in (
+        "ai[\u0663]", "ai[\u00b2]", "ai[" + "1" * 5000 + "]", "vd[2147483647][2147483647][2147483647]",
+        "v{S;a:d/3}", "v{S;a:i/40}", "v{S;a:c/1}", "v{S;_fields_:i}", "v{S;a:i;a:i}", "v{S|P\u0668;a:i}")]
+    for text in hostile:
+        try:
+            mp4j.attach(text)
+        except mp4j.AttachError:
+            continue
+        raise AssertionError("attached %r" % text[:120])
+    del kept
+
+    view = mp4j.attach(segments)  # every other structure of an array: a strided view
+    view[1] = (b"Q",)
+    assert view[1].tag == b"Q" and view[1].n == 0, (view[1].tag, view[1].n)
+
+    class Other(ctypes.Structure):
+        _fields_ = [("q", ctypes.c_char)]
+
+    for wrong in (Other(b"A"), [1, 2]):
+        try:
+            view[0] = wrong
+        except TypeError:
+            continue
+        raise AssertionError("a %s was written into a structure's place" % type(wrong).__name__)
+
+    array, segment, seen = mp4j.attach(sync_array), mp4j.attach(sync_segment), []
+
+    def under_their_lock():
+        with array.get_lock():
+            seen.append((array[0], array[:], list(array)))
+        with segment.get_lock():
+            segment.n = 5
+            seen.append(segment.n)
+
+    reader = threading.Thread(target=under_their_lock, daemon=True)
+    reader.start()
+    reader.join(60)
+    assert not reader.is_alive(), "a synchronized object read under its own ProcessLock waits for itself"
+    assert seen == [(7, [7, 8, 9], [7, 8, 9]), 5], seen
+
+    lock, condition, outcome = mp4j.attach_lock(lock), mp4j.attach_lock(condition), []
+    with lock:
+        other = threading.Thread(target=lambda: outcome.append(lock.acquire(True, -1)))
+        other.start()
+        other.join(60)
+        assert outcome == [False], "a negative timeout is none, as multiprocessing.Lock's: %r" % outcome
+        for wrong, error in ((float("nan"), ValueError), ("1", TypeError)):
+            try:
+                lock.acquire(True, wrong)
+            except error:
+                continue
+            raise AssertionError("acquire took timeout %r" % wrong)
+    try:
+        condition.notify()
+        raise AssertionError("notify without the lock")
+    except RuntimeError:
+        pass
+
+    def mapped():
+        with open("/proc/self/maps") as maps:
+            return sum(1 for line in maps if "/dev/shm/" in line)
+
+    gc.collect()
+    before = mapped()
+    wrong_id = with_field(big, 4, "%x" % (int(big.split(":")[4], 16) ^ 1))
+    for _ in range(20):
+        try:
+            mp4j.attach(wrong_id)
+        except mp4j.AttachError:
+            pass
+    gc.collect()
+    assert mapped() == before, "refused attaches left %d mappings" % (mapped() - before)
+    attached = mp4j.attach(big)
+    attached[0] = 2.5
+    assert mapped() > before
+    del attached
+    gc.collect()
+    assert mapped() == before, "a dropped object's arena is still mapped"

@@ -147,6 +147,26 @@ class PythonInteropTest {
         python("refuses", freedHandle, value.handle().toString(), ProcessLock.create());
     }
 
+    @Test
+    void hostileHandlesStridedViewsLockedReadsTimeoutsAndMappingsAtTheirEdges() {
+        try (ProcessLock lock = ProcessLock.create(); ProcessLock guard = ProcessLock.create()) {
+            IntValue value = SharedCTypes.rawValue(CType.c_int, 1);
+            SharedArray big = SharedCTypes.rawArray(CType.c_double, 1 << 19); // an arena of its own, over 2 MiB
+            StructArray<Segment> many = SharedCTypes.rawArray(Segment.TYPE, 3);
+            many.setValue(0, List.of((byte) 'A', List.of(), (short) 1));
+            many.setValue(2, List.of((byte) 'C', List.of(), (short) 3));
+            IntArray guarded = SharedCTypes.array(CType.c_int, new int[]{7, 8, 9}, guard);
+            Segment one = SharedCTypes.value(Segment.TYPE, List.of((byte) 'S'), guard);
+            python("edges", value.handle().toString(), big.handle().toString(),
+                    many.slice(0, 3, 2).handle().toString(), guarded.handle().toString(), one.handle().toString(),
+                    lock.handle().toString(), lock.newCondition().handle().toString());
+            assertEquals((byte) 'Q', many.get(2).fieldValues().get(0), "a tuple written through a strided view");
+            assertEquals((byte) 'A', many.get(0).fieldValues().get(0), "nothing else written");
+            assertEquals(5, ((Number) one.fieldValues().get(2)).intValue());
+            assertEquals(2.5, ((org.multiprocess4j.sharedctypes.DoubleArray) big).get(0));
+        }
+    }
+
     static void countInJava(IntValue n, int times) {
         for (int i = 0; i < times; i++) {
             try (var _ = n.getLock().hold()) {
