@@ -56,7 +56,7 @@ def _digits(text, most):
 
 
 def _number(field, text, whole):
-    if not _digits(field, 19):
+    if not _digits(field, 19) or (len(field) > 1 and field[0] == "0"):  # one object, one text: FORMAT.md
         raise _bad(whole, "has a field that is not a number in range: " + repr(field[:40]))
     value = int(field)
     if value > 2 ** 63 - 1:
@@ -95,6 +95,8 @@ def _decode_one(own, whole, lock):
         h.signature = base64.urlsafe_b64decode(sig + "=" * (-len(sig) % 4)).decode("utf-8")
     except (ValueError, UnicodeDecodeError):
         raise _bad(whole, "has a type signature that is not base64url") from None
+    if base64.urlsafe_b64encode(h.signature.encode("utf-8")).decode("ascii").rstrip("=") != sig:
+        raise _bad(whole, "has a type signature that is not the unpadded base64url of UTF-8 text")
     if not h.signature or h.signature[0] not in KINDS:
         raise _bad(whole, "has a signature that names no kind of object (one of %s)" % KINDS)
     h.lock = lock
@@ -312,7 +314,7 @@ class _Reader:
             self.at += 1
             length = self.until("]")
             self.take("]")
-            if not _digits(length, 10) or int(length) > 2 ** 31 - 1:
+            if not _digits(length, 10) or (len(length) > 1 and length[0] == "0") or int(length) > 2 ** 31 - 1:
                 self.fail("has a bad array length")
             dims += 1
             if dims > MAX_DIMENSIONS:

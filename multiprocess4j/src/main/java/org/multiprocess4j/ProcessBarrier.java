@@ -58,7 +58,7 @@ public final class ProcessBarrier extends SharedSync {
      * @throws IllegalArgumentException when the handle does not name a barrier
      */
     public static ProcessBarrier attach(Handle handle) {
-        return new ProcessBarrier(attachBlock(handle, 'B', "ProcessBarrier"), 0, false);
+        return Events.attaching(handle, () -> new ProcessBarrier(attachBlock(handle, 'B', "ProcessBarrier"), 0, false));
     }
 
     /**

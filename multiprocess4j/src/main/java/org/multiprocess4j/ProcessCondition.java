@@ -46,9 +46,13 @@ public final class ProcessCondition implements Condition, SharedObject {
      * @throws IllegalStateException when the memory no longer exists
      */
     public static ProcessCondition attach(Handle handle) {
+        return Events.attaching(handle, () -> attachUnrecorded(handle));
+    }
+
+    private static ProcessCondition attachUnrecorded(Handle handle) {
         HandleCodec.HandleData data = HandleCodec.decoded(handle);
         if (!data.signature().equals("C") || data.lock() == null || data.bytes() != ConditionCore.SIZE
-                || data.view() != 0) {
+                || data.view() != 0 || data.count() != 1 || data.stride() != 0) {
             throw new IllegalArgumentException("handle does not name a ProcessCondition: handle=" + handle);
         }
         if (data.block() % ConditionCore.ALIGNMENT != 0) {

@@ -39,7 +39,7 @@ public final class ProcessEvent extends SharedSync {
      * @throws IllegalArgumentException when the handle does not name an event
      */
     public static ProcessEvent attach(Handle handle) {
-        return new ProcessEvent(attachBlock(handle, 'E', "ProcessEvent"), false);
+        return Events.attaching(handle, () -> new ProcessEvent(attachBlock(handle, 'E', "ProcessEvent"), false));
     }
 
     /** Raises the flag and wakes every waiter. */

@@ -1,5 +1,6 @@
 package org.multiprocess4j;
 
+import org.multiprocess4j.internal.events.Events;
 import org.multiprocess4j.internal.memory.HandleCodec;
 import org.multiprocess4j.internal.memory.SharedBlock;
 import org.multiprocess4j.internal.queue.QueueCore;
@@ -95,6 +96,10 @@ public final class ProcessQueue<E> extends AbstractQueue<E> implements BlockingQ
      * @throws IllegalArgumentException when the handle does not name a queue
      */
     public static <E> ProcessQueue<E> attach(Handle handle) {
+        return Events.attaching(handle, () -> attachUnrecorded(handle));
+    }
+
+    private static <E> ProcessQueue<E> attachUnrecorded(Handle handle) {
         HandleCodec.HandleData data = HandleCodec.decoded(handle);
         if (!data.signature().equals("Q") || data.view() != 0 || data.count() != 1 || data.stride() != 0
                 || data.lock() != null || data.bytes() <= QueueCore.HEADER || data.block() % QueueCore.ALIGNMENT != 0) {

@@ -76,7 +76,8 @@ public final class ProcessSemaphore extends SharedSync {
      * @throws IllegalArgumentException when the handle does not name a semaphore
      */
     public static ProcessSemaphore attach(Handle handle) {
-        return new ProcessSemaphore(attachBlock(handle, 'S', "ProcessSemaphore"), 0, 0, false);
+        return Events.attaching(handle, () -> new ProcessSemaphore(attachBlock(handle, 'S', "ProcessSemaphore"), 0, 0,
+                false));
     }
 
     /**

@@ -1,6 +1,7 @@
 package org.multiprocess4j;
 
 import org.multiprocess4j.coordination.RobustLock;
+import org.multiprocess4j.internal.events.Events;
 import org.multiprocess4j.internal.memory.HandleCodec;
 import org.multiprocess4j.internal.memory.SharedBlock;
 import org.multiprocess4j.internal.sync.LockCore;
@@ -63,6 +64,10 @@ public abstract sealed class SharedLock implements RobustLock, SharedObject perm
      * @throws IllegalStateException when the memory no longer exists
      */
     public static SharedLock attach(Handle handle) {
+        return Events.attaching(handle, () -> attachUnrecorded(handle));
+    }
+
+    private static SharedLock attachUnrecorded(Handle handle) {
         HandleCodec.HandleData data = HandleCodec.decoded(handle);
         String sig = data.signature();
         if (!sig.equals("L") && !sig.equals("R") || data.bytes() != LockLayout.SIZE || data.view() != 0

@@ -5,8 +5,11 @@ import jdk.jfr.consumer.RecordingStream;
 import org.junit.jupiter.api.Test;
 import org.multiprocess4j.sharedctypes.ByteArray;
 import org.multiprocess4j.sharedctypes.CType;
+import org.multiprocess4j.sharedctypes.IntArray;
 import org.multiprocess4j.sharedctypes.IntValue;
+import org.multiprocess4j.sharedctypes.Segment;
 import org.multiprocess4j.sharedctypes.SharedCTypes;
+import org.multiprocess4j.sharedctypes.StructArray;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -196,6 +199,44 @@ class FlightRecorderEventsTest {
         RecordedEvent e = recordUntil("org.multiprocess4j.AttachRefused", x -> x.getString("handle").equals("nonsense"),
                 () -> assertThrows(IllegalArgumentException.class, () -> Handle.parse("nonsense")));
         assertFalse(e.getString("rule").isEmpty());
+    }
+
+    @Test
+    void everyRefusalOfAnAttachIsRecordedOnce() throws Exception {
+        try (IntValue value = SharedCTypes.rawValue(CType.c_int, 1);
+             IntArray array = SharedCTypes.rawArray(CType.c_int, 3);
+             ProcessSemaphore semaphore = ProcessSemaphore.create(1);
+             ProcessLock lock = ProcessLock.create()) {
+            IntValue freed = SharedCTypes.rawValue(CType.c_int, 2);
+            Handle freedHandle = freed.handle();
+            freed.close();
+            List<Runnable> refusals = List.of(() -> SharedLock.attach(value.handle()),
+                    () -> IntValue.attach(array.handle()), () -> ProcessQueue.attach(semaphore.handle()),
+                    () -> ProcessEvent.attach(semaphore.handle()), () -> ProcessCondition.attach(lock.handle()),
+                    () -> IntValue.attach(freedHandle), // its block's refusal inside: once
+                    () -> StructArray.attach(array.handle(), Segment.TYPE));
+            List<RecordedEvent> seen = new CopyOnWriteArrayList<>();
+            CountDownLatch marked = new CountDownLatch(1);
+            try (RecordingStream stream = new RecordingStream()) {
+                stream.enable("org.multiprocess4j.AttachRefused").withThreshold(Duration.ZERO);
+                stream.onEvent("org.multiprocess4j.AttachRefused", e -> {
+                    if (e.getString("handle").equals("marker")) {
+                        marked.countDown();
+                    } else {
+                        seen.add(e);
+                    }
+                });
+                stream.startAsync();
+                for (Runnable refusal : refusals) {
+                    assertThrows(RuntimeException.class, refusal::run);
+                }
+                assertThrows(IllegalArgumentException.class, () -> Handle.parse("marker")); // after all the others
+                assertTrue(marked.await(60, TimeUnit.SECONDS), "no event came");
+            }
+            assertEquals(refusals.size(), seen.size(), seen.toString());
+            assertTrue(seen.stream().allMatch(e -> e.getString("handle").startsWith("mp4j1:")
+                    && !e.getString("rule").isEmpty()), seen.toString());
+        }
     }
 
     @Test

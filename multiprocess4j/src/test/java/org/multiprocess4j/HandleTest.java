@@ -115,4 +115,33 @@ class HandleTest {
             assertThrows(IllegalArgumentException.class, () -> ProcessEvent.attach(Handle.parse(strided)));
         }
     }
+
+    @Test
+    void oneObjectHasOneTextNoPaddingLeadingZerosOrOtherDigits() {
+        try (IntValue v = SharedCTypes.rawValue(CType.c_int, 1); ProcessLock lock = ProcessLock.create()) {
+            String text = v.handle().toString();
+            String[] f = text.split(":");
+            java.util.function.Function<String, String> signature = sig -> java.util.Base64.getUrlEncoder()
+                    .withoutPadding().encodeToString(sig.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            assertEquals("dmk", f[11], "the signature vi");
+            // Leading zeros, padding, and stray low bits in the last base64 character ("dml" decodes to "vi" too).
+            for (String bad : new String[] {withField(text, 6, "0" + f[6]), withField(text, 9, "04"),
+                    withField(text, 11, "dmk="), withField(text, 11, "dml")}) {
+                assertThrows(IllegalArgumentException.class, () -> Handle.parse(bad), bad);
+            }
+            IllegalArgumentException fd = assertThrows(IllegalArgumentException.class,
+                    () -> Handle.parse(withField(text, 3, "2147483648")));
+            assertTrue(fd.getMessage().contains("descriptor='2147483648'"), fd.getMessage());
+            for (String length : new String[] {"+3", "\u0663", "03", ""}) {
+                Handle h = Handle.parse(withField(withField(text, 11, signature.apply("ai[" + length + "]")), 9, "12"));
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                        () -> SharedCTypes.attach(h), length);
+                assertTrue(e.getMessage().contains("bad array length"), e.getMessage());
+            }
+            ProcessCondition condition = lock.newCondition();
+            String counted = withField(condition.handle().toString(), 10, "99/8");
+            assertThrows(IllegalArgumentException.class, () -> ProcessCondition.attach(Handle.parse(counted)));
+            condition.close();
+        }
+    }
 }

@@ -43,7 +43,8 @@ final class Descriptors {
         }
         String[] parts = descriptor.split("\n", -1);
         if (parts.length == 2 && parts[0].equals("-")) {
-            return new Inspector.ObjectView(layout.offset(), layout.bytes(), "internal", parts[1], 1, "", "");
+            return new Inspector.ObjectView(layout.offset(), layout.bytes(), "internal", shortened(parts[1]), 1, "",
+                    "");
         }
         if (parts.length < 2 || parts.length > 3 || !parts[0].matches("[0-9]{1,18}") || parts[1].isEmpty()) {
             return layout;
@@ -60,7 +61,7 @@ final class Descriptors {
             if (at >= 0 && at > body.lastIndexOf('}')) {
                 body = body.substring(0, at);
             }
-            type = pretty(body);
+            type = shortened(pretty(body));
             name = kind == 'a' ? "array" : body.startsWith("{") ? "struct" : "value";
             state = "";
         } else if (KINDS.containsKey(kind) && signature.length() == 1) {
@@ -76,13 +77,37 @@ final class Descriptors {
             long bytes = count == 0 ? 0 : layout.bytes();
             handle = HandleCodec.encode(new HandleCodec.HandleData(signature, creator, layout.offset(), generation, 0,
                     bytes, count));
-            if (parts.length == 3 && parts[2].matches("mp4j1:[\\x21-\\x7E]{1,65530}")) {
+            if (parts.length == 3) {
                 handle += "+" + parts[2];
+            }
+            if (!attachable(handle)) {
+                handle = "";
+                state = (state.isEmpty() ? "" : state + "; ") + "its descriptor makes no handle the library takes";
             }
         }
         return new Inspector.ObjectView(layout.offset(), layout.bytes(), name, type, kind == 'a' ? count : 1, handle,
                 state);
     }
+
+    /** Whether the library's handle parser takes {@code handle}, and its lock part names a lock. */
+    private static boolean attachable(String handle) {
+        if (handle.length() > MAX_HANDLE) {
+            return false;
+        }
+        HandleCodec.HandleData data = HandleCodec.decodedOrNull(handle);
+        return data != null && (data.lock() == null || data.lockData().signature().equals("L")
+                || data.lockData().signature().equals("R"));
+    }
+
+    /** {@code text}, cut to {@link #SHOWN} characters: what an inspection keeps of a hostile descriptor is bounded. */
+    private static String shortened(String text) {
+        return text.length() <= SHOWN ? text : text.substring(0, SHOWN - 1) + "\u2026";
+    }
+
+    /** The most characters of a type or an internal block's phrase shown. */
+    private static final int SHOWN = 160;
+    /** The longest handle shown: a structure's signature and a lock part make the longest real ones. */
+    private static final int MAX_HANDLE = 4096;
 
     /**
      * A signature's type in C words: {@code c_int}, {@code struct Point}, {@code union U}, {@code c_double[3]}; the

@@ -2,6 +2,7 @@ package org.multiprocess4j.inspect;
 
 import org.multiprocess4j.internal.memory.ArenaLayout;
 import org.multiprocess4j.internal.memory.ArenaRef;
+import org.multiprocess4j.internal.os.Platform;
 import org.multiprocess4j.internal.queue.QueueCore;
 import org.multiprocess4j.internal.sync.ConditionCore;
 import org.multiprocess4j.internal.sync.LockLayout;
@@ -39,6 +40,13 @@ public final class Inspector {
     private static final Path PROC = Path.of("/proc");
     /** The most blocks listed per arena: a walk that finds more stops with a note. */
     private static final int MAX_OBJECTS = 100_000;
+    /** The most blocks listed by one inspection, all arenas together: what it keeps in memory is bounded. */
+    private static final int MAX_OBJECTS_IN_ALL = 200_000;
+
+    /** The objects an inspection may still list. */
+    private static final class Budget {
+        int objects = MAX_OBJECTS_IN_ALL;
+    }
 
     private Inspector() {
     }
@@ -72,7 +80,7 @@ public final class Inspector {
      * @param offset its offset in the arena, as its handle has it
      * @param bytes  its size
      * @param kind   value, struct, array, lock, rlock, condition, semaphore, event, barrier, queue, internal (a block
-     *               of the library's own), or data (a block without a descriptor: a value, array or structure)
+     *               of the library's own), or data (a block whose descriptor this inspector does not read)
      * @param type   a value's or array element's C type ({@code c_int}, {@code struct Point}, {@code c_double[3]}),
      *               what an internal block is, or empty
      * @param length an array's element count; 1 otherwise
@@ -88,9 +96,10 @@ public final class Inspector {
     public static List<ProcessView> all() {
         List<ProcessView> found = new ArrayList<>();
         java.util.Map<Long, List<String>> children = children();
+        Budget budget = new Budget();
         for (long pid : pids()) {
             try {
-                ProcessView view = read(pid, children);
+                ProcessView view = read(pid, children, budget);
                 if (!view.arenas().isEmpty()) {
                     found.add(view);
                 }
@@ -111,7 +120,7 @@ public final class Inspector {
             throw new IllegalArgumentException("pid must be > 0: pid=" + pid);
         }
         try {
-            return read(pid, children());
+            return read(pid, children(), new Budget());
         } catch (IOException e) {
             throw new IllegalArgumentException("cannot inspect process " + pid + ": " + e.getMessage(), e);
         }
@@ -133,7 +142,8 @@ public final class Inspector {
         return pids;
     }
 
-    private static ProcessView read(long pid, java.util.Map<Long, List<String>> children) throws IOException {
+    private static ProcessView read(long pid, java.util.Map<Long, List<String>> children, Budget budget)
+            throws IOException {
         Path dir = PROC.resolve(Long.toString(pid));
         if (!Files.isDirectory(dir)) {
             throw new IllegalArgumentException("no process " + pid);
@@ -152,9 +162,9 @@ public final class Inspector {
                 } catch (IOException ended) {
                     continue;
                 }
-                // Arenas are unnamed files: "(deleted)". Only regular files are opened (a FIFO would block).
-                if (target.startsWith("/") && target.endsWith(" (deleted)") && Files.isRegularFile(fd)) {
-                    ArenaView arena = arena(pid, fd);
+                // Arenas are unnamed files: "(deleted)". Only regular files are read (see arena).
+                if (target.startsWith("/") && target.endsWith(" (deleted)")) {
+                    ArenaView arena = arena(pid, fd, budget);
                     if (arena != null) {
                         arenas.putIfAbsent(arena.id(), arena);
                     }
@@ -213,9 +223,27 @@ public final class Inspector {
         }
     }
 
-    /** The arena behind an open descriptor of process {@code pid}, or null when the file is not one. */
-    private static ArenaView arena(long pid, Path fd) {
-        try (FileChannel file = FileChannel.open(fd, StandardOpenOption.READ)) {
+    /**
+     * The arena behind an open descriptor of process {@code pid}, or null when the file is not one. The process may
+     * put anything behind that number at any time: the file is opened without blocking (a FIFO's open would wait for
+     * a writer), then checked through this JVM's own descriptor, which nobody else can change, and read through it.
+     */
+    private static ArenaView arena(long pid, Path fd, Budget budget) {
+        Platform platform = Platform.current();
+        int own = platform.openForReading(fd);
+        if (own < 0) {
+            return null;
+        }
+        try {
+            Path opened = platform.descriptorPath(ProcessHandle.current().pid(), own);
+            return Files.isRegularFile(opened) ? arena(pid, fd, opened, budget) : null;
+        } finally {
+            platform.close(own);
+        }
+    }
+
+    private static ArenaView arena(long pid, Path fd, Path opened, Budget budget) {
+        try (FileChannel file = FileChannel.open(opened, StandardOpenOption.READ)) {
             long fileSize = file.size();
             ByteBuffer header = read(file, 0, (int) Math.min(ArenaLayout.HEADER_SIZE, fileSize));
             if (header.limit() < ArenaLayout.HEADER_SIZE || header.getLong((int) ArenaLayout.MAGIC_OFFSET)
@@ -240,7 +268,7 @@ public final class Inspector {
                     ? new ArenaRef(pid, creatorStart, Integer.parseInt(fdNumber),
                     header.getLong((int) ArenaLayout.ARENA_ID_OFFSET), size)
                     : null; // handles name the creator's descriptor: only the creator's arenas get them
-            return walk(file, id, size, creator);
+            return walk(file, id, size, creator, budget);
         } catch (IOException | RuntimeException e) {
             return null; // gone meanwhile, or not readable: not an arena this inspection can show
         }
@@ -252,49 +280,56 @@ public final class Inspector {
      * {@link #MAX_GAP} bytes between blocks are looked through, so it costs bounded time too (a live block is
      * stepped over whatever its size: an arena's free space is its only gap, 4 MiB at most in a real one).
      */
-    private static ArenaView walk(FileChannel file, String id, long size, ArenaRef creator) throws IOException {
+    private static ArenaView walk(FileChannel file, String id, long size, ArenaRef creator, Budget budget) {
         List<ObjectView> objects = new ArrayList<>();
         long used = ArenaLayout.HEADER_SIZE;
         String note = "";
-        Window window = new Window(file, size);
         long at = ArenaLayout.HEADER_SIZE;
         long gaps = 0;
-        while (at + ArenaLayout.BLOCK_HEADER_SIZE <= size) {
-            if (gaps > MAX_GAP) {
-                note = "more than " + MAX_GAP + " bytes without a block: not read past " + at;
-                break;
-            }
-            long tag = window.getLong(at);
-            if ((tag & 0xFFFF_FFFF_0000_0000L) != ArenaLayout.BLOCK_LIVE) {
-                at += 8;
-                gaps += 8;
-                continue;
-            }
-            long blockOffset = at + ArenaLayout.BLOCK_HEADER_SIZE;
-            long bytes = window.getLong(at + 8);
-            if (bytes <= 0 || bytes > size - blockOffset) {
-                at += 8; // not a block header after all (or a damaged one): look further
-                gaps += 8;
-                continue;
-            }
-            if (objects.size() == MAX_OBJECTS) {
-                note = "more than " + MAX_OBJECTS + " objects: the rest not listed";
-                break;
-            }
-            ObjectView object = describe(read(file, blockOffset, (int) Math.min(bytes, DESCRIBED)), blockOffset, bytes);
-            used += ArenaLayout.BLOCK_HEADER_SIZE + bytes;
-            at = ArenaLayout.descriptorOffset(blockOffset, bytes);
-            long record = at + 8 <= size ? window.getLong(at) : 0;
-            long length = record & 0xFFFF_FFFFL;
-            if ((record & 0xFFFF_FFFF_0000_0000L) == ArenaLayout.DESCRIPTOR && length <= ArenaLayout.MAX_DESCRIPTOR
-                    && length <= size - at - 8) {
-                ByteBuffer text = read(file, at + 8, (int) length);
-                object = Descriptors.describe(object, text, (int) tag, creator);
+        try {
+            Window window = new Window(file, size);
+            while (at + ArenaLayout.BLOCK_HEADER_SIZE <= size) {
+                if (gaps > MAX_GAP) {
+                    note = "more than " + MAX_GAP + " bytes without a block: not read past " + at;
+                    break;
+                }
+                long tag = window.getLong(at);
+                long blockOffset = at + ArenaLayout.BLOCK_HEADER_SIZE;
+                long bytes = (tag & 0xFFFF_FFFF_0000_0000L) == ArenaLayout.BLOCK_LIVE ? window.getLong(at + 8) : 0;
+                // A live block is a live tag, a size that fits, and the descriptor record every block ends with:
+                // words left in freed memory that look like a tag (an array's old elements) are not one.
+                long record = 0;
+                long recordAt = 0;
+                if (bytes > 0 && bytes <= size - blockOffset) {
+                    recordAt = ArenaLayout.descriptorOffset(blockOffset, bytes);
+                    record = recordAt + 8 <= size ? window.getLong(recordAt) : 0;
+                }
+                long length = record & 0xFFFF_FFFFL;
+                if ((record & 0xFFFF_FFFF_0000_0000L) != ArenaLayout.DESCRIPTOR || length > ArenaLayout.MAX_DESCRIPTOR
+                        || length > size - recordAt - 8) {
+                    at += 8; // not a block header after all (or a damaged one): look further
+                    gaps += 8;
+                    continue;
+                }
+                if (objects.size() == MAX_OBJECTS) {
+                    note = "more than " + MAX_OBJECTS + " objects: the rest not listed";
+                    break;
+                }
+                if (budget.objects == 0) {
+                    note = "this inspection has listed " + MAX_OBJECTS_IN_ALL + " objects: the rest not listed";
+                    break;
+                }
+                budget.objects--;
+                ObjectView object = describe(read(file, blockOffset, (int) Math.min(bytes, DESCRIBED)), blockOffset,
+                        bytes);
+                object = Descriptors.describe(object, read(file, recordAt + 8, (int) length), (int) tag, creator);
                 long space = 8 + ((length + 7) & -8L);
-                used += space;
-                at += space;
+                used += ArenaLayout.BLOCK_HEADER_SIZE + bytes + space;
+                at = recordAt + space;
+                objects.add(object);
             }
-            objects.add(object);
+        } catch (IOException e) {
+            note = "the file changed while read (" + e.getMessage() + "): the objects before it are listed";
         }
         return new ArenaView(id, size, used, objects, note);
     }

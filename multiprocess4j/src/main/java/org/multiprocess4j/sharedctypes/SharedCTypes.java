@@ -4,6 +4,7 @@ import org.multiprocess4j.Handle;
 import org.multiprocess4j.ProcessRLock;
 import org.multiprocess4j.SharedLock;
 import org.multiprocess4j.SharedObject;
+import org.multiprocess4j.internal.events.Events;
 import org.multiprocess4j.internal.memory.HandleCodec;
 import org.multiprocess4j.internal.memory.SharedBlock;
 
@@ -404,6 +405,25 @@ public final class SharedCTypes {
     }
 
     /**
+     * The array length {@code sig[from, to)} writes: ASCII digits without a sign or a leading zero, as ArrayType
+     * writes it ({@code Integer.parseInt} would take a sign and any script's digits); -1 when it is not one.
+     */
+    private static int arrayLength(String sig, int from, int to) {
+        if (to <= from || to - from > 10 || (to - from > 1 && sig.charAt(from) == '0')) {
+            return -1;
+        }
+        long length = 0;
+        for (int i = from; i < to; i++) {
+            char c = sig.charAt(i);
+            if (c < '0' || c > '9') {
+                return -1;
+            }
+            length = length * 10 + (c - '0');
+        }
+        return length > Integer.MAX_VALUE ? -1 : (int) length;
+    }
+
+    /**
      * Attaches to the value, array or structure {@code handle} names, in this or another process, as the typed
      * class of its C type; a handle of a synchronized object gives a synchronized object with the same lock.
      *
@@ -411,6 +431,10 @@ public final class SharedCTypes {
      * @throws IllegalStateException when the memory no longer exists or its header does not match
      */
     public static SharedObject attach(Handle handle) {
+        return Events.attaching(handle, () -> attachUnrecorded(handle));
+    }
+
+    private static SharedObject attachUnrecorded(Handle handle) {
         HandleCodec.HandleData data = HandleCodec.decoded(handle);
         String sig = data.signature();
         char kind = sig.charAt(0);
@@ -468,6 +492,10 @@ public final class SharedCTypes {
     }
 
     static <T> T attachAs(Handle handle, Class<T> expected) {
+        return Events.attaching(handle, () -> attachAsUnrecorded(handle, expected));
+    }
+
+    private static <T> T attachAsUnrecorded(Handle handle, Class<T> expected) {
         SharedObject obj = attach(handle);
         if (!expected.isInstance(obj)) {
             String found = obj.toString();
@@ -500,12 +528,7 @@ public final class SharedCTypes {
         int end = sig.length(); // the base type is sig[0, end): indices, not copies, keep this linear
         while (end > 0 && sig.charAt(end - 1) == ']') {
             int open = sig.lastIndexOf('[', end - 1);
-            int length;
-            try {
-                length = open < 0 ? -1 : Integer.parseInt(sig, open + 1, end - 1, 10);
-            } catch (NumberFormatException e) {
-                length = -1;
-            }
+            int length = open < 0 ? -1 : arrayLength(sig, open + 1, end - 1);
             if (length < 0) {
                 throw new IllegalArgumentException("handle's type signature has a bad array length: signature='"
                         + (sig.length() > 200 ? sig.substring(0, 200) + "..." : sig) + "', handle=" + handle);

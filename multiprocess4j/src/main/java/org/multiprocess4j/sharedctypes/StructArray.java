@@ -2,6 +2,7 @@ package org.multiprocess4j.sharedctypes;
 
 import org.multiprocess4j.Handle;
 import org.multiprocess4j.SharedLock;
+import org.multiprocess4j.internal.events.Events;
 import org.multiprocess4j.internal.memory.SharedBlock;
 
 import java.util.Iterator;
@@ -28,11 +29,17 @@ public final class StructArray<S extends Struct<S>> extends SharedArray implemen
      * @throws IllegalArgumentException when the handle names another kind of object or another layout
      * @throws IllegalStateException when the memory no longer exists
      */
-    @SuppressWarnings("unchecked")
     public static <S extends Struct<S>> StructArray<S> attach(Handle handle, StructType<S> type) {
+        return Events.attaching(handle, () -> attachUnrecorded(handle, type));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <S extends Struct<S>> StructArray<S> attachUnrecorded(Handle handle, StructType<S> type) {
         StructArray<?> array = SharedCTypes.attachAs(handle, StructArray.class);
         if (array.type != type) {
-            throw new IllegalArgumentException("handle names an array of " + array.type + ", not of type=" + type);
+            String found = String.valueOf(array.type);
+            array.close();
+            throw new IllegalArgumentException("handle names an array of " + found + ", not of type=" + type);
         }
         return (StructArray<S>) array;
     }

@@ -10,6 +10,7 @@ import org.multiprocess4j.ProcessQueue;
 import org.multiprocess4j.ProcessSemaphore;
 import org.multiprocess4j.sharedctypes.CType;
 import org.multiprocess4j.sharedctypes.DoubleArray;
+import org.multiprocess4j.sharedctypes.LongArray;
 import org.multiprocess4j.sharedctypes.IntValue;
 import org.multiprocess4j.sharedctypes.Point;
 import org.multiprocess4j.sharedctypes.SharedCTypes;
@@ -198,14 +199,38 @@ class InspectorTest {
     }
 
     @Test
+    void wordsLeftInFreedMemoryThatLookLikeABlockHideNoLiveObject() {
+        LongArray freed = SharedCTypes.rawArray(CType.c_long, 8);
+        for (int i = 0; i < 8; i += 2) { // a live tag and a size that fits, as a block header would have them
+            freed.set(i, 0x4D50344A00000001L);
+            freed.set(i + 1, 200_000);
+        }
+        freed.close();
+        try (IntValue value = SharedCTypes.rawValue(CType.c_int, 5)) {
+            List<Inspector.ObjectView> objects = objects();
+            assertTrue(objects.stream().anyMatch(o -> o.handle().equals(value.handle().toString())), objects.toString());
+            assertTrue(objects.stream().noneMatch(o -> o.bytes() == 200_000), objects.toString());
+        }
+    }
+
+    @Test
     void aHostileArenaFileIsReadWithinBoundsAndWithoutAnError() throws Exception {
         java.nio.file.Path file = java.nio.file.Files.createTempFile("mp4j-hostile", ".arena");
         long size = 1L << 40; // 1 TiB, sparse: a walk through every 8 bytes of it would take hours
-        java.nio.ByteBuffer head = java.nio.ByteBuffer.allocate(112).order(java.nio.ByteOrder.nativeOrder());
+        byte[] longType = ("1\nv{" + "A".repeat(60_000) + ";a:i}").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        java.nio.ByteBuffer head = java.nio.ByteBuffer.allocate(232 + longType.length)
+                .order(java.nio.ByteOrder.nativeOrder());
         head.putLong(0, 0x4D50344A41524E41L).putInt(8, 2).putInt(12, 64).putLong(16, 1).putLong(24, 1)
                 .putLong(32, 0xABCDEFL).putLong(40, size);
-        head.putLong(64, (0x4D50344AL << 32) | 1).putLong(72, Long.MAX_VALUE); // a live tag with an absurd size
-        head.putLong(80, (0x4D50344AL << 32) | 2).putLong(88, 16); // a 16-byte block at 96
+        long live = 0x4D50344AL << 32;
+        long descriptor = 0x4D503444L << 32;
+        head.putLong(64, live | 1).putLong(72, Long.MAX_VALUE); // a live tag with an absurd size
+        head.putLong(80, live | 2).putLong(88, 16); // a 16-byte block at 96, its descriptor (an int) at 112
+        head.putLong(112, descriptor | 4).put(120, "1\nvi".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        // At 128 what a freed array's elements may leave: a live tag and a size, but no descriptor after them.
+        head.putLong(128, live | 3).putLong(136, 16);
+        // A 8-byte block at 208 whose descriptor, at 216, holds a type of 60,000 characters.
+        head.putLong(192, live | 4).putLong(200, 8).putLong(216, descriptor | longType.length).put(224, longType);
         try (java.nio.channels.FileChannel out = java.nio.channels.FileChannel.open(file,
                 java.nio.file.StandardOpenOption.WRITE)) {
             out.write(head, 0);
@@ -220,8 +245,12 @@ class InspectorTest {
             Inspector.ArenaView arena = Inspector.of(pid).arenas().getFirst();
             assertEquals("abcdef", arena.id());
             assertEquals(size, arena.bytes());
-            assertTrue(arena.objects().stream().anyMatch(o -> o.offset() == 96 && o.bytes() == 16),
-                    arena.objects().toString());
+            assertEquals(List.of(96L, 208L), arena.objects().stream().map(Inspector.ObjectView::offset).toList(),
+                    "blocks with their descriptors only: " + arena.objects());
+            assertEquals("c_int", arena.objects().get(0).type());
+            String shown = arena.objects().get(1).type();
+            assertEquals(160, shown.length(), "a hostile descriptor's type is cut short: " + shown.length());
+            assertTrue(shown.startsWith("struct AAA") && shown.endsWith("\u2026"), shown);
             assertTrue(arena.note().startsWith("more than 67108864 bytes without a block"), arena.note());
         } finally {
             holder.destroyForcibly().waitFor();

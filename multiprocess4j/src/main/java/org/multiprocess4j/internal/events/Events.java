@@ -165,6 +165,30 @@ public final class Events {
         }
     }
 
+    /** How deep in attaches each thread is: only the outermost records a refusal. */
+    private static final ThreadLocal<int[]> ATTACHING = ThreadLocal.withInitial(() -> new int[1]);
+
+    /**
+     * What {@code attach} returns; when it refuses {@code handle} (an IllegalArgumentException or
+     * IllegalStateException), an {@code AttachRefused} event with the rule, recorded once by the outermost of
+     * nested attaches (a synchronized object's attaches its lock, every object's its block).
+     */
+    public static <T> T attaching(Object handle, java.util.function.Supplier<T> attach) {
+        int[] depth = ATTACHING.get();
+        depth[0]++;
+        try {
+            return attach.get();
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            if (depth[0] == 1) {
+                String text = String.valueOf(handle);
+                attachRefused(text.length() > 512 ? text.substring(0, 512) + "..." : text, e.getMessage());
+            }
+            throw e;
+        } finally {
+            depth[0]--;
+        }
+    }
+
     /** A handle was refused, for {@code rule}. */
     public static void attachRefused(String handle, String rule) {
         if (off()) {

@@ -128,6 +128,15 @@ public final class HandleCodec {
         }
     }
 
+    /** {@code text} decoded, or null when it is not a handle: {@link #decode} without its event, for an inspection. */
+    public static HandleData decodedOrNull(String text) {
+        try {
+            return decodeOrThrow(text);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
     private static HandleData decodeOrThrow(String text) {
         if (text == null) {
             throw new IllegalArgumentException("handle must not be null");
@@ -153,57 +162,63 @@ public final class HandleCodec {
         if (f.length != FIELDS || !f[0].equals(PREFIX)) {
             throw bad(whole, "must have " + FIELDS + " ':'-separated fields starting with " + PREFIX);
         }
+        if (!lowerHex(f[4])) {
+            throw bad(whole, "has an arena id that is not 1 to 16 lower-case hexadecimal digits");
+        }
+        long fd = number(f[3], "descriptor", Integer.MAX_VALUE, whole);
+        ArenaRef arena = new ArenaRef(number(f[1], "pid", Long.MAX_VALUE, whole),
+                number(f[2], "start time", Long.MAX_VALUE, whole), (int) fd, Long.parseUnsignedLong(f[4], 16),
+                number(f[5], "arena size", Long.MAX_VALUE, whole));
+        byte[] signatureBytes;
         try {
-            if (!lowerHex(f[4])) {
-                throw bad(whole, "has an arena id that is not 1 to 16 lower-case hexadecimal digits");
-            }
-            ArenaRef arena = new ArenaRef(positive(f[1]), positive(f[2]), Math.toIntExact(positive(f[3])),
-                    Long.parseUnsignedLong(f[4], 16), positive(f[5]));
-            String signature;
-            try {
-                signature = new String(Base64.getUrlDecoder().decode(f[11]), StandardCharsets.UTF_8);
-            } catch (IllegalArgumentException e) {
-                throw bad(whole, "has a type signature that is not base64url");
-            }
-            if (signature.isEmpty() || KINDS.indexOf(signature.charAt(0)) < 0) {
-                throw bad(whole, "has a signature that names no kind of object (one of " + KINDS + ")");
-            }
-            int slash = f[10].indexOf('/');
-            long count = positive(slash < 0 ? f[10] : f[10].substring(0, slash));
-            long stride = slash < 0 ? 0 : positive(f[10].substring(slash + 1));
-            if (slash >= 0 && stride == 0) {
-                throw bad(whole, "has a stride of 0; a contiguous array's handle has none");
-            }
-            return new HandleData(signature, arena, positive(f[6]), Integer.parseUnsignedInt(digits(f[7])),
-                    positive(f[8]), positive(f[9]), count, stride, lock, lockData);
-        } catch (NumberFormatException | ArithmeticException e) {
-            throw bad(whole, "has a field that is not a number in range (" + e.getMessage() + ")");
+            signatureBytes = Base64.getUrlDecoder().decode(f[11]);
+        } catch (IllegalArgumentException e) {
+            throw bad(whole, "has a type signature that is not base64url");
         }
-    }
-
-    private static long positive(String field) {
-        long value = Long.parseLong(digits(field));
-        if (value < 0) {
-            throw new NumberFormatException("negative: " + field);
+        String signature = new String(signatureBytes, StandardCharsets.UTF_8);
+        // One object, one text: no padding, no stray bits, UTF-8 that round-trips.
+        if (!Base64.getUrlEncoder().withoutPadding().encodeToString(signature.getBytes(StandardCharsets.UTF_8))
+                .equals(f[11])) {
+            throw bad(whole, "has a type signature that is not the unpadded base64url of UTF-8 text");
         }
-        return value;
+        if (signature.isEmpty() || KINDS.indexOf(signature.charAt(0)) < 0) {
+            throw bad(whole, "has a signature that names no kind of object (one of " + KINDS + ")");
+        }
+        int slash = f[10].indexOf('/');
+        long count = number(slash < 0 ? f[10] : f[10].substring(0, slash), "count", Long.MAX_VALUE, whole);
+        long stride = slash < 0 ? 0 : number(f[10].substring(slash + 1), "stride", Long.MAX_VALUE, whole);
+        if (slash >= 0 && stride == 0) {
+            throw bad(whole, "has a stride of 0; a contiguous array's handle has none");
+        }
+        return new HandleData(signature, arena, number(f[6], "block offset", Long.MAX_VALUE, whole),
+                (int) number(f[7], "generation", 0xFFFF_FFFFL, whole), number(f[8], "view offset", Long.MAX_VALUE,
+                whole), number(f[9], "byte count", Long.MAX_VALUE, whole), count, stride, lock, lockData);
     }
 
     /**
-     * {@code field}, if it is ASCII decimal digits only, as the format's {@code DIGIT}s are ({@code Long.parseLong}
-     * would take a sign, and any script's digits, which would give one object texts that compare unequal).
+     * Field {@code field}, named {@code name}, as a number from 0 to {@code most}: ASCII decimal digits without a
+     * sign or a leading zero, as the format's numbers are written ({@code Long.parseLong} would take a sign, any
+     * script's digits and leading zeros, which would give one object texts that compare unequal).
      */
-    private static String digits(String field) {
-        if (field.isEmpty() || field.length() > 20) {
-            throw new NumberFormatException("not 1 to 20 digits: '" + field + "'");
+    private static long number(String field, String name, long most, String whole) {
+        boolean digits = !field.isEmpty() && field.length() <= 19 && (field.length() == 1 || field.charAt(0) != '0');
+        for (int i = 0; digits && i < field.length(); i++) {
+            digits = field.charAt(i) >= '0' && field.charAt(i) <= '9';
         }
-        for (int i = 0; i < field.length(); i++) {
-            char c = field.charAt(i);
-            if (c < '0' || c > '9') {
-                throw new NumberFormatException("not a decimal digit: '" + c + "' in '" + field + "'");
+        long value = -1;
+        if (digits) {
+            try {
+                value = Long.parseLong(field);
+            } catch (NumberFormatException overflow) {
+                // 19 digits beyond 2^63 - 1
             }
         }
-        return field;
+        if (value < 0 || value > most) {
+            throw bad(whole, "has a " + name + " that is not a number from 0 to " + most + " in decimal digits "
+                    + "without leading zeros: " + name + "='" + (field.length() > 40 ? field.substring(0, 40) + "..."
+                    : field) + "'");
+        }
+        return value;
     }
 
     private static boolean lowerHex(String field) {

@@ -64,13 +64,8 @@ public final class SharedBlock {
      * @throws IllegalStateException when no live block starts there (it was freed, or never was)
      */
     public static SharedBlock attach(ArenaRef ref, long offset, int generation) {
-        try {
-            return attachOrThrow(ref, offset, generation);
-        } catch (IllegalArgumentException | IllegalStateException e) {
-            Events.attachRefused("arena " + Long.toHexString(ref.arenaId()) + " of process " + ref.creatorPid()
-                    + ", offset " + offset, e.getMessage());
-            throw e;
-        }
+        return Events.attaching("arena " + Long.toHexString(ref.arenaId()) + " of process " + ref.creatorPid()
+                + ", offset " + offset, () -> attachOrThrow(ref, offset, generation));
     }
 
     private static SharedBlock attachOrThrow(ArenaRef ref, long offset, int generation) {

@@ -27,12 +27,23 @@ final class LinuxPlatform implements Platform {
 
     static final LinuxPlatform INSTANCE = new LinuxPlatform();
 
-    private static final int O_RDWR = 02;
-    private static final int O_CREAT = 0100;
-    private static final int O_EXCL = 0200;
-    private static final int O_NOFOLLOW = 0400000;
-    private static final int O_CLOEXEC = 02000000;
-    private static final int O_TMPFILE = 020200000;
+    static final int O_RDONLY = 0;
+    static final int O_RDWR = 02;
+    static final int O_NOCTTY = 0400;
+    static final int O_NONBLOCK = 04000;
+    static final int O_CREAT = 0100;
+    static final int O_EXCL = 0200;
+    // Where aarch64's flags differ from x86-64's (arch/arm64/include/uapi/asm/fcntl.h): O_DIRECTORY, in O_TMPFILE,
+    // and O_NOFOLLOW; the generic values serve both for the others.
+    static final int O_NOFOLLOW = switch (Architecture.CURRENT) {
+        case X86_64 -> 0400000;
+        case AARCH64 -> 0100000;
+    };
+    static final int O_CLOEXEC = 02000000;
+    static final int O_TMPFILE = 020000000 | switch (Architecture.CURRENT) {
+        case X86_64 -> 0200000;
+        case AARCH64 -> 040000;
+    };
     private static final int OWNER_ONLY = 0600;
     private static final int EISDIR = 21;
     private static final int EOPNOTSUPP = 95;
@@ -169,6 +180,18 @@ final class LinuxPlatform implements Platform {
                 throw failure("posix_fallocate(" + size + " bytes in " + directory + ")", error);
             }
             return fd;
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException("native call failed: " + t, t);
+        }
+    }
+
+    @Override
+    public int openForReading(Path path) {
+        try (Arena arena = Arena.ofConfined()) {
+            return (int) Open.OPEN.invokeExact(arena.allocateFrom(path.toString()),
+                    O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0);
         } catch (RuntimeException | Error e) {
             throw e;
         } catch (Throwable t) {

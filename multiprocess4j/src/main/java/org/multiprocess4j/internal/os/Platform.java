@@ -43,7 +43,13 @@ public interface Platform {
     /** A path through which another process of the same user reopens descriptor {@code fd} of process {@code pid}. */
     Path descriptorPath(long pid, int fd);
 
-    /** Closes a descriptor returned by {@link #createUnnamedSharedFile}. */
+    /**
+     * Opens {@code path} for reading without ever blocking (a FIFO without a writer opens at once) and without
+     * taking a terminal as the controlling one; -1 when it cannot be opened. Close it with {@link #close}.
+     */
+    int openForReading(Path path);
+
+    /** Closes a descriptor returned by {@link #createUnnamedSharedFile} or {@link #openForReading}. */
     void close(int fd);
 
     /**

@@ -28,9 +28,11 @@ class ArchitectureTest {
     }
 
     @Test
-    void theSystemCallNumbersAndEpollLayoutAreTheCHeaders(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+    void theSystemCallNumbersOpenFlagsAndEpollLayoutAreTheCHeaders(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
             throws Exception {
         java.nio.file.Path source = java.nio.file.Files.writeString(dir.resolve("numbers.c"), """
+                #define _GNU_SOURCE
+                #include <fcntl.h>
                 #include <stdio.h>
                 #include <stddef.h>
                 #include <sys/syscall.h>
@@ -38,6 +40,8 @@ class ArchitectureTest {
                 int main(void) {
                     printf("%ld %ld %zu %zu\\n", (long) SYS_futex, (long) SYS_pidfd_open,
                            sizeof(struct epoll_event), offsetof(struct epoll_event, data));
+                    printf("%d %d %d %d %d %d %d %d %d\\n", O_RDONLY, O_RDWR, O_NOCTTY, O_NONBLOCK, O_CREAT, O_EXCL,
+                           O_NOFOLLOW, O_CLOEXEC, O_TMPFILE);
                     return 0;
                 }
                 """);
@@ -52,11 +56,17 @@ class ArchitectureTest {
         String errors = new String(cc.getInputStream().readAllBytes());
         assertEquals(0, cc.waitFor(), errors);
         Process run = new ProcessBuilder(binary.toString()).start();
-        String[] numbers = new String(run.getInputStream().readAllBytes()).strip().split(" ");
+        String[] lines = new String(run.getInputStream().readAllBytes()).strip().split("\n");
+        String[] numbers = lines[0].split(" ");
         assertEquals(0, run.waitFor());
         assertEquals(LinuxPlatform.SYS_FUTEX, Long.parseLong(numbers[0]), "SYS_futex");
         assertEquals(LinuxPlatform.SYS_PIDFD_OPEN, Long.parseLong(numbers[1]), "SYS_pidfd_open");
         assertEquals(LinuxProcessExits.EVENT_SIZE, Long.parseLong(numbers[2]), "sizeof(struct epoll_event)");
         assertEquals(LinuxProcessExits.EVENT_DATA, Long.parseLong(numbers[3]), "offsetof(struct epoll_event, data)");
+        assertEquals(java.util.Arrays.stream(lines[1].split(" ")).map(Integer::parseInt).toList(),
+                java.util.List.of(LinuxPlatform.O_RDONLY, LinuxPlatform.O_RDWR, LinuxPlatform.O_NOCTTY,
+                        LinuxPlatform.O_NONBLOCK, LinuxPlatform.O_CREAT, LinuxPlatform.O_EXCL, LinuxPlatform.O_NOFOLLOW,
+                        LinuxPlatform.O_CLOEXEC, LinuxPlatform.O_TMPFILE),
+                "O_RDONLY, O_RDWR, O_NOCTTY, O_NONBLOCK, O_CREAT, O_EXCL, O_NOFOLLOW, O_CLOEXEC, O_TMPFILE");
     }
 }
