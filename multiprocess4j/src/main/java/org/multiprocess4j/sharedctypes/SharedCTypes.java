@@ -546,14 +546,15 @@ public final class SharedCTypes {
             StructType<?> struct = StructType.forClassName(className);
             if (!struct.signature().equals(base)) {
                 throw new IllegalArgumentException("handle's structure layout does not match class "
-                        + struct.javaClass().getName() + ": handle=" + base + " class=" + struct.signature());
+                        + struct.javaClass().getName() + ": handle's layout=" + base + " class's="
+                        + struct.signature() + ", handle=" + handle);
             }
             type = struct;
         } else if (base.length() == 1) {
             type = CType.of(base.charAt(0));
         } else {
             throw new IllegalArgumentException("handle's type signature is not a typecode: signature='"
-                    + (sig.length() > 200 ? sig.substring(0, 200) + "..." : sig) + "'");
+                    + (sig.length() > 200 ? sig.substring(0, 200) + "..." : sig) + "', handle=" + handle);
         }
         for (int length : lengths) {
             type = type.array(length);

@@ -61,7 +61,12 @@ class DescriptorsTest {
         assertSame(DATA, Descriptors.describe(DATA, ByteBuffer.wrap(new byte[] {'1', '\n', 'v', (byte) 0xC3}), 9,
                 CREATOR), "malformed UTF-8");
         Inspector.ObjectView hostileLock = read("1\nvi\nmp4j1:\u00e9 nope");
-        assertEquals("mp4j1:42:7:5:abc:262144:128:9:0:24:1:dmk", hostileLock.handle(), "a lock part that is not a "
-                + "handle's text is left out");
+        assertEquals("", hostileLock.handle(), "a synchronized object whose lock part is not a lock's handle: none");
+        assertEquals("its descriptor makes no handle the library takes", hostileLock.state());
+        Inspector.ObjectView valueAsLock = read("1\nvi\nmp4j1:42:7:5:abc:262144:256:9:0:4:1:dmk");
+        assertEquals("", valueAsLock.handle(), "a lock part naming a value");
+        Inspector.ObjectView synced = read("1\nvi\nmp4j1:42:7:5:abc:262144:256:9:0:64:1:TA");
+        assertEquals("mp4j1:42:7:5:abc:262144:128:9:0:24:1:dmk+mp4j1:42:7:5:abc:262144:256:9:0:64:1:TA",
+                synced.handle());
     }
 }

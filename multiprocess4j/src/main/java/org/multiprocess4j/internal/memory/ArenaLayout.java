@@ -178,7 +178,11 @@ public final class ArenaLayout {
         expect("header size", HEADER_SIZE, arena.get(JAVA_INT, HEADER_SIZE_OFFSET), source);
         expect("creator pid", ref.creatorPid(), arena.get(JAVA_LONG, CREATOR_PID_OFFSET), source);
         expect("creator start time", ref.creatorStartTime(), arena.get(JAVA_LONG, CREATOR_START_OFFSET), source);
-        expect("arena id", ref.arenaId(), arena.get(JAVA_LONG, ARENA_ID_OFFSET), source);
+        long id = arena.get(JAVA_LONG, ARENA_ID_OFFSET);
+        if (id != ref.arenaId()) {
+            throw new IllegalStateException("arena header does not match the handle: arena id handle="
+                    + Long.toHexString(ref.arenaId()) + " file=" + Long.toHexString(id) + " in " + source);
+        }
         expect("arena size", ref.size(), arena.get(JAVA_LONG, ARENA_SIZE_OFFSET), source);
     }
 
