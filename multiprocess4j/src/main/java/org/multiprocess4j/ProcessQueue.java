@@ -3,6 +3,7 @@ package org.multiprocess4j;
 import org.multiprocess4j.internal.events.Events;
 import org.multiprocess4j.internal.memory.HandleCodec;
 import org.multiprocess4j.internal.memory.SharedBlock;
+import org.multiprocess4j.internal.process.Bootstrap;
 import org.multiprocess4j.internal.queue.QueueCore;
 
 import java.io.ByteArrayInputStream;
@@ -177,6 +178,7 @@ public final class ProcessQueue<E> extends AbstractQueue<E> implements BlockingQ
             case BOOLEAN -> m[1] != 0;
             case SERIALIZED -> {
                 try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(m, 1, m.length - 1))) {
+                    in.setObjectInputFilter(Bootstrap.bounded(m.length, Long.MAX_VALUE));
                     yield in.readObject();
                 } catch (IOException | ClassNotFoundException x) {
                     throw new UncheckedIOException(new IOException("an element cannot be deserialized here: " + x,

@@ -175,10 +175,20 @@ public record Bootstrap(String name, boolean daemon, long parentPid, long parent
                 return obj instanceof SharedReference reference ? attach.apply(reference.handle()) : obj;
             }
         }) {
-            in.setObjectInputFilter(info -> info.streamBytes() > bytes.length || info.depth() > 64
-                    ? ObjectInputFilter.Status.REJECTED : ObjectInputFilter.Status.UNDECIDED);
+            in.setObjectInputFilter(bounded(bytes.length, 64));
             return in.readObject();
         }
+    }
+
+    /**
+     * A filter for a stream of {@code bytes} bytes that another process wrote: it rejects reading past them, a
+     * graph deeper than {@code depth}, and an array longer than the stream (whose elements could not all be in
+     * it: a damaged or hostile length would otherwise be allocated before anything is read), and leaves classes to
+     * the JVM's own filter ({@code jdk.serialFilter}).
+     */
+    public static ObjectInputFilter bounded(long bytes, long depth) {
+        return info -> info.streamBytes() > bytes || info.depth() > depth || info.arrayLength() > bytes
+                ? ObjectInputFilter.Status.REJECTED : ObjectInputFilter.Status.UNDECIDED;
     }
 
     /** The encoded form, preceded by its length. */

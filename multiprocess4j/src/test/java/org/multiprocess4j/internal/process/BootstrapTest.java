@@ -62,4 +62,20 @@ class BootstrapTest {
         hugeString[8] = 0x7F; // the name's length
         assertThrows(IOException.class, () -> Bootstrap.decode(new ByteArrayInputStream(hugeString)));
     }
+
+    @Test
+    void aSerializedArrayWhoseLengthExceedsItsBytesIsRefusedBeforeItIsAllocated() throws Exception {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (java.io.ObjectOutputStream out = new java.io.ObjectOutputStream(bytes)) {
+            out.writeObject(new long[] {1, 2, 3});
+        }
+        byte[] stream = bytes.toByteArray();
+        // The length, a big-endian int, follows the array class's descriptor: 3 elements, then 24 bytes of them.
+        int at = stream.length - 24 - 4;
+        assertEquals(3, java.nio.ByteBuffer.wrap(stream, at, 4).getInt());
+        assertArrayEquals(new long[] {1, 2, 3}, (long[]) Bootstrap.deserialize(stream, h -> null));
+        java.nio.ByteBuffer.wrap(stream).putInt(at, Integer.MAX_VALUE - 8); // 16 GiB, were it allocated
+        IOException refused = assertThrows(IOException.class, () -> Bootstrap.deserialize(stream, h -> null));
+        assertEquals(java.io.InvalidClassException.class, refused.getClass(), refused.toString());
+    }
 }
