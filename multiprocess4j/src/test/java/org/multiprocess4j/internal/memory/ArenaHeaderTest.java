@@ -45,7 +45,7 @@ class ArenaHeaderTest {
             MemorySegment other = validArena(arena);
             other.set(JAVA_LONG, ArenaLayout.ARENA_ID_OFFSET, 43);
             message = failure(other);
-            assertTrue(message.contains("arena id handle=42 file=43"), message);
+            assertTrue(message.contains("arena id handle=2a file=2b"), message);
 
             message = failure(validArena(arena).asSlice(0, 16));
             assertTrue(message.contains("truncated"), message);
