@@ -76,7 +76,8 @@ def _decode_one(own, whole, lock):
     if h.fd > 2 ** 31 - 1:
         raise _bad(whole, "has a descriptor out of range")
     if not _LOWER_HEX.fullmatch(f[4]):
-        raise _bad(whole, "has an arena id that is not 1 to 16 lower-case hexadecimal digits")
+        raise _bad(whole, "has an arena id that is not 1 to 16 lower-case hexadecimal digits without leading "
+                           "zeros")
     h.arena_id = int(f[4], 16)
     h.arena_size = _number(f[5], f[5], whole)
     h.block = _number(f[6], f[6], whole)
@@ -103,7 +104,7 @@ def _decode_one(own, whole, lock):
     return h
 
 
-_LOWER_HEX = re.compile("[0-9a-f]{1,16}")
+_LOWER_HEX = re.compile("0|[1-9a-f][0-9a-f]{0,15}")
 
 
 def decode(text):
@@ -183,10 +184,10 @@ def _map_shared(fd, size):
                 if mapped == start:
                     # Unmapped when the last object made from it goes (each keeps it, as from_buffer does).
                     buffer = type("_Mapping", (ctypes.c_char * size,), {}).from_address(start)
-                    weakref.finalize(buffer, _libc.munmap, start, size)
+                    # Not at exit: daemon threads and earlier atexit handlers may still use the memory then.
+                    weakref.finalize(buffer, _libc.munmap, start, size).atexit = False
                     return buffer
-                if mapped not in (None, failed):
-                    _libc.munmap(mapped, size)
+                _libc.munmap(start, size)  # the reservation's part, mapped or not
         except (OSError, AttributeError):
             pass
     return mmap.mmap(fd, size, mmap.MAP_SHARED, mmap.PROT_READ | mmap.PROT_WRITE)

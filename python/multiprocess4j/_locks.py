@@ -381,6 +381,9 @@ class ProcessCondition:
     def notify(self, n=1):
         """Wakes at least one waiter, if there is one (any process, Java or Python)."""
         self._check_owned("notify")
+        if n >= 1024:  # as Java's signal(n): wakes all (more than n is a spurious wake-up, which wait allows)
+            self.notify_all()
+            return
         for _ in range(n):
             old = A.fetch_add4(self._seq, 2)
             if old & 1 and A.futex_wake(self._seq, 1) == 0:

@@ -78,10 +78,10 @@ class SharedArray:
         if not issubclass(self._type, _COMPOSITE):
             element.value = value
             return
-        # As a ctypes array's element: an instance of the element's type, or a tuple for a structure's fields.
-        if isinstance(value, tuple) and issubclass(self._type, (ctypes.Structure, ctypes.Union)):
+        # As a ctypes array's element: an instance of the element's type, or a tuple of its fields or elements.
+        if isinstance(value, tuple):
             value = self._type(*value)
-        if type(value) is not self._type:
+        if not isinstance(value, self._type):
             raise TypeError("expected %s instance, got %s" % (self._type.__name__, type(value).__name__))
         ctypes.memmove(ctypes.addressof(element), ctypes.addressof(value), ctypes.sizeof(self._type))
 
@@ -242,7 +242,9 @@ class SynchronizedStructure(Synchronized):
         return "<SynchronizedStructure wrapper for %r>" % (self._obj,)
 
 
-_WRAPPER_NAMES = frozenset(("_obj", "_lock", "_look", "acquire", "release", "get_lock", "get_obj"))
+# A field named as anything of the wrapper's own (its methods, _locked included, and its instance attributes) would
+# hide it: such a field is reached through get_obj().
+_WRAPPER_NAMES = frozenset(dir(SynchronizedStructure)) | {"_obj", "_lock", "_look", "acquire", "release"}
 _synchronized_classes = {}
 
 

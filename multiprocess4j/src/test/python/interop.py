@@ -187,6 +187,15 @@ def _pmd_mapped_kb(start):
     return 0
 
 
+def read_at_exit(big):
+    """Registers an exit handler before attaching a large array (so it runs after any handler the attach
+    registers), which reads the array as the interpreter exits."""
+    import atexit
+    kept = {}
+    atexit.register(lambda: print("read at exit", kept["array"][0], flush=True))
+    kept["array"] = mp4j.attach(big)
+
+
 def edges(value, big, segments, sync_array, sync_segment, lock, condition):
     """Hostile handles refused as AttachError; ctypes' rules for strided views; synchronized objects read under
     their own ProcessLock; timeouts as multiprocessing.Lock takes them; mappings that end with their objects."""
@@ -240,6 +249,14 @@ def edges(value, big, segments, sync_array, sync_segment, lock, condition):
         with segment.get_lock():
             segment.n = 5
             seen.append(segment.n)
+
+    # A field named as a wrapper's own method: the field is reached through get_obj(), the others still work.
+    own, plus, lock_part = sync_segment.partition("+")
+    encoded = own.split(":")[11]
+    decoded = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)).decode()
+    renamed = sig(decoded.replace(";tag:", ";_locked:", 1))
+    shadowing = mp4j.attach(with_field(own, 11, renamed) + plus + lock_part)
+    assert (shadowing.n, shadowing.get_obj()._locked) == (0, b"S"), (shadowing.n, shadowing.get_obj()._locked)
 
     reader = threading.Thread(target=under_their_lock, daemon=True)
     reader.start()

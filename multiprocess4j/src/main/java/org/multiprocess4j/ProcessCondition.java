@@ -24,6 +24,8 @@ import java.util.concurrent.locks.Condition;
  * for the others. {@code await} and {@code signal} require the current thread to hold the lock.
  */
 public final class ProcessCondition implements Condition, SharedObject {
+    /** The {@code n} from which {@link #signal(int)} wakes all: a wake-everyone {@code n} costs no more than that. */
+    public static final int SIGNAL_ALL_FROM = 1024;
     private final SharedLock lock;
     private final SharedBlock block;
     private final ConditionCore core;
@@ -164,8 +166,9 @@ public final class ProcessCondition implements Condition, SharedObject {
 
     /**
      * Wakes {@code n} waiters, of any process, or all when fewer wait: Python's {@code notify(n)}. As {@code n}
-     * calls of {@link #signal()} (each an atomic addition, and a wake-up call where a JVM sleeps on the condition):
-     * to wake every waiter, {@link #signalAll()} costs one. Zero wakes none.
+     * calls of {@link #signal()} (each an atomic addition, and a wake-up call where a JVM sleeps on the condition),
+     * made holding the lock; from {@value #SIGNAL_ALL_FROM} on, as {@link #signalAll()}, one call (waking more than
+     * {@code n} is a spurious wake-up, which {@code Condition} allows). Zero wakes none.
      *
      * @throws IllegalArgumentException when {@code n} is negative
      * @throws IllegalMonitorStateException when the current thread does not hold the lock
@@ -177,6 +180,10 @@ public final class ProcessCondition implements Condition, SharedObject {
         if (!lock.isHeldByCurrentThread()) {
             throw new IllegalMonitorStateException("signal on a condition whose lock the current thread does not "
                     + "hold");
+        }
+        if (n >= SIGNAL_ALL_FROM) {
+            core.signalAll(lock.core);
+            return;
         }
         for (int i = 0; i < n; i++) {
             core.signal(lock.core);

@@ -1,6 +1,8 @@
 package org.multiprocess4j;
 
+import org.multiprocess4j.internal.memory.SharedHeap;
 import org.multiprocess4j.internal.os.CurrentProcess;
+import org.multiprocess4j.internal.os.Platform;
 import org.multiprocess4j.internal.process.PythonSources;
 
 import java.io.IOException;
@@ -12,7 +14,6 @@ import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -51,6 +52,9 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class PythonProcess implements AutoCloseable {
     private static final Set<PythonProcess> DAEMONS = ConcurrentHashMap.newKeySet();
+    /** Closes the status files of children dropped without {@link #close()}. */
+    private static final java.lang.ref.Cleaner CLEANER = java.lang.ref.Cleaner.create(
+            Thread.ofPlatform().daemon().name("multiprocess4j-python-cleaner").factory());
 
     static {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> DAEMONS.forEach(p -> p.process.destroyForcibly()),
@@ -65,7 +69,9 @@ public final class PythonProcess implements AutoCloseable {
     private String name = "PythonProcess";
     private boolean daemon;
     private Process process;
+    /** Where the child writes how it ended: an unnamed file this JVM holds open, so nothing is ever left on disk. */
     private Path status;
+    private java.lang.ref.Cleaner.Cleanable statusFile;
     private boolean closed;
 
     /**
@@ -141,8 +147,9 @@ public final class PythonProcess implements AutoCloseable {
     public synchronized PythonProcess start() {
         checkNotStarted("start");
         try {
-            status = Files.createTempFile("multiprocess4j-python", ".status", PosixFilePermissions.asFileAttribute(
-                    PosixFilePermissions.fromString("rw-------")));
+            int fd = Platform.current().createUnnamedSharedFile(SharedHeap.directory(), 1);
+            status = Platform.current().descriptorPath(CurrentProcess.PID, fd);
+            statusFile = CLEANER.register(this, () -> Platform.current().close(fd)); // if never closed
             StringBuilder boot = new StringBuilder("{\"name\":");
             json(name, boot, "name", 0);
             boot.append(",\"daemon\":").append(daemon).append(",\"parent_pid\":").append(CurrentProcess.PID)
@@ -218,7 +225,9 @@ public final class PythonProcess implements AutoCloseable {
 
     private String statusText() {
         try {
-            return Files.readString(status, StandardCharsets.UTF_8);
+            String text = Files.readString(status, StandardCharsets.UTF_8);
+            int end = text.indexOf('\0'); // the file's reserved byte, until the child writes it over
+            return end < 0 ? text : text.substring(0, end);
         } catch (IOException e) {
             return "";
         }
@@ -240,7 +249,8 @@ public final class PythonProcess implements AutoCloseable {
     }
 
     /**
-     * Releases what this object holds (its status file). The child must have ended.
+     * Releases what this object holds (the descriptor of its status file, an unnamed file; one never closed is
+     * released when the object is unreachable). The child must have ended.
      *
      * @throws IllegalStateException when the child still runs
      */
@@ -254,12 +264,8 @@ public final class PythonProcess implements AutoCloseable {
                     + ") while it runs: join(), terminate() or kill() it first");
         }
         closed = true;
-        if (status != null) {
-            try {
-                Files.deleteIfExists(status);
-            } catch (IOException e) {
-                // a file left in the temporary directory, owner-only; nothing else depends on it
-            }
+        if (statusFile != null) {
+            statusFile.clean();
         }
     }
 

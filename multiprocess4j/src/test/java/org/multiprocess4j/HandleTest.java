@@ -126,6 +126,7 @@ class HandleTest {
             assertEquals("dmk", f[11], "the signature vi");
             // Leading zeros, padding, and stray low bits in the last base64 character ("dml" decodes to "vi" too).
             for (String bad : new String[] {withField(text, 6, "0" + f[6]), withField(text, 9, "04"),
+                    withField(text, 4, "0" + f[4]),
                     withField(text, 11, "dmk="), withField(text, 11, "dml")}) {
                 assertThrows(IllegalArgumentException.class, () -> Handle.parse(bad), bad);
             }

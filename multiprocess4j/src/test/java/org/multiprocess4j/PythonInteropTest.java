@@ -148,7 +148,7 @@ class PythonInteropTest {
     }
 
     @Test
-    void hostileHandlesStridedViewsLockedReadsTimeoutsAndMappingsAtTheirEdges() {
+    void hostileHandlesStridedViewsLockedReadsTimeoutsAndMappingsAtTheirEdges() throws IOException {
         try (ProcessLock lock = ProcessLock.create(); ProcessLock guard = ProcessLock.create()) {
             IntValue value = SharedCTypes.rawValue(CType.c_int, 1);
             SharedArray big = SharedCTypes.rawArray(CType.c_double, 1 << 19); // an arena of its own, over 2 MiB
@@ -164,6 +164,15 @@ class PythonInteropTest {
             assertEquals((byte) 'A', many.get(0).fieldValues().get(0), "nothing else written");
             assertEquals(5, ((Number) one.fieldValues().get(2)).intValue());
             assertEquals(2.5, ((org.multiprocess4j.sharedctypes.DoubleArray) big).get(0));
+            java.util.Set<String> before = org.multiprocess4j.testing.ShmDirectory.entries();
+            PythonProcess exiting = new PythonProcess(SCRIPT, "read_at_exit", big.handle().toString());
+            exiting.start().join(); // and never closed: its status file is an unnamed one, nowhere to be left
+            assertEquals(0, exiting.exitCode(), "an exit handler reads memory still mapped");
+            assertEquals(before, org.multiprocess4j.testing.ShmDirectory.entries());
+            try (var temporary = java.nio.file.Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
+                assertEquals(List.of(), temporary.map(f -> f.getFileName().toString())
+                        .filter(n -> n.startsWith("multiprocess4j-python")).toList());
+            }
         }
     }
 

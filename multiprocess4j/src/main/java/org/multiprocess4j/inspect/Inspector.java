@@ -43,9 +43,13 @@ public final class Inspector {
     /** The most blocks listed by one inspection, all arenas together: what it keeps in memory is bounded. */
     private static final int MAX_OBJECTS_IN_ALL = 200_000;
 
-    /** The objects an inspection may still list. */
+    /** The characters of text, types, handles and states, that one inspection keeps at most, all objects together. */
+    private static final long MAX_CHARACTERS_IN_ALL = 32L << 20;
+
+    /** The objects an inspection may still list, and the characters of their texts it may still keep. */
     private static final class Budget {
         int objects = MAX_OBJECTS_IN_ALL;
+        long characters = MAX_CHARACTERS_IN_ALL;
     }
 
     private Inspector() {
@@ -162,8 +166,9 @@ public final class Inspector {
                 } catch (IOException ended) {
                     continue;
                 }
-                // Arenas are unnamed files: "(deleted)". Only regular files are read (see arena).
-                if (target.startsWith("/") && target.endsWith(" (deleted)")) {
+                // Arenas are unnamed files: "(deleted)". Only regular files are read (see arena; this look spares
+                // the others an open, which would wake a FIFO's writer).
+                if (target.startsWith("/") && target.endsWith(" (deleted)") && Files.isRegularFile(fd)) {
                     ArenaView arena = arena(pid, fd, budget);
                     if (arena != null) {
                         arenas.putIfAbsent(arena.id(), arena);
@@ -295,12 +300,13 @@ public final class Inspector {
                 }
                 long tag = window.getLong(at);
                 long blockOffset = at + ArenaLayout.BLOCK_HEADER_SIZE;
-                long bytes = (tag & 0xFFFF_FFFF_0000_0000L) == ArenaLayout.BLOCK_LIVE ? window.getLong(at + 8) : 0;
+                boolean live = (tag & 0xFFFF_FFFF_0000_0000L) == ArenaLayout.BLOCK_LIVE;
+                long bytes = live ? window.getLong(at + 8) : -1;
                 // A live block is a live tag, a size that fits, and the descriptor record every block ends with:
                 // words left in freed memory that look like a tag (an array's old elements) are not one.
                 long record = 0;
                 long recordAt = 0;
-                if (bytes > 0 && bytes <= size - blockOffset) {
+                if (bytes >= 0 && bytes <= size - blockOffset) {
                     recordAt = ArenaLayout.descriptorOffset(blockOffset, bytes);
                     record = recordAt + 8 <= size ? window.getLong(recordAt) : 0;
                 }
@@ -315,14 +321,16 @@ public final class Inspector {
                     note = "more than " + MAX_OBJECTS + " objects: the rest not listed";
                     break;
                 }
-                if (budget.objects == 0) {
-                    note = "this inspection has listed " + MAX_OBJECTS_IN_ALL + " objects: the rest not listed";
+                if (budget.objects == 0 || budget.characters <= 0) {
+                    note = "this inspection has listed all it keeps (" + MAX_OBJECTS_IN_ALL + " objects, "
+                            + MAX_CHARACTERS_IN_ALL + " characters of text): the rest not listed";
                     break;
                 }
                 budget.objects--;
                 ObjectView object = describe(read(file, blockOffset, (int) Math.min(bytes, DESCRIBED)), blockOffset,
                         bytes);
                 object = Descriptors.describe(object, read(file, recordAt + 8, (int) length), (int) tag, creator);
+                budget.characters -= object.type().length() + object.handle().length() + object.state().length();
                 long space = 8 + ((length + 7) & -8L);
                 used += ArenaLayout.BLOCK_HEADER_SIZE + bytes + space;
                 at = recordAt + space;

@@ -11,6 +11,7 @@ import org.multiprocess4j.ProcessSemaphore;
 import org.multiprocess4j.sharedctypes.CType;
 import org.multiprocess4j.sharedctypes.DoubleArray;
 import org.multiprocess4j.sharedctypes.LongArray;
+import org.multiprocess4j.sharedctypes.IntArray;
 import org.multiprocess4j.sharedctypes.IntValue;
 import org.multiprocess4j.sharedctypes.Point;
 import org.multiprocess4j.sharedctypes.SharedCTypes;
@@ -196,6 +197,15 @@ class InspectorTest {
             }
         }
         return copy;
+    }
+
+    @Test
+    void anEmptyArrayIsListedWithItsHandle() {
+        try (IntArray empty = SharedCTypes.rawArray(CType.c_int, 0)) {
+            List<Inspector.ObjectView> objects = objects();
+            assertTrue(objects.stream().anyMatch(o -> o.handle().equals(empty.handle().toString()) && o.length() == 0),
+                    objects.toString());
+        }
     }
 
     @Test

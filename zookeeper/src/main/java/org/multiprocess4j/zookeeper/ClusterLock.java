@@ -384,12 +384,16 @@ public final class ClusterLock implements RobustLock {
                 }
                 CountDownLatch gone = new CountDownLatch(1);
                 String ahead = dir + "/" + children.get(index - 1);
-                // A timed wait sleeps through a lost connection (the watch is set again when it is back; its
-                // deadline ends it otherwise): woken at once, its next call would wait out the operation bound.
+                // A timed wait sleeps through a lost connection and its return (the watch is set again when it is
+                // back; its deadline ends it otherwise): woken at once, its next call would wait out the operation
+                // bound. Anything else (the session expired, the client closed) wakes it.
                 boolean timed = deadline != Long.MAX_VALUE;
                 Watcher watcher = e -> {
+                    Watcher.Event.KeeperState state = e.getState();
                     if (!timed || e.getType() != Watcher.Event.EventType.None
-                            || e.getState() == Watcher.Event.KeeperState.Expired) {
+                            || state != Watcher.Event.KeeperState.Disconnected
+                            && state != Watcher.Event.KeeperState.SyncConnected
+                            && state != Watcher.Event.KeeperState.ConnectedReadOnly) {
                         gone.countDown();
                     }
                 };

@@ -47,6 +47,17 @@ class ClusterFailuresTest {
         }
     }
 
+    /** Waits until {@code waiter} waits in a lock's queue for the holder ahead, unless {@code outcome} came first. */
+    private static void awaitQueued(Thread waiter, java.util.concurrent.Future<?> outcome)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (java.util.Arrays.stream(waiter.getStackTrace()).noneMatch(f -> f.getClassName().endsWith(
+                "ClusterLock") && f.getMethodName().equals("await"))) {
+            assertTrue(System.nanoTime() - deadline < 0 && !outcome.isDone(), "never queued: " + outcome);
+            Thread.sleep(5);
+        }
+    }
+
     @Test
     void aTimedTryLockWhileTheEnsembleIsUnreachableGivesUpAtItsDeadlineAndLeavesNoPlaceInTheQueue()
             throws Exception {
@@ -67,13 +78,7 @@ class ClusterFailuresTest {
                     queued.complete(t);
                 }
             });
-            // Cut once it waits for the holder ahead (its place taken, its watch set), not amid a call.
-            long deadline = System.nanoTime() + 60_000_000_000L;
-            while (java.util.Arrays.stream(waiter.getStackTrace()).noneMatch(f -> f.getClassName().endsWith(
-                    "ClusterLock") && f.getMethodName().equals("await"))) {
-                assertTrue(System.nanoTime() - deadline < 0 && !queued.isDone(), "never queued: " + queued);
-                Thread.sleep(5);
-            }
+            awaitQueued(waiter, queued); // cut once its place is taken and its watch set, not amid a call
             proxy.refuse(true);
             proxy.cutAll();
             // It used to wait out the operation bound (5 s) in each call and throw ClusterLostException.
@@ -92,6 +97,29 @@ class ClusterFailuresTest {
             theirs.unlock();
             assertTrue(mine.tryLock(15, java.util.concurrent.TimeUnit.SECONDS), "and reachable again");
             mine.unlock();
+        }
+    }
+
+    @Test
+    void closingTheClusterEndsATimedTryLockThatWaitsAtOnce() throws Exception {
+        String root = Faults.root("closed-trylock");
+        try (Cluster near = Cluster.connect(Faults.direct(root))) {
+            ClusterLock theirs = near.lock("l");
+            theirs.lock();
+            Cluster far = Cluster.connect(Faults.direct(root));
+            java.util.concurrent.CompletableFuture<Object> outcome = new java.util.concurrent.CompletableFuture<>();
+            Thread waiter = Thread.ofPlatform().daemon().start(() -> {
+                try {
+                    outcome.complete(far.lock("l").tryLock(10, java.util.concurrent.TimeUnit.MINUTES));
+                } catch (Throwable t) {
+                    outcome.complete(t);
+                }
+            });
+            awaitQueued(waiter, outcome);
+            far.close();
+            Object ended = outcome.get(60, java.util.concurrent.TimeUnit.SECONDS); // not after its 10 minutes
+            assertTrue(ended instanceof IllegalStateException e && e.getMessage().contains("closed"), ended.toString());
+            theirs.unlock();
         }
     }
 

@@ -53,7 +53,13 @@ public final class Logs {
             }
             writing = true;
         }
-        Thread.ofPlatform().daemon(false).name("multiprocess4j-log").start(Logs::write);
+        try {
+            Thread.ofPlatform().daemon(false).name("multiprocess4j-log").start(Logs::write);
+        } catch (Throwable e) { // no thread to be had now: the next record tries again, and writes this one too
+            synchronized (PENDING) {
+                writing = false;
+            }
+        }
     }
 
     private static void write() {
@@ -67,7 +73,11 @@ public final class Logs {
                     return;
                 }
             }
-            logger.log(System.Logger.Level.WARNING, next);
+            try {
+                logger.log(System.Logger.Level.WARNING, next);
+            } catch (Throwable e) {
+                // a record that cannot be made or written is lost, not those behind it
+            }
         }
     }
 }

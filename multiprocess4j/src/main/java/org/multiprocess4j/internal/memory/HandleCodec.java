@@ -163,7 +163,8 @@ public final class HandleCodec {
             throw bad(whole, "must have " + FIELDS + " ':'-separated fields starting with " + PREFIX);
         }
         if (!lowerHex(f[4])) {
-            throw bad(whole, "has an arena id that is not 1 to 16 lower-case hexadecimal digits");
+            throw bad(whole, "has an arena id that is not 1 to 16 lower-case hexadecimal digits without "
+                    + "leading zeros");
         }
         long fd = number(f[3], "descriptor", Integer.MAX_VALUE, whole);
         ArenaRef arena = new ArenaRef(number(f[1], "pid", Long.MAX_VALUE, whole),
@@ -222,7 +223,7 @@ public final class HandleCodec {
     }
 
     private static boolean lowerHex(String field) {
-        if (field.isEmpty() || field.length() > 16) {
+        if (field.isEmpty() || field.length() > 16 || field.length() > 1 && field.charAt(0) == '0') {
             return false;
         }
         for (int i = 0; i < field.length(); i++) {

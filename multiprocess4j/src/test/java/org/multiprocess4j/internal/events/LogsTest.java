@@ -40,6 +40,23 @@ class LogsTest {
         }
     }
 
+    /** Logs a record whose text cannot be made, then one that can. */
+    public static final class Failing {
+        public static void main(String[] args) {
+            System.setErr(System.out);
+            Logs.warnAside(() -> {
+                throw new IllegalStateException("no text");
+            });
+            Logs.warnAside(() -> "after the failure");
+        }
+    }
+
+    @Test
+    void aRecordThatCannotBeMadeLosesOnlyItself() {
+        String out = Jvm.run(Failing.class);
+        assertTrue(out.contains("WARNING: after the failure"), out);
+    }
+
     @Test
     void aBurstLogsTenASecondAndCountsTheRestInTheNextRecordOnOneThread() {
         String out = Jvm.run(Burst.class);
