@@ -38,12 +38,32 @@ def _watch(pid, start):
     os._exit(1)
 
 
-def _report(path, text):
-    with open(path, "w", encoding="utf-8") as f:
-        f.write(text)
+def _report(status, text):
+    """Writes how the child ended into the status file it opened at start (the parent may be gone by now, and the
+    path, through the parent's descriptors, with it): nothing to report to then."""
+    if status is None:
+        return
+    data = text.encode("utf-8")
+    try:
+        os.ftruncate(status, 0)
+        os.pwrite(status, data, 0)
+    except OSError:
+        pass
+
+
+def _open_status(boot):
+    """The status file, opened once while the parent that made it is known to run; None when it no longer does."""
+    if F.process_start_time(boot["parent_pid"]) != boot["parent_start"]:
+        return None
+    try:
+        return os.open(boot["status_file"], os.O_WRONLY | os.O_CLOEXEC | os.O_NOCTTY | os.O_NONBLOCK)
+    except OSError:
+        return None
 
 
 def main():
+    if hasattr(sys, "set_int_max_str_digits"):
+        sys.set_int_max_str_digits(0)  # integers of any length arrive whole, as Java sent them
     boot = json.loads(sys.stdin.buffer.read().decode("utf-8"))
     sys.stdin.close()
     sys.stdin = open(os.devnull)
@@ -52,7 +72,7 @@ def main():
             os._exit(1)  # the parent is gone already: the target never runs
         threading.Thread(target=_watch, args=(boot["parent_pid"], boot["parent_start"]), daemon=True,
                          name="multiprocess4j parent watch").start()
-    status = boot["status_file"]
+    status = _open_status(boot)
     try:
         args = _resolve(boot["args"])
         target = boot["target"]

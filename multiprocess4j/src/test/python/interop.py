@@ -302,3 +302,15 @@ def edges(value, big, segments, sync_array, sync_segment, lock, condition):
     del attached
     gc.collect()
     assert mapped() == before, "a dropped object's arena is still mapped"
+
+
+def set_when_told(n, go):
+    """Waits until go is 1, then sets n to 42."""
+    deadline = time.monotonic() + 120
+    while go.value != 1 and time.monotonic() < deadline:
+        time.sleep(0.005)
+    n.value = 42
+
+
+def has_digits(x, count):
+    assert len(str(x)) == count, len(str(x))

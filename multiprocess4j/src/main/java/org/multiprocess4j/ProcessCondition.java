@@ -25,7 +25,7 @@ import java.util.concurrent.locks.Condition;
  */
 public final class ProcessCondition implements Condition, SharedObject {
     /** The {@code n} from which {@link #signal(int)} wakes all: a wake-everyone {@code n} costs no more than that. */
-    public static final int SIGNAL_ALL_FROM = 1024;
+    private static final int SIGNAL_ALL_FROM = 1024;
     private final SharedLock lock;
     private final SharedBlock block;
     private final ConditionCore core;
@@ -167,7 +167,7 @@ public final class ProcessCondition implements Condition, SharedObject {
     /**
      * Wakes {@code n} waiters, of any process, or all when fewer wait: Python's {@code notify(n)}. As {@code n}
      * calls of {@link #signal()} (each an atomic addition, and a wake-up call where a JVM sleeps on the condition),
-     * made holding the lock; from {@value #SIGNAL_ALL_FROM} on, as {@link #signalAll()}, one call (waking more than
+     * made holding the lock; from 1,024 on, as {@link #signalAll()}, one call (waking more than
      * {@code n} is a spurious wake-up, which {@code Condition} allows). Zero wakes none.
      *
      * @throws IllegalArgumentException when {@code n} is negative

@@ -28,7 +28,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * A CPython process that runs one function with shared objects as arguments, as {@link ChildProcess} runs a
  * JVM: the function gets the same memory (values, arrays, structures, locks and conditions, attached with the
  * library's Python package, {@code python/} of this project) and ordinary data (strings, numbers, booleans, null,
- * lists, maps, byte arrays) as JSON values.
+ * lists, maps, byte arrays) as JSON values: integers of any length, decimals within a {@code double}'s range; a map
+ * whose only key is {@code $handle}, {@code $bytes} or {@code $tuple} is refused, as those carry shared objects,
+ * bytes and tuples.
  *
  * {@snippet :
  * IntValue n = SharedCTypes.value('i', 7);
@@ -47,11 +49,14 @@ import java.util.concurrent.ConcurrentHashMap;
  * not run, as with {@code multiprocessing}'s spawn. Exit codes: 0 when the function returns, 1 when it raises
  * ({@link #exception()} then holds the traceback), the status of {@code sys.exit}, and -N when signal N ended it.
  * A daemon child ends within about 20 ms of its parent's end, SIGKILL of the parent included, and daemon children
- * still running when this JVM exits normally are killed. The shared arguments stay reachable in this JVM until the
- * child has ended, so their memory outlives the child's use of it.
+ * still running when this JVM exits normally are killed. The shared arguments and the status file stay reachable
+ * in this JVM until the child has ended, whether this object is kept or not, so their memory outlives the child's
+ * use of it. The child opens its status file once, at its start, and reports into that descriptor.
  */
 public final class PythonProcess implements AutoCloseable {
     private static final Set<PythonProcess> DAEMONS = ConcurrentHashMap.newKeySet();
+    /** Every child still running: keeps its arguments and status file reachable until it ends. */
+    private static final Set<PythonProcess> RUNNING = ConcurrentHashMap.newKeySet();
     /** Closes the status files of children dropped without {@link #close()}. */
     private static final java.lang.ref.Cleaner CLEANER = java.lang.ref.Cleaner.create(
             Thread.ofPlatform().daemon().name("multiprocess4j-python-cleaner").factory());
@@ -72,6 +77,8 @@ public final class PythonProcess implements AutoCloseable {
     /** Where the child writes how it ended: an unnamed file this JVM holds open, so nothing is ever left on disk. */
     private Path status;
     private java.lang.ref.Cleaner.Cleanable statusFile;
+    /** What the status file said when {@link #close()} released it. */
+    private String finalStatus;
     private boolean closed;
 
     /**
@@ -169,6 +176,8 @@ public final class PythonProcess implements AutoCloseable {
             builder.environment().put("PYTHONPATH", path == null || path.isEmpty() ? ours
                     : ours + java.io.File.pathSeparator + path);
             process = builder.start();
+            RUNNING.add(this); // its arguments' memory and its status file outlive the child, dropped or not
+            process.onExit().thenRun(() -> RUNNING.remove(this));
             if (daemon) {
                 DAEMONS.add(this);
                 process.onExit().thenRun(() -> DAEMONS.remove(this));
@@ -223,7 +232,10 @@ public final class PythonProcess implements AutoCloseable {
         return text.startsWith("threw\n") ? text.substring("threw\n".length()) : null;
     }
 
-    private String statusText() {
+    private synchronized String statusText() {
+        if (finalStatus != null) {
+            return finalStatus;
+        }
         try {
             String text = Files.readString(status, StandardCharsets.UTF_8);
             int end = text.indexOf('\0'); // the file's reserved byte, until the child writes it over
@@ -263,10 +275,11 @@ public final class PythonProcess implements AutoCloseable {
             throw new IllegalStateException("cannot close python child " + name + " (pid " + process.pid()
                     + ") while it runs: join(), terminate() or kill() it first");
         }
-        closed = true;
         if (statusFile != null) {
+            finalStatus = statusText(); // exitCode() and exception() read it after the file is gone
             statusFile.clean();
         }
+        closed = true;
     }
 
     private void checkNotStarted(String what) {
@@ -281,6 +294,9 @@ public final class PythonProcess implements AutoCloseable {
         }
         return process;
     }
+
+    /** The keys of the one-key maps that carry shared objects, bytes and tuples to the child. */
+    private static final Set<String> RESERVED_KEYS = Set.of("$handle", "$bytes", "$tuple");
 
     /** Appends {@code value} as JSON, shared objects as {@code {"$handle": ...}}; refuses what has no form. */
     private static void json(Object value, StringBuilder out, String param, int depth) {
@@ -306,10 +322,12 @@ public final class PythonProcess implements AutoCloseable {
             case Short s -> out.append(s);
             case Integer i -> out.append(i);
             case Long l -> out.append(l);
-            case BigInteger big -> out.append(big);
+            case BigInteger big -> out.append(big); // the child lifts Python's limit of 4,300 digits
             case Float f when Float.isFinite(f) -> out.append(new BigDecimal(Float.toString(f)).toString());
             case Double d when Double.isFinite(d) -> out.append(d);
-            case BigDecimal big -> out.append(big.toString());
+            case BigDecimal big when Double.isFinite(big.doubleValue()) -> out.append(big.toString());
+            case BigDecimal big -> throw new IllegalArgumentException(param + " is beyond a double's range, which "
+                    + "Python's json would read as infinity: " + param + "=" + big);
             case byte[] bytes -> out.append("{\"$bytes\":\"").append(Base64.getEncoder().encodeToString(bytes))
                     .append("\"}");
             case Collection<?> items -> {
@@ -323,6 +341,11 @@ public final class PythonProcess implements AutoCloseable {
             }
             case Map<?, ?> map -> {
                 out.append('{');
+                if (map.size() == 1 && RESERVED_KEYS.contains(map.keySet().iterator().next())) {
+                    throw new IllegalArgumentException(param + " is a map whose only key, "
+                            + map.keySet().iterator().next() + ", marks a shared object, bytes or a tuple in transit "
+                            + "(one of " + RESERVED_KEYS + "): add a key, or pass it another way");
+                }
                 boolean first = true;
                 for (Map.Entry<?, ?> e : map.entrySet()) {
                     if (!(e.getKey() instanceof String key)) {

@@ -62,7 +62,7 @@ class PythonInteropTest {
         BigInteger max64 = BigInteger.TWO.pow(64).subtract(BigInteger.ONE);
         // typecode, what Java writes, what Python reads, what Python writes, what Java then reads
         Object[][] rows = {
-                {'c', (byte) 'A', Map.of("$bytes", "QQ=="), Map.of("$bytes", "eg=="), (byte) 'z'},
+                {'c', (byte) 'A', new byte[] {'A'}, new byte[] {'z'}, (byte) 'z'},
                 {'b', (byte) -5, -5, 7, (byte) 7},
                 {'B', 200, 200, 255, 255},
                 {'h', (short) -300, -300, 301, (short) 301},
@@ -91,8 +91,8 @@ class PythonInteropTest {
             arrays.add(array);
             cases.add(testCase(code + " raw value", raw, "value", row[2], row[3]));
             cases.add(testCase(code + " synchronized value", sync, "value", row[2], row[3]));
-            Object read = code == 'c' ? Map.of("$bytes", "QUE=") : code == 'u' ? "éé" : List.of(row[2], row[2]);
-            Object write = code == 'c' ? Map.of("$bytes", "eno=") : code == 'u' ? "☃☃" : List.of(row[3], row[3]);
+            Object read = code == 'c' ? new byte[] {'A', 'A'} : code == 'u' ? "éé" : List.of(row[2], row[2]);
+            Object write = code == 'c' ? new byte[] {'z', 'z'} : code == 'u' ? "☃☃" : List.of(row[3], row[3]);
             cases.add(testCase(code + " array", array, "array", read, write));
         }
         python("roundtrip", cases);
@@ -360,6 +360,42 @@ class PythonInteropTest {
             assertEquals(1, p.exitCode());
             assertTrue(p.exception().contains("ModuleNotFoundError"), p.exception());
         }
+    }
+
+    @Test
+    void aDroppedRunningChildKeepsItsArgumentsAndStatusAndAClosedOneItsOutcome() throws Exception {
+        IntValue go = SharedCTypes.rawValue(CType.c_int, 0);
+        IntValue n = SharedCTypes.rawValue(CType.c_int, 7);
+        java.lang.ref.WeakReference<IntValue> argument = new java.lang.ref.WeakReference<>(n);
+        PythonProcess p = new PythonProcess(SCRIPT, "set_when_told", n, go);
+        p.start();
+        ProcessHandle child = ProcessHandle.of(p.pid()).orElseThrow();
+        n = null;
+        p = null;
+        for (int i = 0; i < 5; i++) {
+            System.gc();
+        }
+        assertTrue(argument.get() != null, "a running child's argument was let go: its memory could be reused");
+        go.set(1);
+        child.onExit().get(60, TimeUnit.SECONDS);
+        assertEquals(42, argument.get().get());
+
+        PythonProcess closed = new PythonProcess(SCRIPT, "exit_with", 130);
+        closed.start().join();
+        closed.close();
+        assertEquals(130, closed.exitCode(), "a status of its own, read before close() let the file go");
+        assertNull(closed.exception());
+
+        try (PythonProcess big = new PythonProcess(SCRIPT, "has_digits", BigInteger.TEN.pow(4999), 5000)) {
+            big.start().join();
+            assertEquals(0, big.exitCode(), "an integer of 5,000 digits arrives whole");
+        }
+        IllegalArgumentException reserved = assertThrows(IllegalArgumentException.class,
+                () -> new PythonProcess(SCRIPT, "fail", Map.of("$tuple", List.of(1, 2))));
+        assertTrue(reserved.getMessage().startsWith("args[0] is a map whose only key, $tuple,"), reserved.getMessage());
+        IllegalArgumentException infinite = assertThrows(IllegalArgumentException.class,
+                () -> new PythonProcess(SCRIPT, "fail", new java.math.BigDecimal("1E+400")));
+        assertTrue(infinite.getMessage().startsWith("args[0] is beyond a double's range"), infinite.getMessage());
     }
 
     static void startDaemonPythonAndHang(LongArray pid) throws InterruptedException {
