@@ -7,7 +7,7 @@
 #include "multiprocess4j.h"
 
 int main(int argc, char **argv) {
-    struct mp4j_handle value, lock;
+    static struct mp4j_handle value, lock; /* large: a handle's signature may be 48 KiB */
     char error[256];
     if (argc != 2) {
         fprintf(stderr, "usage: %s HANDLE (of a synchronized c_int value)\n", argv[0]);
@@ -21,8 +21,8 @@ int main(int argc, char **argv) {
         fprintf(stderr, "the handle must name a synchronized c_int value, not '%s'\n", value.signature);
         return 1;
     }
-    int32_t *n = mp4j_attach(&value, error, sizeof error);
-    uint64_t *owner = n == NULL ? NULL : mp4j_attach(&lock, error, sizeof error);
+    int32_t *n = (int32_t *) mp4j_attach(&value, error, sizeof error);
+    uint64_t *owner = n == NULL ? NULL : mp4j_attach_lock(&lock, error, sizeof error);
     if (owner == NULL) {
         fprintf(stderr, "%s\n", error);
         return 1;

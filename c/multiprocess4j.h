@@ -1,24 +1,31 @@
 /*
  * multiprocess4j.h: the shared-memory format of multiprocess4j (docs/FORMAT.md), for C and C++ programs that
  * attach to what a Java (or Python) process shares: decode a handle, map its arena, check the headers, and take
- * and release the robust locks exactly as the JVM does. Header-only; Linux on x86-64 or aarch64; C11.
+ * and release the robust locks exactly as the JVM does. Header-only; Linux on x86-64 or aarch64; C11 or C++.
+ * Include it before any system header, or define _GNU_SOURCE before them.
  *
- *     struct mp4j_handle h, lock;
+ *     static struct mp4j_handle h, lock;                                // large: a signature may be 48 KiB
  *     char error[256];
  *     if (mp4j_decode(argv[1], &h, &lock, error, sizeof error) != 0) { fputs(error, stderr); return 1; }
  *     int32_t *value = mp4j_attach(&h, error, sizeof error);            // the object's first byte
- *     uint64_t *owner = mp4j_attach(&lock, error, sizeof error);        // the lock's owner word
+ *     uint64_t *owner = mp4j_attach_lock(&lock, error, sizeof error);   // the lock's owner word
  *     int died = mp4j_lock(owner);                                     // 1: the previous holder died holding it
  *     *value += 1;
  *     mp4j_unlock(owner);
  *
- * The creating process owns the memory: attach while it runs and the object is open there. Nothing here frees
- * or unmaps; a process that attaches keeps its mappings until it exits.
+ * A handle is hostile input: decoding refuses any text the format's writers would not write, and attaching
+ * checks the arena header, the block's tag and generation, the object's place in its block, its size against a
+ * typecode's (a structure's layout is the caller's to check: its signature carries it), its alignment, and a
+ * lock's or condition's kind word, before returning an address. The creating process owns the memory: attach
+ * while it runs and the object is open there. Nothing here frees or unmaps what attached; a process that attaches
+ * keeps its mappings until it exits (a refused attach unmaps what it mapped).
  */
 #ifndef MULTIPROCESS4J_H
 #define MULTIPROCESS4J_H
 
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/futex.h>
@@ -32,6 +39,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#if defined(__GLIBC__) && !defined(__USE_GNU)
+#error "multiprocess4j.h needs _GNU_SOURCE: include it before any system header, or compile with -D_GNU_SOURCE"
+#endif
+
 /* ---- the format (docs/FORMAT.md) -------------------------------------------------------------------------- */
 
 #define MP4J_PREFIX "mp4j1"
@@ -41,7 +52,11 @@
 #define MP4J_BLOCK_LIVE 0x4D50344AULL           /* "MP4J": the high half of a live block's tag */
 #define MP4J_LOCK_SIZE 64
 #define MP4J_LOCK_KIND_OFFSET 24                /* 1: ProcessLock, 2: ProcessRLock */
+#define MP4J_CONDITION_SIZE 16
+#define MP4J_CONDITION_KIND_OFFSET 8            /* 3 */
 #define MP4J_WAITERS (1ULL << 63)
+#define MP4J_MAX_HANDLE 65536
+#define MP4J_MAX_SIGNATURE (MP4J_MAX_HANDLE / 4 * 3 + 1)
 
 /** The 64-byte header at the start of every arena. */
 struct mp4j_arena_header {
@@ -64,19 +79,20 @@ struct mp4j_block_header {
 /** What a handle says (one object's part; a synchronized object's lock is a second one). */
 struct mp4j_handle {
     uint64_t pid, start_time, fd, arena_id, arena_size, block, generation, view, bytes, count, stride;
-    char signature[256];     /* decoded; its first character is the kind: v a L R C */
+    char signature[MP4J_MAX_SIGNATURE]; /* decoded; its first character is the kind: v a L R C */
 };
 
 /* ---- decoding --------------------------------------------------------------------------------------------- */
 
-static int mp4j_fail_(char *error, size_t len, const char *rule, const char *text) {
+static inline int mp4j_fail_(char *error, size_t len, const char *rule, const char *text) {
     snprintf(error, len, "handle %s: handle='%.120s'", rule, text);
     return -1;
 }
 
-static int mp4j_number_(const char *s, size_t n, uint64_t *out, int hex) {
+/* A number as the format writes it: digits (lower-case hex ones for hex), no sign, no leading zero. */
+static inline int mp4j_number_(const char *s, size_t n, uint64_t *out, int hex) {
     uint64_t v = 0;
-    if (n == 0 || n > 20) return -1;
+    if (n == 0 || n > 20 || (n > 1 && s[0] == '0')) return -1;
     for (size_t i = 0; i < n; i++) {
         int d;
         char c = s[i];
@@ -92,28 +108,32 @@ static int mp4j_number_(const char *s, size_t n, uint64_t *out, int hex) {
     return 0;
 }
 
-static int mp4j_base64url_(const char *s, size_t n, char *out, size_t cap) {
+/* Unpadded base64url with no stray bits, of text without a NUL: the one text a writer makes of it. */
+static inline int mp4j_base64url_(const char *s, size_t n, char *out, size_t cap) {
     static const char *alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     uint32_t acc = 0;
     int bits = 0;
     size_t len = 0;
+    if (n % 4 == 1) return -1;
     for (size_t i = 0; i < n; i++) {
-        const char *p = memchr(alphabet, s[i], 64);
-        if (p == NULL) return -1;
-        acc = acc << 6 | (uint32_t) (p - alphabet);
+        const char *p = (const char *) memchr(alphabet, s[i], 64);
+        if (p == NULL || s[i] == 0) return -1;
+        acc = (acc << 6 | (uint32_t) (p - alphabet)) & 0xFFFFFF;
         bits += 6;
         if (bits >= 8) {
             bits -= 8;
             if (len + 1 >= cap) return -1;
-            out[len++] = (char) (acc >> bits & 0xFF);
+            out[len] = (char) (acc >> bits & 0xFF);
+            if (out[len++] == 0) return -1;
         }
     }
+    if ((acc & ((1u << bits) - 1)) != 0) return -1;
     out[len] = 0;
     return len == 0 ? -1 : 0;
 }
 
-static int mp4j_decode_one_(const char *s, size_t n, struct mp4j_handle *h, const char *whole, char *error,
-                            size_t len) {
+static inline int mp4j_decode_one_(const char *s, size_t n, struct mp4j_handle *h, const char *whole, char *error,
+                                   size_t len) {
     const char *field[12];
     size_t size[12];
     size_t count = 0, start = 0;
@@ -133,7 +153,7 @@ static int mp4j_decode_one_(const char *s, size_t n, struct mp4j_handle *h, cons
         if (mp4j_number_(field[i + 1], size[i + 1], numbers[i], i == 3) != 0)
             return mp4j_fail_(error, len, "has a field that is not a number in range", whole);
     }
-    const char *slash = memchr(field[10], '/', size[10]);
+    const char *slash = (const char *) memchr(field[10], '/', size[10]);
     size_t count_len = slash ? (size_t) (slash - field[10]) : size[10];
     h->stride = 0;
     if (mp4j_number_(field[10], count_len, &h->count, 0) != 0
@@ -143,30 +163,43 @@ static int mp4j_decode_one_(const char *s, size_t n, struct mp4j_handle *h, cons
         return mp4j_fail_(error, len, "has a field that is not a number in range", whole);
     if (mp4j_base64url_(field[11], size[11], h->signature, sizeof h->signature) != 0
         || strchr("vaLRC", h->signature[0]) == NULL)
-        return mp4j_fail_(error, len, "has a signature that is not base64url naming a kind of object", whole);
+        return mp4j_fail_(error, len, "has a signature that is not the base64url of a kind this header attaches "
+                                      "(v a L R C)", whole);
     return 0;
 }
 
-/** Decodes a handle; fills lock (when not NULL) with its lock part, or zeroes it when there is none. */
-static int mp4j_decode(const char *text, struct mp4j_handle *h, struct mp4j_handle *lock, char *error,
-                       size_t len) {
+/**
+ * Decodes a handle; fills lock (when not NULL) with its lock part, or zeroes it when there is none. A lock part
+ * must name a lock, a condition's handle must have one, and a lock's none.
+ */
+static inline int mp4j_decode(const char *text, struct mp4j_handle *h, struct mp4j_handle *lock, char *error,
+                              size_t len) {
     size_t n = strlen(text);
-    if (n > 65536) return mp4j_fail_(error, len, "is longer than 65536 characters", text);
-    const char *plus = memchr(text, '+', n);
+    if (n > MP4J_MAX_HANDLE) return mp4j_fail_(error, len, "is longer than 65536 characters", text);
+    const char *plus = (const char *) memchr(text, '+', n);
     if (lock != NULL) memset(lock, 0, sizeof *lock);
-    if (plus == NULL) return mp4j_decode_one_(text, n, h, text, error, len);
+    if (plus == NULL) {
+        if (mp4j_decode_one_(text, n, h, text, error, len) != 0) return -1;
+        return h->signature[0] == 'C' ? mp4j_fail_(error, len, "names a condition without its lock", text) : 0;
+    }
     if (memchr(plus + 1, '+', n - (size_t) (plus - text) - 1) != NULL)
         return mp4j_fail_(error, len, "may name one lock, and a lock's handle names no lock of its own", text);
     if (mp4j_decode_one_(text, (size_t) (plus - text), h, text, error, len) != 0) return -1;
-    struct mp4j_handle scratch;
-    return mp4j_decode_one_(plus + 1, n - (size_t) (plus - text) - 1, lock != NULL ? lock : &scratch, text,
-                            error, len);
+    if (h->signature[0] == 'L' || h->signature[0] == 'R')
+        return mp4j_fail_(error, len, "names a lock with a lock of its own", text);
+    struct mp4j_handle *part = lock != NULL ? lock : (struct mp4j_handle *) malloc(sizeof *part);
+    if (part == NULL) return mp4j_fail_(error, len, "cannot be decoded: out of memory", text);
+    int rc = mp4j_decode_one_(plus + 1, n - (size_t) (plus - text) - 1, part, text, error, len);
+    if (rc == 0 && strcmp(part->signature, "L") != 0 && strcmp(part->signature, "R") != 0)
+        rc = mp4j_fail_(error, len, "has a lock part that names no lock", text);
+    if (lock == NULL) free(part);
+    return rc;
 }
 
 /* ---- processes and arenas --------------------------------------------------------------------------------- */
 
 /** The start time of a process (clock ticks), or 0 when it does not run or is a zombie. */
-static uint64_t mp4j_start_time(uint64_t pid) {
+static inline uint64_t mp4j_start_time(uint64_t pid) {
     char path[64], buf[1024];
     snprintf(path, sizeof path, "/proc/%llu/stat", (unsigned long long) pid);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -182,12 +215,74 @@ static uint64_t mp4j_start_time(uint64_t pid) {
     return p == NULL ? 0 : strtoull(p + 1, NULL, 10);
 }
 
-/**
- * Maps the arena a handle names, checks its header and the block's, and returns the object's address (or NULL,
- * with the reason in error).
+/* The size of a typecode's C type (its alignment too), or 0 for a character that names none. */
+static inline uint64_t mp4j_typecode_size_(char code) {
+    switch (code) {
+    case 'c': case 'b': case 'B': case '?': return 1;
+    case 'h': case 'H': return 2;
+    case 'i': case 'I': case 'f': case 'u': return 4;
+    case 'l': case 'L': case 'q': case 'Q': case 'd': return 8;
+    default: return 0;
+    }
+}
+
+/*
+ * The size of the type a signature names after its kind, when that is a typecode with array dimensions ("i",
+ * "d[3][2]"), and its alignment in *align; 0 for a structure (whose layout its signature carries, for the caller
+ * to check) or a type that does not parse.
  */
-static void *mp4j_attach(const struct mp4j_handle *h, char *error, size_t len) {
+static inline uint64_t mp4j_type_size_(const char *type, uint64_t *align) {
+    uint64_t size = mp4j_typecode_size_(type[0]);
+    *align = size;
+    if (size == 0) return 0;
+    const char *p = type + 1;
+    while (*p == '[') {
+        const char *close = strchr(p, ']');
+        uint64_t n;
+        if (close == NULL || mp4j_number_(p + 1, (size_t) (close - p - 1), &n, 0) != 0 || n > INT32_MAX
+            || __builtin_mul_overflow(size, n, &size) || size > INT64_MAX) return 0;
+        p = close + 1;
+    }
+    return *p == 0 ? size : 0;
+}
+
+/* What a handle's numbers must say of its kind, before any memory is touched; NULL when they say it. */
+static inline const char *mp4j_shape_problem_(const struct mp4j_handle *h) {
+    char kind = h->signature[0];
+    if (h->block % 8 != 0) return "names a block that is not at a multiple of 8";
+    if (kind == 'L' || kind == 'R') {
+        if (h->bytes != MP4J_LOCK_SIZE || h->view != 0 || h->count != 1 || h->stride != 0 || h->block % 64 != 0
+            || h->signature[1] != 0)
+            return "names a lock that is not 64 bytes at a multiple of 64, alone in its block";
+        return NULL;
+    }
+    if (kind == 'C') {
+        if (h->bytes != MP4J_CONDITION_SIZE || h->view != 0 || h->count != 1 || h->stride != 0 || h->signature[1] != 0)
+            return "names a condition that is not 16 bytes, alone in its block";
+        return NULL;
+    }
+    if (kind == 'v' && (h->count != 1 || h->stride != 0)) return "names a value whose count is not 1";
+    uint64_t align, size = mp4j_type_size_(h->signature + 1, &align), span;
+    if (size == 0) return h->signature[1] == '{' ? NULL : "has a type signature that names no type";
+    uint64_t stride = h->stride != 0 ? h->stride : size;
+    if (h->stride != 0 && (kind != 'a' || h->count < 2 || stride <= size || stride % align != 0))
+        return "has a stride that does not fit its elements";
+    if (h->count == 0) span = 0;
+    else if (__builtin_mul_overflow(h->count - 1, stride, &span) || __builtin_add_overflow(span, size, &span))
+        return "names more bytes than exist";
+    if (h->bytes != span) return "has a size that is not its count times its type's size";
+    if ((h->block + h->view) % align != 0) return "names an object not aligned for its type";
+    return NULL;
+}
+
+/**
+ * Maps the arena a handle names, checks its header and the block's (and the object's shape, see the top of this
+ * file), and returns the object's address (or NULL, with the reason in error).
+ */
+static inline void *mp4j_attach(const struct mp4j_handle *h, char *error, size_t len) {
     if (h->pid == 0) { snprintf(error, len, "no handle"); return NULL; }
+    const char *shape = mp4j_shape_problem_(h);
+    if (shape != NULL) { snprintf(error, len, "the handle %s", shape); return NULL; }
     if (mp4j_start_time(h->pid) != h->start_time) {
         snprintf(error, len, "the creator (pid %llu) no longer runs: it owns the memory",
                  (unsigned long long) h->pid);
@@ -195,52 +290,83 @@ static void *mp4j_attach(const struct mp4j_handle *h, char *error, size_t len) {
     }
     char path[64];
     snprintf(path, sizeof path, "/proc/%llu/fd/%llu", (unsigned long long) h->pid, (unsigned long long) h->fd);
-    int fd = open(path, O_RDWR | O_CLOEXEC);
     struct stat st;
-    if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (uint64_t) st.st_size != h->arena_size
-        || h->arena_size < MP4J_HEADER_SIZE) {
+    int fd = -1;
+    /* A look before the open (a device or a FIFO is never opened), then one at what was opened. */
+    if (h->arena_size < MP4J_HEADER_SIZE || stat(path, &st) != 0 || !S_ISREG(st.st_mode)
+        || (uint64_t) st.st_size != h->arena_size
+        || (fd = open(path, O_RDWR | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) < 0 || fstat(fd, &st) != 0
+        || !S_ISREG(st.st_mode) || (uint64_t) st.st_size != h->arena_size) {
         snprintf(error, len, "%s is not an arena of %llu bytes", path, (unsigned long long) h->arena_size);
         if (fd >= 0) close(fd);
         return NULL;
     }
-    uint8_t *arena = mmap(NULL, h->arena_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    uint8_t *arena = (uint8_t *) mmap(NULL, h->arena_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     close(fd);
     if (arena == MAP_FAILED) { snprintf(error, len, "cannot map %s: %s", path, strerror(errno)); return NULL; }
-    const struct mp4j_arena_header *header = (const void *) arena;
-    if (__atomic_load_n(&header->magic, __ATOMIC_ACQUIRE) != MP4J_MAGIC || header->version != MP4J_VERSION
-        || header->header_size != MP4J_HEADER_SIZE || header->creator_pid != h->pid
-        || header->creator_start != h->start_time || header->arena_id != h->arena_id
-        || header->arena_size != h->arena_size) {
-        snprintf(error, len, "the arena's header does not match the handle (version %u, wanted %d)",
-                 header->version, MP4J_VERSION);
+    const struct mp4j_arena_header *header = (const struct mp4j_arena_header *) (const void *) arena;
+    const char *what = NULL;
+    uint64_t found = 0, wanted = 0;
+    if ((found = __atomic_load_n(&header->magic, __ATOMIC_ACQUIRE)) != (wanted = MP4J_MAGIC)) what = "magic";
+    else if ((found = header->version) != (wanted = MP4J_VERSION)) what = "layout version";
+    else if ((found = header->header_size) != (wanted = MP4J_HEADER_SIZE)) what = "header size";
+    else if ((found = header->creator_pid) != (wanted = h->pid)) what = "creator pid";
+    else if ((found = header->creator_start) != (wanted = h->start_time)) what = "creator start time";
+    else if ((found = header->arena_id) != (wanted = h->arena_id)) what = "arena id";
+    else if ((found = header->arena_size) != (wanted = h->arena_size)) what = "arena size";
+    if (what != NULL) {
+        snprintf(error, len, "the arena's header does not match the handle: %s %#llx, the handle's %#llx", what,
+                 (unsigned long long) found, (unsigned long long) wanted);
+        munmap(arena, h->arena_size);
         return NULL;
     }
+    const struct mp4j_block_header *block = NULL;
     if (h->block < MP4J_HEADER_SIZE + 16 || h->block > h->arena_size) {
         snprintf(error, len, "the block lies outside its arena");
-        return NULL;
-    }
-    const struct mp4j_block_header *block = (const void *) (arena + h->block - 16);
-    uint64_t tag = __atomic_load_n(&block->tag, __ATOMIC_ACQUIRE);
-    if (tag != (MP4J_BLOCK_LIVE << 32 | h->generation)) {
+    } else if (block = (const struct mp4j_block_header *) (const void *) (arena + h->block - 16),
+               __atomic_load_n(&block->tag, __ATOMIC_ACQUIRE) != (MP4J_BLOCK_LIVE << 32 | h->generation)) {
         snprintf(error, len, "the handle names freed memory");
-        return NULL;
-    }
-    if (block->size > h->arena_size - h->block || h->view > block->size || h->bytes > block->size - h->view) {
+    } else if (block->size > h->arena_size - h->block || h->view > block->size
+               || h->bytes > block->size - h->view) {
         snprintf(error, len, "the object lies outside its block");
+    } else {
+        uint8_t *object = arena + h->block + h->view;
+        char kind = h->signature[0];
+        uint32_t word, want = kind == 'L' ? 1 : kind == 'R' ? 2 : 3;
+        if (kind != 'L' && kind != 'R' && kind != 'C') return object;
+        memcpy(&word, object + (kind == 'C' ? MP4J_CONDITION_KIND_OFFSET : MP4J_LOCK_KIND_OFFSET), sizeof word);
+        if (word == want) return object;
+        snprintf(error, len, "the block's kind word is %u, not %u (a %s)", word, want,
+                 kind == 'C' ? "condition" : kind == 'L' ? "ProcessLock" : "ProcessRLock");
+    }
+    munmap(arena, h->arena_size);
+    return NULL;
+}
+
+/** The owner word of the lock a handle (or a synchronized object's lock part) names, as mp4j_attach checks it. */
+static inline uint64_t *mp4j_attach_lock(const struct mp4j_handle *h, char *error, size_t len) {
+    if (h->signature[0] != 'L' && h->signature[0] != 'R') {
+        snprintf(error, len, "the handle names no ProcessLock or ProcessRLock");
         return NULL;
     }
-    return arena + h->block + h->view;
+    return (uint64_t *) mp4j_attach(h, error, len);
 }
 
 /* ---- the robust lock (docs/FORMAT.md, "Locks") ------------------------------------------------------------ */
 
-static uint64_t mp4j_self_(void) {
+/* This process's owner word: pid and start time, made again after a fork (the child is another process). */
+static inline uint64_t mp4j_self_(void) {
     static uint64_t self;
-    if (self == 0) self = (uint64_t) getpid() << 32 | (mp4j_start_time((uint64_t) getpid()) & 0xFFFFFFFFULL);
+    static pid_t of;
+    pid_t pid = getpid();
+    if (self == 0 || of != pid) {
+        self = (uint64_t) pid << 32 | (mp4j_start_time((uint64_t) pid) & 0xFFFFFFFFULL);
+        of = pid;
+    }
     return self;
 }
 
-static int mp4j_owner_dead_(uint64_t owner) {
+static inline int mp4j_owner_dead_(uint64_t owner) {
     uint64_t started = mp4j_start_time(owner >> 32);
     return started == 0 || (started & 0xFFFFFFFFULL) != (owner & 0xFFFFFFFFULL);
 }
@@ -249,7 +375,7 @@ static int mp4j_owner_dead_(uint64_t owner) {
  * Takes the lock whose owner word is at owner (what mp4j_attach returns for a lock's handle). Returns 1 when the
  * previous holder died holding it (the data it guards may be half-updated), else 0.
  */
-static int mp4j_lock(uint64_t *owner) {
+static inline int mp4j_lock(uint64_t *owner) {
     uint64_t self = mp4j_self_(), expected = 0;
     if (__atomic_compare_exchange_n(owner, &expected, self, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) return 0;
     uint32_t *futex = (uint32_t *) owner + 1; /* the high half: pid and WAITERS, little-endian */
@@ -278,7 +404,7 @@ static int mp4j_lock(uint64_t *owner) {
 }
 
 /** Releases a lock this process holds. */
-static void mp4j_unlock(uint64_t *owner) {
+static inline void mp4j_unlock(uint64_t *owner) {
     uint64_t old = __atomic_exchange_n(owner, 0, __ATOMIC_RELEASE);
     if (old & MP4J_WAITERS) syscall(SYS_futex, (uint32_t *) owner + 1, FUTEX_WAKE, 1, NULL, NULL, 0);
 }

@@ -105,4 +105,34 @@ class CProgramTest {
             assertTrue(out.contains("synchronized c_int"), out);
         }
     }
+
+    @Test
+    void theCHeaderRefusesHandlesThatWouldPutItOutsideTheObject() throws Exception {
+        try (IntValue n = SharedCTypes.value(CType.c_int, 5)) {
+            String text = n.handle().toString();
+            String own = text.substring(0, text.indexOf('+'));
+            String lock = text.substring(text.indexOf('+') + 1);
+            java.util.function.BiFunction<String, String[], String> with = (handle, change) -> {
+                String[] f = handle.split(":", -1);
+                f[Integer.parseInt(change[0])] = change[1];
+                return String.join(":", f);
+            };
+            List<String> hostile = List.of(
+                    own + "+" + with.apply(lock, new String[] {"8", "1"}),           // the lock's word, shifted
+                    own + "+" + with.apply(lock, new String[] {"9", "8"}),           // a lock of 8 bytes
+                    with.apply(own, new String[] {"9", "8"}) + "+" + lock,           // 8 bytes of a c_int
+                    with.apply(own, new String[] {"8", "00"}) + "+" + lock,          // a leading zero
+                    with.apply(own, new String[] {"11", "dml"}) + "+" + lock,        // stray bits in "vi"
+                    own + "+" + own);                                                // a lock part naming a value
+            for (String handle : hostile) {
+                Process p = new ProcessBuilder(program.toString(), handle).redirectErrorStream(true).start();
+                String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+                assertEquals(1, p.exitValue(), handle + ": " + out);
+                assertTrue(out.startsWith("handle ") || out.startsWith("the handle "), out);
+            }
+            assertEquals(5, n.get(), "nothing written");
+            assertTrue(run(text).contains("wrote 6"));
+        }
+    }
 }
