@@ -1,4 +1,4 @@
-"""The entry point of a Python child that Java's PythonProcess starts (python3 -m multiprocess4j._child).
+"""The entry point of a Python child that Java's PythonProcess starts (python3 -c, calling main()).
 
 Reads the bootstrap (JSON) from standard input, attaches the shared arguments, calls the function, and writes how
 it ended to the status file the parent reads: "ok", or "threw" and the traceback. A daemon child watches its
@@ -77,6 +77,8 @@ def main():
         args = _resolve(boot["args"])
         target = boot["target"]
         if "script" in target:
+            # As "python3 script.py" would: the script's directory first, so its own modules import.
+            sys.path.insert(0, os.path.dirname(os.path.abspath(target["script"])))
             namespace = runpy.run_path(target["script"], run_name="__mp4j_child__")
             function = namespace[target["function"]]
         else:

@@ -169,7 +169,10 @@ public final class PythonProcess implements AutoCloseable {
             boot.append("},\"args\":");
             json(args, boot, "args", 0);
             boot.append('}');
-            ProcessBuilder builder = new ProcessBuilder(python, "-m", "multiprocess4j._child")
+            // As "-m multiprocess4j._child", but with the working directory last on sys.path rather than first: a
+            // json.py there must not replace the standard library's under the bootstrap.
+            ProcessBuilder builder = new ProcessBuilder(python, "-c", "import sys; sys.path.append(sys.path.pop(0)); "
+                    + "from multiprocess4j._child import main; main()")
                     .redirectOutput(ProcessBuilder.Redirect.INHERIT).redirectError(ProcessBuilder.Redirect.INHERIT);
             String path = builder.environment().get("PYTHONPATH");
             String ours = PythonSources.root().toString();

@@ -380,6 +380,13 @@ class PythonInteropTest {
         child.onExit().get(60, TimeUnit.SECONDS);
         assertEquals(42, argument.get().get());
 
+        try (IntValue answer = SharedCTypes.rawValue(CType.c_int, 0); PythonProcess p2 = new PythonProcess(
+                Path.of("src", "test", "python", "scripts", "uses_neighbour.py"), "check", answer)) {
+            p2.start().join();
+            assertEquals(0, p2.exitCode(), "a script imports the module beside it: " + p2.exception());
+            assertEquals(42, answer.get());
+        }
+
         PythonProcess closed = new PythonProcess(SCRIPT, "exit_with", 130);
         closed.start().join();
         closed.close();

@@ -1,0 +1,2 @@
+"""The module beside uses_neighbour.py."""
+ANSWER = 42
