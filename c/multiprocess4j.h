@@ -39,8 +39,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#if defined(__GLIBC__) && !defined(__USE_GNU)
-#error "multiprocess4j.h needs _GNU_SOURCE: include it before any system header, or compile with -D_GNU_SOURCE"
+#ifndef O_PATH
+#define O_PATH 010000000 /* Linux's, the same on x86-64 and aarch64; <fcntl.h> shows it under _GNU_SOURCE only */
+#endif
+#if defined(__GLIBC__) && (!defined(__USE_XOPEN2K8) || !defined(__USE_MISC))
+#error "multiprocess4j.h needs O_CLOEXEC and syscall(): include it before any system header, or compile with -D_GNU_SOURCE"
 #endif
 
 /* ---- the format (docs/FORMAT.md) -------------------------------------------------------------------------- */
@@ -227,23 +230,22 @@ static inline uint64_t mp4j_typecode_size_(char code) {
 }
 
 /*
- * The size of the type a signature names after its kind, when that is a typecode with array dimensions ("i",
- * "d[3][2]"), and its alignment in *align; 0 for a structure (whose layout its signature carries, for the caller
- * to check) or a type that does not parse.
+ * Whether the type a signature names after its kind is a typecode with array dimensions ("i", "d[3][2]", "i[0]"):
+ * then its size (0 with a dimension of 0) goes to *size and its alignment to *align. False for a structure (whose
+ * layout its signature carries, for the caller to check) or a type that does not parse.
  */
-static inline uint64_t mp4j_type_size_(const char *type, uint64_t *align) {
-    uint64_t size = mp4j_typecode_size_(type[0]);
-    *align = size;
-    if (size == 0) return 0;
+static inline int mp4j_type_size_(const char *type, uint64_t *size, uint64_t *align) {
+    *size = *align = mp4j_typecode_size_(type[0]);
+    if (*size == 0) return 0;
     const char *p = type + 1;
     while (*p == '[') {
         const char *close = strchr(p, ']');
         uint64_t n;
         if (close == NULL || mp4j_number_(p + 1, (size_t) (close - p - 1), &n, 0) != 0 || n > INT32_MAX
-            || __builtin_mul_overflow(size, n, &size) || size > INT64_MAX) return 0;
+            || __builtin_mul_overflow(*size, n, size) || *size > INT64_MAX) return 0;
         p = close + 1;
     }
-    return *p == 0 ? size : 0;
+    return *p == 0;
 }
 
 /* What a handle's numbers must say of its kind, before any memory is touched; NULL when they say it. */
@@ -262,8 +264,9 @@ static inline const char *mp4j_shape_problem_(const struct mp4j_handle *h) {
         return NULL;
     }
     if (kind == 'v' && (h->count != 1 || h->stride != 0)) return "names a value whose count is not 1";
-    uint64_t align, size = mp4j_type_size_(h->signature + 1, &align), span;
-    if (size == 0) return h->signature[1] == '{' ? NULL : "has a type signature that names no type";
+    uint64_t align, size, span;
+    if (!mp4j_type_size_(h->signature + 1, &size, &align))
+        return h->signature[1] == '{' ? NULL : "has a type signature that names no type";
     uint64_t stride = h->stride != 0 ? h->stride : size;
     if (h->stride != 0 && (kind != 'a' || h->count < 2 || stride <= size || stride % align != 0))
         return "has a stride that does not fit its elements";
@@ -288,19 +291,23 @@ static inline void *mp4j_attach(const struct mp4j_handle *h, char *error, size_t
                  (unsigned long long) h->pid);
         return NULL;
     }
-    char path[64];
+    char path[64], own[64];
     snprintf(path, sizeof path, "/proc/%llu/fd/%llu", (unsigned long long) h->pid, (unsigned long long) h->fd);
     struct stat st;
     int fd = -1;
-    /* A look before the open (a device or a FIFO is never opened), then one at what was opened. */
-    if (h->arena_size < MP4J_HEADER_SIZE || stat(path, &st) != 0 || !S_ISREG(st.st_mode)
-        || (uint64_t) st.st_size != h->arena_size
-        || (fd = open(path, O_RDWR | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) < 0 || fstat(fd, &st) != 0
+    /* The file is looked at through a descriptor that opens nothing (O_PATH: a device's or a FIFO's open never
+       runs), then opened through that descriptor, which the creator cannot change, and looked at again. */
+    int at = h->arena_size < MP4J_HEADER_SIZE ? -1 : open(path, O_PATH | O_CLOEXEC);
+    snprintf(own, sizeof own, "/proc/self/fd/%d", at);
+    if (at < 0 || fstat(at, &st) != 0 || !S_ISREG(st.st_mode) || (uint64_t) st.st_size != h->arena_size
+        || (fd = open(own, O_RDWR | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) < 0 || fstat(fd, &st) != 0
         || !S_ISREG(st.st_mode) || (uint64_t) st.st_size != h->arena_size) {
         snprintf(error, len, "%s is not an arena of %llu bytes", path, (unsigned long long) h->arena_size);
         if (fd >= 0) close(fd);
+        if (at >= 0) close(at);
         return NULL;
     }
+    close(at);
     uint8_t *arena = (uint8_t *) mmap(NULL, h->arena_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     close(fd);
     if (arena == MAP_FAILED) { snprintf(error, len, "cannot map %s: %s", path, strerror(errno)); return NULL; }
@@ -354,16 +361,18 @@ static inline uint64_t *mp4j_attach_lock(const struct mp4j_handle *h, char *erro
 
 /* ---- the robust lock (docs/FORMAT.md, "Locks") ------------------------------------------------------------ */
 
-/* This process's owner word: pid and start time, made again after a fork (the child is another process). */
+/*
+ * This process's owner word, pid and start time, made again after a fork (the child is another process): one
+ * word, read and written whole, whose pid half says whose it is.
+ */
 static inline uint64_t mp4j_self_(void) {
     static uint64_t self;
-    static pid_t of;
-    pid_t pid = getpid();
-    if (self == 0 || of != pid) {
-        self = (uint64_t) pid << 32 | (mp4j_start_time((uint64_t) pid) & 0xFFFFFFFFULL);
-        of = pid;
+    uint64_t pid = (uint64_t) getpid(), w = __atomic_load_n(&self, __ATOMIC_RELAXED);
+    if (w == 0 || w >> 32 != pid) {
+        w = pid << 32 | (mp4j_start_time(pid) & 0xFFFFFFFFULL);
+        __atomic_store_n(&self, w, __ATOMIC_RELAXED);
     }
-    return self;
+    return w;
 }
 
 static inline int mp4j_owner_dead_(uint64_t owner) {

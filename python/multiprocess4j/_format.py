@@ -207,11 +207,19 @@ class Arena:
                                     "creating process owns the memory" % (handle.pid, handle.start_time, started))
         if handle.arena_size < HEADER_SIZE:
             raise _bad(handle.text, "names an arena smaller than its header")
-        self._check_file(handle, path, os.stat, path)  # before opening: a device or a pipe is never opened
+        # Looked at through a descriptor that opens nothing (O_PATH: a device's or a pipe's open never runs), then
+        # opened through that descriptor, which the creator cannot change, and looked at again.
         try:
-            fd = os.open(path, os.O_RDWR | os.O_CLOEXEC | os.O_NOCTTY | os.O_NONBLOCK)
+            at = os.open(path, os.O_PATH | os.O_CLOEXEC)
         except OSError as e:
             raise _bad(handle.text, "names an arena that cannot be opened (%s: %s)" % (path, e.strerror)) from None
+        try:
+            self._check_file(handle, path, os.fstat, at)
+            fd = os.open("/proc/self/fd/%d" % at, os.O_RDWR | os.O_CLOEXEC | os.O_NOCTTY | os.O_NONBLOCK)
+        except OSError as e:
+            raise _bad(handle.text, "names an arena that cannot be opened (%s: %s)" % (path, e.strerror)) from None
+        finally:
+            os.close(at)
         try:
             self._check_file(handle, path, os.fstat, fd)  # the file opened, whatever the link named meanwhile
             try:

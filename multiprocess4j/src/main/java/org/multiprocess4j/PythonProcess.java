@@ -171,8 +171,9 @@ public final class PythonProcess implements AutoCloseable {
             boot.append('}');
             // As "-m multiprocess4j._child", but with the working directory last on sys.path rather than first: a
             // json.py there must not replace the standard library's under the bootstrap.
-            ProcessBuilder builder = new ProcessBuilder(python, "-c", "import sys; sys.path.append(sys.path.pop(0)); "
-                    + "from multiprocess4j._child import main; main()")
+            ProcessBuilder builder = new ProcessBuilder(python, "-c", "import sys\n"
+                    + "if sys.path and sys.path[0] == '':\n    sys.path.append(sys.path.pop(0))\n" // not when safe-path
+                    + "from multiprocess4j import _child\nsys.argv[0] = _child.__file__\n_child.main()")
                     .redirectOutput(ProcessBuilder.Redirect.INHERIT).redirectError(ProcessBuilder.Redirect.INHERIT);
             String path = builder.environment().get("PYTHONPATH");
             String ours = PythonSources.root().toString();
@@ -344,7 +345,8 @@ public final class PythonProcess implements AutoCloseable {
             }
             case Map<?, ?> map -> {
                 out.append('{');
-                if (map.size() == 1 && RESERVED_KEYS.contains(map.keySet().iterator().next())) {
+                if (map.size() == 1 && map.keySet().iterator().next() instanceof String only
+                        && RESERVED_KEYS.contains(only)) {
                     throw new IllegalArgumentException(param + " is a map whose only key, "
                             + map.keySet().iterator().next() + ", marks a shared object, bytes or a tuple in transit "
                             + "(one of " + RESERVED_KEYS + "): add a key, or pass it another way");

@@ -135,4 +135,40 @@ class CProgramTest {
             assertTrue(run(text).contains("wrote 6"));
         }
     }
+
+    @Test
+    void theCHeaderAttachesEveryShapeJavaMakes() throws Exception {
+        Path each = dir.resolve("attach_each");
+        Process cc = new ProcessBuilder("cc", "-std=c11", "-Wall", "-Wextra", "-Werror", "-O2", "-I",
+                Path.of("..", "c").toString(), "-o", each.toString(),
+                Path.of("src", "test", "c", "attach_each.c").toString()).redirectErrorStream(true).start();
+        String errors = new String(cc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(cc.waitFor(120, TimeUnit.SECONDS));
+        assertEquals(0, cc.exitValue(), errors);
+        try (ProcessLock lock = ProcessLock.create(); ProcessRLock rlock = ProcessRLock.create()) {
+            List<SharedObject> objects = List.of(SharedCTypes.value(CType.c_int, 1), SharedCTypes.rawValue(CType.c_bool,
+                    true), SharedCTypes.rawValue(CType.c_wchar, 'x'), SharedCTypes.rawValue(CType.c_char, (byte) 'c'),
+                    SharedCTypes.rawArray(CType.c_int, 0), SharedCTypes.rawArray(CType.c_int, 10).slice(3, 7),
+                    SharedCTypes.rawArray(CType.c_int, 10).slice(1, 9, 3), SharedCTypes.rawArray(CType.c_bool, 10)
+                            .slice(0, 9, 3), SharedCTypes.rawArray(CType.c_int.array(3), 4),
+                    SharedCTypes.rawArray(CType.c_int.array(0), 4), SharedCTypes.rawArray(CType.c_double.array(2)
+                            .array(2), 2), SharedCTypes.array(CType.c_double, 3, rlock));
+            List<String> handles = new java.util.ArrayList<>();
+            objects.forEach(o -> handles.add(o.handle().toString()));
+            handles.add(lock.handle().toString());
+            handles.add(rlock.handle().toString());
+            handles.add(lock.newCondition().handle().toString());
+            List<String> command = new java.util.ArrayList<>(List.of(each.toString()));
+            command.addAll(handles);
+            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+            List<String> lines = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).lines().toList();
+            assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+            for (int i = 0; i < handles.size(); i++) {
+                assertEquals("ok", lines.get(i), handles.get(i));
+            }
+            objects.forEach(SharedObject::close);
+        } finally {
+            Files.deleteIfExists(each);
+        }
+    }
 }
