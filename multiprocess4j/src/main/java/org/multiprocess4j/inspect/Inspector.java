@@ -166,9 +166,8 @@ public final class Inspector {
                 } catch (IOException ended) {
                     continue;
                 }
-                // Arenas are unnamed files: "(deleted)". Only regular files are read (see arena; this look spares
-                // the others an open, which would wake a FIFO's writer).
-                if (target.startsWith("/") && target.endsWith(" (deleted)") && Files.isRegularFile(fd)) {
+                // Arenas are unnamed files: "(deleted)". Only regular files are read (see arena).
+                if (target.startsWith("/") && target.endsWith(" (deleted)")) {
                     ArenaView arena = arena(pid, fd, budget);
                     if (arena != null) {
                         arenas.putIfAbsent(arena.id(), arena);
@@ -230,12 +229,13 @@ public final class Inspector {
 
     /**
      * The arena behind an open descriptor of process {@code pid}, or null when the file is not one. The process may
-     * put anything behind that number at any time: the file is opened without blocking (a FIFO's open would wait for
-     * a writer), then checked through this JVM's own descriptor, which nobody else can change, and read through it.
+     * put anything behind that number at any time: this JVM takes a descriptor of its own to the file without
+     * opening it ({@code O_PATH}: a FIFO's open would wait for a writer, a device's act), checks it through that
+     * descriptor, which nobody else can change, and only then opens and reads it.
      */
     private static ArenaView arena(long pid, Path fd, Budget budget) {
         Platform platform = Platform.current();
-        int own = platform.openForReading(fd);
+        int own = platform.openPath(fd);
         if (own < 0) {
             return null;
         }

@@ -27,10 +27,8 @@ final class LinuxPlatform implements Platform {
 
     static final LinuxPlatform INSTANCE = new LinuxPlatform();
 
-    static final int O_RDONLY = 0;
     static final int O_RDWR = 02;
-    static final int O_NOCTTY = 0400;
-    static final int O_NONBLOCK = 04000;
+    static final int O_PATH = 010000000;
     static final int O_CREAT = 0100;
     static final int O_EXCL = 0200;
     // Where aarch64's flags differ from x86-64's (arch/arm64/include/uapi/asm/fcntl.h): O_DIRECTORY, in O_TMPFILE,
@@ -188,10 +186,9 @@ final class LinuxPlatform implements Platform {
     }
 
     @Override
-    public int openForReading(Path path) {
+    public int openPath(Path path) {
         try (Arena arena = Arena.ofConfined()) {
-            return (int) Open.OPEN.invokeExact(arena.allocateFrom(path.toString()),
-                    O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0);
+            return (int) Open.OPEN.invokeExact(arena.allocateFrom(path.toString()), O_PATH | O_CLOEXEC, 0);
         } catch (RuntimeException | Error e) {
             throw e;
         } catch (Throwable t) {

@@ -44,12 +44,13 @@ public interface Platform {
     Path descriptorPath(long pid, int fd);
 
     /**
-     * Opens {@code path} for reading without ever blocking (a FIFO without a writer opens at once) and without
-     * taking a terminal as the controlling one; -1 when it cannot be opened. Close it with {@link #close}.
+     * A descriptor that refers to the file {@code path} names without opening it ({@code O_PATH}: no device's,
+     * FIFO's or terminal's open runs); -1 when there is none. Through {@link #descriptorPath} of this process it
+     * is then looked at, and opened, as the file it held when this call was made. Close it with {@link #close}.
      */
-    int openForReading(Path path);
+    int openPath(Path path);
 
-    /** Closes a descriptor returned by {@link #createUnnamedSharedFile} or {@link #openForReading}. */
+    /** Closes a descriptor returned by {@link #createUnnamedSharedFile} or {@link #openPath}. */
     void close(int fd);
 
     /**
