@@ -130,12 +130,54 @@ public final class MappedArena {
         return arena;
     }
 
+    /**
+     * Maps the arena at {@code path}. Another process's descriptor is looked at through one of this process's own
+     * that opens nothing ({@code O_PATH}): that process may put anything behind its number at any time, and a
+     * device's, FIFO's or terminal's open is never run; only a regular file is then opened, through that descriptor.
+     */
     private static MappedArena map(Path path, ArenaRef ref, boolean created) {
-        if (!created && Files.exists(path) && !Files.isRegularFile(path)) {
-            throw new IllegalStateException("not shared memory: descriptor " + ref.fd() + " of process "
-                    + ref.creatorPid() + " is not a regular file (" + path + ")");
+        if (created) {
+            return map(path, path, ref, true);
         }
-        try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+        Platform platform = Platform.current();
+        int own = platform.openPath(path);
+        try {
+            if (own < 0) {
+                Files.readAttributes(path, java.nio.file.attribute.BasicFileAttributes.class); // says why, unopened
+                throw new IllegalStateException("cannot open shared memory " + path);
+            }
+            Path opened = platform.descriptorPath(CurrentProcess.PID, own);
+            if (!Files.isRegularFile(opened)) {
+                throw new IllegalStateException("not shared memory: descriptor " + ref.fd() + " of process "
+                        + ref.creatorPid() + " is not a regular file (" + path + ")");
+            }
+            return map(opened, path, ref, false);
+        } catch (NoSuchFileException e) {
+            throw gone(ref, path, e);
+        } catch (AccessDeniedException e) {
+            throw denied(ref, path, e);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot map shared memory " + path + ": " + e.getMessage(), e);
+        } finally {
+            if (own >= 0) {
+                platform.close(own);
+            }
+        }
+    }
+
+    private static IllegalStateException gone(ArenaRef ref, Path path, IOException e) {
+        return new IllegalStateException("shared memory no longer exists: process " + ref.creatorPid()
+                + " holds no descriptor " + ref.fd() + " (" + path + ")", e);
+    }
+
+    private static IllegalStateException denied(ArenaRef ref, Path path, IOException e) {
+        return new IllegalStateException("permission denied: cannot open the shared memory of process "
+                + ref.creatorPid() + " (" + path + "); only processes of the creator's user may attach", e);
+    }
+
+    /** Maps the regular file {@code opened} (named {@code path} in messages). */
+    private static MappedArena map(Path opened, Path path, ArenaRef ref, boolean created) {
+        try (FileChannel channel = FileChannel.open(opened, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             long fileSize = channel.size();
             if (fileSize != ref.size()) {
                 throw new IllegalStateException("arena size does not match the handle: handle=" + ref.size()
@@ -150,11 +192,9 @@ public final class MappedArena {
                 throw e;
             }
         } catch (NoSuchFileException e) {
-            throw new IllegalStateException("shared memory no longer exists: process " + ref.creatorPid()
-                    + " holds no descriptor " + ref.fd() + " (" + path + ")", e);
+            throw gone(ref, path, e);
         } catch (AccessDeniedException e) {
-            throw new IllegalStateException("permission denied: cannot open the shared memory of process "
-                    + ref.creatorPid() + " (" + path + "); only processes of the creator's user may attach", e);
+            throw denied(ref, path, e);
         } catch (IOException e) {
             throw new IllegalStateException("cannot map shared memory " + path + ": " + e.getMessage(), e);
         }
