@@ -136,12 +136,12 @@ public final class MappedArena {
      * device's, FIFO's or terminal's open is never run; only a regular file is then opened, through that descriptor.
      */
     private static MappedArena map(Path path, ArenaRef ref, boolean created) {
-        if (created) {
-            return map(path, path, ref, true);
-        }
         Platform platform = Platform.current();
-        int own = platform.openPath(path);
+        int own = created ? -1 : platform.openPath(path);
         try {
+            if (created) {
+                return map(path, path, ref, true);
+            }
             if (own < 0) {
                 Files.readAttributes(path, java.nio.file.attribute.BasicFileAttributes.class); // says why, unopened
                 throw new IllegalStateException("cannot open shared memory " + path);
@@ -153,9 +153,11 @@ public final class MappedArena {
             }
             return map(opened, path, ref, false);
         } catch (NoSuchFileException e) {
-            throw gone(ref, path, e);
+            throw new IllegalStateException("shared memory no longer exists: process " + ref.creatorPid()
+                    + " holds no descriptor " + ref.fd() + " (" + path + ")", e);
         } catch (AccessDeniedException e) {
-            throw denied(ref, path, e);
+            throw new IllegalStateException("permission denied: cannot open the shared memory of process "
+                    + ref.creatorPid() + " (" + path + "); only processes of the creator's user may attach", e);
         } catch (IOException e) {
             throw new IllegalStateException("cannot map shared memory " + path + ": " + e.getMessage(), e);
         } finally {
@@ -165,18 +167,8 @@ public final class MappedArena {
         }
     }
 
-    private static IllegalStateException gone(ArenaRef ref, Path path, IOException e) {
-        return new IllegalStateException("shared memory no longer exists: process " + ref.creatorPid()
-                + " holds no descriptor " + ref.fd() + " (" + path + ")", e);
-    }
-
-    private static IllegalStateException denied(ArenaRef ref, Path path, IOException e) {
-        return new IllegalStateException("permission denied: cannot open the shared memory of process "
-                + ref.creatorPid() + " (" + path + "); only processes of the creator's user may attach", e);
-    }
-
     /** Maps the regular file {@code opened} (named {@code path} in messages). */
-    private static MappedArena map(Path opened, Path path, ArenaRef ref, boolean created) {
+    private static MappedArena map(Path opened, Path path, ArenaRef ref, boolean created) throws IOException {
         try (FileChannel channel = FileChannel.open(opened, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             long fileSize = channel.size();
             if (fileSize != ref.size()) {
@@ -191,12 +183,6 @@ public final class MappedArena {
                 mapping.close();
                 throw e;
             }
-        } catch (NoSuchFileException e) {
-            throw gone(ref, path, e);
-        } catch (AccessDeniedException e) {
-            throw denied(ref, path, e);
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot map shared memory " + path + ": " + e.getMessage(), e);
         }
     }
 
