@@ -51,12 +51,13 @@ class Handle:
 
 
 def _digits(text, most):
-    """Whether text is 1 to most ASCII digits (int() would take other scripts' digits, and slowly, many)."""
-    return 0 < len(text) <= most and text.isascii() and text.isdigit()
+    """Whether text is a number as the format writes it: 1 to most ASCII digits without a leading zero (int() would
+    take other scripts' digits, leading zeros, and slowly, many). One object, one text: FORMAT.md."""
+    return 0 < len(text) <= most and text.isascii() and text.isdigit() and (len(text) == 1 or text[0] != "0")
 
 
 def _number(field, text, whole):
-    if not _digits(field, 19) or (len(field) > 1 and field[0] == "0"):  # one object, one text: FORMAT.md
+    if not _digits(field, 19):
         raise _bad(whole, "has a field that is not a number in range: " + repr(field[:40]))
     value = int(field)
     if value > 2 ** 63 - 1:
@@ -323,7 +324,7 @@ class _Reader:
             self.at += 1
             length = self.until("]")
             self.take("]")
-            if not _digits(length, 10) or (len(length) > 1 and length[0] == "0") or int(length) > 2 ** 31 - 1:
+            if not _digits(length, 10) or int(length) > 2 ** 31 - 1:
                 self.fail("has a bad array length")
             dims += 1
             if dims > MAX_DIMENSIONS:

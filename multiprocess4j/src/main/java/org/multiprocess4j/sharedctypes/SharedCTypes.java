@@ -405,25 +405,6 @@ public final class SharedCTypes {
     }
 
     /**
-     * The array length {@code sig[from, to)} writes: ASCII digits without a sign or a leading zero, as ArrayType
-     * writes it ({@code Integer.parseInt} would take a sign and any script's digits); -1 when it is not one.
-     */
-    private static int arrayLength(String sig, int from, int to) {
-        if (to <= from || to - from > 10 || (to - from > 1 && sig.charAt(from) == '0')) {
-            return -1;
-        }
-        long length = 0;
-        for (int i = from; i < to; i++) {
-            char c = sig.charAt(i);
-            if (c < '0' || c > '9') {
-                return -1;
-            }
-            length = length * 10 + (c - '0');
-        }
-        return length > Integer.MAX_VALUE ? -1 : (int) length;
-    }
-
-    /**
      * Attaches to the value, array or structure {@code handle} names, in this or another process, as the typed
      * class of its C type; a handle of a synchronized object gives a synchronized object with the same lock.
      *
@@ -528,7 +509,7 @@ public final class SharedCTypes {
         int end = sig.length(); // the base type is sig[0, end): indices, not copies, keep this linear
         while (end > 0 && sig.charAt(end - 1) == ']') {
             int open = sig.lastIndexOf('[', end - 1);
-            int length = open < 0 ? -1 : arrayLength(sig, open + 1, end - 1);
+            int length = open < 0 ? -1 : (int) HandleCodec.decimal(sig, open + 1, end - 1, Integer.MAX_VALUE);
             if (length < 0) {
                 throw new IllegalArgumentException("handle's type signature has a bad array length: signature='"
                         + (sig.length() > 200 ? sig.substring(0, 200) + "..." : sig) + "', handle=" + handle);

@@ -202,24 +202,35 @@ public final class HandleCodec {
      * script's digits and leading zeros, which would give one object texts that compare unequal).
      */
     private static long number(String field, String name, long most, String whole) {
-        boolean digits = !field.isEmpty() && field.length() <= 19 && (field.length() == 1 || field.charAt(0) != '0');
-        for (int i = 0; digits && i < field.length(); i++) {
-            digits = field.charAt(i) >= '0' && field.charAt(i) <= '9';
-        }
-        long value = -1;
-        if (digits) {
-            try {
-                value = Long.parseLong(field);
-            } catch (NumberFormatException overflow) {
-                // 19 digits beyond 2^63 - 1
-            }
-        }
-        if (value < 0 || value > most) {
+        long value = decimal(field, 0, field.length(), most);
+        if (value < 0) {
             throw bad(whole, "has a " + name + " that is not a number from 0 to " + most + " in decimal digits "
                     + "without leading zeros: " + name + "='" + (field.length() > 40 ? field.substring(0, 40) + "..."
                     : field) + "'");
         }
         return value;
+    }
+
+    /**
+     * The number {@code text[from, to)} writes, as the format writes numbers (handle fields, array lengths in
+     * signatures): ASCII decimal digits without a sign or a leading zero, at most {@code most}; -1 when it is not one.
+     */
+    public static long decimal(CharSequence text, int from, int to, long most) {
+        if (to <= from || to - from > 19 || (to - from > 1 && text.charAt(from) == '0')) {
+            return -1;
+        }
+        long value = 0;
+        for (int i = from; i < to; i++) {
+            char c = text.charAt(i);
+            if (c < '0' || c > '9') {
+                return -1;
+            }
+            if (value > (Long.MAX_VALUE - (c - '0')) / 10) {
+                return -1; // beyond 2^63 - 1
+            }
+            value = value * 10 + (c - '0');
+        }
+        return value <= most ? value : -1;
     }
 
     private static boolean lowerHex(String field) {
