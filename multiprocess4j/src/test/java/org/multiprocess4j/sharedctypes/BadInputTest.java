@@ -36,6 +36,49 @@ class BadInputTest {
         }
     }
 
+    /** One of this process's standard descriptors that is no regular file (a pipe or a terminal, say). */
+    static int standardDescriptorThatIsNoRegularFile() {
+        for (int fd = 0; fd <= 2; fd++) {
+            java.nio.file.Path path = java.nio.file.Path.of("/proc/self/fd/" + fd);
+            if (java.nio.file.Files.exists(path) && !java.nio.file.Files.isRegularFile(path)) {
+                return fd;
+            }
+        }
+        org.junit.jupiter.api.Assumptions.abort("standard input, output and error are all regular files here");
+        return -1;
+    }
+
+    /** Attaches {@code handle} in a child, throwing what the child threw. */
+    static void attachInAChild(String handle) throws Throwable {
+        org.multiprocess4j.ChildProcess child = new org.multiprocess4j.ChildProcess(BadInputTest::attach, handle);
+        child.start();
+        child.join();
+        if (child.exception() != null) {
+            throw child.exception();
+        }
+    }
+
+    static void attach(String handle) {
+        SharedCTypes.attach(Handle.parse(handle));
+    }
+
+    /**
+     * Attaches a handle naming the pipe that is standard input of a process this one started: a descriptor of a
+     * process that is neither this one nor its parent, which attach looks at without opening it.
+     */
+    static void attachAnotherProcessesPipe() throws Exception {
+        Process cat = new ProcessBuilder("cat").start();
+        try {
+            String handle = SharedCTypes.rawValue(CType.c_int, 1).handle().toString();
+            handle = withField(handle, 1, Long.toString(cat.pid()));
+            handle = withField(handle, 2, Long.toString(
+                    org.multiprocess4j.internal.os.Platform.current().processStartTime(cat.pid())));
+            SharedCTypes.attach(Handle.parse(withField(withField(handle, 3, "0"), 4, "1234abcd")));
+        } finally {
+            cat.destroyForcibly().waitFor();
+        }
+    }
+
     /** The handle with its field {@code index} (1: pid, 4: arena id, 6: block offset, 7: generation, 8: view) replaced. */
     static String withField(String handle, int index, String value) {
         String[] f = handle.split(":");
@@ -102,6 +145,13 @@ class BadInputTest {
                         List.of("no block starts at that offset"),
                         () -> SharedCTypes.attach(Handle.parse(withField(goodHandle, 6,
                                 Long.toString(Long.parseLong(goodHandle.split(":")[6]) + 8))))),
+                new Row("handle naming its parent's descriptor that is no regular file, attached by a child",
+                        IllegalStateException.class, List.of("not a regular file"),
+                        () -> attachInAChild(withField(withField(goodHandle, 3,
+                                Integer.toString(standardDescriptorThatIsNoRegularFile())), 4, "1234abcd"))),
+                new Row("handle naming another process's descriptor that is no regular file (a pipe)",
+                        IllegalStateException.class, List.of("not a regular file"),
+                        BadInputTest::attachAnotherProcessesPipe),
                 new Row("a regular file as the shared-memory directory", IllegalStateException.class,
                         List.of("is not a directory", "multiprocess4j.shm.dir="),
                         BadInputTest::allocateWithARegularFileAsTheDirectory),

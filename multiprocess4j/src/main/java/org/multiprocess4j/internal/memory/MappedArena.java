@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.SplittableRandom;
 
 /**
@@ -131,27 +132,33 @@ public final class MappedArena {
     }
 
     /**
-     * Maps the arena at {@code path}. Another process's descriptor is looked at through one of this process's own
-     * that opens nothing ({@code O_PATH}): that process may put anything behind its number at any time, and a
-     * device's, FIFO's or terminal's open is never run; only a regular file is then opened, through that descriptor.
+     * Maps the arena at {@code path}: created here, or the descriptor {@code path} names in another process. The
+     * descriptor of a process other than this one's parent is looked at through one of this process's own that
+     * opens nothing ({@code O_PATH}): that process may put anything behind its number at any time, and a device's,
+     * FIFO's or terminal's open is never run; only a regular file is then opened, through that descriptor. The
+     * parent's descriptors are opened by their path once a look at it finds a regular file: the parent, which chose
+     * this process's command line, input and environment, gains nothing by swapping one between the look and the
+     * open; and a child attaching its parent's objects on its way to its target makes no native call (a JVM's first
+     * costs it 30-70 ms of CPU, which doubled the time a pool of two took to its first result).
      */
     private static MappedArena map(Path path, ArenaRef ref, boolean created) {
         Platform platform = Platform.current();
-        int own = created ? -1 : platform.openPath(path);
+        boolean trusted = created || CurrentProcess.isParent(ref.creatorPid(), ref.creatorStartTime());
+        int own = trusted ? -1 : platform.openPath(path);
         try {
-            if (created) {
-                return map(path, path, ref, true);
-            }
-            if (own < 0) {
-                Files.readAttributes(path, java.nio.file.attribute.BasicFileAttributes.class); // says why, unopened
+            Path opened = path;
+            if (!trusted && own < 0) {
+                Files.readAttributes(path, BasicFileAttributes.class); // says why, unopened
                 throw new IllegalStateException("cannot open shared memory " + path);
             }
-            Path opened = platform.descriptorPath(CurrentProcess.PID, own);
-            if (!Files.isRegularFile(opened)) {
+            if (!trusted) {
+                opened = platform.descriptorPath(CurrentProcess.PID, own);
+            }
+            if (!created && !Files.readAttributes(opened, BasicFileAttributes.class).isRegularFile()) {
                 throw new IllegalStateException("not shared memory: descriptor " + ref.fd() + " of process "
                         + ref.creatorPid() + " is not a regular file (" + path + ")");
             }
-            return map(opened, path, ref, false);
+            return map(opened, path, ref, created);
         } catch (NoSuchFileException e) {
             throw new IllegalStateException("shared memory no longer exists: process " + ref.creatorPid()
                     + " holds no descriptor " + ref.fd() + " (" + path + ")", e);
