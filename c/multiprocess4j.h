@@ -58,6 +58,11 @@
 #define MP4J_CONDITION_SIZE 16
 #define MP4J_CONDITION_KIND_OFFSET 8            /* 3 */
 #define MP4J_WAITERS (1ULL << 63)
+#ifdef MADV_WIPEONFORK
+#define MP4J_MADV_WIPEONFORK MADV_WIPEONFORK
+#else
+#define MP4J_MADV_WIPEONFORK 18 /* Linux's value on every architecture, for C libraries older than the kernel */
+#endif
 #define MP4J_MAX_HANDLE 65536
 #define MP4J_MAX_SIGNATURE (MP4J_MAX_HANDLE / 4 * 3 + 1)
 
@@ -362,16 +367,36 @@ static inline uint64_t *mp4j_attach_lock(const struct mp4j_handle *h, char *erro
 /* ---- the robust lock (docs/FORMAT.md, "Locks") ------------------------------------------------------------ */
 
 /*
- * This process's owner word, pid and start time, made again after a fork (the child is another process): one
- * word, read and written whole, whose pid half says whose it is.
+ * This process's owner word, pid and start time: one word, read and written whole, whose pid half says whose it
+ * is. Kept in a page of its own that a fork leaves zero in the child (MADV_WIPEONFORK, Linux 4.14), so that a lock
+ * reads it without a system call and a forked child, another process, makes its own. Where the kernel has no such
+ * pages, the word is checked against getpid() on every call (a system call, ~100 ns, on every lock).
  */
 static inline uint64_t mp4j_self_(void) {
-    static uint64_t self;
-    uint64_t pid = (uint64_t) getpid(), w = __atomic_load_n(&self, __ATOMIC_RELAXED);
+    static uint64_t *wiped;  /* the page, once made; MAP_FAILED where the kernel refused it */
+    static uint64_t checked; /* the word as the getpid() check keeps it */
+    uint64_t *page = __atomic_load_n(&wiped, __ATOMIC_ACQUIRE), w;
+    if (page != NULL && (void *) page != MAP_FAILED && (w = __atomic_load_n(page, __ATOMIC_RELAXED)) != 0) return w;
+    uint64_t pid = (uint64_t) getpid();
+    w = __atomic_load_n(&checked, __ATOMIC_RELAXED);
     if (w == 0 || w >> 32 != pid) {
         w = pid << 32 | (mp4j_start_time(pid) & 0xFFFFFFFFULL);
-        __atomic_store_n(&self, w, __ATOMIC_RELAXED);
+        __atomic_store_n(&checked, w, __ATOMIC_RELAXED);
     }
+    if (page == NULL) {
+        void *made = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (made != MAP_FAILED && madvise(made, 4096, MP4J_MADV_WIPEONFORK) != 0) {
+            munmap(made, 4096);
+            made = MAP_FAILED;
+        }
+        uint64_t *expected = NULL; /* of two threads making one, the first keeps its page */
+        if (!__atomic_compare_exchange_n(&wiped, &expected, (uint64_t *) made, 0, __ATOMIC_ACQ_REL,
+                                         __ATOMIC_ACQUIRE) && made != MAP_FAILED) {
+            munmap(made, 4096);
+        }
+        page = __atomic_load_n(&wiped, __ATOMIC_ACQUIRE);
+    }
+    if ((void *) page != MAP_FAILED) __atomic_store_n(page, w, __ATOMIC_RELAXED);
     return w;
 }
 

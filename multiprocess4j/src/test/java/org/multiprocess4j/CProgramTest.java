@@ -136,15 +136,21 @@ class CProgramTest {
         }
     }
 
-    @Test
-    void theCHeaderAttachesEveryShapeJavaMakes() throws Exception {
-        Path each = dir.resolve("attach_each");
+    /** Builds {@code src/test/c/NAME.c} with the header, without a warning, into the test's directory. */
+    private static Path testProgram(String name) throws Exception {
+        Path binary = dir.resolve(name);
         Process cc = new ProcessBuilder("cc", "-std=c11", "-Wall", "-Wextra", "-Werror", "-O2", "-I",
-                Path.of("..", "c").toString(), "-o", each.toString(),
-                Path.of("src", "test", "c", "attach_each.c").toString()).redirectErrorStream(true).start();
+                Path.of("..", "c").toString(), "-o", binary.toString(),
+                Path.of("src", "test", "c", name + ".c").toString()).redirectErrorStream(true).start();
         String errors = new String(cc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(cc.waitFor(120, TimeUnit.SECONDS));
         assertEquals(0, cc.exitValue(), errors);
+        return binary;
+    }
+
+    @Test
+    void theCHeaderAttachesEveryShapeJavaMakes() throws Exception {
+        Path each = testProgram("attach_each");
         try (ProcessLock lock = ProcessLock.create(); ProcessRLock rlock = ProcessRLock.create()) {
             List<SharedObject> objects = List.of(SharedCTypes.value(CType.c_int, 1), SharedCTypes.rawValue(CType.c_bool,
                     true), SharedCTypes.rawValue(CType.c_wchar, 'x'), SharedCTypes.rawValue(CType.c_char, (byte) 'c'),
@@ -169,6 +175,28 @@ class CProgramTest {
             objects.forEach(SharedObject::close);
         } finally {
             Files.deleteIfExists(each);
+        }
+    }
+
+    /**
+     * A forked child is another process: it holds a lock as itself, not with the identity its parent had made (the
+     * header keeps that in a page the fork wipes), so the parent finds the lock's holder dead once the child ends
+     * holding it; and the lock goes on working for Java.
+     */
+    @Test
+    void aForkedChildHoldsTheCHeadersLockAsItself() throws Exception {
+        Path forking = testProgram("lock_after_fork");
+        try (ProcessLock lock = ProcessLock.create()) {
+            Process p = new ProcessBuilder(forking.toString(), lock.handle().toString()).redirectErrorStream(true)
+                    .start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the C program did not end");
+            assertEquals("recovered\n", out);
+            assertEquals(0, p.exitValue(), out);
+            assertTrue(lock.tryLock(10, TimeUnit.SECONDS), "the lock is free again");
+            lock.unlock();
+        } finally {
+            Files.deleteIfExists(forking);
         }
     }
 }

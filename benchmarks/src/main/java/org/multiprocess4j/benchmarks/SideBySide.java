@@ -24,7 +24,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Runs every benchmark and its peers in one run and prints them side by side, as ratios: the library against a
- * raw segment, a raw VarHandle and a Java array (JMH), the C program {@code c_limits.c} (compiled and run here)
+ * raw segment, a raw VarHandle and a Java array (JMH), the C program {@code c_limits.c} (compiled and run here),
+ * the C header's lock beside glibc's robust mutex ({@code c_header_lock.c}, built with {@code c/multiprocess4j.h})
  * and CPython's {@code multiprocessing.sharedctypes} ({@code cpython_bench.py}, run here). Writes the figures as
  * JSON lines to {@code benchmarks/results/latest.jsonl} (or the path given as the first argument).
  *
@@ -45,6 +46,8 @@ public final class SideBySide {
         System.out.println("== peers: C (" + reference.resolve("c_limits.c") + ") and CPython (" +
                 reference.resolve("cpython_bench.py") + "), run now on this machine");
         Map<String, Double> c = runC(reference);
+        System.out.println("== the C header's lock (" + reference.resolve("c_header_lock.c") + "), beside glibc's");
+        Map<String, Double> cHeader = runCHeaderLock(reference);
         Map<String, Double> py = runPython(reference);
         System.out.println("== Python attached to Java-made objects (" + reference.resolve("python_attach_bench.py")
                 + "), beside CPython's own");
@@ -62,7 +65,7 @@ public final class SideBySide {
         double[] alloc = ProcessMeasurements.allocateMillion();
         System.out.println("== waking another process: C futex ping-pong (" + reference.resolve("c_pingpong.c")
                 + "), CPython (" + reference.resolve("cpython_sync_bench.py") + "), ours, one after the other");
-        Map<String, Double> futex = runCProgram(reference.resolve("c_pingpong.c"), "20000");
+        Map<String, Double> futex = runCProgram(reference.resolve("c_pingpong.c"), List.of(), "20000");
         Map<String, Double> pySync = parse("python3", reference.resolve("cpython_sync_bench.py").toString(), "3000");
         double[] sync = ProcessMeasurements.syncRoundTrips(5000);
         double[] interrupt = ProcessMeasurements.interruptP99Millis();
@@ -102,6 +105,8 @@ public final class SideBySide {
                 c.get("robust_pshared_mutex_lock_unlock_uncontended"), "<= 1.2x", 1.2, false);
         run.row("lock acquire+release (ns)", jmh.get("lockAcquireRelease"), "CPython Lock",
                 py.get("lock_acquire_release_uncontended"), "", 0, false);
+        run.row("C header lock+unlock (ns)", cHeader.get("c_header_lock_unlock_uncontended"), "C robust mutex",
+                cHeader.get("robust_pshared_mutex_lock_unlock_uncontended"), "<= 1.2x", 1.2, false);
         run.row("lock acquire+release, JFR recording (ns)", jmh.get("lockAcquireReleaseRecorded"),
                 "no recording", jmh.get("lockAcquireRelease"), "<= 1.1x", 1.1, false);
         run.row("lock acquire+release, via RobustLock (ns)", jmh.get("lockAcquireReleaseViaInterface"),
@@ -235,19 +240,31 @@ public final class SideBySide {
     }
 
     private static Map<String, Double> runC(Path reference) throws IOException, InterruptedException {
-        return runCProgram(reference.resolve("c_limits.c"), "2");
+        return runCProgram(reference.resolve("c_limits.c"), List.of(), "2");
     }
 
-    /** Compiles a peer C program here and runs it with {@code args}; empty when it cannot. */
-    private static Map<String, Double> runCProgram(Path source, String... args) throws IOException,
-            InterruptedException {
+    /** The C header's lock and glibc's robust mutex, measured by one program built with the header here. */
+    private static Map<String, Double> runCHeaderLock(Path reference) throws IOException, InterruptedException {
+        Path header = Path.of("c", "multiprocess4j.h");
+        if (!Files.exists(header)) {
+            System.out.println("   the C header is not at " + header + " (run from the repository): its row stays empty");
+            return Map.of();
+        }
+        return runCProgram(reference.resolve("c_header_lock.c"), List.of("-I", header.getParent().toString()));
+    }
+
+    /** Compiles a peer C program here, with {@code flags}, and runs it with {@code args}; empty when it cannot. */
+    private static Map<String, Double> runCProgram(Path source, List<String> flags, String... args)
+            throws IOException, InterruptedException {
         if (!Files.exists(source)) {
             System.out.println("   C peer not found at " + source + ": its column stays empty");
             return Map.of();
         }
         Path binary = Files.createTempFile("peer", "");
-        Process cc = new ProcessBuilder("gcc", "-O2", "-pthread", "-o", binary.toString(), source.toString())
-                .inheritIO().start();
+        List<String> compile = new ArrayList<>(List.of("gcc", "-O2", "-pthread"));
+        compile.addAll(flags);
+        compile.addAll(List.of("-o", binary.toString(), source.toString()));
+        Process cc = new ProcessBuilder(compile).inheritIO().start();
         if (cc.waitFor() != 0) {
             System.out.println("   could not compile " + source + ": its column stays empty");
             return Map.of();
