@@ -370,7 +370,10 @@ static inline uint64_t *mp4j_attach_lock(const struct mp4j_handle *h, char *erro
  * This process's owner word, pid and start time: one word, read and written whole, whose pid half says whose it
  * is. Kept in a page of its own that a fork leaves zero in the child (MADV_WIPEONFORK, Linux 4.14), so that a lock
  * reads it without a system call and a forked child, another process, makes its own. Where the kernel has no such
- * pages, the word is checked against getpid() on every call (a system call, ~100 ns, on every lock).
+ * pages, or may only say it has (it must first refuse advice it does not know: some emulators, qemu-user among
+ * them, accept any and carry none out), the word is checked against getpid() on every call (a system call, ~100
+ * ns, on every lock). A child made by clone() that shares this memory without being one of this process's threads
+ * would take locks as this process: make children with fork() or posix_spawn().
  */
 static inline uint64_t mp4j_self_(void) {
     static uint64_t *wiped;  /* the page, once made; MAP_FAILED where the kernel refused it */
@@ -384,11 +387,14 @@ static inline uint64_t mp4j_self_(void) {
         __atomic_store_n(&checked, w, __ATOMIC_RELAXED);
     }
     if (page == NULL) {
+        int saved = errno; /* a lock leaves the caller's errno as it was */
         void *made = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        if (made != MAP_FAILED && madvise(made, 4096, MP4J_MADV_WIPEONFORK) != 0) {
+        if (made != MAP_FAILED
+            && (madvise(made, 4096, -1) == 0 || madvise(made, 4096, MP4J_MADV_WIPEONFORK) != 0)) {
             munmap(made, 4096);
             made = MAP_FAILED;
         }
+        errno = saved;
         uint64_t *expected = NULL; /* of two threads making one, the first keeps its page */
         if (!__atomic_compare_exchange_n(&wiped, &expected, (uint64_t *) made, 0, __ATOMIC_ACQ_REL,
                                          __ATOMIC_ACQUIRE) && made != MAP_FAILED) {

@@ -9,6 +9,7 @@ import org.multiprocess4j.ProcessLock;
 import java.util.List;
 import java.util.stream.Stream;
 
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.DynamicTest.dynamicTest;
@@ -189,7 +190,11 @@ class BadInputTest {
                         List.of("fieldValues.n", "-32768..32767"),
                         () -> SharedCTypes.rawValue(Segment.TYPE, (byte) 1, List.of(), 40000)))
                 .map(row -> dynamicTest(row.what(), () -> {
-                    Throwable e = assertThrows(row.type(), row.action());
+                    Throwable e = assertThrows(Throwable.class, row.action());
+                    if (e instanceof org.opentest4j.TestAbortedException aborted) {
+                        throw aborted; // an assumption the row could not meet here: skipped, not failed
+                    }
+                    assertInstanceOf(row.type(), e, row.what());
                     for (String m : row.mentions()) {
                         assertTrue(e.getMessage() != null && e.getMessage().contains(m),
                                 row.what() + ": message should mention '" + m + "': " + e.getMessage());
