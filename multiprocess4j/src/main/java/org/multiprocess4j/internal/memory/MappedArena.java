@@ -138,8 +138,11 @@ public final class MappedArena {
      * FIFO's or terminal's open is never run; only a regular file is then opened, through that descriptor. The
      * parent's descriptors are opened by their path once a look at it finds a regular file: the parent, which chose
      * this process's command line, input and environment, gains nothing by swapping one between the look and the
-     * open; and a child attaching its parent's objects on its way to its target makes no native call (a JVM's first
-     * costs it 30-70 ms of CPU, which doubled the time a pool of two took to its first result).
+     * open (a parent that closes an object while a child attaches it may reuse the number in that window, for a pipe
+     * or a device the child then opens and closes again, and a terminal would become its own only if it led a
+     * session that had none, which children started by {@code ChildProcess} never do);
+     * and a child attaching its parent's objects on its way to its target makes no native call (a JVM's first costs
+     * it 30-70 ms of CPU, which doubled the time a pool of two took to its first result).
      */
     private static MappedArena map(Path path, ArenaRef ref, boolean created) {
         Platform platform = Platform.current();
@@ -147,11 +150,11 @@ public final class MappedArena {
         int own = trusted ? -1 : platform.openPath(path);
         try {
             Path opened = path;
-            if (!trusted && own < 0) {
-                Files.readAttributes(path, BasicFileAttributes.class); // says why, unopened
-                throw new IllegalStateException("cannot open shared memory " + path);
-            }
             if (!trusted) {
+                if (own < 0) {
+                    Files.readAttributes(path, BasicFileAttributes.class); // says why, unopened
+                    throw new IllegalStateException("cannot open shared memory " + path);
+                }
                 opened = platform.descriptorPath(CurrentProcess.PID, own);
             }
             if (!created && !Files.readAttributes(opened, BasicFileAttributes.class).isRegularFile()) {
