@@ -140,9 +140,9 @@ public final class MappedArena {
      * this process's command line, input and environment, gains nothing by swapping one between the look and the
      * open (a parent that closes an object while a child attaches it may reuse the number in that window, for a pipe
      * or a device the child then opens and closes again, and a terminal would become its own only if it led a
-     * session that had none, which children started by {@code ChildProcess} never do);
-     * and a child attaching its parent's objects on its way to its target makes no native call (a JVM's first costs
-     * it 30-70 ms of CPU, which doubled the time a pool of two took to its first result).
+     * session that had none, which children started by {@code ChildProcess} never do); and a child attaching its
+     * parent's objects on its way to its target makes no native call (a JVM's first costs it 30-70 ms of CPU, which
+     * doubled the time a pool of two took to its first result).
      */
     private static MappedArena map(Path path, ArenaRef ref, boolean created) {
         Platform platform = Platform.current();
