@@ -212,14 +212,19 @@ public final class PythonProcess implements AutoCloseable {
         return process != null && process.isAlive();
     }
 
-    /** The exit code: null while running, else the status, or -N when signal N ended the child. */
+    /**
+     * The exit code: null while running, else the status, or -N when signal N ended the child. (The JDK reports a
+     * death by signal N as the status 128 + N: a status from 129 to 192 that the child did not report itself, as
+     * {@code os._exit(n)} does not, reads as a signal's; {@code sys.exit(n)} is reported and reads as n.)
+     */
     public Integer exitCode() {
         Process p = started("exitCode");
         if (p.isAlive()) {
             return null;
         }
         int code = p.exitValue();
-        return code > 128 && statusText().isEmpty() ? -(code - 128) : code;
+        int signal = code - 128;
+        return signal > 0 && signal <= 64 && statusText().isEmpty() ? -signal : code;
     }
 
     /**

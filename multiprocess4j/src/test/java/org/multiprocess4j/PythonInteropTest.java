@@ -342,6 +342,16 @@ class PythonInteropTest {
             assertEquals(3, p.exitCode());
             assertNull(p.exception());
         }
+        try (PythonProcess p = new PythonProcess(SCRIPT, "exit_with", 130)) { // reported: no signal's number
+            p.start();
+            p.join();
+            assertEquals(130, p.exitCode());
+        }
+        try (PythonProcess p = new PythonProcess(SCRIPT, "exit_at_once", 200)) { // unreported, beyond any signal
+            p.start();
+            p.join();
+            assertEquals(200, p.exitCode());
+        }
         try (PythonProcess p = new PythonProcess(SCRIPT, "sleep_forever").daemon(true)) {
             p.start();
             assertTrue(p.isAlive());
