@@ -1,5 +1,6 @@
 package org.multiprocess4j;
 
+import org.multiprocess4j.internal.codec.ValueCodec;
 import org.multiprocess4j.internal.events.Events;
 import org.multiprocess4j.internal.memory.HandleCodec;
 import org.multiprocess4j.internal.memory.SharedBlock;
@@ -42,8 +43,11 @@ import java.util.concurrent.TimeUnit;
  * of the smallest messages that still fit. {@code null} is refused, as every {@code BlockingQueue} refuses it.
  *
  * <p>Deaths: a producer killed inside a put loses only the message it was putting, which no one ever sees, torn
- * or whole; a consumer killed inside a take leaves that message in the queue for the next consumer. Nothing a
- * dead process leaves blocks the others: the queue's lock is robust, as {@link ProcessLock} is.
+ * or whole; a consumer killed inside a take loses at most the message it was taking: killed before it has copied
+ * the message out of the ring (under the queue's lock), it leaves it for the next consumer, and killed after (while
+ * the message is read into an object), it loses it. {@link #drainTo} takes one message at a time, so a consumer
+ * killed inside it loses at most one too. Nothing a dead process leaves blocks the others: the queue's lock is
+ * robust, as {@link ProcessLock} is.
  *
  * @param <E> the type of the elements
  */
@@ -128,7 +132,8 @@ public final class ProcessQueue<E> extends AbstractQueue<E> implements BlockingQ
         Objects.requireNonNull(e, "a ProcessQueue holds no null element");
         return switch (e) {
             case byte[] bytes -> tagged(BYTES, bytes);
-            case String s -> tagged(STRING, s.getBytes(StandardCharsets.UTF_8));
+            case String s when !ValueCodec.hasUnpairedSurrogate(s) -> // else serialized: UTF-8 cannot carry it
+                    tagged(STRING, s.getBytes(StandardCharsets.UTF_8));
             case Integer i -> tagged(INTEGER, ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(i).array());
             case Long l -> tagged(LONG, ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(l).array());
             case Double d -> tagged(DOUBLE, ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putDouble(d)
@@ -287,6 +292,12 @@ public final class ProcessQueue<E> extends AbstractQueue<E> implements BlockingQ
         return core.put(encode(e), unit.toNanos(timeout), true);
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>A message that cannot be read here (its class is missing, or its {@code readObject} throws) is off the
+     * queue all the same: its exception is thrown.
+     */
     @Override
     public E take() throws InterruptedException {
         return decode(core.take(Long.MAX_VALUE, true));
@@ -328,10 +339,10 @@ public final class ProcessQueue<E> extends AbstractQueue<E> implements BlockingQ
     /**
      * {@inheritDoc}
      *
-     * <p>The messages are taken off the queue at once, then added to {@code c} in order. One that cannot be read
-     * here (its class is missing, or its {@code readObject} throws) is lost, and its exception thrown once the others
-     * are in {@code c}; an exception from {@code c.add} loses the messages not added yet, as
-     * {@link BlockingQueue#drainTo} allows.
+     * <p>At most the messages that are in the queue when it begins: each is taken off the queue, read and added to
+     * {@code c} before the next is taken. One that cannot be read here (its class is missing, or its
+     * {@code readObject} throws) is lost, and its exception thrown once the others are in {@code c}; an exception
+     * from {@code c.add} ends the drain, leaving the messages after it in the queue.
      */
     @Override
     public int drainTo(Collection<? super E> c, int maxElements) {
@@ -341,12 +352,12 @@ public final class ProcessQueue<E> extends AbstractQueue<E> implements BlockingQ
             throw new IllegalArgumentException("a queue cannot drain into itself (nor into another view of it): c="
                     + c);
         }
-        RuntimeException[] unreadable = new RuntimeException[1];
+        Throwable[] unreadable = new Throwable[1];
         int drained = core.drain(maxElements, m -> {
             E element;
             try {
                 element = decode(m);
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | Error e) { // a readObject may throw anything, a missing class an Error
                 if (unreadable[0] == null) {
                     unreadable[0] = e;
                 } else {
@@ -356,10 +367,14 @@ public final class ProcessQueue<E> extends AbstractQueue<E> implements BlockingQ
             }
             c.add(element);
         });
-        if (unreadable[0] != null) {
-            throw unreadable[0];
+        switch (unreadable[0]) {
+            case null -> {
+                return drained;
+            }
+            case RuntimeException e -> throw e;
+            case Error e -> throw e;
+            default -> throw new AssertionError(unreadable[0]);
         }
-        return drained;
     }
 
     /**

@@ -29,7 +29,9 @@ class ProcessQueueTest {
     @Test
     void everyKindOfElementComesOutAsItWentIn() throws Exception {
         try (ProcessQueue<Object> q = ProcessQueue.create(4096)) {
-            List<Object> in = List.of(new byte[]{1, 2, 3}, "héllo", 42, -7L, 2.5, true, new Point(3, "p"), "");
+            // Half a surrogate pair (a cut emoji) has no UTF-8 form: it must not come out as '?'.
+            List<Object> in = List.of(new byte[]{1, 2, 3}, "héllo", 42, -7L, 2.5, true, new Point(3, "p"), "",
+                    "a\uD800b", "\uDE00", "\uD83D\uDE00");
             for (Object o : in) {
                 assertTrue(q.offer(o));
             }
@@ -85,6 +87,66 @@ class ProcessQueueTest {
         @java.io.Serial
         private void readObject(java.io.ObjectInputStream in) throws java.io.IOException {
             throw new java.io.IOException("not readable here");
+        }
+    }
+
+    /** Cannot be read back: its readObject throws an Error, as a class missing here does. */
+    static final class UnreadableError implements java.io.Serializable {
+        @java.io.Serial
+        private static final long serialVersionUID = 1L;
+
+        @java.io.Serial
+        private void readObject(java.io.ObjectInputStream in) {
+            throw new NoClassDefFoundError("not here");
+        }
+    }
+
+    @Test
+    void aDrainLosesOnlyTheMessageThatThrowsAnError() {
+        try (ProcessQueue<Object> q = ProcessQueue.create(4096)) {
+            q.addAll(List.of(1, new UnreadableError(), 2, 3));
+            List<Object> out = new ArrayList<>();
+            NoClassDefFoundError e = assertThrows(NoClassDefFoundError.class, () -> q.drainTo(out));
+            assertEquals("not here", e.getMessage());
+            assertEquals(List.of(1, 2, 3), out, "the messages after it arrive too");
+            assertTrue(q.isEmpty());
+        }
+    }
+
+    /** Drains {@code q} into a collection whose first add says so in {@code adding} and then never returns. */
+    static void drainStuck(ProcessQueue<Integer> q, LongArray adding) {
+        q.drainTo(new ArrayList<Integer>() {
+            @java.io.Serial
+            private static final long serialVersionUID = 1L;
+
+            @Override
+            public boolean add(Integer e) {
+                adding.setRelease(0, 1);
+                while (true) {
+                    java.util.concurrent.locks.LockSupport.park();
+                }
+            }
+        });
+    }
+
+    @Test
+    void aConsumerKilledInsideADrainLosesOneMessageAtMost() throws Exception {
+        try (ProcessQueue<Integer> q = ProcessQueue.create(4096); LongArray adding = SharedCTypes.rawArray(CType.c_long, 1)) {
+            for (int i = 0; i < 10; i++) {
+                q.put(i);
+            }
+            try (ChildProcess c = new ChildProcess(ProcessQueueTest::drainStuck, q, adding).daemon(true)) {
+                c.start();
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                while (adding.getAcquire(0) == 0) {
+                    assertTrue(System.nanoTime() < deadline, "the child never drained");
+                    Thread.onSpinWait();
+                }
+                c.kill();
+                c.join();
+            }
+            assertEquals(9, q.size(), "only the message being added was lost");
+            assertEquals(1, q.take(), "the rest are there, in order");
         }
     }
 

@@ -226,7 +226,11 @@ public final class ValueCodec {
         return longOrDouble instanceof Long l ? l : Double.doubleToRawLongBits((Double) longOrDouble);
     }
 
-    private static boolean hasUnpairedSurrogate(String s) {
+    /**
+     * Whether {@code s} holds a surrogate that is not half of a pair: UTF-8 cannot carry it (an encoder writes
+     * {@code ?} in its place), so such a string travels by Java serialization instead.
+     */
+    public static boolean hasUnpairedSurrogate(String s) {
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
             if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {

@@ -9,6 +9,7 @@ import org.multiprocess4j.internal.sync.LockLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.VarHandle;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
@@ -34,8 +35,10 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * 4-byte length and that many bytes, wrapping around the ring's end. A put writes the whole record into free space
  * first and advances {@code tail} and {@code count} last; a take copies the whole record out first and advances
  * {@code head} and {@code count} last. So a process killed inside a put loses only the message it was putting
- * (never a torn one: the record was not published), and one killed inside a take leaves the message for the next
- * consumer (it had not returned it to its caller). The lock is taken over from a dead holder as every lock is.
+ * (never a torn one: the record was not published), and one killed inside a take before it advanced {@code head}
+ * leaves the message for the next consumer; once it has, the message's bytes are its caller's. A drain takes one
+ * message at a time and hands it on before it takes the next. The lock is taken over from a dead holder as every
+ * lock is, after which the records are counted again: by whoever takes it over, in a wait on a condition too.
  *
  * <p>Waking: waiters in a JVM park on the two conditions, as on every condition of the library. Beyond that, a
  * platform thread waiting less than {@link #DIRECT_NANOS} sleeps in the kernel on a word of its own (put count for a
@@ -71,10 +74,13 @@ public final class QueueCore {
      */
     private static final int SPINS = 200;
     /**
-     * The longest single wait on a condition before the state is looked at again: a signal that went to a waiter
-     * which died meanwhile is made up for within this time.
+     * The first wait on a condition before the state is looked at again: a signal that went to a waiter which died
+     * meanwhile is made up for within this time. Each slice nobody ends doubles the next, up to
+     * {@link #MAX_SLICE_NANOS}: a long wait costs a few wake-ups a second, not fifty.
      */
     private static final long SLICE_NANOS = 20_000_000;
+    /** The longest slice: a signal lost to a dead waiter is made up for within it, however long the wait. */
+    private static final long MAX_SLICE_NANOS = 320_000_000;
     /** How often {@link #takeIfFree} looks whether a holder of the lock has died, at most. */
     private static final long RECOVERY_LOOK_NANOS = 20_000_000;
 
@@ -86,6 +92,8 @@ public final class QueueCore {
     private final ConditionCore notFull;
     /** The queue's handle, for the message of a use after close. */
     private final Supplier<String> handle;
+    /** The threads of this JVM asleep on a count word of this view (see {@link #sleepWhile}). */
+    private final AtomicInteger directSleepers = new AtomicInteger();
     /** When {@link #takeIfFree} last looked whether the lock's holder has died (System.nanoTime). */
     private volatile long lastRecoveryLook = System.nanoTime() - RECOVERY_LOOK_NANOS;
 
@@ -127,26 +135,41 @@ public final class QueueCore {
         return true;
     }
 
-    /**
-     * What a holder of the lock does before it reads the queue: it counts the records again after a death inside
-     * an update, and checks that head and tail bound at most a ring of records. Damaged memory (a stray write, a
-     * hostile process) is an {@link IllegalStateException} that releases the lock, never a wait for ever under it
-     * or an index out of bounds.
-     */
+    /** {@link #checkHeld}, releasing the lock when it throws. */
     private void checkLocked() {
         try {
-            long head = get(HEAD);
-            long tail = get(TAIL);
-            if (head < 0 || tail - head < 0 || tail - head > capacity) {
-                throw damaged("head " + head + " and tail " + tail + " do not bound a ring of " + capacity + " bytes");
-            }
-            if (lock.previousOwnerDied()) {
-                recount(); // the dead holder may have stopped between publishing a record and counting it
-            }
+            checkHeld();
         } catch (RuntimeException | Error e) {
             lock.release();
             throw e;
         }
+    }
+
+    /**
+     * What a holder of the lock does before it reads the queue, and again after each wait on a condition (which
+     * takes the lock again, maybe over from a dead holder): it counts the records again after a death inside an
+     * update, and checks that head and tail bound at most a ring of records. Damaged memory (a stray write, a
+     * hostile process) is an {@link IllegalStateException}, never a wait for ever under the lock or an index out of
+     * bounds.
+     */
+    private void checkHeld() {
+        long head = get(HEAD);
+        long tail = get(TAIL);
+        if (head < 0 || tail - head < 0 || tail - head > capacity) {
+            throw damaged("head " + head + " and tail " + tail + " do not bound a ring of " + capacity + " bytes");
+        }
+        if (lock.previousOwnerDied()) {
+            recount(); // the dead holder may have stopped between publishing a record and counting it
+        }
+    }
+
+    /**
+     * Waits on {@code condition} (the lock held) at most {@code nanos}, then checks the queue as a new holder does.
+     * The slice grows while nobody signals (see {@link #nextSlice}).
+     */
+    private void await(ConditionCore condition, long nanos, boolean interruptible) throws InterruptedException {
+        condition.await(lock, nanos, interruptible);
+        checkHeld();
     }
 
     private static IllegalStateException damaged(String what) {
@@ -237,12 +260,14 @@ public final class QueueCore {
             return false;
         }
         try {
+            long slice = SLICE_NANOS;
             while (capacity - (get(TAIL) - get(HEAD)) < record) {
                 long left = Deadlines.left(deadline);
                 if (left <= 0) {
                     return false;
                 }
-                notFull.await(lock, Math.min(left, SLICE_NANOS), interruptible);
+                await(notFull, Math.min(left, slice), interruptible);
+                slice = nextSlice(slice);
             }
             long tail = get(TAIL);
             byte[] length = {(byte) message.length, (byte) (message.length >>> 8), (byte) (message.length >>> 16),
@@ -289,8 +314,13 @@ public final class QueueCore {
     private void sleepWhile(boolean forRoom, long bytes, long deadline, boolean interruptible)
             throws InterruptedException {
         if (!Thread.currentThread().isVirtual()) { // a virtual thread parks on the condition instead
-            EventCount.sleepUntil(segment, forRoom ? TAKE_COUNT : PUT_COUNT, () -> ready(forRoom, bytes),
-                    Math.min(deadline, Deadlines.after(DIRECT_NANOS)), interruptible);
+            directSleepers.incrementAndGet(); // counted as a waiter: a close now would free the word it sleeps on
+            try {
+                EventCount.sleepUntil(segment, forRoom ? TAKE_COUNT : PUT_COUNT, () -> ready(forRoom, bytes),
+                        Math.min(deadline, Deadlines.after(DIRECT_NANOS)), interruptible);
+            } finally {
+                directSleepers.decrementAndGet();
+            }
         }
     }
 
@@ -306,12 +336,14 @@ public final class QueueCore {
         }
         byte[] message;
         try {
+            long slice = SLICE_NANOS;
             while (get(TAIL) == get(HEAD)) {
                 long left = Deadlines.left(deadline);
                 if (left <= 0) {
                     return null;
                 }
-                notEmpty.await(lock, Math.min(left, SLICE_NANOS), interruptible);
+                await(notEmpty, Math.min(left, slice), interruptible);
+                slice = nextSlice(slice);
             }
             message = takeOne();
             notFull.signal(lock);
@@ -368,25 +400,41 @@ public final class QueueCore {
         return message;
     }
 
-    /** Takes up to {@code max} messages that are there now, handing each to {@code sink}; how many. */
+    /** The slice after {@code slice}: twice as long, up to {@link #MAX_SLICE_NANOS}. */
+    static long nextSlice(long slice) {
+        return Math.min(2 * slice, MAX_SLICE_NANOS);
+    }
+
+    /**
+     * Takes up to {@code max} of the messages that are there now, one at a time: each is handed to {@code sink}
+     * before the next is taken, so that a death in between loses one at most. How many were taken.
+     */
     public int drain(int max, Consumer<byte[]> sink) {
-        List<byte[]> taken = new java.util.ArrayList<>();
+        long there;
         lockUninterruptibly();
         try {
-            while (taken.size() < max && get(TAIL) != get(HEAD)) {
-                taken.add(takeOne());
-            }
-            if (!taken.isEmpty()) {
-                notFull.signalAll(lock);
-            }
+            there = get(COUNT);
         } finally {
             lock.release();
         }
-        if (!taken.isEmpty()) {
+        int taken = 0;
+        while (taken < Math.min(max, there)) {
+            byte[] message;
+            lockUninterruptibly();
+            try {
+                if (get(TAIL) == get(HEAD)) {
+                    break; // another consumer took the rest
+                }
+                message = takeOne();
+                notFull.signal(lock);
+            } finally {
+                lock.release();
+            }
             EventCount.advance(segment, TAKE_COUNT);
+            taken++;
+            sink.accept(message);
         }
-        taken.forEach(sink);
-        return taken.size();
+        return taken;
     }
 
     /** The messages in the queue now, oldest first, left in it. */
@@ -451,6 +499,6 @@ public final class QueueCore {
 
     /** The threads of this process that wait on the queue. */
     public int localWaiters() {
-        return lock.localWaiters() + notEmpty.localWaiters() + notFull.localWaiters();
+        return lock.localWaiters() + notEmpty.localWaiters() + notFull.localWaiters() + directSleepers.get();
     }
 }

@@ -45,6 +45,31 @@ class QueueCoreTest {
         }
     }
 
+    /** A close refuses while threads wait: one asleep on the put count (a take's first wait) counts too. */
+    @Test
+    void aThreadAsleepOnACountWordCountsAsAWaiter() throws Exception {
+        try (Arena arena = Arena.ofShared()) {
+            MemorySegment block = arena.allocate(QueueCore.HEADER + 4096, QueueCore.ALIGNMENT);
+            QueueCore queue = new QueueCore(block, 1, 0, 1, true, () -> "test queue");
+            Thread taker = Thread.ofPlatform().start(() -> {
+                try {
+                    queue.take(60_000_000_000L, false);
+                } catch (InterruptedException impossible) {
+                    throw new AssertionError(impossible);
+                }
+            });
+            long deadline = System.nanoTime() + 60_000_000_000L;
+            while ((block.get(JAVA_INT, QueueCore.PUT_COUNT) & SLEEPERS) == 0) { // announced: about to sleep there
+                assertTrue(System.nanoTime() < deadline, "the taker never slept");
+                Thread.onSpinWait();
+            }
+            assertEquals(1, queue.localWaiters(), "the sleeper is a waiter");
+            queue.put(new byte[] {1}, Long.MAX_VALUE, false);
+            taker.join();
+            assertEquals(0, queue.localWaiters());
+        }
+    }
+
     @Test
     void aTakeIfFreeLeavesALiveHoldersLockAloneAndTakesOverADeadOnes() throws Exception {
         try (Arena arena = Arena.ofShared()) {
