@@ -68,30 +68,32 @@ import java.util.stream.Stream;
  * }
  * }
  *
- * <p>Worker death is survived: a worker killed (SIGKILL, {@code System.exit}, out of memory: a task that throws
- * {@link OutOfMemoryError} ends its worker with {@link #OUT_OF_MEMORY_EXIT_STATUS}) fails only the task it was
- * running, with a {@link WorkerDiedException} naming the worker's pid and how it ended, and the pool starts a
- * replacement and goes on (CPython's {@code Pool} hangs for ever then, and {@code ProcessPoolExecutor} breaks the
- * whole pool). {@code cancel(true)} of a running task ends its worker, which is replaced; so does a task that runs
- * past its timeout, which fails with a {@link TimeoutException}. A task's exception reaches its {@code Future} with
- * the stack trace from the worker. An initializer that throws breaks the pool: its exception fails every task not
- * yet done, and the pool shuts down (where CPython's would start failing workers for ever). Each worker runs one
- * task at a time; a worker running a chunk of a {@code map} or {@code starmap} holds one more chunk in its queue,
- * which it starts as soon as it has put the result before (so it never waits for this JVM between chunks), and
- * which counts as started: cancelling it returns false (a worker that goes idle while nothing waits here takes such
- * a chunk back from the other's queue, if it is still there, and runs it). The rest wait in this JVM. A task a
- * killed worker had not yet taken from its queue is never failed once that worker had said it was ready: it runs
- * on another worker (unless {@code shutdownNow} killed it, which returns a queued chunk among the tasks never
- * started). A worker that dies before it is ready (its JVM killed as it starts, a JVM that cannot start, an
- * initializer that ends its JVM) fails the task handed to it, with the same exception: a pool whose workers
- * cannot start says so, rather than starting them for ever. Workers start with
- * {@link ChildProcess.StartMethod#STANDBY}: a worker takes a standby JVM that waits (one booted by
- * {@link ChildProcess#prepareStandby}, or behind an earlier child), and a replacement boots the next one behind
- * it, so that the replacements after it start warm. The first workers boot none behind them: a boot beside workers
- * warming up would take a core from the pool's first tasks. A worker that starts cold maps an ahead-of-time cache
- * of the pool workers' own (made once per class path, in the background, by a child that rehearses a worker's
- * first tasks; see {@link ChildProcess}), and while a worker boots or owes its first two answers, this JVM looks at the
- * results every 200 microseconds rather than sleeping on them, so that the cold worker has nobody to wake.
+ * <p>Worker death is survived: a worker killed (SIGKILL, {@code System.exit}, out of memory: a task that throws {@link
+ * OutOfMemoryError} ends its worker with {@link #OUT_OF_MEMORY_EXIT_STATUS}) fails only the task it was running, with a
+ * {@link WorkerDiedException} naming the worker's pid and how it ended, and the pool starts a replacement and goes on
+ * (CPython's {@code Pool} hangs for ever then, and {@code ProcessPoolExecutor} breaks the whole pool). {@code
+ * cancel(true)} of a running task ends its worker, which is replaced; so does a task that runs past its timeout, which
+ * fails with a {@link TimeoutException}. A task's exception reaches its {@code Future} with the stack trace from the
+ * worker. An initializer that throws breaks the pool: its exception fails every task not yet done, and the pool shuts
+ * down (where CPython's would start failing workers for ever). A worker's JVM ends when the pool stops it (a shutdown,
+ * its maximum of tasks done), threads its tasks started included: they hold up neither the pool's end nor a worker's
+ * replacement. Each worker runs one task at a time; a worker running a chunk of a {@code map} or {@code starmap} holds
+ * one more chunk in its queue, which it starts as soon as it has put the result before (so it never waits for this JVM
+ * between chunks), and which counts as started: cancelling it returns false (a worker that goes idle while nothing
+ * waits here takes such a chunk back from the other's queue, if it is still there, and runs it). The rest wait in this
+ * JVM. A task a killed worker had not yet taken from its queue is never failed once that worker had said it was ready:
+ * it runs on another worker (unless {@code shutdownNow} killed it, which returns a queued chunk among the tasks never
+ * started). A worker that dies before it is ready (its JVM killed as it starts, a JVM that cannot start, an initializer
+ * that ends its JVM) fails the task handed to it, with the same exception, and when three in a row of the same slot do
+ * (none killed by the pool), the pool breaks as for an initializer that throws: a pool whose workers cannot start says
+ * so, rather than starting them for ever. Workers start with {@link ChildProcess.StartMethod#STANDBY}: a worker takes a
+ * standby JVM that waits (one booted by {@link ChildProcess#prepareStandby}, or behind an earlier child), and a
+ * replacement boots the next one behind it, so that the replacements after it start warm. The first workers boot none
+ * behind them: a boot beside workers warming up would take a core from the pool's first tasks. A worker that starts
+ * cold maps an ahead-of-time cache of the pool workers' own (made once per class path, in the background, by a child
+ * that rehearses a worker's first tasks; see {@link ChildProcess}), and while a worker boots or owes its first two
+ * answers, this JVM looks at the results every 200 microseconds rather than sleeping on them, so that the cold worker
+ * has nobody to wake.
  *
  * <p>What travels: tasks and functions are serialized once per submission, and one that captures nothing (a
  * method reference such as {@code Example::sumOf}) only once per class, its worker keeping the deserialized
@@ -337,7 +339,14 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
         /** Whether shutdownNow took back the task queued behind the current one, whose message stays queued. */
         boolean tookBackNext;
         boolean stopSent;
+        /** Whether this pool killed the process (a cancel, a timeout): no sign then that workers cannot start. */
+        boolean killed;
+        /** The slot's workers in a row that died before they were ready, not killed by the pool. */
+        int deathsBeforeReady;
     }
+
+    /** The slot's workers in a row that die before they are ready, by which a pool sees that they cannot start. */
+    private static final int DEATHS_BEFORE_READY_TO_BREAK = 3;
 
     private final Worker[] workers;
     /** The class that made this pool (see {@link #maker}). */
@@ -463,6 +472,7 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
         w.tookBackNext = false;
         w.handed = 0;
         w.ready = false;
+        w.killed = false;
         w.answers = 0;
         if (initializer != null) {
             send(w, initializer); // a worker's first message: its initializer
@@ -482,13 +492,24 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
     // ---- in the worker ------------------------------------------------------------------------------------------
 
     /**
-     * A worker's loop, in its own JVM: runs the initializer (its queue's first message) when there is one, then
-     * takes a task, writes its id in {@code running}, runs it, puts its outcome, until told to stop or its
-     * {@code maxTasks} are done (0: no limit). {@code settings}: the slot (bits 63..33), whether there is an
-     * initializer (bit 32), {@code maxTasks} (bits 31..0).
+     * A worker, in its own JVM: {@link #serve}, then the JVM ends, whatever threads its tasks started (they would
+     * keep it running, and the pool from ending, or from replacing a worker that has done its maximum of tasks).
      */
     static void work(ProcessQueue<byte[]> tasks, ProcessQueue<byte[]> results, Long settings, LongArray running)
             throws Exception {
+        serve(tasks, results, settings, running);
+        System.exit(0);
+    }
+
+    /**
+     * A worker's loop: runs the initializer (its queue's first message) when there is one, then takes a task,
+     * writes its id in {@code running}, runs it, puts its outcome, until told to stop; once its {@code maxTasks}
+     * are done (0: no limit), it waits to be told, which the pool does once it has read its last outcome (a shared
+     * object in it lives as long as its maker). {@code settings}: the slot (bits 63..33), whether there is an
+     * initializer (bit 32), {@code maxTasks} (bits 31..0).
+     */
+    private static void serve(ProcessQueue<byte[]> tasks, ProcessQueue<byte[]> results, Long settings,
+                              LongArray running) throws Exception {
         int slot = (int) (settings >>> 33);
         boolean initialize = (settings & 1L << 32) != 0;
         int maxTasks = (int) (long) settings;
@@ -533,6 +554,7 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
                 EventCount.prepare();
             }
         }
+        tasks.takeEncoded(Long.MAX_VALUE); // retiring: the pool's STOP, once it has read the last outcome
     }
 
     /** Whether {@code t}, or one of its first causes, is an {@link OutOfMemoryError}. */
@@ -564,7 +586,7 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
             LongArray workerRunning = (LongArray) ChildMain.attach(running.handle().toString());
             Thread worker = Thread.ofPlatform().daemon().name("rehearsed worker").start(() -> {
                 try (workerTasks; workerResults; workerRunning) {
-                    work(workerTasks, workerResults, 0L, workerRunning);
+                    serve(workerTasks, workerResults, 0L, workerRunning);
                 } catch (Exception e) {
                     throw new IllegalStateException("the rehearsed worker failed", e);
                 }
@@ -1289,11 +1311,19 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
         dispatch();
     }
 
+    /** {@link #dispatch(boolean)}, stopping idle workers that are done. */
+    private void dispatch() {
+        dispatch(true);
+    }
+
     /**
      * Gives pending tasks to idle workers, then one more to each busy worker that is ready, to start when it has
-     * put its current result; the caller holds the monitor.
+     * put its current result; with {@code stop}, tells the idle workers that are done (the pool shut down with
+     * nothing pending, or a worker that ran its maximum of tasks) to stop, which they do at once: not while a
+     * result of theirs is still to be read (a shared object in it ends with its maker). The caller holds the
+     * monitor.
      */
-    private void dispatch() {
+    private void dispatch(boolean stop) {
         if (terminated) {
             return; // the workers are closed
         }
@@ -1311,12 +1341,16 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
             }
             // The queue holds this task and, until the worker says it is ready, its initializer: a put never
             // waits, so the monitor is never held while blocked (a stopped worker would hold up the whole pool).
-            long room = w.tasks.capacityBytes() - (w.ready || initializer == null ? 0 : initializer.length + 4L);
-            if (task.message.length + 4L > room) {
+            if (task.message.length + 4L > w.tasks.capacityBytes()) {
                 task.fail(new IllegalArgumentException("the task is " + task.message.length + " bytes with its "
-                        + "items, more than a worker's queue holds (" + (room - 4) + " beside the initializer): "
-                        + "use smaller chunks, or pass large data in shared memory"));
+                        + "items, more than a worker's queue holds (" + (w.tasks.capacityBytes() - 4) + "): use "
+                        + "smaller chunks, or pass large data in shared memory"));
                 i--;
+                continue;
+            }
+            if (!w.ready && initializer != null && task.message.length + initializer.length + 8L
+                    > w.tasks.capacityBytes()) {
+                pending.addFirst(task); // it fits once the worker has taken its initializer: for a ready worker
                 continue;
             }
             w.current = task;
@@ -1340,12 +1374,11 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
             w.next = task;
             hand(w, i, task);
         }
-        if (shutdown && pending.isEmpty()) {
-            for (Worker w : workers) {
-                if (w.current == null && !w.stopSent && w.process.isAlive()) {
-                    w.stopSent = true;
-                    send(w, message(8).writeLong(STOP).toByteArray());
-                }
+        for (Worker w : workers) {
+            if (stop && w.current == null && !w.stopSent && (shutdown && pending.isEmpty() || retiring(w))
+                    && w.process.isAlive()) {
+                w.stopSent = true;
+                send(w, message(8).writeLong(STOP).toByteArray());
             }
         }
     }
@@ -1434,6 +1467,7 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
     private synchronized void cancelled(PoolTask<?> task, boolean interrupt) {
         pending.remove(task);
         if (interrupt && task.slot >= 0 && workers[task.slot].current == task && !runsOther(task.slot)) {
+            workers[task.slot].killed = true;
             workers[task.slot].process.kill(); // the collector sees the death and replaces the worker
         }
     }
@@ -1613,6 +1647,7 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
         Worker w = workers[slot];
         if (id == READY) {
             w.ready = true;
+            w.deathsBeforeReady = 0;
             if (w.current != null) {
                 w.deadline = deadline(w.current); // handed over while the worker started: its time runs now
             }
@@ -1628,7 +1663,7 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
             w.current = w.next; // already started by the worker, if any: its time runs from now
             w.next = null;
             w.deadline = w.current == null ? 0 : deadline(w.current);
-            dispatch(); // the worker's next task first: it runs while this JVM reads the result
+            dispatch(false); // the worker's next task first: it runs while this JVM reads the result
         }
         Object outcome;
         try {
@@ -1638,7 +1673,7 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
             ok = false;
         }
         if (task == null) {
-            breakPool(w.process.pid(), (Throwable) outcome);
+            breakPool("the pool's initializer failed in worker pid " + w.process.pid(), (Throwable) outcome);
         } else if (ok) {
             task.succeed(outcome);
         } else {
@@ -1646,13 +1681,15 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
         }
     }
 
-    /** The initializer threw in a worker: every task not yet done fails, and the pool shuts down. */
-    private void breakPool(long pid, Throwable cause) {
+    /**
+     * The initializer threw in a worker, or workers cannot start ({@code why}): every task not yet done fails, and
+     * the pool shuts down.
+     */
+    private void breakPool(String why, Throwable cause) {
         if (broken != null) {
             return;
         }
-        broken = new IllegalStateException("the pool's initializer failed in worker pid " + pid + ": " + cause,
-                cause);
+        broken = new IllegalStateException(why + ": " + cause, cause);
         shutdown = true;
         for (PoolTask<?> task : pending) {
             task.fail(broken);
@@ -1695,14 +1732,23 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
                 task.slot = -1;
                 pending.addFirst(task);
             } else if (task != null) {
-                Integer code = w.process.exitCode();
-                task.fail(new WorkerDiedException(w.process.pid(), code == null ? 0 : code));
+                task.fail(died(w));
+            }
+            if (!w.ready && !w.killed && !stoppedNow && ++w.deathsBeforeReady >= DEATHS_BEFORE_READY_TO_BREAK) {
+                breakPool("the pool's workers cannot start: " + w.deathsBeforeReady + " in a row in slot " + i
+                        + " ended before they were ready", died(w));
             }
             if (broken == null && (!shutdown || !pending.isEmpty())) {
                 w.process.close();
                 startWorker(i, true);
             }
         }
+    }
+
+    /** The exception of a task whose worker {@code w} died running it. */
+    private static WorkerDiedException died(Worker w) {
+        Integer code = w.process.exitCode();
+        return new WorkerDiedException(w.process.pid(), code == null ? 0 : code);
     }
 
     /** How many messages a dead worker's queue still holds: tasks it never took. */
@@ -1725,6 +1771,7 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
                 w.deadline = 0;
                 task.fail(new TimeoutException("the task ran longer than " + Duration.ofNanos(task.timeoutNanos)
                         + " in worker pid " + w.process.pid() + ", which was killed and is replaced"));
+                w.killed = true;
                 w.process.kill();
             }
         }

@@ -593,6 +593,21 @@ class ProcessPoolTest {
         assertTrue(refused.getMessage().contains("initializer failed"), refused.getMessage());
     }
 
+    static void exitToInitialize(Integer code) {
+        System.exit(code);
+    }
+
+    /** An initializer that ends its JVM: idle, the pool starts three workers, then breaks (not one every 300 ms). */
+    @Test
+    void workersThatCannotStartBreakThePoolRatherThanStartForEver() throws Exception {
+        ProcessPool pool = ProcessPool.builder().workers(1).initializer(ProcessPoolTest::exitToInitialize, 7).build();
+        assertTrue(pool.awaitTermination(120, TimeUnit.SECONDS), "the pool gives up on its own");
+        RejectedExecutionException refused = assertThrows(RejectedExecutionException.class,
+                () -> pool.submit(() -> 2));
+        assertTrue(refused.getMessage().contains("workers cannot start: 3 in a row in slot 0")
+                && refused.getMessage().contains("exit code 7"), refused.getMessage());
+    }
+
     @Test
     void aWorkerEndsAfterItsMaximumOfTasksAndAFreshOneTakesOver() throws Exception {
         try (ProcessPool pool = ProcessPool.builder().workers(1).maxTasksPerWorker(2).build()) {
@@ -604,6 +619,77 @@ class ProcessPoolTest {
             assertTrue(tasksPerPid.values().stream().allMatch(n -> n <= 2), tasksPerPid.toString());
         }
         assertThrows(IllegalArgumentException.class, () -> ProcessPool.builder().maxTasksPerWorker(-1));
+    }
+
+    /** A task that leaves a thread running, which is not a daemon: it would keep a plain JVM alive. */
+    static int leaveAThreadRunning() {
+        Thread.ofPlatform().daemon(false).start(() -> {
+            while (true) {
+                java.util.concurrent.locks.LockSupport.park();
+            }
+        });
+        return 1;
+    }
+
+    @Test
+    void threadsATaskLeftRunningHoldUpNeitherTheEndNorAReplacement() throws Exception {
+        try (ProcessPool pool = ProcessPool.builder().workers(1).maxTasksPerWorker(1).build()) {
+            assertEquals(1, pool.submit(ProcessPoolTest::leaveAThreadRunning).get(60, TimeUnit.SECONDS));
+            assertEquals(1, pool.submit(ProcessPoolTest::leaveAThreadRunning).get(60, TimeUnit.SECONDS),
+                    "the retired worker ended and another took its place");
+            pool.shutdown();
+            assertTrue(pool.awaitTermination(60, TimeUnit.SECONDS), "the pool ends");
+        }
+    }
+
+    /** A shared array made in the worker, holding {@code value}: its outcome travels as its handle. */
+    static LongArray madeInTheWorker(long value) {
+        LongArray made = SharedCTypes.rawArray(CType.c_long, 1);
+        made.set(0, value);
+        return made;
+    }
+
+    /**
+     * A worker that has run its last task ends only once the pool has read its outcome: a shared object made there
+     * lives as long as its maker, so it must be attached first. So for a pool closed right after the submission.
+     */
+    @Test
+    void aSharedObjectAWorkerReturnsOutlivesTheWorkersEnd() throws Exception {
+        try (ProcessPool pool = ProcessPool.builder().workers(1).maxTasksPerWorker(1).build()) {
+            for (long i = 0; i < 8; i++) {
+                long value = i;
+                try (LongArray back = pool.submit(() -> madeInTheWorker(value)).get(60, TimeUnit.SECONDS)) {
+                    assertEquals(i, back.get(0));
+                }
+            }
+        }
+        for (long i = 0; i < 4; i++) {
+            long value = i;
+            Future<LongArray> made;
+            try (ProcessPool pool = ProcessPool.create(1)) {
+                made = pool.submit(() -> madeInTheWorker(value));
+            }
+            try (LongArray back = made.get(60, TimeUnit.SECONDS)) {
+                assertEquals(i, back.get(0));
+            }
+        }
+    }
+
+    /** A task that fits a worker's queue but not beside a large initializer waits for the worker to be ready. */
+    @Test
+    void aLargeTaskWaitsForAStartingWorkerToTakeItsLargeInitializer() throws Exception {
+        byte[] large = new byte[1_500_000];
+        try (ProcessPool pool = ProcessPool.builder().workers(1).initializer(ProcessPoolTest::keepLength, large)
+                .build()) {
+            byte[] larger = new byte[3_000_000];
+            assertEquals(3_000_000, pool.submit(() -> larger.length).get(60, TimeUnit.SECONDS));
+        }
+    }
+
+    static void keepLength(byte[] bytes) {
+        if (bytes.length == 0) {
+            throw new IllegalArgumentException("empty");
+        }
     }
 
     @Test
