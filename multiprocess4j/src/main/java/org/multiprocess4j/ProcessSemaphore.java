@@ -160,7 +160,10 @@ public final class ProcessSemaphore extends SharedSync {
         return (int) core.deadHoldersPermits(false);
     }
 
-    /** Returns the permits of processes that no longer run to the semaphore; how many there were. */
+    /**
+     * Returns the permits of processes that no longer run to the semaphore; how many there were. The free permits
+     * stay within what a release allows: a bounded semaphore's initial permits, or {@code Integer.MAX_VALUE}.
+     */
     public int reclaimPermitsOfDeadProcesses() {
         return (int) core.deadHoldersPermits(true);
     }

@@ -154,6 +154,23 @@ class SyncPrimitivesTest {
         }
     }
 
+    /** A reclaim on a full unbounded semaphore keeps it within what a release allows: it stays usable. */
+    @Test
+    void aReclaimNeverPushesASemaphorePastIntegerMaxValue() throws Exception {
+        try (ProcessSemaphore slots = ProcessSemaphore.create(Integer.MAX_VALUE)) {
+            IntValue took = SharedCTypes.rawValue(CType.c_int, 0);
+            ChildProcess holder = new ChildProcess(SyncPrimitivesTest::takeAndHang, slots, took).daemon(true);
+            holder.start();
+            awaitValue(took, 1, holder);
+            holder.kill();
+            holder.join();
+            slots.release(); // as a signal's release would: full again
+            assertEquals(1, slots.reclaimPermitsOfDeadProcesses(), "the dead holder's permit is counted");
+            assertEquals(Integer.MAX_VALUE, slots.availablePermits(), "but not past the most a release allows");
+            assertTrue(slots.tryAcquire());
+        }
+    }
+
     /** Takes and gives back a permit for ever, counting its turns. */
     static void churnPermits(ProcessSemaphore slots, LongArray turns, Integer slot) throws InterruptedException {
         while (true) {

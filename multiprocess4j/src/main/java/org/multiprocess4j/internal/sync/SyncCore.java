@@ -369,7 +369,7 @@ public final class SyncCore {
             if (reclaim && dead > 0) {
                 long bound = get(SyncLayout.BOUND);
                 long value = get(SyncLayout.VALUE) + dead;
-                set(SyncLayout.VALUE, bound >= 0 ? Math.min(value, bound) : value);
+                set(SyncLayout.VALUE, Math.min(value, bound >= 0 ? bound : Integer.MAX_VALUE)); // as a release
                 condition.signalAll(lock);
             }
         } finally {
