@@ -150,6 +150,49 @@ class ProcessQueueTest {
         }
     }
 
+    /**
+     * A view closed while the helper that slept for its waiters still sleeps (its last waiter timed out): woken by
+     * a signal meant for another view's waiter, the helper hands the wake-up on and ends, rather than die reading
+     * the closed view and keep the wake-up from the other waiter.
+     */
+    @Test
+    void aClosedViewsSleepingHelperHandsASignalOn() throws Exception {
+        List<Throwable> uncaught = java.util.Collections.synchronizedList(new ArrayList<>());
+        Thread.UncaughtExceptionHandler before = Thread.getDefaultUncaughtExceptionHandler();
+        Thread.setDefaultUncaughtExceptionHandler((t, e) -> uncaught.add(e));
+        try (ProcessQueue<Integer> q = ProcessQueue.create(4096)) {
+            ProcessQueue<Integer> other = ProcessQueue.attach(q.handle());
+            Thread early = Thread.ofVirtual().start(() -> { // a virtual thread waits on the condition at once
+                try {
+                    assertNull(other.poll(30, TimeUnit.MILLISECONDS));
+                } catch (InterruptedException e) {
+                    throw new AssertionError(e);
+                }
+            });
+            early.join();
+            other.close(); // nobody waits: allowed, while its helper sleeps on the word for up to a second
+            Integer[] got = new Integer[1];
+            Thread taker = Thread.ofVirtual().start(() -> {
+                try {
+                    got[0] = q.take();
+                } catch (InterruptedException e) {
+                    throw new AssertionError(e);
+                }
+            });
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (taker.getState() != Thread.State.WAITING && taker.getState() != Thread.State.TIMED_WAITING) {
+                assertTrue(System.nanoTime() < deadline, "the taker never waited");
+                Thread.onSpinWait();
+            }
+            q.put(7);
+            taker.join();
+            assertEquals(7, got[0]);
+            assertEquals(List.of(), uncaught, "no helper died");
+        } finally {
+            Thread.setDefaultUncaughtExceptionHandler(before);
+        }
+    }
+
     @Test
     void aUseAfterCloseSaysWhichQueueWasClosed() {
         ProcessQueue<String> q = ProcessQueue.create(4096);

@@ -239,19 +239,28 @@ public final class ConditionCore {
         try {
             serve(); // returns only after it cleared 'dispatching' with the queue empty, under queueLock
             served = true;
+        } catch (IllegalStateException e) {
+            if (segment.scope().isAlive()) {
+                throw e;
+            } // else this view was closed as the helper looked: nobody in this JVM waits on it (see serve)
         } finally {
             if (!served) {
                 // An exception: let every waiter go (a spurious wake-up, as allowed) rather than leave them with
                 // nobody sleeping for them; one that waits again starts another dispatcher.
-                queueLock.lock();
-                try {
-                    dispatching = false;
-                } finally {
-                    queueLock.unlock();
-                }
-                releaseOldest(Integer.MAX_VALUE, node -> true);
+                stopDispatching();
             }
         }
+    }
+
+    /** Ends this dispatcher, letting every waiter of this JVM go (a spurious wake-up, as allowed). */
+    private void stopDispatching() {
+        queueLock.lock();
+        try {
+            dispatching = false;
+        } finally {
+            queueLock.unlock();
+        }
+        releaseOldest(Integer.MAX_VALUE, node -> true);
     }
 
     private void serve() {
@@ -292,6 +301,15 @@ public final class ConditionCore {
                 continue;
             }
             int result = Waiting.sleep(sequenceAddress, word, Waiting.SAFETY_NANOS);
+            if (!segment.scope().isAlive()) {
+                // This view was closed while its helper slept (its last waiter had timed out): the wake-up, if any,
+                // was meant for another view's waiter, in this process or another, so hand it on and end.
+                if (result == Platform.WOKEN) {
+                    Waiting.wake(sequenceAddress, 1);
+                }
+                stopDispatching();
+                return;
+            }
             if (result == Platform.WOKEN) {
                 current = (int) INT.getVolatile(segment, SEQUENCE) & ~SLEEPERS;
                 int broadcasts = (int) INT.getVolatile(segment, BROADCASTS); // after the sequence: see above
