@@ -20,19 +20,19 @@ import java.util.concurrent.TimeoutException;
  * {@link #await(Duration)}, and let the party whose {@code await} returns 0 (the last to arrive) run the action,
  * after the others are released rather than before.
  *
- * <p>Deaths are never a silent hang: a party that dies while it waits breaks the barrier for the others (within
- * about 20 ms for those waiting with it; with none, the next party to arrive, {@link #isBroken()} or
- * {@link #getNumberWaiting()} finds it so, though the last arrival passes a party that had waited less than 20 ms,
- * as if it had died just after the round), as {@code CyclicBarrier} breaks when a waiting thread is interrupted, and so does a party that dies
- * inside the barrier's own bookkeeping. A timeout or an interrupt of one party breaks it too, as in
- * {@code CyclicBarrier}: an interrupt that comes before the party arrives included (an interrupted thread that
- * would be the last to arrive breaks the round rather than completing it). A party that times out or is
- * interrupted while a stopped or starved process holds the barrier's bookkeeping lock gets its exception on time
- * (after the timeout, and a 50 ms grace for the lock), and the round breaks as soon as the lock is free. A broken
- * barrier stays broken until {@link #reset()}. (A party that dies before it arrives cannot be told from a slow one: give
- * {@code await} a timeout where that matters.) The barrier watches the processes of its first 64 waiting parties;
- * a barrier of more parties works as well, but the death of a waiting party beyond those is seen only through a
- * timeout.
+ * <p>Deaths are never a silent hang: a party that dies while it waits breaks the barrier for the others (for those
+ * waiting with it, within about 20 ms early in their wait and within 320 ms later on, as a long wait looks less often;
+ * with none, the next party to arrive, {@link #isBroken()} or {@link #getNumberWaiting()} finds it so, though the last
+ * arrival passes a party that had waited less than 20 ms, as if it had died just after the round), as
+ * {@code CyclicBarrier} breaks when a waiting thread is interrupted, and so does a party that dies inside the barrier's
+ * own bookkeeping. A timeout or an interrupt of one party breaks it too, as in {@code CyclicBarrier}: an interrupt that
+ * comes before the party arrives included (an interrupted thread that would be the last to arrive breaks the round
+ * rather than completing it). A party that times out or is interrupted while a stopped or starved process holds the
+ * barrier's bookkeeping lock gets its exception on time (after the timeout, and a 50 ms grace for the lock), and the
+ * round breaks as soon as the lock is free. A broken barrier stays broken until {@link #reset()}. (A party that dies
+ * before it arrives cannot be told from a slow one: give {@code await} a timeout where that matters.) The barrier
+ * watches the processes of its first 64 waiting parties; a barrier of more parties works as well, but the death of a
+ * waiting party beyond those is seen only through a timeout.
  */
 public final class ProcessBarrier extends SharedSync {
 

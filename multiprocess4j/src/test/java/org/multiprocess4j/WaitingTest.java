@@ -126,6 +126,60 @@ class WaitingTest {
         assertEquals(1000, acquired.get());
     }
 
+    /** Runs {@code wait} on a new platform thread, counting it in {@code done} once it returns. */
+    private static Thread waiting(InterruptibleWait wait, AtomicInteger done) {
+        return Thread.ofPlatform().daemon().start(() -> {
+            try {
+                wait.run();
+                done.incrementAndGet();
+            } catch (InterruptedException e) {
+                throw new AssertionError(e);
+            }
+        });
+    }
+
+    private interface InterruptibleWait {
+        void run() throws InterruptedException;
+    }
+
+    /**
+     * Platform threads waiting long on an event, a semaphore or a queue: after a first sleep on the object's own
+     * word (in the kernel, so RUNNABLE), they wait on its condition, looking again a few times a second at most.
+     */
+    @Test
+    void platformThreadsWaitingLongOnAnEventASemaphoreOrAQueueUseNoCpu() throws Exception {
+        try (ProcessEvent event = ProcessEvent.create(); ProcessSemaphore semaphore = ProcessSemaphore.create(0);
+             ProcessQueue<Integer> queue = ProcessQueue.create(4096)) {
+            AtomicInteger done = new AtomicInteger();
+            List<Thread> waiters = new ArrayList<>();
+            for (int i = 0; i < 30; i++) {
+                waiters.add(waiting(event::await, done));
+                waiters.add(waiting(semaphore::acquire, done));
+                waiters.add(waiting(queue::take, done));
+            }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (waiters.stream().anyMatch(t -> t.getState() == Thread.State.RUNNABLE
+                    || t.getState() == Thread.State.NEW)) {
+                assertTrue(System.nanoTime() < deadline, "the waiters never left their first sleep for the "
+                        + "condition");
+                Thread.sleep(10);
+            }
+            double cpu = idleCpu(Duration.ofSeconds(2));
+            System.out.printf("90 platform threads waiting on an event, a semaphore and a queue: %.1f%% of a core%n",
+                    cpu * 100);
+            assertTrue(cpu < 0.05, "idle waiters used " + cpu * 100 + "% of a core");
+            event.set();
+            semaphore.release(30);
+            for (int i = 0; i < 30; i++) {
+                queue.put(i);
+            }
+            for (Thread t : waiters) {
+                assertTrue(t.join(Duration.ofSeconds(60)), "a waiter never woke");
+            }
+            assertEquals(90, done.get());
+        }
+    }
+
     /** Waits until {@code count} threads have counted themselves in {@code inside} and let go of {@code lock}. */
     private static void awaitAllInside(SharedLock lock, AtomicInteger inside, int count) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);

@@ -25,11 +25,13 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 public final class SyncCore {
     /* Implementation overview: every state field is read and written under the lock, with plain accesses except
      * where a method reads without the lock (volatile then); the lock's release publishes the writes. Waiters
-     * wait on the condition in slices of at most SLICE_NANOS, so that a barrier looks at its parties' liveness
-     * even when no one signals. */
+     * wait on the condition in slices, so that a barrier looks at its parties' liveness even when no one signals,
+     * and a change whose maker died before it signalled is seen: SLICE_NANOS first, each slice nobody ended
+     * doubling the next up to MAX_SLICE_NANOS, so that a long wait costs a few wake-ups a second. */
     private static final VarHandle LONG = JAVA_LONG.varHandle();
     private static final VarHandle INT = JAVA_INT.varHandle();
     private static final long SLICE_NANOS = 20_000_000;
+    private static final long MAX_SLICE_NANOS = 320_000_000;
     /**
      * The threads of this JVM that wait on each block, through any view of it: a close through one view must see
      * the waiters of another, whose memory it would free under them.
@@ -97,6 +99,23 @@ public final class SyncCore {
 
     // ---- the lock around every operation ----------------------------------------------------------------------
 
+    /** The slice after {@code slice}: twice as long, up to {@link #MAX_SLICE_NANOS}. */
+    private static long nextSlice(long slice) {
+        return Math.min(2 * slice, MAX_SLICE_NANOS);
+    }
+
+    /**
+     * Waits on the condition (the lock held) at most {@code nanos}, then repairs the state as a new holder does when
+     * the wait took the lock over from a dead holder.
+     */
+    private void awaitSlice(long nanos, boolean interruptible) throws InterruptedException {
+        condition.await(lock, nanos, interruptible);
+        if (lock.previousOwnerDied()) {
+            repairAfterDeath();
+        }
+        checkState();
+    }
+
     /** Takes the block's lock before {@code deadline}; false when it passes first. */
     private boolean lock(long deadline, boolean interruptible) throws InterruptedException {
         if (!lock.acquireBriefly(Deadlines.left(deadline), interruptible)) {
@@ -104,11 +123,7 @@ public final class SyncCore {
         }
         try {
             if (lock.previousOwnerDied()) {
-                if (kind() == SyncLayout.KIND_BARRIER) {
-                    breakBarrier(); // a party died inside an update: the count may be torn
-                } else if (kind() == SyncLayout.KIND_SEMAPHORE && get(SyncLayout.BOUND) >= 0) {
-                    repairBoundedSemaphore();
-                }
+                repairAfterDeath();
             }
             checkState();
         } catch (RuntimeException | Error e) {
@@ -116,6 +131,15 @@ public final class SyncCore {
             throw e;
         }
         return true;
+    }
+
+    /** Repairs, holding the lock taken over from a dead holder, what an update it died inside may have left. */
+    private void repairAfterDeath() {
+        if (kind() == SyncLayout.KIND_BARRIER) {
+            breakBarrier(); // a party died inside an update: the count may be torn
+        } else if (kind() == SyncLayout.KIND_SEMAPHORE && get(SyncLayout.BOUND) >= 0) {
+            repairBoundedSemaphore();
+        }
     }
 
     /**
@@ -189,12 +213,12 @@ public final class SyncCore {
         }
         enterWait();
         try {
-            while (get(SyncLayout.VALUE) == 0) {
+            for (long slice = SLICE_NANOS; get(SyncLayout.VALUE) == 0; slice = nextSlice(slice)) {
                 long left = Deadlines.left(deadline);
                 if (left <= 0) {
                     return false;
                 }
-                condition.await(lock, Math.min(left, SLICE_NANOS), interruptible);
+                awaitSlice(Math.min(left, slice), interruptible);
             }
             return true;
         } finally {
@@ -409,34 +433,46 @@ public final class SyncCore {
 
     /** How long a platform thread sleeps on an event's word before it looks at its interrupt status. */
     private static final long FLAG_SLICE_NANOS = 2_000_000;
+    /**
+     * How long a platform thread waits on an event's word before it waits on the condition instead, as a virtual
+     * thread does at once: long enough for a set to come in a busy exchange, short enough that a long wait costs a
+     * few wake-ups a second rather than one every {@link #FLAG_SLICE_NANOS}.
+     */
+    private static final long FLAG_DIRECT_NANOS = 20_000_000;
+    /** What {@link #awaitFlagDirectly} returns when its time on the word ended before the wait's. */
+    private static final int ON_THE_CONDITION = -1;
     private static final int FLAG_SPINS = 20; // few: on few cores a spinning waiter keeps its peer off the CPU
 
     /**
-     * A platform thread's wait for an event: on the flag's own futex word, woken by the setter directly (no
-     * dispatcher in between), as two C processes wake each other. It ends when the flag is set or the count of
-     * sets has moved past {@code sets}, read as the wait began (a set that a clear followed before this thread
-     * looked, or ran between its look and its sleep: then at the end of that slice).
+     * A platform thread's first wait for an event, at most {@link #FLAG_DIRECT_NANOS}: on the flag's own futex word,
+     * woken by the setter directly (no dispatcher in between), as two C processes wake each other. It ends when the
+     * flag is set (1) or the count of sets has moved past {@code sets}, read as the wait began (a set that a clear
+     * followed before this thread looked, or ran between its look and its sleep: then at the end of that slice; the
+     * flag then), at {@code deadline} (0), or with {@link #ON_THE_CONDITION} once its time on the word is over.
      */
-    private boolean awaitFlagDirectly(long sets, long timeoutNanos, boolean interruptible)
-            throws InterruptedException {
+    private int awaitFlagDirectly(long sets, long deadline, boolean interruptible) throws InterruptedException {
         long address = segment.address() + SyncLayout.FLAG;
         for (int i = 0; i < FLAG_SPINS; i++) {
             if ((int) INT.getAcquire(segment, SyncLayout.FLAG) != 0) { // pairs with setFlag's release
-                return true;
+                return 1;
             }
             Thread.onSpinWait();
         }
-        long deadline = Deadlines.after(timeoutNanos);
+        long directEnd = Deadlines.after(FLAG_DIRECT_NANOS);
         boolean interrupted = false;
         enterWait();
         try {
             while ((int) INT.getAcquire(segment, SyncLayout.FLAG) == 0) {
                 if (read(SyncLayout.GENERATION) != sets) {
-                    return (int) INT.getAcquire(segment, SyncLayout.FLAG) != 0;
+                    return (int) INT.getAcquire(segment, SyncLayout.FLAG) != 0 ? 1 : 0;
                 }
                 long left = Deadlines.left(deadline);
                 if (left <= 0) {
-                    return false;
+                    return 0;
+                }
+                long direct = Deadlines.left(directEnd);
+                if (direct <= 0) {
+                    return ON_THE_CONDITION;
                 }
                 if (Thread.interrupted()) {
                     if (interruptible) {
@@ -444,9 +480,9 @@ public final class SyncCore {
                     }
                     interrupted = true;
                 }
-                Waiting.sleepHere(address, 0, Math.min(left, FLAG_SLICE_NANOS));
+                Waiting.sleepHere(address, 0, Math.min(Math.min(left, direct), FLAG_SLICE_NANOS));
             }
-            return true;
+            return 1;
         } finally {
             leaveWait();
             if (interrupted) {
@@ -465,10 +501,13 @@ public final class SyncCore {
         if (read(SyncLayout.VALUE) != 0) {
             return true;
         }
-        if (!Thread.currentThread().isVirtual()) {
-            return awaitFlagDirectly(sets, timeoutNanos, interruptible);
-        }
         long deadline = Deadlines.after(timeoutNanos);
+        if (!Thread.currentThread().isVirtual()) {
+            int direct = awaitFlagDirectly(sets, deadline, interruptible);
+            if (direct != ON_THE_CONDITION) {
+                return direct == 1;
+            }
+        }
         if (!lock(deadline, interruptible)) {
             return read(SyncLayout.VALUE) != 0;
         }
@@ -478,12 +517,13 @@ public final class SyncCore {
             }
             enterWait();
             try {
-                while (get(SyncLayout.VALUE) == 0 && get(SyncLayout.GENERATION) == sets) {
+                for (long slice = SLICE_NANOS; get(SyncLayout.VALUE) == 0 && get(SyncLayout.GENERATION) == sets;
+                     slice = nextSlice(slice)) {
                     long left = Deadlines.left(deadline);
                     if (left <= 0) {
                         return false;
                     }
-                    condition.await(lock, Math.min(left, SLICE_NANOS), interruptible);
+                    awaitSlice(Math.min(left, slice), interruptible);
                 }
                 return get(SyncLayout.VALUE) != 0;
             } finally {
@@ -569,10 +609,10 @@ public final class SyncCore {
     /** A party's wait, holding the lock, for the end of round {@code generation}, which it arrived in. */
     private long awaitRound(long generation, long parties, long arrived, long deadline) throws InterruptedException,
             BrokenBarrierException, TimeoutException {
-        while (true) {
+        for (long slice = SLICE_NANOS; ; slice = nextSlice(slice)) {
             long left = Deadlines.left(deadline);
             try {
-                condition.await(lock, Math.min(Math.max(left, 0), SLICE_NANOS), true);
+                awaitSlice(Math.min(Math.max(left, 0), slice), true);
             } catch (InterruptedException e) {
                 if (get(SyncLayout.GENERATION) == generation && !brokenNow()) {
                     breakBarrier();
