@@ -68,32 +68,32 @@ import java.util.stream.Stream;
  * }
  * }
  *
- * <p>Worker death is survived: a worker killed (SIGKILL, {@code System.exit}, out of memory: a task that throws {@link
- * OutOfMemoryError} ends its worker with {@link #OUT_OF_MEMORY_EXIT_STATUS}) fails only the task it was running, with a
- * {@link WorkerDiedException} naming the worker's pid and how it ended, and the pool starts a replacement and goes on
- * (CPython's {@code Pool} hangs for ever then, and {@code ProcessPoolExecutor} breaks the whole pool). {@code
- * cancel(true)} of a running task ends its worker, which is replaced; so does a task that runs past its timeout, which
- * fails with a {@link TimeoutException}. A task's exception reaches its {@code Future} with the stack trace from the
- * worker. An initializer that throws breaks the pool: its exception fails every task not yet done, and the pool shuts
- * down (where CPython's would start failing workers for ever). A worker's JVM ends when the pool stops it (a shutdown,
- * its maximum of tasks done), threads its tasks started included: they hold up neither the pool's end nor a worker's
- * replacement. Each worker runs one task at a time; a worker running a chunk of a {@code map} or {@code starmap} holds
- * one more chunk in its queue, which it starts as soon as it has put the result before (so it never waits for this JVM
- * between chunks), and which counts as started: cancelling it returns false (a worker that goes idle while nothing
- * waits here takes such a chunk back from the other's queue, if it is still there, and runs it). The rest wait in this
- * JVM. A task a killed worker had not yet taken from its queue is never failed once that worker had said it was ready:
- * it runs on another worker (unless {@code shutdownNow} killed it, which returns a queued chunk among the tasks never
- * started). A worker that dies before it is ready (its JVM killed as it starts, a JVM that cannot start, an initializer
- * that ends its JVM) fails the task handed to it, with the same exception, and when three in a row of the same slot do
- * (none killed by the pool), the pool breaks as for an initializer that throws: a pool whose workers cannot start says
- * so, rather than starting them for ever. Workers start with {@link ChildProcess.StartMethod#STANDBY}: a worker takes a
- * standby JVM that waits (one booted by {@link ChildProcess#prepareStandby}, or behind an earlier child), and a
- * replacement boots the next one behind it, so that the replacements after it start warm. The first workers boot none
- * behind them: a boot beside workers warming up would take a core from the pool's first tasks. A worker that starts
- * cold maps an ahead-of-time cache of the pool workers' own (made once per class path, in the background, by a child
- * that rehearses a worker's first tasks; see {@link ChildProcess}), and while a worker boots or owes its first two
- * answers, this JVM looks at the results every 200 microseconds rather than sleeping on them, so that the cold worker
- * has nobody to wake.
+ * <p>Worker death is survived: a worker killed (SIGKILL, {@code System.exit}, out of memory: a task that throws
+ * {@link OutOfMemoryError} ends its worker with {@link #OUT_OF_MEMORY_EXIT_STATUS}) fails only the task it was running,
+ * with a {@link WorkerDiedException} naming the worker's pid and how it ended, and the pool starts a replacement and
+ * goes on (CPython's {@code Pool} hangs for ever then, and {@code ProcessPoolExecutor} breaks the whole pool).
+ * {@code cancel(true)} of a running task ends its worker, which is replaced; so does a task that runs past its timeout,
+ * which fails with a {@link TimeoutException}. A task's exception reaches its {@code Future} with the stack trace from
+ * the worker. An initializer that throws breaks the pool: its exception fails every task not yet done, and the pool
+ * shuts down (where CPython's would start failing workers for ever). A worker's JVM ends when the pool stops it (a
+ * shutdown, its maximum of tasks done), threads its tasks started included: they hold up neither the pool's end nor a
+ * worker's replacement. Each worker runs one task at a time; a worker running a chunk of a {@code map} or
+ * {@code starmap} holds one more chunk in its queue, which it starts as soon as it has put the result before (so it
+ * never waits for this JVM between chunks), and which counts as started: cancelling it returns false (a worker that
+ * goes idle while nothing waits here takes such a chunk back from the other's queue, if it is still there, and runs
+ * it). The rest wait in this JVM. A task a killed worker had not yet taken from its queue is never failed once that
+ * worker had said it was ready: it runs on another worker (unless {@code shutdownNow} killed it, which returns a queued
+ * chunk among the tasks never started). A worker that dies before it is ready (its JVM killed as it starts, a JVM that
+ * cannot start, an initializer that ends its JVM) fails the task handed to it, with the same exception, and when three
+ * in a row of the same slot do (none killed by the pool), the pool breaks as for an initializer that throws: a pool
+ * whose workers cannot start says so, rather than starting them for ever. Workers start with
+ * {@link ChildProcess.StartMethod#STANDBY}: a worker takes a standby JVM that waits (one booted by
+ * {@link ChildProcess#prepareStandby}, or behind an earlier child), and a replacement boots the next one behind it, so
+ * that the replacements after it start warm. The first workers boot none behind them: a boot beside workers warming up
+ * would take a core from the pool's first tasks. A worker that starts cold maps an ahead-of-time cache of the pool
+ * workers' own (made once per class path, in the background, by a child that rehearses a worker's first tasks; see
+ * {@link ChildProcess}), and while a worker boots or owes its first two answers, this JVM looks at the results every
+ * 200 microseconds rather than sleeping on them, so that the cold worker has nobody to wake.
  *
  * <p>What travels: tasks and functions are serialized once per submission, and one that captures nothing (a
  * method reference such as {@code Example::sumOf}) only once per class, its worker keeping the deserialized
