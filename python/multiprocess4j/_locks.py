@@ -14,8 +14,9 @@ from . import _format as F
 WAITERS = 1 << 63
 LOCK_SIZE = 64
 CONDITION_SIZE = 16
-LIVENESS_PERIOD = 0.005  # how often a waiter looks whether the owner still runs
-SLEEP_SLICE = 0.010      # the longest single futex sleep: the word may change owner without a wake-up here
+LIVENESS_PERIOD = 0.005  # how often a waiter looks whether the owner still runs, at most
+SLEEP_SLICE = 0.010      # the first futex sleep: the word may change owner without a wake-up here (a death)
+MAX_SLEEP_SLICE = 0.320  # each sleep nobody ends doubles the next up to this: a long wait looks a few times a second
 
 
 def _self_word():
@@ -115,6 +116,7 @@ class ProcessLock:
         deadline = None if timeout is None else time.monotonic() + timeout
         last_look = 0.0
         woken = False
+        slice_ = SLEEP_SLICE
         while True:
             w = A.load8(self._word)
             if w == 0:
@@ -136,8 +138,9 @@ class ProcessLock:
             if not w & WAITERS:
                 A.cas8(self._word, w, w | WAITERS)  # announces a sleeper
                 continue
-            left = SLEEP_SLICE if deadline is None else min(SLEEP_SLICE, deadline - now)
+            left = slice_ if deadline is None else min(slice_, deadline - now)
             woken = A.futex_wait(self._futex, w >> 32, left)
+            slice_ = SLEEP_SLICE if woken else min(2 * slice_, MAX_SLEEP_SLICE)
 
     def acquire(self, block=True, timeout=None):
         """Takes the lock (a ProcessRLock's holder, once more); False when not blocking (or after timeout seconds)
@@ -346,6 +349,7 @@ class ProcessCondition:
         seen = A.load4(self._seq) & ~1
         deadline = None if timeout is None else time.monotonic() + timeout
         saved = self._lock._release_save()
+        slice_ = SLEEP_SLICE * 5
         try:
             while True:
                 v = A.load4(self._seq)
@@ -357,8 +361,9 @@ class ProcessCondition:
                 if not v & 1:
                     A.cas4(self._seq, v, v | 1)  # SLEEPERS: a signal must wake the word's sleepers
                     continue
-                left = SLEEP_SLICE * 5 if deadline is None else min(SLEEP_SLICE * 5, deadline - now)
+                left = slice_ if deadline is None else min(slice_, deadline - now)
                 A.futex_wait(self._seq, v, left)
+                slice_ = min(2 * slice_, MAX_SLEEP_SLICE)
         finally:
             self._lock._acquire_restore(saved)
 

@@ -4,6 +4,7 @@ import inspect
 import os
 import sys
 import threading
+import time
 
 import multiprocess4j as mp4j
 from multiprocess4j import _locks
@@ -104,3 +105,16 @@ def fork_while_holding(lock, result):
             os._exit(1 if lock.acquire(False) else 0)
         _, status = os.waitpid(pid, 0)
     result[0] = os.waitstatus_to_exitcode(status)
+
+
+
+def wait_idle(lock, result):
+    """Waits 3 s, from a thread, for a lock held elsewhere; writes the CPU time this process used meanwhile, in
+    microseconds, and whether the wait took the lock."""
+    took = []
+    waiter = threading.Thread(target=lambda: took.append(lock.acquire(timeout=3.0)))
+    started = time.process_time()
+    waiter.start()
+    waiter.join()
+    result[0] = int((time.process_time() - started) * 1e6)
+    result[1] = 1 if took[0] else 0

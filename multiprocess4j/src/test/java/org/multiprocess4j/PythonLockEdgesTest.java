@@ -10,6 +10,7 @@ import org.multiprocess4j.sharedctypes.SharedCTypes;
 import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The Python locks' ctypes paths (machines without their machine code) never compare against a held lock's word:
@@ -50,6 +51,22 @@ class PythonLockEdgesTest {
         LongArray result = whileHeld(ProcessLock.create(), "fork_while_a_thread_is_between");
         assertEquals(0, result.get(0), "the forked child's thread took the lock this JVM holds (ident reused: "
                 + result.get(1) + ")");
+    }
+
+    /** A Python thread waiting long on a lock held here looks again a few times a second, not a hundred. */
+    @Test
+    void aPythonThreadWaitingLongForALockUsesNoCpu() {
+        LongArray result = SharedCTypes.rawArray(CType.c_long, 2);
+        ProcessLock lock = ProcessLock.create();
+        lock.lock();
+        try {
+            Python.run(SCRIPT, "wait_idle", lock, result);
+        } finally {
+            lock.unlock();
+        }
+        System.out.printf("a Python thread waiting 3 s for a lock: %.1f ms of CPU%n", result.get(0) / 1e3);
+        assertEquals(0, result.get(1), "the wait took the lock this JVM holds");
+        assertTrue(result.get(0) < 25_000, "the wait used " + result.get(0) / 1e3 + " ms of CPU in 3 s");
     }
 
     /** A forked child is another process: it holds none of the locks its parent holds. */
