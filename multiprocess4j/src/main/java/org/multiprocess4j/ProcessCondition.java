@@ -215,6 +215,7 @@ public final class ProcessCondition implements Condition, SharedObject {
             throw new IllegalStateException("cannot close a ProcessCondition while " + waiters + " thread(s) of this "
                     + "process wait on it: signal them, or interrupt them, first");
         }
+        core.retire();
         block.close();
     }
 }

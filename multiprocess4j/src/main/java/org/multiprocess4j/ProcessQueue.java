@@ -468,6 +468,7 @@ public final class ProcessQueue<E> extends AbstractQueue<E> implements BlockingQ
             throw new IllegalStateException("cannot close a ProcessQueue while " + waiters + " thread(s) of this "
                     + "process wait on it");
         }
+        core.retire();
         block.close();
     }
 

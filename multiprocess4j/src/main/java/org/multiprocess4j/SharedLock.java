@@ -111,6 +111,9 @@ public abstract sealed class SharedLock implements RobustLock, SharedObject perm
     /** Acquires the lock unless the thread is interrupted while waiting. */
     @Override
     public final void lockInterruptibly() throws InterruptedException {
+        if (Thread.interrupted()) { // as Lock says: an interrupt before the call ends it, the lock free or not
+            throw new InterruptedException();
+        }
         if (!core.tryAcquire()) {
             core.acquire(Long.MAX_VALUE, true);
         }
@@ -125,9 +128,17 @@ public abstract sealed class SharedLock implements RobustLock, SharedObject perm
         return core.tryAcquireOrRecover();
     }
 
-    /** Acquires the lock, waiting at most {@code time}; false when it timed out. */
+    /**
+     * Acquires the lock, waiting at most {@code time}; false when it timed out.
+     *
+     * @throws InterruptedException when the thread is interrupted before the call (the lock free or not) or while
+     *                              it waits
+     */
     @Override
     public final boolean tryLock(long time, TimeUnit unit) throws InterruptedException {
+        if (Thread.interrupted()) {
+            throw new InterruptedException();
+        }
         return core.tryAcquire() || core.acquire(unit.toNanos(time), true);
     }
 
@@ -143,8 +154,9 @@ public abstract sealed class SharedLock implements RobustLock, SharedObject perm
      * @return true when acquired
      */
     public final boolean acquire(Duration timeout) {
+        long nanos = Timeouts.nanos(timeout);
         try {
-            return tryLock(Timeouts.nanos(timeout), TimeUnit.NANOSECONDS);
+            return core.tryAcquire() || core.acquire(nanos, true);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;
@@ -200,6 +212,10 @@ public abstract sealed class SharedLock implements RobustLock, SharedObject perm
      */
     @Override
     public final ProcessCondition newCondition() {
+        if (!block.isAlive()) {
+            throw new IllegalStateException("a " + getClass().getSimpleName() + " closed in this process has no new "
+                    + "condition: it cannot be used after close()");
+        }
         return ProcessCondition.create(this);
     }
 
@@ -213,12 +229,13 @@ public abstract sealed class SharedLock implements RobustLock, SharedObject perm
     /**
      * Ends this process's access to the lock; in the creating process its memory is freed.
      *
-     * @throws IllegalStateException when threads of this process wait for the lock: they would otherwise wait
-     *                               on memory that no longer exists
+     * @throws IllegalStateException when threads of this process wait for the lock, or on a condition bound to it
+     *                               (they take the lock again before they return): they would otherwise wait on
+     *                               memory that no longer exists
      */
     @Override
     public final void close() {
-        int waiters = core.localWaiters();
+        int waiters = core.localWaiters() + core.conditionWaiters();
         if (waiters > 0 && block.isAlive()) {
             throw new IllegalStateException("cannot close a " + getClass().getSimpleName() + " while " + waiters
                     + " thread(s) of this process wait for it: let them acquire it, or interrupt them, first");

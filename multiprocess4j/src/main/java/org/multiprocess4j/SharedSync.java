@@ -70,6 +70,7 @@ abstract sealed class SharedSync implements SharedObject permits ProcessSemaphor
             throw new IllegalStateException("cannot close a " + getClass().getSimpleName() + " while " + waiters
                     + " thread(s) of this process wait on it");
         }
+        core.retire();
         block.close();
     }
 }

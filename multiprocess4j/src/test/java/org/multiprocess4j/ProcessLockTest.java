@@ -150,6 +150,93 @@ class ProcessLockTest {
         }
     }
 
+    /** As Lock says: an interrupt before the call ends it with InterruptedException, the lock free or not. */
+    @Test
+    void anInterruptBeforeTheCallEndsTheInterruptibleAcquisitions() throws Exception {
+        for (SharedLock lock : List.of(ProcessLock.create(), ProcessRLock.create())) {
+            try (lock) {
+                Thread.currentThread().interrupt();
+                assertThrows(InterruptedException.class, lock::lockInterruptibly);
+                assertFalse(Thread.interrupted(), "the interrupt status is cleared");
+                Thread.currentThread().interrupt();
+                assertThrows(InterruptedException.class, () -> lock.tryLock(1, TimeUnit.SECONDS));
+                assertFalse(Thread.interrupted());
+                assertFalse(lock.isLocked(), "neither took the lock");
+                Thread.currentThread().interrupt();
+                assertTrue(lock.acquire(Duration.ofSeconds(1)), "Python's acquire(timeout) takes a free lock");
+                assertTrue(Thread.interrupted(), "and keeps the interrupt");
+                lock.unlock();
+            }
+        }
+    }
+
+    /** A thread in a condition's wait takes the lock again before it returns: the lock's close waits for it too. */
+    @Test
+    void aLockIsNotClosedUnderAConditionsWaiter() throws Exception {
+        ProcessLock lock = ProcessLock.create();
+        ProcessCondition condition = lock.newCondition();
+        boolean[] go = new boolean[1];
+        CountDownLatch waiting = new CountDownLatch(1);
+        Thread waiter = Thread.ofPlatform().start(() -> {
+            lock.lock();
+            try {
+                waiting.countDown();
+                while (!go[0]) {
+                    condition.awaitUninterruptibly();
+                }
+            } finally {
+                lock.unlock();
+            }
+        });
+        waiting.await();
+        lock.lock(); // the waiter is inside await now: it let go of the lock
+        lock.unlock();
+        IllegalStateException refused = assertThrows(IllegalStateException.class, lock::close);
+        assertTrue(refused.getMessage().contains("1 thread(s) of this process wait"), refused.getMessage());
+        lock.lock();
+        try {
+            go[0] = true;
+            condition.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        waiter.join();
+        condition.close();
+        lock.close();
+        IllegalStateException closed = assertThrows(IllegalStateException.class, lock::newCondition);
+        assertTrue(closed.getMessage().contains("cannot be used after close()"), closed.getMessage());
+    }
+
+    /**
+     * A condition closed after its last waiter timed out: the helper that slept for that waiter ends at once, so a
+     * program that makes and closes conditions keeps a thread or two, not one per condition closed in the last
+     * second.
+     */
+    @Test
+    void closedConditionsLeaveNoHelperAsleep() throws Exception {
+        for (int i = 0; i < 300; i++) {
+            try (ProcessLock lock = ProcessLock.create(); ProcessCondition condition = lock.newCondition()) {
+                lock.lock();
+                try {
+                    condition.awaitNanos(50_000);
+                } finally {
+                    lock.unlock();
+                }
+            }
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        long asleep;
+        while ((asleep = Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.getName().startsWith("multiprocess4j-futex-") && t.getState() == Thread.State.RUNNABLE)
+                .count()) > 8) {
+            assertTrue(System.nanoTime() < deadline, asleep + " helpers still asleep");
+            Thread.sleep(5);
+        }
+        long helpers = Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.getName().startsWith("multiprocess4j-futex-")).count();
+        assertTrue(helpers <= 16, helpers + " helper threads for 300 conditions made and closed in turn");
+    }
+
     @Test
     void tryLockTakesOverFromADeadHolderAndSaysSo() throws Exception {
         ProcessLock lock = ProcessLock.create();

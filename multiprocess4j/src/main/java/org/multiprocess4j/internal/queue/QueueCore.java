@@ -497,6 +497,12 @@ public final class QueueCore {
         }
     }
 
+    /** For a view about to be closed: see {@link ConditionCore#retire}. */
+    public void retire() {
+        notEmpty.retire();
+        notFull.retire();
+    }
+
     /** The threads of this process that wait on the queue. */
     public int localWaiters() {
         return lock.localWaiters() + notEmpty.localWaiters() + notFull.localWaiters() + directSleepers.get();

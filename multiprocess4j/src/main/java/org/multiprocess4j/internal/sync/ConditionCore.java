@@ -73,6 +73,8 @@ public final class ConditionCore {
     private int waiting;
     /** Whether the dispatcher runs; guarded by {@link #queueLock}. */
     private boolean dispatching;
+    /** Whether this view is being closed (see {@link #retire}): its dispatcher ends at its next wake-up. */
+    private volatile boolean retired;
 
     /** One waiting thread. */
     private static final class Node {
@@ -135,6 +137,7 @@ public final class ConditionCore {
         int broadcasts = (int) INT.getVolatile(segment, BROADCASTS); // pairs with signalAll's add
         Node node = new Node((int) INT.getVolatile(segment, SEQUENCE) & ~SLEEPERS, broadcasts); // and signal's
         enqueue(node);
+        lock.enterConditionWait(); // it will take the lock again: a close of the lock must wait for it
         int holds = lock.releaseAll();
         boolean interrupted = false;
         boolean cancelled = false;
@@ -167,6 +170,7 @@ public final class ConditionCore {
             }
         } finally {
             lock.reacquire(holds);
+            lock.leaveConditionWait();
         }
         if (interrupted) {
             if (interruptible && cancelled) {
@@ -196,6 +200,26 @@ public final class ConditionCore {
             throw e;
         } finally {
             queueLock.unlock();
+        }
+    }
+
+    /**
+     * For a view about to be closed, with no waiter left in this JVM: its dispatcher, still asleep for waiters
+     * that timed out, wakes now and ends, rather than keep its thread up to {@link Waiting#SAFETY_NANOS} longer.
+     * The wake-up goes to every sleeper on the word; the other views' and processes' find nothing changed and sleep
+     * again.
+     */
+    public void retire() {
+        boolean asleep;
+        queueLock.lock();
+        try {
+            retired = true;
+            asleep = dispatching;
+        } finally {
+            queueLock.unlock();
+        }
+        if (asleep) {
+            Waiting.wake(sequenceAddress, Integer.MAX_VALUE);
         }
     }
 
@@ -301,9 +325,10 @@ public final class ConditionCore {
                 continue;
             }
             int result = Waiting.sleep(sequenceAddress, word, Waiting.SAFETY_NANOS);
-            if (!segment.scope().isAlive()) {
-                // This view was closed while its helper slept (its last waiter had timed out): the wake-up, if any,
-                // was meant for another view's waiter, in this process or another, so hand it on and end.
+            if (retired || !segment.scope().isAlive()) {
+                // This view is closed, or being closed, while its helper slept (its last waiter had timed out): a
+                // wake-up other than the closer's was meant for another view's waiter, in this process or another,
+                // so hand it on (a spurious one at worst) and end.
                 if (result == Platform.WOKEN) {
                     Waiting.wake(sequenceAddress, 1);
                 }

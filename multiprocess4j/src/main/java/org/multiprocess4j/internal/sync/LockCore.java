@@ -14,6 +14,7 @@ import java.lang.ref.WeakReference;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
@@ -148,6 +149,8 @@ public final class LockCore {
         private volatile int wakeups;
         /** Whether a helper sleeps on the word now; guarded by this Local's monitor. */
         private boolean sleeping;
+        /** The threads of this JVM in a condition's wait, which will take the lock again before they return. */
+        private final AtomicInteger conditionWaiters = new AtomicInteger();
     }
 
     /**
@@ -246,6 +249,20 @@ public final class LockCore {
     /** Whether any thread of any process holds this lock. */
     public boolean isLocked() {
         return (long) LONG.getVolatile(segment, LockLayout.OWNER) != 0; // a snapshot, stale at once
+    }
+
+    /** Counts the calling thread, about to let go of the lock in a condition's wait, until it has it again. */
+    void enterConditionWait() {
+        local.conditionWaiters.incrementAndGet();
+    }
+
+    void leaveConditionWait() {
+        local.conditionWaiters.decrementAndGet();
+    }
+
+    /** How many threads of this JVM wait on a condition bound to this lock, in any view of it: a snapshot. */
+    public int conditionWaiters() {
+        return local.conditionWaiters.get();
     }
 
     /** How many threads of this JVM wait for this lock, in any view of it: a snapshot. */

@@ -732,6 +732,11 @@ public final class SyncCore {
         }
     }
 
+    /** For a view about to be closed: see {@link ConditionCore#retire}. */
+    public void retire() {
+        condition.retire();
+    }
+
     /** The threads of this process that wait on the block: a close with waiters is refused. */
     public int localWaiters() {
         return lock.localWaiters() + WAITING.getOrDefault(block, 0);
