@@ -203,8 +203,11 @@ class ProcessLockTest {
         waiter.join();
         condition.close();
         lock.close();
-        IllegalStateException closed = assertThrows(IllegalStateException.class, lock::newCondition);
-        assertTrue(closed.getMessage().contains("cannot be used after close()"), closed.getMessage());
+        for (org.junit.jupiter.api.function.Executable use : List.<org.junit.jupiter.api.function.Executable>of(
+                lock::newCondition, lock::lock, lock::unlock, lock::tryLock)) {
+            IllegalStateException closed = assertThrows(IllegalStateException.class, use);
+            assertTrue(closed.getMessage().contains("cannot be used after close()"), closed.getMessage());
+        }
     }
 
     /**

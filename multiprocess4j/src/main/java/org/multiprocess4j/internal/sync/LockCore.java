@@ -277,7 +277,13 @@ public final class LockCore {
 
     /** Tries once, without waiting; true when the current thread now holds the lock. */
     public boolean tryAcquire() {
-        if (LONG.compareAndSet(segment, LockLayout.OWNER, 0L, SELF)) { // acquires: pairs with release()
+        boolean won;
+        try {
+            won = LONG.compareAndSet(segment, LockLayout.OWNER, 0L, SELF); // acquires: pairs with release()
+        } catch (IllegalStateException e) {
+            throw closedOr(segment, handle, e);
+        }
+        if (won) {
             owned(false);
             return true;
         }
@@ -624,7 +630,12 @@ public final class LockCore {
      *                                      thread
      */
     public void release() {
-        long w = (long) LONG.getVolatile(segment, LockLayout.OWNER);
+        long w;
+        try {
+            w = (long) LONG.getVolatile(segment, LockLayout.OWNER);
+        } catch (IllegalStateException e) {
+            throw closedOr(segment, handle, e);
+        }
         if (w == 0) {
             throw new IllegalMonitorStateException("release of a " + (reentrant ? "ProcessRLock" : "ProcessLock")
                     + " that is not held");
