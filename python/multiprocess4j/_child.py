@@ -43,7 +43,7 @@ def _report(status, text):
     path, through the parent's descriptors, with it): nothing to report to then."""
     if status is None:
         return
-    data = text.encode("utf-8")
+    data = text.encode("utf-8", "backslashreplace")  # a lone surrogate (a file name's stray byte) written as \udcff
     try:
         os.ftruncate(status, 0)
         os.pwrite(status, data, 0)

@@ -484,7 +484,7 @@ public final class ChildProcess implements AutoCloseable {
 
     /**
      * Makes {@code jvm} this child: sends it its bootstrap. False when a standby ended before reading it (a cold
-     * start follows); a cold child that ended so is an {@link IllegalStateException}.
+     * start follows); a cold child that ended so is started all the same, and ended with its JVM's status.
      */
     private boolean launch(Process jvm, boolean fromStandby, SharedBlock statusBlock, String statusFile, Bootstrap.Target travellingTarget,
                            List<Bootstrap.Argument> travelling) {
@@ -509,8 +509,9 @@ public final class ChildProcess implements AutoCloseable {
             return true;
         } catch (IOException e) {
             if (!fromStandby) {
-                throw new IllegalStateException("child " + name + " (pid " + jvm.pid() + ") died before reading its "
-                        + "target: " + e.getMessage(), e);
+                // A JVM that ended before it read its target (one that refused an option, say) is a started child
+                // that ended at once, with its JVM's status, as one that ends just after reading it.
+                return true;
             }
             Exits.await(jvm); // it closed its input: it is ending
             process = null;

@@ -65,6 +65,24 @@ class ChildProcessTest {
         System.out.println(x);
     }
 
+    static void takeBytes(byte[] bytes) {
+        if (bytes.length == 0) {
+            throw new IllegalArgumentException("empty");
+        }
+    }
+
+    /** A JVM that refuses an option ends with status 1: start() returns, however large the target it never read. */
+    @Test
+    void aChildWhoseJvmRefusesAnOptionIsStartedAndEndsWithOne() {
+        try (ChildProcess c = new ChildProcess(ChildProcessTest::takeBytes, new byte[1 << 20])
+                .jvmOptions("-XX:+NoSuchOptionInAnyJvm")) {
+            c.start();
+            c.join();
+            assertEquals(1, c.exitCode());
+            assertThrows(IllegalStateException.class, c::start, "started once");
+        }
+    }
+
     @Test
     void aNullGivenToAPrimitiveParameterFailsAsTheCallWouldInOneProcess() {
         ChildProcess p = new ChildProcess((ChildProcess.Task1<Integer>) ChildProcessTest::takesAnInt, null);

@@ -336,6 +336,13 @@ class PythonInteropTest {
             assertEquals(1, p.exitCode());
             assertTrue(p.exception().contains("ValueError: boom"), p.exception());
         }
+        try (PythonProcess p = new PythonProcess(SCRIPT, "fail", "a stray byte \uDCFF")) { // as os.listdir gives
+            p.start();
+            p.join();
+            assertEquals(1, p.exitCode());
+            assertTrue(p.exception() != null && p.exception().contains("ValueError: a stray byte \\udcff"),
+                    String.valueOf(p.exception()));
+        }
         try (PythonProcess p = new PythonProcess(SCRIPT, "exit_with", 3)) {
             p.start();
             p.join();

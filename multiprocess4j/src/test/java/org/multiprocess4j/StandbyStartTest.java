@@ -141,6 +141,15 @@ class StandbyStartTest {
             if (!ChildProcess.prepareStandby(READY)) {
                 throw new IllegalStateException("no standby");
             }
+            if (args.length > 0) { // "busy": the common pool's threads all taken, as by a long parallel stream
+                for (int i = 0; i < java.util.concurrent.ForkJoinPool.getCommonPoolParallelism(); i++) {
+                    java.util.concurrent.CompletableFuture.runAsync(() -> {
+                        while (true) {
+                            java.util.concurrent.locks.LockSupport.park();
+                        }
+                    });
+                }
+            }
             System.out.println(standbyOf(ProcessHandle.current()).orElseThrow().pid());
             System.out.flush();
             Thread.sleep(600_000);
@@ -162,7 +171,8 @@ class StandbyStartTest {
 
     @Test
     void anUnusedStandbyEndsAfterItsIdleTimeWhileItsParentLives() {
-        Process parent = Jvm.start(List.of("-Dmultiprocess4j.standby.idleMillis=2000"), StandbyParent.class);
+        Process parent = Jvm.start(List.of("-Dmultiprocess4j.standby.idleMillis=2000"), StandbyParent.class,
+                "busy");
         try {
             long standby = Long.parseLong(Jvm.readLine(parent).trim());
             assertTrue(Processes.awaitGone(standby, READY) >= 0, "the standby ended");

@@ -140,9 +140,16 @@ public final class Standby {
             standby.release(); // another boot won the race
             return before;
         }
-        CompletableFuture.delayedExecutor(idle, TimeUnit.MILLISECONDS).execute(standby::expire);
+        CompletableFuture.delayedExecutor(idle, TimeUnit.MILLISECONDS, ON_A_THREAD_OF_ITS_OWN).execute(standby::expire);
         return standby;
     }
+
+    /**
+     * Where an expiry runs: not the common pool, which a program's parallel streams or async tasks may keep busy
+     * for as long as they like, and its standby alive with them.
+     */
+    private static final java.util.concurrent.Executor ON_A_THREAD_OF_ITS_OWN =
+            task -> Thread.ofVirtual().name("multiprocess4j standby expiry").start(task);
 
     private static long idleMillis() {
         String value = System.getProperty(IDLE_PROPERTY);
@@ -164,7 +171,8 @@ public final class Standby {
     /** Ends this standby if it is still unused; one still booting is not idle yet, and is looked at again later. */
     private void expire() {
         if (!claimed.get() && process.isAlive() && StatusLayout.state(status.segment()) != StatusLayout.READY) {
-            CompletableFuture.delayedExecutor(idleMillis, TimeUnit.MILLISECONDS).execute(this::expire);
+            CompletableFuture.delayedExecutor(idleMillis, TimeUnit.MILLISECONDS, ON_A_THREAD_OF_ITS_OWN)
+                    .execute(this::expire);
             return;
         }
         if (claimed.compareAndSet(false, true)) {
