@@ -2,6 +2,7 @@
 shared objects as arguments, and raises (its traceback reaching the Java test) when what it finds is wrong."""
 import ctypes
 import os
+import threading
 import time
 
 import multiprocess4j as mp4j
@@ -125,6 +126,17 @@ def exit_with(code):
 
 def exit_at_once(code):
     os._exit(code)
+
+
+def return_leaving_a_thread(flag):
+    """Returns, leaving a thread that sets flag once the main thread has ended (its status reported), then sleeps."""
+    def linger():
+        while threading.main_thread().is_alive():
+            time.sleep(0.001)
+        flag.value = 1
+        time.sleep(60)
+
+    threading.Thread(target=linger).start()
 
 
 def sleep_forever():

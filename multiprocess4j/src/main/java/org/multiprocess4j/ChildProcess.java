@@ -410,7 +410,7 @@ public final class ChildProcess implements AutoCloseable {
         started.onExit().thenRun(() -> {
             if (Events.on()) {
                 Events.childProcess("ended", started.pid(), name, describeTarget(), startMethod.name(), 0,
-                        exitCodeOf(started.exitValue(), endedByItself()));
+                        exitCodeOf(started.exitValue(), exitedByItself()));
             }
         });
     }
@@ -423,17 +423,22 @@ public final class ChildProcess implements AutoCloseable {
 
     /**
      * The exit code of a child whose JVM ended with {@code status}: the JDK reports a death by signal N as 128 + N,
-     * and so it reads unless the child reported its end itself ({@code reported}: a {@code System.exit} or a
-     * return, whose status is its own), or it is the signal this object sent.
+     * and so it reads unless the child reported that its JVM shut down ({@code exited}: a {@code System.exit} or a
+     * return, whose status is its own), or it is the signal this object sent. A child that reported an exception
+     * exits with 1, so a status over 128 after that is a signal's (one from outside, as the JVM ends).
      */
-    private int exitCodeOf(int status, boolean reported) {
+    private int exitCodeOf(int status, boolean exited) {
         int signal = status - 128;
-        return signal > 0 && signal <= 64 && (!reported || signal == signalSent) ? -signal : status;
+        return signal > 0 && signal <= 64 && (!exited || signal == signalSent) ? -signal : status;
     }
 
-    /** Whether the child reported its end (so an exit status over 128 is its own, not a signal's). */
-    private synchronized boolean endedByItself() {
-        return !closed && StatusLayout.reported(StatusLayout.state(status.segment()));
+    /** Whether the child reported that its JVM shut down (so an exit status over 128 is its own, not a signal's). */
+    private synchronized boolean exitedByItself() {
+        return !closed && exited();
+    }
+
+    private boolean exited() {
+        return StatusLayout.state(status.segment()) == StatusLayout.EXITED;
     }
 
     private void startUp() {
@@ -639,7 +644,8 @@ public final class ChildProcess implements AutoCloseable {
     /**
      * The exit code: null while running, the status the child exited with, or -N when signal N killed it. (The
      * JDK reports both alike, a death by signal N as the status 128 + N: a status from 129 to 192 that the child
-     * did not report itself, as {@code Runtime.halt(n)} does not, reads as a signal's.)
+     * did not report itself, as {@code Runtime.halt(n)} does not, reads as a signal's, and so does one after the
+     * target threw, which ends the child with 1.)
      *
      * @throws IllegalStateException when not started
      */
@@ -648,7 +654,7 @@ public final class ChildProcess implements AutoCloseable {
         if (p.isAlive()) {
             return null;
         }
-        return exitCodeOf(p.exitValue(), StatusLayout.reported(StatusLayout.state(status.segment())));
+        return exitCodeOf(p.exitValue(), exited());
     }
 
     /**

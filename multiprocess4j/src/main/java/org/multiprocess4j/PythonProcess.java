@@ -76,6 +76,8 @@ public final class PythonProcess implements AutoCloseable {
     private Process process;
     /** Where the child writes how it ended: an unnamed file this JVM holds open, so nothing is ever left on disk. */
     private Path status;
+    /** The signal {@link #kill()} or {@link #terminate()} sent, 0 before: the exit code reads as it, whatever ended. */
+    private volatile int signalSent;
     private java.lang.ref.Cleaner.Cleanable statusFile;
     /** What the status file said when {@link #close()} released it. */
     private String finalStatus;
@@ -215,7 +217,8 @@ public final class PythonProcess implements AutoCloseable {
     /**
      * The exit code: null while running, else the status, or -N when signal N ended the child. (The JDK reports a
      * death by signal N as the status 128 + N: a status from 129 to 192 that the child did not report itself, as
-     * {@code os._exit(n)} does not, reads as a signal's; {@code sys.exit(n)} is reported and reads as n.)
+     * {@code os._exit(n)} does not, reads as a signal's; {@code sys.exit(n)} is reported and reads as n. A child
+     * whose function returned or raised ends with 0 or 1, so a status over 128 after that is a signal's.)
      */
     public Integer exitCode() {
         Process p = started("exitCode");
@@ -224,7 +227,9 @@ public final class PythonProcess implements AutoCloseable {
         }
         int code = p.exitValue();
         int signal = code - 128;
-        return signal > 0 && signal <= 64 && statusText().isEmpty() ? -signal : code;
+        // Its own status only after sys.exit: one that returned or raised exits with 0 or 1, whatever ends it then
+        boolean exited = statusText().equals("exit");
+        return signal > 0 && signal <= 64 && (!exited || signal == signalSent) ? -signal : code;
     }
 
     /**
@@ -261,12 +266,16 @@ public final class PythonProcess implements AutoCloseable {
 
     /** Asks the child to end, with SIGTERM (exit code -15). */
     public void terminate() {
-        started("terminate").destroy();
+        Process p = started("terminate");
+        signalSent = 15;
+        p.destroy();
     }
 
     /** Ends the child at once, with SIGKILL (exit code -9). */
     public void kill() {
-        started("kill").destroyForcibly();
+        Process p = started("kill");
+        signalSent = 9;
+        p.destroyForcibly();
     }
 
     /**

@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -68,6 +69,40 @@ class ChildProcessTest {
     static void takeBytes(byte[] bytes) {
         if (bytes.length == 0) {
             throw new IllegalArgumentException("empty");
+        }
+    }
+
+    /**
+     * Throws, leaving a thread that sets {@code flag} once the main thread reported the exception and waits for it
+     * (the child then ends with 1 once the thread ends).
+     */
+    static void throwLeavingAThread(IntValue flag) {
+        Thread main = Thread.currentThread();
+        Thread.ofPlatform().daemon(false).start(() -> {
+            while (main.getState() != Thread.State.WAITING && main.getState() != Thread.State.TIMED_WAITING) {
+                Thread.onSpinWait();
+            }
+            flag.setVolatile(1);
+            java.util.concurrent.locks.LockSupport.park();
+        });
+        throw new IllegalStateException("thrown");
+    }
+
+    /** A child that reported an exception exits with 1: a SIGKILL from outside after that reads -9, not 137. */
+    @Test
+    void aChildKilledFromOutsideAfterItThrewReadsAsTheSignal() throws Exception {
+        IntValue flag = SharedCTypes.rawValue(CType.c_int, 0);
+        try (ChildProcess c = new ChildProcess(ChildProcessTest::throwLeavingAThread, flag)) {
+            c.start();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (flag.getVolatile() == 0) {
+                assertTrue(System.nanoTime() < deadline && c.isAlive(), "the child never reported its exception");
+                Thread.sleep(5);
+            }
+            ProcessHandle.of(c.pid()).orElseThrow().destroyForcibly(); // not through c: a signal from outside
+            c.join();
+            assertEquals(-9, c.exitCode());
+            assertEquals("thrown", c.exception().getMessage());
         }
     }
 

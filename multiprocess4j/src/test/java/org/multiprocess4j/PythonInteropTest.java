@@ -448,6 +448,19 @@ class PythonInteropTest {
         assertTrue(ms < 10_000, "the daemon Python child outlived its parent by " + ms + " ms");
     }
 
+    /** Killed after the function returned, while a thread it left keeps it running: -9, not 137. */
+    @Test
+    void aPythonChildKilledAfterItsFunctionReturnedReadsAsTheSignal() throws Exception {
+        IntValue flag = SharedCTypes.rawValue(CType.c_int, 0);
+        try (PythonProcess p = new PythonProcess(SCRIPT, "return_leaving_a_thread", flag)) {
+            p.start();
+            awaitNonZero(flag, p);
+            p.kill();
+            p.join();
+            assertEquals(-9, p.exitCode());
+        }
+    }
+
     private static void awaitNonZero(IntValue value, PythonProcess process) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (value.getVolatile() == 0) {
