@@ -106,6 +106,34 @@ class ChildProcessTest {
         }
     }
 
+    /** A linked list's node: a serialized list is as deep as it is long. */
+    record Node(int value, Node next) implements java.io.Serializable {
+    }
+
+    static void sumList(Node list, IntValue sum) {
+        int total = 0;
+        for (Node n = list; n != null; n = n.next()) {
+            total += n.value();
+        }
+        sum.set(total);
+    }
+
+    /** An argument nested far deeper than a few levels travels, as a plain ObjectInputStream would read it. */
+    @Test
+    void aDeeplyNestedArgumentTravels() {
+        Node list = null;
+        for (int i = 1; i <= 1000; i++) {
+            list = new Node(i, list);
+        }
+        IntValue sum = SharedCTypes.rawValue(CType.c_int, 0);
+        try (ChildProcess c = new ChildProcess(ChildProcessTest::sumList, list, sum)) {
+            c.start();
+            c.join();
+            assertEquals(0, c.exitCode(), String.valueOf(c.exception()));
+        }
+        assertEquals(500_500, sum.get());
+    }
+
     /** A JVM that refuses an option ends with status 1: start() returns, however large the target it never read. */
     @Test
     void aChildWhoseJvmRefusesAnOptionIsStartedAndEndsWithOne() {

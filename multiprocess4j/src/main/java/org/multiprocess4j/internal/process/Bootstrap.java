@@ -175,7 +175,9 @@ public record Bootstrap(String name, boolean daemon, long parentPid, long parent
                 return obj instanceof SharedReference reference ? attach.apply(reference.handle()) : obj;
             }
         }) {
-            in.setObjectInputFilter(bounded(bytes.length, 64));
+            // No depth of its own: a graph as deep as the writer's stack let it write (a linked list, say) is read
+            // as deep as this thread's stack lets it, as by a plain ObjectInputStream.
+            in.setObjectInputFilter(bounded(bytes.length, Long.MAX_VALUE));
             return in.readObject();
         }
     }
