@@ -252,23 +252,44 @@ final class ChildMain {
         };
     }
 
+    /** The most a child's report of its exception holds, serialized. */
+    private static final int REPORT_ROOM = (int) StatusLayout.EXCEPTION_ROOM;
+    /** The most of a too large exception's text, and of its stack trace, that its stand-in carries. */
+    private static final int PLAIN_TEXT_CHARS = 8192;
+    private static final int PLAIN_FRAMES = 256;
+
     /**
-     * {@code t} serialized; when it cannot be (a class's own writeObject may throw anything), a
-     * {@link RuntimeException} with its text, the reason and its stack trace in its place.
+     * {@code t} serialized; when it cannot be (a class's own writeObject may throw anything), or is more than a
+     * report holds, a {@link RuntimeException} with its text, the reason and its stack trace in its place (the
+     * first {@value #PLAIN_TEXT_CHARS} characters and {@value #PLAIN_FRAMES} frames of them).
      */
     private static byte[] serialize(Throwable t) {
         try {
-            return serialized(t);
+            byte[] bytes = serialized(t);
+            if (bytes.length <= REPORT_ROOM) {
+                return bytes;
+            }
+            return serialized(plain(t, "which is " + bytes.length + " bytes serialized, more than the " + REPORT_ROOM
+                    + " a child's report holds"));
         } catch (IOException | RuntimeException | Error e) {
-            RuntimeException plain = new RuntimeException(describe(t) + " (which could not be serialized: " + e
-                    + ")");
-            plain.setStackTrace(t.getStackTrace());
             try {
-                return serialized(plain);
+                return serialized(plain(t, "which could not be serialized: " + e));
             } catch (IOException | RuntimeException | Error impossible) {
                 return new byte[0];
             }
         }
+    }
+
+    /** A {@link RuntimeException} saying what {@code t} is and {@code why} it stands in, with t's stack trace. */
+    private static RuntimeException plain(Throwable t, String why) {
+        String text = describe(t);
+        if (text.length() > PLAIN_TEXT_CHARS) {
+            text = text.substring(0, PLAIN_TEXT_CHARS) + "... (" + text.length() + " characters)";
+        }
+        RuntimeException plain = new RuntimeException(text + " (" + why + ")");
+        StackTraceElement[] trace = t.getStackTrace();
+        plain.setStackTrace(java.util.Arrays.copyOf(trace, Math.min(trace.length, PLAIN_FRAMES)));
+        return plain;
     }
 
     private static byte[] serialized(Object o) throws IOException {

@@ -659,7 +659,9 @@ public final class ChildProcess implements AutoCloseable {
 
     /**
      * The exception the target threw, once the child has ended; null when it did not throw. An exception whose
-     * class cannot be deserialized here arrives as a {@link RuntimeException} with its text and stack trace.
+     * class cannot be deserialized here arrives as a {@link RuntimeException} with its text and stack trace; so does
+     * one that cannot be serialized there, or is more than 64 KiB serialized (its first 8,192 characters of text and
+     * 256 frames then).
      *
      * @throws IllegalStateException when not started, or still running
      */

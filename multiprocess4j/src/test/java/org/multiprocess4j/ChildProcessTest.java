@@ -106,6 +106,28 @@ class ChildProcessTest {
         }
     }
 
+    static void throwAVeryLongMessage() {
+        throw new IllegalStateException("x".repeat(100_000));
+    }
+
+    /** An exception too large for the child's report arrives as a stand-in with its text and stack trace. */
+    @Test
+    void anExceptionTooLargeToReportArrivesWithItsTextAndTrace() {
+        try (ChildProcess c = new ChildProcess(ChildProcessTest::throwAVeryLongMessage)) {
+            c.start();
+            c.join();
+            assertEquals(1, c.exitCode());
+            String message = c.exception().getMessage();
+            String shown = message.substring(0, 60) + "..." + message.substring(message.length() - 140);
+            assertTrue(message.startsWith("java.lang.IllegalStateException: xxxx") && message.length() < 10_000
+                    && message.contains("(100033 characters)")
+                    && message.endsWith("more than the 65528 a child's report holds)"), shown);
+            Throwable e = c.exception();
+            assertTrue(java.util.Arrays.stream(e.getStackTrace())
+                    .anyMatch(f -> f.getMethodName().equals("throwAVeryLongMessage")), "the child's stack trace");
+        }
+    }
+
     /** A linked list's node: a serialized list is as deep as it is long. */
     record Node(int value, Node next) implements java.io.Serializable {
     }

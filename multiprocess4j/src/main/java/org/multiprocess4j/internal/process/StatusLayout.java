@@ -36,6 +36,8 @@ public final class StatusLayout {
     static final long STATE = 0;
     static final long LENGTH = 4;
     static final long DATA = 8;
+    /** The most bytes of a serialized exception that a report holds. */
+    public static final long EXCEPTION_ROOM = SIZE - DATA;
     private static final VarHandle INT = JAVA_INT.varHandle();
 
     private StatusLayout() {

@@ -42,7 +42,7 @@ public final class StatusWriter {
                 cannotReport("its pid now names another process");
                 return;
             }
-            if (exception != null && exception.length <= StatusLayout.SIZE - StatusLayout.DATA) {
+            if (exception != null && exception.length <= StatusLayout.EXCEPTION_ROOM) {
                 status.seek(base + StatusLayout.DATA);
                 status.write(exception);
                 status.seek(base + StatusLayout.LENGTH);
@@ -50,7 +50,7 @@ public final class StatusWriter {
             } else if (exception != null) {
                 System.getLogger("org.multiprocess4j").log(System.Logger.Level.WARNING, "the exception this child "
                         + "ended with is " + exception.length + " bytes serialized, more than its status block holds ("
-                        + (StatusLayout.SIZE - StatusLayout.DATA) + "): its parent learns only that it threw");
+                        + StatusLayout.EXCEPTION_ROOM + "): its parent learns only that it threw");
             }
             status.seek(base + StatusLayout.STATE);
             status.write(intBytes(state));
