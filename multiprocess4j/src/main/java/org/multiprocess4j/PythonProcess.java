@@ -43,15 +43,16 @@ import java.util.concurrent.ConcurrentHashMap;
  * }
  * }
  *
- * <p>The interpreter is {@code python3} on the {@code PATH} unless {@link #python} names another (CPython 3.9 or
- * newer, on Linux; numpy is optional). The child imports the package version that this library carries. The script
- * runs with {@code __name__} set to {@code "__mp4j_child__"}, so its {@code if __name__ == "__main__":} block does
- * not run, as with {@code multiprocessing}'s spawn. Exit codes: 0 when the function returns, 1 when it raises
- * ({@link #exception()} then holds the traceback), the status of {@code sys.exit}, and -N when signal N ended it.
- * A daemon child ends within about 20 ms of its parent's end, SIGKILL of the parent included, and daemon children
- * still running when this JVM exits normally are killed. The shared arguments and the status file stay reachable
- * in this JVM until the child has ended, whether this object is kept or not, so their memory outlives the child's
- * use of it. The child opens its status file once, at its start, and reports into that descriptor.
+ * <p>The interpreter is {@code python3} on the {@code PATH} unless {@link #python} names another (CPython 3.9 or newer,
+ * on Linux; numpy is optional). The child imports the package version that this library carries. The script runs with
+ * {@code __name__} set to {@code "__mp4j_child__"}, so its {@code if __name__ == "__main__":} block does not run, as
+ * with {@code multiprocessing}'s spawn. Exit codes: 0 when the function returns, 1 when it raises ({@link #exception()}
+ * then holds the traceback), the status of {@code sys.exit}, and -N when signal N ended it. A daemon child ends within
+ * about 20 ms of its parent's end, SIGKILL of the parent included (its watch is a Python thread: while the function is
+ * inside a call that holds the GIL, a long computation in C, it ends when that call returns), and daemon children still
+ * running when this JVM exits normally are killed. The shared arguments and the status file stay reachable in this JVM
+ * until the child has ended, whether this object is kept or not, so their memory outlives the child's use of it. The
+ * child opens its status file once, at its start, and reports into that descriptor.
  */
 public final class PythonProcess implements AutoCloseable {
     private static final Set<PythonProcess> DAEMONS = ConcurrentHashMap.newKeySet();
