@@ -609,6 +609,10 @@ public final class ChildProcess implements AutoCloseable {
         } catch (IOException e) {
             throw new IllegalArgumentException("argument " + index + " cannot be serialized: args[" + index + "]="
                     + argument + ": " + e, e);
+        } catch (StackOverflowError e) { // its own toString would overflow too: the class only
+            throw new IllegalArgumentException("argument " + index + " nests too deeply to be serialized on this "
+                    + "thread's stack: args[" + index + "] is a " + argument.getClass().getName()
+                    + " (pass a flat form, an array or a list, or shared memory)", e);
         }
     }
 

@@ -144,7 +144,7 @@ class ChildProcessTest {
     @Test
     void aDeeplyNestedArgumentTravels() {
         Node list = null;
-        for (int i = 1; i <= 1000; i++) {
+        for (int i = 1; i <= 200; i++) { // deeper still, and the writer's own stack may not hold it (interpreted)
             list = new Node(i, list);
         }
         IntValue sum = SharedCTypes.rawValue(CType.c_int, 0);
@@ -153,7 +153,15 @@ class ChildProcessTest {
             c.join();
             assertEquals(0, c.exitCode(), String.valueOf(c.exception()));
         }
-        assertEquals(500_500, sum.get());
+        assertEquals(20_100, sum.get());
+        Node far = null;
+        for (int i = 1; i <= 1_000_000; i++) {
+            far = new Node(i, far);
+        }
+        try (ChildProcess c = new ChildProcess(ChildProcessTest::sumList, far, sum)) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, c::start, "not a stray Error");
+            assertTrue(e.getMessage().startsWith("argument 0 nests too deeply"), e.getMessage());
+        }
     }
 
     /** A JVM that refuses an option ends with status 1: start() returns, however large the target it never read. */
