@@ -920,6 +920,9 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
                 } catch (IOException e) {
                     throw new IllegalArgumentException("the task cannot be serialized (does it capture something "
                             + "that is not Serializable?): " + e, e);
+                } catch (StackOverflowError e) {
+                    throw new IllegalArgumentException("the task captures a value nested too deeply to be "
+                            + "serialized on this thread's stack (pass a flat form, or shared memory)", e);
                 }
                 if (known != null) {
                     known.serialized = bytes;
@@ -933,6 +936,9 @@ public final class ProcessPool extends AbstractExecutorService implements AutoCl
             items.write(out);
         } catch (IOException e) {
             throw new IllegalArgumentException("the items cannot be serialized: " + e, e);
+        } catch (StackOverflowError e) {
+            throw new IllegalArgumentException("an item is nested too deeply to be serialized on this thread's "
+                    + "stack (pass a flat form, or shared memory)", e);
         }
         return out.toByteArray();
     }

@@ -686,6 +686,25 @@ class ProcessPoolTest {
         }
     }
 
+    /** A task or item nested too deeply to serialize is refused in the caller, not a StackOverflowError. */
+    @Test
+    void aTaskOrItemNestedTooDeeplyIsRefusedClearly() throws Exception {
+        ChildProcessTest.Node far = null;
+        for (int i = 1; i <= 1_000_000; i++) {
+            far = new ChildProcessTest.Node(i, far);
+        }
+        ChildProcessTest.Node list = far;
+        try (ProcessPool pool = ProcessPool.create(1)) {
+            IllegalArgumentException task = assertThrows(IllegalArgumentException.class,
+                    () -> pool.submit(() -> list.value()));
+            assertTrue(task.getMessage().contains("nested too deeply"), task.getMessage());
+            IllegalArgumentException item = assertThrows(IllegalArgumentException.class,
+                    () -> pool.map(ChildProcessTest.Node::value, List.of(list), 1));
+            assertTrue(item.getMessage().contains("nested too deeply"), item.getMessage());
+            assertEquals(7, pool.submit(() -> 7).get(60, TimeUnit.SECONDS), "and the pool goes on");
+        }
+    }
+
     static void keepLength(byte[] bytes) {
         if (bytes.length == 0) {
             throw new IllegalArgumentException("empty");
