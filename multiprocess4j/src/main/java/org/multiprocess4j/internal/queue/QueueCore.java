@@ -73,14 +73,6 @@ public final class QueueCore {
      * on 2 cores).
      */
     private static final int SPINS = 200;
-    /**
-     * The first wait on a condition before the state is looked at again: a signal that went to a waiter which died
-     * meanwhile is made up for within this time. Each slice nobody ends doubles the next, up to
-     * {@link #MAX_SLICE_NANOS}: a long wait costs a few wake-ups a second, not fifty.
-     */
-    private static final long SLICE_NANOS = 20_000_000;
-    /** The longest slice: a signal lost to a dead waiter is made up for within it, however long the wait. */
-    private static final long MAX_SLICE_NANOS = 320_000_000;
     /** How often {@link #takeIfFree} looks whether a holder of the lock has died, at most. */
     private static final long RECOVERY_LOOK_NANOS = 20_000_000;
 
@@ -165,7 +157,7 @@ public final class QueueCore {
 
     /**
      * Waits on {@code condition} (the lock held) at most {@code nanos}, then checks the queue as a new holder does.
-     * The slice grows while nobody signals (see {@link #nextSlice}).
+     * The slice grows while nobody signals (see {@link Deadlines#nextSlice}).
      */
     private void await(ConditionCore condition, long nanos, boolean interruptible) throws InterruptedException {
         condition.await(lock, nanos, interruptible);
@@ -260,14 +252,14 @@ public final class QueueCore {
             return false;
         }
         try {
-            long slice = SLICE_NANOS;
+            long slice = Deadlines.FIRST_SLICE_NANOS;
             while (capacity - (get(TAIL) - get(HEAD)) < record) {
                 long left = Deadlines.left(deadline);
                 if (left <= 0) {
                     return false;
                 }
                 await(notFull, Math.min(left, slice), interruptible);
-                slice = nextSlice(slice);
+                slice = Deadlines.nextSlice(slice);
             }
             long tail = get(TAIL);
             byte[] length = {(byte) message.length, (byte) (message.length >>> 8), (byte) (message.length >>> 16),
@@ -336,14 +328,14 @@ public final class QueueCore {
         }
         byte[] message;
         try {
-            long slice = SLICE_NANOS;
+            long slice = Deadlines.FIRST_SLICE_NANOS;
             while (get(TAIL) == get(HEAD)) {
                 long left = Deadlines.left(deadline);
                 if (left <= 0) {
                     return null;
                 }
                 await(notEmpty, Math.min(left, slice), interruptible);
-                slice = nextSlice(slice);
+                slice = Deadlines.nextSlice(slice);
             }
             message = takeOne();
             notFull.signal(lock);
@@ -398,11 +390,6 @@ public final class QueueCore {
         set(HEAD, head + 4 + n); // a death before it leaves the message for the next consumer
         set(COUNT, get(COUNT) - 1);
         return message;
-    }
-
-    /** The slice after {@code slice}: twice as long, up to {@link #MAX_SLICE_NANOS}. */
-    static long nextSlice(long slice) {
-        return Math.min(2 * slice, MAX_SLICE_NANOS);
     }
 
     /**

@@ -8,7 +8,22 @@ public final class Deadlines {
      */
     public static final long LOCK_GRACE_NANOS = 50_000_000;
 
+    /**
+     * The first slice of a wait on a condition that a dead process may have kept from being signalled (a signal
+     * that went to a waiter which died, a change whose maker died before it signalled): the state is looked at
+     * again after it. Each slice nobody ended doubles the next ({@link #nextSlice}), up to
+     * {@link #MAX_SLICE_NANOS}: a long wait costs a few wake-ups a second, not fifty.
+     */
+    public static final long FIRST_SLICE_NANOS = 20_000_000;
+    /** The longest slice: whatever a death kept from a waiter reaches it within this time, however long it waits. */
+    public static final long MAX_SLICE_NANOS = 320_000_000;
+
     private Deadlines() {
+    }
+
+    /** The slice after {@code slice}: twice as long, up to {@link #MAX_SLICE_NANOS}. */
+    public static long nextSlice(long slice) {
+        return Math.min(2 * slice, MAX_SLICE_NANOS);
     }
 
     /** The deadline {@code timeoutNanos} from now (negative: now), or {@code Long.MAX_VALUE} when beyond reach. */

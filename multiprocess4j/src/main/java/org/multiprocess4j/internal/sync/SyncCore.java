@@ -26,12 +26,11 @@ public final class SyncCore {
     /* Implementation overview: every state field is read and written under the lock, with plain accesses except
      * where a method reads without the lock (volatile then); the lock's release publishes the writes. Waiters
      * wait on the condition in slices, so that a barrier looks at its parties' liveness even when no one signals,
-     * and a change whose maker died before it signalled is seen: SLICE_NANOS first, each slice nobody ended
-     * doubling the next up to MAX_SLICE_NANOS, so that a long wait costs a few wake-ups a second. */
+     * and a change whose maker died before it signalled is seen (see Deadlines.FIRST_SLICE_NANOS). */
     private static final VarHandle LONG = JAVA_LONG.varHandle();
     private static final VarHandle INT = JAVA_INT.varHandle();
-    private static final long SLICE_NANOS = 20_000_000;
-    private static final long MAX_SLICE_NANOS = 320_000_000;
+    /** A wait's first slice on the condition; the last party to arrive looks at the lives of those that waited it. */
+    private static final long SLICE_NANOS = Deadlines.FIRST_SLICE_NANOS;
     /**
      * The threads of this JVM that wait on each block, through any view of it: a close through one view must see
      * the waiters of another, whose memory it would free under them.
@@ -98,11 +97,6 @@ public final class SyncCore {
     }
 
     // ---- the lock around every operation ----------------------------------------------------------------------
-
-    /** The slice after {@code slice}: twice as long, up to {@link #MAX_SLICE_NANOS}. */
-    private static long nextSlice(long slice) {
-        return Math.min(2 * slice, MAX_SLICE_NANOS);
-    }
 
     /**
      * Waits on the condition (the lock held) at most {@code nanos}, then repairs the state as a new holder does when
@@ -213,7 +207,7 @@ public final class SyncCore {
         }
         enterWait();
         try {
-            for (long slice = SLICE_NANOS; get(SyncLayout.VALUE) == 0; slice = nextSlice(slice)) {
+            for (long slice = SLICE_NANOS; get(SyncLayout.VALUE) == 0; slice = Deadlines.nextSlice(slice)) {
                 long left = Deadlines.left(deadline);
                 if (left <= 0) {
                     return false;
@@ -518,7 +512,7 @@ public final class SyncCore {
             enterWait();
             try {
                 for (long slice = SLICE_NANOS; get(SyncLayout.VALUE) == 0 && get(SyncLayout.GENERATION) == sets;
-                     slice = nextSlice(slice)) {
+                     slice = Deadlines.nextSlice(slice)) {
                     long left = Deadlines.left(deadline);
                     if (left <= 0) {
                         return false;
@@ -609,7 +603,7 @@ public final class SyncCore {
     /** A party's wait, holding the lock, for the end of round {@code generation}, which it arrived in. */
     private long awaitRound(long generation, long parties, long arrived, long deadline) throws InterruptedException,
             BrokenBarrierException, TimeoutException {
-        for (long slice = SLICE_NANOS; ; slice = nextSlice(slice)) {
+        for (long slice = SLICE_NANOS; ; slice = Deadlines.nextSlice(slice)) {
             long left = Deadlines.left(deadline);
             try {
                 awaitSlice(Math.min(Math.max(left, 0), slice), true);
