@@ -90,7 +90,7 @@ def attach(handle):
     arena = F.Arena.of(h)
     at = arena.check_block(h)
     if h.kind == "v":
-        obj = ctype.from_buffer(arena.map, at)
+        obj = F.from_buffer(F.guarded_scalar(ctype), arena.map, at)
         if lock is None:
             return obj
         if issubclass(ctype, (ctypes.Structure, ctypes.Union)):

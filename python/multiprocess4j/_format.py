@@ -6,11 +6,13 @@ before anything is opened or mapped, and a refusal names the handle and the rule
 import base64
 import ctypes
 import mmap
+import operator
 import os
 import re
 import stat as _stat
 import struct as _struct
 import sys
+import unicodedata
 import weakref
 
 PREFIX = "mp4j1"
@@ -330,7 +332,7 @@ class _Reader:
             if dims > MAX_DIMENSIONS:
                 self.fail("has more than %d array dimensions" % MAX_DIMENSIONS)
             try:
-                base = base * int(length)
+                base = guarded_array(base, int(length))
             except (OverflowError, ValueError, MemoryError):
                 self.fail("has an array larger than this process can address")
         return base
@@ -349,8 +351,8 @@ class _Reader:
             self.fail("nests structures too deeply")
         self.take("{")
         name = self.until(";|}")
-        if not name.isidentifier():
-            self.fail("names a structure that is not an identifier")
+        if not _java_identifier(name):
+            self.fail("names a structure that is not a Java identifier")
         union, pack, order = False, 0, None
         if self.peek() == "|":
             self.at += 1
@@ -369,15 +371,16 @@ class _Reader:
                 order, i = rules[i], i + 1
             if i != len(rules):
                 self.fail("has layout rules it does not know")
-        fields = []
+        fields, names = [], set()
         while self.peek() == ";":
             self.at += 1
             field = self.until(":")
             self.take(":")
-            if not field.isidentifier() or (field.startswith("_") and field.endswith("_")):
-                self.fail("names a field that is not an identifier, or one ctypes keeps for itself (_name_)")
-            if field in (f[0] for f in fields):
+            if not _java_identifier(field) or (field.startswith("_") and field.endswith("_")):
+                self.fail("names a field that is not a Java identifier, or one ctypes keeps for itself (_name_)")
+            if field in names:
                 self.fail("names field %s twice" % field)
+            names.add(field)
             ftype = self.type()
             if self.peek() == "/":
                 self.at += 1
@@ -403,6 +406,7 @@ class _Reader:
                 raise _bad(self.handle, "has a structure %s that this Python's ctypes lays out differently from C "
                                         "(%s): Python's ctypes follows C's bit-field placement only in newer "
                                         "versions" % (name, problem))
+            _guard_fields(cls, fields)
             if len(_structs) >= MAX_STRUCTS:  # hostile handles must not grow it without end
                 _structs.clear()
             _structs[signature] = cls
@@ -485,6 +489,12 @@ def _differs_from_c(cls, union, pack, swapped, fields):
     return None
 
 
+def from_buffer(ctype, buffer, offset):
+    """ctype.from_buffer(buffer, offset), through ctypes' own method even where a structure's field is named
+    from_buffer (Java allows any identifier)."""
+    return type(ctype).from_buffer(ctype, buffer, offset)
+
+
 def ctype_of(signature, handle_text):
     """The ctypes type a signature (without its kind character and '@class' suffix) describes."""
     reader = _Reader(signature, handle_text)
@@ -492,3 +502,167 @@ def ctype_of(signature, handle_text):
     if reader.at != len(signature):
         reader.fail("has characters after its type")
     return t
+
+
+def _java_identifier(name):
+    """Whether name is a Java identifier, as the Java library requires of a structure's and a field's name (a
+    Python identifier is one too; '$' and a few other characters are Java's only, and reached by getattr)."""
+    return bool(name) and _java_start(name[0]) and all(map(_java_part, name))
+
+
+def _java_start(char):
+    return unicodedata.category(char) in ("Lu", "Ll", "Lt", "Lm", "Lo", "Nl", "Sc", "Pc")
+
+
+def _java_part(char):
+    code = ord(char)
+    return (_java_start(char) or unicodedata.category(char) in ("Nd", "Mn", "Mc", "Cf")
+            or 0 <= code <= 8 or 0x0E <= code <= 0x1B or 0x7F <= code <= 0x9F)
+
+
+# ---- values in range -------------------------------------------------------------------------------------------
+# Java refuses a value its C type cannot hold, where ctypes wraps an integer (300 written into a c_byte reads 44)
+# and makes a float past c_float's range an infinity. What this package writes into shared memory obeys Java's
+# rule: such a write is an OverflowError naming the value and the range, and writes nothing.
+
+_INTEGERS = BIT_FIELD_TYPES
+_FLOAT_MAX = 3.4028234663852886e38  # FLT_MAX
+
+
+def value_check(ctype, bits=0, what=None):
+    """A function that returns the value it is given when ctype (a bit field of bits, when given) can hold it,
+    and raises OverflowError when it cannot; None for a type that needs no look (ctypes refuses a value of the
+    wrong kind itself). what names the place in the message, as 'field flags'."""
+    name = ctype.__name__ + (" bit field of %d bits" % bits if bits else "")
+    where = " (%s)" % what if what else ""
+    if ctype in _INTEGERS:
+        width = bits or 8 * ctypes.sizeof(ctype)
+        signed = ctype(-1).value < 0
+        low, high = (-(1 << width - 1), (1 << width - 1) - 1) if signed else (0, (1 << width) - 1)
+
+        def check(value):
+            try:
+                number = operator.index(value)
+            except TypeError:
+                return value
+            if low <= number <= high:
+                return value
+            raise OverflowError("value out of range for %s%s: value=%d, must be from %d to %d"
+                                % (name, where, number, low, high))
+        return check
+    if ctype is ctypes.c_float:
+        def check(value):
+            try:
+                number = float(value)
+            except (TypeError, ValueError, OverflowError):
+                return value
+            if abs(number) > _FLOAT_MAX and number - number == 0:  # finite, past FLT_MAX
+                raise OverflowError("value out of range for c_float%s: value=%r, must be within +-%r (or an "
+                                    "infinity, or NaN)" % (where, value, _FLOAT_MAX))
+            return value
+        return check
+    return None
+
+
+_guarded_scalars = {}
+
+
+def guarded_scalar(ctype):
+    """ctype itself, or for a type with a range a subclass whose value refuses what ctype would wrap."""
+    check = value_check(ctype)
+    if check is None:
+        return ctype
+    cls = _guarded_scalars.get(ctype)
+    if cls is None:
+        raw = ctype.value
+
+        def put(self, value):
+            raw.__set__(self, check(value))
+
+        cls = type(ctype.__name__, (ctype,), {
+            "value": property(raw.__get__, put, doc="the value; one its type cannot hold is an OverflowError"),
+            "__repr__": lambda self: "%s(%r)" % (ctype.__name__, raw.__get__(self)),
+            "__slots__": ()})
+        _guarded_scalars[ctype] = cls
+    return cls
+
+
+def deep_check(ctype):
+    """As value_check, for any type: an array's or a structure's checks each element or field of a tuple (or list)
+    it is given, as ctypes builds the value from it (and would wrap an error inside in a RuntimeError); None where
+    no part of the type has a range."""
+    if isinstance(ctype, type) and issubclass(ctype, ctypes.Array):
+        inner = deep_check(ctype._type_)
+        if inner is None:
+            return None
+
+        def check(value):
+            if isinstance(value, (tuple, list)):
+                for v in value:
+                    inner(v)
+            return value
+        return check
+    if isinstance(ctype, type) and issubclass(ctype, (ctypes.Structure, ctypes.Union)):
+        parts = [_field_check(f) for f in ctype._fields_]
+        if not any(parts):
+            return None
+
+        def check(value):
+            if isinstance(value, tuple):
+                for part, v in zip(parts, value):
+                    if part is not None:
+                        part(v)
+            return value
+        return check
+    return value_check(ctype)
+
+
+def _field_check(field):
+    """The check of a structure's field (name, type) or (name, type, bits), naming the field."""
+    return (value_check(field[1], field[2] if len(field) == 3 else 0, "field " + field[0])
+            or deep_check(field[1]))
+
+
+_guarded_arrays = {}
+
+
+def guarded_array(element, length):
+    """element * length, and for elements with a range an array type whose item and slice writes refuse what
+    ctypes would wrap (writing nothing). Bounded as the structure types are."""
+    check = deep_check(element)
+    if check is None:
+        return element * length
+    key = (element, length)
+    cls = _guarded_arrays.get(key)
+    if cls is None:
+        plain = element * length
+        raw_set = plain.__setitem__
+
+        def put(self, index, value):
+            if isinstance(index, slice):
+                value = [check(v) for v in value]
+            else:
+                check(value)
+            raw_set(self, index, value)
+
+        cls = type(plain.__name__, (ctypes.Array,), {"_type_": element, "_length_": length, "__setitem__": put})
+        if len(_guarded_arrays) >= MAX_STRUCTS:
+            _guarded_arrays.clear()
+        _guarded_arrays[key] = cls
+    return cls
+
+
+def _guard_fields(cls, fields):
+    """Makes each field of the structure type cls with a range (a bit field within its bits; an array or a
+    structure given as a tuple, each of its parts) refuse a value it cannot hold."""
+    for field in fields:
+        name = field[0]
+        check = _field_check(field)
+        if check is None:
+            continue
+        raw = cls.__dict__[name]
+
+        def put(self, value, raw=raw, check=check):
+            raw.__set__(self, check(value))
+
+        setattr(cls, name, property(raw.__get__, put, doc="field %s" % name))

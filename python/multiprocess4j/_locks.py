@@ -3,6 +3,7 @@ import ctypes
 import math
 import numbers
 import os
+import sys
 import threading
 import time
 import weakref
@@ -201,6 +202,8 @@ class ProcessLock:
 
     def _release_save(self):
         state = self._state
+        if state.thread != _get_ident():  # nothing of the holder's hold is touched
+            raise RuntimeError("cannot wait on un-acquired lock")  # as threading.Condition
         depth, state.depth = state.depth, 1
         self._exit()
         return depth
@@ -281,9 +284,16 @@ def _seconds(timeout):
         return None
     if not isinstance(timeout, numbers.Real):
         raise TypeError("timeout must be a number of seconds or None, not %s" % type(timeout).__name__)
-    if math.isnan(timeout):
+    try:
+        seconds = float(timeout)
+    except OverflowError:
+        shown = ("an integer of %d bits" % timeout.bit_length() if isinstance(timeout, numbers.Integral)
+                 else type(timeout).__name__)
+        raise OverflowError("timeout must be a number of seconds that fits a float (at most %r): timeout=%s"
+                            % (sys.float_info.max, shown)) from None
+    if math.isnan(seconds):
         raise ValueError("timeout must be a number of seconds or None, not NaN")
-    return max(0.0, float(timeout))
+    return max(0.0, seconds)
 
 
 _LOCKS = weakref.WeakSet()  # every lock of this process, for _after_fork
@@ -345,6 +355,7 @@ class ProcessCondition:
 
     def wait(self, timeout=None):
         """Releases the lock, sleeps until notified (or timeout seconds), takes the lock again. False on timeout."""
+        self._check_owned("wait")
         timeout = _seconds(timeout)
         seen = A.load4(self._seq) & ~1
         deadline = None if timeout is None else time.monotonic() + timeout
@@ -386,6 +397,8 @@ class ProcessCondition:
     def notify(self, n=1):
         """Wakes at least one waiter, if there is one (any process, Java or Python)."""
         self._check_owned("notify")
+        if not isinstance(n, numbers.Integral):
+            raise TypeError("n must be an integer, not %s" % type(n).__name__)
         if n >= 1024:  # as Java's signal(n): wakes all (more than n is a spurious wake-up, which wait allows)
             self.notify_all()
             return

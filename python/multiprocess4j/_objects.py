@@ -29,7 +29,8 @@ class SharedArray:
         self._stride = stride or ctypes.sizeof(ctype)
         self._handle = handle_text
         self._contiguous = self._stride == ctypes.sizeof(ctype)
-        self._obj = (ctype * count).from_buffer(arena.map, offset) if self._contiguous else None
+        self._obj = F.from_buffer(ctype * count, arena.map, offset) if self._contiguous else None
+        self._check = F.deep_check(ctype)  # None where no part of the type has a range
 
     @property
     def handle(self):
@@ -39,7 +40,7 @@ class SharedArray:
         return self._count
 
     def _element(self, i):
-        return self._type.from_buffer(self._arena.map, self._offset + i * self._stride)
+        return F.from_buffer(self._type, self._arena.map, self._offset + i * self._stride)
 
     def _index(self, i):
         try:
@@ -49,12 +50,18 @@ class SharedArray:
         if i < 0:
             i += self._count
         if not 0 <= i < self._count:
-            raise IndexError("index out of range: %d for length %d" % (i, self._count))
+            raise self._out_of_range(i)
         return i
+
+    def _out_of_range(self, i):
+        return IndexError("index out of range: %s for length %d" % (i, self._count))
 
     def __getitem__(self, i):
         if self._obj is not None:
-            return self._obj[i]
+            try:
+                return self._obj[i]
+            except IndexError:
+                raise self._out_of_range(i) from None
         if isinstance(i, slice):
             values = [self[k] for k in range(*i.indices(self._count))]
             return (b"".join(values) if self._type is ctypes.c_char else "".join(values)
@@ -63,8 +70,14 @@ class SharedArray:
         return element if issubclass(self._type, _COMPOSITE) else element.value
 
     def __setitem__(self, i, value):
+        check = self._check
+        if check is not None:  # a value the type cannot hold is refused before anything is written
+            value = [check(v) for v in value] if isinstance(i, slice) else check(value)
         if self._obj is not None:
-            self._obj[i] = value
+            try:
+                self._obj[i] = value
+            except IndexError:
+                raise self._out_of_range(i) from None
             return
         if isinstance(i, slice):
             indices = range(*i.indices(self._count))
@@ -130,7 +143,10 @@ class SharedArray:
     def as_numpy(self):
         """A numpy view of the same memory, zero-copy (a structured dtype for an array of structures)."""
         np = _numpy()
-        dtype = np.dtype(self._type)
+        try:  # numpy's 'U1' is ctypes' c_wchar here: 4 bytes, UCS-4, as Linux's wchar_t
+            dtype = np.dtype("<U1") if self._type is ctypes.c_wchar else np.dtype(self._type)
+        except TypeError as e:
+            raise TypeError("as_numpy(): numpy has no dtype for %s (%s)" % (self._type.__name__, e)) from None
         return np.ndarray((self._count,), dtype, buffer=self._arena.map, offset=self._offset,
                           strides=(self._stride,))
 

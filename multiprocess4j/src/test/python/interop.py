@@ -330,3 +330,126 @@ def set_when_told(n, go):
 
 def has_digits(x, count):
     assert len(str(x)) == count, len(str(x))
+
+
+def awkward_names(raw, locked, many, strided):
+    """Structures whose fields are named as ctypes' own class methods (from_buffer, from_address, in_dll) or with
+    a '$', as Java allows: each attaches and its fields read and write."""
+    for where, s in (("raw", raw), ("synchronized", locked), ("array", many[1]), ("strided", strided[1])):
+        assert (s.from_buffer, s.from_address, s.in_dll, s.flags, s.low, getattr(s, "a$b")) == (0, 0, 0, 0, 0, 0), where
+        s.from_buffer, s.from_address, s.in_dll, s.flags, s.low = 5, -6, 7, 7, -8
+        s.ids[1] = -9
+        s.ids[0] = 1
+        setattr(s, "a$b", 10)
+        assert (s.from_buffer, s.low, list(s.ids), getattr(s, "a$b")) == (5, -8, [1, -9], 10), where
+
+
+def _refused(action, *words):
+    """Runs action(), which must raise OverflowError with each of words in its message."""
+    try:
+        action()
+    except OverflowError as e:
+        for word in words:
+            assert word in str(e), "%r lacks %r" % (str(e), word)
+        return
+    raise AssertionError("no OverflowError (wanted one saying %s)" % (words,))
+
+
+def refuses_out_of_range(fields, raw, locked, bytes_, strided_shorts, unsigned, single, wide):
+    """Every write of a value its C type cannot hold is an OverflowError naming the value and the range, and writes
+    nothing: scalar values raw and synchronized, arrays contiguous and strided (an element, a slice), structure
+    fields, bit fields, arrays in structures, c_float; then the other errors name what they refuse."""
+    import math
+
+    def put(obj, name, value):
+        return lambda: setattr(obj, name, value)
+
+    def put_item(obj, index, value):
+        return lambda: obj.__setitem__(index, value)
+
+    _refused(put(raw, "value", 2 ** 31), "2147483648", "c_int", "-2147483648", "2147483647")
+    raw.value = -2 ** 31
+    _refused(put(locked, "value", 2 ** 40), "1099511627776")
+    _refused(put_item(bytes_, 0, 300), "300", "-128", "127")
+    _refused(put_item(bytes_, slice(0, 2), [1, 300]), "300")
+    _refused(put_item(bytes_, slice(None), [0, 0, -129]), "-129")
+    assert bytes_[:] == [0, 0, 0], bytes_[:]
+    _refused(put_item(strided_shorts, 1, 65536), "65536", "c_ushort")
+    _refused(put_item(strided_shorts, slice(0, 2), [1, -1]), "-1")
+    assert strided_shorts[:] == [0, 0, 0], strided_shorts[:]
+    _refused(put_item(unsigned, 1, -1), "-1", "c_uint")
+    _refused(put(fields, "in_dll", 128), "128", "in_dll")
+    _refused(put(fields, "flags", 8), "8", "flags", "0", "7")
+    _refused(put(fields, "low", 8), "8", "-8", "7")
+    fields.low = -8
+    _refused(put_item(fields.ids, 0, 40000), "40000", "c_short")
+    _refused(put(fields, "ids", (1, 40000)), "40000")
+    _refused(lambda: fields.ids.__setitem__(slice(None), [1, -32769]), "-32769")
+    _refused(put(single, "value", 1e39), "1e+39", "c_float")
+    _refused(put(single, "value", -(10 ** 39)), "c_float")
+    for fine in (float("inf"), 3.4028234663852886e38):
+        single.value = fine
+        assert single.value == fine, (single.value, fine)
+    single.value = float("nan")
+    assert math.isnan(single.value)
+
+    try:
+        bytes_[3]
+        raise AssertionError("an index past the end was read")
+    except IndexError as e:
+        assert "3" in str(e) and "length 3" in str(e), str(e)
+    wide.value = "a\U0001F600"
+    try:
+        import numpy
+    except ImportError:
+        return
+    assert list(wide.as_numpy()) == ["a", "\U0001F600", ""], list(wide.as_numpy())
+
+
+def wait_unowned(reentrant, plain):
+    """Thread A holds each condition's lock (the re-entrant one three deep); thread B's wait on the condition is
+    refused as threading.Condition's is, and A's hold stays whole: the lock is A's until its last release."""
+    import threading
+    for condition, depth in ((reentrant, 3), (plain, 1)):
+        lock = condition._lock
+        held, done = threading.Event(), threading.Event()
+        outcome = []
+
+        def holder():
+            for _ in range(depth):
+                lock.acquire()
+            held.set()
+            done.wait(60)
+            for level in range(depth):
+                outcome.append(lock.owner_pid() == os.getpid())
+                lock.release()
+            outcome.append(lock.owner_pid() == 0)
+
+        a = threading.Thread(target=holder)
+        a.start()
+        assert held.wait(60)
+        try:
+            condition.wait(0.1)
+            raise AssertionError("a thread that does not hold the lock waited on its condition")
+        except RuntimeError as e:
+            assert "un-acquired" in str(e), str(e)
+        done.set()
+        a.join(60)
+        assert outcome == [True] * depth + [True], outcome
+        with condition:
+            for bad, error in ((10 ** 400, OverflowError), ("x", TypeError)):
+                for attempt in (lambda: condition.wait(bad), lambda: lock.acquire(True, bad)):
+                    try:
+                        attempt()
+                    except error as e:
+                        assert "timeout" in str(e), str(e)
+                    else:
+                        raise AssertionError("took timeout %r" % (bad,))
+            assert lock.owner_pid() == os.getpid()
+            for bad in ("x", 1.5):
+                try:
+                    condition.notify(bad)
+                except TypeError as e:
+                    assert "n must be" in str(e), str(e)
+                else:
+                    raise AssertionError("notify took n=%r" % (bad,))

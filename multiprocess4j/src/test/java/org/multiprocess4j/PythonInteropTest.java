@@ -11,7 +11,10 @@ import org.multiprocess4j.sharedctypes.Segment;
 import org.multiprocess4j.sharedctypes.SharedArray;
 import org.multiprocess4j.sharedctypes.SharedCTypes;
 import org.multiprocess4j.sharedctypes.SharedValue;
+import org.multiprocess4j.sharedctypes.Struct;
 import org.multiprocess4j.sharedctypes.StructArray;
+import org.multiprocess4j.sharedctypes.StructType;
+import org.multiprocess4j.sharedctypes.UShortArray;
 
 import java.io.IOException;
 import java.math.BigInteger;
@@ -27,6 +30,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.multiprocess4j.sharedctypes.StructType.field;
 
 /**
  * JVM and CPython processes on the same shared objects and the same robust locks: every type both ways, the
@@ -174,6 +178,68 @@ class PythonInteropTest {
                         .filter(n -> n.startsWith("multiprocess4j-python")).toList());
             }
         }
+    }
+
+    /**
+     * Bit fields, fields named as ctypes' own class methods, an array and a name only Java allows:
+     * {@code struct { unsigned flags : 3; int low : 4; int from_buffer; int from_address; signed char in_dll;
+     * short ids[2]; int a$b; }}.
+     */
+    static final class Awkward extends Struct<Awkward> {
+        static final StructType<Awkward> TYPE = StructType.define(Awkward::new, field("flags", CType.c_uint, 3),
+                field("low", CType.c_int, 4), field("from_buffer", CType.c_int), field("from_address", CType.c_int),
+                field("in_dll", CType.c_byte), field("ids", CType.c_short.array(2)), field("a$b", CType.c_int));
+
+        private Awkward() {
+        }
+    }
+
+    @Test
+    void pythonAttachesStructuresWhateverTheirJavaFieldNames() {
+        try (ProcessRLock guard = ProcessRLock.create()) {
+            Awkward raw = SharedCTypes.rawValue(Awkward.TYPE);
+            Awkward locked = SharedCTypes.value(Awkward.TYPE, List.of(), guard);
+            StructArray<Awkward> many = SharedCTypes.rawArray(Awkward.TYPE, 4);
+            python("awkward_names", raw, locked, many, many.slice(0, 4, 2));
+            List<Object> written = List.of(7L, -8, 5, -6, (byte) 7, List.of((short) 1, (short) -9), 10);
+            for (Awkward s : List.of(raw, locked, many.get(1), many.get(2))) {
+                assertEquals(written.toString(), s.fieldValues().toString(), "what Python wrote into " + s);
+            }
+        }
+    }
+
+    /** Python refuses, as Java does, a value its C type cannot hold, where ctypes alone would wrap it. */
+    @Test
+    void pythonRefusesValuesTheirTypesCannotHold() {
+        try (ProcessRLock guard = ProcessRLock.create()) {
+            Awkward fields = SharedCTypes.rawValue(Awkward.TYPE);
+            IntValue raw = SharedCTypes.rawValue(CType.c_int, 1);
+            IntValue locked = SharedCTypes.value(CType.c_int, 2, guard);
+            SharedArray bytes = SharedCTypes.rawArray(CType.c_byte, 3);
+            UShortArray shorts = SharedCTypes.rawArray(CType.c_ushort, 6);
+            SharedArray unsigned = SharedCTypes.array(CType.c_uint, 2, guard);
+            SharedValue single = SharedCTypes.rawValue(CType.c_float, 0.5);
+            SharedArray wide = SharedCTypes.rawArray(CType.c_wchar, 3);
+            python("refuses_out_of_range", fields, raw, locked, bytes, shorts.slice(0, 6, 2), unsigned, single, wide);
+            assertEquals("[0, -8, 0, 0, 0, [0, 0], 0]", fields.fieldValues().toString(), "what Python wrote");
+            assertEquals(List.of(-2147483648, 2), List.of(raw.get(), locked.get()));
+            assertEquals("[0, 0, 0]", bytes.toList().toString());
+            assertEquals("[0, 0, 0, 0, 0, 0]", shorts.toList().toString());
+        }
+    }
+
+    /**
+     * A Python thread that waits on a condition whose lock another thread holds is refused, as
+     * {@code threading.Condition} refuses it, and the holder's hold is left whole: no other process takes the lock.
+     */
+    @Test
+    void aPythonConditionWaitWithoutItsLockIsRefusedAndReleasesNothing() {
+        ProcessRLock reentrant = ProcessRLock.create();
+        ProcessLock plain = ProcessLock.create();
+        python("wait_unowned", reentrant.newCondition(), plain.newCondition());
+        assertTrue(reentrant.tryLock() && plain.tryLock(), "Python left a lock held");
+        reentrant.unlock();
+        plain.unlock();
     }
 
     static void countInJava(IntValue n, int times) {
