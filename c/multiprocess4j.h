@@ -269,6 +269,8 @@ static inline const char *mp4j_shape_problem_(const struct mp4j_handle *h) {
         return NULL;
     }
     if (kind == 'v' && (h->count != 1 || h->stride != 0)) return "names a value whose count is not 1";
+    if (kind == 'v' && h->signature[1] != '{' && strchr(h->signature, '[') != NULL)
+        return "names a value of an array type, which only an array's handle does";
     uint64_t align, size, span;
     if (!mp4j_type_size_(h->signature + 1, &size, &align))
         return h->signature[1] == '{' ? NULL : "has a type signature that names no type";

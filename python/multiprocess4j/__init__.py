@@ -76,6 +76,8 @@ def attach(handle):
             raise F._bad(h.text, "has a structure signature that names no class")
         sig = sig[:at_sign]
     ctype = F.ctype_of(sig, h.text)
+    if h.kind == "v" and issubclass(ctype, ctypes.Array):  # no writer names one: an array's handle is of kind 'a'
+        raise F._bad(h.text, "names a value of an array type, which only an array's handle does")
     size = ctypes.sizeof(ctype)
     stride = h.stride or size
     if h.stride and (h.kind != "a" or h.count < 2 or stride <= size or stride % ctypes.alignment(ctype)):

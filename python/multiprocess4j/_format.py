@@ -556,9 +556,11 @@ def value_check(ctype, bits=0, what=None):
                 number = float(value)
             except (TypeError, ValueError, OverflowError):
                 return value
-            if abs(number) > _FLOAT_MAX and number - number == 0:  # finite, past FLT_MAX
-                raise OverflowError("value out of range for c_float%s: value=%r, must be within +-%r (or an "
-                                    "infinity, or NaN)" % (where, value, _FLOAT_MAX))
+            try:  # C's conversion: to the nearest float, which must be finite when the number is
+                _struct.pack("<f", number)
+            except OverflowError:
+                raise OverflowError("value out of range for c_float%s: value=%r, must round to a finite float, as "
+                                    "any number within +-%r (FLT_MAX) does" % (where, value, _FLOAT_MAX)) from None
             return value
         return check
     return None

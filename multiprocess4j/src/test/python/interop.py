@@ -234,7 +234,7 @@ def edges(value, big, segments, sync_array, sync_segment, lock, condition):
                with_field(value, 3, "0"), with_field(value, 5, str(10 ** 12))]
     hostile += [with_field(value, 11, sig(s)) for s in (
         "ai[\u0663]", "ai[\u00b2]", "ai[" + "1" * 5000 + "]", "vd[2147483647][2147483647][2147483647]",
-        "v{S;a:d/3}", "v{S;a:i/40}", "v{S;a:c/1}", "v{S;_fields_:i}", "v{S;a:i;a:i}", "v{S|P\u0668;a:i}")]
+        "vi[1]", "v{S;a:d/3}", "v{S;a:i/40}", "v{S;a:c/1}", "v{S;_fields_:i}", "v{S;a:i;a:i}", "v{S|P\u0668;a:i}")]
     for text in hostile:
         try:
             mp4j.attach(text)
@@ -387,9 +387,10 @@ def refuses_out_of_range(fields, raw, locked, bytes_, strided_shorts, unsigned, 
     _refused(lambda: fields.ids.__setitem__(slice(None), [1, -32769]), "-32769")
     _refused(put(single, "value", 1e39), "1e+39", "c_float")
     _refused(put(single, "value", -(10 ** 39)), "c_float")
-    for fine in (float("inf"), 3.4028234663852886e38):
+    _refused(put(single, "value", 3.4028236e38), "c_float", "FLT_MAX")
+    for fine in (float("inf"), 3.4028234663852886e38, 3.4028235e38):
         single.value = fine
-        assert single.value == fine, (single.value, fine)
+        assert single.value in (fine, 3.4028234663852886e38), (single.value, fine)
     single.value = float("nan")
     assert math.isnan(single.value)
 

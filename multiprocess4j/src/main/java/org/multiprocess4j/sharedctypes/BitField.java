@@ -149,8 +149,10 @@ public record BitField(StructType<?> owner, String name, CType<?, ?> type, long 
         long v;
         if (value instanceof Byte || value instanceof Short || value instanceof Integer || value instanceof Long) {
             v = ((Number) value).longValue();
-        } else if (value instanceof java.math.BigInteger big && big.signum() >= 0 && big.bitLength() <= 64
-                && !signed()) {
+        } else if (value instanceof java.math.BigInteger big) {
+            if (signed() ? big.bitLength() > bitWidth - 1 : big.signum() < 0 || big.bitLength() > bitWidth) {
+                throw doesNotFit(param, big);
+            }
             v = big.longValue();
         } else {
             throw new IllegalArgumentException(param + " for bit field " + owner + "." + name + " must be an integer "
@@ -169,9 +171,13 @@ public record BitField(StructType<?> owner, String name, CType<?, ?> type, long 
             fits = bitWidth == 64 || (value >= 0 && value < (1L << bitWidth));
         }
         if (!fits) {
-            throw new IllegalArgumentException(param + " does not fit bit field " + owner + "." + name + " ("
-                    + bitWidth + " bits of " + type + "): " + param + "=" + value + ", must be in " + range());
+            throw doesNotFit(param, value);
         }
+    }
+
+    private IllegalArgumentException doesNotFit(String param, Object value) {
+        return new IllegalArgumentException(param + " does not fit bit field " + owner + "." + name + " ("
+                + bitWidth + " bits of " + type + "): " + param + "=" + value + ", must be in " + range());
     }
 
     private String range() {

@@ -208,7 +208,8 @@ public final class CType<V extends SharedValue, A extends SharedArray> extends D
         return switch (kind) {
             case CHAR -> "b'" + escape((Byte) value) + "'";
             case ULONG -> Long.toUnsignedString((Long) value);
-            case WCHAR -> "'" + Character.toString((Integer) value) + "'";
+            case WCHAR -> Character.isValidCodePoint((Integer) value) ? "'" + Character.toString((Integer) value) + "'"
+                    : "<not a code point: 0x" + Integer.toHexString((Integer) value) + ">";
             case BOOL -> ((Boolean) value) ? "True" : "False";
             default -> String.valueOf(value);
         };
@@ -283,11 +284,13 @@ public final class CType<V extends SharedValue, A extends SharedArray> extends D
 
     private float toFloat(Object value, String param) {
         double d = floating(value, param);
-        if (Double.isFinite(d) && Math.abs(d) > Float.MAX_VALUE) {
+        float f = (float) d; // C's conversion: to the nearest float
+        if (Double.isFinite(d) && Float.isInfinite(f)) {
             throw new IllegalArgumentException(param + " out of range for c_float: " + param + "=" + d
-                    + ", must be within +-" + Float.MAX_VALUE);
+                    + ", must round to a finite float, as any number within +-" + new java.math.BigDecimal(Float.MAX_VALUE)
+                    + " (FLT_MAX) does");
         }
-        return (float) d;
+        return f;
     }
 
     private byte charByte(Object value, String param) {

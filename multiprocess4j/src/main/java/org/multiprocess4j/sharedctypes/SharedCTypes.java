@@ -423,6 +423,10 @@ public final class SharedCTypes {
             throw new IllegalArgumentException("handle does not name a shared value or array: handle=" + handle);
         }
         DataType type = typeOf(sig.substring(1), handle);
+        if (kind == 'v' && type instanceof ArrayType) { // no writer names one: an array's handle is of kind 'a'
+            throw new IllegalArgumentException("handle of a value names an array type, which only an array's "
+                    + "handle does: type=" + type + ", handle=" + handle);
+        }
         long stride = data.stride() == 0 ? type.byteSize() : data.stride();
         if (data.stride() != 0 && (kind != 'a' || data.count() < 2 || stride <= type.byteSize()
                 || stride % type.byteAlignment() != 0)) {

@@ -52,6 +52,9 @@ abstract sealed class SharedData implements SharedObject permits SharedValue, Sh
 
     @Override
     public final Handle handle() {
+        if (!block.isAlive()) {
+            throw new IllegalStateException("closed: a closed object has no handle: " + this);
+        }
         checkHandle();
         Handle lockHandle = lock == null ? null : lock.handle();
         return (Handle) HandleCodec.handleOf(new HandleCodec.HandleData(signature(), block.arena(),
@@ -67,10 +70,10 @@ abstract sealed class SharedData implements SharedObject permits SharedValue, Sh
      */
     @Override
     public final void close() {
-        block.close();
-        if (ownsLock) {
+        if (ownsLock) { // first: a lock that refuses to close (a thread waits on it) leaves the object whole
             lock.close();
         }
+        block.close();
     }
 
     /** Whether accesses take a lock: the object came from {@code value}, {@code array} or {@code synchronize}. */

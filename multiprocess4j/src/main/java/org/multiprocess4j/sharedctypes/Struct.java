@@ -98,6 +98,9 @@ public abstract class Struct<S extends Struct<S>> implements SharedObject {
     @Override
     public final Handle handle() {
         checkBound();
+        if (!block.isAlive()) {
+            throw new IllegalStateException("closed: a closed structure has no handle: " + this);
+        }
         if ((block.offset() + offset) % type.byteAlignment() != 0) {
             throw new UnsupportedOperationException("a " + type + " that a packed structure holds below its "
                     + "alignment has no handle of its own: share the enclosing structure");
@@ -116,10 +119,10 @@ public abstract class Struct<S extends Struct<S>> implements SharedObject {
     @Override
     public final void close() {
         checkBound();
-        block.close();
-        if (ownsLock) {
+        if (ownsLock) { // first: a lock that refuses to close (a thread waits on it) leaves the structure whole
             lock.close();
         }
+        block.close();
     }
 
     /** Whether field accesses take a lock. */

@@ -290,6 +290,11 @@ public final class WCharArray extends SharedArray implements Iterable<Integer> {
                 if (codePoint == 0) {
                     break;
                 }
+                if (!Character.isValidCodePoint(codePoint)) {
+                    throw new IllegalStateException("the c_wchar at index " + i + " holds 0x"
+                            + Integer.toHexString(codePoint) + ", which is no Unicode code point (0 to 0x10ffff), so "
+                            + "the array has no text value; get(" + i + ") reads the number");
+                }
                 text.appendCodePoint(codePoint);
             }
             return text.toString();

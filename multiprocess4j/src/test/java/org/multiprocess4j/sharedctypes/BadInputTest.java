@@ -26,6 +26,14 @@ class BadInputTest {
         return v;
     }
 
+    /** The handle a value had before it was closed. */
+    static Handle handleOfClosedValue() {
+        IntValue v = SharedCTypes.rawValue(CType.c_int, 1);
+        Handle handle = v.handle();
+        v.close();
+        return handle;
+    }
+
     static void allocateWithARegularFileAsTheDirectory() throws java.io.IOException {
         java.nio.file.Path file = java.nio.file.Files.createTempFile("mp4j-not-a-directory", "");
         System.setProperty("multiprocess4j.shm.dir", file.toString());
@@ -116,7 +124,7 @@ class BadInputTest {
                 new Row("use after close", IllegalStateException.class, List.of("closed"),
                         () -> closedValue().get()),
                 new Row("handle whose memory no longer exists", IllegalStateException.class,
-                        List.of("no longer exists"), () -> SharedCTypes.attach(closedValue().handle())),
+                        List.of("no longer exists"), () -> SharedCTypes.attach(handleOfClosedValue())),
                 new Row("handle of a process that has exited", IllegalStateException.class,
                         List.of("no longer exists", "has exited"),
                         () -> SharedCTypes.attach(Handle.parse(withField(withField(goodHandle, 1, "4194304"), 4, "1234abcd")))),

@@ -3,6 +3,7 @@ package org.multiprocess4j.sharedctypes;
 import org.junit.jupiter.api.Test;
 
 import java.math.BigDecimal;
+import java.math.BigInteger;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -46,5 +47,82 @@ class CTypesEdgesTest {
         try (DoubleValue inf = SharedCTypes.rawValue(c_double, Double.POSITIVE_INFINITY)) {
             assertEquals(Double.POSITIVE_INFINITY, inf.get(), "an infinity asked for is stored, as ctypes does");
         }
+    }
+
+    /** {@code struct { int s : 5; unsigned u : 32; }}. */
+    static final class Bits extends Struct<Bits> {
+        static final StructType<Bits> TYPE = StructType.define(Bits::new, field("s", c_int, 5),
+                field("u", CType.c_uint, 32));
+
+        private Bits() {
+        }
+    }
+
+    @Test
+    void aBigIntegerFitsASignedBitFieldAsItFitsAValueAndAMissIsShownAsGiven() {
+        try (Bits b = SharedCTypes.rawValue(Bits.TYPE, BigInteger.ONE.negate(), BigInteger.TWO.pow(32).subtract(
+                BigInteger.ONE))) {
+            assertEquals("[-1, 4294967295]", b.fieldValues().toString());
+        }
+        BigInteger huge = BigInteger.TWO.pow(64).subtract(BigInteger.ONE);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> SharedCTypes.rawValue(Bits.TYPE, 0, huge));
+        assertTrue(e.getMessage().contains("=" + huge) && e.getMessage().contains("0..4294967295"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> SharedCTypes.rawValue(Bits.TYPE, BigInteger.valueOf(16)));
+        assertTrue(e.getMessage().contains("=16") && e.getMessage().contains("-16..15"), e.getMessage());
+    }
+
+    /** C rounds a double to the nearest float: one that rounds to FLT_MAX fits, one that would round past it does not. */
+    @Test
+    void aDoubleFitsAFloatWhenItRoundsToAFiniteOne() {
+        try (FloatValue f = SharedCTypes.rawValue(c_float, 3.4028235e38)) {
+            assertEquals(Float.MAX_VALUE, f.get());
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> SharedCTypes.rawValue(c_float, 3.4028236e38));
+        assertTrue(e.getMessage().contains("3.4028236E38"), e.getMessage());
+        assertTrue(!e.getMessage().contains("+-3.4028235E38"), "the bound reads as the value refused: " + e.getMessage());
+    }
+
+    /** A wchar_t holding no code point (C's WEOF, or another process's bytes) reads as its number, never throws from toString. */
+    @Test
+    void aWcharHoldingNoCodePointIsANumberAndClearlyNoText() {
+        try (WCharValue w = SharedCTypes.rawValue(CType.c_wchar);
+             WCharArray a = SharedCTypes.rawArray(CType.c_wchar, 3)) {
+            w.segment().set(java.lang.foreign.ValueLayout.JAVA_INT, 0, -1);
+            a.segment().set(java.lang.foreign.ValueLayout.JAVA_INT, 0, 'A');
+            a.segment().set(java.lang.foreign.ValueLayout.JAVA_INT, 4, 0x110000);
+            assertEquals(-1, w.get());
+            assertTrue(w.toString().contains("0xffffffff"), w.toString());
+            assertTrue(a.toString().contains("0x110000"), a.toString());
+            IllegalStateException e = assertThrows(IllegalStateException.class, a::value);
+            assertTrue(e.getMessage().contains("index 1") && e.getMessage().contains("0x110000")
+                    && e.getMessage().contains("0x10ffff"), e.getMessage());
+        }
+    }
+
+    /** Only an array's handle names an array type: a value's handle with one is refused, not attached as an array. */
+    @Test
+    void aValueHandleNamingAnArrayTypeIsRefused() {
+        try (IntArray rows = SharedCTypes.rawArray(c_int, new int[] {42})) {
+            String[] f = rows.handle().toString().split(":");
+            f[11] = java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(
+                    "vi[1]".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            org.multiprocess4j.Handle forged = org.multiprocess4j.Handle.parse(String.join(":", f));
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> SharedCTypes.attach(forged));
+            assertTrue(e.getMessage().contains("array type"), e.getMessage());
+        }
+    }
+
+    /** After close, the object's handle is refused as every other access is. */
+    @Test
+    void aClosedObjectHasNoHandle() {
+        IntValue v = SharedCTypes.rawValue(c_int, 1);
+        Bits b = SharedCTypes.rawValue(Bits.TYPE);
+        v.close();
+        b.close();
+        assertThrows(IllegalStateException.class, v::handle);
+        assertThrows(IllegalStateException.class, b::handle);
     }
 }

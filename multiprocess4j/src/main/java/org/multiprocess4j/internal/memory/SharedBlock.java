@@ -13,7 +13,9 @@ import java.lang.ref.Cleaner;
  * {@link #close()} closes that scope first, so any later access through the object or a view of it throws
  * {@link IllegalStateException}, then gives the block back. When instead every segment of the scope becomes
  * unreachable, a cleaner gives the block back. Either way the arena is unmapped only after the last scope that
- * could reach it is closed or unreachable, so no access can ever touch unmapped memory.
+ * could reach it is closed or unreachable, so no access can ever touch unmapped memory, as far as the JDK stops the
+ * threads inside an access when a shared scope closes (JDK 25.0.3 and earlier can miss one in a compiled loop,
+ * JDK-8364167: README, "Memory, lifetime and handles").
  *
  * <p>A block either owns its bytes (it was allocated here, and freeing it lets the heap reuse them) or is an
  * attachment to bytes another object owns, possibly in another process; closing an attachment only drops its use
