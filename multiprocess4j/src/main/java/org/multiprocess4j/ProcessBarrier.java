@@ -85,7 +85,7 @@ public final class ProcessBarrier extends SharedSync {
         try {
             return (int) core.awaitBarrier(Timeouts.nanos(timeout));
         } catch (TimeoutException e) {
-            wait.timedOut("ProcessBarrier " + handle());
+            wait.timedOut("ProcessBarrier", this::handle);
             throw e;
         }
     }

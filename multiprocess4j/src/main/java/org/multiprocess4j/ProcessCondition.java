@@ -109,7 +109,7 @@ public final class ProcessCondition implements Condition, SharedObject {
         Events.TimedWait wait = Events.timedWait();
         long left = core.await(lock.core, Math.max(0, nanosTimeout), true);
         if (left <= 0) {
-            wait.timedOut("ProcessCondition " + handle());
+            wait.timedOut("ProcessCondition", this::handle);
         }
         return left;
     }

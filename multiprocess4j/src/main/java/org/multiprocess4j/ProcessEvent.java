@@ -72,7 +72,7 @@ public final class ProcessEvent extends SharedSync {
         long start = System.nanoTime();
         boolean set = core.awaitFlag(nanos, true);
         if (!set && System.nanoTime() - start >= nanos) {
-            wait.timedOut("ProcessEvent " + handle());
+            wait.timedOut("ProcessEvent", this::handle);
         }
         return set;
     }

@@ -114,7 +114,7 @@ public final class ProcessSemaphore extends SharedSync {
         Events.TimedWait wait = Events.timedWait();
         boolean acquired = core.acquirePermit(Timeouts.nanos(timeout), true);
         if (!acquired) {
-            wait.timedOut("ProcessSemaphore " + handle());
+            wait.timedOut("ProcessSemaphore", this::handle);
         }
         return acquired;
     }

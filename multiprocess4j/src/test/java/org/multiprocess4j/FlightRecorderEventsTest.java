@@ -248,4 +248,33 @@ class FlightRecorderEventsTest {
             assertTrue(e.getDuration().toMillis() >= 40, "the wait: " + e.getDuration());
         }
     }
+
+    /**
+     * Without a recording of its event, a poll that fails (a timed wait that times out at once) builds no event text:
+     * it allocates next to nothing, where the text (the kind and the handle) took about a kilobyte.
+     */
+    @Test
+    void aFailedPollWithoutARecordingBuildsNoEventText() throws Exception {
+        try (ProcessSemaphore semaphore = ProcessSemaphore.create(0); ProcessEvent event = ProcessEvent.create()) {
+            for (int round = 0; round < 3; round++) { // the first rounds compile the path, whose allocations go
+                long before = allocatedBytes();
+                for (int i = 0; i < 10_000; i++) {
+                    semaphore.tryAcquire(Duration.ZERO);
+                    event.await(Duration.ZERO);
+                }
+                long perPoll = (allocatedBytes() - before) / 20_000;
+                if (round == 2) {
+                    assertTrue(perPoll < 200, perPoll + " bytes allocated per failed poll");
+                }
+            }
+        }
+    }
+
+    /** The bytes this thread has allocated so far (the tests compile as the module, which reads no management API). */
+    private static long allocatedBytes() throws ReflectiveOperationException {
+        Object threads = Class.forName("java.lang.management.ManagementFactory").getMethod("getThreadMXBean")
+                .invoke(null);
+        return (Long) Class.forName("com.sun.management.ThreadMXBean").getMethod("getCurrentThreadAllocatedBytes")
+                .invoke(threads);
+    }
 }

@@ -118,14 +118,17 @@ public final class Events {
             this.event = event;
         }
 
-        /** The wait on {@code object} (its kind and handle) ended by its timeout. */
-        public void timedOut(Object object) {
+        /**
+         * The wait on an object of {@code kind} ended by its timeout; {@code handle} is asked for only when the event
+         * is recorded (a failed poll without a recording builds no text).
+         */
+        public void timedOut(String kind, Supplier<?> handle) {
             if (event == null) {
                 return;
             }
             event.end();
             if (event.shouldCommit()) {
-                event.object = String.valueOf(object);
+                event.object = kind + " " + handle.get();
                 event.commit();
             }
         }
