@@ -213,6 +213,8 @@ public final class ChildProcess implements AutoCloseable {
     private volatile int signalSent;
     private SharedBlock status;
     private boolean closed;
+    /** Whether the child had reported its JVM's shutdown when it was closed (its status block is gone then). */
+    private boolean exitedWhenClosed;
 
     private ChildProcess(Serializable target, Object... arguments) {
         this.target = Objects.requireNonNull(target, "target");
@@ -434,7 +436,7 @@ public final class ChildProcess implements AutoCloseable {
 
     /** Whether the child reported that its JVM shut down (so an exit status over 128 is its own, not a signal's). */
     private synchronized boolean exitedByItself() {
-        return !closed && exited();
+        return closed ? exitedWhenClosed : exited();
     }
 
     private boolean exited() {
@@ -739,6 +741,7 @@ public final class ChildProcess implements AutoCloseable {
         }
         closed = true;
         if (process != null) {
+            exitedWhenClosed = exited(); // final: the child has ended; its "ended" event may be recorded after this
             try {
                 process.getOutputStream().close();
             } catch (IOException ignored) {

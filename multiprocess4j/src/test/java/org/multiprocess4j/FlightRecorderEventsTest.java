@@ -166,6 +166,23 @@ class FlightRecorderEventsTest {
         child.close();
     }
 
+    /** A child that ends with System.exit(137) and is closed at once is recorded with 137, as exitCode() says. */
+    @Test
+    void aChildClosedAsItsEndIsRecordedKeepsItsOwnExitCode() throws Exception {
+        for (int i = 0; i < 4; i++) {
+            ChildProcess child = new ChildProcess(FlightRecorderEventsTest::exitWith, 137).name("closed-child-" + i);
+            String name = child.name();
+            RecordedEvent e = recordUntil("org.multiprocess4j.ChildProcess",
+                    x -> x.getString("action").equals("ended") && x.getString("name").equals(name), () -> {
+                        child.start();
+                        child.join();
+                        assertEquals(137, child.exitCode());
+                        child.close();
+                    });
+            assertEquals(137, e.getInt("exitCode"), "round " + i);
+        }
+    }
+
     @Test
     void anArenaMadeAndFreedForALargeArrayIsRecorded() throws Exception {
         RecordedEvent e = recordUntil("org.multiprocess4j.Arena",
