@@ -268,4 +268,42 @@ class LifetimeTest {
             Files.deleteIfExists(dir);
         }
     }
+
+    /** Allocates 160 KB arrays in the configured directory 60 times, closing none; prints how many were refused. */
+    public static final class AllocateUntilFullAndOn {
+        public static void main(String[] args) {
+            System.setErr(System.out); // the default log handler writes to System.err as it is when first used
+            int refused = 0;
+            java.util.List<DoubleArray> kept = new java.util.ArrayList<>();
+            for (int i = 0; i < 60; i++) {
+                try {
+                    kept.add(SharedCTypes.rawArray(CType.c_double, 20_000));
+                } catch (IllegalStateException full) {
+                    refused++;
+                }
+            }
+            System.out.println("refused " + refused);
+        }
+    }
+
+    /** A program that goes on allocating in a full directory is told so, without a record per size tried, or a flood. */
+    @Test
+    void allocationsInAFullTmpfsWarnOnceEachAndAtMostTenASecond() throws Exception {
+        Path dir = Files.createTempDirectory("mp4j-full");
+        Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", dir.toString())
+                .redirectErrorStream(true).start();
+        assumeTrue(mount.waitFor() == 0, "mounting a 1 MiB tmpfs needs root");
+        try {
+            String out = org.multiprocess4j.testing.Jvm.runWith(
+                    java.util.List.of("-D" + SharedHeap.DIRECTORY_PROPERTY + "=" + dir), AllocateUntilFullAndOn.class);
+            int refused = out.lines().filter(l -> l.startsWith("refused ")).mapToInt(l -> Integer.parseInt(l.substring(8)))
+                    .findFirst().orElse(-1);
+            long warnings = out.lines().filter(l -> l.contains("has no room")).count();
+            assertTrue(refused > 40, out);
+            assertTrue(warnings >= 1 && warnings <= 12, warnings + " warnings for " + refused + " refusals:\n" + out);
+        } finally {
+            new ProcessBuilder("umount", dir.toString()).start().waitFor();
+            Files.deleteIfExists(dir);
+        }
+    }
 }

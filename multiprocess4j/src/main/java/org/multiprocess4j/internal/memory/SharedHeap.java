@@ -1,6 +1,7 @@
 package org.multiprocess4j.internal.memory;
 
 import org.multiprocess4j.internal.events.Events;
+import org.multiprocess4j.internal.events.Logs;
 import org.multiprocess4j.internal.os.CurrentProcess;
 import org.multiprocess4j.internal.os.Platform;
 import org.multiprocess4j.internal.os.SharedMemoryExhaustedException;
@@ -113,20 +114,38 @@ public final class SharedHeap {
      * The series grows only with arenas actually made.
      */
     private static MappedArena newSmallArena(long needed) {
-        long size = Math.max(nextArenaSize, needed);
+        long wanted = Math.max(nextArenaSize, needed);
+        long size = wanted;
         while (true) {
             try {
                 // The first arena for small objects is created; each later one grows the heap, the others being full.
                 MappedArena arena = newArena(size, "small objects", SMALL.isEmpty() ? "created" : "grown");
                 nextArenaSize = Math.min(MAX_ARENA, Math.max(nextArenaSize, size) * 2);
+                if (size < wanted) {
+                    long made = size;
+                    warnNoRoom(() -> "shared-memory directory " + directory() + " has no room for an arena of "
+                            + wanted + " bytes (small objects): made one of " + made + " bytes");
+                }
                 return arena;
             } catch (SharedMemoryExhaustedException e) {
                 if (size == needed) {
+                    warnNoRoom(() -> "shared-memory directory " + directory() + " has no room for an arena of "
+                            + wanted + " bytes (small objects), nor for one of the " + needed + " bytes the object "
+                            + "needs: " + e.getMessage());
                     throw e;
                 }
                 size = Math.max(needed, roundUp(size / 2, PAGE));
             }
         }
+    }
+
+    /**
+     * Logs a warning that the directory had no room: one per allocation (not per arena size tried), and, as every
+     * warning of the library, at most ten a second (a program retrying a failed allocation in a loop would flood
+     * the log otherwise).
+     */
+    private static void warnNoRoom(java.util.function.Supplier<String> message) {
+        Logs.warnAside(message);
     }
 
     private static MappedArena newArena(long size, String purpose, String action) {
@@ -139,10 +158,10 @@ public final class SharedHeap {
         try {
             arena = MappedArena.create(directory, size);
         } catch (SharedMemoryExhaustedException e) {
-            // The logger is made only here: System.getLogger costs a JVM ~19 ms the first time.
-            System.getLogger("org.multiprocess4j").log(System.Logger.Level.WARNING, () -> "shared-memory directory " + directory + " has no room for an "
-                    + "arena of " + size + " bytes (" + purpose + ")" + (purpose.equals("small objects")
-                    ? "; a smaller one is tried down to what the object needs" : "") + ": " + e.getMessage());
+            if (!purpose.equals("small objects")) { // newSmallArena warns once it knows how its tries ended
+                warnNoRoom(() -> "shared-memory directory " + directory + " has no room for an arena of " + size
+                        + " bytes (" + purpose + "): " + e.getMessage());
+            }
             throw e;
         }
         Events.arena(action, arena.ref().arenaId(), size, purpose);
