@@ -2,6 +2,10 @@ package org.multiprocess4j.inspect;
 
 import org.multiprocess4j.internal.memory.ArenaRef;
 import org.multiprocess4j.internal.memory.HandleCodec;
+import org.multiprocess4j.internal.queue.QueueCore;
+import org.multiprocess4j.internal.sync.ConditionCore;
+import org.multiprocess4j.internal.sync.LockLayout;
+import org.multiprocess4j.internal.sync.SyncLayout;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -73,7 +77,10 @@ final class Descriptors {
             return layout;
         }
         String handle = "";
-        if (creator != null) {
+        String shape = shapeProblem(signature, parts.length == 3, count, layout.bytes(), layout.offset());
+        if (shape != null) {
+            state = (state.isEmpty() ? "" : state + "; ") + "its descriptor " + shape;
+        } else if (creator != null) {
             long bytes = count == 0 ? 0 : layout.bytes();
             handle = HandleCodec.encode(new HandleCodec.HandleData(signature, creator, layout.offset(), generation, 0,
                     bytes, count));
@@ -87,6 +94,76 @@ final class Descriptors {
         }
         return new Inspector.ObjectView(layout.offset(), layout.bytes(), name, type, kind == 'a' ? count : 1, handle,
                 state);
+    }
+
+    /** The bytes of each typecode's C type, which is its alignment too. */
+    private static final Map<Character, Integer> C_SIZES = Map.ofEntries(Map.entry('c', 1), Map.entry('b', 1),
+            Map.entry('B', 1), Map.entry('h', 2), Map.entry('H', 2), Map.entry('i', 4), Map.entry('I', 4),
+            Map.entry('l', 8), Map.entry('L', 8), Map.entry('q', 8), Map.entry('Q', 8), Map.entry('f', 4),
+            Map.entry('d', 8), Map.entry('u', 4), Map.entry('?', 1));
+
+    /**
+     * What the library's attach would refuse in an object's shape, as the descriptor and the block give it (kind,
+     * lock part, element count, size, place), or null: a handle is shown only when the library would take it. A
+     * structure's size needs its Java class, which this process may not have: its layout is not checked here.
+     */
+    static String shapeProblem(String signature, boolean lockPart, long count, long bytes, long offset) {
+        char kind = signature.charAt(0);
+        return switch (kind) {
+            case 'L', 'R' -> lockPart || count != 1 || bytes != LockLayout.SIZE || offset % LockLayout.ALIGNMENT != 0
+                    ? "names a lock that is not " + LockLayout.SIZE + " bytes at a multiple of " + LockLayout.ALIGNMENT
+                    + " with no lock of its own" : null;
+            case 'C' -> !lockPart || count != 1 || bytes != ConditionCore.SIZE
+                    || offset % ConditionCore.ALIGNMENT != 0 ? "names a condition that is not " + ConditionCore.SIZE
+                    + " bytes with its lock" : null;
+            case 'S', 'E', 'B' -> lockPart || count != 1 || bytes != SyncLayout.SIZE
+                    || offset % SyncLayout.ALIGNMENT != 0 ? "names a synchronizer that is not " + SyncLayout.SIZE
+                    + " bytes at a multiple of " + SyncLayout.ALIGNMENT : null;
+            case 'Q' -> lockPart || count != 1 || bytes <= QueueCore.HEADER || offset % QueueCore.ALIGNMENT != 0
+                    ? "names a queue that does not fit its block" : null;
+            default -> dataShapeProblem(signature.substring(1), kind == 'v', count, bytes, offset);
+        };
+    }
+
+    private static String dataShapeProblem(String body, boolean value, long count, long bytes, long offset) {
+        if (value && count != 1) {
+            return "names a value whose count is not 1";
+        }
+        if (body.startsWith("{")) {
+            int at = body.lastIndexOf('@');
+            return at < 0 || at < body.lastIndexOf('}') ? "names a structure without its class" : null;
+        }
+        int end = body.length();
+        long elements = 1;
+        while (end > 0 && body.charAt(end - 1) == ']') {
+            if (value) {
+                return "names a value of an array type, which only an array's handle does";
+            }
+            int open = body.lastIndexOf('[', end - 1);
+            long length = open < 0 ? -1 : HandleCodec.decimal(body, open + 1, end - 1, Integer.MAX_VALUE);
+            if (length < 0) {
+                return "has a type signature with a bad array length";
+            }
+            elements = Math.multiplyHigh(elements, length) != 0 ? -1 : elements * length;
+            if (elements < 0) {
+                return "names more bytes than exist";
+            }
+            end = open;
+        }
+        Integer size = end == 1 ? C_SIZES.get(body.charAt(0)) : null;
+        if (size == null) {
+            return "has a type signature that names no type";
+        }
+        long span;
+        try {
+            span = Math.multiplyExact(Math.multiplyExact(elements, size), count);
+        } catch (ArithmeticException e) {
+            return "names more bytes than exist";
+        }
+        if (count != 0 && span != bytes) {
+            return "names " + span + " bytes of its type, where its block holds " + bytes;
+        }
+        return offset % size != 0 ? "names an object that is not aligned for its type" : null;
     }
 
     /** Whether the library's handle parser takes {@code handle}, and its lock part names a lock. */

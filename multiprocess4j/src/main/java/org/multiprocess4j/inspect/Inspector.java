@@ -46,10 +46,17 @@ public final class Inspector {
     /** The characters of text, types, handles and states, that one inspection keeps at most, all objects together. */
     private static final long MAX_CHARACTERS_IN_ALL = 32L << 20;
 
-    /** The objects an inspection may still list, and the characters of their texts it may still keep. */
+    /** The bytes between blocks that one inspection looks through at most, all arenas together. */
+    private static final long MAX_GAP_IN_ALL = 256L << 20;
+
+    /**
+     * The objects an inspection may still list, the characters of their texts it may still keep, and the bytes
+     * between blocks it may still look through.
+     */
     private static final class Budget {
         int objects = MAX_OBJECTS_IN_ALL;
         long characters = MAX_CHARACTERS_IN_ALL;
+        long gapBytes = MAX_GAP_IN_ALL;
     }
 
     private Inspector() {
@@ -123,6 +130,11 @@ public final class Inspector {
         if (pid <= 0) {
             throw new IllegalArgumentException("pid must be > 0: pid=" + pid);
         }
+        long process = threadGroupOf(pid);
+        if (process > 0 && process != pid) {
+            throw new IllegalArgumentException(pid + " is a thread of process " + process + ", not a process: inspect "
+                    + process);
+        }
         try {
             return read(pid, children(), new Budget());
         } catch (IOException e) {
@@ -158,6 +170,7 @@ public final class Inspector {
                     + " be read");
         }
         TreeMap<String, ArenaView> arenas = new TreeMap<>();
+        java.util.Set<String> walked = new java.util.HashSet<>(); // an arena behind many descriptors is walked once
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(fds)) {
             for (Path fd : entries) {
                 String target;
@@ -168,7 +181,7 @@ public final class Inspector {
                 }
                 // Arenas are unnamed files: "(deleted)". Only regular files are read (see arena).
                 if (target.startsWith("/") && target.endsWith(" (deleted)")) {
-                    ArenaView arena = arena(pid, fd, budget);
+                    ArenaView arena = arena(pid, fd, target, walked, budget);
                     if (arena != null) {
                         arenas.putIfAbsent(arena.id(), arena);
                     }
@@ -209,22 +222,51 @@ public final class Inspector {
     }
 
     private static long parentOf(long pid) {
-        return statField(pid, 1);
+        String[] stat = stat(pid);
+        return stat == null ? -1 : number(stat[1]);
     }
 
-    /** The start time of {@code pid} in clock ticks since boot, or -1 when it no longer runs. */
+    /**
+     * The start time of {@code pid} in clock ticks since boot, or -1 when it no longer runs: a zombie (killed, not
+     * yet reaped) runs no more, as the library's locks see it.
+     */
     private static long startTime(long pid) {
-        return statField(pid, 19);
+        String[] stat = stat(pid);
+        return stat == null || stat[0].equals("Z") || stat[0].equals("X") || stat[0].equals("x") ? -1
+                : number(stat[19]);
     }
 
-    /** Field {@code index} after the command of {@code /proc/<pid>/stat} (0: the state), or -1. */
-    private static long statField(long pid, int index) {
+    /** The fields after the command of {@code /proc/<pid>/stat} (0: the state), or null. */
+    private static String[] stat(long pid) {
         try {
             String stat = Files.readString(PROC.resolve(pid + "/stat"));
-            return Long.parseLong(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[index]);
+            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return fields.length > 19 ? fields : null;
         } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    private static long number(String field) {
+        try {
+            return Long.parseLong(field);
+        } catch (NumberFormatException e) {
             return -1;
         }
+    }
+
+    /** The process (thread group) that {@code id} belongs to, from {@code /proc/<id>/status}, or -1. */
+    private static long threadGroupOf(long id) {
+        try {
+            for (String line : Files.readAllLines(PROC.resolve(id + "/status"))) {
+                if (line.startsWith("Tgid:")) {
+                    return number(line.substring(5).strip());
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // gone, or not readable: the read that follows says so
+        }
+        return -1;
     }
 
     /**
@@ -233,7 +275,7 @@ public final class Inspector {
      * opening it ({@code O_PATH}: a FIFO's open would wait for a writer, a device's act), checks it through that
      * descriptor, which nobody else can change, and only then opens and reads it.
      */
-    private static ArenaView arena(long pid, Path fd, Budget budget) {
+    private static ArenaView arena(long pid, Path fd, String target, java.util.Set<String> walked, Budget budget) {
         Platform platform = Platform.current();
         int own = platform.openPath(fd);
         if (own < 0) {
@@ -241,14 +283,26 @@ public final class Inspector {
         }
         try {
             Path opened = platform.descriptorPath(ProcessHandle.current().pid(), own);
-            return Files.isRegularFile(opened) ? arena(pid, fd, opened, budget) : null;
+            return Files.isRegularFile(opened) ? arena(pid, fd, opened, target, walked, budget) : null;
         } finally {
             platform.close(own);
         }
     }
 
-    private static ArenaView arena(long pid, Path fd, Path opened, Budget budget) {
-        try (FileChannel file = FileChannel.open(opened, StandardOpenOption.READ)) {
+    private static ArenaView arena(long pid, Path fd, Path opened, String target, java.util.Set<String> walked,
+                                   Budget budget) {
+        FileChannel file;
+        try {
+            file = FileChannel.open(opened, StandardOpenOption.READ);
+        } catch (java.nio.file.AccessDeniedException e) {
+            // Another user's file, held open by this user's process: it may be an arena; say so rather than hide it.
+            return target.startsWith(SHM_PREFIX) ? new ArenaView("?" + fd.getFileName(), 0, 0, List.of(),
+                    "descriptor " + fd.getFileName() + ": a file in /dev/shm this user cannot read: not known whether"
+                    + " it is an arena") : null;
+        } catch (IOException | RuntimeException gone) {
+            return null;
+        }
+        try (file) {
             long fileSize = file.size();
             ByteBuffer header = read(file, 0, (int) Math.min(ArenaLayout.HEADER_SIZE, fileSize));
             if (header.limit() < ArenaLayout.HEADER_SIZE || header.getLong((int) ArenaLayout.MAGIC_OFFSET)
@@ -256,6 +310,9 @@ public final class Inspector {
                 return null;
             }
             String id = Long.toHexString(header.getLong((int) ArenaLayout.ARENA_ID_OFFSET));
+            if (!walked.add(id)) {
+                return null; // listed from another descriptor already
+            }
             int version = header.getInt((int) ArenaLayout.VERSION_OFFSET);
             long size = header.getLong((int) ArenaLayout.ARENA_SIZE_OFFSET);
             if (version != ArenaLayout.VERSION) {
@@ -275,9 +332,12 @@ public final class Inspector {
                     : null; // handles name the creator's descriptor: only the creator's arenas get them
             return walk(file, id, size, creator, budget);
         } catch (IOException | RuntimeException e) {
-            return null; // gone meanwhile, or not readable: not an arena this inspection can show
+            return null; // gone meanwhile (a hostile header ends in a note: walk)
         }
     }
+
+    /** Where arenas' unnamed files are (a descriptor's link names the directory). */
+    private static final String SHM_PREFIX = "/dev/shm/";
 
     /**
      * Finds the live blocks: after each one, the next 8-byte-aligned tag of a live block. The file is read through a
@@ -298,6 +358,11 @@ public final class Inspector {
                     note = "more than " + MAX_GAP + " bytes without a block: not read past " + at;
                     break;
                 }
+                if (budget.gapBytes < 0) {
+                    note = "this inspection has looked through all the space between blocks it may ("
+                            + MAX_GAP_IN_ALL + " bytes, all arenas together): not read past " + at;
+                    break;
+                }
                 long tag = window.getLong(at);
                 long blockOffset = at + ArenaLayout.BLOCK_HEADER_SIZE;
                 boolean live = (tag & 0xFFFF_FFFF_0000_0000L) == ArenaLayout.BLOCK_LIVE;
@@ -306,7 +371,7 @@ public final class Inspector {
                 // words left in freed memory that look like a tag (an array's old elements) are not one.
                 long record = 0;
                 long recordAt = 0;
-                if (bytes >= 0 && bytes <= size - blockOffset) {
+                if (bytes >= 0 && bytes <= size - blockOffset - 16) { // room for the record after it (no overflow)
                     recordAt = ArenaLayout.descriptorOffset(blockOffset, bytes);
                     record = recordAt + 8 <= size ? window.getLong(recordAt) : 0;
                 }
@@ -315,6 +380,7 @@ public final class Inspector {
                         || length > size - recordAt - 8) {
                     at += 8; // not a block header after all (or a damaged one): look further
                     gaps += 8;
+                    budget.gapBytes -= 8;
                     continue;
                 }
                 if (objects.size() == MAX_OBJECTS) {
@@ -336,8 +402,9 @@ public final class Inspector {
                 at = recordAt + space;
                 objects.add(object);
             }
-        } catch (IOException e) {
-            note = "the file changed while read (" + e.getMessage() + "): the objects before it are listed";
+        } catch (IOException | RuntimeException e) {
+            note = "the file changed while read, or says what cannot be (" + e.getMessage() + "): the objects before"
+                    + " it are listed";
         }
         return new ArenaView(id, size, used, objects, note);
     }

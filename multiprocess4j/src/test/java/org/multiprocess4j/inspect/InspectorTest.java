@@ -138,6 +138,91 @@ class InspectorTest {
         }
     }
 
+    /** Attaches to the lock whose handle is args[0], takes it, prints its pid, and waits to be killed. */
+    public static final class HoldAndWait {
+        public static void main(String[] args) throws Exception {
+            org.multiprocess4j.SharedLock lock = org.multiprocess4j.SharedLock.attach(
+                    org.multiprocess4j.Handle.parse(args[0]));
+            lock.lock();
+            System.out.println(ProcessHandle.current().pid());
+            Thread.sleep(600_000);
+        }
+    }
+
+    /** A holder killed and not yet reaped (a zombie) runs no more: the next taker recovers the lock, as shown. */
+    @Test
+    void aKilledHolderNotYetReapedShowsItsOwnerDead() throws Exception {
+        try (ProcessLock lock = ProcessLock.create()) {
+            // The shell starts the holder, then becomes a sleep that never reaps it.
+            List<String> command = List.of(org.multiprocess4j.testing.Jvm.java(), "--enable-native-access=ALL-UNNAMED",
+                    "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
+                    HoldAndWait.class.getName(), lock.handle().toString());
+            String quoted = String.join(" ", command.stream().map(a -> "'" + a.replace("'", "'\\''") + "'").toList());
+            Process parent = new ProcessBuilder("sh", "-c", quoted + " & exec sleep 600")
+                    .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            try {
+                long holder = Long.parseLong(org.multiprocess4j.testing.Jvm.readLine(parent).trim());
+                ProcessHandle.of(holder).orElseThrow().destroyForcibly();
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                while (!java.nio.file.Files.readString(java.nio.file.Path.of("/proc/" + holder + "/stat"))
+                        .matches("\\d+ \\(.*\\) Z .*\\s*")) {
+                    assertTrue(System.nanoTime() < deadline, "the holder did not become a zombie");
+                    Thread.sleep(2);
+                }
+                assertTrue(objects().stream().anyMatch(o -> o.kind().equals("lock")
+                        && o.state().startsWith("held by pid " + holder) && o.state().contains("(owner dead")),
+                        objects().toString());
+            } finally {
+                parent.destroyForcibly().waitFor();
+            }
+        }
+    }
+
+    /** A handle is shown only when the library would take it: the descriptor's shape is checked as attach checks it. */
+    @Test
+    void aDescriptorWhoseShapeTheLibraryRefusesMakesNoHandle() {
+        for (Object[] refused : new Object[][] {
+                {"vq", false, 1L, 64L, 0L}, {"v", false, 1L, 8L, 0L}, {"aq", false, 3L, 8L, 0L},
+                {"vi[1]", false, 1L, 4L, 0L}, {"vq", false, 2L, 16L, 0L}, {"aq", false, 1L, 8L, 4L},
+                {"L", true, 1L, 64L, 0L}, {"L", false, 1L, 64L, 344L}, {"R", false, 1L, 32L, 0L},
+                {"C", false, 1L, 16L, 0L}, {"S", false, 1L, 64L, 0L}, {"Q", false, 1L, 64L, 0L},
+                {"v{S;a:i}", false, 1L, 4L, 0L}, {"ai[2147483647][2147483647][2147483647]", false, 5L, 8L, 0L}}) {
+            assertTrue(Descriptors.shapeProblem((String) refused[0], (Boolean) refused[1], (Long) refused[2],
+                    (Long) refused[3], (Long) refused[4]) != null, java.util.Arrays.toString(refused));
+        }
+        for (Object[] taken : new Object[][] {
+                {"vq", false, 1L, 8L, 0L}, {"ai[3]", false, 2L, 24L, 8L}, {"ai", false, 0L, 1L, 8L},
+                {"L", false, 1L, 64L, 128L}, {"R", false, 1L, 64L, 0L}, {"C", true, 1L, 16L, 8L},
+                {"E", false, 1L, 1152L, 64L}, {"Q", false, 1L, 4096L, 64L}, {"v{S;a:i}@x.S", false, 1L, 4L, 0L}}) {
+            assertEquals(null, Descriptors.shapeProblem((String) taken[0], (Boolean) taken[1], (Long) taken[2],
+                    (Long) taken[3], (Long) taken[4]), java.util.Arrays.toString(taken));
+        }
+    }
+
+    @Test
+    void aThreadIdIsNotTakenForAProcess() throws Exception {
+        Thread sleeper = Thread.ofPlatform().daemon().start(() -> {
+            try {
+                Thread.sleep(600_000);
+            } catch (InterruptedException ignored) {
+                // ends
+            }
+        });
+        try {
+            long self = ProcessHandle.current().pid();
+            long thread = -1;
+            try (var tasks = java.nio.file.Files.list(java.nio.file.Path.of("/proc/self/task"))) {
+                thread = tasks.mapToLong(t -> Long.parseLong(t.getFileName().toString())).filter(t -> t != self)
+                        .findFirst().orElseThrow();
+            }
+            long tid = thread;
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Inspector.of(tid));
+            assertTrue(e.getMessage().contains("thread of process " + self), e.getMessage());
+        } finally {
+            sleeper.interrupt();
+        }
+    }
+
     @Test
     void badPidsAreRefusedClearly() {
         IllegalArgumentException negative = assertThrows(IllegalArgumentException.class, () -> Inspector.of(-4));
@@ -247,12 +332,16 @@ class InspectorTest {
             out.truncate(size);
             out.write(java.nio.ByteBuffer.wrap(new byte[] {1}), size - 1); // sparse: only the ends hold data
         }
+        // Held through 300 descriptors: the arena is walked once, not 300 times through its 64 MiB gap.
         Process holder = new ProcessBuilder("python3", "-c", "import os,sys,time; f=open(sys.argv[1],'rb'); "
+                + "d=[os.dup(f.fileno()) for _ in range(300)]; "
                 + "os.unlink(sys.argv[1]); print(os.getpid(), flush=True); time.sleep(600)", file.toString()).start();
         try {
             long pid = Long.parseLong(new java.io.BufferedReader(new java.io.InputStreamReader(
                     holder.getInputStream())).readLine().trim());
-            Inspector.ArenaView arena = Inspector.of(pid).arenas().getFirst();
+            List<Inspector.ArenaView> arenas = Inspector.of(pid).arenas();
+            assertEquals(1, arenas.size(), "one arena, however many descriptors: " + arenas);
+            Inspector.ArenaView arena = arenas.getFirst();
             assertEquals("abcdef", arena.id());
             assertEquals(size, arena.bytes());
             assertEquals(List.of(96L, 208L), arena.objects().stream().map(Inspector.ObjectView::offset).toList(),
