@@ -177,8 +177,12 @@ final class Descriptors {
     }
 
     /** {@code text}, cut to {@link #SHOWN} characters: what an inspection keeps of a hostile descriptor is bounded. */
-    private static String shortened(String text) {
-        return text.length() <= SHOWN ? text : text.substring(0, SHOWN - 1) + "\u2026";
+    static String shortened(String text) {
+        if (text.length() <= SHOWN) {
+            return text;
+        }
+        int end = Character.isHighSurrogate(text.charAt(SHOWN - 2)) ? SHOWN - 2 : SHOWN - 1; // no half a pair
+        return text.substring(0, end) + "\u2026";
     }
 
     /** The most characters of a type or an internal block's phrase shown. */

@@ -203,7 +203,7 @@ public final class Inspector {
             line = line.codePoints().map(c -> Character.isISOControl(c) || Character.getType(c) == Character.FORMAT
                     ? '?' : c).collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append)
                     .toString();
-            return line.length() > 160 ? line.substring(0, 159) + "\u2026" : line;
+            return Descriptors.shortened(line);
         } catch (IOException e) {
             return "?";
         }

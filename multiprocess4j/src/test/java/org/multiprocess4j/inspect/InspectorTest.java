@@ -199,6 +199,17 @@ class InspectorTest {
         }
     }
 
+    /** Text cut short for the terminal never ends in half a surrogate pair (which prints as '?'). */
+    @Test
+    void aShortenedTextKeepsWholeCharacters() {
+        for (int at = 155; at < 162; at++) {
+            String cut = Descriptors.shortened("a".repeat(at) + "\uD83D\uDE00".repeat(20));
+            String body = cut.substring(0, cut.length() - 1);
+            assertTrue(cut.endsWith("\u2026") && !Character.isHighSurrogate(body.charAt(body.length() - 1))
+                    && cut.length() <= 160, at + ": " + cut);
+        }
+    }
+
     @Test
     void aThreadIdIsNotTakenForAProcess() throws Exception {
         Thread sleeper = Thread.ofPlatform().daemon().start(() -> {
