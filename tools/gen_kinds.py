@@ -566,6 +566,9 @@ EXTRA_ARRAY = {
      * @throws IllegalArgumentException when {@code bytes} is longer than the buffer: nothing is truncated silently
      */
     public void value(byte[] bytes) {
+        if (bytes == null) {
+            throw new IllegalArgumentException("bytes must be an array, not null: bytes=null");
+        }
         if (bytes.length > length) {
             throw new IllegalArgumentException("bytes too long for a c_char array of length " + length
                     + ": bytes.length=" + bytes.length);
@@ -593,6 +596,10 @@ EXTRA_ARRAY = {
      * @throws IllegalArgumentException when the encoded text is longer than the buffer
      */
     public void value(String text, java.nio.charset.Charset charset) {
+        if (text == null || charset == null) {
+            throw new IllegalArgumentException("text and charset must not be null: text=" + text + ", charset="
+                    + charset);
+        }
         value(text.getBytes(charset));
     }
 
@@ -607,6 +614,9 @@ EXTRA_ARRAY = {
      * @throws IllegalArgumentException when {@code bytes} is longer than the buffer
      */
     public void rawValue(byte[] bytes) {
+        if (bytes == null) {
+            throw new IllegalArgumentException("bytes must be an array, not null: bytes=null");
+        }
         if (bytes.length > length) {
             throw new IllegalArgumentException("bytes too long for a c_char array of length " + length
                     + ": bytes.length=" + bytes.length);
@@ -626,6 +636,11 @@ EXTRA_ARRAY = {
                 if (codePoint == 0) {
                     break;
                 }
+                if (!Character.isValidCodePoint(codePoint)) {
+                    throw new IllegalStateException("the c_wchar at index " + i + " holds 0x"
+                            + Integer.toHexString(codePoint) + ", which is no Unicode code point (0 to 0x10ffff), so "
+                            + "the array has no text value; get(" + i + ") reads the number");
+                }
                 text.appendCodePoint(codePoint);
             }
             return text.toString();
@@ -640,6 +655,9 @@ EXTRA_ARRAY = {
      * @throws IllegalArgumentException when {@code text} has more code points than the array has elements
      */
     public void value(String text) {
+        if (text == null) {
+            throw new IllegalArgumentException("text must be a string, not null: text=null");
+        }
         int[] codePoints = text.codePoints().toArray();
         if (codePoints.length > length) {
             throw new IllegalArgumentException("text too long for a c_wchar array of length " + length

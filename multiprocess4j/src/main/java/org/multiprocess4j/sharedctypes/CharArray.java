@@ -299,6 +299,9 @@ public final class CharArray extends SharedArray implements Iterable<Byte> {
      * @throws IllegalArgumentException when {@code bytes} is longer than the buffer: nothing is truncated silently
      */
     public void value(byte[] bytes) {
+        if (bytes == null) {
+            throw new IllegalArgumentException("bytes must be an array, not null: bytes=null");
+        }
         if (bytes.length > length) {
             throw new IllegalArgumentException("bytes too long for a c_char array of length " + length
                     + ": bytes.length=" + bytes.length);
@@ -326,6 +329,10 @@ public final class CharArray extends SharedArray implements Iterable<Byte> {
      * @throws IllegalArgumentException when the encoded text is longer than the buffer
      */
     public void value(String text, java.nio.charset.Charset charset) {
+        if (text == null || charset == null) {
+            throw new IllegalArgumentException("text and charset must not be null: text=" + text + ", charset="
+                    + charset);
+        }
         value(text.getBytes(charset));
     }
 
@@ -340,6 +347,9 @@ public final class CharArray extends SharedArray implements Iterable<Byte> {
      * @throws IllegalArgumentException when {@code bytes} is longer than the buffer
      */
     public void rawValue(byte[] bytes) {
+        if (bytes == null) {
+            throw new IllegalArgumentException("bytes must be an array, not null: bytes=null");
+        }
         if (bytes.length > length) {
             throw new IllegalArgumentException("bytes too long for a c_char array of length " + length
                     + ": bytes.length=" + bytes.length);

@@ -309,6 +309,9 @@ public final class WCharArray extends SharedArray implements Iterable<Integer> {
      * @throws IllegalArgumentException when {@code text} has more code points than the array has elements
      */
     public void value(String text) {
+        if (text == null) {
+            throw new IllegalArgumentException("text must be a string, not null: text=null");
+        }
         int[] codePoints = text.codePoints().toArray();
         if (codePoints.length > length) {
             throw new IllegalArgumentException("text too long for a c_wchar array of length " + length

@@ -115,6 +115,19 @@ class CTypesEdgesTest {
         }
     }
 
+    @Test
+    void aNullTextIsRefusedNamingItsParameter() {
+        try (CharArray chars = SharedCTypes.rawArray(CType.c_char, 4);
+             WCharArray wide = SharedCTypes.rawArray(CType.c_wchar, 4)) {
+            for (org.junit.jupiter.api.function.Executable call : List.<org.junit.jupiter.api.function.Executable>of(
+                    () -> chars.value((byte[]) null), () -> chars.rawValue(null),
+                    () -> chars.value(null, java.nio.charset.StandardCharsets.US_ASCII), () -> wide.value(null))) {
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class, call);
+                assertTrue(e.getMessage().contains("=null"), e.getMessage());
+            }
+        }
+    }
+
     /** After close, the object's handle is refused as every other access is. */
     @Test
     void aClosedObjectHasNoHandle() {
