@@ -20,6 +20,12 @@ class DescriptorsTest {
         return Descriptors.describe(DATA, ByteBuffer.wrap(descriptor.getBytes(StandardCharsets.UTF_8)), 9, CREATOR);
     }
 
+    /** As {@link #read(String)}, for a block of {@code bytes} bytes. */
+    private static Inspector.ObjectView read(String descriptor, long bytes) {
+        return Descriptors.describe(new Inspector.ObjectView(128, bytes, "data", "", 1, "", "a value"),
+                ByteBuffer.wrap(descriptor.getBytes(StandardCharsets.UTF_8)), 9, CREATOR);
+    }
+
     @Test
     void typesAreShownInCWords() {
         assertEquals("c_int", Descriptors.pretty("i"));
@@ -34,17 +40,20 @@ class DescriptorsTest {
 
     @Test
     void aDescriptorGivesKindTypeLengthAndTheHandle() {
-        Inspector.ObjectView array = read("3\na{Point;x:d;y:d}@org.example.Point");
+        Inspector.ObjectView array = read("3\na{Point;x:d;y:d}@org.example.Point", 48);
         assertEquals(List.of("array", "struct Point", 3L), List.of(array.kind(), array.type(), array.length()));
-        assertEquals("mp4j1:42:7:5:abc:262144:128:9:0:24:3:"
+        assertEquals("mp4j1:42:7:5:abc:262144:128:9:0:48:3:"
                 + "YXtQb2ludDt4OmQ7eTpkfUBvcmcuZXhhbXBsZS5Qb2ludA", array.handle());
-        Inspector.ObjectView synced = read("1\nvq\nmp4j1:42:7:5:abc:262144:64:8:0:64:1:Ug");
-        assertEquals("mp4j1:42:7:5:abc:262144:128:9:0:24:1:dnE+mp4j1:42:7:5:abc:262144:64:8:0:64:1:Ug",
+        Inspector.ObjectView synced = read("1\nvq\nmp4j1:42:7:5:abc:262144:64:8:0:64:1:Ug", 8);
+        assertEquals("mp4j1:42:7:5:abc:262144:128:9:0:8:1:dnE+mp4j1:42:7:5:abc:262144:64:8:0:64:1:Ug",
                 synced.handle());
+        Inspector.ObjectView tooBig = read("1\nvq\nmp4j1:42:7:5:abc:262144:64:8:0:64:1:Ug", 24);
+        assertEquals(List.of("", "its descriptor names 8 bytes of its type, where its block holds 24"),
+                List.of(tooBig.handle(), tooBig.state()), "a handle the library would refuse is not shown");
         Inspector.ObjectView internal = read("-\na child process's status");
         assertEquals(List.of("internal", "a child process's status", ""), List.of(internal.kind(), internal.type(),
                 internal.handle()));
-        Inspector.ObjectView notALock = read("1\nL");
+        Inspector.ObjectView notALock = read("1\nL", 64);
         assertEquals("its memory does not hold a lock's layout", notALock.state());
         Inspector.ObjectView attached = Descriptors.describe(DATA, ByteBuffer.wrap("1\nvi".getBytes(
                 StandardCharsets.UTF_8)), 9, null);
@@ -60,13 +69,13 @@ class DescriptorsTest {
         }
         assertSame(DATA, Descriptors.describe(DATA, ByteBuffer.wrap(new byte[] {'1', '\n', 'v', (byte) 0xC3}), 9,
                 CREATOR), "malformed UTF-8");
-        Inspector.ObjectView hostileLock = read("1\nvi\nmp4j1:\u00e9 nope");
+        Inspector.ObjectView hostileLock = read("1\nvi\nmp4j1:\u00e9 nope", 4);
         assertEquals("", hostileLock.handle(), "a synchronized object whose lock part is not a lock's handle: none");
         assertEquals("its descriptor makes no handle the library takes", hostileLock.state());
-        Inspector.ObjectView valueAsLock = read("1\nvi\nmp4j1:42:7:5:abc:262144:256:9:0:4:1:dmk");
+        Inspector.ObjectView valueAsLock = read("1\nvi\nmp4j1:42:7:5:abc:262144:256:9:0:4:1:dmk", 4);
         assertEquals("", valueAsLock.handle(), "a lock part naming a value");
-        Inspector.ObjectView synced = read("1\nvi\nmp4j1:42:7:5:abc:262144:256:9:0:64:1:TA");
-        assertEquals("mp4j1:42:7:5:abc:262144:128:9:0:24:1:dmk+mp4j1:42:7:5:abc:262144:256:9:0:64:1:TA",
+        Inspector.ObjectView synced = read("1\nvi\nmp4j1:42:7:5:abc:262144:256:9:0:64:1:TA", 4);
+        assertEquals("mp4j1:42:7:5:abc:262144:128:9:0:4:1:dmk+mp4j1:42:7:5:abc:262144:256:9:0:64:1:TA",
                 synced.handle());
     }
 }
