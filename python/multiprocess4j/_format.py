@@ -406,7 +406,7 @@ class _Reader:
                 raise _bad(self.handle, "has a structure %s that this Python's ctypes lays out differently from C "
                                         "(%s): Python's ctypes follows C's bit-field placement only in newer "
                                         "versions" % (name, problem))
-            _guard_fields(cls, fields)
+            cls = _guard_fields(cls)
             if len(_structs) >= MAX_STRUCTS:  # hostile handles must not grow it without end
                 _structs.clear()
             _structs[signature] = cls
@@ -472,7 +472,7 @@ def _differs_from_c(cls, union, pack, swapped, fields):
         return "size %d and alignment %d, where C has %d and %d" % (ctypes.sizeof(cls), ctypes.alignment(cls),
                                                                     size, align)
     for field, (kind, where) in zip(fields, places):
-        info = getattr(cls, field[0])
+        info = cls.__dict__[field[0]]  # not getattr: no field enters the type cache before it is guarded
         if kind == "byte":
             if info.offset != where:
                 return "field %s at offset %d, where C has %d" % (field[0], info.offset, where)
@@ -523,22 +523,39 @@ def _java_part(char):
 # ---- values in range -------------------------------------------------------------------------------------------
 # Java refuses a value its C type cannot hold, where ctypes wraps an integer (300 written into a c_byte reads 44)
 # and makes a float past c_float's range an infinity. What this package writes into shared memory obeys Java's
-# rule: such a write is an OverflowError naming the value and the range, and writes nothing.
+# rule: such a write is an OverflowError naming the value and the range, and writes nothing. A plain int in range,
+# the common case, is let through by one comparison where the write is made (see bounds).
 
-_INTEGERS = BIT_FIELD_TYPES
+_INTEGER_NAMES = {"b": "c_byte", "B": "c_ubyte", "h": "c_short", "H": "c_ushort", "i": "c_int", "I": "c_uint",
+                  "l": "c_long", "L": "c_ulong", "q": "c_longlong", "Q": "c_ulonglong"}
 _FLOAT_MAX = 3.4028234663852886e38  # FLT_MAX
+
+
+def _code(ctype):
+    """A simple type's typecode (a byte-swapped one's too), or None."""
+    code = getattr(ctype, "_type_", None)
+    return code if isinstance(code, str) else None
+
+
+def bounds(ctype, bits=0):
+    """(low, high) of an integer type (a bit field of bits, when given), or None for other types."""
+    code = _code(ctype)
+    if code not in _INTEGER_NAMES:
+        return None
+    width = bits or 8 * ctypes.sizeof(ctype)
+    return (-(1 << width - 1), (1 << width - 1) - 1) if code.islower() else (0, (1 << width) - 1)
 
 
 def value_check(ctype, bits=0, what=None):
     """A function that returns the value it is given when ctype (a bit field of bits, when given) can hold it,
     and raises OverflowError when it cannot; None for a type that needs no look (ctypes refuses a value of the
     wrong kind itself). what names the place in the message, as 'field flags'."""
-    name = ctype.__name__ + (" bit field of %d bits" % bits if bits else "")
+    code = _code(ctype)
     where = " (%s)" % what if what else ""
-    if ctype in _INTEGERS:
-        width = bits or 8 * ctypes.sizeof(ctype)
-        signed = ctype(-1).value < 0
-        low, high = (-(1 << width - 1), (1 << width - 1) - 1) if signed else (0, (1 << width) - 1)
+    limits = bounds(ctype, bits)
+    if limits is not None:
+        low, high = limits
+        name = _INTEGER_NAMES[code] + (" bit field of %d bits" % bits if bits else "")
 
         def check(value):
             try:
@@ -550,7 +567,7 @@ def value_check(ctype, bits=0, what=None):
             raise OverflowError("value out of range for %s%s: value=%d, must be from %d to %d"
                                 % (name, where, number, low, high))
         return check
-    if ctype is ctypes.c_float:
+    if code == "f":
         def check(value):
             try:
                 number = float(value)
@@ -566,27 +583,46 @@ def value_check(ctype, bits=0, what=None):
     return None
 
 
+def _setter(raw_set, check, limits):
+    """raw_set(target, value) after check, with a plain int within limits let through at once."""
+    if limits is None:
+        return lambda target, value: raw_set(target, check(value))
+    low, high = limits
+
+    def put(target, value):
+        if type(value) is not int or not low <= value <= high:
+            value = check(value)
+        raw_set(target, value)
+    return put
+
+
 _guarded_scalars = {}
 
 
 def guarded_scalar(ctype):
-    """ctype itself, or for a type with a range a subclass whose value refuses what ctype would wrap."""
+    """ctype itself, or for a type with a range a subclass whose value refuses what ctype would wrap (it pickles
+    as a plain ctype of its value, as a copy)."""
     check = value_check(ctype)
     if check is None:
         return ctype
     cls = _guarded_scalars.get(ctype)
     if cls is None:
         raw = ctype.value
-
-        def put(self, value):
-            raw.__set__(self, check(value))
-
         cls = type(ctype.__name__, (ctype,), {
-            "value": property(raw.__get__, put, doc="the value; one its type cannot hold is an OverflowError"),
+            "value": property(raw.__get__, _setter(raw.__set__, check, bounds(ctype)),
+                              doc="the value; one its type cannot hold is an OverflowError"),
             "__repr__": lambda self: "%s(%r)" % (ctype.__name__, raw.__get__(self)),
-            "__slots__": ()})
+            "__reduce__": lambda self: (ctype, (raw.__get__(self),)),
+            "__slots__": (),
+            # for a synchronized wrapper, which checks as it writes (one call fewer)
+            "_check": staticmethod(check), "_bounds": bounds(ctype) or (1, 0)})
         _guarded_scalars[ctype] = cls
     return cls
+
+
+def is_guarded_scalar(kind):
+    """Whether kind is a type guarded_scalar made."""
+    return _guarded_scalars.get(kind.__mro__[1] if len(kind.__mro__) > 1 else None) is kind
 
 
 def deep_check(ctype):
@@ -630,7 +666,8 @@ _guarded_arrays = {}
 
 def guarded_array(element, length):
     """element * length, and for elements with a range an array type whose item and slice writes refuse what
-    ctypes would wrap (writing nothing). Bounded as the structure types are."""
+    ctypes would wrap (writing nothing). Its byte-swapped form (ctypes' __ctype_be__, which a big-endian
+    structure's field takes) checks too. Bounded as the structure types are."""
     check = deep_check(element)
     if check is None:
         return element * length
@@ -639,32 +676,60 @@ def guarded_array(element, length):
     if cls is None:
         plain = element * length
         raw_set = plain.__setitem__
+        limits = bounds(element)
+        low, high = limits if limits is not None else (1, 0)
 
         def put(self, index, value):
             if isinstance(index, slice):
-                value = [check(v) for v in value]
-            else:
+                value = [v if type(v) is int and low <= v <= high else check(v) for v in value]
+            elif type(value) is not int or not low <= value <= high:
                 check(value)
             raw_set(self, index, value)
 
         cls = type(plain.__name__, (ctypes.Array,), {"_type_": element, "_length_": length, "__setitem__": put})
+        swapped = _swapped(element)
+        if swapped is not None:
+            mine, other = ("__ctype_le__", "__ctype_be__") if sys.byteorder == "little" else ("__ctype_be__",
+                                                                                          "__ctype_le__")
+            setattr(cls, mine, cls)  # no instance or lookup of cls yet: nothing of it is cached
+            setattr(cls, other, cls if swapped is element else guarded_array(swapped, length))
         if len(_guarded_arrays) >= MAX_STRUCTS:
             _guarded_arrays.clear()
         _guarded_arrays[key] = cls
     return cls
 
 
-def _guard_fields(cls, fields):
-    """Makes each field of the structure type cls with a range (a bit field within its bits; an array or a
-    structure given as a tuple, each of its parts) refuse a value it cannot hold."""
-    for field in fields:
+def _swapped(element):
+    """The byte-swapped form of an array's element type, as ctypes' _other_endian gives it (a structure is its own),
+    or None where there is none."""
+    other = "__ctype_be__" if sys.byteorder == "little" else "__ctype_le__"
+    if hasattr(element, other):
+        return getattr(element, other)
+    if isinstance(element, type) and issubclass(element, (ctypes.Structure, ctypes.Union)):
+        return element
+    return None
+
+
+class _CheckedField(property):
+    """A structure's field that refuses a value it cannot hold; it keeps the ctypes field's offset and size."""
+
+
+def _guard_fields(cls):
+    """cls itself when no field of the structure type has a range, else a subclass of it (same name, layout and
+    fields) whose fields with a range (a bit field within its bits; an array or a structure given as a tuple, each
+    of its parts) refuse a value they cannot hold. The fields are those ctypes made (a byte-swapped structure's are
+    swapped types). A subclass, not the class changed in place: ctypes' setattr for its types leaves CPython's
+    attribute cache naming the old field, and type.__setattr__ refuses ctypes' types."""
+    guarded = {}
+    for field in cls._fields_:
         name = field[0]
         check = _field_check(field)
         if check is None:
             continue
         raw = cls.__dict__[name]
-
-        def put(self, value, raw=raw, check=check):
-            raw.__set__(self, check(value))
-
-        setattr(cls, name, property(raw.__get__, put, doc="field %s" % name))
+        limits = bounds(field[1], field[2] if len(field) == 3 else 0)
+        guarded[name] = _CheckedField(raw.__get__, _setter(raw.__set__, check, limits), doc="field %s" % name)
+        for attribute in ("offset", "size", "bit_offset", "bit_size"):
+            if hasattr(raw, attribute):
+                setattr(guarded[name], attribute, getattr(raw, attribute))
+    return type(cls)(cls.__name__, (cls,), guarded) if guarded else cls

@@ -31,6 +31,7 @@ class SharedArray:
         self._contiguous = self._stride == ctypes.sizeof(ctype)
         self._obj = F.from_buffer(ctype * count, arena.map, offset) if self._contiguous else None
         self._check = F.deep_check(ctype)  # None where no part of the type has a range
+        self._low, self._high = F.bounds(ctype) or (1, 0)  # a plain int within them needs no look
 
     @property
     def handle(self):
@@ -72,7 +73,11 @@ class SharedArray:
     def __setitem__(self, i, value):
         check = self._check
         if check is not None:  # a value the type cannot hold is refused before anything is written
-            value = [check(v) for v in value] if isinstance(i, slice) else check(value)
+            low, high = self._low, self._high
+            if isinstance(i, slice):
+                value = [v if type(v) is int and low <= v <= high else check(v) for v in value]
+            elif type(value) is not int or not low <= value <= high:
+                value = check(value)
         if self._obj is not None:
             try:
                 self._obj[i] = value
@@ -172,6 +177,13 @@ class Synchronized:
         self._look = not lock._rlock or _locks.FAST_LOCKS_UNUSED_BECAUSE is not None
         self.acquire = lock.acquire
         self.release = lock.release
+        # A value with a range is read and written here through a plain ctypes view of the same memory (obj keeps
+        # it mapped), after the look obj's guarded type makes: as fast as ctypes' own value.
+        kind = type(obj)
+        guarded = F.is_guarded_scalar(kind)
+        self._plain = kind.__mro__[1].from_address(ctypes.addressof(obj)) if guarded else obj
+        self._check = kind._check if guarded else None
+        self._low, self._high = kind._bounds if guarded else (1, 0)
 
     def _locked(self, action, *args):
         """action(*args) under the lock, which a thread that holds it already does not take again."""
@@ -196,17 +208,19 @@ class Synchronized:
     @property
     def value(self):
         if self._look and self._lock._is_owned():  # with v.get_lock(): ... holds it already
-            return self._obj.value
+            return self._plain.value
         with self._lock:
-            return self._obj.value
+            return self._plain.value
 
     @value.setter
     def value(self, v):
+        if self._check is not None and (type(v) is not int or not self._low <= v <= self._high):
+            v = self._check(v)  # refused before the lock is taken
         if self._look and self._lock._is_owned():
-            self._obj.value = v
+            self._plain.value = v
             return
         with self._lock:
-            self._obj.value = v
+            self._plain.value = v
 
     def __repr__(self):
         return "<Synchronized wrapper for %r>" % (self._obj,)
@@ -260,7 +274,8 @@ class SynchronizedStructure(Synchronized):
 
 # A field named as anything of the wrapper's own (its methods, _locked included, and its instance attributes) would
 # hide it: such a field is reached through get_obj().
-_WRAPPER_NAMES = frozenset(dir(SynchronizedStructure)) | {"_obj", "_lock", "_look", "acquire", "release"}
+_WRAPPER_NAMES = frozenset(dir(SynchronizedStructure)) | {"_obj", "_lock", "_look", "_plain", "_check", "_low", "_high",
+                                                         "acquire", "release"}
 _synchronized_classes = {}
 
 

@@ -454,3 +454,40 @@ def wait_unowned(reentrant, plain):
                     assert "n must be" in str(e), str(e)
                 else:
                     raise AssertionError("notify took n=%r" % (bad,))
+
+
+def guards_every_layout():
+    """The range checks hold for every layout a signature makes (built here from signatures, as attach builds
+    them): union members, arrays in big-endian structures, arrays of arrays; and guarded types keep what ctypes
+    offers: a field's offset and size, numpy's dtype, pickling a value (as a copy)."""
+    import pickle
+    from multiprocess4j import _format as F
+
+    def refused(obj, write):
+        try:
+            exec(write, {"o": obj})
+        except OverflowError:
+            return
+        raise AssertionError("%s was not refused" % write)
+
+    union = F.ctype_of("{U|U;b:b;I:I;inner:{In;x:b;y:H}}", "test")()
+    for write in ("o.I = -1", "o.b = 200", "o.inner = (1, 70000)", "o.inner.y = 70000"):
+        refused(union, write)
+    big = F.ctype_of("{Big|>;b:b;i:i;H:H;arr:h[2];grid:b[2][2];f:f}", "test")()
+    for write in ("o.arr[0] = 40000", "o.arr[:] = [1, -40000]", "o.arr = (1, 40000)", "o.i = 2 ** 31",
+                  "o.f = 1e39", "o.grid[1][0] = 200", "o.grid[1] = (1, 200)", "o.grid = ((1, 2), (3, 200))"):
+        refused(big, write)
+    big.arr[1], big.i, big.grid[1][1] = -2, -7, -3
+    assert bytes(big)[4:8] == (-7).to_bytes(4, "big", signed=True), bytes(big).hex()
+    assert (big.arr[1], big.i, big.grid[1][1]) == (-2, -7, -3)
+    kind = F.ctype_of("{S;bits:I/3;a:i;ids:h[3]}", "test")
+    assert (kind.a.offset, kind.ids.offset, kind.a.size) == (4, 8, 4), (kind.a.offset, kind.ids.offset)
+    value = F.from_buffer(F.guarded_scalar(ctypes.c_int), bytearray(4), 0)
+    value.value = 5
+    copy = pickle.loads(pickle.dumps(value))
+    assert isinstance(value, ctypes.c_int) and type(copy) is ctypes.c_int and copy.value == 5, copy
+    try:
+        import numpy
+    except ImportError:
+        return
+    assert numpy.dtype(F.ctype_of("{P;x:d;y:i;arr:h[2]}", "test")).names == ("x", "y", "arr")

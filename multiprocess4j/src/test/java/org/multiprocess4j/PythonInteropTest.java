@@ -208,6 +208,12 @@ class PythonInteropTest {
         }
     }
 
+    /** The range checks hold for unions, big-endian structures' arrays and arrays of arrays, and keep ctypes' ways. */
+    @Test
+    void pythonGuardsEveryLayoutASignatureMakes() {
+        python("guards_every_layout");
+    }
+
     /** Python refuses, as Java does, a value its C type cannot hold, where ctypes alone would wrap it. */
     @Test
     void pythonRefusesValuesTheirTypesCannotHold() {
