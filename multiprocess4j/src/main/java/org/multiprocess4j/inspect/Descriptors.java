@@ -81,7 +81,8 @@ final class Descriptors {
         if (shape != null) {
             state = (state.isEmpty() ? "" : state + "; ") + "its descriptor " + shape;
         } else if (creator != null) {
-            long bytes = count == 0 ? 0 : layout.bytes();
+            long span = kind == 'v' || kind == 'a' ? span(signature.substring(1), count) : -1;
+            long bytes = span >= 0 ? span : count == 0 ? 0 : layout.bytes(); // a zero-byte object has a 1-byte block
             handle = HandleCodec.encode(new HandleCodec.HandleData(signature, creator, layout.offset(), generation, 0,
                     bytes, count));
             if (parts.length == 3) {
@@ -133,37 +134,54 @@ final class Descriptors {
             int at = body.lastIndexOf('@');
             return at < 0 || at < body.lastIndexOf('}') ? "names a structure without its class" : null;
         }
+        if (value && body.endsWith("]")) {
+            return "names a value of an array type, which only an array's handle does";
+        }
+        long span = span(body, count);
+        if (span == NO_TYPE) {
+            return "has a type signature that names no type";
+        }
+        if (span < 0) {
+            return "names more bytes than exist";
+        }
+        if (span != bytes && !(span == 0 && bytes <= 8)) { // a zero-byte object gets the smallest block
+            return "names " + span + " bytes of its type, where its block holds " + bytes;
+        }
+        return offset % C_SIZES.get(body.charAt(0)) != 0 ? "names an object that is not aligned for its type" : null;
+    }
+
+    /** What {@link #span} answers for a signature that names no typecode type. */
+    private static final long NO_TYPE = -2;
+
+    /**
+     * The bytes {@code count} elements of the typecode type {@code body} (a typecode and array dimensions) take;
+     * {@link #NO_TYPE} when it names none (a structure's size needs its class), -1 when it overflows.
+     */
+    static long span(String body, long count) {
         int end = body.length();
         long elements = 1;
         while (end > 0 && body.charAt(end - 1) == ']') {
-            if (value) {
-                return "names a value of an array type, which only an array's handle does";
-            }
             int open = body.lastIndexOf('[', end - 1);
             long length = open < 0 ? -1 : HandleCodec.decimal(body, open + 1, end - 1, Integer.MAX_VALUE);
             if (length < 0) {
-                return "has a type signature with a bad array length";
+                return NO_TYPE;
             }
-            elements = Math.multiplyHigh(elements, length) != 0 ? -1 : elements * length;
-            if (elements < 0) {
-                return "names more bytes than exist";
+            try {
+                elements = Math.multiplyExact(elements, length);
+            } catch (ArithmeticException e) {
+                return -1;
             }
             end = open;
         }
         Integer size = end == 1 ? C_SIZES.get(body.charAt(0)) : null;
         if (size == null) {
-            return "has a type signature that names no type";
+            return NO_TYPE;
         }
-        long span;
         try {
-            span = Math.multiplyExact(Math.multiplyExact(elements, size), count);
+            return Math.multiplyExact(Math.multiplyExact(elements, size), count);
         } catch (ArithmeticException e) {
-            return "names more bytes than exist";
+            return -1;
         }
-        if (count != 0 && span != bytes) {
-            return "names " + span + " bytes of its type, where its block holds " + bytes;
-        }
-        return offset % size != 0 ? "names an object that is not aligned for its type" : null;
     }
 
     /** Whether the library's handle parser takes {@code handle}, and its lock part names a lock. */

@@ -47,6 +47,9 @@ class DescriptorsTest {
         Inspector.ObjectView synced = read("1\nvq\nmp4j1:42:7:5:abc:262144:64:8:0:64:1:Ug", 8);
         assertEquals("mp4j1:42:7:5:abc:262144:128:9:0:8:1:dnE+mp4j1:42:7:5:abc:262144:64:8:0:64:1:Ug",
                 synced.handle());
+        Inspector.ObjectView empty = read("3\nai[0]", 1);
+        assertEquals("mp4j1:42:7:5:abc:262144:128:9:0:0:3:YWlbMF0", empty.handle(),
+                "three zero-byte rows: 0 bytes, as the library's own handle has it, in a 1-byte block");
         Inspector.ObjectView tooBig = read("1\nvq\nmp4j1:42:7:5:abc:262144:64:8:0:64:1:Ug", 24);
         assertEquals(List.of("", "its descriptor names 8 bytes of its type, where its block holds 24"),
                 List.of(tooBig.handle(), tooBig.state()), "a handle the library would refuse is not shown");
