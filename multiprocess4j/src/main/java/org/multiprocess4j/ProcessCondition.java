@@ -197,6 +197,10 @@ public final class ProcessCondition implements Condition, SharedObject {
 
     @Override
     public Handle handle() {
+        if (!block.isAlive()) {
+            throw new IllegalStateException("closed: a ProcessCondition closed in this process has no handle to "
+                    + "give");
+        }
         Handle lockHandle = lock.handle();
         return (Handle) HandleCodec.handleOf(new HandleCodec.HandleData("C", block.arena(), block.offset(),
                 block.generation(), 0, ConditionCore.SIZE, 1, 0, lockHandle.toString(),

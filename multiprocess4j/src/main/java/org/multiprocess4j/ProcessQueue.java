@@ -74,7 +74,7 @@ public final class ProcessQueue<E> extends AbstractQueue<E> implements BlockingQ
         this.block = block;
         try {
             this.core = new QueueCore(block.segment(), block.arena().arenaId(), block.offset(), block.generation(),
-                    init, () -> handle().toString());
+                    init, () -> encoded().toString());
         } catch (RuntimeException e) {
             block.close();
             throw e;
@@ -122,6 +122,15 @@ public final class ProcessQueue<E> extends AbstractQueue<E> implements BlockingQ
 
     @Override
     public Handle handle() {
+        if (!block.isAlive()) {
+            throw new IllegalStateException("closed: ProcessQueue " + encoded() + " was closed in this process: it has no "
+                    + "handle to give");
+        }
+        return encoded();
+    }
+
+    /** The handle, closed or not: what messages about this queue name it by. */
+    private Handle encoded() {
         return (Handle) HandleCodec.handleOf(new HandleCodec.HandleData("Q", block.arena(), block.offset(),
                 block.generation(), 0, block.segment().byteSize(), 1));
     }

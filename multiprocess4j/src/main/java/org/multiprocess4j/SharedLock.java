@@ -49,7 +49,7 @@ public abstract sealed class SharedLock implements RobustLock, SharedObject perm
     SharedLock(SharedBlock block, boolean reentrant, boolean init) {
         this.block = block;
         this.core = new LockCore(block.segment(), block.arena().arenaId(), block.offset(), block.generation(),
-                reentrant, init, () -> handle().toString());
+                reentrant, init, () -> encoded().toString());
     }
 
     /** A block for a new lock of {@code signature} ('L' or 'R'). */
@@ -221,7 +221,16 @@ public abstract sealed class SharedLock implements RobustLock, SharedObject perm
 
     @Override
     public final Handle handle() {
+        if (!block.isAlive()) {
+            throw new IllegalStateException("closed: " + getClass().getSimpleName() + " " + encoded() + " was closed in this process: it has no "
+                    + "handle to give");
+        }
         core.share(); // a view attached in this JVM must find this view's holder and count
+        return encoded();
+    }
+
+    /** The handle, closed or not: what messages about this lock name it by. */
+    private Handle encoded() {
         return (Handle) HandleCodec.handleOf(new HandleCodec.HandleData(this instanceof ProcessRLock ? "R" : "L",
                 block.arena(), block.offset(), block.generation(), 0, LockLayout.SIZE, 1));
     }

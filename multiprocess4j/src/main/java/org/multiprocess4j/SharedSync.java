@@ -19,7 +19,7 @@ abstract sealed class SharedSync implements SharedObject permits ProcessSemaphor
         this.signature = signature;
         try {
             this.core = new SyncCore(block.segment(), block.arena().arenaId(), block.offset(), block.generation(),
-                    kind, value, bound, init, () -> handle().toString());
+                    kind, value, bound, init, () -> encoded().toString());
         } catch (RuntimeException e) {
             block.close();
             throw e;
@@ -54,6 +54,15 @@ abstract sealed class SharedSync implements SharedObject permits ProcessSemaphor
 
     @Override
     public final Handle handle() {
+        if (!block.isAlive()) {
+            throw new IllegalStateException("closed: " + getClass().getSimpleName() + " " + encoded() + " was closed in this process: it has no "
+                    + "handle to give");
+        }
+        return encoded();
+    }
+
+    /** The handle, closed or not: what messages about this object name it by. */
+    private Handle encoded() {
         return (Handle) HandleCodec.handleOf(new HandleCodec.HandleData(String.valueOf(signature), block.arena(),
                 block.offset(), block.generation(), 0, SyncLayout.SIZE, 1));
     }

@@ -128,14 +128,24 @@ class CTypesEdgesTest {
         }
     }
 
-    /** After close, the object's handle is refused as every other access is. */
+    /** After close, the object's handle is refused as every other access is: data, synchronizers and queues alike. */
     @Test
     void aClosedObjectHasNoHandle() {
-        IntValue v = SharedCTypes.rawValue(c_int, 1);
-        Bits b = SharedCTypes.rawValue(Bits.TYPE);
-        v.close();
-        b.close();
-        assertThrows(IllegalStateException.class, v::handle);
-        assertThrows(IllegalStateException.class, b::handle);
+        org.multiprocess4j.ProcessLock guard = org.multiprocess4j.ProcessLock.create();
+        org.multiprocess4j.ProcessRLock reentrant = org.multiprocess4j.ProcessRLock.create();
+        List<org.multiprocess4j.SharedObject> objects = List.of(SharedCTypes.rawValue(c_int, 1),
+                SharedCTypes.rawValue(Bits.TYPE), org.multiprocess4j.ProcessLock.create(), reentrant.newCondition(),
+                org.multiprocess4j.ProcessSemaphore.create(1), org.multiprocess4j.ProcessEvent.create(),
+                org.multiprocess4j.ProcessBarrier.create(2), org.multiprocess4j.ProcessQueue.create(1024));
+        for (org.multiprocess4j.SharedObject o : objects) {
+            o.handle();
+            o.close();
+            IllegalStateException e = assertThrows(IllegalStateException.class, o::handle, o.getClass().getName());
+            assertTrue(e.getMessage().startsWith("closed"), e.getMessage());
+        }
+        IntValue guarded = SharedCTypes.value(c_int, 5, guard);
+        guard.close();
+        assertThrows(IllegalStateException.class, guarded::handle, "a synchronized value whose lock was closed");
+        reentrant.close();
     }
 }
