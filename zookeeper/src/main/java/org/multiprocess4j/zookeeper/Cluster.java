@@ -137,8 +137,10 @@ public final class Cluster implements AutoCloseable {
      * same name returns the same object.
      *
      * @throws IllegalArgumentException when the name breaks the naming rule
+     * @throws IllegalStateException when this connection is closed
      */
     public ClusterLock lock(String name) {
+        checkOpen();
         return locks.computeIfAbsent("/locks/" + checkedName(name), dir -> new ClusterLock(this, dir, name, false));
     }
 
@@ -147,8 +149,10 @@ public final class Cluster implements AutoCloseable {
      * name returns the same object.
      *
      * @throws IllegalArgumentException when the name breaks the naming rule
+     * @throws IllegalStateException when this connection is closed
      */
     public ClusterLock rlock(String name) {
+        checkOpen();
         return locks.computeIfAbsent("/rlocks/" + checkedName(name), dir -> new ClusterLock(this, dir, name, true));
     }
 

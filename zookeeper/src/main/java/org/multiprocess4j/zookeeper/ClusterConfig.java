@@ -18,6 +18,9 @@ import java.util.Objects;
  * authenticate as the same user reach it.
  */
 public final class ClusterConfig {
+    /** The longest root: the paths of the objects add names of up to 200 characters to it. */
+    static final int MAX_ROOT = 1000;
+
     private final String connectString;
     private final String root;
     private final Duration sessionTimeout;
@@ -119,7 +122,8 @@ public final class ClusterConfig {
         }
 
         /**
-         * The path under which named objects live: absolute, without a trailing slash, outside {@code /zookeeper}.
+         * The path under which named objects live: absolute, without a trailing slash, outside {@code /zookeeper},
+         * at most 1,000 characters.
          *
          * @throws IllegalArgumentException when it is not such a path
          */
@@ -127,6 +131,10 @@ public final class ClusterConfig {
             if (root == null || !root.matches("(/[A-Za-z0-9_.\\-]+)+") || root.matches(".*/\\.{1,2}(/.*)?")) {
                 throw new IllegalArgumentException("root must be an absolute path of names made of letters, digits,"
                         + " '_', '.' and '-' (not '.' or '..'), without a trailing slash: root=\"" + root + "\"");
+            }
+            if (root.length() > MAX_ROOT) { // every path of the cluster's objects starts with it
+                throw new IllegalArgumentException("root must be at most " + MAX_ROOT + " characters long, is "
+                        + root.length() + ": root=\"" + root.substring(0, 60) + "...\"");
             }
             if (root.equals("/zookeeper") || root.startsWith("/zookeeper/")) {
                 throw new IllegalArgumentException("root must not be in /zookeeper, ZooKeeper's own subtree (quotas "

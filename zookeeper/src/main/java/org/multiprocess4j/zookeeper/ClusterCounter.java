@@ -65,9 +65,9 @@ public final class ClusterCounter {
             try {
                 client.transaction().forOperations(ops);
             } catch (KeeperException.NodeExistsException e) {
-                String found = new String(client.getData().forPath(path), StandardCharsets.US_ASCII);
-                if (!found.equals("stripes=" + stripes)) {
-                    throw new IllegalArgumentException("counter '" + name + "' exists with " + found
+                byte[] found = client.getData().forPath(path);
+                if (!("stripes=" + stripes).equals(Nodes.text(found))) {
+                    throw new IllegalArgumentException("counter '" + name + "' exists with " + Nodes.shown(found)
                             + ", not stripes=" + stripes);
                 }
             }

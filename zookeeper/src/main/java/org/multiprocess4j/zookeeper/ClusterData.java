@@ -47,9 +47,10 @@ public abstract sealed class ClusterData permits ClusterArray, ClusterStruct {
                         client.transactionOp().create().forPath(path + "/type",
                                 signature.getBytes(StandardCharsets.UTF_8)));
             } catch (KeeperException.NodeExistsException e) {
-                String found = new String(client.getData().forPath(path + "/type"), StandardCharsets.UTF_8);
-                if (!found.equals(signature)) {
-                    throw new IllegalArgumentException(what + " exists as " + found + ", not " + signature);
+                byte[] found = client.getData().forPath(path + "/type");
+                if (found == null || !new String(found, StandardCharsets.UTF_8).equals(signature)) {
+                    throw new IllegalArgumentException(what + " exists as " + Nodes.shown(found) + ", not "
+                            + signature);
                 }
             }
             return null;

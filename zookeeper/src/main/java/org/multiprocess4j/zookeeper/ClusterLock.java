@@ -197,10 +197,11 @@ public final class ClusterLock implements RobustLock {
     }
 
     /**
-     * Deletes the holding's node, leaving the lock's version even: with an "F" when the holding was recorded or
-     * followed a death; otherwise conditioned on the version seen at acquisition, so that a record written
-     * meanwhile by the holding thread (a release from another thread racing its first write) is answered with an
-     * "F" too. Each try also sets a marker, which tells a retry that finds the node gone whether an earlier try
+     * Deletes the holding's node, leaving the lock's version even: with an "F" conditioned on the version the
+     * record left (odd), or when the holding followed a death on the one seen at acquisition (odd); otherwise
+     * checked against the version seen at acquisition (even). When the version moved meanwhile (a record written
+     * by the holding thread, a release from another thread racing its first write; or another client's write
+     * to the lock node), the release is redone at the version found: an "F" when it is odd, a check when even. Each try also sets a marker, which tells a retry that finds the node gone whether an earlier try
      * deleted it (released) or something else did (the lock was lost).
      *
      * @return false when nothing was applied because the marker was gone
@@ -209,19 +210,26 @@ public final class ClusterLock implements RobustLock {
         CuratorFramework client = cluster.client();
         Cluster.Marker marker = cluster.takeMarker(what);
         byte[] id = cluster.newWriteId();
-        boolean conditioned = !h.recorded && (h.parentVersion & 1) == 0;
+        // The version the release expects, and whether it is odd (an "F" at it leaves it even) or even (checked).
+        int expected = h.recorded ? h.recordedVersion : h.parentVersion;
         while (true) {
             try {
                 client.transaction().forOperations(client.transactionOp().delete().forPath(h.node),
-                        conditioned ? client.transactionOp().check().withVersion(h.parentVersion).forPath(dir)
-                                : client.transactionOp().setData().forPath(dir, FREE), // leaves the version even
+                        (expected & 1) == 0 ? client.transactionOp().check().withVersion(expected).forPath(dir)
+                                : client.transactionOp().setData().withVersion(expected).forPath(dir, FREE),
                         client.transactionOp().setData().forPath(marker.path(), id));
                 cluster.giveBack(marker);
                 return true;
             } catch (KeeperException e) {
                 int failed = Cluster.failedIndex(e);
-                if (failed == 1 && e.code() == KeeperException.Code.BADVERSION && conditioned) {
-                    conditioned = false; // recorded meanwhile: release with an "F"
+                if (failed == 1 && e.code() == KeeperException.Code.BADVERSION) {
+                    // Recorded meanwhile by the holding thread (odd), or changed by another client: release at the
+                    // version it has, so that it ends even either way and the next holder hears of no death.
+                    Stat now = client.checkExists().forPath(dir);
+                    if (now == null) {
+                        throw e;
+                    }
+                    expected = now.getVersion();
                     continue;
                 }
                 if (failed == 2 && e.code() == KeeperException.Code.NONODE) {
@@ -317,6 +325,7 @@ public final class ClusterLock implements RobustLock {
         if (interruptible && Thread.interrupted()) {
             throw new InterruptedException("interrupted before acquiring ClusterLock '" + name + "'");
         }
+        cluster.checkOpen(); // a closed connection refuses, rather than answer false as for a lock held elsewhere
         Holding current = holding;
         if (current != null && current.isLost()) {
             if (current.thread != Thread.currentThread()) {
@@ -486,6 +495,8 @@ public final class ClusterLock implements RobustLock {
         private final Thread thread;
         /** Whether the holding's record has been written to the lock's node (see the overview). */
         private volatile boolean recorded;
+        /** The lock node's version once the record is written (odd), which the release's "F" is conditioned on. */
+        private volatile int recordedVersion;
         private volatile boolean lost;
         private volatile boolean released;
         private int count = 1;
@@ -529,6 +540,7 @@ public final class ClusterLock implements RobustLock {
         }
 
         void markRecorded() {
+            recordedVersion = (parentVersion & 1) == 1 ? parentVersion + 2 : parentVersion + 1; // see recordOps
             recorded = true;
         }
 

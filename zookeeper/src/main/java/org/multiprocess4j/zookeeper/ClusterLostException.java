@@ -21,7 +21,8 @@ public final class ClusterLostException extends IllegalStateException {
         SESSION_EXPIRED,
         /**
          * A cluster lock the thread held was lost (its session expired, for example during a long pause), so a
-         * write conditioned on it was refused: another holder may have the lock now.
+         * write conditioned on it was refused: another holder may have the lock now. A semaphore permit returned
+         * after it was lost the same way says so too: another client may have held it meanwhile.
          */
         LOCK_LOST
     }

@@ -11,8 +11,10 @@ import org.apache.curator.framework.recipes.locks.Lease;
  * A counting semaphore named in a ZooKeeper ensemble: Curator's {@code InterProcessSemaphoreV2} with the number
  * of permits recorded, so every client agrees on it.
  *
- * <p>A permit is a lease: an ephemeral node. When a holder's session ends — its process killed, its host gone —
- * its permits return to the semaphore (Python's are lost for good). {@link Permit#close()} returns one.
+ * <p>A permit is a lease: an ephemeral node. When a holder's session ends — its process killed, its host gone, a
+ * pause past its session timeout — its permits return to the semaphore (Python's are lost for good), and another
+ * client may take them: {@link Permit#close()} of a permit lost that way says so ({@code LOCK_LOST}), as a lost
+ * lock's release does; it returns one otherwise.
  *
  * {@snippet :
  * ClusterSemaphore slots = cluster.semaphore("gpu-slots", 4);
@@ -26,12 +28,15 @@ public final class ClusterSemaphore {
     private final String name;
     private final int permits;
     private final InterProcessSemaphoreV2 semaphore;
+    /** Where the recipe keeps its leases (Curator's InterProcessSemaphoreV2: a "leases" child of its node). */
+    private final String leases;
 
-    private ClusterSemaphore(Cluster cluster, String name, int permits, InterProcessSemaphoreV2 semaphore) {
+    private ClusterSemaphore(Cluster cluster, String path, String name, int permits) {
         this.cluster = cluster;
         this.name = name;
         this.permits = permits;
-        this.semaphore = semaphore;
+        this.semaphore = new InterProcessSemaphoreV2(cluster.client(), path, permits);
+        this.leases = path + "/leases/";
     }
 
     static ClusterSemaphore open(Cluster cluster, String path, String name, int permits) {
@@ -39,7 +44,7 @@ public final class ClusterSemaphore {
             throw new IllegalArgumentException("permits must be at least 1: permits=" + permits);
         }
         Nodes.createOrCheck(cluster, path, "permits=" + permits, "semaphore '" + name + "'");
-        return new ClusterSemaphore(cluster, name, permits, new InterProcessSemaphoreV2(cluster.client(), path, permits));
+        return new ClusterSemaphore(cluster, path, name, permits);
     }
 
     /** The semaphore's name. */
@@ -87,6 +92,10 @@ public final class ClusterSemaphore {
         } catch (InterruptedException e) {
             throw e;
         } catch (Exception e) {
+            if (cluster.isClosed()) { // Curator's recipe answers its client's close with its own exception
+                throw new IllegalStateException("acquire semaphore '" + name + "': this Cluster connection to "
+                        + cluster.config().connectString() + " was closed while waiting", e);
+            }
             throw cluster.translated("acquire semaphore '" + name + "'", e);
         }
     }
@@ -100,12 +109,32 @@ public final class ClusterSemaphore {
             this.lease = lease;
         }
 
-        /** Returns the permit; a second call does nothing. */
+        /**
+         * Returns the permit; a second call does nothing, nor does a call after the Cluster was closed (its session
+         * and permits are gone).
+         *
+         * @throws ClusterLostException {@code LOCK_LOST} when the permit was lost while held (its session ended,
+         *                              and another client may have held it meanwhile)
+         */
         @Override
         public synchronized void close() {
-            if (!returned) {
+            if (returned || cluster.isClosed()) {
                 returned = true;
-                semaphore.returnLease(lease);
+                return;
+            }
+            returned = true;
+            boolean held;
+            try {
+                held = cluster.client().checkExists().forPath(leases + lease.getNodeName()) != null;
+            } catch (Exception e) {
+                semaphore.returnLease(lease); // guaranteed: finished in the background once the ensemble answers
+                throw cluster.translated("return a permit of semaphore '" + name + "'", e);
+            }
+            semaphore.returnLease(lease);
+            if (!held) {
+                throw new ClusterLostException(cluster.config().connectString(), ClusterLostException.State.LOCK_LOST,
+                        "a permit of semaphore '" + name + "' was lost while held (its session ended): another "
+                                + "client may have held it meanwhile", null);
             }
         }
     }

@@ -71,9 +71,9 @@ public final class ClusterValue implements LongVariable {
                         client.transactionOp().create().forPath(path + "/type",
                                 signature.getBytes(StandardCharsets.US_ASCII)));
             } catch (KeeperException.NodeExistsException e) {
-                String found = new String(client.getData().forPath(path + "/type"), StandardCharsets.US_ASCII);
-                if (!found.equals(signature)) {
-                    throw new IllegalArgumentException("value '" + name + "' exists with type " + found
+                byte[] found = client.getData().forPath(path + "/type");
+                if (!signature.equals(Nodes.text(found))) {
+                    throw new IllegalArgumentException("value '" + name + "' exists with type " + Nodes.shown(found)
                             + ", not " + signature + ": type=" + type);
                 }
             }
@@ -263,9 +263,9 @@ public final class ClusterValue implements LongVariable {
         Stat stat = new Stat();
         byte[] data = cluster.call("read value '" + name + "'",
                 () -> cluster.client().getData().storingStatIn(stat).forPath(path));
-        if (data.length != scalar.size) {
-            throw new IllegalStateException("value '" + name + "' holds " + data.length + " bytes, not the "
-                    + scalar.size + " of " + type);
+        if (data == null || data.length != scalar.size) {
+            throw new IllegalStateException("value '" + name + "' holds " + (data == null ? "no data" : data.length
+                    + " bytes") + ", not the " + scalar.size + " bytes of " + type + ": another client wrote it");
         }
         Snapshot s = new Snapshot(decode(data), stat.getVersion());
         last = s;

@@ -36,12 +36,38 @@ final class Nodes {
             try {
                 client.create().forPath(path, record.getBytes(StandardCharsets.US_ASCII));
             } catch (KeeperException.NodeExistsException e) {
-                String found = new String(client.getData().forPath(path), StandardCharsets.US_ASCII);
-                if (!found.equals(record)) {
-                    throw new IllegalArgumentException(what + " exists with " + found + ", not " + record);
+                byte[] found = client.getData().forPath(path);
+                if (!record.equals(text(found))) {
+                    throw new IllegalArgumentException(what + " exists with " + shown(found) + ", not " + record);
                 }
             }
             return null;
         });
+    }
+
+    /** The most characters of a node's data that a message shows: another client may have written anything. */
+    static final int SHOWN = 200;
+
+    /** A node's data as ASCII text, or null when it has none (a node created with null data). */
+    static String text(byte[] data) {
+        return data == null ? null : new String(data, StandardCharsets.US_ASCII);
+    }
+
+    /**
+     * A node's data for a message: quoted, at most {@link #SHOWN} characters, control and non-ASCII bytes escaped,
+     * and its length when cut; "no data" for none. Another client may have written it: it is shown, not trusted.
+     */
+    static String shown(byte[] data) {
+        if (data == null) {
+            return "no data";
+        }
+        StringBuilder out = new StringBuilder("\"");
+        for (int i = 0; i < data.length && out.length() < SHOWN; i++) {
+            int b = data[i] & 0xFF;
+            out.append(b >= 0x20 && b < 0x7F && b != '"' && b != '\\' ? String.valueOf((char) b)
+                    : String.format("\\x%02x", b));
+        }
+        out.append('"');
+        return data.length > SHOWN || out.length() > SHOWN + 2 ? out + " (" + data.length + " bytes, cut)" : out.toString();
     }
 }

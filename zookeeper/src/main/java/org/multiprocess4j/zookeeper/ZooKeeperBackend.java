@@ -110,15 +110,25 @@ public final class ZooKeeperBackend implements Backend {
                 client.create().creatingParentsIfNeeded().forPath(path, kind.getBytes(StandardCharsets.US_ASCII));
                 return kind;
             } catch (org.apache.zookeeper.KeeperException.NodeExistsException e) {
-                return new String(client.getData().forPath(path), StandardCharsets.US_ASCII);
+                byte[] found = client.getData().forPath(path);
+                String text = Nodes.text(found);
+                return text != null && KINDS.contains(text) ? text : "?" + Nodes.shown(found); // another client's record
             }
         }));
+        if (known.startsWith("?")) {
+            kinds.remove(name); // read again next time: it may be mended
+            throw new IllegalStateException("name \"" + name + "\" has a kind record, /kinds/" + name + ", that "
+                    + "this library never writes: " + known.substring(1) + " (one of " + KINDS + " is)");
+        }
         if (!known.equals(kind)) {
             throw new IllegalArgumentException("name \"" + name + "\" names a " + describe(known) + ", not a "
                     + describe(kind));
         }
         return name;
     }
+
+    /** The kind records this library writes. */
+    private static final java.util.Set<String> KINDS = java.util.Set.of("/locks/", "/rlocks/", "/values/");
 
     private static String describe(String kind) {
         return switch (kind) {

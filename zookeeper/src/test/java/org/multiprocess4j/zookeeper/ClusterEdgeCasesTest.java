@@ -475,4 +475,74 @@ class ClusterEdgeCasesTest {
             assertEquals(7, seen);
         }
     }
+
+    /** Was a bug: tryLock() on a closed connection answered false, as for a lock held elsewhere. */
+    @Test
+    void aClosedClusterRefusesItsLocksClearly() throws Exception {
+        Cluster c = Cluster.connect(direct(root()));
+        ClusterLock lock = c.lock("l");
+        c.close();
+        for (org.junit.jupiter.api.function.Executable use : java.util.List.<org.junit.jupiter.api.function.Executable>of(
+                lock::tryLock, () -> lock.tryLock(1, TimeUnit.SECONDS), lock::lock, () -> c.lock("other"),
+                () -> c.rlock("other"))) {
+            IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, use);
+            assertTrue(e.getMessage().contains("is closed"), e.getMessage());
+        }
+    }
+
+    /**
+     * Was a bug: a node another client made with no data, or with a kind record this library never writes, or with
+     * a huge one, gave a NullPointerException, a message saying a name named a long value and not a long value, or a
+     * message of 900,000 characters.
+     */
+    @Test
+    void foreignNodeDataIsReportedClearlyAndShortly() throws Exception {
+        String root = root();
+        try (Cluster c = Cluster.connect(direct(root)); Cluster admin = Cluster.connect(direct(root))) {
+            var client = admin.client();
+            client.create().creatingParentsIfNeeded().forPath("/values/nodata", null);
+            client.create().forPath("/values/nodata/type", null);
+            IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> c.value("nodata", CType.c_long));
+            assertTrue(e.getMessage().contains("no data"), e.getMessage());
+            ClusterValue v = c.value("v", CType.c_long);
+            client.setData().forPath("/values/v", null);
+            IllegalStateException bytes = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                    v::get);
+            assertTrue(bytes.getMessage().contains("no data"), bytes.getMessage());
+            client.create().creatingParentsIfNeeded().forPath("/values/big", new byte[8]);
+            client.create().forPath("/values/big/type", new byte[900_000]);
+            e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> c.value("big", CType.c_long));
+            assertTrue(e.getMessage().length() < 1000 && e.getMessage().contains("900000 bytes, cut"),
+                    e.getMessage().length() + " characters");
+            client.create().creatingParentsIfNeeded().forPath("/counters/c", "x".repeat(600_000).getBytes());
+            e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> c.counter("c", 2));
+            assertTrue(e.getMessage().length() < 1000, e.getMessage().length() + " characters");
+            client.create().creatingParentsIfNeeded().forPath("/semaphores/s", null);
+            e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> c.semaphore("s", 1));
+            assertTrue(e.getMessage().contains("no data"), e.getMessage());
+        }
+        String address = "zookeeper://" + SharedEnsemble.get().connectString() + root;
+        try (Cluster admin = Cluster.connect(direct(root)); Backend backend = Backend.open(address)) {
+            admin.client().create().creatingParentsIfNeeded().forPath("/kinds/g", "garbage".getBytes());
+            admin.client().create().creatingParentsIfNeeded().forPath("/kinds/n", null);
+            for (String name : new String[] {"g", "n"}) {
+                IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                        () -> backend.lock(name));
+                assertTrue(e.getMessage().contains("never writes"), e.getMessage());
+            }
+        }
+    }
+
+    /** Was a bug: a root of a million characters was taken, and every call then failed as QUORUM_LOST. */
+    @Test
+    void aRootLongerThanPathsCanBeIsRefused() {
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> ClusterConfig.builder("127.0.0.1:2181").root("/" + "r".repeat(1_100_000)));
+        assertTrue(e.getMessage().contains("at most 1000"), e.getMessage());
+        ClusterConfig.builder("127.0.0.1:2181").root("/" + "r".repeat(999));
+    }
 }

@@ -5,7 +5,9 @@ import static org.multiprocess4j.zookeeper.Faults.direct;
 import static org.multiprocess4j.zookeeper.Faults.member0Port;
 import static org.multiprocess4j.zookeeper.Faults.outcome;
 import static org.multiprocess4j.zookeeper.Faults.through;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
@@ -466,23 +468,58 @@ class ClusterRetriesTest {
     }
 
     /**
-     * Was a bug: Another client sets the lock node's data (a version bump): the holder's next write calls its held lock
-     * lost.
+     * Was a bug: Another client sets the lock node's data (a version bump): the holder's next write called its held
+     * lock lost; then, its release flipped the version's parity, and the next holder was told the previous owner
+     * died. The holder holds the lock on, and the next holder hears of no death.
      */
     @Test
-    void shouldReportLockLostWhenAnotherClientChangesTheLockNode() throws Exception {
+    void aForeignWriteToTheLockNodeNeitherLosesTheLockNorTellsTheNextHolderOfADeath() throws Exception {
         String root = root();
+        byte[] junk = "x".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
         try (Cluster c = Cluster.connect(direct(root)); Cluster admin = Cluster.connect(direct(root))) {
             ClusterLock lock = c.lock("l");
             ClusterValue v = c.value("v", CType.c_long);
-            lock.lock();
-            admin.client().setData().forPath("/locks/l", "x".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-            Object out = outcome(() -> v.set(1));
-            int nodes = children(admin, "/locks/l");
-            Object rel = outcome(() -> lock.unlock());
-            log("write after a foreign setData on the lock node -> " + out + "; lock nodes then " + nodes
-                    + "; unlock -> " + rel);
-            assertTrue("ok".equals(out), "the lock is still held: " + out);
+            for (int bumps : new int[] {1, 2}) { // after the record: the version even, then odd
+                lock.lock();
+                v.set(bumps); // records the holding
+                for (int i = 0; i < bumps; i++) {
+                    admin.client().setData().forPath("/locks/l", junk);
+                }
+                Object out = outcome(() -> v.set(10 + bumps));
+                Object rel = outcome(() -> lock.unlock());
+                log(bumps + " foreign setData on a recorded lock node: write -> " + out + "; unlock -> " + rel);
+                assertEquals(List.of("ok", "ok"), List.of(out, rel), "the lock is still held");
+                ClusterLock next = admin.lock("l");
+                assertTrue(next.tryLock(10, TimeUnit.SECONDS));
+                assertFalse(next.previousOwnerDied(), "the previous owner released the lock: it did not die");
+                next.unlock();
+            }
+            lock.lock(); // a holding never recorded, the node bumped under it
+            admin.client().setData().forPath("/locks/l", junk);
+            lock.unlock();
+            ClusterLock next = admin.lock("l");
+            assertTrue(next.tryLock(10, TimeUnit.SECONDS));
+            assertFalse(next.previousOwnerDied(), "an unrecorded holding released: no death");
+            next.unlock();
+        }
+    }
+
+    /** Was a bug: a permit lost with its holder's session was returned in silence, while another client held it. */
+    @Test
+    void aSemaphorePermitLostWithItsSessionSaysSoWhenReturned() throws Exception {
+        String root = root();
+        try (Cluster c = Cluster.connect(direct(root)); Cluster other = Cluster.connect(direct(root))) {
+            ClusterSemaphore.Permit permit = c.semaphore("s", 1).acquire();
+            expire(c);
+            ClusterSemaphore.Permit theirs = other.semaphore("s", 1).tryAcquire(Duration.ofSeconds(20));
+            assertTrue(theirs != null, "the lost permit returned to the semaphore");
+            ClusterLostException e = assertThrows(ClusterLostException.class, permit::close);
+            assertEquals(ClusterLostException.State.LOCK_LOST, e.state());
+            permit.close(); // a second close does nothing
+            theirs.close();
+            ClusterSemaphore.Permit again = c.semaphore("s", 1).tryAcquire(Duration.ofSeconds(20));
+            assertTrue(again != null);
+            again.close(); // held all along: returned in silence
         }
     }
 
