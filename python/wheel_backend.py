@@ -5,12 +5,12 @@ import hashlib
 import os
 import zipfile
 
-NAME, VERSION = "multiprocess4j", "0.2.0"
+NAME, VERSION = "multiprocess4j", "0.3.0"
 HERE = os.path.dirname(os.path.abspath(__file__))
 DIST_INFO = "%s-%s.dist-info" % (NAME, VERSION)
 METADATA = """Metadata-Version: 2.1
 Name: multiprocess4j
-Version: 0.2.0
+Version: 0.3.0
 Summary: Attach CPython to the shared values, arrays, structures and robust locks of multiprocess4j (Java)
 License: Apache-2.0
 Requires-Python: >=3.9

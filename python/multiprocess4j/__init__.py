@@ -19,7 +19,7 @@ from ._objects import SharedArray, Synchronized, SynchronizedArray, Synchronized
 
 __all__ = ["attach", "attach_lock", "AttachError", "ProcessLock", "ProcessRLock", "ProcessCondition",
            "SharedArray", "Synchronized", "SynchronizedArray", "SynchronizedStructure"]
-__version__ = "0.2.0"
+__version__ = "0.3.0"
 
 
 def _lock_from(h):
