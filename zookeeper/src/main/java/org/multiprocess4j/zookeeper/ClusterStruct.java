@@ -115,16 +115,21 @@ public final class ClusterStruct extends ClusterData {
         String[] parts = path.split("\\.", -1);
         for (int p = 0; p < parts.length; p++) {
             String part = parts[p];
-            int index = 0;
-            boolean indexed = part.endsWith("]") && part.indexOf('[') > 0;
-            String fieldName = part;
-            if (indexed) {
-                fieldName = part.substring(0, part.indexOf('['));
-                try {
-                    index = Integer.parseInt(part.substring(part.indexOf('[') + 1, part.length() - 1));
-                } catch (NumberFormatException e) {
-                    throw noField(path, "'" + part + "' has no number between its brackets");
+            // name, then any number of [index]: one per dimension of an array (c_int.array(3).array(2) takes [1][2])
+            int open = part.indexOf('[');
+            String fieldName = open < 0 ? part : part.substring(0, open);
+            java.util.List<Integer> indices = new java.util.ArrayList<>();
+            for (int at = open; at >= 0 && at < part.length(); ) {
+                int close = part.indexOf(']', at);
+                if (part.charAt(at) != '[' || close < 0) {
+                    throw noField(path, "'" + part + "' is not a name followed by [index] parts");
                 }
+                try {
+                    indices.add(Integer.parseInt(part.substring(at + 1, close)));
+                } catch (NumberFormatException e) {
+                    throw noField(path, "'" + part + "' has no number between a pair of its brackets");
+                }
+                at = close + 1;
             }
             Field field = null;
             for (Field f : in.fields()) {
@@ -140,9 +145,10 @@ public final class ClusterStruct extends ClusterData {
             }
             offset += field.offset();
             DataType t = field.type();
-            if (indexed) {
+            for (int index : indices) {
                 if (!(t instanceof ArrayType array)) {
-                    throw noField(path, "'" + fieldName + "' is not an array");
+                    throw noField(path, "'" + part + "' has more [index] parts than '" + fieldName + "' has "
+                            + "dimensions");
                 }
                 if (index < 0 || index >= array.length()) {
                     throw new IndexOutOfBoundsException("index must be within 0.." + (array.length() - 1)

@@ -32,6 +32,30 @@ class ClusterDataTest {
         }
     }
 
+    /** {@code struct grid { int m[2][3]; }} */
+    static final class Grid extends Struct<Grid> {
+        static final StructType<Grid> TYPE = StructType.define(Grid::new,
+                field("m", CType.c_int.array(3).array(2)));
+
+        private Grid() {
+        }
+    }
+
+    /** Was a bug: an element of an array of arrays could not be named ("m[1][2]" had "no number in its brackets"). */
+    @Test
+    void shouldAddressAnElementOfAnArrayOfArraysByOneIndexPerDimension() {
+        ClusterStruct g = cluster.struct("grid", Grid.TYPE);
+        assertEquals((1 * 3 + 2) * 4, g.offsetOf("m[1][2]"), "int m[2][3]: m[1][2] as C places it");
+        g.set("m[1][2]", 42);
+        assertEquals(42, g.get("m[1][2]"));
+        assertEquals(0, g.get("m[0][2]"));
+        for (String bad : new String[] {"m[1]", "m[1][2][0]", "m[1]x[2]", "m[1][", "m[][1]"}) {
+            assertThrows(IllegalArgumentException.class, () -> g.get(bad), bad);
+        }
+        assertThrows(IndexOutOfBoundsException.class, () -> g.get("m[2][0]"));
+        assertThrows(IndexOutOfBoundsException.class, () -> g.get("m[0][3]"));
+    }
+
     /** {@code struct segment { struct point a; struct point b; short samples[4]; }} */
     static final class Segment extends Struct<Segment> {
         static final StructType<Segment> TYPE = StructType.define(Segment::new,
