@@ -226,6 +226,10 @@ public final class ClusterLock implements RobustLock {
                     // Recorded meanwhile by the holding thread (odd), or changed by another client: release at the
                     // version it has, so that it ends even either way and the next holder hears of no death.
                     Stat now = client.checkExists().forPath(dir);
+                    if (now != null && now.getVersion() == expected) { // read from a member behind the write that
+                        Nodes.sync(cluster, dir);                       // moved it (another client's): catch up
+                        now = client.checkExists().forPath(dir);
+                    }
                     if (now == null) {
                         throw e;
                     }

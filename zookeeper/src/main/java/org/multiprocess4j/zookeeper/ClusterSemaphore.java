@@ -125,6 +125,7 @@ public final class ClusterSemaphore {
             returned = true;
             boolean held;
             try {
+                Nodes.sync(cluster, leases.substring(0, leases.length() - 1)); // its member may lag that session's end
                 held = cluster.client().checkExists().forPath(leases + lease.getNodeName()) != null;
             } catch (Exception e) {
                 semaphore.returnLease(lease); // guaranteed: finished in the background once the ensemble answers

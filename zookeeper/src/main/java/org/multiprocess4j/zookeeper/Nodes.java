@@ -70,4 +70,27 @@ final class Nodes {
         out.append('"');
         return data.length > SHOWN || out.length() > SHOWN + 2 ? out + " (" + data.length + " bytes, cut)" : out.toString();
     }
+
+    /**
+     * Waits, at most the operation bound, until the member {@code cluster}'s client reads from has applied every
+     * write the ensemble had made when this was called (ZooKeeper's sync): reads after it see other sessions' writes
+     * too, not only this session's. An interrupt is kept for the caller, not acted on.
+     */
+    static void sync(Cluster cluster, String path) throws Exception {
+        java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+        cluster.client().sync().inBackground((client, event) -> done.countDown()).forPath(path);
+        boolean interrupted = false;
+        long deadline = System.nanoTime() + cluster.config().operationBound().toNanos();
+        while (true) {
+            try {
+                done.await(Math.max(0, deadline - System.nanoTime()), java.util.concurrent.TimeUnit.NANOSECONDS);
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
 }
