@@ -202,13 +202,26 @@ class LifetimeTest {
         assertTrue(e.getMessage().contains("/dev/shm") && e.getMessage().contains("bytes"), e.getMessage());
     }
 
+    /** A tmpfs of {@code size} ("4m") mounted on a new directory; the test is skipped where mounting is refused. */
+    private static Path tmpfs(String size) throws IOException, InterruptedException {
+        Path dir = Files.createTempDirectory("mp4j-tmpfs");
+        Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=" + size, "tmpfs", dir.toString())
+                .redirectErrorStream(true).start();
+        if (mount.waitFor() != 0) {
+            Files.deleteIfExists(dir);
+        }
+        assumeTrue(Files.exists(dir), "mounting a tmpfs needs root; the larger-than-/dev/shm test covers the rest");
+        return dir;
+    }
+
+    private static void unmount(Path dir) throws IOException, InterruptedException {
+        new ProcessBuilder("umount", dir.toString()).start().waitFor();
+        Files.deleteIfExists(dir);
+    }
+
     @Test
     void aFullTmpfsFailsAtAllocationAndNotWithSigbusLater() throws Exception {
-        Path dir = Files.createTempDirectory("mp4j-tiny");
-        Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", dir.toString())
-                .redirectErrorStream(true).start();
-        boolean mounted = mount.waitFor() == 0;
-        assumeTrue(mounted, "mounting a 4 MiB tmpfs needs root; the larger-than-/dev/shm test covers the rest");
+        Path dir = tmpfs("4m");
         String old = System.getProperty(SharedHeap.DIRECTORY_PROPERTY);
         try {
             System.setProperty(SharedHeap.DIRECTORY_PROPERTY, dir.toString());
@@ -227,8 +240,7 @@ class LifetimeTest {
             } else {
                 System.setProperty(SharedHeap.DIRECTORY_PROPERTY, old);
             }
-            new ProcessBuilder("umount", dir.toString()).start().waitFor();
-            Files.deleteIfExists(dir);
+            unmount(dir);
         }
     }
 
@@ -252,10 +264,7 @@ class LifetimeTest {
 
     @Test
     void smallAllocationsFillASmallTmpfsToItsLastPages() throws Exception {
-        Path dir = Files.createTempDirectory("mp4j-small");
-        Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=6m", "tmpfs", dir.toString())
-                .redirectErrorStream(true).start();
-        assumeTrue(mount.waitFor() == 0, "mounting a 6 MiB tmpfs needs root");
+        Path dir = tmpfs("6m");
         try {
             String[] result = org.multiprocess4j.testing.Jvm.runWith(
                     java.util.List.of("-D" + SharedHeap.DIRECTORY_PROPERTY + "=" + dir), FillWithSmallValues.class)
@@ -264,8 +273,7 @@ class LifetimeTest {
             assertTrue(free < 8192, "small allocations failed with " + free + " bytes still free");
             assertTrue(Long.parseLong(result[0]) > 100_000, "values made: " + result[0]);
         } finally {
-            new ProcessBuilder("umount", dir.toString()).start().waitFor();
-            Files.deleteIfExists(dir);
+            unmount(dir);
         }
     }
 
@@ -289,10 +297,7 @@ class LifetimeTest {
     /** A program that goes on allocating in a full directory is told so, without a record per size tried, or a flood. */
     @Test
     void allocationsInAFullTmpfsWarnOnceEachAndAtMostTenASecond() throws Exception {
-        Path dir = Files.createTempDirectory("mp4j-full");
-        Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", dir.toString())
-                .redirectErrorStream(true).start();
-        assumeTrue(mount.waitFor() == 0, "mounting a 1 MiB tmpfs needs root");
+        Path dir = tmpfs("1m");
         try {
             String out = org.multiprocess4j.testing.Jvm.runWith(
                     java.util.List.of("-D" + SharedHeap.DIRECTORY_PROPERTY + "=" + dir), AllocateUntilFullAndOn.class);
@@ -302,8 +307,7 @@ class LifetimeTest {
             assertTrue(refused > 40, out);
             assertTrue(warnings >= 1 && warnings <= 12, warnings + " warnings for " + refused + " refusals:\n" + out);
         } finally {
-            new ProcessBuilder("umount", dir.toString()).start().waitFor();
-            Files.deleteIfExists(dir);
+            unmount(dir);
         }
     }
 }
