@@ -111,7 +111,8 @@ public final class ClusterSemaphore {
 
         /**
          * Returns the permit; a second call does nothing, nor does a call after the Cluster was closed (its session
-         * and permits are gone).
+         * and permits are gone). Without a connection the permit is returned once the ensemble answers again,
+         * and whether it was lost meanwhile is not told.
          *
          * @throws ClusterLostException {@code LOCK_LOST} when the permit was lost while held (its session ended,
          *                              and another client may have held it meanwhile)
@@ -123,19 +124,35 @@ public final class ClusterSemaphore {
                 return;
             }
             returned = true;
-            boolean held;
-            try {
-                Nodes.sync(cluster, leases.substring(0, leases.length() - 1)); // its member may lag that session's end
-                held = cluster.client().checkExists().forPath(leases + lease.getNodeName()) != null;
-            } catch (Exception e) {
-                semaphore.returnLease(lease); // guaranteed: finished in the background once the ensemble answers
-                throw cluster.translated("return a permit of semaphore '" + name + "'", e);
-            }
-            semaphore.returnLease(lease);
-            if (!held) {
+            boolean lost = leaseGone();
+            semaphore.returnLease(lease); // guaranteed: finished in the background once the ensemble answers
+            if (lost) {
                 throw new ClusterLostException(cluster.config().connectString(), ClusterLostException.State.LOCK_LOST,
                         "a permit of semaphore '" + name + "' was lost while held (its session ended): another "
                                 + "client may have held it meanwhile", null);
+            }
+        }
+
+        /**
+         * Whether the lease is known to be gone: false when it stands, and when that cannot be told now (no
+         * connection, no answer within the operation bound). An interrupt does not cut the look short; it is kept.
+         */
+        private boolean leaseGone() {
+            if (!cluster.client().getZookeeperClient().isConnected()) {
+                return false;
+            }
+            boolean interrupted = Thread.interrupted();
+            try {
+                String leaseNode = leases + lease.getNodeName();
+                // This session's member may lag the end of the session that held the lease: it catches up first.
+                return Nodes.sync(cluster, leaseNode.substring(0, leaseNode.lastIndexOf('/')))
+                        && cluster.client().checkExists().forPath(leaseNode) == null;
+            } catch (Exception e) {
+                return false;
+            } finally {
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
             }
         }
     }

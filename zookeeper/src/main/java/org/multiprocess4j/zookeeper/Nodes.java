@@ -75,15 +75,19 @@ final class Nodes {
      * Waits, at most the operation bound, until the member {@code cluster}'s client reads from has applied every
      * write the ensemble had made when this was called (ZooKeeper's sync): reads after it see other sessions' writes
      * too, not only this session's. An interrupt is kept for the caller, not acted on.
+     *
+     * @return whether the member caught up within the bound
      */
-    static void sync(Cluster cluster, String path) throws Exception {
+    static boolean sync(Cluster cluster, String path) throws Exception {
         java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
         cluster.client().sync().inBackground((client, event) -> done.countDown()).forPath(path);
         boolean interrupted = false;
+        boolean synced;
         long deadline = System.nanoTime() + cluster.config().operationBound().toNanos();
         while (true) {
             try {
-                done.await(Math.max(0, deadline - System.nanoTime()), java.util.concurrent.TimeUnit.NANOSECONDS);
+                synced = done.await(Math.max(0, deadline - System.nanoTime()),
+                        java.util.concurrent.TimeUnit.NANOSECONDS);
                 break;
             } catch (InterruptedException e) {
                 interrupted = true;
@@ -92,5 +96,6 @@ final class Nodes {
         if (interrupted) {
             Thread.currentThread().interrupt();
         }
+        return synced;
     }
 }

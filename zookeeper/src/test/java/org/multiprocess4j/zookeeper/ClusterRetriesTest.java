@@ -523,6 +523,39 @@ class ClusterRetriesTest {
         }
     }
 
+    /**
+     * Was a bug: a held permit closed by an interrupted thread (try-with-resources after a cancel) threw; closed while
+     * the connection was down it took four operation bounds and then threw for a permit still held.
+     */
+    @Test
+    void aHeldPermitIsReturnedQuietlyByAnInterruptedThreadAndWithoutAConnection() throws Exception {
+        String root = root();
+        try (CutProxy proxy = new CutProxy(member0Port());
+             Cluster c = through(proxy, root, Duration.ofSeconds(20), Duration.ofSeconds(3));
+             Cluster other = Cluster.connect(direct(root))) {
+            ClusterSemaphore.Permit permit = c.semaphore("s", 1).acquire();
+            Thread.currentThread().interrupt();
+            try {
+                permit.close();
+            } finally {
+                assertTrue(Thread.interrupted(), "the interrupt is kept");
+            }
+            ClusterSemaphore.Permit theirs = other.semaphore("s", 1).tryAcquire(Duration.ofSeconds(10));
+            assertTrue(theirs != null, "the permit was returned");
+            theirs.close();
+            ClusterSemaphore.Permit cut = c.semaphore("s", 1).acquire();
+            proxy.refuse(true);
+            proxy.cutAll();
+            Object out = outcome(cut::close);
+            log("a held permit closed without a connection -> " + out);
+            assertEquals("ok", out, "the permit was held: its session lives on");
+            proxy.refuse(false);
+            ClusterSemaphore.Permit after = other.semaphore("s", 1).tryAcquire(Duration.ofSeconds(30));
+            assertTrue(after != null, "returned once the ensemble answered again");
+            after.close();
+        }
+    }
+
     /** Was a bug: A Held closed twice: the second close releases a later acquisition by another thread of the JVM. */
     @Test
     void shouldNotReleaseALaterHoldingByClosingASpentHeld() throws Exception {
