@@ -687,24 +687,21 @@ def guarded_array(element, length):
             raw_set(self, index, value)
 
         cls = type(plain.__name__, (ctypes.Array,), {"_type_": element, "_length_": length, "__setitem__": put})
-        swapped = _swapped(element)
-        if swapped is not None:
-            mine, other = ("__ctype_le__", "__ctype_be__") if sys.byteorder == "little" else ("__ctype_be__",
-                                                                                          "__ctype_le__")
-            setattr(cls, mine, cls)  # no instance or lookup of cls yet: nothing of it is cached
-            setattr(cls, other, cls if swapped is element else guarded_array(swapped, length))
         if len(_guarded_arrays) >= MAX_STRUCTS:
             _guarded_arrays.clear()
-        _guarded_arrays[key] = cls
+        _guarded_arrays[key] = cls  # before its byte orders, which name it back
+        for order in ("__ctype_le__", "__ctype_be__"):
+            form = _in_order(element, order)
+            if form is not None:  # no instance or lookup of cls yet: nothing of it is cached
+                setattr(cls, order, cls if form is element else guarded_array(form, length))
     return cls
 
 
-def _swapped(element):
-    """The byte-swapped form of an array's element type, as ctypes' _other_endian gives it (a structure is its own),
-    or None where there is none."""
-    other = "__ctype_be__" if sys.byteorder == "little" else "__ctype_le__"
-    if hasattr(element, other):
-        return getattr(element, other)
+def _in_order(element, order):
+    """An array element type in the byte order order names ('__ctype_le__' or '__ctype_be__'), as ctypes'
+    _other_endian gives it (a structure is its own), or None where there is none."""
+    if hasattr(element, order):
+        return getattr(element, order)
     if isinstance(element, type) and issubclass(element, (ctypes.Structure, ctypes.Union)):
         return element
     return None

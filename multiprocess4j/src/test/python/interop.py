@@ -477,6 +477,9 @@ def guards_every_layout():
     for write in ("o.arr[0] = 40000", "o.arr[:] = [1, -40000]", "o.arr = (1, 40000)", "o.i = 2 ** 31",
                   "o.f = 1e39", "o.grid[1][0] = 200", "o.grid[1] = (1, 200)", "o.grid = ((1, 2), (3, 200))"):
         refused(big, write)
+    shorts = F.ctype_of("h[2]", "test")
+    assert shorts.__ctype_le__ is shorts and shorts.__ctype_be__.__ctype_le__ is shorts, "byte orders name each other"
+    assert shorts.__ctype_be__.__ctype_be__ is shorts.__ctype_be__
     big.arr[1], big.i, big.grid[1][1] = -2, -7, -3
     assert bytes(big)[4:8] == (-7).to_bytes(4, "big", signed=True), bytes(big).hex()
     assert (big.arr[1], big.i, big.grid[1][1]) == (-2, -7, -3)
