@@ -36,7 +36,7 @@ public final class ClusterSemaphore {
         this.name = name;
         this.permits = permits;
         this.semaphore = new InterProcessSemaphoreV2(cluster.client(), path, permits);
-        this.leases = path + "/leases/";
+        this.leases = path + "/leases";
     }
 
     static ClusterSemaphore open(Cluster cluster, String path, String name, int permits) {
@@ -143,10 +143,9 @@ public final class ClusterSemaphore {
             }
             boolean interrupted = Thread.interrupted();
             try {
-                String leaseNode = leases + lease.getNodeName();
                 // This session's member may lag the end of the session that held the lease: it catches up first.
-                return Nodes.sync(cluster, leaseNode.substring(0, leaseNode.lastIndexOf('/')))
-                        && cluster.client().checkExists().forPath(leaseNode) == null;
+                return Nodes.sync(cluster, leases)
+                        && cluster.client().checkExists().forPath(leases + "/" + lease.getNodeName()) == null;
             } catch (Exception e) {
                 return false;
             } finally {
